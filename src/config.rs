@@ -1,0 +1,51 @@
+//! `DIR/purse.toml`: the deployment's own defaults (its region, the budget kind an extract means
+//! when it does not say) and its extra header aliases.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{PurseError, Result};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// 财政区划编码 of the deployment's own region.
+    pub region_code: String,
+    pub region_name: String,
+    /// The budget kind of an extract that names none.
+    pub budget_kind: String,
+    /// Extra header spellings: `"budget_execution.ytd_amount" = ["1-本月支出"]`.
+    pub aliases: BTreeMap<String, Vec<String>>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            region_code: "990100".into(),
+            region_name: "示范市".into(),
+            budget_kind: "一般公共预算".into(),
+            aliases: BTreeMap::new(),
+        }
+    }
+}
+
+impl Config {
+    /// Reads `DIR/purse.toml` if present, else defaults.
+    pub fn load(data_dir: &Path) -> Result<Config> {
+        let path = data_dir.join("purse.toml");
+        match std::fs::read_to_string(&path) {
+            Ok(text) => toml::from_str(&text)
+                .map_err(|e| PurseError::Config(format!("{}: {e}", path.display()))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
+            Err(e) => Err(PurseError::io(path, e)),
+        }
+    }
+}
+
+/// `--data-dir`, else `$PURSE_DATA_DIR`, else `./purse-data`.
+pub fn resolve_data_dir(flag: Option<PathBuf>) -> PathBuf {
+    flag.or_else(|| std::env::var_os("PURSE_DATA_DIR").map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from("purse-data"))
+}

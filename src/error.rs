@@ -1,0 +1,38 @@
+//! Library errors. The binary adds context at its edge (anyhow); here every variant says what
+//! went wrong in terms a budget analyst can act on.
+
+use std::path::PathBuf;
+
+pub type Result<T, E = PurseError> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PurseError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("configuration: {0}")]
+    Config(String),
+    #[error("unknown dataset `{name}` (known: {known})")]
+    UnknownDataset { name: String, known: String },
+    #[error("{0}")]
+    Invalid(String),
+    #[error("warehouse: {0}")]
+    Warehouse(String),
+    #[error("manifest database: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("{0}")]
+    DataFusion(#[from] datafusion::error::DataFusionError),
+    #[error("arrow: {0}")]
+    Arrow(#[from] datafusion::arrow::error::ArrowError),
+    #[error("parquet: {0}")]
+    Parquet(#[from] datafusion::parquet::errors::ParquetError),
+}
+
+impl PurseError {
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        PurseError::Io { path: path.into(), source }
+    }
+}

@@ -1,0 +1,421 @@
+//! Rows of text cells → canonical Arrow columns, one record batch per period, with every
+//! problem recorded as an [`Issue`] naming the row, column, value and what was expected.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+
+use chrono::{Datelike, NaiveDate};
+use datafusion::arrow::array::{
+    Array, ArrayRef, BooleanArray, BooleanBuilder, Date32Array, Decimal128Array, Int32Array, Int64Array, RecordBatch,
+    StringArray,
+};
+use datafusion::arrow::compute::filter_record_batch;
+
+use super::header::{Mapping, TitleInfo, is_note, is_total_label};
+use super::read::Sheet;
+use super::value::{is_blank, parse_bool, parse_date, parse_decimal, parse_int, to_half_width};
+use super::{Issue, Severity};
+use crate::config::Config;
+use crate::datasets::{ColType, Dataset, Grain, MONEY_SCALE, NUMBER_SCALE};
+
+/// Context for implicit columns: `--set` flags, then the title, then purse.toml.
+pub struct Context<'a> {
+    pub set: &'a BTreeMap<String, String>,
+    pub title: &'a TitleInfo,
+    pub config: &'a Config,
+    /// File-level period (`--period`, title, month-labelled headers), if any.
+    pub period: Option<(i32, Option<u32>)>,
+}
+
+impl Context<'_> {
+    fn value(&self, key: &str) -> Option<String> {
+        if let Some(v) = self.set.get(key) {
+            return Some(v.clone());
+        }
+        let title_region = self.title.region_name.as_deref();
+        let own_region = title_region.is_none_or(|r| r == self.config.region_name);
+        match key {
+            "region_name" => title_region.map(str::to_string).or_else(|| Some(self.config.region_name.clone())),
+            // The deployment's own code only where the extract is about its own region.
+            "region_code" if own_region => Some(self.config.region_code.clone()),
+            "budget_kind" => self.title.budget_kind.clone().or_else(|| Some(self.config.budget_kind.clone())),
+            "unit" => self.title.unit_text.clone(),
+            _ => None,
+        }
+    }
+}
+
+enum Buf {
+    Text(Vec<Option<String>>),
+    Dec(Vec<Option<i128>>),
+    Int(Vec<Option<i32>>),
+    Date(Vec<Option<i32>>),
+    Bool(Vec<Option<bool>>),
+}
+
+/// The result of reading one sheet into a dataset.
+pub struct Built {
+    /// period → batch (file schema)
+    pub batches: BTreeMap<String, RecordBatch>,
+    /// period → sorted distinct scope values ("region_code=…|budget_kind=…")
+    pub scopes: BTreeMap<String, BTreeSet<String>>,
+    pub issues: Vec<Issue>,
+    pub rows_read: usize,
+    pub totals_skipped: usize,
+}
+
+/// A period named by a header label: (year, month).
+type PeriodLabel = Option<(Option<i32>, Option<u32>)>;
+
+const EPOCH_DAYS_CE: i32 = 719_163;
+
+fn days(d: NaiveDate) -> i32 {
+    d.num_days_from_ce() - EPOCH_DAYS_CE
+}
+
+pub fn period_string(grain: Grain, year: i32, month: Option<u32>) -> Option<String> {
+    match (grain, month) {
+        (Grain::Year, _) => Some(format!("{year:04}")),
+        (Grain::Month, Some(m)) if (1..=12).contains(&m) => Some(format!("{year:04}-{m:02}")),
+        _ => None,
+    }
+}
+
+/// Reads the data rows of `sheet` below the header described by `m`.
+pub fn build(
+    ds: &Dataset,
+    sheet: &Sheet,
+    m: &Mapping,
+    ctx: &Context,
+    load_id: i64,
+) -> Result<Built, String> {
+    let ncols = ds.columns.len();
+    let mut bufs: Vec<Buf> = ds
+        .columns
+        .iter()
+        .map(|c| match c.ty {
+            ColType::Text | ColType::Code => Buf::Text(Vec::new()),
+            ColType::Money | ColType::Number => Buf::Dec(Vec::new()),
+            ColType::Int => Buf::Int(Vec::new()),
+            ColType::Date => Buf::Date(Vec::new()),
+            ColType::Bool => Buf::Bool(Vec::new()),
+        })
+        .collect();
+    let mut periods: Vec<Option<String>> = Vec::new();
+    let mut source_rows: Vec<i32> = Vec::new();
+    let mut issues = Vec::new();
+    let (mut rows_read, mut totals_skipped) = (0usize, 0usize);
+
+    // Wide tables become long: one record per unpivot group (一般债务 / 专项债务) and per period
+    // label when periods stand side by side (2014 | 2015 | 2016, or 1月 … 12月).
+    let groups: Vec<Option<usize>> = match &ds.unpivot {
+        Some(u) if m.cols.iter().any(|c| c.group.is_some()) => (0..u.groups.len()).map(Some).collect(),
+        _ => vec![None],
+    };
+    let mut wide_cols: Vec<usize> = Vec::new();
+    let mut period_labels: Vec<PeriodLabel> = Vec::new();
+    for x in &m.cols {
+        if x.period.is_some() && m.cols.iter().any(|y| y.col == x.col && y.group == x.group && y.period != x.period) {
+            wide_cols.push(x.col);
+            if !period_labels.contains(&x.period) {
+                period_labels.push(x.period);
+            }
+        }
+    }
+    if period_labels.is_empty() {
+        period_labels.push(None);
+    }
+    let variants: Vec<(Option<usize>, PeriodLabel)> =
+        groups.iter().flat_map(|g| period_labels.iter().map(move |p| (*g, *p))).collect();
+    let unpivot_col = ds.unpivot.as_ref().and_then(|u| ds.column_index(&u.column));
+    let specific = |x: &super::header::Mapped| x.group.is_some() || wide_cols.contains(&x.col);
+    // For each variant, the source column of each canonical column (variant-specific first).
+    let sources: Vec<Vec<Option<&super::header::Mapped>>> = variants
+        .iter()
+        .map(|(g, p)| {
+            let fits = |x: &&super::header::Mapped| !wide_cols.contains(&x.col) || x.period == *p;
+            (0..ncols)
+                .map(|ci| {
+                    m.cols
+                        .iter()
+                        .filter(fits)
+                        .find(|x| x.col == ci && g.is_some() && x.group == *g)
+                        .or_else(|| m.cols.iter().filter(fits).find(|x| x.col == ci && x.group.is_none()))
+                })
+                .collect()
+        })
+        .collect();
+    let fills: Vec<Option<String>> = ds
+        .columns
+        .iter()
+        .map(|c| c.fill.as_deref().and_then(|f| ctx.value(f)))
+        .collect();
+    let year_ci = ds.column_index("year");
+    let month_ci = ds.column_index("month");
+    let period_from_ci = ds.period_from.as_deref().and_then(|p| ds.column_index(p));
+    let unit_ci = ds.column_index("unit");
+    let mut split_names: HashMap<usize, usize> = HashMap::new();
+    for (ci, c) in ds.columns.iter().enumerate() {
+        if let Some(n) = c.name_column.as_deref().and_then(|n| ds.column_index(n)) {
+            split_names.insert(ci, n);
+        }
+    }
+    let skip = m.header_row + m.header_rows;
+    let file_unit = ctx.title.unit_pow.unwrap_or(0);
+
+    let mut row_vals: Vec<Option<String>> = vec![None; ncols];
+    sheet.for_each_row(skip, |line, cells| {
+        let nonempty: Vec<&str> = cells.iter().copied().filter(|c| !c.trim().is_empty()).collect();
+        if nonempty.is_empty() {
+            return true;
+        }
+        if nonempty.len() <= 2 && is_note(nonempty[0]) {
+            return false; // notes and signatures: the table has ended
+        }
+        if nonempty.iter().take(4).any(|c| is_total_label(c)) {
+            totals_skipped += 1;
+            return true;
+        }
+        // A repeated header (page breaks in printed exports) is not data.
+        if m.cols.iter().filter(|x| cells.get(x.src).is_some_and(|c| c.trim() == x.header)).count() >= 2 {
+            return true;
+        }
+        rows_read += 1;
+        for (vi, (g, label)) in variants.iter().enumerate() {
+            let src = &sources[vi];
+            // Skip a wide-table variant with no values of its own (a region with no 专项债务).
+            if (g.is_some() || label.is_some())
+                && !src.iter().flatten().any(|x| specific(x) && cells.get(x.src).is_some_and(|c| !is_blank(c)))
+            {
+                continue;
+            }
+            for (ci, v) in row_vals.iter_mut().enumerate() {
+                *v = match src[ci] {
+                    Some(x) => cells.get(x.src).map(|c| c.trim().to_string()).filter(|c| !is_blank(c)),
+                    None => fills[ci].clone(),
+                };
+            }
+            if let (Some(g), Some(uc), Some(u)) = (g, unpivot_col, &ds.unpivot) {
+                row_vals[uc] = Some(u.groups[*g].clone());
+            }
+            // "2010101 行政运行" in one cell: split into code and name.
+            for (&ci, &ni) in &split_names {
+                if src[ci].is_none() {
+                    continue;
+                }
+                if let Some(v) = row_vals[ci].clone() {
+                    let v = to_half_width(&v);
+                    if let Some((code, name)) = v.trim().split_once(char::is_whitespace) {
+                        if ds.columns[ci].shape.check(code).is_none() && row_vals[ni].is_none() {
+                            row_vals[ci] = Some(code.to_string());
+                            row_vals[ni] = Some(name.trim().to_string());
+                        }
+                    }
+                }
+            }
+            // Indicator names that carry their unit, as NBS exports do: "…(100 million yuan)".
+            if let Some(uc) = unit_ci {
+                if row_vals[uc].is_none() {
+                    if let Some(ni) = ds.column_index("indicator_name") {
+                        if let Some(name) = row_vals[ni].clone() {
+                            let h = super::header::normalize_header(&name);
+                            if let Some(p) = h.unit_pow {
+                                let open = name.rfind(['(', '（']).unwrap_or(name.len());
+                                row_vals[ni] = Some(name[..open].trim().to_string());
+                                row_vals[uc] = Some(match p { 0 => "元", 4 => "万元", 8 => "亿元", _ => "" }.to_string());
+                            }
+                        }
+                    }
+                }
+            }
+            let mut row_period: Option<String> = None;
+            let mut row_ok = true;
+            for (ci, col) in ds.columns.iter().enumerate() {
+                let raw = row_vals[ci].as_deref();
+                let header = src[ci].map(|x| x.header.as_str()).unwrap_or("(implicit)");
+                let mut bad = |expected: &str, reason: &str| {
+                    issues.push(Issue {
+                        severity: Severity::Error,
+                        row: Some(line),
+                        column: format!("{} ({})", col.name, header),
+                        value: raw.unwrap_or("").to_string(),
+                        expected: expected.to_string(),
+                        reason: reason.to_string(),
+                    });
+                };
+                if col.required && raw.is_none() && !(ci == year_ci.unwrap_or(usize::MAX) || ci == month_ci.unwrap_or(usize::MAX)) {
+                    bad("a value", "required value is empty");
+                    row_ok = false;
+                }
+                match (&mut bufs[ci], raw) {
+                    (Buf::Text(v), raw) => {
+                        if let (Some(r), ColType::Code) = (raw, col.ty) {
+                            if let Some(exp) = col.shape.check(r) {
+                                bad(exp, "code has the wrong shape");
+                                row_ok = false;
+                            }
+                        }
+                        v.push(raw.map(str::to_string));
+                    }
+                    (Buf::Dec(v), None) => v.push(None),
+                    (Buf::Dec(v), Some(r)) => {
+                        let (scale, unit) = if col.ty == ColType::Money {
+                            (MONEY_SCALE, src[ci].and_then(|x| x.unit_pow).unwrap_or(file_unit))
+                        } else {
+                            (NUMBER_SCALE, 0)
+                        };
+                        match parse_decimal(r) {
+                            Ok(Some(d)) if d.percent && col.ty == ColType::Money => {
+                                bad("an amount", "a percentage where an amount belongs");
+                                row_ok = false;
+                                v.push(None);
+                            }
+                            Ok(d) => match d.map(|d| d.rescale(scale, unit)) {
+                                Some(None) => {
+                                    bad("a number below 10^16", "number too large");
+                                    row_ok = false;
+                                    v.push(None);
+                                }
+                                other => v.push(other.flatten()),
+                            },
+                            Err(why) => {
+                                bad("a number such as 1,234.56", why);
+                                row_ok = false;
+                                v.push(None);
+                            }
+                        }
+                    }
+                    (Buf::Int(v), raw) => match raw.map(parse_int).transpose() {
+                        Ok(x) => v.push(x.flatten()),
+                        Err(why) => {
+                            bad("a whole number", why);
+                            row_ok = false;
+                            v.push(None);
+                        }
+                    },
+                    (Buf::Date(v), raw) => match raw.map(parse_date).transpose() {
+                        Ok(x) => {
+                            let d = x.flatten();
+                            if Some(ci) == period_from_ci {
+                                if let Some(d) = d {
+                                    row_period = period_string(ds.grain, d.year(), Some(d.month()));
+                                }
+                            }
+                            v.push(d.map(days));
+                        }
+                        Err(why) => {
+                            bad("a date such as 2025-10-31", why);
+                            row_ok = false;
+                            v.push(None);
+                        }
+                    },
+                    (Buf::Bool(v), raw) => match raw.map(parse_bool).transpose() {
+                        Ok(x) => v.push(x.flatten()),
+                        Err(why) => {
+                            bad("是/否", why);
+                            row_ok = false;
+                            v.push(None);
+                        }
+                    },
+                }
+            }
+            // Period: a date column, else year + month columns, else the file's period.
+            if row_period.is_none() && period_from_ci.is_none_or(|c| src[c].is_none()) {
+                let y = year_ci.and_then(|c| if let Buf::Int(v) = &bufs[c] { v.last().copied().flatten() } else { None });
+                let mo = month_ci.and_then(|c| if let Buf::Int(v) = &bufs[c] { v.last().copied().flatten() } else { None });
+                let from_cols = match (y, mo, src[year_ci.unwrap_or(0)].is_some() || src[month_ci.unwrap_or(0)].is_some()) {
+                    (Some(y), mo, true) => period_string(ds.grain, y, mo.map(|m| m as u32)),
+                    _ => None,
+                };
+                let from_label = label.and_then(|(y, mo)| {
+                    let y = y.or(ctx.period.map(|p| p.0))?;
+                    period_string(ds.grain, y, mo.or(ctx.period.and_then(|p| p.1)))
+                });
+                row_period = from_cols
+                    .or(from_label)
+                    .or_else(|| ctx.period.and_then(|(y, mo)| period_string(ds.grain, y, mo)));
+            }
+            // Implicit year/month follow the row's period.
+            if let Some(p) = &row_period {
+                let y: Option<i32> = p.get(..4).and_then(|s| s.parse().ok());
+                let mo: Option<i32> = p.get(5..7).and_then(|s| s.parse().ok());
+                for (ci, val) in [(year_ci, y), (month_ci, mo)] {
+                    if let Some(ci) = ci {
+                        if let Buf::Int(v) = &mut bufs[ci] {
+                            if let Some(last) = v.last_mut() {
+                                if last.is_none() {
+                                    *last = val;
+                                }
+                            }
+                        }
+                    }
+                }
+            } else if row_ok {
+                issues.push(Issue {
+                    severity: Severity::Error,
+                    row: Some(line),
+                    column: ds.period_from.clone().unwrap_or_else(|| "period".into()),
+                    value: String::new(),
+                    expected: "a period: a date, year + month columns, a title such as 2025年1-10月, or --period".into(),
+                    reason: "no period for this row".into(),
+                });
+            }
+            periods.push(row_period);
+            source_rows.push(line as i32);
+        }
+        true
+    })?;
+
+    let n = source_rows.len();
+    let mut arrays: Vec<ArrayRef> = Vec::with_capacity(ncols + 3);
+    for (buf, col) in bufs.into_iter().zip(&ds.columns) {
+        let a: ArrayRef = match buf {
+            Buf::Text(v) => Arc::new(StringArray::from(v)),
+            Buf::Dec(v) => Arc::new(
+                Decimal128Array::from(v)
+                    .with_data_type(col.data_type()),
+            ),
+            Buf::Int(v) => Arc::new(Int32Array::from(v)),
+            Buf::Date(v) => Arc::new(Date32Array::from(v)),
+            Buf::Bool(v) => Arc::new(BooleanArray::from(v)),
+        };
+        arrays.push(a);
+    }
+    if ds.hierarchy.is_some() {
+        let detail = super::validate::hierarchy(ds, &arrays, &periods, &source_rows, file_unit, &mut issues);
+        arrays.push(Arc::new(detail));
+    }
+    arrays.push(Arc::new(Int64Array::from(vec![load_id; n])));
+    arrays.push(Arc::new(Int32Array::from(source_rows.clone())));
+    let batch = RecordBatch::try_new(ds.file_schema(), arrays).map_err(|e| format!("internal: {e}"))?;
+
+    let mut batches = BTreeMap::new();
+    let mut scopes: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let distinct: BTreeSet<&String> = periods.iter().flatten().collect();
+    let scope_cols: Vec<(usize, &str)> =
+        ds.scope.iter().filter_map(|s| ds.column_index(s).map(|i| (i, s.as_str()))).collect();
+    for p in distinct {
+        let mut mask = BooleanBuilder::with_capacity(n);
+        for q in &periods {
+            mask.append_value(q.as_ref() == Some(p));
+        }
+        let part = filter_record_batch(&batch, &mask.finish()).map_err(|e| format!("internal: {e}"))?;
+        let mut set = BTreeSet::new();
+        for r in 0..part.num_rows() {
+            let key: Vec<String> = scope_cols
+                .iter()
+                .map(|(i, name)| {
+                    let v = part.column(*i).as_any().downcast_ref::<StringArray>().and_then(|a| {
+                        (!a.is_null(r)).then(|| a.value(r).to_string())
+                    });
+                    format!("{name}={}", v.unwrap_or_default())
+                })
+                .collect();
+            set.insert(key.join("|"));
+        }
+        scopes.insert(p.clone(), set);
+        batches.insert(p.clone(), part);
+    }
+    Ok(Built { batches, scopes, issues, rows_read, totals_skipped })
+}
+

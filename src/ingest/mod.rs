@@ -1,0 +1,494 @@
+//! Ingest: extract files as they really arrive → validated canonical Arrow batches → warehouse.
+//!
+//! `read` sniffs format and encoding, `header` finds the table and maps its headers, `value`
+//! parses cells, `build` makes the batches, `validate` runs the checks that span rows. This file
+//! runs one file (or folder) through all of it and records the outcome, accepted or rejected.
+
+pub mod build;
+pub mod header;
+pub mod read;
+pub mod validate;
+pub mod value;
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use datafusion::arrow::array::{BooleanArray, Int32Array};
+use datafusion::arrow::compute::filter_record_batch;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::config::Config;
+use crate::datasets::{Catalog, Grain, SOURCE_ROW};
+use crate::error::{PurseError, Result};
+use crate::warehouse::{LoadMeta, Part, Replaced, Warehouse};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+impl Severity {
+    pub fn label(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+/// One problem found in an extract: where, what was provided, what was expected, why.
+#[derive(Debug, Clone, Serialize)]
+pub struct Issue {
+    pub severity: Severity,
+    /// Row as a person sees it (CSV line, Excel row); `None` for file-level problems.
+    pub row: Option<usize>,
+    pub column: String,
+    pub value: String,
+    pub expected: String,
+    pub reason: String,
+}
+
+impl Issue {
+    fn file(reason: impl Into<String>) -> Issue {
+        Issue {
+            severity: Severity::Error,
+            row: None,
+            column: String::new(),
+            value: String::new(),
+            expected: String::new(),
+            reason: reason.into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub dataset: Option<String>,
+    /// YYYY-MM (or YYYY for annual datasets).
+    pub period: Option<String>,
+    pub sheet: Option<String>,
+    /// Implicit column values: region_code, region_name, budget_kind, indicator_code, unit …
+    pub set: BTreeMap<String, String>,
+    /// Load the good rows of a file with row errors instead of refusing it whole.
+    pub allow_partial: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Loaded,
+    Unchanged,
+    Rejected,
+    Skipped,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Outcome {
+    pub file: String,
+    pub sheet: Option<String>,
+    pub status: Status,
+    pub dataset: Option<String>,
+    pub load_id: Option<i64>,
+    pub rows: usize,
+    pub periods: Vec<String>,
+    pub replaced: Vec<Replaced>,
+    pub totals_skipped: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    pub message: String,
+    pub report: Option<String>,
+    /// The first issues (all are in the report file and the manifest).
+    pub issues: Vec<Issue>,
+    pub format: Option<String>,
+    pub encoding: Option<String>,
+    pub bytes: u64,
+}
+
+impl Outcome {
+    fn new(file: &Path, sheet: Option<String>, status: Status, message: impl Into<String>) -> Outcome {
+        Outcome {
+            file: file.display().to_string(),
+            sheet,
+            status,
+            dataset: None,
+            load_id: None,
+            rows: 0,
+            periods: Vec::new(),
+            replaced: Vec::new(),
+            totals_skipped: 0,
+            errors: 0,
+            warnings: 0,
+            message: message.into(),
+            report: None,
+            issues: Vec::new(),
+            format: None,
+            encoding: None,
+            bytes: 0,
+        }
+    }
+}
+
+const DATA_EXTENSIONS: [&str; 7] = ["csv", "txt", "tsv", "xlsx", "xls", "xlsm", "ods"];
+
+/// Files named on the command line, folders expanded (sorted, hidden files left out).
+pub fn expand_paths(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for p in paths {
+        let meta = std::fs::metadata(p).map_err(|e| PurseError::io(p, e))?;
+        if meta.is_dir() {
+            let mut stack = vec![p.clone()];
+            let mut found = Vec::new();
+            while let Some(d) = stack.pop() {
+                for e in std::fs::read_dir(&d).map_err(|e| PurseError::io(&d, e))? {
+                    let e = e.map_err(|e| PurseError::io(&d, e))?;
+                    let path = e.path();
+                    if e.file_name().to_string_lossy().starts_with('.') {
+                        continue;
+                    }
+                    if path.is_dir() {
+                        stack.push(path);
+                    } else if path
+                        .extension()
+                        .and_then(|x| x.to_str())
+                        .is_some_and(|x| DATA_EXTENSIONS.contains(&x.to_lowercase().as_str()))
+                    {
+                        found.push(path);
+                    }
+                }
+            }
+            found.sort();
+            out.extend(found);
+        } else {
+            out.push(p.clone());
+        }
+    }
+    Ok(out)
+}
+
+fn parse_period(p: &str) -> Result<(i32, Option<u32>)> {
+    let bad = || PurseError::Invalid(format!("--period `{p}`: expected YYYY-MM (or YYYY for annual datasets)"));
+    let (y, m) = match p.split_once('-') {
+        Some((y, m)) => (y, Some(m)),
+        None => (p, None),
+    };
+    let y: i32 = y.parse().map_err(|_| bad())?;
+    let m = m.map(|m| m.parse::<u32>().ok().filter(|m| (1..=12).contains(m)).ok_or_else(bad)).transpose()?;
+    Ok((y, m))
+}
+
+/// Ingests files and folders; each extract is accepted or rejected on its own.
+pub fn ingest_paths(
+    wh: &mut Warehouse,
+    catalog: &Catalog,
+    config: &Config,
+    paths: &[PathBuf],
+    opts: &Options,
+    mut on_done: impl FnMut(&Outcome),
+) -> Result<Vec<Outcome>> {
+    if let Some(d) = &opts.dataset {
+        catalog.get(d)?;
+    }
+    if let Some(p) = &opts.period {
+        parse_period(p)?;
+    }
+    let mut all = Vec::new();
+    for path in expand_paths(paths)? {
+        for o in ingest_file(wh, catalog, config, &path, opts)? {
+            on_done(&o);
+            all.push(o);
+        }
+    }
+    Ok(all)
+}
+
+pub fn ingest_file(
+    wh: &mut Warehouse,
+    catalog: &Catalog,
+    config: &Config,
+    path: &Path,
+    opts: &Options,
+) -> Result<Vec<Outcome>> {
+    let bytes = std::fs::read(path).map_err(|e| PurseError::io(path, e))?;
+    let sha = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect::<String>();
+    let size = bytes.len() as u64;
+    let opened = match read::open(&bytes) {
+        Ok(o) => o,
+        Err(msg) => {
+            let id = wh.begin_load(path, None, &sha)?;
+            return Ok(vec![reject(wh, id, path, None, None, &LoadMeta::default(), vec![Issue::file(msg)], 0, size)?]);
+        }
+    };
+    drop(bytes);
+    let meta = LoadMeta {
+        format: Some(opened.format.to_string()),
+        encoding: opened.encoding.map(|e| e.label().to_string()),
+        ..Default::default()
+    };
+    let names: Vec<String> = opened.sheets.iter().filter_map(|s| s.name.clone()).collect();
+    let sheets: Vec<&read::Sheet> = match &opts.sheet {
+        Some(want) if opened.sheets.iter().any(|s| s.name.as_deref() == Some(want)) => {
+            opened.sheets.iter().filter(|s| s.name.as_deref() == Some(want)).collect()
+        }
+        Some(want) => {
+            let id = wh.begin_load(path, Some(want), &sha)?;
+            let msg = format!("no sheet named `{want}` (sheets: {})", names.join(", "));
+            return Ok(vec![reject(wh, id, path, Some(want.clone()), None, &meta, vec![Issue::file(msg)], 0, size)?]);
+        }
+        None => opened.sheets.iter().collect(),
+    };
+    let multi = sheets.len() > 1;
+    let only = opts.dataset.as_deref().map(|d| catalog.datasets.iter().position(|x| x.name == d)).flatten();
+    let mut out = Vec::new();
+    for sheet in sheets {
+        let mut o = ingest_sheet(wh, catalog, config, path, &sha, sheet, only, multi, opts, &meta)?;
+        o.bytes = if multi { 0 } else { size };
+        o.format = meta.format.clone();
+        o.encoding = meta.encoding.clone();
+        out.push(o);
+    }
+    if multi {
+        if let Some(first) = out.first_mut() {
+            first.bytes = size;
+        }
+    }
+    Ok(out)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn reject(
+    wh: &mut Warehouse,
+    id: i64,
+    path: &Path,
+    sheet: Option<String>,
+    dataset: Option<&str>,
+    meta: &LoadMeta,
+    issues: Vec<Issue>,
+    totals_skipped: usize,
+    bytes: u64,
+) -> Result<Outcome> {
+    let errors = issues.iter().filter(|i| i.severity == Severity::Error).count();
+    let message = match issues.iter().find(|i| i.row.is_none() && i.severity == Severity::Error) {
+        Some(i) => i.reason.clone(),
+        None => format!("{errors} row error(s); nothing loaded (see the report)"),
+    };
+    let report = write_report(wh, id, path, &issues)?;
+    let meta = LoadMeta { message: Some(message.clone()), report: report.clone(), ..meta.clone() };
+    wh.reject(id, dataset, &meta, &issues)?;
+    let mut o = Outcome::new(path, sheet, Status::Rejected, message);
+    o.dataset = dataset.map(str::to_string);
+    o.load_id = Some(id);
+    o.errors = errors;
+    o.warnings = issues.len() - errors;
+    o.report = report;
+    o.totals_skipped = totals_skipped;
+    o.bytes = bytes;
+    o.issues = issues.into_iter().take(20).collect();
+    Ok(o)
+}
+
+/// `DIR/loads/load-<id>.issues.csv`: every issue with row, column, value, expected and reason.
+fn write_report(wh: &Warehouse, id: i64, path: &Path, issues: &[Issue]) -> Result<Option<String>> {
+    if issues.is_empty() {
+        return Ok(None);
+    }
+    let dir = wh.dir.join("loads");
+    std::fs::create_dir_all(&dir).map_err(|e| PurseError::io(&dir, e))?;
+    let rel = format!("loads/load-{id}.issues.csv");
+    let full = wh.dir.join(&rel);
+    let mut w = csv::Writer::from_path(&full).map_err(|e| PurseError::Invalid(format!("{}: {e}", full.display())))?;
+    let werr = |e: csv::Error| PurseError::Invalid(format!("{}: {e}", full.display()));
+    w.write_record(["file", "severity", "row", "column", "value", "expected", "reason"]).map_err(werr)?;
+    for i in issues {
+        w.write_record([
+            &path.display().to_string(),
+            i.severity.label(),
+            &i.row.map(|r| r.to_string()).unwrap_or_default(),
+            &i.column,
+            &i.value,
+            &i.expected,
+            &i.reason,
+        ])
+        .map_err(werr)?;
+    }
+    w.flush().map_err(|e| PurseError::io(&full, e))?;
+    Ok(Some(rel))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn ingest_sheet(
+    wh: &mut Warehouse,
+    catalog: &Catalog,
+    config: &Config,
+    path: &Path,
+    sha: &str,
+    sheet: &read::Sheet,
+    only: Option<usize>,
+    multi: bool,
+    opts: &Options,
+    meta: &LoadMeta,
+) -> Result<Outcome> {
+    let sheet_name = sheet.name.clone();
+    if let Some(id) = wh.find_duplicate(sha, sheet_name.as_deref())? {
+        let mut o = Outcome::new(path, sheet_name, Status::Unchanged, format!("already loaded as load #{id}"));
+        o.load_id = Some(id);
+        return Ok(o);
+    }
+    let head: Vec<Vec<String>> = match sheet.head(60) {
+        Ok(h) => h.into_iter().map(|(_, c)| c).collect(),
+        Err(msg) => {
+            let id = wh.begin_load(path, sheet_name.as_deref(), sha)?;
+            return reject(wh, id, path, sheet_name, None, meta, vec![Issue::file(msg)], 0, 0);
+        }
+    };
+    let mapping = header::find_header(catalog, only, &head);
+    let weak = mapping.as_ref().is_none_or(|m| m.score() < 3);
+    if multi && weak && only.is_none() {
+        return Ok(Outcome::new(path, sheet_name, Status::Skipped, "no recognisable header: not an extract"));
+    }
+    let id = wh.begin_load(path, sheet_name.as_deref(), sha)?;
+    let Some(m) = mapping else {
+        let what = match only {
+            Some(i) => format!("no header row of `{}` found", catalog.datasets[i].name),
+            None => format!(
+                "unknown dataset: no row in the first {} names two or more columns of any dataset ({})",
+                head.len(),
+                catalog.names().join(", ")
+            ),
+        };
+        return reject(wh, id, path, sheet_name, None, meta, vec![Issue::file(what)], 0, 0);
+    };
+    let ds = &catalog.datasets[m.dataset];
+    let missing = header::required_missing(ds, &m);
+    if !missing.is_empty() {
+        let accepted: Vec<String> = missing
+            .iter()
+            .map(|name| {
+                let aliases: Vec<String> = name
+                    .split(" or ")
+                    .filter_map(|n| ds.column(n))
+                    .flat_map(|c| c.aliases.iter().take(6).cloned())
+                    .collect();
+                format!("{name} (accepted headers: {})", aliases.join(" / "))
+            })
+            .collect();
+        let found: Vec<&str> = m.cols.iter().map(|c| c.header.as_str()).chain(m.unmatched.iter().map(String::as_str)).collect();
+        let msg = format!(
+            "looks like `{}` but required columns are missing: {}; headers found: {}",
+            ds.name,
+            accepted.join("; "),
+            found.join(", ")
+        );
+        return reject(wh, id, path, sheet_name, Some(&ds.name), meta, vec![Issue::file(msg)], 0, 0);
+    }
+    if !m.duplicates.is_empty() {
+        let d: Vec<String> =
+            m.duplicates.iter().map(|(a, b, c)| format!("`{a}` and `{b}` both mean {c}")).collect();
+        let msg = format!("duplicate headers: {}", d.join("; "));
+        return reject(wh, id, path, sheet_name, Some(&ds.name), meta, vec![Issue::file(msg)], 0, 0);
+    }
+    let title = header::parse_title(&head[..m.header_row]);
+    let period = match &opts.period {
+        Some(p) => Some(parse_period(p)?),
+        None => title.year.or(m.year).map(|y| (y, title.month.or(m.month))),
+    };
+    let ctx = build::Context { set: &opts.set, title: &title, config, period };
+    let built = match build::build(ds, sheet, &m, &ctx, id) {
+        Ok(b) => b,
+        Err(msg) => return reject(wh, id, path, sheet_name, Some(&ds.name), meta, vec![Issue::file(msg)], 0, 0),
+    };
+    let mut issues = built.issues;
+    if built.rows_read == 0 {
+        issues.insert(0, Issue::file("no data rows below the header"));
+    }
+    // Continuity with last month's 累计, for datasets that carry it.
+    if ds.grain == Grain::Month && !ds.continuity_key.is_empty() {
+        for (p, batch) in &built.batches {
+            if let Some(prev) = previous_period(p) {
+                let old = wh.read_period(&ds.name, &prev)?;
+                if !old.is_empty() {
+                    let prev_map = validate::ytd_by_key(ds, &old);
+                    validate::continuity(ds, batch, &prev_map, &mut issues);
+                }
+            }
+        }
+    }
+    let errors = issues.iter().filter(|i| i.severity == Severity::Error).count();
+    let file_level = issues.iter().any(|i| i.row.is_none() && i.severity == Severity::Error);
+    if errors > 0 && (!opts.allow_partial || file_level) {
+        return reject(wh, id, path, sheet_name, Some(&ds.name), meta, issues, built.totals_skipped, 0);
+    }
+    let bad_rows: HashSet<usize> =
+        issues.iter().filter(|i| i.severity == Severity::Error).filter_map(|i| i.row).collect();
+    let mut parts = Vec::new();
+    for (p, batch) in &built.batches {
+        let batch = if bad_rows.is_empty() {
+            batch.clone()
+        } else {
+            let rows = batch
+                .column(batch.schema().index_of(SOURCE_ROW)?)
+                .as_any()
+                .downcast_ref::<Int32Array>()
+                .cloned()
+                .ok_or_else(|| PurseError::Invalid("internal: source_row type".into()))?;
+            let keep: BooleanArray = rows.iter().map(|r| Some(!bad_rows.contains(&(r.unwrap_or(0) as usize)))).collect();
+            filter_record_batch(batch, &keep)?
+        };
+        if batch.num_rows() == 0 {
+            continue;
+        }
+        wh.stage(id, &ds.name, p, &batch)?;
+        parts.push(Part {
+            dataset: ds.name.clone(),
+            period: p.clone(),
+            scope: built.scopes.get(p).cloned().unwrap_or_default(),
+            rows: batch.num_rows(),
+        });
+    }
+    let report = write_report(wh, id, path, &issues)?;
+    let rows: usize = parts.iter().map(|p| p.rows).sum();
+    let periods: Vec<String> = parts.iter().map(|p| p.period.clone()).collect();
+    let message = format!(
+        "{rows} rows into {} {}{}",
+        ds.name,
+        summarize_periods(&periods),
+        if built.totals_skipped > 0 { format!(" ({} totals rows skipped)", built.totals_skipped) } else { String::new() }
+    );
+    let meta = LoadMeta { message: Some(message.clone()), report: report.clone(), ..meta.clone() };
+    let replaced = match wh.commit(id, &ds.name, &meta, &parts, &issues) {
+        Ok(r) => r,
+        Err(PurseError::Warehouse(msg)) => {
+            issues.insert(0, Issue::file(msg));
+            return reject(wh, id, path, sheet_name, Some(&ds.name), &meta, issues, built.totals_skipped, 0);
+        }
+        Err(e) => return Err(e),
+    };
+    let mut o = Outcome::new(path, sheet_name, Status::Loaded, message);
+    o.dataset = Some(ds.name.clone());
+    o.load_id = Some(id);
+    o.rows = rows;
+    o.periods = periods;
+    o.replaced = replaced;
+    o.totals_skipped = built.totals_skipped;
+    o.errors = errors;
+    o.warnings = issues.len() - errors;
+    o.report = report;
+    o.issues = issues.into_iter().take(20).collect();
+    Ok(o)
+}
+
+fn previous_period(p: &str) -> Option<String> {
+    let (y, m) = p.split_once('-')?;
+    let (y, m): (i32, u32) = (y.parse().ok()?, m.parse().ok()?);
+    (m > 1).then(|| format!("{y:04}-{:02}", m - 1))
+}
+
+pub fn summarize_periods(p: &[String]) -> String {
+    match p {
+        [] => "(no period)".into(),
+        [one] => one.clone(),
+        [first, .., last] => format!("{first}…{last} ({} periods)", p.len()),
+    }
+}

@@ -1,0 +1,270 @@
+//! Turning a file's bytes into sheets of text cells: format sniffed from the bytes (not the
+//! name), text encoding detected (UTF-8 with or without BOM, UTF-16 with BOM, else GB18030, the
+//! superset of GBK), any line ending, XLSX/XLS with merged cells spread over their area.
+
+use std::io::Cursor;
+
+use calamine::{Data, Reader, Sheets, open_workbook_auto_from_rs};
+
+/// One table-like source: a CSV file or one worksheet.
+pub struct Sheet {
+    /// Worksheet name; `None` for CSV.
+    pub name: Option<String>,
+    pub body: Body,
+}
+
+pub enum Body {
+    /// Decoded CSV text and its delimiter; parsed lazily so large files stream.
+    Csv { text: String, delimiter: u8 },
+    /// Cells of a worksheet, with the 1-based row number of the first row.
+    Grid { first_row: usize, rows: Vec<Vec<String>> },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    Utf8,
+    Utf8Bom,
+    Utf16,
+    Gb18030,
+}
+
+impl Encoding {
+    pub fn label(self) -> &'static str {
+        match self {
+            Encoding::Utf8 => "UTF-8",
+            Encoding::Utf8Bom => "UTF-8 (BOM)",
+            Encoding::Utf16 => "UTF-16",
+            Encoding::Gb18030 => "GBK/GB18030",
+        }
+    }
+}
+
+/// What the sniffing found, reported in the load record.
+pub struct Opened {
+    pub format: &'static str,
+    pub encoding: Option<Encoding>,
+    pub sheets: Vec<Sheet>,
+}
+
+pub fn open(bytes: &[u8]) -> Result<Opened, String> {
+    if bytes.is_empty() {
+        return Err("the file is empty".into());
+    }
+    if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+        return open_workbook(bytes);
+    }
+    let (mut text, enc) = decode_text(bytes)?;
+    // Old Mac exports end lines with CR alone; make them ordinary lines so row numbers count.
+    if !text.contains('\n') && text.contains('\r') {
+        text = text.replace('\r', "\n");
+    }
+    if text.trim().is_empty() {
+        return Err("the file is empty".into());
+    }
+    let delimiter = sniff_delimiter(&text);
+    Ok(Opened {
+        format: "csv",
+        encoding: Some(enc),
+        sheets: vec![Sheet { name: None, body: Body::Csv { text, delimiter } }],
+    })
+}
+
+/// Decodes text without trusting the file name: BOMs first, then strict UTF-8, then GB18030.
+/// A file that is neither (binary, or a legacy encoding we cannot tell) is refused rather than
+/// loaded as mojibake.
+pub fn decode_text(bytes: &[u8]) -> Result<(String, Encoding), String> {
+    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        return std::str::from_utf8(rest)
+            .map(|s| (s.to_string(), Encoding::Utf8Bom))
+            .map_err(|e| format!("unreadable encoding: BOM says UTF-8 but byte {} is not", e.valid_up_to() + 3));
+    }
+    if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
+        let (enc, _) = encoding_rs::Encoding::for_bom(bytes).ok_or("unreadable encoding")?;
+        let (text, had_errors) = enc.decode_with_bom_removal(bytes);
+        if had_errors {
+            return Err("unreadable encoding: invalid UTF-16".into());
+        }
+        return Ok((text.into_owned(), Encoding::Utf16));
+    }
+    if bytes.contains(&0) {
+        return Err("unreadable encoding: binary content (NUL bytes), not a CSV or XLSX file".into());
+    }
+    if let Ok(s) = std::str::from_utf8(bytes) {
+        return Ok((s.to_string(), Encoding::Utf8));
+    }
+    let (text, _, had_errors) = encoding_rs::GB18030.decode(bytes);
+    if had_errors {
+        return Err("unreadable encoding: neither UTF-8 nor GBK/GB18030".into());
+    }
+    Ok((text.into_owned(), Encoding::Gb18030))
+}
+
+/// Comma unless the first lines clearly use tabs or semicolons.
+fn sniff_delimiter(text: &str) -> u8 {
+    let head: String = text.chars().take(8192).collect();
+    let count = |c: char| head.matches(c).count();
+    let (comma, tab, semi) = (count(','), count('\t'), count(';'));
+    if tab > comma && tab >= semi {
+        b'\t'
+    } else if semi > comma {
+        b';'
+    } else {
+        b','
+    }
+}
+
+fn open_workbook(bytes: &[u8]) -> Result<Opened, String> {
+    let mut wb = open_workbook_auto_from_rs(Cursor::new(bytes.to_vec()))
+        .map_err(|e| format!("not a readable workbook: {e}"))?;
+    let format = match wb {
+        Sheets::Xls(_) => "xls",
+        Sheets::Xlsx(_) => "xlsx",
+        Sheets::Xlsb(_) => "xlsb",
+        Sheets::Ods(_) => "ods",
+    };
+    let mut sheets = Vec::new();
+    for name in wb.sheet_names() {
+        let range = wb
+            .worksheet_range(&name)
+            .map_err(|e| format!("sheet `{name}`: {e}"))?;
+        let merged = match &mut wb {
+            Sheets::Xlsx(x) => x.merge_cells_by_sheet_name(&name).unwrap_or_default(),
+            Sheets::Xls(x) => x.merge_cells_by_sheet_name(&name).unwrap_or_default(),
+            _ => Vec::new(),
+        };
+        let (r0, c0) = range.start().unwrap_or((0, 0));
+        let mut rows: Vec<Vec<String>> = range.rows().map(|r| r.iter().map(cell_text).collect()).collect();
+        // A merged cell holds its value in the top-left corner only; every cell it covers means
+        // the same (a two-row header's parent, a department name spanning its units).
+        for m in merged {
+            let (sr, sc) = (m.start.0.saturating_sub(r0) as usize, m.start.1.saturating_sub(c0) as usize);
+            let (er, ec) = (m.end.0.saturating_sub(r0) as usize, m.end.1.saturating_sub(c0) as usize);
+            let Some(v) = rows.get(sr).and_then(|r| r.get(sc)).cloned() else { continue };
+            for row in rows.iter_mut().take(er + 1).skip(sr) {
+                for cell in row.iter_mut().take(ec + 1).skip(sc) {
+                    if cell.is_empty() {
+                        *cell = v.clone();
+                    }
+                }
+            }
+        }
+        // Columns before the range start are absent; pad so column letters stay meaningful.
+        if c0 > 0 {
+            for row in &mut rows {
+                row.splice(0..0, std::iter::repeat_n(String::new(), c0 as usize));
+            }
+        }
+        sheets.push(Sheet { name: Some(name), body: Body::Grid { first_row: r0 as usize + 1, rows } });
+    }
+    Ok(Opened { format, encoding: None, sheets })
+}
+
+fn cell_text(d: &Data) -> String {
+    match d {
+        Data::Empty => String::new(),
+        Data::String(s) => s.clone(),
+        // Shortest round-trip form: 1234.56 stays "1234.56", 2010101.0 becomes "2010101".
+        Data::Float(f) => format!("{f}"),
+        Data::Int(i) => i.to_string(),
+        Data::Bool(b) => b.to_string(),
+        Data::DateTime(dt) => {
+            let (y, m, d, h, mi, s, _) = dt.to_ymd_hms_milli();
+            if (h, mi, s) == (0, 0, 0) {
+                format!("{y:04}-{m:02}-{d:02}")
+            } else {
+                format!("{y:04}-{m:02}-{d:02} {h:02}:{mi:02}:{s:02}")
+            }
+        }
+        Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+        Data::Error(e) => format!("#{e:?}"),
+    }
+}
+
+impl Sheet {
+    /// Calls `f(row_number, cells)` for each row from the `skip`-th on (0-based), in order,
+    /// until it returns false. Row numbers are what a person sees: the CSV line, the Excel row.
+    pub fn for_each_row(
+        &self,
+        skip: usize,
+        mut f: impl FnMut(usize, &[&str]) -> bool,
+    ) -> Result<(), String> {
+        match &self.body {
+            Body::Csv { text, delimiter } => {
+                let mut rdr = csv::ReaderBuilder::new()
+                    .has_headers(false)
+                    .flexible(true)
+                    .delimiter(*delimiter)
+                    .from_reader(text.as_bytes());
+                let mut rec = csv::StringRecord::new();
+                let mut i = 0usize;
+                loop {
+                    match rdr.read_record(&mut rec) {
+                        Ok(false) => break,
+                        Ok(true) => {}
+                        Err(e) => return Err(format!("CSV syntax: {e}")),
+                    }
+                    if i >= skip {
+                        let line = rec.position().map(|p| p.line() as usize).unwrap_or(i + 1);
+                        let cells: Vec<&str> = rec.iter().collect();
+                        if !f(line, &cells) {
+                            break;
+                        }
+                    }
+                    i += 1;
+                }
+                Ok(())
+            }
+            Body::Grid { first_row, rows } => {
+                let mut cells: Vec<&str> = Vec::new();
+                for (i, row) in rows.iter().enumerate().skip(skip) {
+                    cells.clear();
+                    cells.extend(row.iter().map(String::as_str));
+                    if !f(first_row + i, &cells) {
+                        break;
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// The first `n` rows, owned, for header and title detection.
+    pub fn head(&self, n: usize) -> Result<Vec<(usize, Vec<String>)>, String> {
+        let mut out = Vec::with_capacity(n);
+        self.for_each_row(0, |line, cells| {
+            out.push((line, cells.iter().map(|c| c.to_string()).collect()));
+            out.len() < n
+        })?;
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encodings_are_detected_not_guessed() {
+        let (gbk, _, _) = encoding_rs::GBK.encode("预算单位,累计支出\n示范局,1\n");
+        let (t, e) = decode_text(&gbk).unwrap();
+        assert_eq!(e, Encoding::Gb18030);
+        assert!(t.starts_with("预算单位"));
+        let (t, e) = decode_text("\u{FEFF}预算单位".as_bytes()).unwrap();
+        assert_eq!((t.as_str(), e), ("预算单位", Encoding::Utf8Bom));
+        assert!(decode_text(b"\x00\x01\x02").is_err());
+    }
+
+    #[test]
+    fn cr_only_line_endings() {
+        let o = open(b"a,b\r1,2\r3,4\r").unwrap();
+        let mut lines = Vec::new();
+        o.sheets[0]
+            .for_each_row(0, |l, c| {
+                lines.push((l, c.join("|")));
+                true
+            })
+            .unwrap();
+        assert_eq!(lines.len(), 3);
+        assert_eq!(lines[2].1, "3|4");
+    }
+}

@@ -1,0 +1,243 @@
+//! Cell values as bureaus write them: numbers as text with thousands separators, full-width
+//! digits, `—` for nothing, `△` or parentheses for negatives, `%` suffixes; dates in half a dozen
+//! spellings. Amounts are scaled exactly (decimal digits, never through f64).
+
+use chrono::NaiveDate;
+
+/// Full-width ASCII (U+FF01..U+FF5E) → half-width, ideographic space → space.
+pub fn to_half_width(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            '\u{3000}' | '\u{00A0}' => ' ',
+            '\u{2212}' => '-',
+            _ => c,
+        })
+        .collect()
+}
+
+/// Cells that mean "nothing here" rather than zero or an error.
+pub fn is_blank(s: &str) -> bool {
+    let t = s.trim_matches(|c: char| c.is_whitespace() || c == '\u{3000}');
+    matches!(
+        t,
+        "" | "-" | "--" | "—" | "——" | "－" | "–" | "/" | "\\" | "…" | "……" | "null" | "NULL" | "N/A" | "n/a" | "NA" | "#N/A"
+    )
+}
+
+/// A decimal number read from text: `mantissa × 10^-scale`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Dec {
+    pub mantissa: i128,
+    pub scale: u32,
+    pub percent: bool,
+}
+
+/// Parses `1,234.56`, `１２３４．５６`, `(12.5)`, `△3`, `-0.5%`, `1.2e3`. `None` for blanks;
+/// `Err(reason)` for text that is not a number.
+pub fn parse_decimal(raw: &str) -> Result<Option<Dec>, &'static str> {
+    if is_blank(raw) {
+        return Ok(None);
+    }
+    let s = to_half_width(raw);
+    let mut t: &str = s.trim();
+    let mut negative = false;
+    if let Some(inner) = t.strip_prefix('(').and_then(|x| x.strip_suffix(')')) {
+        negative = true;
+        t = inner.trim();
+    }
+    if let Some(rest) = t.strip_prefix('△').or_else(|| t.strip_prefix('▲')) {
+        negative = !negative;
+        t = rest.trim();
+    }
+    let mut percent = false;
+    if let Some(rest) = t.strip_suffix('%') {
+        percent = true;
+        t = rest.trim();
+    }
+    if let Some(rest) = t.strip_prefix('-') {
+        negative = !negative;
+        t = rest.trim();
+    } else if let Some(rest) = t.strip_prefix('+') {
+        t = rest.trim();
+    }
+    // Scientific notation, as spreadsheets export large numbers.
+    let (body, exp) = match t.find(['e', 'E']) {
+        Some(i) => {
+            let e: i32 = t[i + 1..].parse().map_err(|_| "not a number")?;
+            (&t[..i], e)
+        }
+        None => (t, 0),
+    };
+    let mut mantissa: i128 = 0;
+    let mut scale: i32 = 0;
+    let mut seen_dot = false;
+    let mut digits = 0;
+    for c in body.chars() {
+        match c {
+            '0'..='9' => {
+                mantissa = mantissa
+                    .checked_mul(10)
+                    .and_then(|m| m.checked_add((c as u8 - b'0') as i128))
+                    .ok_or("number too large")?;
+                digits += 1;
+                if seen_dot {
+                    scale += 1;
+                }
+            }
+            '.' if !seen_dot => seen_dot = true,
+            ',' | ' ' | '_' | '\'' if !seen_dot => {}
+            _ => return Err("not a number"),
+        }
+    }
+    if digits == 0 {
+        return Err("not a number");
+    }
+    scale -= exp;
+    if scale < 0 {
+        mantissa = mantissa
+            .checked_mul(10i128.pow((-scale) as u32))
+            .ok_or("number too large")?;
+        scale = 0;
+    }
+    Ok(Some(Dec {
+        mantissa: if negative { -mantissa } else { mantissa },
+        scale: scale as u32,
+        percent,
+    }))
+}
+
+impl Dec {
+    /// The value as an integer at `target_scale` after multiplying by `10^unit_pow`
+    /// (万元 = 4, 亿元 = 8), rounding half away from zero. Exact in every step.
+    pub fn rescale(self, target_scale: u32, unit_pow: u32) -> Option<i128> {
+        let shift = target_scale as i32 + unit_pow as i32 - self.scale as i32;
+        if shift >= 0 {
+            self.mantissa.checked_mul(10i128.checked_pow(shift as u32)?)
+        } else {
+            let div = 10i128.checked_pow((-shift) as u32)?;
+            let q = self.mantissa / div;
+            let r = self.mantissa % div;
+            Some(if r.abs() * 2 >= div { q + self.mantissa.signum() } else { q })
+        }
+    }
+}
+
+pub fn parse_int(raw: &str) -> Result<Option<i32>, &'static str> {
+    match parse_decimal(raw)? {
+        None => Ok(None),
+        Some(d) => {
+            let v = d.rescale(0, 0).ok_or("number too large")?;
+            if d.rescale(0, 0).map(|x| x * 10i128.pow(d.scale)) != Some(d.mantissa) {
+                return Err("not a whole number");
+            }
+            i32::try_from(v).map(Some).map_err(|_| "number too large")
+        }
+    }
+}
+
+/// Dates: 2025-10-03, 2025/10/3, 2025.10.03, 20251003, 2025年10月3日, 2025-10 (first of
+/// month), with an optional time part that is ignored.
+pub fn parse_date(raw: &str) -> Result<Option<NaiveDate>, &'static str> {
+    if is_blank(raw) {
+        return Ok(None);
+    }
+    let s = to_half_width(raw);
+    let s = s.trim();
+    let s = s.split([' ', 'T']).next().unwrap_or(s);
+    let s = s.trim_end_matches('日');
+    let unified: String = s
+        .chars()
+        .map(|c| match c {
+            '/' | '.' | '年' | '月' => '-',
+            c => c,
+        })
+        .collect();
+    let parts: Vec<&str> = unified.split('-').collect();
+    let num = |p: &str| p.parse::<u32>().ok();
+    let (y, m, d) = match parts.as_slice() {
+        [one] if one.len() == 8 => (num(&one[..4]), num(&one[4..6]), num(&one[6..])),
+        [y, m, d] => (num(y), num(m), num(d)),
+        [y, m] => (num(y), num(m), Some(1)),
+        _ => return Err("not a date (expected YYYY-MM-DD)"),
+    };
+    match (y, m, d) {
+        (Some(y), Some(m), Some(d)) if (1900..=2200).contains(&y) => {
+            NaiveDate::from_ymd_opt(y as i32, m, d).map(Some).ok_or("no such calendar date")
+        }
+        _ => Err("not a date (expected YYYY-MM-DD)"),
+    }
+}
+
+pub fn parse_bool(raw: &str) -> Result<Option<bool>, &'static str> {
+    if is_blank(raw) {
+        return Ok(None);
+    }
+    let s = to_half_width(raw).trim().to_lowercase();
+    match s.as_str() {
+        "是" | "y" | "yes" | "true" | "1" | "√" | "t" => Ok(Some(true)),
+        "否" | "n" | "no" | "false" | "0" | "×" | "f" => Ok(Some(false)),
+        _ => Err("not a yes/no value (是/否, Y/N, 1/0, true/false)"),
+    }
+}
+
+/// The power of ten a unit word scales 元 by: 元 → 0, 千元 → 3, 万元 → 4, 亿元 → 8.
+pub fn unit_pow(unit: &str) -> Option<u32> {
+    let u = to_half_width(unit).to_lowercase().replace(' ', "");
+    match u.as_str() {
+        "元" | "yuan" | "rmb" | "人民币元" => Some(0),
+        "千元" => Some(3),
+        "万元" | "10000yuan" | "tenthousandyuan" => Some(4),
+        "百万元" => Some(6),
+        "亿元" | "100millionyuan" | "rmb100million" | "hundredmillionyuan" => Some(8),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn money(s: &str, unit: u32) -> Option<i128> {
+        parse_decimal(s).unwrap().and_then(|d| d.rescale(2, unit))
+    }
+
+    #[test]
+    fn numbers_as_bureaus_write_them() {
+        assert_eq!(money("1,234.56", 0), Some(123456));
+        assert_eq!(money("１２３４．５", 0), Some(123450));
+        assert_eq!(money("12.3456", 4), Some(12345600)); // 12.3456 万元 = 123456.00 元
+        assert_eq!(money("0.01", 8), Some(100000000)); // 0.01 亿元 = 1,000,000 元
+        assert_eq!(money("(5)", 0), Some(-500));
+        assert_eq!(money("△5", 0), Some(-500));
+        assert_eq!(money("-0.005", 0), Some(-1)); // half away from zero
+        assert_eq!(money("1.5E3", 0), Some(150000));
+        assert_eq!(money("—", 0), None);
+        assert_eq!(money("", 0), None);
+        assert!(parse_decimal("12a").is_err());
+        assert!(parse_decimal("1.2.3").is_err());
+        let p = parse_decimal("5.2%").unwrap().unwrap();
+        assert!(p.percent);
+        assert_eq!(p.rescale(4, 0), Some(52000));
+    }
+
+    #[test]
+    fn dates() {
+        let d = NaiveDate::from_ymd_opt(2025, 10, 3);
+        for s in ["2025-10-03", "2025/10/3", "2025.10.03", "20251003", "2025年10月3日", "2025-10-03 08:00:00"] {
+            assert_eq!(parse_date(s).unwrap(), d, "{s}");
+        }
+        assert_eq!(parse_date("2025-10").unwrap(), NaiveDate::from_ymd_opt(2025, 10, 1));
+        assert!(parse_date("2025-02-30").is_err());
+        assert!(parse_date("next week").is_err());
+    }
+
+    #[test]
+    fn ints_and_bools() {
+        assert_eq!(parse_int("2025").unwrap(), Some(2025));
+        assert!(parse_int("3.5").is_err());
+        assert_eq!(parse_bool("是").unwrap(), Some(true));
+        assert_eq!(parse_bool("N").unwrap(), Some(false));
+        assert!(parse_bool("maybe").is_err());
+    }
+}

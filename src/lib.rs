@@ -1,0 +1,17 @@
+//! purse: online supervision of the public purse (预算联网监督).
+//!
+//! Data flows top to bottom: [`ingest`] reads extracts as they arrive and validates them,
+//! [`warehouse`] keeps them as hive-partitioned Parquet with a SQLite manifest, [`engine`]
+//! registers every dataset in one DataFusion context for queries and rules. [`synth`] makes a
+//! synthetic region for demos, tests and benchmarks.
+
+pub mod config;
+pub mod datasets;
+pub mod engine;
+pub mod error;
+pub mod synth;
+pub mod ingest;
+pub mod output;
+pub mod warehouse;
+
+pub use error::{PurseError, Result};

@@ -1,0 +1,490 @@
+//! The Parquet warehouse and its manifest.
+//!
+//! Layout: `DIR/warehouse/<dataset>/period=YYYY-MM/load-<id>.parquet` (hive partitions that
+//! DataFusion, Ballista, DuckDB and Polars read as they are) and `DIR/purse.db` (SQLite: loads,
+//! their parts, their issues).
+//!
+//! Loading is atomic. A load is written aside under `DIR/staging/<id>/`; the commit point is one
+//! SQLite transaction that records its parts and retires the parts it replaces; only then are the
+//! staged files renamed into the warehouse and the replaced ones moved to `DIR/superseded/`. A
+//! crash before the commit leaves the warehouse untouched (the staging folder is swept at the next
+//! open); a crash after it is rolled forward at the next open. Either way a reader that goes
+//! through purse sees the old state or the new one, never a mix.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs::{self, File};
+use std::path::{Path, PathBuf};
+
+use datafusion::arrow::array::RecordBatch;
+use datafusion::parquet::arrow::ArrowWriter;
+use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use datafusion::parquet::basic::{Compression, ZstdLevel};
+use datafusion::parquet::file::properties::WriterProperties;
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::error::{PurseError, Result};
+use crate::ingest::{Issue, Severity};
+
+const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS loads(
+    id          INTEGER PRIMARY KEY,
+    file        TEXT NOT NULL,
+    sheet       TEXT,
+    sha256      TEXT NOT NULL,
+    dataset     TEXT,
+    format      TEXT,
+    encoding    TEXT,
+    status      TEXT NOT NULL,      -- staging | accepted | rejected | aborted
+    rows        INTEGER NOT NULL DEFAULT 0,
+    errors      INTEGER NOT NULL DEFAULT 0,
+    warnings    INTEGER NOT NULL DEFAULT 0,
+    message     TEXT,
+    report      TEXT,
+    started_at  TEXT NOT NULL,
+    finished_at TEXT
+);
+CREATE INDEX IF NOT EXISTS loads_sha ON loads(sha256);
+CREATE TABLE IF NOT EXISTS load_parts(
+    load_id       INTEGER NOT NULL REFERENCES loads(id),
+    dataset       TEXT NOT NULL,
+    period        TEXT NOT NULL,
+    scope         TEXT NOT NULL,    -- sorted distinct scope values, one per line
+    path          TEXT NOT NULL,    -- relative to DIR
+    rows          INTEGER NOT NULL,
+    active        INTEGER NOT NULL,
+    superseded_by INTEGER
+);
+CREATE INDEX IF NOT EXISTS parts_ds ON load_parts(dataset, period, active);
+CREATE TABLE IF NOT EXISTS load_issues(
+    load_id  INTEGER NOT NULL REFERENCES loads(id),
+    severity TEXT NOT NULL,
+    row      INTEGER,
+    col      TEXT NOT NULL,
+    value    TEXT NOT NULL,
+    expected TEXT NOT NULL,
+    reason   TEXT NOT NULL
+);
+"#;
+
+pub struct Warehouse {
+    pub dir: PathBuf,
+    pub db: Connection,
+    _lock: Option<File>,
+}
+
+/// One period of one dataset, written by a load.
+#[derive(Debug, Clone)]
+pub struct Part {
+    pub dataset: String,
+    pub period: String,
+    pub scope: BTreeSet<String>,
+    pub rows: usize,
+}
+
+/// What a committed load replaced.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Replaced {
+    pub load_id: i64,
+    pub period: String,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct LoadRecord {
+    pub id: i64,
+    pub file: String,
+    pub sheet: Option<String>,
+    pub dataset: Option<String>,
+    pub status: String,
+    pub rows: i64,
+    pub errors: i64,
+    pub warnings: i64,
+    pub message: Option<String>,
+    pub report: Option<String>,
+    pub started_at: String,
+}
+
+fn now() -> String {
+    chrono::Local::now().format("%Y-%m-%dT%H:%M:%S%.3f%:z").to_string()
+}
+
+fn io<T>(path: &Path, r: std::io::Result<T>) -> Result<T> {
+    r.map_err(|e| PurseError::io(path, e))
+}
+
+impl Warehouse {
+    /// Opens the data directory for writing: takes the writer lock, creates the layout and
+    /// finishes or sweeps whatever an interrupted load left.
+    pub fn open(dir: &Path) -> Result<Warehouse> {
+        io(dir, fs::create_dir_all(dir.join("warehouse")))?;
+        let lock_path = dir.join(".lock");
+        let lock = io(&lock_path, File::options().create(true).truncate(false).write(true).open(&lock_path))?;
+        io(&lock_path, lock.lock())?;
+        let wh = Warehouse { dir: dir.to_path_buf(), db: Self::connect(dir)?, _lock: Some(lock) };
+        wh.recover()?;
+        Ok(wh)
+    }
+
+    /// Opens for reading only: no lock; recovery runs if no writer holds the lock.
+    pub fn open_read(dir: &Path) -> Result<Warehouse> {
+        if !dir.join("purse.db").exists() {
+            return Err(PurseError::Warehouse(format!(
+                "{} holds no purse data yet: run `purse ingest` first",
+                dir.display()
+            )));
+        }
+        let lock_path = dir.join(".lock");
+        let lock = File::options().create(true).truncate(false).write(true).open(&lock_path).ok();
+        let held = lock.as_ref().is_some_and(|l| l.try_lock().is_ok());
+        let wh = Warehouse { dir: dir.to_path_buf(), db: Self::connect(dir)?, _lock: if held { lock } else { None } };
+        if held {
+            wh.recover()?;
+        }
+        Ok(wh)
+    }
+
+    fn connect(dir: &Path) -> Result<Connection> {
+        let db = Connection::open(dir.join("purse.db"))?;
+        db.busy_timeout(std::time::Duration::from_secs(30))?;
+        db.pragma_update(None, "journal_mode", "WAL")?;
+        db.pragma_update(None, "synchronous", "FULL")?;
+        db.execute_batch(SCHEMA)?;
+        Ok(db)
+    }
+
+    pub fn warehouse_dir(&self) -> PathBuf {
+        self.dir.join("warehouse")
+    }
+
+    fn part_rel(dataset: &str, period: &str, load_id: i64) -> PathBuf {
+        Path::new(dataset).join(format!("period={period}")).join(format!("load-{load_id}.parquet"))
+    }
+
+    fn staged(&self, load_id: i64) -> PathBuf {
+        self.dir.join("staging").join(load_id.to_string())
+    }
+
+    /// Roll forward committed loads whose files were not all moved; sweep uncommitted ones.
+    fn recover(&self) -> Result<()> {
+        let mut stmt = self.db.prepare("SELECT id, status FROM loads WHERE status IN ('staging','accepted')")?;
+        let loads: Vec<(i64, String)> =
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+        for (id, status) in loads {
+            let staged = self.staged(id);
+            if status == "staging" {
+                if staged.exists() {
+                    io(&staged, fs::remove_dir_all(&staged))?;
+                }
+                self.db.execute(
+                    "UPDATE loads SET status='aborted', message='interrupted before commit; nothing stored', finished_at=?2 WHERE id=?1",
+                    params![id, now()],
+                )?;
+            } else if staged.exists() {
+                self.move_into_place(id)?;
+            }
+        }
+        // Staging folders with no load row at all (killed before the row was written).
+        if let Ok(rd) = fs::read_dir(self.dir.join("staging")) {
+            for e in rd.flatten() {
+                let id: Option<i64> = e.file_name().to_str().and_then(|s| s.parse().ok());
+                let known = match id {
+                    Some(id) => self
+                        .db
+                        .query_row("SELECT status FROM loads WHERE id=?1", [id], |r| r.get::<_, String>(0))
+                        .optional()?
+                        .is_some_and(|s| s == "accepted"),
+                    None => false,
+                };
+                if !known {
+                    let _ = fs::remove_dir_all(e.path());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// After the commit: staged files into the warehouse, replaced files out. Idempotent.
+    fn move_into_place(&self, load_id: i64) -> Result<()> {
+        let mut stmt = self.db.prepare("SELECT path FROM load_parts WHERE load_id=?1")?;
+        let paths: Vec<String> = stmt.query_map([load_id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        let staged = self.staged(load_id);
+        for rel in &paths {
+            let from = staged.join(rel);
+            let to = self.warehouse_dir().join(rel);
+            if from.exists() {
+                if let Some(p) = to.parent() {
+                    io(p, fs::create_dir_all(p))?;
+                }
+                io(&to, fs::rename(&from, &to))?;
+            }
+        }
+        let mut stmt = self.db.prepare("SELECT path FROM load_parts WHERE superseded_by=?1")?;
+        let old: Vec<String> = stmt.query_map([load_id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        for rel in &old {
+            let from = self.warehouse_dir().join(rel);
+            let to = self.dir.join("superseded").join(rel);
+            if from.exists() {
+                if let Some(p) = to.parent() {
+                    io(p, fs::create_dir_all(p))?;
+                }
+                io(&to, fs::rename(&from, &to))?;
+            }
+        }
+        if staged.exists() {
+            io(&staged, fs::remove_dir_all(&staged))?;
+        }
+        Ok(())
+    }
+
+    /// An accepted load of the same bytes (and sheet) whose data is still live.
+    pub fn find_duplicate(&self, sha256: &str, sheet: Option<&str>) -> Result<Option<i64>> {
+        Ok(self
+            .db
+            .query_row(
+                "SELECT l.id FROM loads l WHERE l.sha256=?1 AND l.sheet IS ?2 AND l.status='accepted'
+                 AND EXISTS (SELECT 1 FROM load_parts p WHERE p.load_id=l.id AND p.active=1)
+                 ORDER BY l.id DESC LIMIT 1",
+                params![sha256, sheet],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Allocates a load id; the row says `staging` until commit or rejection.
+    pub fn begin_load(&self, file: &Path, sheet: Option<&str>, sha256: &str) -> Result<i64> {
+        self.db.execute(
+            "INSERT INTO loads(file, sheet, sha256, status, started_at) VALUES (?1, ?2, ?3, 'staging', ?4)",
+            params![file.display().to_string(), sheet, sha256, now()],
+        )?;
+        Ok(self.db.last_insert_rowid())
+    }
+
+    /// Writes one part aside, under `DIR/staging/<id>/`, fsynced.
+    pub fn stage(&self, load_id: i64, dataset: &str, period: &str, batch: &RecordBatch) -> Result<()> {
+        let path = self.staged(load_id).join(Self::part_rel(dataset, period, load_id));
+        if let Some(p) = path.parent() {
+            io(p, fs::create_dir_all(p))?;
+        }
+        let file = io(&path, File::create(&path))?;
+        let props = WriterProperties::builder()
+            .set_compression(Compression::ZSTD(ZstdLevel::try_new(3)?))
+            .set_max_row_group_row_count(Some(256 * 1024))
+            .build();
+        let mut w = ArrowWriter::try_new(file, batch.schema(), Some(props))?;
+        w.write(batch)?;
+        let f = w.into_inner()?;
+        io(&path, f.sync_all())?;
+        Ok(())
+    }
+
+    /// The commit point. Records the parts, retires the live parts with the same dataset and
+    /// period whose scope the new part covers, refuses a partial overlap (it would double count),
+    /// then moves files into place.
+    pub fn commit(
+        &mut self,
+        load_id: i64,
+        dataset: &str,
+        meta: &LoadMeta,
+        parts: &[Part],
+        issues: &[Issue],
+    ) -> Result<Vec<Replaced>> {
+        let tx = self.db.transaction()?;
+        let mut replaced = Vec::new();
+        for part in parts {
+            let mut stmt = tx.prepare(
+                "SELECT load_id, scope FROM load_parts WHERE dataset=?1 AND period=?2 AND active=1",
+            )?;
+            let live: Vec<(i64, String)> = stmt
+                .query_map(params![part.dataset, part.period], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            drop(stmt);
+            for (old_id, scope) in live {
+                let old: BTreeSet<String> = scope.lines().map(str::to_string).collect();
+                if old.is_subset(&part.scope) {
+                    tx.execute(
+                        "UPDATE load_parts SET active=0, superseded_by=?1 WHERE load_id=?2 AND dataset=?3 AND period=?4",
+                        params![load_id, old_id, part.dataset, part.period],
+                    )?;
+                    replaced.push(Replaced { load_id: old_id, period: part.period.clone() });
+                } else if !old.is_disjoint(&part.scope) {
+                    return Err(PurseError::Warehouse(format!(
+                        "{} {}: this extract covers part of what load #{old_id} holds ({}) but not all of it; \
+                         loading it would double count. Load a complete corrected extract instead.",
+                        part.dataset,
+                        part.period,
+                        old.intersection(&part.scope).cloned().collect::<Vec<_>>().join(", ")
+                    )));
+                }
+            }
+            let scope: Vec<&str> = part.scope.iter().map(String::as_str).collect();
+            tx.execute(
+                "INSERT INTO load_parts(load_id, dataset, period, scope, path, rows, active) VALUES (?1,?2,?3,?4,?5,?6,1)",
+                params![
+                    load_id,
+                    part.dataset,
+                    part.period,
+                    scope.join("\n"),
+                    Self::part_rel(&part.dataset, &part.period, load_id).to_string_lossy(),
+                    part.rows as i64
+                ],
+            )?;
+        }
+        let rows: usize = parts.iter().map(|p| p.rows).sum();
+        insert_issues(&tx, load_id, issues)?;
+        let (errors, warnings) = count(issues);
+        tx.execute(
+            "UPDATE loads SET status='accepted', dataset=?2, format=?3, encoding=?4, rows=?5, errors=?6, warnings=?7,
+             message=?8, report=?9, finished_at=?10 WHERE id=?1",
+            params![
+                load_id,
+                dataset,
+                meta.format,
+                meta.encoding,
+                rows as i64,
+                errors,
+                warnings,
+                meta.message,
+                meta.report,
+                now()
+            ],
+        )?;
+        tx.commit()?;
+        self.move_into_place(load_id)?;
+        Ok(replaced)
+    }
+
+    /// Records a refused extract (nothing stored) with its issues.
+    pub fn reject(&mut self, load_id: i64, dataset: Option<&str>, meta: &LoadMeta, issues: &[Issue]) -> Result<()> {
+        let staged = self.staged(load_id);
+        if staged.exists() {
+            io(&staged, fs::remove_dir_all(&staged))?;
+        }
+        let tx = self.db.transaction()?;
+        insert_issues(&tx, load_id, issues)?;
+        let (errors, warnings) = count(issues);
+        tx.execute(
+            "UPDATE loads SET status='rejected', dataset=?2, format=?3, encoding=?4, errors=?5, warnings=?6, message=?7,
+             report=?8, finished_at=?9 WHERE id=?1",
+            params![load_id, dataset, meta.format, meta.encoding, errors.max(1), warnings, meta.message, meta.report, now()],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Live Parquet files of a dataset, optionally of one period.
+    pub fn live_files(&self, dataset: &str, period: Option<&str>) -> Result<Vec<PathBuf>> {
+        let mut stmt = self.db.prepare(
+            "SELECT path FROM load_parts WHERE dataset=?1 AND active=1 AND (?2 IS NULL OR period=?2) ORDER BY period, load_id",
+        )?;
+        let v: Vec<String> = stmt.query_map(params![dataset, period], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        Ok(v.into_iter().map(|p| self.warehouse_dir().join(p)).collect())
+    }
+
+    /// Reads a dataset's live rows of one period (used by load-time checks, small).
+    pub fn read_period(&self, dataset: &str, period: &str) -> Result<Vec<RecordBatch>> {
+        let mut out = Vec::new();
+        for path in self.live_files(dataset, Some(period))? {
+            let f = io(&path, File::open(&path))?;
+            for b in ParquetRecordBatchReaderBuilder::try_new(f)?.build()? {
+                out.push(b?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Per dataset: periods, live rows and the files they came from.
+    pub fn summary(&self) -> Result<Vec<DatasetSummary>> {
+        let mut stmt = self.db.prepare(
+            "SELECT p.dataset, p.period, p.rows, l.file, l.sheet FROM load_parts p JOIN loads l ON l.id=p.load_id
+             WHERE p.active=1 ORDER BY p.dataset, p.period",
+        )?;
+        let mut map: BTreeMap<String, DatasetSummary> = BTreeMap::new();
+        let rows = stmt.query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?, r.get::<_, String>(3)?, r.get::<_, Option<String>>(4)?))
+        })?;
+        for row in rows {
+            let (ds, period, n, file, sheet) = row?;
+            let e = map.entry(ds.clone()).or_insert_with(|| DatasetSummary { dataset: ds, ..Default::default() });
+            if !e.periods.contains(&period) {
+                e.periods.push(period);
+            }
+            e.rows += n;
+            let src = match sheet {
+                Some(s) => format!("{}#{s}", file_name(&file)),
+                None => file_name(&file),
+            };
+            if !e.sources.contains(&src) {
+                e.sources.push(src);
+            }
+        }
+        Ok(map.into_values().collect())
+    }
+
+    pub fn loads(&self, limit: usize) -> Result<Vec<LoadRecord>> {
+        let mut stmt = self.db.prepare(
+            "SELECT id, file, sheet, dataset, status, rows, errors, warnings, message, report, started_at
+             FROM loads ORDER BY id DESC LIMIT ?1",
+        )?;
+        let v = stmt
+            .query_map([limit as i64], |r| {
+                Ok(LoadRecord {
+                    id: r.get(0)?,
+                    file: r.get(1)?,
+                    sheet: r.get(2)?,
+                    dataset: r.get(3)?,
+                    status: r.get(4)?,
+                    rows: r.get(5)?,
+                    errors: r.get(6)?,
+                    warnings: r.get(7)?,
+                    message: r.get(8)?,
+                    report: r.get(9)?,
+                    started_at: r.get(10)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(v)
+    }
+}
+
+fn file_name(p: &str) -> String {
+    Path::new(p).file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| p.to_string())
+}
+
+fn count(issues: &[Issue]) -> (i64, i64) {
+    let e = issues.iter().filter(|i| i.severity == Severity::Error).count() as i64;
+    (e, issues.len() as i64 - e)
+}
+
+fn insert_issues(tx: &rusqlite::Transaction, load_id: i64, issues: &[Issue]) -> Result<()> {
+    let mut stmt = tx.prepare(
+        "INSERT INTO load_issues(load_id, severity, row, col, value, expected, reason) VALUES (?1,?2,?3,?4,?5,?6,?7)",
+    )?;
+    for i in issues {
+        stmt.execute(params![
+            load_id,
+            i.severity.label(),
+            i.row.map(|r| r as i64),
+            i.column,
+            i.value,
+            i.expected,
+            i.reason
+        ])?;
+    }
+    Ok(())
+}
+
+/// Descriptive fields stored with a load.
+#[derive(Debug, Clone, Default)]
+pub struct LoadMeta {
+    pub format: Option<String>,
+    pub encoding: Option<String>,
+    pub message: Option<String>,
+    pub report: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct DatasetSummary {
+    pub dataset: String,
+    pub periods: Vec<String>,
+    pub rows: i64,
+    pub sources: Vec<String>,
+}
