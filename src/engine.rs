@@ -18,16 +18,26 @@ use crate::error::Result;
 pub const PERIOD: &str = "period";
 
 fn has_parquet(dir: &Path) -> bool {
-    let Ok(rd) = std::fs::read_dir(dir) else { return false };
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return false;
+    };
     rd.flatten().any(|e| {
         let p = e.path();
-        if p.is_dir() { has_parquet(&p) } else { p.extension().is_some_and(|x| x == "parquet") }
+        if p.is_dir() {
+            has_parquet(&p)
+        } else {
+            p.extension().is_some_and(|x| x == "parquet")
+        }
     })
 }
 
 /// Registers each dataset as a table named after it. An empty dataset is an empty table with
 /// the canonical schema, so queries and rules plan the same whether or not data has arrived.
-pub async fn register_datasets(ctx: &SessionContext, warehouse: &Path, catalog: &Catalog) -> Result<()> {
+pub async fn register_datasets(
+    ctx: &SessionContext,
+    warehouse: &Path,
+    catalog: &Catalog,
+) -> Result<()> {
     for ds in &catalog.datasets {
         let dir = warehouse.join(&ds.name);
         let file_schema = ds.file_schema();
@@ -38,7 +48,11 @@ pub async fn register_datasets(ctx: &SessionContext, warehouse: &Path, catalog: 
                 .schema(&file_schema);
             ctx.register_parquet(&ds.name, &url, opts).await?;
         } else {
-            let mut fields: Vec<Field> = file_schema.fields().iter().map(|f| f.as_ref().clone()).collect();
+            let mut fields: Vec<Field> = file_schema
+                .fields()
+                .iter()
+                .map(|f| f.as_ref().clone())
+                .collect();
             fields.push(Field::new(PERIOD, DataType::Utf8, false));
             let schema = Arc::new(Schema::new(fields));
             let table = MemTable::try_new(schema, vec![vec![]])?;
@@ -57,7 +71,10 @@ pub async fn session(data_dir: &Path, catalog: &Catalog) -> Result<SessionContex
 
 /// Read-only SQL: DDL, DML and statements are refused at planning time.
 pub fn read_only() -> SQLOptions {
-    SQLOptions::new().with_allow_ddl(false).with_allow_dml(false).with_allow_statements(false)
+    SQLOptions::new()
+        .with_allow_ddl(false)
+        .with_allow_dml(false)
+        .with_allow_statements(false)
 }
 
 pub async fn query(ctx: &SessionContext, sql: &str) -> Result<Vec<RecordBatch>> {

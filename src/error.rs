@@ -33,6 +33,9 @@ pub enum PurseError {
 
 impl PurseError {
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        PurseError::Io { path: path.into(), source }
+        PurseError::Io {
+            path: path.into(),
+            source,
+        }
     }
 }

@@ -9,9 +9,9 @@ pub mod config;
 pub mod datasets;
 pub mod engine;
 pub mod error;
-pub mod synth;
 pub mod ingest;
 pub mod output;
+pub mod synth;
 pub mod warehouse;
 
 pub use error::{PurseError, Result};

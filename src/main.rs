@@ -15,7 +15,11 @@ use purse::output::{Format, render};
 use purse::warehouse::Warehouse;
 
 #[derive(Parser)]
-#[command(name = "purse", version, about = "Online supervision of the public purse (预算联网监督)")]
+#[command(
+    name = "purse",
+    version,
+    about = "Online supervision of the public purse (预算联网监督)"
+)]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
@@ -93,9 +97,7 @@ enum Cmd {
         json: bool,
     },
     /// The canonical schema of each dataset, with column docs and accepted headers
-    Schema {
-        dataset: Option<String>,
-    },
+    Schema { dataset: Option<String> },
 }
 
 fn main() -> ExitCode {
@@ -116,23 +118,52 @@ fn catalog_for(dir: &std::path::Path) -> Result<(Config, Catalog)> {
 
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.cmd {
-        Cmd::Ingest { dd, dataset, period, sheet, set, allow_partial, quiet, json, paths } => {
+        Cmd::Ingest {
+            dd,
+            dataset,
+            period,
+            sheet,
+            set,
+            allow_partial,
+            quiet,
+            json,
+            paths,
+        } => {
             let dir = resolve_data_dir(dd.data_dir);
             let (config, catalog) = catalog_for(&dir)?;
             let mut set_map = BTreeMap::new();
             for s in set {
-                let (k, v) = s.split_once('=').with_context(|| format!("--set `{s}`: expected COLUMN=VALUE"))?;
+                let (k, v) = s
+                    .split_once('=')
+                    .with_context(|| format!("--set `{s}`: expected COLUMN=VALUE"))?;
                 set_map.insert(k.trim().to_string(), v.trim().to_string());
             }
-            let opts = ingest::Options { dataset, period, sheet, set: set_map, allow_partial };
+            let opts = ingest::Options {
+                dataset,
+                period,
+                sheet,
+                set: set_map,
+                allow_partial,
+            };
             let files = ingest::expand_paths(&paths)?;
-            let total: u64 = files.iter().filter_map(|f| std::fs::metadata(f).ok()).map(|m| m.len()).sum();
-            let bar = if quiet || json { ProgressBar::hidden() } else { ProgressBar::new(total) };
+            let total: u64 = files
+                .iter()
+                .filter_map(|f| std::fs::metadata(f).ok())
+                .map(|m| m.len())
+                .sum();
+            let bar = if quiet || json {
+                ProgressBar::hidden()
+            } else {
+                ProgressBar::new(total)
+            };
             bar.set_style(
-                ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {bytes_per_sec} {wide_msg}")
-                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+                ProgressStyle::with_template(
+                    "{bar:40} {bytes}/{total_bytes} {bytes_per_sec} {wide_msg}",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
             );
-            let mut wh = Warehouse::open(&dir).with_context(|| format!("opening {}", dir.display()))?;
+            let mut wh =
+                Warehouse::open(&dir).with_context(|| format!("opening {}", dir.display()))?;
             let outcomes = ingest::ingest_paths(&mut wh, &catalog, &config, &paths, &opts, |o| {
                 bar.inc(o.bytes);
                 if !json {
@@ -140,7 +171,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 }
             })?;
             bar.finish_and_clear();
-            let rejected = outcomes.iter().filter(|o| o.status == Status::Rejected).count();
+            let rejected = outcomes
+                .iter()
+                .filter(|o| o.status == Status::Rejected)
+                .count();
             if json {
                 println!("{}", serde_json::to_string_pretty(&outcomes)?);
             } else {
@@ -155,7 +189,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     dir.display()
                 );
             }
-            Ok(if rejected > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+            Ok(if rejected > 0 {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
         }
         Cmd::Query { dd, format, sql } => {
             let dir = resolve_data_dir(dd.data_dir);
@@ -185,7 +223,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             if json {
                 println!("{}", serde_json::to_string_pretty(&s)?);
             } else {
-                println!("{:<18} {:>10}  {:<26} sources", "dataset", "rows", "periods");
+                println!(
+                    "{:<18} {:>10}  {:<26} sources",
+                    "dataset", "rows", "periods"
+                );
                 for d in &s {
                     let mut sources = d.sources.clone();
                     let more = sources.len().saturating_sub(3);
@@ -196,7 +237,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
                         d.rows,
                         ingest::summarize_periods(&d.periods),
                         sources.join(", "),
-                        if more > 0 { format!(" (+{more} more)") } else { String::new() }
+                        if more > 0 {
+                            format!(" (+{more} more)")
+                        } else {
+                            String::new()
+                        }
                     );
                 }
             }
@@ -221,7 +266,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
                         l.file,
                         l.sheet.map(|s| format!("#{s}")).unwrap_or_default(),
                         l.message.unwrap_or_default(),
-                        l.report.map(|r| format!(" [report: {r}]")).unwrap_or_default()
+                        l.report
+                            .map(|r| format!(" [report: {r}]"))
+                            .unwrap_or_default()
                     );
                 }
             }
@@ -260,7 +307,11 @@ fn print_outcome(o: &Outcome, quiet: bool) {
         Status::Loaded if !quiet => println!(
             "loaded     {name}: {}{}",
             o.message,
-            if o.warnings > 0 { format!(", {} warning(s)", o.warnings) } else { String::new() }
+            if o.warnings > 0 {
+                format!(", {} warning(s)", o.warnings)
+            } else {
+                String::new()
+            }
         ),
         Status::Unchanged if !quiet => println!("unchanged  {name}: {}", o.message),
         Status::Skipped if !quiet => println!("skipped    {name}: {}", o.message),

@@ -1,5 +1,2140 @@
-//! Synthetic region generator (filled in next).
+//! A synthetic region, deterministic from a seed, written in the formats extracts really
+//! arrive in: GBK CSV with title rows and 万元, XLSX workbooks with one sheet per budget kind and
+//! merged two-row headers, UTF-8 CSV with BOM, CR-only line endings, numbers stored as text.
+//!
+//! `--scale 1` is the demo region 示范市 (12 departments, ~150 budget units, 12 months of every
+//! dataset). Anomalies are planted on purpose and listed in `anomalies.toml`, so rule tests can
+//! assert that each fires on its unit and month, and that clean units stay quiet. Larger scales
+//! multiply departments, units, lines per unit and payments per unit, for benchmarks.
+
+use std::fmt::Write as _;
 use std::path::Path;
-pub fn generate(_out: &Path, _scale: u32, _seed: u64) -> crate::Result<String> {
-    Err(crate::PurseError::Invalid("not yet".into()))
+
+use rust_xlsxwriter::{
+    DocProperties, ExcelDateTime, Format, FormatAlign, Workbook, Worksheet, XlsxError,
+};
+
+use crate::error::{PurseError, Result};
+
+const YEAR: i32 = 2025;
+pub const REGION_CODE: &str = "990100";
+pub const REGION_NAME: &str = "示范市";
+const KINDS: [&str; 4] = [
+    "一般公共预算",
+    "政府性基金预算",
+    "国有资本经营预算",
+    "社会保险基金预算",
+];
+
+/// SplitMix64: tiny, fast, and the same on every platform.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    /// Uniform in [0, 1).
+    fn f(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+    fn range(&mut self, lo: u64, hi: u64) -> u64 {
+        lo + self.next() % (hi - lo + 1)
+    }
+    fn pick<'a, T>(&mut self, v: &'a [T]) -> &'a T {
+        &v[(self.next() % v.len() as u64) as usize]
+    }
+}
+
+/// Rounds 元 to whole hundreds (0.01 万元) in fen, so 万元 files with two decimals are exact.
+fn fen100(yuan: f64) -> i64 {
+    ((yuan / 100.0).round() as i64) * 10_000
+}
+
+/// fen → "1234.56" (元)
+fn yuan(fen: i64) -> String {
+    let s = if fen < 0 { "-" } else { "" };
+    let a = fen.unsigned_abs();
+    format!("{s}{}.{:02}", a / 100, a % 100)
+}
+
+/// fen (a multiple of 100 元) → "12.34" (万元)
+fn wan(fen: i64) -> String {
+    let s = if fen < 0 { "-" } else { "" };
+    let a = fen.unsigned_abs() / 10_000;
+    format!("{s}{}.{:02}", a / 100, a % 100)
+}
+
+fn wan_f(fen: i64) -> f64 {
+    (fen / 10_000) as f64 / 100.0
+}
+
+/// "1,234.56" as bureaus type it.
+fn thousands(s: &str) -> String {
+    let (int, frac) = s.split_once('.').unwrap_or((s, ""));
+    let (sign, digits) = int.strip_prefix('-').map(|d| ("-", d)).unwrap_or(("", int));
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if frac.is_empty() {
+        format!("{sign}{out}")
+    } else {
+        format!("{sign}{out}.{frac}")
+    }
+}
+
+struct Dept {
+    code: String,
+    name: String,
+    /// 类/款 prefix of its functions and the 项 codes its units spend on.
+    funcs: &'static [(&'static str, &'static str)],
+    /// Kind of its subordinate units: 学校 / 医院 / 中心.
+    unit_word: &'static str,
+}
+
+struct Unit {
+    code: String,
+    name: String,
+    dept: usize,
+}
+
+#[derive(Clone)]
+struct Line {
+    unit: usize,
+    kind: usize,
+    func: (&'static str, &'static str),
+    dept_econ: (&'static str, &'static str),
+    gov_econ: (&'static str, &'static str),
+    project: Option<(String, String)>,
+    initial: i64,
+    adjusted: i64,
+    /// Cumulative share of the adjusted budget spent by the end of each month.
+    cum: [f64; 12],
+    /// Last year's 累计 relative to this year's.
+    prior_factor: f64,
+}
+
+impl Line {
+    fn ytd(&self, m: usize) -> i64 {
+        fen100(self.adjusted as f64 / 100.0 * self.cum[m - 1])
+    }
+    fn month(&self, m: usize) -> i64 {
+        self.ytd(m) - if m > 1 { self.ytd(m - 1) } else { 0 }
+    }
+    fn prior_ytd(&self, m: usize) -> i64 {
+        fen100(self.ytd(m) as f64 / 100.0 * self.prior_factor)
+    }
+}
+
+const DEPTS: [(&str, &str, &[(&str, &str)]); 12] = [
+    (
+        "教育局",
+        "学校",
+        &[
+            ("2050101", "行政运行"),
+            ("2050201", "学前教育"),
+            ("2050202", "小学教育"),
+            ("2050203", "初中教育"),
+            ("2050204", "高中教育"),
+        ],
+    ),
+    (
+        "卫生健康委员会",
+        "医院",
+        &[("2100201", "综合医院"), ("2100408", "基本公共卫生服务")],
+    ),
+    (
+        "财政局",
+        "中心",
+        &[("2010601", "行政运行"), ("2010650", "事业运行")],
+    ),
+    (
+        "审计局",
+        "中心",
+        &[("2010801", "行政运行"), ("2010804", "审计业务")],
+    ),
+    (
+        "人大常委会办公室",
+        "中心",
+        &[
+            ("2010101", "行政运行"),
+            ("2010104", "人大会议"),
+            ("2010108", "代表工作"),
+        ],
+    ),
+    (
+        "公安局",
+        "分局",
+        &[("2040201", "行政运行"), ("2040220", "执法办案")],
+    ),
+    (
+        "生态环境局",
+        "站",
+        &[("2110301", "大气"), ("2110302", "水体")],
+    ),
+    (
+        "交通运输局",
+        "中心",
+        &[("2140104", "公路建设"), ("2140106", "公路养护")],
+    ),
+    (
+        "住房和城乡建设局",
+        "中心",
+        &[("2210201", "住房公积金"), ("2120801", "征地和拆迁补偿支出")],
+    ),
+    (
+        "人力资源和社会保障局",
+        "中心",
+        &[
+            ("2080505", "机关事业单位基本养老保险缴费支出"),
+            ("2080501", "行政单位离退休"),
+        ],
+    ),
+    ("发展和改革委员会", "中心", &[("2010401", "行政运行")]),
+    ("统计局", "队", &[("2010501", "行政运行")]),
+];
+
+/// Basic-expenditure lines every unit has: (dept econ, gov econ, share of the unit's budget).
+const BASIC: [((&str, &str), (&str, &str), f64); 8] = [
+    (("30101", "基本工资"), ("50101", "工资奖金津补贴"), 0.30),
+    (("30102", "津贴补贴"), ("50101", "工资奖金津补贴"), 0.18),
+    (
+        ("30108", "机关事业单位基本养老保险缴费"),
+        ("50102", "社会保障缴费"),
+        0.10,
+    ),
+    (("30201", "办公费"), ("50201", "办公经费"), 0.06),
+    (("30211", "差旅费"), ("50201", "办公经费"), 0.03),
+    (("30217", "公务接待费"), ("50206", "公务接待费"), 0.008),
+    (
+        ("30231", "公务用车运行维护费"),
+        ("50208", "公务用车运行维护费"),
+        0.012,
+    ),
+    (
+        ("30299", "其他商品和服务支出"),
+        ("50299", "其他商品和服务支出"),
+        0.02,
+    ),
+];
+
+/// A planted anomaly: which rule should fire, on what, and when.
+struct Anomaly {
+    rule: &'static str,
+    key: String,
+    period: String,
+    note: String,
+}
+
+pub struct Region {
+    depts: Vec<Dept>,
+    units: Vec<Unit>,
+    lines: Vec<Line>,
+    anomalies: Vec<Anomaly>,
+    scale: u32,
+    seed: u64,
+}
+
+fn smooth_curve(rng: &mut Rng, end: f64) -> [f64; 12] {
+    let mut cum = [0.0; 12];
+    for (i, c) in cum.iter_mut().enumerate() {
+        let t = (i + 1) as f64 / 12.0;
+        *c = (t * end * (1.0 + (rng.f() - 0.5) * 0.05)).min(end);
+    }
+    cum[11] = end;
+    for i in 1..12 {
+        if cum[i] < cum[i - 1] {
+            cum[i] = cum[i - 1];
+        }
+    }
+    cum
+}
+
+impl Region {
+    pub fn new(scale: u32, seed: u64) -> Region {
+        let mut rng = Rng(seed ^ 0x5055_5253_4500_0000);
+        let mut depts = Vec::new();
+        for s in 0..scale {
+            for (i, (name, word, funcs)) in DEPTS.iter().enumerate() {
+                let code = format!("{:03}", 101 + s as usize * DEPTS.len() + i);
+                let name = if s == 0 {
+                    name.to_string()
+                } else {
+                    format!("{name}（{}）", s + 1)
+                };
+                depts.push(Dept {
+                    code,
+                    name,
+                    funcs,
+                    unit_word: word,
+                });
+            }
+        }
+        // ~150 units per scale step: the department's own office plus subordinate units.
+        let mut units = Vec::new();
+        for (di, d) in depts.iter().enumerate() {
+            let n = match d.unit_word {
+                "学校" => 40,
+                "医院" => 18,
+                _ => 8,
+            };
+            for k in 0..n {
+                let name = if k == 0 {
+                    format!("{REGION_NAME}{}本级", d.name)
+                } else {
+                    format!(
+                        "{REGION_NAME}{}第{}{}",
+                        d.name.trim_end_matches("局"),
+                        k,
+                        d.unit_word
+                    )
+                };
+                units.push(Unit {
+                    code: format!("{}{:03}", d.code, k + 1),
+                    name,
+                    dept: di,
+                });
+            }
+        }
+        let projects_per_unit = 1 + (scale as usize * 23) / 10;
+        let mut lines = Vec::new();
+        for (ui, u) in units.iter().enumerate() {
+            let d = &depts[u.dept];
+            let size = 2_000_000.0 + rng.f() * 18_000_000.0; // 元 per year
+            for (de, ge, share) in BASIC {
+                let func = *rng.pick(d.funcs);
+                let adjusted = fen100(size * share * (0.9 + rng.f() * 0.2));
+                let salary = de.0.starts_with("301");
+                let cum = if salary {
+                    std::array::from_fn(|i| (i + 1) as f64 / 12.0)
+                } else {
+                    {
+                        let end = 0.97 + rng.f() * 0.03;
+                        smooth_curve(&mut rng, end)
+                    }
+                };
+                let three = matches!(de.0, "30217" | "30231" | "30212");
+                let prior_factor = if three {
+                    1.05 + rng.f() * 0.1
+                } else {
+                    0.92 + rng.f() * 0.16
+                };
+                lines.push(Line {
+                    unit: ui,
+                    kind: 0,
+                    func,
+                    dept_econ: de,
+                    gov_econ: ge,
+                    project: None,
+                    initial: adjusted,
+                    adjusted,
+                    cum,
+                    prior_factor,
+                });
+            }
+            for p in 0..projects_per_unit {
+                let func = *rng.pick(d.funcs);
+                let (kind, de, ge) = match (d.name.as_str(), p) {
+                    (n, 0) if n.starts_with("住房和城乡建设局") || n.starts_with("交通运输局") => {
+                        (1, ("31005", "基础设施建设"), ("50302", "基础设施建设"))
+                    }
+                    (n, 0) if n.starts_with("财政局") => {
+                        (2, ("31201", "资本金注入"), ("50701", "对企业补助"))
+                    }
+                    (n, 0) if n.starts_with("人力资源和社会保障局") => {
+                        (3, ("30302", "退休费"), ("50905", "离退休费"))
+                    }
+                    _ => {
+                        let opts = [
+                            (("30227", "委托业务费"), ("50205", "委托业务费")),
+                            (("31002", "办公设备购置"), ("50306", "设备购置")),
+                            (("30213", "维修(护)费"), ("50209", "维修(护)费")),
+                            (("30218", "专用材料费"), ("50204", "专用材料购置费")),
+                        ];
+                        let (a, b) = *rng.pick(&opts);
+                        (0, a, b)
+                    }
+                };
+                let func = match kind {
+                    1 => ("2120801", "征地和拆迁补偿支出"),
+                    2 => ("2230101", "对国有企业补助"),
+                    3 => ("2090101", "基本养老保险基金支出"),
+                    _ => func,
+                };
+                let adjusted = fen100(size * (0.05 + rng.f() * 0.15));
+                let initial = if rng.f() < 0.2 {
+                    fen100(adjusted as f64 / 100.0 * 0.9)
+                } else {
+                    adjusted
+                };
+                lines.push(Line {
+                    unit: ui,
+                    kind,
+                    func,
+                    dept_econ: de,
+                    gov_econ: ge,
+                    project: Some((
+                        format!("P{}{:02}", u.code, p + 1),
+                        format!("{}专项{}", d.name, p + 1),
+                    )),
+                    initial,
+                    adjusted,
+                    cum: {
+                        let end = 0.95 + rng.f() * 0.05;
+                        smooth_curve(&mut rng, end)
+                    },
+                    prior_factor: 0.9 + rng.f() * 0.2,
+                });
+            }
+        }
+        let mut r = Region {
+            depts,
+            units,
+            lines,
+            anomalies: Vec::new(),
+            scale,
+            seed,
+        };
+        r.plant_execution_anomalies();
+        r
+    }
+
+    fn unit_lines(&mut self, unit: usize) -> impl Iterator<Item = &mut Line> {
+        self.lines.iter_mut().filter(move |l| l.unit == unit)
+    }
+
+    fn anomaly(&mut self, rule: &'static str, key: String, period: &str, note: String) {
+        self.anomalies.push(Anomaly {
+            rule,
+            key,
+            period: period.to_string(),
+            note,
+        });
+    }
+
+    /// Budget-execution anomalies on fixed units of the first departments (so every scale has
+    /// them at the same codes).
+    fn plant_execution_anomalies(&mut self) {
+        // Units chosen by position inside 教育局 (dept 0) and 卫健委 (dept 1).
+        let lag_red = 5; // 教育局第5学校
+        let lag_yellow = 45; // 卫健委第5医院 (40 教育 units come first)
+        let over = 7;
+        let three_over = 9;
+        let rush = 11;
+        let three_growth = 13;
+        let vague = 15;
+        for l in self.unit_lines(lag_red) {
+            if !l.dept_econ.0.starts_with("301") {
+                l.cum = std::array::from_fn(|i| (i + 1) as f64 / 12.0 * 0.55);
+            }
+        }
+        for l in self.unit_lines(lag_yellow) {
+            if !l.dept_econ.0.starts_with("301") {
+                l.cum = std::array::from_fn(|i| {
+                    ((i + 1) as f64 / 12.0 - if i >= 3 { 0.13 } else { 0.0 }).max(0.0)
+                });
+                l.cum[11] = 0.97;
+                l.cum[10] = 0.80;
+            }
+        }
+        // The whole unit lags, not just its projects: salaries are paid on time, so lag only its
+        // non-salary lines hard enough that the unit as a whole is ≥ 10 / ≥ 20 pp behind.
+        let u = |r: &Region, i: usize| r.units[i].code.clone();
+        let n = |r: &Region, i: usize| r.units[i].name.clone();
+        let (c, nm) = (u(self, lag_red), n(self, lag_red));
+        self.anomaly(
+            "execution_lag",
+            format!("agency_code={c}"),
+            "2025-10",
+            format!("{nm}: non-salary spending at 55 % of time progress all year (red)"),
+        );
+        let (c, nm) = (u(self, lag_yellow), n(self, lag_yellow));
+        self.anomaly(
+            "execution_lag",
+            format!("agency_code={c}"),
+            "2025-10",
+            format!("{nm}: non-salary spending 13 pp behind from April (yellow)"),
+        );
+
+        if let Some(l) = self.unit_lines(over).find(|l| l.dept_econ.0 == "30201") {
+            l.cum = std::array::from_fn(|i| (i + 1) as f64 / 12.0 * 1.3);
+        }
+        let (c, nm) = (u(self, over), n(self, over));
+        self.anomaly(
+            "over_budget",
+            format!("agency_code={c}|dept_econ_code=30201"),
+            "2025-10",
+            format!("{nm}: 办公费 ytd above the adjusted budget from October"),
+        );
+        if let Some(l) = self
+            .unit_lines(three_over)
+            .find(|l| l.dept_econ.0 == "30217")
+        {
+            l.cum = std::array::from_fn(|i| (i + 1) as f64 / 12.0 * 1.15);
+        }
+        let (c, nm) = (u(self, three_over), n(self, three_over));
+        self.anomaly(
+            "over_budget",
+            format!("agency_code={c}|dept_econ_code=30217"),
+            "2025-11",
+            format!("{nm}: 公务接待费 (三公) over budget from November (red)"),
+        );
+
+        let rushed = self
+            .unit_lines(rush)
+            .find(|l| l.project.is_some())
+            .map(|l| {
+                l.cum = std::array::from_fn(|i| match i {
+                    0..=9 => (i + 1) as f64 / 12.0 * 0.4,
+                    10 => 0.62,
+                    _ => 0.98,
+                });
+                l.project.clone().map(|p| p.0).unwrap_or_default()
+            });
+        if let Some(p) = rushed {
+            let (c, nm) = (u(self, rush), n(self, rush));
+            self.anomaly(
+                "year_end_rush",
+                format!("agency_code={c}|project_code={p}"),
+                "2025-12",
+                format!("{nm}: {p} spends 66 % of its year in November and December"),
+            );
+        }
+        if let Some(l) = self
+            .unit_lines(three_growth)
+            .find(|l| l.dept_econ.0 == "30231")
+        {
+            l.prior_factor = 0.77;
+        }
+        let (c, nm) = (u(self, three_growth), n(self, three_growth));
+        self.anomaly(
+            "three_public_expenses",
+            format!("agency_code={c}|dept_econ_code=30231"),
+            "2025-01",
+            format!("{nm}: 公务用车运行维护费 up 30 % on last year, every month"),
+        );
+        if let Some(l) = self.unit_lines(vague).find(|l| l.dept_econ.0 == "30299") {
+            l.adjusted *= 12;
+            l.initial = l.adjusted;
+        }
+        let (c, nm) = (u(self, vague), n(self, vague));
+        self.anomaly(
+            "vague_economic_code",
+            format!("agency_code={c}"),
+            "2025-01",
+            format!("{nm}: 其他商品和服务支出 (30299) about a fifth of the unit's spending"),
+        );
+    }
+}
+
+fn xe(e: XlsxError) -> PurseError {
+    PurseError::Invalid(format!("writing xlsx: {e}"))
+}
+
+fn write(path: &Path, bytes: &[u8]) -> Result<()> {
+    if let Some(p) = path.parent() {
+        std::fs::create_dir_all(p).map_err(|e| PurseError::io(p, e))?;
+    }
+    std::fs::write(path, bytes).map_err(|e| PurseError::io(path, e))
+}
+
+fn gbk(text: &str) -> Vec<u8> {
+    encoding_rs::GBK.encode(text).0.into_owned()
+}
+
+fn csv_line(cells: &[String]) -> String {
+    let mut s = String::new();
+    for (i, c) in cells.iter().enumerate() {
+        if i > 0 {
+            s.push(',');
+        }
+        if c.contains([',', '"', '\n', '\r']) {
+            let _ = write!(s, "\"{}\"", c.replace('"', "\"\""));
+        } else {
+            s.push_str(c);
+        }
+    }
+    s
+}
+
+fn workbook() -> Workbook {
+    let mut wb = Workbook::new();
+    // Fixed properties so the same seed gives the same bytes.
+    let when = ExcelDateTime::from_ymd(2025, 1, 1).expect("valid date");
+    wb.set_properties(
+        &DocProperties::new()
+            .set_creation_datetime(&when)
+            .set_author("purse gen"),
+    );
+    wb
+}
+
+fn save(wb: &mut Workbook, path: &Path) -> Result<()> {
+    let bytes = wb.save_to_buffer().map_err(xe)?;
+    write(path, &bytes)
+}
+
+fn write_row(ws: &mut Worksheet, row: u32, cells: &[Cell]) -> Result<()> {
+    for (c, v) in cells.iter().enumerate() {
+        match v {
+            Cell::S(s) => ws.write_string(row, c as u16, s).map(|_| ()),
+            Cell::N(n) => ws.write_number(row, c as u16, *n).map(|_| ()),
+            Cell::E => Ok(()),
+        }
+        .map_err(xe)?;
+    }
+    Ok(())
+}
+
+enum Cell {
+    S(String),
+    N(f64),
+    E,
+}
+
+/// Writes the region into `out`; returns a one-paragraph summary.
+pub fn generate(out: &Path, scale: u32, seed: u64) -> Result<String> {
+    let mut r = Region::new(scale, seed);
+    std::fs::create_dir_all(out).map_err(|e| PurseError::io(out, e))?;
+    let mut counts: Vec<(&str, usize)> = Vec::new();
+    counts.push(("budget_execution", r.write_execution(out)?));
+    counts.push(("revenue", r.write_revenue(out)?));
+    counts.push(("payments", r.write_payments(out)?));
+    counts.push(("special_funds", r.write_special_funds(out)?));
+    counts.push(("debt", r.write_debt(out)?));
+    counts.push(("bonds", r.write_bonds(out)?));
+    counts.push(("soe_finance", r.write_soe(out)?));
+    counts.push(("indicators", r.write_indicators(out)?));
+    counts.push(("targets", r.write_targets(out)?));
+    counts.push(("projects", r.write_projects(out)?));
+    counts.push(("audit_findings", r.write_audit(out)?));
+    r.write_manifest(out)?;
+    let mut s = format!(
+        "{REGION_NAME} (scale {scale}, seed {seed}): {} departments, {} budget units, {} execution lines; rows written:",
+        r.depts.len(),
+        r.units.len(),
+        r.lines.len()
+    );
+    for (d, n) in counts {
+        let _ = write!(s, " {d} {n},");
+    }
+    s.pop();
+    let _ = write!(
+        s,
+        "; {} planted anomalies listed in anomalies.toml",
+        r.anomalies.len()
+    );
+    Ok(s)
+}
+
+impl Region {
+    /// Months 1–6: GBK CSV, title rows, 单位：万元, all four budget kinds in one file.
+    /// Months 7–12: XLSX, one sheet per budget kind, merged two-row header, totals row, notes.
+    fn write_execution(&self, out: &Path) -> Result<usize> {
+        let mut rows = 0;
+        for m in 1..=12usize {
+            if m <= 6 {
+                let mut t = String::new();
+                let _ = writeln!(
+                    t,
+                    "{REGION_NAME}{YEAR}年1-{m}月预算支出执行情况表,,,,,,,,,,,,,,"
+                );
+                let _ = writeln!(t, ",,,,,,,,,,,,,单位：万元,");
+                let _ = writeln!(
+                    t,
+                    "预算类型,部门编码,部门名称,预算单位编码,预算单位名称,功能分类科目,政府经济分类,部门经济分类,项目编码,项目名称,年初预算数,调整后预算数,本月支出,累计支出,上年同期累计"
+                );
+                let mut total = (0i64, 0i64);
+                for l in &self.lines {
+                    let u = &self.units[l.unit];
+                    let d = &self.depts[u.dept];
+                    let (pc, pn) = l.project.clone().unwrap_or_default();
+                    let _ = writeln!(
+                        t,
+                        "{}",
+                        csv_line(&[
+                            KINDS[l.kind].into(),
+                            d.code.clone(),
+                            d.name.clone(),
+                            u.code.clone(),
+                            u.name.clone(),
+                            format!("{} {}", l.func.0, l.func.1),
+                            format!("{} {}", l.gov_econ.0, l.gov_econ.1),
+                            format!("{} {}", l.dept_econ.0, l.dept_econ.1),
+                            pc,
+                            pn,
+                            wan(l.initial),
+                            wan(l.adjusted),
+                            wan(l.month(m)),
+                            wan(l.ytd(m)),
+                            wan(l.prior_ytd(m)),
+                        ])
+                    );
+                    total.0 += l.adjusted;
+                    total.1 += l.ytd(m);
+                    rows += 1;
+                }
+                let _ = writeln!(t, "合计,,,,,,,,,,,{},,{},", wan(total.0), wan(total.1));
+                let _ = writeln!(
+                    t,
+                    "注：本表数据来源于国库集中支付系统，为快报数。,,,,,,,,,,,,,,"
+                );
+                let _ = writeln!(t, "制表人：张三,,,,,审核人：李四,,,,,,,,,");
+                write(
+                    &out.join(format!("budget_execution/{YEAR}-{m:02}.csv")),
+                    &gbk(&t),
+                )?;
+            } else {
+                let mut wb = workbook();
+                let merge = Format::new().set_align(FormatAlign::Center).set_bold();
+                for (k, kind) in KINDS.iter().enumerate() {
+                    let ws = wb.add_worksheet();
+                    ws.set_name(*kind).map_err(xe)?;
+                    ws.merge_range(
+                        0,
+                        0,
+                        0,
+                        11,
+                        &format!("{REGION_NAME}{YEAR}年1-{m}月{kind}支出执行情况表"),
+                        &merge,
+                    )
+                    .map_err(xe)?;
+                    ws.write_string(1, 10, "单位：万元").map_err(xe)?;
+                    let heads = [
+                        "部门",
+                        "预算单位编码",
+                        "预算单位名称",
+                        "功能分类科目编码",
+                        "功能分类科目名称",
+                        "部门经济分类",
+                        "项目编码",
+                        "项目名称",
+                        "年初预算数",
+                        "调整预算数",
+                    ];
+                    for (c, h) in heads.iter().enumerate() {
+                        ws.merge_range(2, c as u16, 3, c as u16, h, &merge)
+                            .map_err(xe)?;
+                    }
+                    ws.merge_range(2, 10, 2, 11, "支出数", &merge).map_err(xe)?;
+                    ws.write_string(3, 10, "本月").map_err(xe)?;
+                    ws.write_string(3, 11, "累计").map_err(xe)?;
+                    let mut row = 4u32;
+                    let mut total = (0i64, 0i64);
+                    for l in self.lines.iter().filter(|l| l.kind == k) {
+                        let u = &self.units[l.unit];
+                        let d = &self.depts[u.dept];
+                        let (pc, pn) = l.project.clone().unwrap_or_default();
+                        write_row(
+                            ws,
+                            row,
+                            &[
+                                Cell::S(d.name.clone()),
+                                Cell::S(u.code.clone()),
+                                Cell::S(u.name.clone()),
+                                Cell::S(l.func.0.into()),
+                                Cell::S(l.func.1.into()),
+                                Cell::S(format!("{} {}", l.dept_econ.0, l.dept_econ.1)),
+                                if pc.is_empty() { Cell::E } else { Cell::S(pc) },
+                                if pn.is_empty() { Cell::E } else { Cell::S(pn) },
+                                Cell::N(wan_f(l.initial)),
+                                Cell::N(wan_f(l.adjusted)),
+                                Cell::N(wan_f(l.month(m))),
+                                Cell::N(wan_f(l.ytd(m))),
+                            ],
+                        )?;
+                        total.0 += l.adjusted;
+                        total.1 += l.ytd(m);
+                        row += 1;
+                        rows += 1;
+                    }
+                    write_row(
+                        ws,
+                        row,
+                        &[
+                            Cell::S("合计".into()),
+                            Cell::E,
+                            Cell::E,
+                            Cell::E,
+                            Cell::E,
+                            Cell::E,
+                            Cell::E,
+                            Cell::E,
+                            Cell::E,
+                            Cell::N(wan_f(total.0)),
+                            Cell::E,
+                            Cell::N(wan_f(total.1)),
+                        ],
+                    )?;
+                    ws.write_string(row + 2, 0, "注：1.本表为月度快报数；2.累计数含本月。")
+                        .map_err(xe)?;
+                }
+                save(
+                    &mut wb,
+                    &out.join(format!("budget_execution/{YEAR}-{m:02}.xlsx")),
+                )?;
+            }
+        }
+        Ok(rows)
+    }
+
+    /// UTF-8 with BOM, 元, 类 and 款 rows (the 类 row is the sum of its 款).
+    fn write_revenue(&mut self, out: &Path) -> Result<usize> {
+        let s = self.scale as f64;
+        // (kind, class code, class name, [(code, name, annual budget 万元)], ytd shape)
+        let tax: Vec<(&str, &str, f64)> = vec![
+            ("10101", "增值税", 120_000.0),
+            ("10104", "企业所得税", 60_000.0),
+            ("10106", "个人所得税", 20_000.0),
+            ("10109", "城市维护建设税", 15_000.0),
+            ("10110", "房产税", 9_000.0),
+            ("10119", "契税", 18_000.0),
+        ];
+        let nontax: Vec<(&str, &str, f64)> = vec![
+            ("10302", "专项收入", 30_000.0),
+            ("10304", "行政事业性收费收入", 12_000.0),
+            ("10305", "罚没收入", 9_000.0),
+            ("10307", "国有资源(资产)有偿使用收入", 56_000.0),
+        ];
+        let fund: Vec<(&str, &str, f64)> = vec![
+            ("1030148", "国有土地使用权出让收入", 200_000.0),
+            ("1030102", "城市基础设施配套费收入", 8_000.0),
+        ];
+        let mut rows = 0;
+        for m in 1..=12usize {
+            let t = m as f64 / 12.0;
+            let mut text = String::from("\u{FEFF}");
+            let _ = writeln!(text, "{REGION_NAME}{YEAR}年{m}月财政收入执行情况");
+            let _ = writeln!(
+                text,
+                "预算类型,收入科目编码,收入科目名称,年初预算数,调整预算数,本月收入,累计收入,上年同期"
+            );
+            let emit = |kind: &str,
+                        class: (&str, &str),
+                        items: &[(&str, &str, f64)],
+                        pace: f64,
+                        nontax_boost: f64| {
+                let mut lines = Vec::new();
+                let (mut cb, mut cy, mut cm, mut cp) = (0i64, 0i64, 0i64, 0i64);
+                for (code, name, budget) in items {
+                    let b = fen100(budget * 10_000.0 * s);
+                    let ytd_at = |mm: usize| {
+                        fen100(b as f64 / 100.0 * (mm as f64 / 12.0) * pace * (1.0 + nontax_boost))
+                    };
+                    let y = ytd_at(m);
+                    let mo = y - if m > 1 { ytd_at(m - 1) } else { 0 };
+                    let prior = fen100(y as f64 / 100.0 / 1.04);
+                    lines.push(csv_line(&[
+                        kind.into(),
+                        code.to_string(),
+                        name.to_string(),
+                        yuan(b),
+                        yuan(b),
+                        yuan(mo),
+                        yuan(y),
+                        yuan(prior),
+                    ]));
+                    cb += b;
+                    cy += y;
+                    cm += mo;
+                    cp += prior;
+                }
+                let mut out = vec![csv_line(&[
+                    kind.into(),
+                    class.0.into(),
+                    class.1.into(),
+                    yuan(cb),
+                    yuan(cb),
+                    yuan(cm),
+                    yuan(cy),
+                    yuan(cp),
+                ])];
+                out.extend(lines);
+                let _ = t;
+                out
+            };
+            let mut all = Vec::new();
+            all.extend(emit("一般公共预算", ("101", "税收收入"), &tax, 1.0, 0.0));
+            // Planted: non-tax revenue runs well ahead of budget (asset sales), pushing its share
+            // of general revenue above 30 %.
+            all.extend(emit(
+                "一般公共预算",
+                ("103", "非税收入"),
+                &nontax,
+                1.0,
+                if m >= 6 { 0.45 } else { 0.0 },
+            ));
+            // Planted: land-sale revenue at half the time progress.
+            all.extend(emit(
+                "政府性基金预算",
+                ("10301", "政府性基金收入"),
+                &fund,
+                0.5,
+                0.0,
+            ));
+            all.extend(emit(
+                "国有资本经营预算",
+                ("10306", "国有资本经营收入"),
+                &[("1030601", "利润收入", 5_000.0)],
+                1.0,
+                0.0,
+            ));
+            all.extend(emit(
+                "社会保险基金预算",
+                ("102", "社会保险基金收入"),
+                &[("10201", "企业职工基本养老保险基金收入", 90_000.0)],
+                1.0,
+                0.0,
+            ));
+            rows += all.len();
+            for l in all {
+                let _ = writeln!(text, "{l}");
+            }
+            write(
+                &out.join(format!("revenue/{YEAR}-{m:02}.csv")),
+                text.as_bytes(),
+            )?;
+        }
+        self.anomaly(
+            "revenue_quality",
+            "budget_kind=一般公共预算".into(),
+            "2025-06",
+            "非税收入 share of general revenue above 30 % from June".into(),
+        );
+        self.anomaly(
+            "revenue_outturn",
+            "budget_kind=政府性基金预算".into(),
+            "2025-03",
+            "land-sale revenue at half of time progress all year".into(),
+        );
+        Ok(rows)
+    }
+
+    /// UTF-8 CSV per month, 元, one row per payment.
+    fn write_payments(&mut self, out: &Path) -> Result<usize> {
+        let mut rng = Rng(self.seed ^ 0x7061_796d);
+        let per_unit = 2 + 14 * self.scale as usize;
+        let vendors: Vec<String> = (0..(200 * self.scale as usize))
+            .map(|i| {
+                let words = [
+                    "科技",
+                    "建设",
+                    "商贸",
+                    "物业",
+                    "印务",
+                    "信息",
+                    "餐饮",
+                    "医疗器械",
+                    "教育装备",
+                    "交通",
+                ];
+                format!(
+                    "{REGION_NAME}{}{}有限公司",
+                    ["恒", "瑞", "新", "华", "泰", "金", "宏", "鑫"][i % 8],
+                    words[(i / 8) % words.len()]
+                )
+                .replace("有限公司", &format!("{}号有限公司", i / 80 + 1))
+            })
+            .collect();
+        let dup_unit = 21;
+        let split_unit = 23;
+        let round_unit = 25;
+        let benford_unit = 27;
+        let nobudget_unit = 29;
+        let mut rows = 0;
+        for m in 1..=12u32 {
+            let days = match m {
+                2 => 28,
+                4 | 6 | 9 | 11 => 30,
+                _ => 31,
+            };
+            let mut t = String::new();
+            let _ = writeln!(
+                t,
+                "支付凭证号,支付日期,预算单位编码,预算单位名称,收款人,收款账号,金额,功能分类,经济分类,项目编码,用途,支付方式,是否直达资金,指标编号"
+            );
+            let mut seq = 0u64;
+            let mut emit = |t: &mut String,
+                            date: String,
+                            u: &Unit,
+                            payee: &str,
+                            fen: i64,
+                            l: &Line,
+                            purpose: &str,
+                            quota: String| {
+                seq += 1;
+                let _ = writeln!(
+                    t,
+                    "{}",
+                    csv_line(&[
+                        format!("ZF{YEAR}{m:02}{seq:07}"),
+                        date,
+                        u.code.clone(),
+                        u.name.clone(),
+                        payee.to_string(),
+                        format!(
+                            "62{:014}",
+                            (payee.len() as u64 * 7919 + 13) % 100_000_000_000_000
+                        ),
+                        yuan(fen),
+                        l.func.0.into(),
+                        l.dept_econ.0.into(),
+                        l.project.as_ref().map(|p| p.0.clone()).unwrap_or_default(),
+                        purpose.to_string(),
+                        if fen > 50_000_000 {
+                            "直接支付".into()
+                        } else {
+                            "授权支付".into()
+                        },
+                        if l.project.is_some() && l.kind == 0 && u.dept == 1 {
+                            "是".into()
+                        } else {
+                            "否".into()
+                        },
+                        quota,
+                    ])
+                );
+            };
+            for (ui, u) in self.units.iter().enumerate() {
+                let lines: Vec<&Line> = self
+                    .lines
+                    .iter()
+                    .filter(|l| l.unit == ui && !l.dept_econ.0.starts_with("301"))
+                    .collect();
+                for _ in 0..per_unit {
+                    let l = *rng.pick(&lines);
+                    let day = rng.range(1, days);
+                    // Log-uniform from 200 元 to 800,000 元: first digits follow Benford's law.
+                    let mut fen = (10f64.powf(4.3 + rng.f() * 3.6)).round() as i64;
+                    if fen % 1_000_000 == 0 {
+                        fen += 37;
+                    }
+                    if ui == benford_unit {
+                        // Planted: invented amounts, first digits 5–9 as often as 1–4.
+                        fen = (rng.range(1, 9) as i64 * 1_000_000 + rng.range(0, 999_999) as i64)
+                            * if rng.f() < 0.5 { 1 } else { 10 };
+                    }
+                    let payee = rng.pick(&vendors).clone();
+                    let quota = format!("ZB{YEAR}-{}-{}", u.code, l.dept_econ.0);
+                    emit(
+                        &mut t,
+                        format!("{YEAR}-{m:02}-{day:02}"),
+                        u,
+                        &payee,
+                        fen,
+                        l,
+                        l.dept_econ.1,
+                        quota,
+                    );
+                    rows += 1;
+                }
+                let l = lines[0];
+                if ui == dup_unit && m == 3 {
+                    for d in [10, 12] {
+                        emit(
+                            &mut t,
+                            format!("{YEAR}-03-{d:02}"),
+                            u,
+                            &vendors[3],
+                            4_567_800,
+                            l,
+                            "办公用品采购",
+                            format!("ZB{YEAR}-{}-{}", u.code, l.dept_econ.0),
+                        );
+                        rows += 1;
+                    }
+                }
+                if ui == split_unit && m == 5 {
+                    for d in [6, 7, 8, 9] {
+                        emit(
+                            &mut t,
+                            format!("{YEAR}-05-{d:02}"),
+                            u,
+                            &vendors[5],
+                            19_500_000 + d as i64 * 1_013,
+                            l,
+                            "设备维修",
+                            format!("ZB{YEAR}-{}-{}", u.code, l.dept_econ.0),
+                        );
+                        rows += 1;
+                    }
+                }
+                if ui == round_unit && m == 8 {
+                    for (d, amt) in [(4, 50_000_000i64), (18, 100_000_000)] {
+                        emit(
+                            &mut t,
+                            format!("{YEAR}-08-{d:02}"),
+                            u,
+                            &vendors[7],
+                            amt,
+                            l,
+                            "咨询服务",
+                            format!("ZB{YEAR}-{}-{}", u.code, l.dept_econ.0),
+                        );
+                        rows += 1;
+                    }
+                }
+                if ui == nobudget_unit && m == 9 {
+                    emit(
+                        &mut t,
+                        format!("{YEAR}-09-15"),
+                        u,
+                        &vendors[9],
+                        8_765_400,
+                        l,
+                        "会务费",
+                        String::new(),
+                    );
+                    rows += 1;
+                }
+            }
+            write(
+                &out.join(format!("payments/{YEAR}-{m:02}.csv")),
+                t.as_bytes(),
+            )?;
+        }
+        let c = |i: usize| self.units[i].code.clone();
+        let (a, b, cc, d, e) = (
+            c(dup_unit),
+            c(split_unit),
+            c(round_unit),
+            c(benford_unit),
+            c(nobudget_unit),
+        );
+        self.anomaly(
+            "duplicate_payment",
+            format!("agency_code={a}|payee={}", vendors[3]),
+            "2025-03",
+            "the same 45,678.00 paid twice to one payee two days apart".into(),
+        );
+        self.anomaly(
+            "split_payment",
+            format!("agency_code={b}|payee={}", vendors[5]),
+            "2025-05",
+            "four payments of ~195,000 on consecutive days, each just under 200,000".into(),
+        );
+        self.anomaly(
+            "round_amounts",
+            format!("agency_code={cc}"),
+            "2025-08",
+            "500,000.00 and 1,000,000.00 to one consultant".into(),
+        );
+        self.anomaly(
+            "benford",
+            format!("agency_code={d}"),
+            "2025-12",
+            "invented amounts: first digits uniform over 1–9".into(),
+        );
+        self.anomaly(
+            "no_budget",
+            format!("agency_code={e}"),
+            "2025-09",
+            "a payment with no 指标编号 (budget line)".into(),
+        );
+        Ok(rows)
+    }
+
+    /// One GBK CSV with CRLF for the whole year: 年度 and 月份 columns give each row's period.
+    fn write_special_funds(&mut self, out: &Path) -> Result<usize> {
+        // (code, name, kind, direct, issued 万元, issue month, days to allocate, spend pace)
+        let funds: [(&str, &str, &str, bool, f64, u32, u32, f64); 8] = [
+            (
+                "ZX01",
+                "义务教育薄弱环节改善资金",
+                "专项转移支付",
+                true,
+                3_000.0,
+                2,
+                20,
+                1.0,
+            ),
+            (
+                "ZX02",
+                "基本公共卫生服务补助资金",
+                "共同财政事权转移支付",
+                true,
+                2_400.0,
+                1,
+                15,
+                1.0,
+            ),
+            (
+                "ZX03",
+                "困难群众救助补助资金",
+                "一般性转移支付",
+                true,
+                1_800.0,
+                3,
+                55,
+                1.0,
+            ),
+            (
+                "ZX04",
+                "农村公路养护资金",
+                "专项转移支付",
+                false,
+                1_200.0,
+                2,
+                40,
+                0.9,
+            ),
+            (
+                "ZX05",
+                "大气污染防治资金",
+                "专项转移支付",
+                true,
+                900.0,
+                2,
+                30,
+                0.0,
+            ),
+            (
+                "ZX06",
+                "就业补助资金",
+                "一般性转移支付",
+                true,
+                1_500.0,
+                1,
+                10,
+                1.0,
+            ),
+            (
+                "ZX07",
+                "城镇保障性安居工程资金",
+                "专项转移支付",
+                false,
+                2_000.0,
+                4,
+                25,
+                0.95,
+            ),
+            (
+                "ZX08",
+                "文化产业发展资金",
+                "专项转移支付",
+                false,
+                600.0,
+                5,
+                20,
+                1.0,
+            ),
+        ];
+        let mut t = String::new();
+        t.push_str("年度,月份,资金编码,资金名称,资金类别,是否直达资金,项目名称,主管部门,下达金额,分配金额,拨付金额,支出金额,下达日期,分配日期\r\n");
+        let mut rows = 0;
+        for m in 1..=12u32 {
+            for (code, name, kind, direct, wan_amt, issue_m, alloc_days, pace) in funds {
+                if m < issue_m {
+                    continue;
+                }
+                let issued = fen100(wan_amt * 10_000.0 * self.scale as f64);
+                let issue = chrono::NaiveDate::from_ymd_opt(YEAR, issue_m, 10).expect("valid");
+                let alloc = issue + chrono::Duration::days(alloc_days as i64);
+                let month_end = chrono::NaiveDate::from_ymd_opt(YEAR, m, 1).expect("valid")
+                    + chrono::Months::new(1)
+                    - chrono::Duration::days(1);
+                let allocated = if alloc <= month_end { issued } else { 0 };
+                let elapsed = ((m - issue_m) as f64 / (12 - issue_m + 1) as f64).min(1.0);
+                let spent = fen100(allocated as f64 / 100.0 * elapsed * pace * 0.95);
+                let disbursed = fen100(allocated as f64 / 100.0 * (elapsed * pace * 1.1).min(1.0));
+                let dept = match code {
+                    "ZX01" => "教育局",
+                    "ZX02" => "卫生健康委员会",
+                    "ZX04" => "交通运输局",
+                    "ZX05" => "生态环境局",
+                    "ZX07" => "住房和城乡建设局",
+                    "ZX06" => "人力资源和社会保障局",
+                    _ => "财政局",
+                };
+                t.push_str(&csv_line(&[
+                    YEAR.to_string(),
+                    m.to_string(),
+                    code.into(),
+                    name.into(),
+                    kind.into(),
+                    if direct { "是" } else { "否" }.into(),
+                    format!("{name}项目"),
+                    dept.into(),
+                    yuan(issued),
+                    yuan(allocated),
+                    yuan(disbursed),
+                    yuan(spent),
+                    issue.to_string(),
+                    if allocated > 0 {
+                        alloc.format("%Y/%m/%d").to_string()
+                    } else {
+                        String::new()
+                    },
+                ]));
+                t.push_str("\r\n");
+                rows += 1;
+            }
+        }
+        write(
+            &out.join(format!("special_funds/special_funds_{YEAR}.csv")),
+            &gbk(&t),
+        )?;
+        self.anomaly(
+            "idle_special_funds",
+            "fund_code=ZX03".into(),
+            "2025-04",
+            "direct general transfer allocated 55 days after issue (limit 30)".into(),
+        );
+        self.anomaly(
+            "idle_special_funds",
+            "fund_code=ZX05".into(),
+            "2025-09",
+            "direct fund allocated in March, nothing spent for more than six months".into(),
+        );
+        Ok(rows)
+    }
+
+    /// One XLSX, a sheet per month, regions as rows, 一般债务 and 专项债务 side by side under
+    /// merged headers, 万元.
+    fn write_debt(&mut self, out: &Path) -> Result<usize> {
+        // (code, name, general limit, special limit, capacity 万元) with planted ratios.
+        let s = self.scale as f64;
+        let regions: [(&str, &str, f64, f64, f64, f64, f64); 6] = [
+            // code, name, gen balance, spec balance, capacity, overdue share, spec limit factor
+            (
+                "990100",
+                "示范市本级",
+                900_000.0,
+                1_100_000.0,
+                2_400_000.0,
+                0.0,
+                1.1,
+            ),
+            (
+                "990102",
+                "城东区",
+                300_000.0,
+                450_000.0,
+                500_000.0,
+                0.0,
+                1.1,
+            ), // 150 % yellow
+            (
+                "990103",
+                "城西区",
+                200_000.0,
+                260_000.0,
+                520_000.0,
+                0.0,
+                1.1,
+            ),
+            (
+                "990121",
+                "示范县",
+                260_000.0,
+                400_000.0,
+                300_000.0,
+                0.0,
+                1.1,
+            ), // 220 % orange
+            (
+                "990122",
+                "北山县",
+                300_000.0,
+                340_000.0,
+                200_000.0,
+                0.12,
+                0.95,
+            ), // 320 % red, over limit, overdue
+            (
+                "990181",
+                "南湖市",
+                150_000.0,
+                210_000.0,
+                400_000.0,
+                0.0,
+                1.1,
+            ),
+        ];
+        let mut wb = workbook();
+        let merge = Format::new().set_align(FormatAlign::Center).set_bold();
+        let mut rows = 0;
+        for m in 1..=12u32 {
+            let ws = wb.add_worksheet();
+            ws.set_name(format!("{m}月")).map_err(xe)?;
+            ws.merge_range(
+                0,
+                0,
+                0,
+                11,
+                &format!("{REGION_NAME}{YEAR}年{m}月政府债务情况表"),
+                &merge,
+            )
+            .map_err(xe)?;
+            ws.write_string(1, 11, "单位：万元").map_err(xe)?;
+            ws.merge_range(2, 0, 3, 0, "地区编码", &merge).map_err(xe)?;
+            ws.merge_range(2, 1, 3, 1, "地区", &merge).map_err(xe)?;
+            ws.merge_range(2, 2, 2, 4, "一般债务", &merge).map_err(xe)?;
+            ws.merge_range(2, 5, 2, 7, "专项债务", &merge).map_err(xe)?;
+            ws.merge_range(2, 8, 2, 9, "合计", &merge).map_err(xe)?;
+            ws.merge_range(2, 10, 3, 10, "综合财力", &merge)
+                .map_err(xe)?;
+            ws.merge_range(2, 11, 3, 11, "库款余额", &merge)
+                .map_err(xe)?;
+            for (c, h) in [
+                "限额", "余额", "逾期", "限额", "余额", "逾期", "限额", "余额",
+            ]
+            .iter()
+            .enumerate()
+            {
+                ws.write_string(3, 2 + c as u16, *h).map_err(xe)?;
+            }
+            for (i, (code, name, gb, sb, cap, od, lf)) in regions.iter().enumerate() {
+                let grow = 1.0 + m as f64 * 0.004;
+                let (gb, sb) = (gb * s * grow, sb * s * grow);
+                let (gl, sl) = (
+                    (gb * 1.15 / 100.0).round() * 100.0,
+                    (sb * lf / 100.0).round() * 100.0,
+                );
+                let r = 4 + i as u32;
+                let gb = (gb * 100.0).round() / 100.0;
+                let sb = (sb * 100.0).round() / 100.0;
+                write_row(
+                    ws,
+                    r,
+                    &[
+                        Cell::S(code.to_string()),
+                        Cell::S(name.to_string()),
+                        Cell::N(gl),
+                        Cell::N(gb),
+                        if *od > 0.0 {
+                            Cell::N((gb * od * 100.0).round() / 100.0)
+                        } else {
+                            Cell::S("—".into())
+                        },
+                        Cell::N(sl),
+                        Cell::N(sb),
+                        Cell::S("-".into()),
+                        Cell::N(gl + sl),
+                        Cell::N(((gb + sb) * 100.0).round() / 100.0),
+                        Cell::N(cap * s),
+                        Cell::N(((cap * s * 0.05) * 100.0).round() / 100.0),
+                    ],
+                )?;
+                rows += 2;
+            }
+            ws.write_string(4 + regions.len() as u32 + 1, 0, "注：债务余额含置换债券。")
+                .map_err(xe)?;
+        }
+        save(&mut wb, &out.join(format!("debt/debt_{YEAR}.xlsx")))?;
+        self.anomaly(
+            "debt_ratio",
+            "region_code=990102".into(),
+            "2025-01",
+            "城东区 debt ratio ≈ 150 % (yellow)".into(),
+        );
+        self.anomaly(
+            "debt_ratio",
+            "region_code=990121".into(),
+            "2025-01",
+            "示范县 debt ratio ≈ 220 % (orange)".into(),
+        );
+        self.anomaly(
+            "debt_ratio",
+            "region_code=990122".into(),
+            "2025-01",
+            "北山县 debt ratio ≈ 320 % (red)".into(),
+        );
+        self.anomaly(
+            "debt_limit",
+            "region_code=990122|debt_type=专项债务".into(),
+            "2025-01",
+            "北山县 专项债务 balance above its limit".into(),
+        );
+        self.anomaly(
+            "overdue_debt",
+            "region_code=990122|debt_type=一般债务".into(),
+            "2025-01",
+            "北山县 overdue 12 % of 一般债务 balance (low)".into(),
+        );
+        Ok(rows)
+    }
+
+    /// Monthly snapshot of special bonds by project, UTF-8 CSV.
+    fn write_bonds(&mut self, out: &Path) -> Result<usize> {
+        let bonds: [(&str, &str, u32, f64, f64, &str, &str, f64); 5] = [
+            (
+                "2505001",
+                "2025年示范市专项债券（一期）",
+                2,
+                50_000.0,
+                2.35,
+                "城南污水处理厂扩建",
+                "住房和城乡建设局",
+                1.0,
+            ),
+            (
+                "2505002",
+                "2025年示范市专项债券（二期）",
+                3,
+                40_000.0,
+                2.28,
+                "产业园区基础设施",
+                "发展和改革委员会",
+                0.15,
+            ),
+            (
+                "2505003",
+                "2025年示范市专项债券（三期）",
+                5,
+                30_000.0,
+                2.20,
+                "第一人民医院新院区",
+                "卫生健康委员会",
+                0.9,
+            ),
+            (
+                "2505004",
+                "2025年示范市专项债券（四期）",
+                7,
+                20_000.0,
+                2.15,
+                "老旧小区改造",
+                "住房和城乡建设局",
+                1.0,
+            ),
+            (
+                "2505005",
+                "2025年示范市专项债券（五期）",
+                9,
+                25_000.0,
+                2.10,
+                "城市停车场",
+                "交通运输局",
+                0.8,
+            ),
+        ];
+        let mut rows = 0;
+        for m in 1..=12u32 {
+            if bonds.iter().all(|b| b.2 > m) {
+                continue; // nothing issued yet: no extract
+            }
+            let mut t = format!("{REGION_NAME}{YEAR}年{m}月新增专项债券资金使用情况表\n");
+            t.push_str(
+                "债券编码,债券名称,发行日期,期限,票面利率,项目名称,主管部门,发行金额,累计使用额\n",
+            );
+            for (code, name, im, amt, rate, proj, dept, pace) in bonds {
+                if m < im {
+                    continue;
+                }
+                let issued = fen100(amt * 10_000.0 * self.scale as f64);
+                let used_share = (((m - im) as f64 + 0.5) / 6.0).min(1.0) * pace;
+                t.push_str(&csv_line(&[
+                    code.into(),
+                    name.into(),
+                    format!("{YEAR}-{im:02}-18"),
+                    "10".into(),
+                    format!("{rate:.2}%"),
+                    proj.into(),
+                    dept.into(),
+                    thousands(&yuan(issued)),
+                    thousands(&yuan(fen100(issued as f64 / 100.0 * used_share))),
+                ]));
+                t.push('\n');
+                rows += 1;
+            }
+            write(
+                &out.join(format!("bonds/bonds_{YEAR}-{m:02}.csv")),
+                t.as_bytes(),
+            )?;
+        }
+        self.anomaly(
+            "special_bond_use",
+            "bond_code=2505002".into(),
+            "2025-09",
+            "产业园区基础设施 used 15 % of its proceeds six months after issue (red)".into(),
+        );
+        Ok(rows)
+    }
+
+    /// Monthly SOE flash report, XLSX, amounts typed as text with thousands separators, 万元
+    /// in the header suffixes.
+    fn write_soe(&mut self, out: &Path) -> Result<usize> {
+        // name, industry, industrial, key, assets, leverage, opening capital, capital growth, revenue, profit, profit yoy
+        let soes: [(&str, &str, bool, bool, f64, f64, f64, f64, f64, f64); 7] = [
+            (
+                "示范市城市建设投资集团有限公司",
+                "建筑业",
+                false,
+                true,
+                3_200_000.0,
+                0.86,
+                420_000.0,
+                1.02,
+                180_000.0,
+                0.03,
+            ),
+            (
+                "示范市交通投资集团有限公司",
+                "交通运输业",
+                false,
+                true,
+                1_800_000.0,
+                0.66,
+                380_000.0,
+                1.03,
+                120_000.0,
+                0.05,
+            ),
+            (
+                "示范市水务集团有限公司",
+                "电力热力燃气及水生产和供应业",
+                true,
+                false,
+                600_000.0,
+                0.55,
+                180_000.0,
+                1.04,
+                90_000.0,
+                0.06,
+            ),
+            (
+                "示范市国有资本运营有限公司",
+                "租赁和商务服务业",
+                false,
+                false,
+                900_000.0,
+                0.45,
+                400_000.0,
+                0.96,
+                40_000.0,
+                0.04,
+            ),
+            (
+                "示范市文化旅游发展有限公司",
+                "文化体育和娱乐业",
+                false,
+                false,
+                150_000.0,
+                0.52,
+                60_000.0,
+                1.01,
+                30_000.0,
+                -0.35,
+            ),
+            (
+                "示范市粮食储备有限公司",
+                "批发和零售业",
+                false,
+                false,
+                80_000.0,
+                0.60,
+                25_000.0,
+                1.02,
+                60_000.0,
+                0.02,
+            ),
+            (
+                "示范市机械制造有限公司",
+                "制造业",
+                true,
+                false,
+                220_000.0,
+                0.62,
+                70_000.0,
+                1.03,
+                150_000.0,
+                0.08,
+            ),
+        ];
+        let mut rows = 0;
+        for m in 1..=12u32 {
+            let mut wb = workbook();
+            let ws = wb.add_worksheet();
+            ws.set_name("国企财务快报").map_err(xe)?;
+            ws.write_string(0, 0, &format!("{REGION_NAME}国有企业{YEAR}年{m}月财务快报"))
+                .map_err(xe)?;
+            let heads = [
+                "企业名称",
+                "行业",
+                "是否工业企业",
+                "是否重点监管",
+                "资产总额(万元)",
+                "负债总额(万元)",
+                "所有者权益(万元)",
+                "年初国有资本(万元)",
+                "国有资本(万元)",
+                "营业收入(万元)",
+                "利润总额(万元)",
+                "营业收入上年同期(万元)",
+                "利润总额上年同期(万元)",
+            ];
+            for (c, h) in heads.iter().enumerate() {
+                ws.write_string(2, c as u16, *h).map_err(xe)?;
+            }
+            let t = m as f64 / 12.0;
+            for (i, (name, ind, indus, key, assets, lev, cap0, capg, rev, prof_yoy)) in
+                soes.iter().enumerate()
+            {
+                let s = self.scale as f64;
+                let a = assets * s * (1.0 + 0.002 * m as f64);
+                let l = a * lev;
+                let cap = cap0 * s * (1.0 + (capg - 1.0) * t);
+                let revenue = rev * s * t;
+                let profit = revenue * 0.08;
+                let prior_rev = revenue / 1.05;
+                let prior_profit = profit / (1.0 + prof_yoy);
+                let f = |x: f64| thousands(&format!("{x:.2}"));
+                write_row(
+                    ws,
+                    3 + i as u32,
+                    &[
+                        Cell::S(name.to_string()),
+                        Cell::S(ind.to_string()),
+                        Cell::S(if *indus { "是" } else { "否" }.into()),
+                        Cell::S(if *key { "是" } else { "否" }.into()),
+                        Cell::S(f(a)),
+                        Cell::S(f(l)),
+                        Cell::S(f(a - l)),
+                        Cell::S(f(cap0 * s)),
+                        Cell::S(f(cap)),
+                        Cell::S(f(revenue)),
+                        Cell::S(f(profit)),
+                        Cell::S(f(prior_rev)),
+                        Cell::S(f(prior_profit)),
+                    ],
+                )?;
+                rows += 1;
+            }
+            save(
+                &mut wb,
+                &out.join(format!("soe_finance/soe_{YEAR}-{m:02}.xlsx")),
+            )?;
+        }
+        self.anomaly(
+            "soe_leverage",
+            "enterprise_name=示范市城市建设投资集团有限公司".into(),
+            "2025-01",
+            "liabilities 86 % of assets (non-industrial, key supervision)".into(),
+        );
+        self.anomaly(
+            "soe_capital_preservation",
+            "enterprise_name=示范市国有资本运营有限公司".into(),
+            "2025-01",
+            "state capital falling through the year (96 % by December)".into(),
+        );
+        self.anomaly(
+            "soe_profit_decline",
+            "enterprise_name=示范市文化旅游发展有限公司".into(),
+            "2025-01",
+            "profit down 35 % on last year".into(),
+        );
+        Ok(rows)
+    }
+
+    /// Monthly indicators 2021–2025 in one UTF-8 CSV (period from the date column).
+    fn write_indicators(&mut self, out: &Path) -> Result<usize> {
+        let mut rng = Rng(self.seed ^ 0x696e_6469);
+        // code, name, unit, normal ytd growth, 2025 growth, quarterly?
+        let inds: [(&str, &str, &str, f64, f64, bool); 6] = [
+            ("GDP", "地区生产总值", "亿元", 5.6, 4.4, true),
+            ("IVA", "规模以上工业增加值", "%", 6.5, 6.3, false),
+            ("FAI", "固定资产投资", "%", 6.8, 2.1, false),
+            ("RSCG", "社会消费品零售总额", "亿元", 5.5, 5.2, false),
+            ("CPI", "居民消费价格指数", "上年同期=100", 1.8, 1.0, false),
+            ("GPBR", "一般公共预算收入", "亿元", 5.0, 4.6, false),
+        ];
+        let mut t =
+            String::from("日期,指标编码,指标名称,单位,本期值,累计值,同比增长,累计同比增长\n");
+        let mut rows = 0;
+        for (code, name, unit, normal, y2025, quarterly) in inds {
+            let mut level = 100.0;
+            for year in 2021..=YEAR {
+                let mut ytd = 0.0;
+                for m in 1..=12u32 {
+                    let g = if year == YEAR { y2025 } else { normal } + (rng.f() - 0.5) * 0.6;
+                    let mut yoy = g + (rng.f() - 0.5) * 0.8;
+                    if code == "RSCG" && year == YEAR && m == 8 {
+                        yoy = -9.0; // planted break
+                    }
+                    level *= 1.0 + 0.0004;
+                    let v = level * (1.0 + (m as f64) * 0.01);
+                    ytd += v;
+                    if quarterly && m % 3 != 0 {
+                        continue;
+                    }
+                    let (val, ytd_s) = match unit {
+                        "%" => (String::new(), String::new()),
+                        "上年同期=100" => (
+                            format!("{:.1}", 100.0 + yoy / 3.0),
+                            format!("{:.1}", 100.0 + g / 3.0),
+                        ),
+                        _ => (format!("{v:.2}"), format!("{ytd:.2}")),
+                    };
+                    t.push_str(&csv_line(&[
+                        format!("{year}-{m:02}-01"),
+                        code.into(),
+                        name.into(),
+                        unit.into(),
+                        val,
+                        ytd_s,
+                        format!("{yoy:.1}"),
+                        format!("{g:.1}"),
+                    ]));
+                    t.push('\n');
+                    rows += 1;
+                }
+            }
+        }
+        write(
+            &out.join("indicators/indicators_2021-2025.csv"),
+            t.as_bytes(),
+        )?;
+        self.anomaly(
+            "indicator_deviation",
+            "indicator_code=FAI".into(),
+            "2025-01",
+            "固定资产投资 growth ≈ 2 % against a 6 % target (red)".into(),
+        );
+        self.anomaly(
+            "indicator_deviation",
+            "indicator_code=GDP".into(),
+            "2025-03",
+            "GDP growth ≈ 4.4 % against 5.0 % (yellow)".into(),
+        );
+        self.anomaly(
+            "indicator_break",
+            "indicator_code=RSCG".into(),
+            "2025-08",
+            "社会消费品零售总额 yoy −9 % against a history of ≈ 5 %".into(),
+        );
+        Ok(rows)
+    }
+
+    fn write_targets(&self, out: &Path) -> Result<usize> {
+        let targets = [
+            ("GDP", "地区生产总值", "growth", "5.0", "增长5%左右"),
+            ("IVA", "规模以上工业增加值", "growth", "6.0", "增长6%"),
+            ("FAI", "固定资产投资", "growth", "6.0", "增长6%"),
+            ("RSCG", "社会消费品零售总额", "growth", "5.5", "增长5.5%"),
+            ("CPI", "居民消费价格指数", "level", "2.0", "涨幅2%左右"),
+            ("GPBR", "一般公共预算收入", "growth", "4.0", "增长4%"),
+        ];
+        let mut t = String::from("年度,指标编码,指标名称,目标类型,目标值,目标表述,口径\n");
+        for (c, n, k, v, txt) in targets {
+            t.push_str(&csv_line(&[
+                YEAR.to_string(),
+                c.into(),
+                n.into(),
+                k.into(),
+                v.into(),
+                txt.into(),
+                "全市".into(),
+            ]));
+            t.push('\n');
+        }
+        write(
+            &out.join(format!("targets/targets_{YEAR}.csv")),
+            t.as_bytes(),
+        )?;
+        Ok(targets.len())
+    }
+
+    /// GBK CSV with CR-only line endings, 万元 header suffixes.
+    fn write_projects(&mut self, out: &Path) -> Result<usize> {
+        let projects: [(&str, &str, &str, &str, f64, f64, &str); 8] = [
+            (
+                "XM01",
+                "城南污水处理厂扩建",
+                "住房和城乡建设局",
+                "重大项目",
+                30_000.0,
+                1.0,
+                "专项债",
+            ),
+            (
+                "XM02",
+                "产业园区基础设施",
+                "发展和改革委员会",
+                "重大项目",
+                25_000.0,
+                0.97,
+                "专项债",
+            ),
+            (
+                "XM03",
+                "第一人民医院新院区",
+                "卫生健康委员会",
+                "重大项目",
+                40_000.0,
+                1.0,
+                "财政",
+            ),
+            (
+                "XM04",
+                "城区老旧小区改造",
+                "住房和城乡建设局",
+                "民生实事",
+                8_000.0,
+                0.48,
+                "财政",
+            ),
+            (
+                "XM05",
+                "新建中小学校",
+                "教育局",
+                "民生实事",
+                12_000.0,
+                1.0,
+                "财政",
+            ),
+            (
+                "XM06",
+                "城乡公交一体化",
+                "交通运输局",
+                "民生实事",
+                5_000.0,
+                0.98,
+                "其他",
+            ),
+            (
+                "XM07",
+                "社区养老服务中心",
+                "民政局",
+                "民生实事",
+                3_000.0,
+                1.0,
+                "财政",
+            ),
+            (
+                "XM08",
+                "城市停车场",
+                "交通运输局",
+                "重大项目",
+                9_000.0,
+                1.0,
+                "专项债",
+            ),
+        ];
+        let mut rows = 0;
+        for m in 1..=12u32 {
+            let mut t = String::new();
+            let _ = write!(t, "{REGION_NAME}{YEAR}年{m}月重大项目和民生实事推进情况\r");
+            t.push_str("项目编码,项目名称,主管部门,项目类型,年度计划投资(万元),累计完成投资(万元),形象进度,计划开工日期,计划竣工日期,资金来源\r");
+            for (code, name, dept, kind, plan, pace, src) in projects {
+                let plan_f = fen100(plan * 10_000.0 * self.scale as f64);
+                let done = fen100(plan_f as f64 / 100.0 * (m as f64 / 12.0) * pace);
+                t.push_str(&csv_line(&[
+                    code.into(),
+                    name.into(),
+                    dept.into(),
+                    kind.into(),
+                    wan(plan_f),
+                    wan(done),
+                    format!("完成{:.0}%", done as f64 / plan_f as f64 * 100.0),
+                    format!("{}年3月1日", YEAR - 1),
+                    format!("{}年12月31日", YEAR + 1),
+                    src.into(),
+                ]));
+                t.push('\r');
+                rows += 1;
+            }
+            write(
+                &out.join(format!("projects/projects_{YEAR}-{m:02}.csv")),
+                &gbk(&t),
+            )?;
+        }
+        self.anomaly(
+            "project_progress",
+            "project_code=XM04".into(),
+            "2025-03",
+            "城区老旧小区改造 at half of time progress".into(),
+        );
+        Ok(rows)
+    }
+
+    /// Two XLSX snapshots of the audit findings' rectification (June and December).
+    fn write_audit(&mut self, out: &Path) -> Result<usize> {
+        let findings = [
+            (
+                "SJ2024-01",
+                "示范市教育局",
+                "预算执行",
+                "专项资金闲置",
+                320.0,
+                "2025-06-30",
+                ["整改中", "已整改"],
+            ),
+            (
+                "SJ2024-02",
+                "示范市卫生健康委员会",
+                "专项资金",
+                "超范围列支",
+                85.0,
+                "2025-06-30",
+                ["整改中", "整改中"],
+            ),
+            (
+                "SJ2024-03",
+                "示范市交通运输局",
+                "政府投资项目",
+                "工程结算不实",
+                460.0,
+                "2025-09-30",
+                ["未整改", "整改中"],
+            ),
+            (
+                "SJ2024-04",
+                "示范市财政局",
+                "预算管理",
+                "预算编制不细化",
+                0.0,
+                "2025-06-30",
+                ["已整改", "已整改"],
+            ),
+            (
+                "SJ2024-05",
+                "示范市住房和城乡建设局",
+                "国有资产",
+                "资产未入账",
+                150.0,
+                "2025-12-31",
+                ["整改中", "整改中"],
+            ),
+            (
+                "SJ2024-06",
+                "示范市公安局",
+                "三公经费",
+                "公务接待超标准",
+                12.5,
+                "2025-03-31",
+                ["整改中", "整改中"],
+            ),
+        ];
+        let mut rows = 0;
+        for (snap, m) in [(0usize, 6u32), (1, 12)] {
+            let mut wb = workbook();
+            let ws = wb.add_worksheet();
+            ws.set_name("审计整改").map_err(xe)?;
+            ws.write_string(
+                0,
+                0,
+                &format!(
+                    "{}年度本级预算执行审计查出问题整改情况（截至{YEAR}年{m}月）",
+                    YEAR - 1
+                ),
+            )
+            .map_err(xe)?;
+            let heads = [
+                "审计报告",
+                "问题编号",
+                "被审计单位",
+                "问题类别",
+                "问题描述",
+                "涉及金额(万元)",
+                "整改期限",
+                "整改状态",
+                "整改说明",
+            ];
+            for (c, h) in heads.iter().enumerate() {
+                ws.write_string(1, c as u16, *h).map_err(xe)?;
+            }
+            for (i, (no, who, cat, desc, amt, due, st)) in findings.iter().enumerate() {
+                write_row(
+                    ws,
+                    2 + i as u32,
+                    &[
+                        Cell::S(format!("{}年度本级预算执行审计报告", YEAR - 1)),
+                        Cell::S(no.to_string()),
+                        Cell::S(who.to_string()),
+                        Cell::S(cat.to_string()),
+                        Cell::S(desc.to_string()),
+                        Cell::N(*amt),
+                        Cell::S(due.to_string()),
+                        Cell::S(st[snap].to_string()),
+                        Cell::S(if st[snap] == "已整改" {
+                            "已完成整改并销号".into()
+                        } else {
+                            String::new()
+                        }),
+                    ],
+                )?;
+                rows += 1;
+            }
+            save(
+                &mut wb,
+                &out.join(format!("audit_findings/audit_findings_{YEAR}-{m:02}.xlsx")),
+            )?;
+        }
+        self.anomaly(
+            "audit_rectification_overdue",
+            "finding_no=SJ2024-02".into(),
+            "2025-12",
+            "deadline 2025-06-30, still 整改中".into(),
+        );
+        self.anomaly(
+            "audit_rectification_overdue",
+            "finding_no=SJ2024-03".into(),
+            "2025-12",
+            "deadline 2025-09-30, still 整改中".into(),
+        );
+        self.anomaly(
+            "audit_rectification_overdue",
+            "finding_no=SJ2024-06".into(),
+            "2025-06",
+            "deadline 2025-03-31, still 整改中".into(),
+        );
+        Ok(rows)
+    }
+
+    fn write_manifest(&self, out: &Path) -> Result<()> {
+        let mut t = String::new();
+        let _ = writeln!(
+            t,
+            "# Anomalies planted by `purse gen --scale {} --seed {}`.",
+            self.scale, self.seed
+        );
+        let _ = writeln!(
+            t,
+            "# Each names the rule that should fire, the key of the finding, and the first period"
+        );
+        let _ = writeln!(
+            t,
+            "# it shows (it may persist after). Every unit, fund, region or enterprise not listed is clean."
+        );
+        for a in &self.anomalies {
+            let _ = writeln!(
+                t,
+                "\n[[anomaly]]\nrule = \"{}\"\nkey = \"{}\"\nfrom_period = \"{}\"\nnote = \"{}\"",
+                a.rule, a.key, a.period, a.note
+            );
+        }
+        write(&out.join("anomalies.toml"), t.as_bytes())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_format_exactly() {
+        assert_eq!(yuan(123456), "1234.56");
+        assert_eq!(wan(12_345_670_000), "12345.67");
+        assert_eq!(thousands("1234567.89"), "1,234,567.89");
+        assert_eq!(thousands("-1234"), "-1,234");
+    }
+
+    #[test]
+    fn demo_region_has_the_documented_size() {
+        let r = Region::new(1, 2025);
+        assert_eq!(r.depts.len(), 12);
+        assert!(
+            (140..=170).contains(&r.units.len()),
+            "{} units",
+            r.units.len()
+        );
+    }
 }

@@ -104,7 +104,9 @@ pub struct LoadRecord {
 }
 
 fn now() -> String {
-    chrono::Local::now().format("%Y-%m-%dT%H:%M:%S%.3f%:z").to_string()
+    chrono::Local::now()
+        .format("%Y-%m-%dT%H:%M:%S%.3f%:z")
+        .to_string()
 }
 
 fn io<T>(path: &Path, r: std::io::Result<T>) -> Result<T> {
@@ -117,9 +119,20 @@ impl Warehouse {
     pub fn open(dir: &Path) -> Result<Warehouse> {
         io(dir, fs::create_dir_all(dir.join("warehouse")))?;
         let lock_path = dir.join(".lock");
-        let lock = io(&lock_path, File::options().create(true).truncate(false).write(true).open(&lock_path))?;
+        let lock = io(
+            &lock_path,
+            File::options()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(&lock_path),
+        )?;
         io(&lock_path, lock.lock())?;
-        let wh = Warehouse { dir: dir.to_path_buf(), db: Self::connect(dir)?, _lock: Some(lock) };
+        let wh = Warehouse {
+            dir: dir.to_path_buf(),
+            db: Self::connect(dir)?,
+            _lock: Some(lock),
+        };
         wh.recover()?;
         Ok(wh)
     }
@@ -133,9 +146,18 @@ impl Warehouse {
             )));
         }
         let lock_path = dir.join(".lock");
-        let lock = File::options().create(true).truncate(false).write(true).open(&lock_path).ok();
+        let lock = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .ok();
         let held = lock.as_ref().is_some_and(|l| l.try_lock().is_ok());
-        let wh = Warehouse { dir: dir.to_path_buf(), db: Self::connect(dir)?, _lock: if held { lock } else { None } };
+        let wh = Warehouse {
+            dir: dir.to_path_buf(),
+            db: Self::connect(dir)?,
+            _lock: if held { lock } else { None },
+        };
         if held {
             wh.recover()?;
         }
@@ -156,7 +178,9 @@ impl Warehouse {
     }
 
     fn part_rel(dataset: &str, period: &str, load_id: i64) -> PathBuf {
-        Path::new(dataset).join(format!("period={period}")).join(format!("load-{load_id}.parquet"))
+        Path::new(dataset)
+            .join(format!("period={period}"))
+            .join(format!("load-{load_id}.parquet"))
     }
 
     fn staged(&self, load_id: i64) -> PathBuf {
@@ -165,9 +189,12 @@ impl Warehouse {
 
     /// Roll forward committed loads whose files were not all moved; sweep uncommitted ones.
     fn recover(&self) -> Result<()> {
-        let mut stmt = self.db.prepare("SELECT id, status FROM loads WHERE status IN ('staging','accepted')")?;
-        let loads: Vec<(i64, String)> =
-            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+        let mut stmt = self
+            .db
+            .prepare("SELECT id, status FROM loads WHERE status IN ('staging','accepted')")?;
+        let loads: Vec<(i64, String)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
         for (id, status) in loads {
             let staged = self.staged(id);
             if status == "staging" {
@@ -189,7 +216,9 @@ impl Warehouse {
                 let known = match id {
                     Some(id) => self
                         .db
-                        .query_row("SELECT status FROM loads WHERE id=?1", [id], |r| r.get::<_, String>(0))
+                        .query_row("SELECT status FROM loads WHERE id=?1", [id], |r| {
+                            r.get::<_, String>(0)
+                        })
                         .optional()?
                         .is_some_and(|s| s == "accepted"),
                     None => false,
@@ -204,8 +233,12 @@ impl Warehouse {
 
     /// After the commit: staged files into the warehouse, replaced files out. Idempotent.
     fn move_into_place(&self, load_id: i64) -> Result<()> {
-        let mut stmt = self.db.prepare("SELECT path FROM load_parts WHERE load_id=?1")?;
-        let paths: Vec<String> = stmt.query_map([load_id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        let mut stmt = self
+            .db
+            .prepare("SELECT path FROM load_parts WHERE load_id=?1")?;
+        let paths: Vec<String> = stmt
+            .query_map([load_id], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
         let staged = self.staged(load_id);
         for rel in &paths {
             let from = staged.join(rel);
@@ -217,8 +250,12 @@ impl Warehouse {
                 io(&to, fs::rename(&from, &to))?;
             }
         }
-        let mut stmt = self.db.prepare("SELECT path FROM load_parts WHERE superseded_by=?1")?;
-        let old: Vec<String> = stmt.query_map([load_id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        let mut stmt = self
+            .db
+            .prepare("SELECT path FROM load_parts WHERE superseded_by=?1")?;
+        let old: Vec<String> = stmt
+            .query_map([load_id], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
         for rel in &old {
             let from = self.warehouse_dir().join(rel);
             let to = self.dir.join("superseded").join(rel);
@@ -259,8 +296,16 @@ impl Warehouse {
     }
 
     /// Writes one part aside, under `DIR/staging/<id>/`, fsynced.
-    pub fn stage(&self, load_id: i64, dataset: &str, period: &str, batch: &RecordBatch) -> Result<()> {
-        let path = self.staged(load_id).join(Self::part_rel(dataset, period, load_id));
+    pub fn stage(
+        &self,
+        load_id: i64,
+        dataset: &str,
+        period: &str,
+        batch: &RecordBatch,
+    ) -> Result<()> {
+        let path = self
+            .staged(load_id)
+            .join(Self::part_rel(dataset, period, load_id));
         if let Some(p) = path.parent() {
             io(p, fs::create_dir_all(p))?;
         }
@@ -294,7 +339,9 @@ impl Warehouse {
                 "SELECT load_id, scope FROM load_parts WHERE dataset=?1 AND period=?2 AND active=1",
             )?;
             let live: Vec<(i64, String)> = stmt
-                .query_map(params![part.dataset, part.period], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .query_map(params![part.dataset, part.period], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })?
                 .collect::<rusqlite::Result<_>>()?;
             drop(stmt);
             for (old_id, scope) in live {
@@ -304,14 +351,20 @@ impl Warehouse {
                         "UPDATE load_parts SET active=0, superseded_by=?1 WHERE load_id=?2 AND dataset=?3 AND period=?4",
                         params![load_id, old_id, part.dataset, part.period],
                     )?;
-                    replaced.push(Replaced { load_id: old_id, period: part.period.clone() });
+                    replaced.push(Replaced {
+                        load_id: old_id,
+                        period: part.period.clone(),
+                    });
                 } else if !old.is_disjoint(&part.scope) {
                     return Err(PurseError::Warehouse(format!(
                         "{} {}: this extract covers part of what load #{old_id} holds ({}) but not all of it; \
                          loading it would double count. Load a complete corrected extract instead.",
                         part.dataset,
                         part.period,
-                        old.intersection(&part.scope).cloned().collect::<Vec<_>>().join(", ")
+                        old.intersection(&part.scope)
+                            .cloned()
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     )));
                 }
             }
@@ -353,7 +406,13 @@ impl Warehouse {
     }
 
     /// Records a refused extract (nothing stored) with its issues.
-    pub fn reject(&mut self, load_id: i64, dataset: Option<&str>, meta: &LoadMeta, issues: &[Issue]) -> Result<()> {
+    pub fn reject(
+        &mut self,
+        load_id: i64,
+        dataset: Option<&str>,
+        meta: &LoadMeta,
+        issues: &[Issue],
+    ) -> Result<()> {
         let staged = self.staged(load_id);
         if staged.exists() {
             io(&staged, fs::remove_dir_all(&staged))?;
@@ -375,8 +434,12 @@ impl Warehouse {
         let mut stmt = self.db.prepare(
             "SELECT path FROM load_parts WHERE dataset=?1 AND active=1 AND (?2 IS NULL OR period=?2) ORDER BY period, load_id",
         )?;
-        let v: Vec<String> = stmt.query_map(params![dataset, period], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
-        Ok(v.into_iter().map(|p| self.warehouse_dir().join(p)).collect())
+        let v: Vec<String> = stmt
+            .query_map(params![dataset, period], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(v.into_iter()
+            .map(|p| self.warehouse_dir().join(p))
+            .collect())
     }
 
     /// Reads a dataset's live rows of one period (used by load-time checks, small).
@@ -399,11 +462,20 @@ impl Warehouse {
         )?;
         let mut map: BTreeMap<String, DatasetSummary> = BTreeMap::new();
         let rows = stmt.query_map([], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?, r.get::<_, String>(3)?, r.get::<_, Option<String>>(4)?))
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, Option<String>>(4)?,
+            ))
         })?;
         for row in rows {
             let (ds, period, n, file, sheet) = row?;
-            let e = map.entry(ds.clone()).or_insert_with(|| DatasetSummary { dataset: ds, ..Default::default() });
+            let e = map.entry(ds.clone()).or_insert_with(|| DatasetSummary {
+                dataset: ds,
+                ..Default::default()
+            });
             if !e.periods.contains(&period) {
                 e.periods.push(period);
             }
@@ -446,11 +518,17 @@ impl Warehouse {
 }
 
 fn file_name(p: &str) -> String {
-    Path::new(p).file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| p.to_string())
+    Path::new(p)
+        .file_name()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| p.to_string())
 }
 
 fn count(issues: &[Issue]) -> (i64, i64) {
-    let e = issues.iter().filter(|i| i.severity == Severity::Error).count() as i64;
+    let e = issues
+        .iter()
+        .filter(|i| i.severity == Severity::Error)
+        .count() as i64;
     (e, issues.len() as i64 - e)
 }
 

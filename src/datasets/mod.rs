@@ -3,7 +3,7 @@
 //! The catalog lives in `datasets.toml` (compiled in) so that the alias table is data, and a
 //! deployment can extend it from `purse.toml` without touching code.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
@@ -58,10 +58,12 @@ impl CodeShape {
     pub fn check(self, code: &str) -> Option<&'static str> {
         let digits = !code.is_empty() && code.bytes().all(|b| b.is_ascii_digit());
         match self {
-            CodeShape::Function | CodeShape::Revenue => {
-                (!(digits && matches!(code.len(), 3 | 5 | 7))).then_some("3, 5 or 7 digits (类/款/项)")
+            CodeShape::Function | CodeShape::Revenue => (!(digits
+                && matches!(code.len(), 3 | 5 | 7)))
+            .then_some("3, 5 or 7 digits (类/款/项)"),
+            CodeShape::Economic => {
+                (!(digits && matches!(code.len(), 3 | 5))).then_some("3 or 5 digits (类/款)")
             }
-            CodeShape::Economic => (!(digits && matches!(code.len(), 3 | 5))).then_some("3 or 5 digits (类/款)"),
             CodeShape::Digits => (!digits).then_some("digits only"),
             CodeShape::Any => None,
         }
@@ -81,6 +83,9 @@ pub struct Column {
     pub fill: Option<String>,
     #[serde(default)]
     pub name_column: Option<String>,
+    /// Reference code list the values should come from (unknown codes warn).
+    #[serde(default)]
+    pub classification: Option<String>,
     pub doc: String,
     #[serde(default)]
     pub aliases: Vec<String>,
@@ -176,17 +181,37 @@ struct CatalogFile {
     dataset: Vec<Dataset>,
 }
 
-/// All datasets, with the deployment's extra aliases merged in.
+/// All datasets, with the deployment's extra aliases merged in, and the reference code lists.
 #[derive(Debug, Clone)]
 pub struct Catalog {
     pub datasets: Vec<Dataset>,
+    /// classification kind → known codes (政府收支分类科目, a working subset; deployments may
+    /// replace it with `DIR/classification.csv`).
+    pub codes: HashMap<String, HashSet<String>>,
+}
+
+/// Parses `kind,code,name,parent` lines.
+pub fn parse_classification(text: &str) -> HashMap<String, HashSet<String>> {
+    let mut out: HashMap<String, HashSet<String>> = HashMap::new();
+    for line in text.lines().skip(1) {
+        let mut it = line.split(',');
+        if let (Some(kind), Some(code)) = (it.next(), it.next()) {
+            out.entry(kind.trim().to_string())
+                .or_default()
+                .insert(code.trim().to_string());
+        }
+    }
+    out
 }
 
 impl Catalog {
     pub fn builtin() -> Catalog {
         let file: CatalogFile =
             toml::from_str(include_str!("datasets.toml")).expect("datasets.toml is valid (tested)");
-        Catalog { datasets: file.dataset }
+        Catalog {
+            datasets: file.dataset,
+            codes: parse_classification(include_str!("classification.csv")),
+        }
     }
 
     /// Builtin catalog plus aliases from `purse.toml`: `{"budget_execution.ytd_amount": ["…"]}`.
@@ -200,22 +225,31 @@ impl Catalog {
                 .datasets
                 .iter_mut()
                 .find(|d| d.name == ds)
-                .ok_or_else(|| PurseError::Config(format!("alias key `{key}`: unknown dataset `{ds}`")))?;
-            let c = d.columns.iter_mut().find(|c| c.name == col).ok_or_else(|| {
-                PurseError::Config(format!("alias key `{key}`: dataset `{ds}` has no column `{col}`"))
-            })?;
+                .ok_or_else(|| {
+                    PurseError::Config(format!("alias key `{key}`: unknown dataset `{ds}`"))
+                })?;
+            let c = d
+                .columns
+                .iter_mut()
+                .find(|c| c.name == col)
+                .ok_or_else(|| {
+                    PurseError::Config(format!(
+                        "alias key `{key}`: dataset `{ds}` has no column `{col}`"
+                    ))
+                })?;
             c.aliases.extend(aliases.iter().cloned());
         }
         Ok(cat)
     }
 
     pub fn get(&self, name: &str) -> Result<&Dataset> {
-        self.datasets.iter().find(|d| d.name == name).ok_or_else(|| {
-            PurseError::UnknownDataset {
+        self.datasets
+            .iter()
+            .find(|d| d.name == name)
+            .ok_or_else(|| PurseError::UnknownDataset {
                 name: name.to_string(),
                 known: self.names().join(", "),
-            }
-        })
+            })
     }
 
     pub fn names(&self) -> Vec<&str> {
@@ -234,11 +268,21 @@ mod tests {
         for d in &cat.datasets {
             for c in &d.columns {
                 if let Some(n) = &c.name_column {
-                    assert!(d.column(n).is_some(), "{}.{} names missing {n}", d.name, c.name);
+                    assert!(
+                        d.column(n).is_some(),
+                        "{}.{} names missing {n}",
+                        d.name,
+                        c.name
+                    );
                 }
                 assert!(!c.aliases.is_empty(), "{}.{} has no alias", d.name, c.name);
             }
-            for s in d.scope.iter().chain(&d.continuity_key).chain(&d.hierarchy_sum) {
+            for s in d
+                .scope
+                .iter()
+                .chain(&d.continuity_key)
+                .chain(&d.hierarchy_sum)
+            {
                 assert!(d.column(s).is_some(), "{}: unknown column {s}", d.name);
             }
             if let Some(p) = &d.period_from {

@@ -1,13 +1,13 @@
 //! Rows of text cells → canonical Arrow columns, one record batch per period, with every
 //! problem recorded as an [`Issue`] naming the row, column, value and what was expected.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use chrono::{Datelike, NaiveDate};
 use datafusion::arrow::array::{
-    Array, ArrayRef, BooleanArray, BooleanBuilder, Date32Array, Decimal128Array, Int32Array, Int64Array, RecordBatch,
-    StringArray,
+    Array, ArrayRef, BooleanArray, BooleanBuilder, Date32Array, Decimal128Array, Int32Array,
+    Int64Array, RecordBatch, StringArray,
 };
 use datafusion::arrow::compute::filter_record_batch;
 
@@ -35,10 +35,16 @@ impl Context<'_> {
         let title_region = self.title.region_name.as_deref();
         let own_region = title_region.is_none_or(|r| r == self.config.region_name);
         match key {
-            "region_name" => title_region.map(str::to_string).or_else(|| Some(self.config.region_name.clone())),
+            "region_name" => title_region
+                .map(str::to_string)
+                .or_else(|| Some(self.config.region_name.clone())),
             // The deployment's own code only where the extract is about its own region.
             "region_code" if own_region => Some(self.config.region_code.clone()),
-            "budget_kind" => self.title.budget_kind.clone().or_else(|| Some(self.config.budget_kind.clone())),
+            "budget_kind" => self
+                .title
+                .budget_kind
+                .clone()
+                .or_else(|| Some(self.config.budget_kind.clone())),
             "unit" => self.title.unit_text.clone(),
             _ => None,
         }
@@ -83,6 +89,7 @@ pub fn period_string(grain: Grain, year: i32, month: Option<u32>) -> Option<Stri
 
 /// Reads the data rows of `sheet` below the header described by `m`.
 pub fn build(
+    codes: &HashMap<String, HashSet<String>>,
     ds: &Dataset,
     sheet: &Sheet,
     m: &Mapping,
@@ -109,13 +116,19 @@ pub fn build(
     // Wide tables become long: one record per unpivot group (一般债务 / 专项债务) and per period
     // label when periods stand side by side (2014 | 2015 | 2016, or 1月 … 12月).
     let groups: Vec<Option<usize>> = match &ds.unpivot {
-        Some(u) if m.cols.iter().any(|c| c.group.is_some()) => (0..u.groups.len()).map(Some).collect(),
+        Some(u) if m.cols.iter().any(|c| c.group.is_some()) => {
+            (0..u.groups.len()).map(Some).collect()
+        }
         _ => vec![None],
     };
     let mut wide_cols: Vec<usize> = Vec::new();
     let mut period_labels: Vec<PeriodLabel> = Vec::new();
     for x in &m.cols {
-        if x.period.is_some() && m.cols.iter().any(|y| y.col == x.col && y.group == x.group && y.period != x.period) {
+        if x.period.is_some()
+            && m.cols
+                .iter()
+                .any(|y| y.col == x.col && y.group == x.group && y.period != x.period)
+        {
             wide_cols.push(x.col);
             if !period_labels.contains(&x.period) {
                 period_labels.push(x.period);
@@ -125,8 +138,10 @@ pub fn build(
     if period_labels.is_empty() {
         period_labels.push(None);
     }
-    let variants: Vec<(Option<usize>, PeriodLabel)> =
-        groups.iter().flat_map(|g| period_labels.iter().map(move |p| (*g, *p))).collect();
+    let variants: Vec<(Option<usize>, PeriodLabel)> = groups
+        .iter()
+        .flat_map(|g| period_labels.iter().map(move |p| (*g, *p)))
+        .collect();
     let unpivot_col = ds.unpivot.as_ref().and_then(|u| ds.column_index(&u.column));
     let specific = |x: &super::header::Mapped| x.group.is_some() || wide_cols.contains(&x.col);
     // For each variant, the source column of each canonical column (variant-specific first).
@@ -140,7 +155,12 @@ pub fn build(
                         .iter()
                         .filter(fits)
                         .find(|x| x.col == ci && g.is_some() && x.group == *g)
-                        .or_else(|| m.cols.iter().filter(fits).find(|x| x.col == ci && x.group.is_none()))
+                        .or_else(|| {
+                            m.cols
+                                .iter()
+                                .filter(fits)
+                                .find(|x| x.col == ci && x.group.is_none())
+                        })
                 })
                 .collect()
         })
@@ -164,6 +184,13 @@ pub fn build(
     let file_unit = ctx.title.unit_pow.unwrap_or(0);
 
     let mut row_vals: Vec<Option<String>> = vec![None; ncols];
+    // Unknown classification codes: one warning per distinct code, with its first row and count.
+    let mut unknown: BTreeMap<(usize, String), (usize, usize)> = BTreeMap::new();
+    let lists: Vec<Option<&HashSet<String>>> = ds
+        .columns
+        .iter()
+        .map(|c| c.classification.as_ref().and_then(|k| codes.get(k)))
+        .collect();
     sheet.for_each_row(skip, |line, cells| {
         let nonempty: Vec<&str> = cells.iter().copied().filter(|c| !c.trim().is_empty()).collect();
         if nonempty.is_empty() {
@@ -253,6 +280,8 @@ pub fn build(
                             if let Some(exp) = col.shape.check(r) {
                                 bad(exp, "code has the wrong shape");
                                 row_ok = false;
+                            } else if lists[ci].is_some_and(|l| !l.contains(r)) {
+                                unknown.entry((ci, r.to_string())).or_insert((line, 0)).1 += 1;
                             }
                         }
                         v.push(raw.map(str::to_string));
@@ -366,15 +395,27 @@ pub fn build(
         true
     })?;
 
+    for ((ci, code), (first, count)) in unknown {
+        issues.push(Issue {
+            severity: Severity::Warning,
+            row: Some(first),
+            column: ds.columns[ci].name.clone(),
+            value: code,
+            expected: format!(
+                "a code of the {} list",
+                ds.columns[ci].classification.as_deref().unwrap_or("")
+            ),
+            reason: format!(
+                "code not in the classification list ({count} rows); a newer code or a typo"
+            ),
+        });
+    }
     let n = source_rows.len();
     let mut arrays: Vec<ArrayRef> = Vec::with_capacity(ncols + 3);
     for (buf, col) in bufs.into_iter().zip(&ds.columns) {
         let a: ArrayRef = match buf {
             Buf::Text(v) => Arc::new(StringArray::from(v)),
-            Buf::Dec(v) => Arc::new(
-                Decimal128Array::from(v)
-                    .with_data_type(col.data_type()),
-            ),
+            Buf::Dec(v) => Arc::new(Decimal128Array::from(v).with_data_type(col.data_type())),
             Buf::Int(v) => Arc::new(Int32Array::from(v)),
             Buf::Date(v) => Arc::new(Date32Array::from(v)),
             Buf::Bool(v) => Arc::new(BooleanArray::from(v)),
@@ -382,32 +423,40 @@ pub fn build(
         arrays.push(a);
     }
     if ds.hierarchy.is_some() {
-        let detail = super::validate::hierarchy(ds, &arrays, &periods, &source_rows, file_unit, &mut issues);
+        let detail =
+            super::validate::hierarchy(ds, &arrays, &periods, &source_rows, file_unit, &mut issues);
         arrays.push(Arc::new(detail));
     }
     arrays.push(Arc::new(Int64Array::from(vec![load_id; n])));
     arrays.push(Arc::new(Int32Array::from(source_rows.clone())));
-    let batch = RecordBatch::try_new(ds.file_schema(), arrays).map_err(|e| format!("internal: {e}"))?;
+    let batch =
+        RecordBatch::try_new(ds.file_schema(), arrays).map_err(|e| format!("internal: {e}"))?;
 
     let mut batches = BTreeMap::new();
     let mut scopes: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let distinct: BTreeSet<&String> = periods.iter().flatten().collect();
-    let scope_cols: Vec<(usize, &str)> =
-        ds.scope.iter().filter_map(|s| ds.column_index(s).map(|i| (i, s.as_str()))).collect();
+    let scope_cols: Vec<(usize, &str)> = ds
+        .scope
+        .iter()
+        .filter_map(|s| ds.column_index(s).map(|i| (i, s.as_str())))
+        .collect();
     for p in distinct {
         let mut mask = BooleanBuilder::with_capacity(n);
         for q in &periods {
             mask.append_value(q.as_ref() == Some(p));
         }
-        let part = filter_record_batch(&batch, &mask.finish()).map_err(|e| format!("internal: {e}"))?;
+        let part =
+            filter_record_batch(&batch, &mask.finish()).map_err(|e| format!("internal: {e}"))?;
         let mut set = BTreeSet::new();
         for r in 0..part.num_rows() {
             let key: Vec<String> = scope_cols
                 .iter()
                 .map(|(i, name)| {
-                    let v = part.column(*i).as_any().downcast_ref::<StringArray>().and_then(|a| {
-                        (!a.is_null(r)).then(|| a.value(r).to_string())
-                    });
+                    let v = part
+                        .column(*i)
+                        .as_any()
+                        .downcast_ref::<StringArray>()
+                        .and_then(|a| (!a.is_null(r)).then(|| a.value(r).to_string()));
                     format!("{name}={}", v.unwrap_or_default())
                 })
                 .collect();
@@ -416,6 +465,11 @@ pub fn build(
         scopes.insert(p.clone(), set);
         batches.insert(p.clone(), part);
     }
-    Ok(Built { batches, scopes, issues, rows_read, totals_skipped })
+    Ok(Built {
+        batches,
+        scopes,
+        issues,
+        rows_read,
+        totals_skipped,
+    })
 }
-

@@ -23,9 +23,13 @@ pub struct HeaderKey {
 
 static PAREN_SUFFIX: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\(([^()]*)\)$").unwrap());
 static MONTH_COL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(?:(\d{4})年)?(?:(1)-)?(\d{1,2})月(份)?(累计)?(同比)?(增长|增幅|增速)?(\(%\)|%)?$").unwrap()
+    Regex::new(
+        r"^(?:(\d{4})年)?(?:(1)-)?(\d{1,2})月(份)?(累计)?(同比)?(增长|增幅|增速)?(\(%\)|%)?$",
+    )
+    .unwrap()
 });
-static YEAR_COL: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^(\d{4})年?(决算数|执行数)?$").unwrap());
+static YEAR_COL: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(\d{4})年?(决算数|执行数)?$").unwrap());
 
 /// Normalises a header: half-width, no white space or `*`, case folded, unit suffix removed and
 /// remembered, month and year labels turned into 本月 / 累计 / 累计同比增长.
@@ -104,7 +108,12 @@ static REGION_TITLE: LazyLock<Regex> = LazyLock::new(|| {
 static KEY_VALUE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^\s*([^:：]{1,16})\s*[:：]\s*(.+?)\s*$").unwrap());
 
-pub const BUDGET_KINDS: [&str; 4] = ["一般公共预算", "政府性基金预算", "国有资本经营预算", "社会保险基金预算"];
+pub const BUDGET_KINDS: [&str; 4] = [
+    "一般公共预算",
+    "政府性基金预算",
+    "国有资本经营预算",
+    "社会保险基金预算",
+];
 
 pub fn parse_title(rows: &[Vec<String>]) -> TitleInfo {
     let mut t = TitleInfo::default();
@@ -213,14 +222,22 @@ impl AliasIndex {
     }
 }
 
-fn map_cell(ds: &Dataset, idx: &AliasIndex, candidates: &[String]) -> Option<(usize, Option<usize>, HeaderKey)> {
+fn map_cell(
+    ds: &Dataset,
+    idx: &AliasIndex,
+    candidates: &[String],
+) -> Option<(usize, Option<usize>, HeaderKey)> {
     for cand in candidates {
         if cand.trim().is_empty() {
             continue;
         }
         let hk = normalize_header(cand);
         if let Some(u) = &ds.unpivot {
-            if u.skip.iter().any(|s| hk.key.starts_with(&normalize_header(s).key)) && hk.key.len() > 6 {
+            if u.skip
+                .iter()
+                .any(|s| hk.key.starts_with(&normalize_header(s).key))
+                && hk.key.len() > 6
+            {
                 return None;
             }
             for (gi, g) in u.groups.iter().enumerate() {
@@ -250,7 +267,11 @@ pub fn map_header(
 ) -> Mapping {
     let top = &head[i];
     let empty = Vec::new();
-    let child = if two_rows { head.get(i + 1).unwrap_or(&empty) } else { &empty };
+    let child = if two_rows {
+        head.get(i + 1).unwrap_or(&empty)
+    } else {
+        &empty
+    };
     let width = top.len().max(child.len());
     // In CSV a spanning parent is written once, in its first column: carry it right over the
     // columns that have a child of their own.
@@ -280,29 +301,51 @@ pub fn map_header(
         year: None,
     };
     for (j, parent) in parents.iter().enumerate() {
-        let c = child.get(j).map(|s| s.trim().to_string()).unwrap_or_default();
+        let c = child
+            .get(j)
+            .map(|s| s.trim().to_string())
+            .unwrap_or_default();
         let candidates: Vec<String> = if two_rows && !c.is_empty() && c != *parent {
-            vec![format!("{parent}{c}"), c.clone(), format!("{c}{parent}"), parent.clone()]
+            vec![
+                format!("{parent}{c}"),
+                c.clone(),
+                format!("{c}{parent}"),
+                parent.clone(),
+            ]
         } else {
             vec![parent.clone()]
         };
-        let shown = if two_rows && !c.is_empty() && c != *parent { format!("{parent}/{c}") } else { parent.clone() };
+        let shown = if two_rows && !c.is_empty() && c != *parent {
+            format!("{parent}/{c}")
+        } else {
+            parent.clone()
+        };
         match map_cell(ds, idx, &candidates) {
             Some((col, group, hk)) => {
-                let period = (hk.year.is_some() || hk.month.is_some()).then_some((hk.year, hk.month));
+                let period =
+                    (hk.year.is_some() || hk.month.is_some()).then_some((hk.year, hk.month));
                 // The same column under different period labels is a period-wide table, not a
                 // duplicate: the reader unpivots it.
-                if let Some(prev) = m
-                    .cols
-                    .iter()
-                    .find(|x| x.col == col && x.group == group && (x.period.is_none() || x.period == period))
-                {
-                    m.duplicates.push((prev.header.clone(), shown.clone(), ds.columns[col].name.clone()));
+                if let Some(prev) = m.cols.iter().find(|x| {
+                    x.col == col && x.group == group && (x.period.is_none() || x.period == period)
+                }) {
+                    m.duplicates.push((
+                        prev.header.clone(),
+                        shown.clone(),
+                        ds.columns[col].name.clone(),
+                    ));
                     continue;
                 }
                 m.month = m.month.or(hk.month);
                 m.year = m.year.or(hk.year);
-                m.cols.push(Mapped { src: j, col, group, unit_pow: hk.unit_pow, period, header: shown });
+                m.cols.push(Mapped {
+                    src: j,
+                    col,
+                    group,
+                    unit_pow: hk.unit_pow,
+                    period,
+                    header: shown,
+                });
             }
             None if !shown.is_empty() => m.unmatched.push(shown),
             None => {}
@@ -312,7 +355,11 @@ pub fn map_header(
 }
 
 /// The best header among the first rows of a sheet, for the given datasets.
-pub fn find_header(catalog: &Catalog, only: Option<usize>, head: &[Vec<String>]) -> Option<Mapping> {
+pub fn find_header(
+    catalog: &Catalog,
+    only: Option<usize>,
+    head: &[Vec<String>],
+) -> Option<Mapping> {
     let mut best: Option<Mapping> = None;
     for (di, ds) in catalog.datasets.iter().enumerate() {
         if only.is_some_and(|o| o != di) {
@@ -329,10 +376,15 @@ pub fn find_header(catalog: &Catalog, only: Option<usize>, head: &[Vec<String>])
                     None => m.score() >= 2,
                     Some(b) => {
                         let (ms, bs) = (m.score(), b.score());
+                        let (mm, bm) = (
+                            required_missing(ds, &m).len(),
+                            required_missing(&catalog.datasets[b.dataset], b).len(),
+                        );
+                        // More columns wins; then fewer missing required ones; then a one-row
+                        // header over a title row glued on top of it.
                         ms > bs
                             || (ms == bs
-                                && required_missing(ds, &m).len()
-                                    < required_missing(&catalog.datasets[b.dataset], b).len())
+                                && (mm < bm || (mm == bm && m.header_rows < b.header_rows)))
                     }
                 };
                 if better {
@@ -348,8 +400,12 @@ pub fn find_header(catalog: &Catalog, only: Option<usize>, head: &[Vec<String>])
 /// never missing here: the context may supply them (checked later).
 pub fn required_missing(ds: &Dataset, m: &Mapping) -> Vec<String> {
     let has = |name: &str| {
-        ds.column_index(name).is_some_and(|i| m.cols.iter().any(|c| c.col == i))
-            || ds.unpivot.as_ref().is_some_and(|u| u.column == name && m.cols.iter().any(|c| c.group.is_some()))
+        ds.column_index(name)
+            .is_some_and(|i| m.cols.iter().any(|c| c.col == i))
+            || ds
+                .unpivot
+                .as_ref()
+                .is_some_and(|u| u.column == name && m.cols.iter().any(|c| c.group.is_some()))
     };
     let mut missing: Vec<String> = ds
         .columns
@@ -367,18 +423,52 @@ pub fn required_missing(ds: &Dataset, m: &Mapping) -> Vec<String> {
 
 /// Labels that mark a totals row, never loaded as data.
 pub fn is_total_label(cell: &str) -> bool {
-    let s: String = to_half_width(cell).chars().filter(|c| !c.is_whitespace()).collect();
-    matches!(s.as_str(), "合计" | "总计" | "小计" | "总合计" | "全市合计" | "本级合计" | "累计" | "total" | "Total" | "TOTAL")
-        || (s.chars().count() <= 8 && (s.ends_with("合计") || s.ends_with("总计")))
+    let s: String = to_half_width(cell)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    matches!(
+        s.as_str(),
+        "合计"
+            | "总计"
+            | "小计"
+            | "总合计"
+            | "全市合计"
+            | "本级合计"
+            | "累计"
+            | "total"
+            | "Total"
+            | "TOTAL"
+    ) || (s.chars().count() <= 8 && (s.ends_with("合计") || s.ends_with("总计")))
 }
 
 /// Lines below a table: notes, sources, signatures.
 pub fn is_note(cell: &str) -> bool {
     let s = to_half_width(cell);
     let s = s.trim();
-    ["注:", "注：", "注 ", "说明:", "说明：", "制表人", "制表", "填表人", "填报人", "审核人", "负责人", "单位负责人", "数据来源", "资料来源", "note:", "Note:", "Notes:", "Data Source", "Source:"]
-        .iter()
-        .any(|p| s.starts_with(p))
+    [
+        "注:",
+        "注：",
+        "注 ",
+        "说明:",
+        "说明：",
+        "制表人",
+        "制表",
+        "填表人",
+        "填报人",
+        "审核人",
+        "负责人",
+        "单位负责人",
+        "数据来源",
+        "资料来源",
+        "note:",
+        "Note:",
+        "Notes:",
+        "Data Source",
+        "Source:",
+    ]
+    .iter()
+    .any(|p| s.starts_with(p))
         || s == "注"
 }
 
@@ -408,7 +498,10 @@ mod tests {
             vec!["".into(), "单位：万元".into()],
         ];
         let t = parse_title(&rows);
-        assert_eq!((t.year, t.month, t.unit_pow), (Some(2025), Some(10), Some(4)));
+        assert_eq!(
+            (t.year, t.month, t.unit_pow),
+            (Some(2025), Some(10), Some(4))
+        );
         assert_eq!(t.region_name.as_deref(), Some("示范市"));
         assert_eq!(t.budget_kind.as_deref(), Some("一般公共预算"));
     }

@@ -108,7 +108,12 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    fn new(file: &Path, sheet: Option<String>, status: Status, message: impl Into<String>) -> Outcome {
+    fn new(
+        file: &Path,
+        sheet: Option<String>,
+        status: Status,
+        message: impl Into<String>,
+    ) -> Outcome {
         Outcome {
             file: file.display().to_string(),
             sheet,
@@ -169,13 +174,24 @@ pub fn expand_paths(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
 }
 
 fn parse_period(p: &str) -> Result<(i32, Option<u32>)> {
-    let bad = || PurseError::Invalid(format!("--period `{p}`: expected YYYY-MM (or YYYY for annual datasets)"));
+    let bad = || {
+        PurseError::Invalid(format!(
+            "--period `{p}`: expected YYYY-MM (or YYYY for annual datasets)"
+        ))
+    };
     let (y, m) = match p.split_once('-') {
         Some((y, m)) => (y, Some(m)),
         None => (p, None),
     };
     let y: i32 = y.parse().map_err(|_| bad())?;
-    let m = m.map(|m| m.parse::<u32>().ok().filter(|m| (1..=12).contains(m)).ok_or_else(bad)).transpose()?;
+    let m = m
+        .map(|m| {
+            m.parse::<u32>()
+                .ok()
+                .filter(|m| (1..=12).contains(m))
+                .ok_or_else(bad)
+        })
+        .transpose()?;
     Ok((y, m))
 }
 
@@ -212,13 +228,26 @@ pub fn ingest_file(
     opts: &Options,
 ) -> Result<Vec<Outcome>> {
     let bytes = std::fs::read(path).map_err(|e| PurseError::io(path, e))?;
-    let sha = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect::<String>();
+    let sha = Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<String>();
     let size = bytes.len() as u64;
     let opened = match read::open(&bytes) {
         Ok(o) => o,
         Err(msg) => {
             let id = wh.begin_load(path, None, &sha)?;
-            return Ok(vec![reject(wh, id, path, None, None, &LoadMeta::default(), vec![Issue::file(msg)], 0, size)?]);
+            return Ok(vec![reject(
+                wh,
+                id,
+                path,
+                None,
+                None,
+                &LoadMeta::default(),
+                vec![Issue::file(msg)],
+                0,
+                size,
+            )?]);
         }
     };
     drop(bytes);
@@ -227,23 +256,52 @@ pub fn ingest_file(
         encoding: opened.encoding.map(|e| e.label().to_string()),
         ..Default::default()
     };
-    let names: Vec<String> = opened.sheets.iter().filter_map(|s| s.name.clone()).collect();
+    let names: Vec<String> = opened
+        .sheets
+        .iter()
+        .filter_map(|s| s.name.clone())
+        .collect();
     let sheets: Vec<&read::Sheet> = match &opts.sheet {
-        Some(want) if opened.sheets.iter().any(|s| s.name.as_deref() == Some(want)) => {
-            opened.sheets.iter().filter(|s| s.name.as_deref() == Some(want)).collect()
+        Some(want)
+            if opened
+                .sheets
+                .iter()
+                .any(|s| s.name.as_deref() == Some(want)) =>
+        {
+            opened
+                .sheets
+                .iter()
+                .filter(|s| s.name.as_deref() == Some(want))
+                .collect()
         }
         Some(want) => {
             let id = wh.begin_load(path, Some(want), &sha)?;
             let msg = format!("no sheet named `{want}` (sheets: {})", names.join(", "));
-            return Ok(vec![reject(wh, id, path, Some(want.clone()), None, &meta, vec![Issue::file(msg)], 0, size)?]);
+            return Ok(vec![reject(
+                wh,
+                id,
+                path,
+                Some(want.clone()),
+                None,
+                &meta,
+                vec![Issue::file(msg)],
+                0,
+                size,
+            )?]);
         }
         None => opened.sheets.iter().collect(),
     };
     let multi = sheets.len() > 1;
-    let only = opts.dataset.as_deref().map(|d| catalog.datasets.iter().position(|x| x.name == d)).flatten();
+    let only = opts
+        .dataset
+        .as_deref()
+        .map(|d| catalog.datasets.iter().position(|x| x.name == d))
+        .flatten();
     let mut out = Vec::new();
     for sheet in sheets {
-        let mut o = ingest_sheet(wh, catalog, config, path, &sha, sheet, only, multi, opts, &meta)?;
+        let mut o = ingest_sheet(
+            wh, catalog, config, path, &sha, sheet, only, multi, opts, &meta,
+        )?;
         o.bytes = if multi { 0 } else { size };
         o.format = meta.format.clone();
         o.encoding = meta.encoding.clone();
@@ -269,13 +327,23 @@ fn reject(
     totals_skipped: usize,
     bytes: u64,
 ) -> Result<Outcome> {
-    let errors = issues.iter().filter(|i| i.severity == Severity::Error).count();
-    let message = match issues.iter().find(|i| i.row.is_none() && i.severity == Severity::Error) {
+    let errors = issues
+        .iter()
+        .filter(|i| i.severity == Severity::Error)
+        .count();
+    let message = match issues
+        .iter()
+        .find(|i| i.row.is_none() && i.severity == Severity::Error)
+    {
         Some(i) => i.reason.clone(),
         None => format!("{errors} row error(s); nothing loaded (see the report)"),
     };
     let report = write_report(wh, id, path, &issues)?;
-    let meta = LoadMeta { message: Some(message.clone()), report: report.clone(), ..meta.clone() };
+    let meta = LoadMeta {
+        message: Some(message.clone()),
+        report: report.clone(),
+        ..meta.clone()
+    };
     wh.reject(id, dataset, &meta, &issues)?;
     let mut o = Outcome::new(path, sheet, Status::Rejected, message);
     o.dataset = dataset.map(str::to_string);
@@ -298,9 +366,13 @@ fn write_report(wh: &Warehouse, id: i64, path: &Path, issues: &[Issue]) -> Resul
     std::fs::create_dir_all(&dir).map_err(|e| PurseError::io(&dir, e))?;
     let rel = format!("loads/load-{id}.issues.csv");
     let full = wh.dir.join(&rel);
-    let mut w = csv::Writer::from_path(&full).map_err(|e| PurseError::Invalid(format!("{}: {e}", full.display())))?;
+    let mut w = csv::Writer::from_path(&full)
+        .map_err(|e| PurseError::Invalid(format!("{}: {e}", full.display())))?;
     let werr = |e: csv::Error| PurseError::Invalid(format!("{}: {e}", full.display()));
-    w.write_record(["file", "severity", "row", "column", "value", "expected", "reason"]).map_err(werr)?;
+    w.write_record([
+        "file", "severity", "row", "column", "value", "expected", "reason",
+    ])
+    .map_err(werr)?;
     for i in issues {
         w.write_record([
             &path.display().to_string(),
@@ -332,7 +404,12 @@ fn ingest_sheet(
 ) -> Result<Outcome> {
     let sheet_name = sheet.name.clone();
     if let Some(id) = wh.find_duplicate(sha, sheet_name.as_deref())? {
-        let mut o = Outcome::new(path, sheet_name, Status::Unchanged, format!("already loaded as load #{id}"));
+        let mut o = Outcome::new(
+            path,
+            sheet_name,
+            Status::Unchanged,
+            format!("already loaded as load #{id}"),
+        );
         o.load_id = Some(id);
         return Ok(o);
     }
@@ -340,13 +417,28 @@ fn ingest_sheet(
         Ok(h) => h.into_iter().map(|(_, c)| c).collect(),
         Err(msg) => {
             let id = wh.begin_load(path, sheet_name.as_deref(), sha)?;
-            return reject(wh, id, path, sheet_name, None, meta, vec![Issue::file(msg)], 0, 0);
+            return reject(
+                wh,
+                id,
+                path,
+                sheet_name,
+                None,
+                meta,
+                vec![Issue::file(msg)],
+                0,
+                0,
+            );
         }
     };
     let mapping = header::find_header(catalog, only, &head);
     let weak = mapping.as_ref().is_none_or(|m| m.score() < 3);
     if multi && weak && only.is_none() {
-        return Ok(Outcome::new(path, sheet_name, Status::Skipped, "no recognisable header: not an extract"));
+        return Ok(Outcome::new(
+            path,
+            sheet_name,
+            Status::Skipped,
+            "no recognisable header: not an extract",
+        ));
     }
     let id = wh.begin_load(path, sheet_name.as_deref(), sha)?;
     let Some(m) = mapping else {
@@ -358,7 +450,17 @@ fn ingest_sheet(
                 catalog.names().join(", ")
             ),
         };
-        return reject(wh, id, path, sheet_name, None, meta, vec![Issue::file(what)], 0, 0);
+        return reject(
+            wh,
+            id,
+            path,
+            sheet_name,
+            None,
+            meta,
+            vec![Issue::file(what)],
+            0,
+            0,
+        );
     };
     let ds = &catalog.datasets[m.dataset];
     let missing = header::required_missing(ds, &m);
@@ -374,30 +476,75 @@ fn ingest_sheet(
                 format!("{name} (accepted headers: {})", aliases.join(" / "))
             })
             .collect();
-        let found: Vec<&str> = m.cols.iter().map(|c| c.header.as_str()).chain(m.unmatched.iter().map(String::as_str)).collect();
+        let found: Vec<&str> = m
+            .cols
+            .iter()
+            .map(|c| c.header.as_str())
+            .chain(m.unmatched.iter().map(String::as_str))
+            .collect();
         let msg = format!(
             "looks like `{}` but required columns are missing: {}; headers found: {}",
             ds.name,
             accepted.join("; "),
             found.join(", ")
         );
-        return reject(wh, id, path, sheet_name, Some(&ds.name), meta, vec![Issue::file(msg)], 0, 0);
+        return reject(
+            wh,
+            id,
+            path,
+            sheet_name,
+            Some(&ds.name),
+            meta,
+            vec![Issue::file(msg)],
+            0,
+            0,
+        );
     }
     if !m.duplicates.is_empty() {
-        let d: Vec<String> =
-            m.duplicates.iter().map(|(a, b, c)| format!("`{a}` and `{b}` both mean {c}")).collect();
+        let d: Vec<String> = m
+            .duplicates
+            .iter()
+            .map(|(a, b, c)| format!("`{a}` and `{b}` both mean {c}"))
+            .collect();
         let msg = format!("duplicate headers: {}", d.join("; "));
-        return reject(wh, id, path, sheet_name, Some(&ds.name), meta, vec![Issue::file(msg)], 0, 0);
+        return reject(
+            wh,
+            id,
+            path,
+            sheet_name,
+            Some(&ds.name),
+            meta,
+            vec![Issue::file(msg)],
+            0,
+            0,
+        );
     }
     let title = header::parse_title(&head[..m.header_row]);
     let period = match &opts.period {
         Some(p) => Some(parse_period(p)?),
         None => title.year.or(m.year).map(|y| (y, title.month.or(m.month))),
     };
-    let ctx = build::Context { set: &opts.set, title: &title, config, period };
-    let built = match build::build(ds, sheet, &m, &ctx, id) {
+    let ctx = build::Context {
+        set: &opts.set,
+        title: &title,
+        config,
+        period,
+    };
+    let built = match build::build(&catalog.codes, ds, sheet, &m, &ctx, id) {
         Ok(b) => b,
-        Err(msg) => return reject(wh, id, path, sheet_name, Some(&ds.name), meta, vec![Issue::file(msg)], 0, 0),
+        Err(msg) => {
+            return reject(
+                wh,
+                id,
+                path,
+                sheet_name,
+                Some(&ds.name),
+                meta,
+                vec![Issue::file(msg)],
+                0,
+                0,
+            );
+        }
     };
     let mut issues = built.issues;
     if built.rows_read == 0 {
@@ -415,13 +562,31 @@ fn ingest_sheet(
             }
         }
     }
-    let errors = issues.iter().filter(|i| i.severity == Severity::Error).count();
-    let file_level = issues.iter().any(|i| i.row.is_none() && i.severity == Severity::Error);
+    let errors = issues
+        .iter()
+        .filter(|i| i.severity == Severity::Error)
+        .count();
+    let file_level = issues
+        .iter()
+        .any(|i| i.row.is_none() && i.severity == Severity::Error);
     if errors > 0 && (!opts.allow_partial || file_level) {
-        return reject(wh, id, path, sheet_name, Some(&ds.name), meta, issues, built.totals_skipped, 0);
+        return reject(
+            wh,
+            id,
+            path,
+            sheet_name,
+            Some(&ds.name),
+            meta,
+            issues,
+            built.totals_skipped,
+            0,
+        );
     }
-    let bad_rows: HashSet<usize> =
-        issues.iter().filter(|i| i.severity == Severity::Error).filter_map(|i| i.row).collect();
+    let bad_rows: HashSet<usize> = issues
+        .iter()
+        .filter(|i| i.severity == Severity::Error)
+        .filter_map(|i| i.row)
+        .collect();
     let mut parts = Vec::new();
     for (p, batch) in &built.batches {
         let batch = if bad_rows.is_empty() {
@@ -433,7 +598,10 @@ fn ingest_sheet(
                 .downcast_ref::<Int32Array>()
                 .cloned()
                 .ok_or_else(|| PurseError::Invalid("internal: source_row type".into()))?;
-            let keep: BooleanArray = rows.iter().map(|r| Some(!bad_rows.contains(&(r.unwrap_or(0) as usize)))).collect();
+            let keep: BooleanArray = rows
+                .iter()
+                .map(|r| Some(!bad_rows.contains(&(r.unwrap_or(0) as usize))))
+                .collect();
             filter_record_batch(batch, &keep)?
         };
         if batch.num_rows() == 0 {
@@ -454,14 +622,32 @@ fn ingest_sheet(
         "{rows} rows into {} {}{}",
         ds.name,
         summarize_periods(&periods),
-        if built.totals_skipped > 0 { format!(" ({} totals rows skipped)", built.totals_skipped) } else { String::new() }
+        if built.totals_skipped > 0 {
+            format!(" ({} totals rows skipped)", built.totals_skipped)
+        } else {
+            String::new()
+        }
     );
-    let meta = LoadMeta { message: Some(message.clone()), report: report.clone(), ..meta.clone() };
+    let meta = LoadMeta {
+        message: Some(message.clone()),
+        report: report.clone(),
+        ..meta.clone()
+    };
     let replaced = match wh.commit(id, &ds.name, &meta, &parts, &issues) {
         Ok(r) => r,
         Err(PurseError::Warehouse(msg)) => {
             issues.insert(0, Issue::file(msg));
-            return reject(wh, id, path, sheet_name, Some(&ds.name), &meta, issues, built.totals_skipped, 0);
+            return reject(
+                wh,
+                id,
+                path,
+                sheet_name,
+                Some(&ds.name),
+                &meta,
+                issues,
+                built.totals_skipped,
+                0,
+            );
         }
         Err(e) => return Err(e),
     };

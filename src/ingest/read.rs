@@ -17,7 +17,10 @@ pub enum Body {
     /// Decoded CSV text and its delimiter; parsed lazily so large files stream.
     Csv { text: String, delimiter: u8 },
     /// Cells of a worksheet, with the 1-based row number of the first row.
-    Grid { first_row: usize, rows: Vec<Vec<String>> },
+    Grid {
+        first_row: usize,
+        rows: Vec<Vec<String>>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,7 +68,10 @@ pub fn open(bytes: &[u8]) -> Result<Opened, String> {
     Ok(Opened {
         format: "csv",
         encoding: Some(enc),
-        sheets: vec![Sheet { name: None, body: Body::Csv { text, delimiter } }],
+        sheets: vec![Sheet {
+            name: None,
+            body: Body::Csv { text, delimiter },
+        }],
     })
 }
 
@@ -76,7 +82,12 @@ pub fn decode_text(bytes: &[u8]) -> Result<(String, Encoding), String> {
     if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
         return std::str::from_utf8(rest)
             .map(|s| (s.to_string(), Encoding::Utf8Bom))
-            .map_err(|e| format!("unreadable encoding: BOM says UTF-8 but byte {} is not", e.valid_up_to() + 3));
+            .map_err(|e| {
+                format!(
+                    "unreadable encoding: BOM says UTF-8 but byte {} is not",
+                    e.valid_up_to() + 3
+                )
+            });
     }
     if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
         let (enc, _) = encoding_rs::Encoding::for_bom(bytes).ok_or("unreadable encoding")?;
@@ -87,7 +98,9 @@ pub fn decode_text(bytes: &[u8]) -> Result<(String, Encoding), String> {
         return Ok((text.into_owned(), Encoding::Utf16));
     }
     if bytes.contains(&0) {
-        return Err("unreadable encoding: binary content (NUL bytes), not a CSV or XLSX file".into());
+        return Err(
+            "unreadable encoding: binary content (NUL bytes), not a CSV or XLSX file".into(),
+        );
     }
     if let Ok(s) = std::str::from_utf8(bytes) {
         return Ok((s.to_string(), Encoding::Utf8));
@@ -133,13 +146,24 @@ fn open_workbook(bytes: &[u8]) -> Result<Opened, String> {
             _ => Vec::new(),
         };
         let (r0, c0) = range.start().unwrap_or((0, 0));
-        let mut rows: Vec<Vec<String>> = range.rows().map(|r| r.iter().map(cell_text).collect()).collect();
+        let mut rows: Vec<Vec<String>> = range
+            .rows()
+            .map(|r| r.iter().map(cell_text).collect())
+            .collect();
         // A merged cell holds its value in the top-left corner only; every cell it covers means
         // the same (a two-row header's parent, a department name spanning its units).
         for m in merged {
-            let (sr, sc) = (m.start.0.saturating_sub(r0) as usize, m.start.1.saturating_sub(c0) as usize);
-            let (er, ec) = (m.end.0.saturating_sub(r0) as usize, m.end.1.saturating_sub(c0) as usize);
-            let Some(v) = rows.get(sr).and_then(|r| r.get(sc)).cloned() else { continue };
+            let (sr, sc) = (
+                m.start.0.saturating_sub(r0) as usize,
+                m.start.1.saturating_sub(c0) as usize,
+            );
+            let (er, ec) = (
+                m.end.0.saturating_sub(r0) as usize,
+                m.end.1.saturating_sub(c0) as usize,
+            );
+            let Some(v) = rows.get(sr).and_then(|r| r.get(sc)).cloned() else {
+                continue;
+            };
             for row in rows.iter_mut().take(er + 1).skip(sr) {
                 for cell in row.iter_mut().take(ec + 1).skip(sc) {
                     if cell.is_empty() {
@@ -154,9 +178,19 @@ fn open_workbook(bytes: &[u8]) -> Result<Opened, String> {
                 row.splice(0..0, std::iter::repeat_n(String::new(), c0 as usize));
             }
         }
-        sheets.push(Sheet { name: Some(name), body: Body::Grid { first_row: r0 as usize + 1, rows } });
+        sheets.push(Sheet {
+            name: Some(name),
+            body: Body::Grid {
+                first_row: r0 as usize + 1,
+                rows,
+            },
+        });
     }
-    Ok(Opened { format, encoding: None, sheets })
+    Ok(Opened {
+        format,
+        encoding: None,
+        sheets,
+    })
 }
 
 fn cell_text(d: &Data) -> String {

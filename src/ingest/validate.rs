@@ -3,7 +3,9 @@
 
 use std::collections::HashMap;
 
-use datafusion::arrow::array::{Array, ArrayRef, BooleanArray, Decimal128Array, RecordBatch, StringArray};
+use datafusion::arrow::array::{
+    Array, ArrayRef, BooleanArray, Decimal128Array, RecordBatch, StringArray,
+};
 
 use super::{Issue, Severity};
 use crate::datasets::Dataset;
@@ -17,7 +19,10 @@ fn text(a: &ArrayRef, r: usize) -> &str {
 }
 
 fn dec(a: &ArrayRef, r: usize) -> Option<i128> {
-    a.as_any().downcast_ref::<Decimal128Array>().filter(|d| !d.is_null(r)).map(|d| d.value(r))
+    a.as_any()
+        .downcast_ref::<Decimal128Array>()
+        .filter(|d| !d.is_null(r))
+        .map(|d| d.value(r))
 }
 
 pub fn fmt_yuan(fen: i128) -> String {
@@ -46,15 +51,27 @@ pub fn hierarchy(
         .filter(|k| k.as_str() != ds.columns[hc].name)
         .filter_map(|k| ds.column_index(k))
         .collect();
-    let sum_cols: Vec<usize> = ds.hierarchy_sum.iter().filter_map(|k| ds.column_index(k)).collect();
+    let sum_cols: Vec<usize> = ds
+        .hierarchy_sum
+        .iter()
+        .filter_map(|k| ds.column_index(k))
+        .collect();
     // (period, other keys) → code → row indices
     let mut groups: HashMap<(String, Vec<&str>), HashMap<&str, Vec<usize>>> = HashMap::new();
     for r in 0..n {
         let key = (
             periods[r].clone().unwrap_or_default(),
-            key_cols.iter().map(|&c| text(&arrays[c], r)).collect::<Vec<_>>(),
+            key_cols
+                .iter()
+                .map(|&c| text(&arrays[c], r))
+                .collect::<Vec<_>>(),
         );
-        groups.entry(key).or_default().entry(text(&arrays[hc], r)).or_default().push(r);
+        groups
+            .entry(key)
+            .or_default()
+            .entry(text(&arrays[hc], r))
+            .or_default()
+            .push(r);
     }
     let mut detail = vec![true; n];
     for codes in groups.values() {
@@ -62,9 +79,14 @@ pub fn hierarchy(
             if code.is_empty() {
                 continue;
             }
-            let children: Vec<&str> =
-                codes.keys().copied().filter(|c| c.len() == code.len() + 2 && c.starts_with(code)).collect();
-            let has_descendant = codes.keys().any(|c| c.len() > code.len() && c.starts_with(code));
+            let children: Vec<&str> = codes
+                .keys()
+                .copied()
+                .filter(|c| c.len() == code.len() + 2 && c.starts_with(code))
+                .collect();
+            let has_descendant = codes
+                .keys()
+                .any(|c| c.len() > code.len() && c.starts_with(code));
             if has_descendant {
                 for &r in parent_rows {
                     detail[r] = false;
@@ -107,21 +129,35 @@ pub fn hierarchy(
 
 /// Warns where this month's 累计 falls below last month's (a reversal, 冲销, or a wrong
 /// extract) and where 累计 ≠ last month's 累计 + 本月.
-pub fn continuity(ds: &Dataset, batch: &RecordBatch, previous: &HashMap<String, i128>, issues: &mut Vec<Issue>) {
-    let (Some(ytd), Some(rowc)) = (ds.column_index("ytd_amount"), batch.schema().index_of(crate::datasets::SOURCE_ROW).ok())
-    else {
+pub fn continuity(
+    ds: &Dataset,
+    batch: &RecordBatch,
+    previous: &HashMap<String, i128>,
+    issues: &mut Vec<Issue>,
+) {
+    let (Some(ytd), Some(rowc)) = (
+        ds.column_index("ytd_amount"),
+        batch.schema().index_of(crate::datasets::SOURCE_ROW).ok(),
+    ) else {
         return;
     };
     let month = ds.column_index("month_amount");
     let keys = continuity_keys(ds, batch);
-    let rows = batch.column(rowc).as_any().downcast_ref::<datafusion::arrow::array::Int32Array>();
+    let rows = batch
+        .column(rowc)
+        .as_any()
+        .downcast_ref::<datafusion::arrow::array::Int32Array>();
     let detail = detail_mask(ds, batch);
     for (r, key) in keys.iter().enumerate() {
         if !detail[r] {
             continue;
         }
-        let Some(prev) = previous.get(key) else { continue };
-        let Some(now) = dec(batch.column(ytd), r) else { continue };
+        let Some(prev) = previous.get(key) else {
+            continue;
+        };
+        let Some(now) = dec(batch.column(ytd), r) else {
+            continue;
+        };
         let row = rows.map(|a| a.value(r) as usize);
         if now < *prev {
             issues.push(Issue {
@@ -148,10 +184,15 @@ pub fn continuity(ds: &Dataset, batch: &RecordBatch, previous: &HashMap<String, 
 }
 
 pub fn detail_mask(ds: &Dataset, batch: &RecordBatch) -> Vec<bool> {
-    match (ds.hierarchy.is_some(), batch.schema().index_of(crate::datasets::IS_DETAIL).ok()) {
+    match (
+        ds.hierarchy.is_some(),
+        batch.schema().index_of(crate::datasets::IS_DETAIL).ok(),
+    ) {
         (true, Some(i)) => {
             let a = batch.column(i).as_any().downcast_ref::<BooleanArray>();
-            (0..batch.num_rows()).map(|r| a.is_none_or(|a| a.value(r))).collect()
+            (0..batch.num_rows())
+                .map(|r| a.is_none_or(|a| a.value(r)))
+                .collect()
         }
         _ => vec![true; batch.num_rows()],
     }
@@ -165,16 +206,25 @@ pub fn continuity_keys(ds: &Dataset, batch: &RecordBatch) -> Vec<String> {
         .filter_map(|k| batch.schema().index_of(k).ok().map(|i| batch.column(i)))
         .collect();
     (0..batch.num_rows())
-        .map(|r| cols.iter().map(|c| text(c, r)).collect::<Vec<_>>().join("\u{1f}"))
+        .map(|r| {
+            cols.iter()
+                .map(|c| text(c, r))
+                .collect::<Vec<_>>()
+                .join("\u{1f}")
+        })
         .collect()
 }
 
 /// Sums 累计 by continuity key over detail rows of earlier batches.
 pub fn ytd_by_key(ds: &Dataset, batches: &[RecordBatch]) -> HashMap<String, i128> {
     let mut out = HashMap::new();
-    let Some(name) = ds.column("ytd_amount").map(|c| c.name.clone()) else { return out };
+    let Some(name) = ds.column("ytd_amount").map(|c| c.name.clone()) else {
+        return out;
+    };
     for b in batches {
-        let Ok(yi) = b.schema().index_of(&name) else { continue };
+        let Ok(yi) = b.schema().index_of(&name) else {
+            continue;
+        };
         let keys = continuity_keys(ds, b);
         let detail = detail_mask(ds, b);
         for (r, k) in keys.into_iter().enumerate() {

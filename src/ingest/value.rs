@@ -21,7 +21,22 @@ pub fn is_blank(s: &str) -> bool {
     let t = s.trim_matches(|c: char| c.is_whitespace() || c == '\u{3000}');
     matches!(
         t,
-        "" | "-" | "--" | "—" | "——" | "－" | "–" | "/" | "\\" | "…" | "……" | "null" | "NULL" | "N/A" | "n/a" | "NA" | "#N/A"
+        "" | "-"
+            | "--"
+            | "—"
+            | "——"
+            | "－"
+            | "–"
+            | "/"
+            | "\\"
+            | "…"
+            | "……"
+            | "null"
+            | "NULL"
+            | "N/A"
+            | "n/a"
+            | "NA"
+            | "#N/A"
     )
 }
 
@@ -118,7 +133,11 @@ impl Dec {
             let div = 10i128.checked_pow((-shift) as u32)?;
             let q = self.mantissa / div;
             let r = self.mantissa % div;
-            Some(if r.abs() * 2 >= div { q + self.mantissa.signum() } else { q })
+            Some(if r.abs() * 2 >= div {
+                q + self.mantissa.signum()
+            } else {
+                q
+            })
         }
     }
 }
@@ -163,7 +182,9 @@ pub fn parse_date(raw: &str) -> Result<Option<NaiveDate>, &'static str> {
     };
     match (y, m, d) {
         (Some(y), Some(m), Some(d)) if (1900..=2200).contains(&y) => {
-            NaiveDate::from_ymd_opt(y as i32, m, d).map(Some).ok_or("no such calendar date")
+            NaiveDate::from_ymd_opt(y as i32, m, d)
+                .map(Some)
+                .ok_or("no such calendar date")
         }
         _ => Err("not a date (expected YYYY-MM-DD)"),
     }
@@ -224,10 +245,20 @@ mod tests {
     #[test]
     fn dates() {
         let d = NaiveDate::from_ymd_opt(2025, 10, 3);
-        for s in ["2025-10-03", "2025/10/3", "2025.10.03", "20251003", "2025年10月3日", "2025-10-03 08:00:00"] {
+        for s in [
+            "2025-10-03",
+            "2025/10/3",
+            "2025.10.03",
+            "20251003",
+            "2025年10月3日",
+            "2025-10-03 08:00:00",
+        ] {
             assert_eq!(parse_date(s).unwrap(), d, "{s}");
         }
-        assert_eq!(parse_date("2025-10").unwrap(), NaiveDate::from_ymd_opt(2025, 10, 1));
+        assert_eq!(
+            parse_date("2025-10").unwrap(),
+            NaiveDate::from_ymd_opt(2025, 10, 1)
+        );
         assert!(parse_date("2025-02-30").is_err());
         assert!(parse_date("next week").is_err());
     }
