@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::array::{Int64Array, RecordBatch, StringArray};
 use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::datasource::MemTable;
 use datafusion::execution::options::ParquetReadOptions;
@@ -13,6 +13,7 @@ use datafusion::prelude::{SQLOptions, SessionConfig, SessionContext};
 
 use crate::datasets::Catalog;
 use crate::error::Result;
+use crate::warehouse::Warehouse;
 
 /// Name of the hive partition column every dataset has.
 pub const PERIOD: &str = "period";
@@ -67,6 +68,46 @@ pub async fn session(data_dir: &Path, catalog: &Catalog) -> Result<SessionContex
     let ctx = SessionContext::new_with_config(config);
     register_datasets(&ctx, &data_dir.join("warehouse"), catalog).await?;
     Ok(ctx)
+}
+
+/// `purse_loads`: the manifest as a table, so any row traces to its file and sheet with
+/// `JOIN purse_loads USING (load_id)` (then `source_row` is the row in that file).
+pub fn register_lineage(ctx: &SessionContext, wh: &Warehouse) -> Result<()> {
+    let loads = wh.loads(usize::MAX >> 1)?;
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("load_id", DataType::Int64, false),
+        Field::new("file", DataType::Utf8, false),
+        Field::new("sheet", DataType::Utf8, true),
+        Field::new("dataset", DataType::Utf8, true),
+        Field::new("status", DataType::Utf8, false),
+        Field::new("loaded_at", DataType::Utf8, false),
+    ]));
+    let batch = RecordBatch::try_new(
+        schema.clone(),
+        vec![
+            Arc::new(Int64Array::from_iter_values(loads.iter().map(|l| l.id))),
+            Arc::new(StringArray::from_iter_values(
+                loads.iter().map(|l| l.file.as_str()),
+            )),
+            Arc::new(StringArray::from_iter(
+                loads.iter().map(|l| l.sheet.as_deref()),
+            )),
+            Arc::new(StringArray::from_iter(
+                loads.iter().map(|l| l.dataset.as_deref()),
+            )),
+            Arc::new(StringArray::from_iter_values(
+                loads.iter().map(|l| l.status.as_str()),
+            )),
+            Arc::new(StringArray::from_iter_values(
+                loads.iter().map(|l| l.started_at.as_str()),
+            )),
+        ],
+    )?;
+    ctx.register_table(
+        "purse_loads",
+        Arc::new(MemTable::try_new(schema, vec![vec![batch]])?),
+    )?;
+    Ok(())
 }
 
 /// Read-only SQL: DDL, DML and statements are refused at planning time.

@@ -79,6 +79,9 @@ enum Cmd {
         scale: u32,
         #[arg(long, default_value_t = 2025)]
         seed: u64,
+        /// Only these datasets (repeatable)
+        #[arg(long)]
+        only: Vec<String>,
     },
     /// What is loaded: dataset, periods, rows, sources
     Datasets {
@@ -198,21 +201,27 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Cmd::Query { dd, format, sql } => {
             let dir = resolve_data_dir(dd.data_dir);
             let (_, catalog) = catalog_for(&dir)?;
-            drop(Warehouse::open_read(&dir)?);
+            let wh = Warehouse::open_read(&dir)?;
             let rt = tokio::runtime::Runtime::new()?;
             let out = rt.block_on(async {
                 let ctx = purse::engine::session(&dir, &catalog).await?;
+                purse::engine::register_lineage(&ctx, &wh)?;
                 let batches = purse::engine::query(&ctx, &sql).await?;
                 render(&batches, format)
             })?;
             println!("{}", out.trim_end());
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::Gen { out, scale, seed } => {
+        Cmd::Gen {
+            out,
+            scale,
+            seed,
+            only,
+        } => {
             if scale == 0 {
                 bail!("--scale must be at least 1");
             }
-            let summary = purse::synth::generate(&out, scale, seed)?;
+            let summary = purse::synth::generate(&out, scale, seed, &only)?;
             println!("{summary}");
             Ok(ExitCode::SUCCESS)
         }

@@ -42,3 +42,23 @@ pub fn render(batches: &[RecordBatch], format: Format) -> Result<String> {
         }
     }
 }
+
+/// A result row as display strings (NULL as empty), for tests and simple consumers.
+pub type Row = Vec<String>;
+
+pub fn rows(batches: &[RecordBatch]) -> Vec<Row> {
+    use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
+    let opts = FormatOptions::default();
+    let mut out = Vec::new();
+    for b in batches {
+        let fmts: Vec<ArrayFormatter> = b
+            .columns()
+            .iter()
+            .filter_map(|c| ArrayFormatter::try_new(c.as_ref(), &opts).ok())
+            .collect();
+        for r in 0..b.num_rows() {
+            out.push(fmts.iter().map(|f| f.value(r).to_string()).collect());
+        }
+    }
+    out
+}

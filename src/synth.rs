@@ -599,23 +599,55 @@ enum Cell {
     E,
 }
 
-/// Writes the region into `out`; returns a one-paragraph summary.
-pub fn generate(out: &Path, scale: u32, seed: u64) -> Result<String> {
+/// Every dataset the generator writes, in order.
+pub const DATASETS: [&str; 11] = [
+    "budget_execution",
+    "revenue",
+    "payments",
+    "special_funds",
+    "debt",
+    "bonds",
+    "soe_finance",
+    "indicators",
+    "targets",
+    "projects",
+    "audit_findings",
+];
+
+/// Writes the region into `out` (only the datasets in `only`, when given); returns a
+/// one-paragraph summary.
+pub fn generate(out: &Path, scale: u32, seed: u64, only: &[String]) -> Result<String> {
+    if let Some(bad) = only.iter().find(|o| !DATASETS.contains(&o.as_str())) {
+        return Err(PurseError::Invalid(format!(
+            "--only {bad}: not a dataset ({})",
+            DATASETS.join(", ")
+        )));
+    }
     let mut r = Region::new(scale, seed);
     std::fs::create_dir_all(out).map_err(|e| PurseError::io(out, e))?;
     let mut counts: Vec<(&str, usize)> = Vec::new();
-    counts.push(("budget_execution", r.write_execution(out)?));
-    counts.push(("revenue", r.write_revenue(out)?));
-    counts.push(("payments", r.write_payments(out)?));
-    counts.push(("special_funds", r.write_special_funds(out)?));
-    counts.push(("debt", r.write_debt(out)?));
-    counts.push(("bonds", r.write_bonds(out)?));
-    counts.push(("soe_finance", r.write_soe(out)?));
-    counts.push(("indicators", r.write_indicators(out)?));
-    counts.push(("targets", r.write_targets(out)?));
-    counts.push(("projects", r.write_projects(out)?));
-    counts.push(("audit_findings", r.write_audit(out)?));
-    r.write_manifest(out)?;
+    for d in DATASETS {
+        if !only.is_empty() && !only.iter().any(|o| o == d) {
+            continue;
+        }
+        let n = match d {
+            "budget_execution" => r.write_execution(out)?,
+            "revenue" => r.write_revenue(out)?,
+            "payments" => r.write_payments(out)?,
+            "special_funds" => r.write_special_funds(out)?,
+            "debt" => r.write_debt(out)?,
+            "bonds" => r.write_bonds(out)?,
+            "soe_finance" => r.write_soe(out)?,
+            "indicators" => r.write_indicators(out)?,
+            "targets" => r.write_targets(out)?,
+            "projects" => r.write_projects(out)?,
+            _ => r.write_audit(out)?,
+        };
+        counts.push((d, n));
+    }
+    if only.is_empty() {
+        r.write_manifest(out)?;
+    }
     let mut s = format!(
         "{REGION_NAME} (scale {scale}, seed {seed}): {} departments, {} budget units, {} execution lines; rows written:",
         r.depts.len(),
@@ -626,11 +658,13 @@ pub fn generate(out: &Path, scale: u32, seed: u64) -> Result<String> {
         let _ = write!(s, " {d} {n},");
     }
     s.pop();
-    let _ = write!(
-        s,
-        "; {} planted anomalies listed in anomalies.toml",
-        r.anomalies.len()
-    );
+    if only.is_empty() {
+        let _ = write!(
+            s,
+            "; {} planted anomalies listed in anomalies.toml",
+            r.anomalies.len()
+        );
+    }
     Ok(s)
 }
 

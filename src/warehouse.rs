@@ -103,6 +103,15 @@ pub struct LoadRecord {
     pub started_at: String,
 }
 
+/// Fault injection for the crash tests: `PURSE_CRASH_AT=before-commit|after-commit|mid-move`
+/// aborts the process at that point, as a power cut would.
+fn crash_point(at: &str) {
+    if std::env::var("PURSE_CRASH_AT").is_ok_and(|v| v == at) {
+        eprintln!("PURSE_CRASH_AT={at}: aborting");
+        std::process::abort();
+    }
+}
+
 fn now() -> String {
     chrono::Local::now()
         .format("%Y-%m-%dT%H:%M:%S%.3f%:z")
@@ -248,6 +257,7 @@ impl Warehouse {
                     io(p, fs::create_dir_all(p))?;
                 }
                 io(&to, fs::rename(&from, &to))?;
+                crash_point("mid-move");
             }
         }
         let mut stmt = self
@@ -290,7 +300,7 @@ impl Warehouse {
     pub fn begin_load(&self, file: &Path, sheet: Option<&str>, sha256: &str) -> Result<i64> {
         self.db.execute(
             "INSERT INTO loads(file, sheet, sha256, status, started_at) VALUES (?1, ?2, ?3, 'staging', ?4)",
-            params![file.display().to_string(), sheet, sha256, now()],
+            params![std::fs::canonicalize(file).unwrap_or_else(|_| file.to_path_buf()).display().to_string(), sheet, sha256, now()],
         )?;
         Ok(self.db.last_insert_rowid())
     }
@@ -400,7 +410,9 @@ impl Warehouse {
                 now()
             ],
         )?;
+        crash_point("before-commit");
         tx.commit()?;
+        crash_point("after-commit");
         self.move_into_place(load_id)?;
         Ok(replaced)
     }

@@ -115,6 +115,16 @@ pub struct Unpivot {
     pub skip: Vec<String>,
 }
 
+/// Long-from-wide by measure: unrecognised numeric columns become one record each, the header
+/// going to `key` and the cell to `value`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Measures {
+    pub key: String,
+    /// A column whose presence means the extract names its measures itself.
+    pub name: String,
+    pub value: String,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Grain {
@@ -147,6 +157,8 @@ pub struct Dataset {
     pub one_of: Vec<Vec<String>>,
     #[serde(default)]
     pub unpivot: Option<Unpivot>,
+    #[serde(default)]
+    pub measures: Option<Measures>,
     #[serde(rename = "column")]
     pub columns: Vec<Column>,
 }

@@ -11,7 +11,7 @@ use datafusion::arrow::array::{
 };
 use datafusion::arrow::compute::filter_record_batch;
 
-use super::header::{Mapping, TitleInfo, is_note, is_total_label};
+use super::header::{Mapped, Mapping, TitleInfo, is_note, is_total_label};
 use super::read::Sheet;
 use super::value::{is_blank, parse_bool, parse_date, parse_decimal, parse_int, to_half_width};
 use super::{Issue, Severity};
@@ -68,6 +68,58 @@ pub struct Built {
     pub issues: Vec<Issue>,
     pub rows_read: usize,
     pub totals_skipped: usize,
+}
+
+/// One long record drawn from a wide row.
+struct Variant {
+    group: Option<usize>,
+    period: PeriodLabel,
+    measure: Option<usize>,
+}
+
+/// Columns that no alias matched but hold numbers in every non-blank cell of the first data
+/// rows, for datasets that take series side by side — when the extract has no column naming
+/// its measures.
+fn measure_columns(ds: &Dataset, sheet: &Sheet, m: &Mapping) -> Vec<Mapped> {
+    let Some(ms) = &ds.measures else {
+        return Vec::new();
+    };
+    let (Some(value), Some(key), Some(name)) = (
+        ds.column_index(&ms.value),
+        ds.column_index(&ms.key),
+        ds.column_index(&ms.name),
+    ) else {
+        return Vec::new();
+    };
+    if m.cols.iter().any(|x| x.col == key || x.col == name) || m.unmatched_src.is_empty() {
+        return Vec::new();
+    }
+    let mut numeric: Vec<(usize, usize)> = vec![(0, 0); m.unmatched_src.len()]; // (numbers, others)
+    let mut seen = 0;
+    let _ = sheet.for_each_row(m.header_row + m.header_rows, |_, cells| {
+        for (k, (j, _)) in m.unmatched_src.iter().enumerate() {
+            match cells.get(*j).map(|c| parse_decimal(c)) {
+                Some(Ok(Some(_))) => numeric[k].0 += 1,
+                Some(Ok(None)) | None => {}
+                Some(Err(_)) => numeric[k].1 += 1,
+            }
+        }
+        seen += 1;
+        seen < 50
+    });
+    m.unmatched_src
+        .iter()
+        .zip(numeric)
+        .filter(|(_, (n, bad))| *n > 0 && *bad == 0)
+        .map(|((j, h), _)| Mapped {
+            src: *j,
+            col: value,
+            group: None,
+            unit_pow: None,
+            period: None,
+            header: h.clone(),
+        })
+        .collect()
 }
 
 /// A period named by a header label: (year, month).
@@ -138,23 +190,47 @@ pub fn build(
     if period_labels.is_empty() {
         period_labels.push(None);
     }
-    let variants: Vec<(Option<usize>, PeriodLabel)> = groups
-        .iter()
-        .flat_map(|g| period_labels.iter().map(move |p| (*g, *p)))
-        .collect();
+    // Series side by side: unrecognised numeric columns become measures of their own.
+    let measure_cols = measure_columns(ds, sheet, m);
+    let value_ci = ds
+        .measures
+        .as_ref()
+        .and_then(|ms| ds.column_index(&ms.value));
+    let key_ci = ds.measures.as_ref().and_then(|ms| ds.column_index(&ms.key));
+    let value_mapped = value_ci.is_some_and(|v| m.cols.iter().any(|x| x.col == v));
+    let mut variants: Vec<Variant> = Vec::new();
+    if measure_cols.is_empty() || value_mapped {
+        for g in &groups {
+            for p in &period_labels {
+                variants.push(Variant {
+                    group: *g,
+                    period: *p,
+                    measure: None,
+                });
+            }
+        }
+    }
+    variants.extend((0..measure_cols.len()).map(|k| Variant {
+        group: None,
+        period: None,
+        measure: Some(k),
+    }));
     let unpivot_col = ds.unpivot.as_ref().and_then(|u| ds.column_index(&u.column));
-    let specific = |x: &super::header::Mapped| x.group.is_some() || wide_cols.contains(&x.col);
+    let specific = |x: &Mapped| x.group.is_some() || wide_cols.contains(&x.col);
     // For each variant, the source column of each canonical column (variant-specific first).
-    let sources: Vec<Vec<Option<&super::header::Mapped>>> = variants
+    let sources: Vec<Vec<Option<&Mapped>>> = variants
         .iter()
-        .map(|(g, p)| {
-            let fits = |x: &&super::header::Mapped| !wide_cols.contains(&x.col) || x.period == *p;
+        .map(|var| {
+            let fits = |x: &&Mapped| !wide_cols.contains(&x.col) || x.period == var.period;
             (0..ncols)
                 .map(|ci| {
+                    if let (Some(k), true) = (var.measure, Some(ci) == value_ci) {
+                        return Some(&measure_cols[k]);
+                    }
                     m.cols
                         .iter()
                         .filter(fits)
-                        .find(|x| x.col == ci && g.is_some() && x.group == *g)
+                        .find(|x| x.col == ci && var.group.is_some() && x.group == var.group)
                         .or_else(|| {
                             m.cols
                                 .iter()
@@ -208,12 +284,16 @@ pub fn build(
             return true;
         }
         rows_read += 1;
-        for (vi, (g, label)) in variants.iter().enumerate() {
+        for (vi, var) in variants.iter().enumerate() {
+            let (g, label) = (&var.group, &var.period);
             let src = &sources[vi];
             // Skip a wide-table variant with no values of its own (a region with no 专项债务).
-            if (g.is_some() || label.is_some())
-                && !src.iter().flatten().any(|x| specific(x) && cells.get(x.src).is_some_and(|c| !is_blank(c)))
-            {
+            let blank = |x: &Mapped| cells.get(x.src).is_none_or(|c| is_blank(c));
+            if let Some(k) = var.measure {
+                if blank(&measure_cols[k]) {
+                    continue;
+                }
+            } else if (g.is_some() || label.is_some()) && !src.iter().flatten().any(|x| specific(x) && !blank(x)) {
                 continue;
             }
             for (ci, v) in row_vals.iter_mut().enumerate() {
@@ -221,6 +301,9 @@ pub fn build(
                     Some(x) => cells.get(x.src).map(|c| c.trim().to_string()).filter(|c| !is_blank(c)),
                     None => fills[ci].clone(),
                 };
+            }
+            if let (Some(k), Some(kc)) = (var.measure, key_ci) {
+                row_vals[kc] = Some(measure_cols[k].header.clone());
             }
             if let (Some(g), Some(uc), Some(u)) = (g, unpivot_col, &ds.unpivot) {
                 row_vals[uc] = Some(u.groups[*g].clone());

@@ -168,6 +168,8 @@ pub struct Mapping {
     pub cols: Vec<Mapped>,
     /// Source headers that matched no column (kept as information, not an error).
     pub unmatched: Vec<String>,
+    /// The same, with their source column index.
+    pub unmatched_src: Vec<(usize, String)>,
     /// Source headers mapped twice to the same column.
     pub duplicates: Vec<(String, String, String)>,
     pub month: Option<u32>,
@@ -296,6 +298,7 @@ pub fn map_header(
         header_rows: if two_rows { 2 } else { 1 },
         cols: Vec::new(),
         unmatched: Vec::new(),
+        unmatched_src: Vec::new(),
         duplicates: Vec::new(),
         month: None,
         year: None,
@@ -347,7 +350,10 @@ pub fn map_header(
                     header: shown,
                 });
             }
-            None if !shown.is_empty() => m.unmatched.push(shown),
+            None if !shown.is_empty() => {
+                m.unmatched_src.push((j, shown.clone()));
+                m.unmatched.push(shown)
+            }
             None => {}
         }
     }
@@ -373,7 +379,9 @@ pub fn find_header(
                 }
                 let m = map_header(di, ds, &idx, head, i, two);
                 let better = match &best {
-                    None => m.score() >= 2,
+                    // A dataset named on the command line needs one recognised column (a date
+                    // beside series of its own); detection needs two.
+                    None => m.score() >= if only.is_some() { 1 } else { 2 },
                     Some(b) => {
                         let (ms, bs) = (m.score(), b.score());
                         let (mm, bm) = (

@@ -176,9 +176,25 @@ pub fn parse_date(raw: &str) -> Result<Option<NaiveDate>, &'static str> {
     let num = |p: &str| p.parse::<u32>().ok();
     let (y, m, d) = match parts.as_slice() {
         [one] if one.len() == 8 => (num(&one[..4]), num(&one[4..6]), num(&one[6..])),
+        // Year last is never Chinese practice; foreign exports write M/D/YY or M/D/YYYY.
+        [m, d, y]
+            if raw.contains('/')
+                && (y.len() == 2 || y.len() == 4)
+                && m.len() <= 2
+                && d.len() <= 2 =>
+        {
+            let y = num(y).map(|y| {
+                if y < 100 {
+                    if y < 70 { 2000 + y } else { 1900 + y }
+                } else {
+                    y
+                }
+            });
+            (y, num(m), num(d))
+        }
         [y, m, d] => (num(y), num(m), num(d)),
         [y, m] => (num(y), num(m), Some(1)),
-        _ => return Err("not a date (expected YYYY-MM-DD)"),
+        _ => return Err("not a date"),
     };
     match (y, m, d) {
         (Some(y), Some(m), Some(d)) if (1900..=2200).contains(&y) => {
@@ -186,7 +202,7 @@ pub fn parse_date(raw: &str) -> Result<Option<NaiveDate>, &'static str> {
                 .map(Some)
                 .ok_or("no such calendar date")
         }
-        _ => Err("not a date (expected YYYY-MM-DD)"),
+        _ => Err("not a date"),
     }
 }
 

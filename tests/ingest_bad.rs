@@ -1,0 +1,283 @@
+//! One test per kind of bad input: each asserts the message (file, row, column, value, reason)
+//! and that nothing already stored was lost or changed.
+
+mod common;
+
+use common::*;
+use purse::ingest::{Options, Outcome, Severity, Status};
+
+/// Loads a good extract first, then the bad one; returns the bad one's outcome after checking
+/// that the warehouse holds exactly what it held before.
+fn reject(bad: &str) -> Outcome {
+    let dir = tempfile::tempdir().unwrap();
+    let good = ingest_one(dir.path(), fixture("demo/revenue/2025-03.csv"));
+    assert_eq!(good.status, Status::Loaded, "{good:#?}");
+    let (rows, files) = (rows_by_dataset(dir.path()), parquet_files(dir.path()));
+    let out = ingest_one(dir.path(), fixture(&format!("bad/{bad}")));
+    assert_eq!(out.status, Status::Rejected, "{out:#?}");
+    assert!(
+        out.file.ends_with(bad),
+        "the outcome names the file: {}",
+        out.file
+    );
+    assert_eq!(
+        rows_by_dataset(dir.path()),
+        rows,
+        "stored rows changed after rejecting {bad}"
+    );
+    assert_eq!(
+        parquet_files(dir.path()),
+        files,
+        "warehouse files changed after rejecting {bad}"
+    );
+    // The rejection is recorded, with its report on disk.
+    let report = dir.path().join(out.report.as_ref().expect("a report"));
+    let text = std::fs::read_to_string(&report).unwrap();
+    assert!(
+        text.starts_with("file,severity,row,column,value,expected,reason"),
+        "{text}"
+    );
+    out
+}
+
+fn has_issue(o: &Outcome, row: usize, column: &str, value: &str, reason: &str) {
+    assert!(
+        o.issues.iter().any(|i| i.row == Some(row)
+            && i.column.starts_with(column)
+            && i.value == value
+            && i.reason.contains(reason)
+            && i.severity == Severity::Error),
+        "no issue row {row} column {column} value {value:?} reason {reason:?} in {:#?}",
+        o.issues
+    );
+}
+
+#[test]
+fn empty_file() {
+    let o = reject("empty.csv");
+    assert_eq!(o.message, "the file is empty");
+}
+
+#[test]
+fn binary_content() {
+    assert!(
+        reject("binary.csv")
+            .message
+            .contains("unreadable encoding: binary content")
+    );
+}
+
+#[test]
+fn unreadable_encoding() {
+    assert!(
+        reject("invalid_encoding.csv")
+            .message
+            .contains("neither UTF-8 nor GBK/GB18030")
+    );
+}
+
+#[test]
+fn broken_workbook() {
+    assert!(
+        reject("not_a_workbook.xlsx")
+            .message
+            .contains("not a readable workbook")
+    );
+}
+
+#[test]
+fn unknown_dataset_lists_the_known_ones() {
+    let o = reject("unknown_dataset.csv");
+    assert!(o.message.starts_with("unknown dataset"), "{}", o.message);
+    assert!(o.message.contains("budget_execution") && o.message.contains("audit_findings"));
+}
+
+#[test]
+fn missing_required_columns_name_their_aliases() {
+    let o = reject("missing_columns.csv");
+    assert_eq!(o.dataset.as_deref(), Some("budget_execution"));
+    assert!(
+        o.message
+            .contains("adjusted_budget (accepted headers: 调整预算数 / 调整后预算数"),
+        "{}",
+        o.message
+    );
+    assert!(
+        o.message.contains("ytd_amount (accepted headers: 累计支出"),
+        "{}",
+        o.message
+    );
+    assert!(
+        o.message.contains("headers found: 预算单位编码"),
+        "{}",
+        o.message
+    );
+}
+
+#[test]
+fn duplicate_headers() {
+    let o = reject("duplicate_headers.csv");
+    assert_eq!(
+        o.message,
+        "duplicate headers: `累计支出` and `累计执行数` both mean ytd_amount"
+    );
+}
+
+#[test]
+fn no_period_anywhere() {
+    let o = reject("no_period.csv");
+    has_issue(&o, 2, "period", "", "no period for this row");
+}
+
+#[test]
+fn totals_and_notes_are_not_data() {
+    assert_eq!(
+        reject("no_rows.csv").message,
+        "no data rows below the header"
+    );
+}
+
+#[test]
+fn bad_numbers_in_a_gbk_file() {
+    let o = reject("bad_numbers.csv");
+    assert_eq!(o.encoding.as_deref(), Some("GBK/GB18030"));
+    assert_eq!(o.errors, 2);
+    has_issue(
+        &o,
+        5,
+        "adjusted_budget (调整后预算数)",
+        "12o.50",
+        "not a number",
+    );
+    has_issue(&o, 6, "month_amount (本月支出)", "十万", "not a number");
+}
+
+#[test]
+fn percentage_where_money_belongs() {
+    let o = reject("percent_as_amount.csv");
+    has_issue(
+        &o,
+        3,
+        "ytd_amount",
+        "30%",
+        "a percentage where an amount belongs",
+    );
+}
+
+#[test]
+fn bad_dates() {
+    let o = reject("bad_dates.csv");
+    has_issue(
+        &o,
+        3,
+        "pay_date (支付日期)",
+        "2025-02-30",
+        "no such calendar date",
+    );
+    has_issue(&o, 4, "pay_date (支付日期)", "下周一", "not a date");
+}
+
+#[test]
+fn bad_yes_no() {
+    let o = reject("bad_bool.csv");
+    has_issue(
+        &o,
+        3,
+        "is_direct (是否直达资金)",
+        "也许",
+        "not a yes/no value",
+    );
+}
+
+#[test]
+fn codes_of_the_wrong_shape() {
+    let o = reject("bad_codes.csv");
+    has_issue(&o, 4, "func_code", "20501011", "wrong shape");
+    has_issue(&o, 5, "dept_econ_code", "3021", "wrong shape");
+    has_issue(&o, 6, "agency_code", "10100A", "wrong shape");
+    assert_eq!(o.errors, 3);
+}
+
+#[test]
+fn class_total_not_the_sum_of_its_items() {
+    let o = reject("class_total_mismatch.csv");
+    let i = o
+        .issues
+        .iter()
+        .find(|i| i.column == "ytd_amount")
+        .expect("ytd issue");
+    assert_eq!(
+        (i.row, i.value.as_str(), i.expected.as_str()),
+        (Some(3), "250000.00", "230000.00")
+    );
+    assert!(i.reason.contains("类 total 101 is not the sum of its 2 款"));
+}
+
+#[test]
+fn ytd_below_last_month_is_a_warning_not_a_rejection() {
+    let dir = tempfile::tempdir().unwrap();
+    let v = ingest(
+        dir.path(),
+        &[fixture("bad/ytd_decrease")],
+        &Options::default(),
+    );
+    assert!(v.iter().all(|o| o.status == Status::Loaded), "{v:#?}");
+    let feb = &v[1];
+    assert_eq!((feb.errors, feb.warnings), (0, 1));
+    let w = &feb.issues[0];
+    assert_eq!(
+        (w.severity, w.row, w.value.as_str()),
+        (Severity::Warning, Some(3), "80.00")
+    );
+    assert!(w.expected.contains("100.00"));
+}
+
+#[test]
+fn a_partial_correction_would_double_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = ingest_one(dir.path(), fixture("bad/overlap/both_kinds.csv"));
+    assert_eq!(first.status, Status::Loaded);
+    let files = parquet_files(dir.path());
+    let second = ingest_one(dir.path(), fixture("bad/overlap/general_only.csv"));
+    assert_eq!(second.status, Status::Rejected);
+    assert!(
+        second.message.contains("would double count"),
+        "{}",
+        second.message
+    );
+    assert_eq!(parquet_files(dir.path()), files);
+    assert_eq!(rows_by_dataset(dir.path())["budget_execution"], 2);
+}
+
+#[test]
+fn allow_partial_loads_the_good_rows_and_reports_the_bad() {
+    let dir = tempfile::tempdir().unwrap();
+    let opts = Options {
+        allow_partial: true,
+        ..Default::default()
+    };
+    let v = ingest(dir.path(), &[fixture("bad/bad_numbers.csv")], &opts);
+    assert_eq!(v[0].status, Status::Loaded);
+    assert_eq!((v[0].rows, v[0].errors), (1, 2));
+}
+
+#[test]
+fn missing_sheet_names_the_sheets_there_are() {
+    let dir = tempfile::tempdir().unwrap();
+    let opts = Options {
+        sheet: Some("不存在".into()),
+        ..Default::default()
+    };
+    let v = ingest(
+        dir.path(),
+        &[fixture("demo/budget_execution/2025-07.xlsx")],
+        &opts,
+    );
+    assert_eq!(v[0].status, Status::Rejected);
+    assert!(
+        v[0].message
+            .contains("no sheet named `不存在` (sheets: 一般公共预算, 政府性基金预算"),
+        "{}",
+        v[0].message
+    );
+}

@@ -1,0 +1,163 @@
+//! Real public files nobody on the project wrote (`../shared/realdata`): they must load as
+//! they are, with the values their publishers printed.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use common::*;
+use purse::ingest::{Options, Status};
+
+fn set(pairs: &[(&str, &str)]) -> Options {
+    Options {
+        dataset: Some("indicators".into()),
+        set: pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect::<BTreeMap<_, _>>(),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn national_monthly_indicators_all_eleven_series() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = realdata("cn_macro_monthly_national");
+    let mut n = 0;
+    for e in std::fs::read_dir(&folder).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_none_or(|x| x != "csv") {
+            continue;
+        }
+        let stem = p.file_stem().unwrap().to_string_lossy().into_owned();
+        let meta: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(p.with_extension("meta.json")).unwrap())
+                .unwrap();
+        let unit = meta["unit"].as_str().unwrap();
+        let out = ingest(
+            dir.path(),
+            &[p.clone()],
+            &set(&[
+                ("indicator_code", &stem),
+                ("region_name", "全国"),
+                ("unit", unit),
+            ]),
+        );
+        assert_eq!(out[0].status, Status::Loaded, "{stem}: {:#?}", out[0]);
+        // Series side by side (money_supply: m2_yoy, m1_yoy, …) become one indicator each.
+        let series = std::fs::read_to_string(&p)
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap()
+            .split(',')
+            .count() as u64
+            - 1;
+        let per_date = if series == 6 { 1 } else { series };
+        assert_eq!(
+            out[0].rows as u64,
+            meta["rows"].as_u64().unwrap() * per_date,
+            "{stem}"
+        );
+        n += 1;
+    }
+    assert_eq!(n, 11);
+    let r = query(
+        dir.path(),
+        "SELECT value, ytd_yoy, jan_feb_combined FROM indicators WHERE indicator_code = 'cpi' AND period = '2026-07'",
+    );
+    assert_eq!(r[0][0], "100.5000");
+    let r = query(
+        dir.path(),
+        "SELECT ytd_value, ytd_yoy FROM indicators WHERE indicator_code = 'fiscal_revenue' AND period = '2008-02'",
+    );
+    assert_eq!(r[0], vec!["11555.4000", "40.2000"]);
+    let r = query(
+        dir.path(),
+        "SELECT value FROM indicators WHERE indicator_code = 'm2_yoy' AND period = '2008-01'",
+    );
+    assert_eq!(r[0][0], "18.9000");
+}
+
+#[test]
+fn nbs_gbk_exports_with_metadata_block_and_notes() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = ingest(
+        dir.path(),
+        &[realdata("cn_nbs_province_finance_gbk")],
+        &set(&[]),
+    );
+    for o in &out {
+        assert_eq!(o.status, Status::Loaded, "{o:#?}");
+        assert_eq!(o.encoding.as_deref(), Some("GBK/GB18030"));
+        assert_eq!(
+            (o.rows, o.periods.as_slice()),
+            (48, &["2017-12".to_string()][..])
+        );
+    }
+    // Region from the `Region：Anhui` line, unit moved out of the indicator name, notes skipped.
+    let r = query(
+        dir.path(),
+        "SELECT region_name, unit, ytd_value FROM indicators WHERE indicator_name = 'Local Governments Revenue Tax Revenue' ORDER BY region_name",
+    );
+    assert_eq!(
+        r,
+        vec![
+            vec!["Anhui", "亿元", "1970.6800"],
+            vec!["Guangdong", "亿元", "8871.8900"]
+        ]
+    );
+    let r = query(
+        dir.path(),
+        "SELECT count(*) FROM indicators WHERE indicator_name LIKE 'Note%' OR indicator_name LIKE '%Sources%'",
+    );
+    assert_eq!(r[0][0], "0");
+}
+
+#[test]
+fn provincial_final_accounts_xlsx_with_years_side_by_side() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = ingest(
+        dir.path(),
+        &[realdata("cn_province_final_accounts_xlsx")],
+        &set(&[]),
+    );
+    for o in &out {
+        assert_eq!(o.status, Status::Loaded, "{o:#?}");
+        assert_eq!(o.periods, vec!["2014-12", "2015-12", "2016-12"]);
+        assert_eq!(
+            o.totals_skipped, 4,
+            "收入总计 / 支出总计 and the 本年合计 rows"
+        );
+    }
+    let r = query(
+        dir.path(),
+        "SELECT period, ytd_value FROM indicators WHERE region_name = '北京市' AND indicator_name = '一、税收收入' ORDER BY period",
+    );
+    assert_eq!(r[0], vec!["2014-12", "3861.2900"]);
+    assert_eq!(r.len(), 3);
+}
+
+#[test]
+fn cr_only_line_endings() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = realdata(
+        "foreign_us_daily_treasury_statement/dts_table3a_public_debt_2005-2013_CR-line-endings.csv",
+    );
+    let lines = std::fs::read(&p)
+        .unwrap()
+        .iter()
+        .filter(|&&b| b == b'\r')
+        .count();
+    let out = ingest(dir.path(), &[p], &set(&[("region_name", "US")]));
+    assert_eq!(out[0].status, Status::Loaded, "{:#?}", out[0]);
+    assert_eq!(
+        out[0].rows, lines,
+        "a header line, then one row per CR (no CR after the last)"
+    );
+    let r = query(
+        dir.path(),
+        "SELECT obs_date, value, ytd_value, source_row FROM indicators WHERE indicator_name = 'Regular Series' ORDER BY obs_date LIMIT 1",
+    );
+    assert_eq!(r[0], vec!["2005-06-09", "63683.0000", "2398186.0000", "2"]);
+}
