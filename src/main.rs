@@ -83,6 +83,12 @@ enum Cmd {
         #[arg(long)]
         only: Vec<String>,
     },
+    /// Generate the demo region 示范市, load it into a local warehouse and show what is loaded
+    Demo {
+        /// Where the demo's data directory goes
+        #[arg(long, default_value = "purse-demo")]
+        data_dir: PathBuf,
+    },
     /// What is loaded: dataset, periods, rows, sources
     Datasets {
         #[command(flatten)]
@@ -225,34 +231,51 @@ fn run(cli: Cli) -> Result<ExitCode> {
             println!("{summary}");
             Ok(ExitCode::SUCCESS)
         }
+        Cmd::Demo { data_dir } => {
+            let extracts = data_dir.join("extracts");
+            println!("{}", purse::synth::generate(&extracts, 1, 2025, &[])?);
+            let (config, catalog) = catalog_for(&data_dir)?;
+            let mut wh = Warehouse::open(&data_dir)
+                .with_context(|| format!("opening {}", data_dir.display()))?;
+            let outcomes = ingest::ingest_paths(
+                &mut wh,
+                &catalog,
+                &config,
+                std::slice::from_ref(&extracts),
+                &ingest::Options::default(),
+                |o| print_outcome(o, true),
+            )?;
+            let n = |s| outcomes.iter().filter(|o| o.status == s).count();
+            println!(
+                "ingested {} extracts ({} loaded, {} already there, {} rejected) into {}\n",
+                outcomes.len(),
+                n(Status::Loaded),
+                n(Status::Unchanged),
+                n(Status::Rejected),
+                data_dir.display()
+            );
+            print_datasets(&wh)?;
+            let d = data_dir.display();
+            println!("\nTry:");
+            println!(
+                "  purse query --data-dir {d} \"SELECT dept_name, sum(ytd_amount) AS spent, \
+                 sum(adjusted_budget) AS budget FROM budget_execution WHERE period = '2025-10' \
+                 GROUP BY dept_name ORDER BY spent DESC\""
+            );
+            println!("  purse loads --data-dir {d}");
+            println!(
+                "  the anomalies planted for the rules to find: {}",
+                extracts.join("anomalies.toml").display()
+            );
+            Ok(if n(Status::Rejected) > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+        }
         Cmd::Datasets { dd, json } => {
             let dir = resolve_data_dir(dd.data_dir);
             let wh = Warehouse::open_read(&dir)?;
-            let s = wh.summary()?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&s)?);
+                println!("{}", serde_json::to_string_pretty(&wh.summary()?)?);
             } else {
-                println!(
-                    "{:<18} {:>10}  {:<26} sources",
-                    "dataset", "rows", "periods"
-                );
-                for d in &s {
-                    let mut sources = d.sources.clone();
-                    let more = sources.len().saturating_sub(3);
-                    sources.truncate(3);
-                    println!(
-                        "{:<18} {:>10}  {:<26} {}{}",
-                        d.dataset,
-                        d.rows,
-                        ingest::summarize_periods(&d.periods),
-                        sources.join(", "),
-                        if more > 0 {
-                            format!(" (+{more} more)")
-                        } else {
-                            String::new()
-                        }
-                    );
-                }
+                print_datasets(&wh)?;
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -305,6 +328,19 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn print_datasets(wh: &Warehouse) -> Result<()> {
+    println!("{:<18} {:>10}  {:<30} sources", "dataset", "rows", "periods");
+    for d in wh.summary()? {
+        let mut sources = d.sources.clone();
+        let more = sources.len().saturating_sub(3);
+        sources.truncate(3);
+        let more = if more > 0 { format!(" (+{more} more)") } else { String::new() };
+        let periods = ingest::summarize_periods(&d.periods);
+        println!("{:<18} {:>10}  {periods:<30} {}{more}", d.dataset, d.rows, sources.join(", "));
+    }
+    Ok(())
 }
 
 fn print_outcome(o: &Outcome, quiet: bool) {

@@ -128,20 +128,7 @@ fn a_corrected_file_replaces_the_old_and_the_manifest_keeps_both() {
         "SELECT sum(ytd_amount) FROM revenue WHERE is_detail",
     );
     // The bureau re-sends March with 增值税 corrected by 1,000.00 元 (and its 类 total).
-    let text = std::fs::read_to_string(fixture("demo/revenue/2025-03.csv")).unwrap();
-    let fixed: Vec<String> = text
-        .lines()
-        .map(|l| {
-            let mut c: Vec<String> = l.split(',').map(str::to_string).collect();
-            if c.len() > 6 && (c[1] == "101" || c[1] == "10101") {
-                let v: f64 = c[6].parse().unwrap();
-                c[6] = format!("{:.2}", v + 1000.0);
-            }
-            c.join(",")
-        })
-        .collect();
-    let corrected = dir.path().join("2025-03-更正.csv");
-    std::fs::write(&corrected, fixed.join("\n")).unwrap();
+    let corrected = corrected_revenue(dir.path(), 1000.0);
     let second = ingest_one(dir.path(), corrected);
     assert_eq!(second.status, Status::Loaded, "{second:#?}");
     assert_eq!(second.replaced.len(), 1);

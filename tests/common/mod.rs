@@ -91,3 +91,73 @@ pub fn query(dir: &Path, sql: &str) -> Vec<purse::output::Row> {
         purse::output::rows(&batches)
     })
 }
+
+/// March revenue as a bureau would re-send it: 增值税 (and its 类 total) up by `delta` 元.
+pub fn corrected_revenue(dir: &Path, delta: f64) -> PathBuf {
+    let text = std::fs::read_to_string(fixture("demo/revenue/2025-03.csv")).unwrap();
+    let fixed: Vec<String> = text
+        .lines()
+        .map(|l| {
+            let mut c: Vec<String> = l.split(',').map(str::to_string).collect();
+            if c.len() > 6 && (c[1] == "101" || c[1] == "10101") {
+                let v: f64 = c[6].parse().unwrap();
+                c[6] = format!("{:.2}", v + delta);
+            }
+            c.join(",")
+        })
+        .collect();
+    let path = dir.join("2025-03-更正.csv");
+    std::fs::write(&path, fixed.join("\n")).unwrap();
+    path
+}
+
+/// Opens the warehouse for writing (which recovers from any interrupted load) and checks that
+/// the files on disk are exactly the live parts of the manifest, with the rows it records.
+pub fn assert_consistent(dir: &Path) -> BTreeMap<String, i64> {
+    use datafusion::parquet::file::reader::{FileReader, SerializedFileReader};
+    let wh = Warehouse::open(dir).unwrap();
+    let staging: i64 = wh
+        .db
+        .query_row(
+            "SELECT count(*) FROM loads WHERE status='staging'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(staging, 0, "a load is still marked staging after recovery");
+    let mut stmt = wh
+        .db
+        .prepare("SELECT path, rows FROM load_parts WHERE active=1 ORDER BY path")
+        .unwrap();
+    let live: Vec<(String, i64)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let mut expected: Vec<String> = live.iter().map(|(p, _)| p.clone()).collect();
+    expected.sort();
+    assert_eq!(
+        parquet_files(dir),
+        expected,
+        "warehouse files differ from the manifest's live parts"
+    );
+    for (p, rows) in &live {
+        let f = std::fs::File::open(dir.join("warehouse").join(p)).unwrap();
+        let n = SerializedFileReader::new(f)
+            .unwrap()
+            .metadata()
+            .file_metadata()
+            .num_rows();
+        assert_eq!(n, *rows, "{p}: rows on disk vs manifest");
+    }
+    let left = std::fs::read_dir(dir.join("staging"))
+        .map(|d| d.count())
+        .unwrap_or(0);
+    assert_eq!(left, 0, "staging not swept");
+    drop(stmt);
+    wh.summary()
+        .unwrap()
+        .into_iter()
+        .map(|d| (d.dataset, d.rows))
+        .collect()
+}
