@@ -18,6 +18,9 @@ pub struct Config {
     pub budget_kind: String,
     /// Extra header spellings: `"budget_execution.ytd_amount" = ["1-本月支出"]`.
     pub aliases: BTreeMap<String, Vec<String>>,
+    /// Per-rule parameter overrides and switches: `[rules.execution_lag] yellow_pp = 12`,
+    /// `enabled = false`.
+    pub rules: BTreeMap<String, toml::Table>,
 }
 
 impl Default for Config {
@@ -27,6 +30,7 @@ impl Default for Config {
             region_name: "示范市".into(),
             budget_kind: "一般公共预算".into(),
             aliases: BTreeMap::new(),
+            rules: BTreeMap::new(),
         }
     }
 }

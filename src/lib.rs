@@ -2,15 +2,19 @@
 //!
 //! Data flows top to bottom: [`ingest`] reads extracts as they arrive and validates them,
 //! [`warehouse`] keeps them as hive-partitioned Parquet with a SQLite manifest, [`engine`]
-//! registers every dataset in one DataFusion context for queries and rules. [`synth`] makes a
-//! synthetic region for demos, tests and benchmarks.
+//! registers every dataset in one DataFusion context for queries and rules, [`rules`] turns SQL
+//! files into findings, [`alerts`] keeps them with their lifecycle, and [`check`] runs the three
+//! in order. [`synth`] makes a synthetic region for demos, tests and benchmarks.
 
+pub mod alerts;
+pub mod check;
 pub mod config;
 pub mod datasets;
 pub mod engine;
 pub mod error;
 pub mod ingest;
 pub mod output;
+pub mod rules;
 pub mod synth;
 pub mod warehouse;
 

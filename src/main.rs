@@ -107,6 +107,114 @@ enum Cmd {
     },
     /// The canonical schema of each dataset, with column docs and accepted headers
     Schema { dataset: Option<String> },
+    /// Run the rules for a period (or a range 2025-01..2025-12) and store the alerts
+    Check {
+        #[command(flatten)]
+        dd: DataDir,
+        #[arg(long)]
+        period: String,
+        /// Only these rules (repeatable); default: every enabled rule
+        #[arg(long = "rule")]
+        rules: Vec<String>,
+        /// Rule folder (default: DIR/queries if present, else the built-in pack)
+        #[arg(long = "rules")]
+        rules_dir: Option<PathBuf>,
+        /// Print the findings without storing alerts
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The rule catalog: id, title, category, datasets, severity, parameters, how often fired
+    Rules {
+        #[command(flatten)]
+        dd: DataDir,
+        #[arg(long = "rules")]
+        rules_dir: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List alerts
+    Alerts {
+        #[command(flatten)]
+        dd: DataDir,
+        /// Alerts seen in this period
+        #[arg(long)]
+        period: Option<String>,
+        #[arg(long, value_enum)]
+        status: Option<purse::alerts::Status>,
+        /// 红 / 橙 / 黄 / 蓝 (or red / orange / yellow / blue)
+        #[arg(long)]
+        severity: Option<String>,
+        #[arg(long)]
+        rule: Option<String>,
+        #[arg(long)]
+        category: Option<String>,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
+    /// Show an alert or move it through its lifecycle
+    Alert {
+        #[command(flatten)]
+        dd: DataDir,
+        id: i64,
+        /// Who acts (default: $USER)
+        #[arg(long, global = true)]
+        actor: Option<String>,
+        #[command(subcommand)]
+        action: Option<AlertCmd>,
+    },
+}
+
+#[derive(Subcommand)]
+enum AlertCmd {
+    /// Show the alert, its history month by month and its audit trail
+    Show,
+    /// Acknowledge (new → acknowledged)
+    Ack,
+    /// Start rectification with an owner department and a deadline
+    Rectify {
+        #[arg(long)]
+        owner: String,
+        #[arg(long)]
+        due: chrono::NaiveDate,
+    },
+    /// Close (销号) with the evidence of rectification
+    Close {
+        #[arg(long)]
+        evidence: String,
+    },
+    /// Dismiss (排除) with a reason
+    Dismiss {
+        #[arg(long)]
+        reason: String,
+    },
+    /// Add a comment
+    Comment { text: String },
+}
+
+/// `2025-10` or `2025-01..2025-12`.
+fn periods(spec: &str) -> Result<Vec<String>> {
+    let Some((a, b)) = spec.split_once("..") else {
+        return Ok(vec![spec.to_string()]);
+    };
+    let parse = |p: &str| -> Result<(i32, u32)> {
+        let (y, m) = p
+            .split_once('-')
+            .with_context(|| format!("period `{p}`: expected YYYY-MM"))?;
+        Ok((y.parse()?, m.parse()?))
+    };
+    let (mut y, mut m) = parse(a)?;
+    let end = parse(b)?;
+    let mut out = Vec::new();
+    while (y, m) <= end {
+        out.push(format!("{y:04}-{m:02}"));
+        (y, m) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+        if out.len() > 1200 {
+            bail!("period range too long");
+        }
+    }
+    Ok(out)
 }
 
 fn main() -> ExitCode {
@@ -267,7 +375,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 "  the anomalies planted for the rules to find: {}",
                 extracts.join("anomalies.toml").display()
             );
-            Ok(if n(Status::Rejected) > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+            Ok(if n(Status::Rejected) > 0 {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
         }
         Cmd::Datasets { dd, json } => {
             let dir = resolve_data_dir(dd.data_dir);
@@ -306,6 +418,268 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Cmd::Check {
+            dd,
+            period,
+            rules,
+            rules_dir,
+            dry_run,
+            json,
+        } => {
+            let dir = resolve_data_dir(dd.data_dir);
+            let (config, catalog) = catalog_for(&dir)?;
+            let set = purse::rules::RuleSet::resolve(
+                rules_dir.as_deref(),
+                &dir,
+                &catalog,
+                &config.rules,
+            )?;
+            let selected = purse::check::select(&set, &rules)?;
+            let wh = Warehouse::open_read(&dir)?;
+            drop(wh);
+            let rt = tokio::runtime::Runtime::new()?;
+            rt.block_on(purse::check::validate(&set, &catalog))?;
+            for p in periods(&period)? {
+                let res =
+                    rt.block_on(purse::check::check(&dir, &catalog, &selected, &p, dry_run))?;
+                if json {
+                    println!("{}", serde_json::to_string_pretty(&res)?);
+                    continue;
+                }
+                if dry_run {
+                    for f in res.runs.iter().flat_map(|r| &r.findings) {
+                        println!(
+                            "{p} {} {} {} — {}",
+                            f.level, f.rule_id, f.alert_key, f.message_zh
+                        );
+                    }
+                }
+                if let Some(s) = &res.summary {
+                    let levels: Vec<String> = purse::rules::LEVELS
+                        .iter()
+                        .filter_map(|l| s.by_level.get(*l).map(|n| format!("{l} {n}")))
+                        .collect();
+                    println!(
+                        "{p}: {} rules, {} rows scanned, {} findings ({}); {} new, {} continuing, {} reopened, {} resolved by data — run #{} in {} ms",
+                        s.rules_run,
+                        s.rows_scanned,
+                        s.findings,
+                        if levels.is_empty() {
+                            "none".into()
+                        } else {
+                            levels.join(", ")
+                        },
+                        s.new_alerts,
+                        s.continuing,
+                        s.reopened,
+                        s.resolved,
+                        s.run_id,
+                        s.duration_ms
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Rules {
+            dd,
+            rules_dir,
+            json,
+        } => {
+            let dir = resolve_data_dir(dd.data_dir);
+            let (config, catalog) = catalog_for(&dir)?;
+            let set = purse::rules::RuleSet::resolve(
+                rules_dir.as_deref(),
+                &dir,
+                &catalog,
+                &config.rules,
+            )?;
+            let fired = if dir.join("purse.db").exists() {
+                purse::alerts::AlertStore::open(&dir)?.counts_by_rule()?
+            } else {
+                Default::default()
+            };
+            if json {
+                println!("{}", serde_json::to_string_pretty(&set.rules)?);
+                return Ok(ExitCode::SUCCESS);
+            }
+            for r in &set.rules {
+                let params: Vec<String> =
+                    r.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                println!(
+                    "{:<30} {:<4} {:<5} {:<28} {:>4} fired  {}{}  [{}]  {}",
+                    r.id,
+                    r.category,
+                    r.fixed_level.as_deref().unwrap_or("分级"),
+                    r.datasets.join(","),
+                    fired.get(&r.id).copied().unwrap_or(0),
+                    r.title_zh,
+                    if r.enabled { "" } else { " (disabled)" },
+                    params.join(", "),
+                    r.title_en
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Alerts {
+            dd,
+            period,
+            status,
+            severity,
+            rule,
+            category,
+            format,
+        } => {
+            let dir = resolve_data_dir(dd.data_dir);
+            let store = purse::alerts::AlertStore::open(&dir)?;
+            let level = match severity {
+                Some(s) => Some(
+                    purse::rules::level(&s)
+                        .with_context(|| {
+                            format!("--severity {s}: use 红/橙/黄/蓝 or red/orange/yellow/blue")
+                        })?
+                        .to_string(),
+                ),
+                None => None,
+            };
+            let list = store.list(&purse::alerts::Filter {
+                period,
+                status,
+                level,
+                rule,
+                category,
+            })?;
+            match format {
+                Format::Json => println!("{}", serde_json::to_string_pretty(&list)?),
+                Format::Csv => {
+                    let mut w = csv::Writer::from_writer(std::io::stdout());
+                    w.write_record([
+                        "id",
+                        "level",
+                        "status",
+                        "rule",
+                        "category",
+                        "subject",
+                        "first_period",
+                        "last_period",
+                        "months_open",
+                        "value",
+                        "expected",
+                        "difference",
+                        "message",
+                    ])?;
+                    for a in &list {
+                        w.write_record([
+                            a.id.to_string(),
+                            a.level.clone(),
+                            a.status.as_str().to_string(),
+                            a.rule_id.clone(),
+                            a.category.clone(),
+                            a.subject.clone(),
+                            a.first_period.clone(),
+                            a.last_period.clone(),
+                            a.months_open.to_string(),
+                            a.value.clone().unwrap_or_default(),
+                            a.expected.clone().unwrap_or_default(),
+                            a.difference.clone().unwrap_or_default(),
+                            a.message_zh.clone(),
+                        ])?;
+                    }
+                    w.flush()?;
+                }
+                Format::Table => {
+                    for a in &list {
+                        println!(
+                            "#{:<5} {} {:<10} {:<26} {}…{} {}",
+                            a.id,
+                            a.level,
+                            a.status.zh(),
+                            a.rule_id,
+                            a.first_period,
+                            a.last_period,
+                            a.message_zh
+                        );
+                    }
+                    println!("{} alerts", list.len());
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Alert {
+            dd,
+            id,
+            actor,
+            action,
+        } => {
+            let dir = resolve_data_dir(dd.data_dir);
+            let mut store = purse::alerts::AlertStore::open(&dir)?;
+            let actor = actor
+                .or_else(|| std::env::var("USER").ok())
+                .unwrap_or_else(|| "cli".into());
+            use purse::alerts::Action;
+            let action = match action.unwrap_or(AlertCmd::Show) {
+                AlertCmd::Show => None,
+                AlertCmd::Ack => Some(Action::Ack),
+                AlertCmd::Rectify { owner, due } => Some(Action::Rectify { owner, due }),
+                AlertCmd::Close { evidence } => Some(Action::Close { evidence }),
+                AlertCmd::Dismiss { reason } => Some(Action::Dismiss { reason }),
+                AlertCmd::Comment { text } => Some(Action::Comment { text }),
+            };
+            let a = match action {
+                Some(act) => store.act(id, &act, &actor)?,
+                None => store.get(id)?,
+            };
+            println!(
+                "#{} {} {} [{}] {} / {}",
+                a.id,
+                a.level,
+                a.status.zh(),
+                a.rule_id,
+                a.title,
+                a.subject
+            );
+            println!("  {}", a.message_zh);
+            println!("  {}", a.message_en);
+            println!(
+                "  seen {}…{} ({} months){}",
+                a.first_period,
+                a.last_period,
+                a.months_open,
+                a.owner
+                    .as_ref()
+                    .map(|o| format!(
+                        ", owner {o}, due {}",
+                        a.due_date.clone().unwrap_or_default()
+                    ))
+                    .unwrap_or_default()
+            );
+            println!(
+                "  allowed now: {}",
+                purse::alerts::allowed_actions(a.status).join(", ")
+            );
+            println!("history:");
+            for h in store.history(id)? {
+                println!(
+                    "  {} {} value {} expected {}",
+                    h.period,
+                    h.level,
+                    h.value.unwrap_or_default(),
+                    h.expected.unwrap_or_default()
+                );
+            }
+            println!("audit trail:");
+            for e in store.events(id)? {
+                println!(
+                    "  {} {} {} {}→{} {}",
+                    e.at,
+                    e.actor,
+                    e.action,
+                    e.from_status.unwrap_or_default(),
+                    e.to_status.unwrap_or_default(),
+                    e.note.unwrap_or_default()
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Cmd::Schema { dataset } => {
             let catalog = Catalog::builtin();
             for ds in &catalog.datasets {
@@ -331,14 +705,26 @@ fn run(cli: Cli) -> Result<ExitCode> {
 }
 
 fn print_datasets(wh: &Warehouse) -> Result<()> {
-    println!("{:<18} {:>10}  {:<30} sources", "dataset", "rows", "periods");
+    println!(
+        "{:<18} {:>10}  {:<30} sources",
+        "dataset", "rows", "periods"
+    );
     for d in wh.summary()? {
         let mut sources = d.sources.clone();
         let more = sources.len().saturating_sub(3);
         sources.truncate(3);
-        let more = if more > 0 { format!(" (+{more} more)") } else { String::new() };
+        let more = if more > 0 {
+            format!(" (+{more} more)")
+        } else {
+            String::new()
+        };
         let periods = ingest::summarize_periods(&d.periods);
-        println!("{:<18} {:>10}  {periods:<30} {}{more}", d.dataset, d.rows, sources.join(", "));
+        println!(
+            "{:<18} {:>10}  {periods:<30} {}{more}",
+            d.dataset,
+            d.rows,
+            sources.join(", ")
+        );
     }
     Ok(())
 }

@@ -7,6 +7,10 @@
 //! assert that each fires on its unit and month, and that clean units stay quiet. Larger scales
 //! multiply departments, units, lines per unit and payments per unit, for benchmarks.
 
+// The generator's tables are tuples on purpose: one line per department, fund or bond reads
+// like the spreadsheet it stands for.
+#![allow(clippy::type_complexity)]
+
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -406,6 +410,14 @@ impl Region {
         r
     }
 
+    /// The unit's smallest project line: planted trouble there moves the unit's totals least.
+    fn smallest_project(&mut self, unit: usize) -> Option<&mut Line> {
+        self.lines
+            .iter_mut()
+            .filter(|l| l.unit == unit && l.project.is_some())
+            .min_by_key(|l| l.adjusted)
+    }
+
     fn unit_lines(&mut self, unit: usize) -> impl Iterator<Item = &mut Line> {
         self.lines.iter_mut().filter(move |l| l.unit == unit)
     }
@@ -430,15 +442,17 @@ impl Region {
         let rush = 11;
         let three_growth = 13;
         let vague = 15;
+        let adjust = 17;
+        let low = 19;
         for l in self.unit_lines(lag_red) {
             if !l.dept_econ.0.starts_with("301") {
-                l.cum = std::array::from_fn(|i| (i + 1) as f64 / 12.0 * 0.55);
+                l.cum = std::array::from_fn(|i| (i + 1) as f64 / 12.0 * 0.25);
             }
         }
         for l in self.unit_lines(lag_yellow) {
             if !l.dept_econ.0.starts_with("301") {
                 l.cum = std::array::from_fn(|i| {
-                    ((i + 1) as f64 / 12.0 - if i >= 3 { 0.13 } else { 0.0 }).max(0.0)
+                    ((i + 1) as f64 / 12.0 - if i >= 3 { 0.26 } else { 0.0 }).max(0.0)
                 });
                 l.cum[11] = 0.97;
                 l.cum[10] = 0.80;
@@ -452,15 +466,15 @@ impl Region {
         self.anomaly(
             "execution_lag",
             format!("agency_code={c}"),
-            "2025-10",
-            format!("{nm}: non-salary spending at 55 % of time progress all year (red)"),
+            "2025-04",
+            format!("{nm}: non-salary spending at a quarter of time progress: yellow from April, red from July"),
         );
         let (c, nm) = (u(self, lag_yellow), n(self, lag_yellow));
         self.anomaly(
             "execution_lag",
             format!("agency_code={c}"),
-            "2025-10",
-            format!("{nm}: non-salary spending 13 pp behind from April (yellow)"),
+            "2025-04",
+            format!("{nm}: non-salary spending 26 pp behind from April to October (yellow)"),
         );
 
         if let Some(l) = self.unit_lines(over).find(|l| l.dept_econ.0 == "30201") {
@@ -487,17 +501,14 @@ impl Region {
             format!("{nm}: 公务接待费 (三公) over budget from November (red)"),
         );
 
-        let rushed = self
-            .unit_lines(rush)
-            .find(|l| l.project.is_some())
-            .map(|l| {
-                l.cum = std::array::from_fn(|i| match i {
-                    0..=9 => (i + 1) as f64 / 12.0 * 0.4,
-                    10 => 0.62,
-                    _ => 0.98,
-                });
-                l.project.clone().map(|p| p.0).unwrap_or_default()
+        let rushed = self.smallest_project(rush).map(|l| {
+            l.cum = std::array::from_fn(|i| match i {
+                0..=9 => (i + 1) as f64 / 12.0 * 0.4,
+                10 => 0.62,
+                _ => 0.98,
             });
+            l.project.clone().map(|p| p.0).unwrap_or_default()
+        });
         if let Some(p) = rushed {
             let (c, nm) = (u(self, rush), n(self, rush));
             self.anomaly(
@@ -527,10 +538,36 @@ impl Region {
         let (c, nm) = (u(self, vague), n(self, vague));
         self.anomaly(
             "vague_economic_code",
-            format!("agency_code={c}"),
+            format!("agency_code={c}|project_code="),
             "2025-01",
-            format!("{nm}: 其他商品和服务支出 (30299) about a fifth of the unit's spending"),
+            format!("{nm}: 其他商品和服务支出 (30299) about a quarter of basic expenditure"),
         );
+        let adjusted = self.smallest_project(adjust).map(|l| {
+            l.initial = fen100(l.adjusted as f64 / 200.0);
+            l.project.clone().map(|p| p.0).unwrap_or_default()
+        });
+        if let Some(p) = adjusted {
+            let (c, nm) = (u(self, adjust), n(self, adjust));
+            self.anomaly(
+                "budget_adjustment",
+                format!("agency_code={c}|project_code={p}"),
+                "2025-01",
+                format!("{nm}: {p} doubled from its initial budget"),
+            );
+        }
+        let starved = self.smallest_project(low).map(|l| {
+            l.cum = std::array::from_fn(|i| (i + 1) as f64 / 12.0 * 0.15);
+            l.project.clone().map(|p| p.0).unwrap_or_default()
+        });
+        if let Some(p) = starved {
+            let (c, nm) = (u(self, low), n(self, low));
+            self.anomaly(
+                "low_execution",
+                format!("agency_code={c}|project_code={p}"),
+                "2025-12",
+                format!("{nm}: {p} spends 15 % of its budget in the year"),
+            );
+        }
     }
 }
 
@@ -760,6 +797,8 @@ impl Region {
                     ws.merge_range(2, 10, 2, 11, "支出数", &merge).map_err(xe)?;
                     ws.write_string(3, 10, "本月").map_err(xe)?;
                     ws.write_string(3, 11, "累计").map_err(xe)?;
+                    ws.merge_range(2, 12, 3, 12, "上年同期累计", &merge)
+                        .map_err(xe)?;
                     let mut row = 4u32;
                     let mut total = (0i64, 0i64);
                     for l in self.lines.iter().filter(|l| l.kind == k) {
@@ -782,6 +821,7 @@ impl Region {
                                 Cell::N(wan_f(l.adjusted)),
                                 Cell::N(wan_f(l.month(m))),
                                 Cell::N(wan_f(l.ytd(m))),
+                                Cell::N(wan_f(l.prior_ytd(m))),
                             ],
                         )?;
                         total.0 += l.adjusted;
@@ -835,7 +875,7 @@ impl Region {
             ("10302", "专项收入", 30_000.0),
             ("10304", "行政事业性收费收入", 12_000.0),
             ("10305", "罚没收入", 9_000.0),
-            ("10307", "国有资源(资产)有偿使用收入", 56_000.0),
+            ("10307", "国有资源(资产)有偿使用收入", 30_000.0),
         ];
         let fund: Vec<(&str, &str, f64)> = vec![
             ("1030148", "国有土地使用权出让收入", 200_000.0),
@@ -938,7 +978,7 @@ impl Region {
         }
         self.anomaly(
             "revenue_quality",
-            "budget_kind=一般公共预算".into(),
+            format!("region_code={REGION_CODE}"),
             "2025-06",
             "非税收入 share of general revenue above 30 % from June".into(),
         );
@@ -947,6 +987,12 @@ impl Region {
             "budget_kind=政府性基金预算".into(),
             "2025-03",
             "land-sale revenue at half of time progress all year".into(),
+        );
+        self.anomaly(
+            "pefa_pi3_revenue_outturn",
+            "budget_kind=政府性基金预算".into(),
+            "2025-12",
+            "the land-sale slump: fund revenue at half its budget, PEFA PI-3 grade D".into(),
         );
         Ok(rows)
     }
@@ -980,8 +1026,10 @@ impl Region {
         let dup_unit = 21;
         let split_unit = 23;
         let round_unit = 25;
-        let benford_unit = 27;
+        // Planted: every unit of 统计局 (the twelfth department) invents its amounts.
+        let benford_dept = 11;
         let nobudget_unit = 29;
+        let mut no_budget_voucher = String::new();
         let mut rows = 0;
         for m in 1..=12u32 {
             let days = match m {
@@ -1004,11 +1052,12 @@ impl Region {
                             purpose: &str,
                             quota: String| {
                 seq += 1;
+                let voucher = format!("ZF{YEAR}{m:02}{seq:07}");
                 let _ = writeln!(
                     t,
                     "{}",
                     csv_line(&[
-                        format!("ZF{YEAR}{m:02}{seq:07}"),
+                        voucher.clone(),
                         date,
                         u.code.clone(),
                         u.name.clone(),
@@ -1035,6 +1084,7 @@ impl Region {
                         quota,
                     ])
                 );
+                voucher
             };
             for (ui, u) in self.units.iter().enumerate() {
                 let lines: Vec<&Line> = self
@@ -1045,12 +1095,13 @@ impl Region {
                 for _ in 0..per_unit {
                     let l = *rng.pick(&lines);
                     let day = rng.range(1, days);
-                    // Log-uniform from 200 元 to 800,000 元: first digits follow Benford's law.
-                    let mut fen = (10f64.powf(4.3 + rng.f() * 3.6)).round() as i64;
+                    // Log-uniform over four whole decades, 100 元 to 1,000,000 元: first digits
+                    // follow Benford's law.
+                    let mut fen = (10f64.powf(4.0 + rng.f() * 4.0)).round() as i64;
                     if fen % 1_000_000 == 0 {
                         fen += 37;
                     }
-                    if ui == benford_unit {
+                    if u.dept % DEPTS.len() == benford_dept {
                         // Planted: invented amounts, first digits 5–9 as often as 1–4.
                         fen = (rng.range(1, 9) as i64 * 1_000_000 + rng.range(0, 999_999) as i64)
                             * if rng.f() < 0.5 { 1 } else { 10 };
@@ -1116,7 +1167,7 @@ impl Region {
                     }
                 }
                 if ui == nobudget_unit && m == 9 {
-                    emit(
+                    no_budget_voucher = emit(
                         &mut t,
                         format!("{YEAR}-09-15"),
                         u,
@@ -1135,13 +1186,7 @@ impl Region {
             )?;
         }
         let c = |i: usize| self.units[i].code.clone();
-        let (a, b, cc, d, e) = (
-            c(dup_unit),
-            c(split_unit),
-            c(round_unit),
-            c(benford_unit),
-            c(nobudget_unit),
-        );
+        let (a, b, cc) = (c(dup_unit), c(split_unit), c(round_unit));
         self.anomaly(
             "duplicate_payment",
             format!("agency_code={a}|payee={}", vendors[3]),
@@ -1162,13 +1207,14 @@ impl Region {
         );
         self.anomaly(
             "benford",
-            format!("agency_code={d}"),
-            "2025-12",
-            "invented amounts: first digits uniform over 1–9".into(),
+            format!("dept_name={}", self.depts[benford_dept].name),
+            "2025-08",
+            "统计局: invented amounts, first digits uniform over 1–9 (enough payments from August)"
+                .into(),
         );
         self.anomaly(
             "no_budget",
-            format!("agency_code={e}"),
+            format!("voucher_no={no_budget_voucher}"),
             "2025-09",
             "a payment with no 指标编号 (budget line)".into(),
         );
@@ -1394,6 +1440,20 @@ impl Region {
         ];
         let mut wb = workbook();
         let merge = Format::new().set_align(FormatAlign::Center).set_bold();
+        // The city's own treasury keeps about half a month of outflow (a sound 0.3–0.8), but
+        // only a fifth of one in December (planted); other regions keep 5 % of capacity.
+        let outflow_wan = |m: u32| {
+            let ytd: i64 = self.lines.iter().map(|l| l.ytd(m as usize)).sum();
+            ytd as f64 / m as f64 / 1_000_000.0
+        };
+        let treasury = |code: &str, cap: f64, m: u32| {
+            let v = if code == REGION_CODE {
+                outflow_wan(m) * if m == 12 { 0.2 } else { 0.55 }
+            } else {
+                cap * s * 0.05
+            };
+            (v * 100.0).round() / 100.0
+        };
         let mut rows = 0;
         for m in 1..=12u32 {
             let ws = wb.add_worksheet();
@@ -1454,7 +1514,7 @@ impl Region {
                         Cell::N(gl + sl),
                         Cell::N(((gb + sb) * 100.0).round() / 100.0),
                         Cell::N(cap * s),
-                        Cell::N(((cap * s * 0.05) * 100.0).round() / 100.0),
+                        Cell::N(treasury(code, *cap, m)),
                     ],
                 )?;
                 rows += 2;
@@ -1493,6 +1553,12 @@ impl Region {
             "2025-01",
             "北山县 overdue 12 % of 一般债务 balance (low)".into(),
         );
+        self.anomaly(
+            "treasury_cash_cover",
+            format!("region_code={REGION_CODE}"),
+            "2025-12",
+            "treasury cash down to a fifth of a month's outflow in December (low)".into(),
+        );
         Ok(rows)
     }
 
@@ -1527,7 +1593,7 @@ impl Region {
                 2.20,
                 "第一人民医院新院区",
                 "卫生健康委员会",
-                0.9,
+                0.95,
             ),
             (
                 "2505004",
@@ -1587,8 +1653,8 @@ impl Region {
         self.anomaly(
             "special_bond_use",
             "bond_code=2505002".into(),
-            "2025-09",
-            "产业园区基础设施 used 15 % of its proceeds six months after issue (red)".into(),
+            "2025-04",
+            "产业园区基础设施 uses its proceeds at 15 % of schedule: yellow from April, red from June".into(),
         );
         Ok(rows)
     }
@@ -1688,7 +1754,7 @@ impl Region {
             let mut wb = workbook();
             let ws = wb.add_worksheet();
             ws.set_name("国企财务快报").map_err(xe)?;
-            ws.write_string(0, 0, &format!("{REGION_NAME}国有企业{YEAR}年{m}月财务快报"))
+            ws.write_string(0, 0, format!("{REGION_NAME}国有企业{YEAR}年{m}月财务快报"))
                 .map_err(xe)?;
             let heads = [
                 "企业名称",
@@ -1773,7 +1839,7 @@ impl Region {
         let mut rng = Rng(self.seed ^ 0x696e_6469);
         // code, name, unit, normal ytd growth, 2025 growth, quarterly?
         let inds: [(&str, &str, &str, f64, f64, bool); 6] = [
-            ("GDP", "地区生产总值", "亿元", 5.6, 4.4, true),
+            ("GDP", "地区生产总值", "亿元", 5.6, 4.35, true),
             ("IVA", "规模以上工业增加值", "%", 6.5, 6.3, false),
             ("FAI", "固定资产投资", "%", 6.8, 2.1, false),
             ("RSCG", "社会消费品零售总额", "亿元", 5.5, 5.2, false),
@@ -1788,8 +1854,10 @@ impl Region {
             for year in 2021..=YEAR {
                 let mut ytd = 0.0;
                 for m in 1..=12u32 {
-                    let g = if year == YEAR { y2025 } else { normal } + (rng.f() - 0.5) * 0.6;
-                    let mut yoy = g + (rng.f() - 0.5) * 0.8;
+                    // History wanders; this year's figures stay close to their level.
+                    let spread = if year == YEAR { 0.2 } else { 1.0 };
+                    let g = if year == YEAR { y2025 } else { normal } + (rng.f() - 0.5) * spread;
+                    let mut yoy = g + (rng.f() - 0.5) * spread * 2.0;
                     if code == "RSCG" && year == YEAR && m == 8 {
                         yoy = -9.0; // planted break
                     }
@@ -1843,6 +1911,12 @@ impl Region {
             "indicator_code=RSCG".into(),
             "2025-08",
             "社会消费品零售总额 yoy −9 % against a history of ≈ 5 %".into(),
+        );
+        self.anomaly(
+            "indicator_break",
+            "indicator_code=FAI".into(),
+            "2025-01",
+            "固定资产投资 growth falls from ≈ 7 % to ≈ 2 %: the same slump, seen as a break".into(),
         );
         Ok(rows)
     }
@@ -1983,8 +2057,8 @@ impl Region {
         self.anomaly(
             "project_progress",
             "project_code=XM04".into(),
-            "2025-03",
-            "城区老旧小区改造 at half of time progress".into(),
+            "2025-04",
+            "城区老旧小区改造 at half of time progress (15 pp behind from April)".into(),
         );
         Ok(rows)
     }
@@ -2055,7 +2129,7 @@ impl Region {
             ws.write_string(
                 0,
                 0,
-                &format!(
+                format!(
                     "{}年度本级预算执行审计查出问题整改情况（截至{YEAR}年{m}月）",
                     YEAR - 1
                 ),
@@ -2105,14 +2179,20 @@ impl Region {
         self.anomaly(
             "audit_rectification_overdue",
             "finding_no=SJ2024-02".into(),
-            "2025-12",
+            "2025-07",
             "deadline 2025-06-30, still 整改中".into(),
         );
         self.anomaly(
             "audit_rectification_overdue",
             "finding_no=SJ2024-03".into(),
-            "2025-12",
-            "deadline 2025-09-30, still 整改中".into(),
+            "2025-10",
+            "deadline 2025-09-30, still 未整改 then 整改中".into(),
+        );
+        self.anomaly(
+            "audit_rectification_overdue",
+            "finding_no=SJ2024-01".into(),
+            "2025-07",
+            "deadline 2025-06-30, still 整改中 in the June report; 已整改 by December (resolved by data)".into(),
         );
         self.anomaly(
             "audit_rectification_overdue",
@@ -2165,10 +2245,7 @@ mod tests {
     fn demo_region_has_the_documented_size() {
         let r = Region::new(1, 2025);
         assert_eq!(r.depts.len(), 12);
-        assert!(
-            (140..=170).contains(&r.units.len()),
-            "{} units",
-            r.units.len()
-        );
+        assert_eq!(r.units.len(), 138, "about 150 budget units");
+        assert_eq!(r.lines.len(), 1518);
     }
 }

@@ -36,7 +36,7 @@ fn national_monthly_indicators_all_eleven_series() {
         let unit = meta["unit"].as_str().unwrap();
         let out = ingest(
             dir.path(),
-            &[p.clone()],
+            std::slice::from_ref(&p),
             &set(&[
                 ("indicator_code", &stem),
                 ("region_name", "全国"),

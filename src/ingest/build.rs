@@ -315,19 +315,18 @@ pub fn build(
                 }
                 if let Some(v) = row_vals[ci].clone() {
                     let v = to_half_width(&v);
-                    if let Some((code, name)) = v.trim().split_once(char::is_whitespace) {
-                        if ds.columns[ci].shape.check(code).is_none() && row_vals[ni].is_none() {
+                    if let Some((code, name)) = v.trim().split_once(char::is_whitespace)
+                        && ds.columns[ci].shape.check(code).is_none() && row_vals[ni].is_none() {
                             row_vals[ci] = Some(code.to_string());
                             row_vals[ni] = Some(name.trim().to_string());
                         }
-                    }
                 }
             }
             // Indicator names that carry their unit, as NBS exports do: "…(100 million yuan)".
-            if let Some(uc) = unit_ci {
-                if row_vals[uc].is_none() {
-                    if let Some(ni) = ds.column_index("indicator_name") {
-                        if let Some(name) = row_vals[ni].clone() {
+            if let Some(uc) = unit_ci
+                && row_vals[uc].is_none()
+                    && let Some(ni) = ds.column_index("indicator_name")
+                        && let Some(name) = row_vals[ni].clone() {
                             let h = super::header::normalize_header(&name);
                             if let Some(p) = h.unit_pow {
                                 let open = name.rfind(['(', '（']).unwrap_or(name.len());
@@ -335,9 +334,6 @@ pub fn build(
                                 row_vals[uc] = Some(match p { 0 => "元", 4 => "万元", 8 => "亿元", _ => "" }.to_string());
                             }
                         }
-                    }
-                }
-            }
             let mut row_period: Option<String> = None;
             let mut row_ok = true;
             for (ci, col) in ds.columns.iter().enumerate() {
@@ -408,11 +404,10 @@ pub fn build(
                     (Buf::Date(v), raw) => match raw.map(parse_date).transpose() {
                         Ok(x) => {
                             let d = x.flatten();
-                            if Some(ci) == period_from_ci {
-                                if let Some(d) = d {
+                            if Some(ci) == period_from_ci
+                                && let Some(d) = d {
                                     row_period = period_string(ds.grain, d.year(), Some(d.month()));
                                 }
-                            }
                             v.push(d.map(days));
                         }
                         Err(why) => {
@@ -452,15 +447,12 @@ pub fn build(
                 let y: Option<i32> = p.get(..4).and_then(|s| s.parse().ok());
                 let mo: Option<i32> = p.get(5..7).and_then(|s| s.parse().ok());
                 for (ci, val) in [(year_ci, y), (month_ci, mo)] {
-                    if let Some(ci) = ci {
-                        if let Buf::Int(v) = &mut bufs[ci] {
-                            if let Some(last) = v.last_mut() {
-                                if last.is_none() {
+                    if let Some(ci) = ci
+                        && let Buf::Int(v) = &mut bufs[ci]
+                            && let Some(last) = v.last_mut()
+                                && last.is_none() {
                                     *last = val;
                                 }
-                            }
-                        }
-                    }
                 }
             } else if row_ok {
                 issues.push(Issue {

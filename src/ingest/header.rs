@@ -135,10 +135,10 @@ pub fn parse_title(rows: &[Vec<String>]) -> TitleInfo {
                     t.year = t.year.or(c[1].parse().ok());
                 }
             }
-            if t.region_name.is_none() {
-                if let Some(c) = REGION_TITLE.captures(cell.trim()) {
-                    t.region_name = Some(c[1].to_string());
-                }
+            if t.region_name.is_none()
+                && let Some(c) = REGION_TITLE.captures(cell.trim())
+            {
+                t.region_name = Some(c[1].to_string());
             }
             if let Some(k) = BUDGET_KINDS.iter().find(|k| cell.contains(*k)) {
                 t.budget_kind = Some(k.to_string());
@@ -244,10 +244,10 @@ fn map_cell(
             }
             for (gi, g) in u.groups.iter().enumerate() {
                 let gk = normalize_header(g).key;
-                if let Some(rest) = hk.key.strip_prefix(gk.as_str()) {
-                    if let Some(c) = idx.get(rest).or_else(|| idx.get(&format!("债务{rest}"))) {
-                        return Some((c, Some(gi), hk));
-                    }
+                if let Some(rest) = hk.key.strip_prefix(gk.as_str())
+                    && let Some(c) = idx.get(rest).or_else(|| idx.get(&format!("债务{rest}")))
+                {
+                    return Some((c, Some(gi), hk));
                 }
             }
         }

@@ -295,8 +295,7 @@ pub fn ingest_file(
     let only = opts
         .dataset
         .as_deref()
-        .map(|d| catalog.datasets.iter().position(|x| x.name == d))
-        .flatten();
+        .and_then(|d| catalog.datasets.iter().position(|x| x.name == d));
     let mut out = Vec::new();
     for sheet in sheets {
         let mut o = ingest_sheet(
@@ -307,10 +306,8 @@ pub fn ingest_file(
         o.encoding = meta.encoding.clone();
         out.push(o);
     }
-    if multi {
-        if let Some(first) = out.first_mut() {
-            first.bytes = size;
-        }
+    if multi && let Some(first) = out.first_mut() {
+        first.bytes = size;
     }
     Ok(out)
 }

@@ -25,6 +25,9 @@ fn dec(a: &ArrayRef, r: usize) -> Option<i128> {
         .map(|d| d.value(r))
 }
 
+/// (period, the other key columns' values): rows that belong to one code tree.
+type GroupKey<'a> = (String, Vec<&'a str>);
+
 pub fn fmt_yuan(fen: i128) -> String {
     let sign = if fen < 0 { "-" } else { "" };
     let a = fen.unsigned_abs();
@@ -57,10 +60,10 @@ pub fn hierarchy(
         .filter_map(|k| ds.column_index(k))
         .collect();
     // (period, other keys) → code → row indices
-    let mut groups: HashMap<(String, Vec<&str>), HashMap<&str, Vec<usize>>> = HashMap::new();
-    for r in 0..n {
+    let mut groups: HashMap<GroupKey, HashMap<&str, Vec<usize>>> = HashMap::new();
+    for (r, period) in periods.iter().enumerate().take(n) {
         let key = (
-            periods[r].clone().unwrap_or_default(),
+            period.clone().unwrap_or_default(),
             key_cols
                 .iter()
                 .map(|&c| text(&arrays[c], r))
@@ -104,22 +107,22 @@ pub fn hierarchy(
                     .flat_map(|c| codes[c].iter())
                     .filter_map(|&r| dec(&arrays[sc], r))
                     .sum();
-                if let Some(p) = parent {
-                    if (p - sum).abs() > tol {
-                        issues.push(Issue {
-                            severity: Severity::Error,
-                            row: Some(rows[parent_rows[0]] as usize),
-                            column: ds.columns[sc].name.clone(),
-                            value: fmt_yuan(p),
-                            expected: fmt_yuan(sum),
-                            reason: format!(
-                                "{} total {code} is not the sum of its {} {}",
-                                if code.len() == 3 { "类" } else { "款" },
-                                children.len(),
-                                if code.len() == 3 { "款" } else { "项" }
-                            ),
-                        });
-                    }
+                if let Some(p) = parent
+                    && (p - sum).abs() > tol
+                {
+                    issues.push(Issue {
+                        severity: Severity::Error,
+                        row: Some(rows[parent_rows[0]] as usize),
+                        column: ds.columns[sc].name.clone(),
+                        value: fmt_yuan(p),
+                        expected: fmt_yuan(sum),
+                        reason: format!(
+                            "{} total {code} is not the sum of its {} {}",
+                            if code.len() == 3 { "类" } else { "款" },
+                            children.len(),
+                            if code.len() == 3 { "款" } else { "项" }
+                        ),
+                    });
                 }
             }
         }
@@ -168,17 +171,17 @@ pub fn continuity(
                 expected: format!(">= {} (last month's 累计)", fmt_yuan(*prev)),
                 reason: "累计 below last month's: a reversal (冲销) or a wrong extract".into(),
             });
-        } else if let Some(m) = month.and_then(|mc| dec(batch.column(mc), r)) {
-            if (prev + m - now).abs() > 100 {
-                issues.push(Issue {
-                    severity: Severity::Warning,
-                    row,
-                    column: "ytd_amount".into(),
-                    value: fmt_yuan(now),
-                    expected: format!("{} (last month's 累计 + 本月)", fmt_yuan(prev + m)),
-                    reason: "累计 does not continue last month's".into(),
-                });
-            }
+        } else if let Some(m) = month.and_then(|mc| dec(batch.column(mc), r))
+            && (prev + m - now).abs() > 100
+        {
+            issues.push(Issue {
+                severity: Severity::Warning,
+                row,
+                column: "ytd_amount".into(),
+                value: fmt_yuan(now),
+                expected: format!("{} (last month's 累计 + 本月)", fmt_yuan(prev + m)),
+                reason: "累计 does not continue last month's".into(),
+            });
         }
     }
 }
@@ -228,10 +231,10 @@ pub fn ytd_by_key(ds: &Dataset, batches: &[RecordBatch]) -> HashMap<String, i128
         let keys = continuity_keys(ds, b);
         let detail = detail_mask(ds, b);
         for (r, k) in keys.into_iter().enumerate() {
-            if detail[r] {
-                if let Some(v) = dec(b.column(yi), r) {
-                    *out.entry(k).or_insert(0) += v;
-                }
+            if detail[r]
+                && let Some(v) = dec(b.column(yi), r)
+            {
+                *out.entry(k).or_insert(0) += v;
             }
         }
     }

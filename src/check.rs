@@ -1,0 +1,80 @@
+//! `purse check`: the engine, the rules and the alert store, in that order. Rules read the
+//! warehouse through the engine and return findings; only the alert store writes.
+
+use std::path::Path;
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::alerts::{AlertStore, RunSummary};
+use crate::datasets::Catalog;
+use crate::engine;
+use crate::error::{PurseError, Result};
+use crate::rules::runner::{RuleRun, check_shape, run_rule};
+use crate::rules::{Rule, RuleSet};
+
+/// Validates every rule against the catalog's (empty) tables: it must plan, return the reserved
+/// columns and the fields its message uses. Run at start-up so a broken rule file is named
+/// before anything is checked.
+pub async fn validate(rules: &RuleSet, catalog: &Catalog) -> Result<()> {
+    let ctx = datafusion::prelude::SessionContext::new();
+    let empty = no_warehouse();
+    engine::register_datasets(&ctx, &empty, catalog).await?;
+    for r in &rules.rules {
+        check_shape(&ctx, r).await?;
+    }
+    Ok(())
+}
+
+/// A path that holds no warehouse: every dataset registers as an empty table.
+fn no_warehouse() -> std::path::PathBuf {
+    std::path::PathBuf::from("/nonexistent/purse-rule-validation")
+}
+
+/// Picks the rules to run: the enabled ones, or exactly those named.
+pub fn select<'a>(rules: &'a RuleSet, only: &[String]) -> Result<Vec<&'a Rule>> {
+    if only.is_empty() {
+        return Ok(rules.rules.iter().filter(|r| r.enabled).collect());
+    }
+    only.iter()
+        .map(|id| {
+            rules.get(id).ok_or_else(|| {
+                let known: Vec<&str> = rules.rules.iter().map(|r| r.id.as_str()).collect();
+                PurseError::Invalid(format!("no rule `{id}` (rules: {})", known.join(", ")))
+            })
+        })
+        .collect()
+}
+
+#[derive(Debug, Serialize)]
+pub struct CheckResult {
+    pub runs: Vec<RuleRun>,
+    pub summary: Option<RunSummary>,
+}
+
+/// Runs the selected rules for a period; stores alerts unless `dry_run`.
+pub async fn check(
+    data_dir: &Path,
+    catalog: &Catalog,
+    rules: &[&Rule],
+    period: &str,
+    dry_run: bool,
+) -> Result<CheckResult> {
+    crate::rules::period_params(period)?;
+    let started_at = chrono::Local::now()
+        .format("%Y-%m-%dT%H:%M:%S%:z")
+        .to_string();
+    let t0 = Instant::now();
+    let ctx = engine::session(data_dir, catalog).await?;
+    let mut runs = Vec::with_capacity(rules.len());
+    for r in rules {
+        runs.push(run_rule(&ctx, r, period).await?);
+    }
+    let summary = if dry_run {
+        None
+    } else {
+        let mut store = AlertStore::open(data_dir)?;
+        Some(store.record_run(period, rules, &runs, &started_at, t0.elapsed().as_millis())?)
+    };
+    Ok(CheckResult { runs, summary })
+}

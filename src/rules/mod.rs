@@ -1,0 +1,595 @@
+//! Rules are data: one SQL file per rule under `queries/<category>/<id>.sql`, with a metadata
+//! header the loader validates before anything runs. A rule returns its offending rows; reserved
+//! output columns give each finding the shape of an alert, every column is evidence.
+//!
+//! Parameters (`$name`) are bound as DataFusion placeholders, never spliced into SQL text; the
+//! built-ins are `$period` ('YYYY-MM'), `$year`, `$month` and `$period_end` (the period's last
+//! day, a DATE). Rules read only the registered datasets, so the same SQL runs on Ballista and,
+//! with the placeholders substituted, on DuckDB over the same Parquet.
+
+pub mod runner;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+
+use datafusion::scalar::ScalarValue;
+use regex::Regex;
+use serde::Serialize;
+
+use crate::datasets::Catalog;
+use crate::error::{PurseError, Result};
+
+/// Alert levels, most severe first: 红 / 橙 / 黄 / 蓝.
+pub const LEVELS: [&str; 4] = ["红", "橙", "黄", "蓝"];
+
+/// Normalises a level word (红, red, RED …) to its Chinese form.
+pub fn level(word: &str) -> Option<&'static str> {
+    match word.trim().to_lowercase().as_str() {
+        "红" | "red" => Some("红"),
+        "橙" | "orange" => Some("橙"),
+        "黄" | "yellow" => Some("黄"),
+        "蓝" | "blue" => Some("蓝"),
+        _ => None,
+    }
+}
+
+pub const CATEGORIES: [&str; 5] = ["流向", "流速", "流量", "合规", "其他"];
+pub const MODES: [&str; 5] = ["block", "evidence", "alert", "remind", "record"];
+/// Output columns every rule must return.
+pub const REQUIRED_OUTPUT: [&str; 2] = ["alert_key", "subject"];
+/// Output columns with a meaning of their own (the rest are evidence only).
+pub const RESERVED_OUTPUT: [&str; 8] = [
+    "alert_key",
+    "subject",
+    "level",
+    "value",
+    "expected",
+    "difference",
+    "dept_name",
+    "agency_code",
+];
+pub const BUILTIN_PARAMS: [&str; 4] = ["period", "year", "month", "period_end"];
+
+/// A rule parameter's value: numbers stay exact decimals in text until bound.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ParamValue {
+    Number(String),
+    Text(String),
+}
+
+impl ParamValue {
+    fn parse(raw: &str) -> Option<ParamValue> {
+        let raw = raw.trim();
+        if let Some(s) = raw.strip_prefix('\'').and_then(|s| s.strip_suffix('\'')) {
+            return Some(ParamValue::Text(s.to_string()));
+        }
+        raw.parse::<f64>()
+            .ok()
+            .map(|_| ParamValue::Number(raw.to_string()))
+    }
+
+    pub fn scalar(&self) -> ScalarValue {
+        match self {
+            ParamValue::Number(n) => match n.parse::<i64>() {
+                Ok(i) => ScalarValue::Int64(Some(i)),
+                Err(_) => ScalarValue::Float64(n.parse().ok()),
+            },
+            ParamValue::Text(s) => ScalarValue::Utf8(Some(s.clone())),
+        }
+    }
+
+    /// As an SQL literal, for engines we hand text to (the DuckDB portability check).
+    pub fn literal(&self) -> String {
+        match self {
+            ParamValue::Number(n) => n.clone(),
+            ParamValue::Text(s) => format!("'{}'", s.replace('\'', "''")),
+        }
+    }
+
+    pub fn from_toml(v: &toml::Value) -> Option<ParamValue> {
+        match v {
+            toml::Value::Integer(i) => Some(ParamValue::Number(i.to_string())),
+            toml::Value::Float(f) => Some(ParamValue::Number(f.to_string())),
+            toml::Value::String(s) => Some(ParamValue::Text(s.clone())),
+            _ => None,
+        }
+    }
+}
+
+/// Numbers as JSON numbers, text as JSON strings.
+impl Serialize for ParamValue {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        match self {
+            ParamValue::Number(n) => match n.parse::<i64>() {
+                Ok(i) => s.serialize_i64(i),
+                Err(_) => s.serialize_f64(n.parse().unwrap_or(f64::NAN)),
+            },
+            ParamValue::Text(t) => s.serialize_str(t),
+        }
+    }
+}
+
+impl std::fmt::Display for ParamValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ParamValue::Number(n) => f.write_str(n),
+            ParamValue::Text(s) => f.write_str(s),
+        }
+    }
+}
+
+/// A validated rule file.
+#[derive(Debug, Clone, Serialize)]
+pub struct Rule {
+    pub id: String,
+    pub title_zh: String,
+    pub title_en: String,
+    pub category: String,
+    pub datasets: Vec<String>,
+    /// `None`: the query computes a `level` column; else the fixed level.
+    pub fixed_level: Option<String>,
+    /// Declared defaults, in file order.
+    pub defaults: Vec<(String, ParamValue)>,
+    /// After `purse.toml` overrides.
+    pub params: BTreeMap<String, ParamValue>,
+    pub key: Vec<String>,
+    pub message_zh: String,
+    pub message_en: String,
+    pub mode: String,
+    pub description: String,
+    pub enabled: bool,
+    pub sql: String,
+    pub path: PathBuf,
+}
+
+static PLACEHOLDER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\$([A-Za-z_][A-Za-z0-9_]*)").unwrap());
+static TEMPLATE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\{([A-Za-z_][A-Za-z0-9_]*)\}").unwrap());
+
+fn err(path: &Path, msg: impl std::fmt::Display) -> PurseError {
+    PurseError::Invalid(format!("rule file {}: {msg}", path.display()))
+}
+
+/// Placeholders a SQL text uses.
+pub fn placeholders(sql: &str) -> BTreeSet<String> {
+    // Ignore `$` inside string literals and comments: strip them first.
+    let mut clean = String::with_capacity(sql.len());
+    let mut in_str = false;
+    for line in sql.lines() {
+        let line = if in_str {
+            line
+        } else {
+            line.split("--").next().unwrap_or("")
+        };
+        for c in line.chars() {
+            if c == '\'' {
+                in_str = !in_str;
+            }
+            if !in_str {
+                clean.push(c);
+            }
+        }
+        clean.push('\n');
+    }
+    PLACEHOLDER
+        .captures_iter(&clean)
+        .map(|c| c[1].to_string())
+        .collect()
+}
+
+/// Parses one rule file: the `-- key: value` header, then the SQL.
+pub fn parse(path: &Path, text: &str, catalog: &Catalog) -> Result<Rule> {
+    let mut meta: BTreeMap<String, String> = BTreeMap::new();
+    let mut sql_lines = Vec::new();
+    let mut in_header = true;
+    for line in text.lines() {
+        if in_header {
+            if let Some(rest) = line.trim_start().strip_prefix("--") {
+                if let Some((k, v)) = rest.split_once(':') {
+                    let k = k.trim().to_lowercase();
+                    if k.chars().all(|c| c.is_ascii_lowercase() || c == '_') && !k.is_empty() {
+                        if meta.insert(k.clone(), v.trim().to_string()).is_some() {
+                            return Err(err(path, format!("header key `{k}` given twice")));
+                        }
+                        continue;
+                    }
+                }
+                continue; // a plain comment in the header
+            }
+            if line.trim().is_empty() {
+                continue;
+            }
+            in_header = false;
+        }
+        sql_lines.push(line);
+    }
+    const KNOWN: [&str; 10] = [
+        "id",
+        "title",
+        "category",
+        "datasets",
+        "severity",
+        "params",
+        "key",
+        "message",
+        "mode",
+        "description",
+    ];
+    if let Some(k) = meta.keys().find(|k| !KNOWN.contains(&k.as_str())) {
+        return Err(err(
+            path,
+            format!("unknown header key `{k}` (known: {})", KNOWN.join(", ")),
+        ));
+    }
+    let need = |k: &str| {
+        meta.get(k)
+            .cloned()
+            .ok_or_else(|| err(path, format!("missing header `-- {k}:`")))
+    };
+    let id = need("id")?;
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if id != stem {
+        return Err(err(
+            path,
+            format!("id `{id}` must match the file name `{stem}.sql`"),
+        ));
+    }
+    let (title_zh, title_en) = split_pair(&need("title")?);
+    let category = need("category")?;
+    if !CATEGORIES.contains(&category.as_str()) {
+        return Err(err(
+            path,
+            format!(
+                "unknown category `{category}` (known: {})",
+                CATEGORIES.join(" / ")
+            ),
+        ));
+    }
+    let datasets: Vec<String> = need("datasets")?
+        .split(',')
+        .map(|s| s.trim().to_string())
+        .collect();
+    for d in &datasets {
+        catalog.get(d).map_err(|e| err(path, e))?;
+    }
+    let severity = need("severity")?;
+    let fixed_level = if severity == "level" {
+        None
+    } else {
+        Some(level(&severity).ok_or_else(|| {
+            err(
+                path,
+                format!("unknown severity `{severity}` (use `level` or one of 红 / 橙 / 黄 / 蓝)"),
+            )
+        })?)
+    }
+    .map(str::to_string);
+    let mut defaults = Vec::new();
+    if let Some(p) = meta.get("params").filter(|p| !p.is_empty()) {
+        for item in p.split(',') {
+            let (k, v) = item.split_once('=').ok_or_else(|| {
+                err(
+                    path,
+                    format!("parameter `{}` must be name = value", item.trim()),
+                )
+            })?;
+            let k = k.trim().to_string();
+            if BUILTIN_PARAMS.contains(&k.as_str()) {
+                return Err(err(path, format!("parameter `{k}` is built in")));
+            }
+            let v = ParamValue::parse(v).ok_or_else(|| {
+                err(
+                    path,
+                    format!(
+                        "parameter `{k}`: `{}` is neither a number nor a 'quoted string'",
+                        v.trim()
+                    ),
+                )
+            })?;
+            defaults.push((k, v));
+        }
+    }
+    let (message_zh, message_en) = split_pair(&need("message")?);
+    let mode = meta.get("mode").cloned().unwrap_or_else(|| "alert".into());
+    if !MODES.contains(&mode.as_str()) {
+        return Err(err(
+            path,
+            format!("unknown mode `{mode}` (known: {})", MODES.join(", ")),
+        ));
+    }
+    let sql = sql_lines
+        .join("\n")
+        .trim()
+        .trim_end_matches(';')
+        .to_string();
+    if sql.is_empty() {
+        return Err(err(path, "no SQL after the header"));
+    }
+    let used = placeholders(&sql);
+    let declared: BTreeSet<String> = defaults.iter().map(|(k, _)| k.clone()).collect();
+    if let Some(u) = used
+        .iter()
+        .find(|u| !declared.contains(*u) && !BUILTIN_PARAMS.contains(&u.as_str()))
+    {
+        return Err(err(
+            path,
+            format!("`${u}` is used but not declared in `-- params:`"),
+        ));
+    }
+    if let Some(d) = declared.iter().find(|d| !used.contains(*d)) {
+        return Err(err(
+            path,
+            format!("parameter `{d}` is declared but the SQL never uses `${d}`"),
+        ));
+    }
+    let params = defaults.iter().cloned().collect();
+    Ok(Rule {
+        id,
+        title_zh,
+        title_en,
+        category,
+        datasets,
+        fixed_level,
+        defaults,
+        params,
+        key: meta
+            .get("key")
+            .map(|k| k.split(',').map(|s| s.trim().to_string()).collect())
+            .unwrap_or_default(),
+        message_zh,
+        message_en,
+        mode,
+        description: meta.get("description").cloned().unwrap_or_default(),
+        enabled: true,
+        sql,
+        path: path.to_path_buf(),
+    })
+}
+
+/// "中文 | English" → both halves (the English falls back to the Chinese).
+fn split_pair(s: &str) -> (String, String) {
+    match s.split_once('|') {
+        Some((a, b)) => (a.trim().to_string(), b.trim().to_string()),
+        None => (s.trim().to_string(), s.trim().to_string()),
+    }
+}
+
+/// Fills `{column}` from a finding's values.
+pub fn render(template: &str, values: &BTreeMap<String, String>) -> String {
+    TEMPLATE
+        .replace_all(template, |c: &regex::Captures| {
+            values.get(&c[1]).cloned().unwrap_or_default()
+        })
+        .into_owned()
+}
+
+pub fn template_fields(template: &str) -> Vec<String> {
+    TEMPLATE
+        .captures_iter(template)
+        .map(|c| c[1].to_string())
+        .collect()
+}
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/rule_files.rs"));
+}
+
+/// The rule catalog: every `*.sql` below a folder, validated, with the deployment's overrides.
+#[derive(Debug, Clone)]
+pub struct RuleSet {
+    pub rules: Vec<Rule>,
+}
+
+impl RuleSet {
+    /// The rule pack compiled into the binary.
+    pub fn builtin(
+        catalog: &Catalog,
+        overrides: &BTreeMap<String, toml::Table>,
+    ) -> Result<RuleSet> {
+        let files = embedded::RULE_FILES
+            .iter()
+            .map(|(p, t)| (PathBuf::from(p), t.to_string()))
+            .collect();
+        Self::from_texts(files, catalog, overrides)
+    }
+
+    /// `dir` if given, else `DIR/queries` if the data directory has one, else the built-in pack.
+    pub fn resolve(
+        dir: Option<&Path>,
+        data_dir: &Path,
+        catalog: &Catalog,
+        overrides: &BTreeMap<String, toml::Table>,
+    ) -> Result<RuleSet> {
+        match dir {
+            Some(d) => Self::load(d, catalog, overrides),
+            None if data_dir.join("queries").is_dir() => {
+                Self::load(&data_dir.join("queries"), catalog, overrides)
+            }
+            None => Self::builtin(catalog, overrides),
+        }
+    }
+
+    /// Loads and validates every rule file; the first problem is an error naming its file.
+    pub fn load(
+        dir: &Path,
+        catalog: &Catalog,
+        overrides: &BTreeMap<String, toml::Table>,
+    ) -> Result<RuleSet> {
+        let mut files = Vec::new();
+        let mut stack = vec![dir.to_path_buf()];
+        while let Some(d) = stack.pop() {
+            let rd = std::fs::read_dir(&d).map_err(|e| PurseError::io(&d, e))?;
+            for e in rd {
+                let p = e.map_err(|e| PurseError::io(&d, e))?.path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else if p.extension().is_some_and(|x| x == "sql") {
+                    files.push(p);
+                }
+            }
+        }
+        files.sort();
+        if files.is_empty() {
+            return Err(PurseError::Invalid(format!(
+                "no rule files (*.sql) under {}",
+                dir.display()
+            )));
+        }
+        let mut texts = Vec::new();
+        for f in files {
+            let text = std::fs::read_to_string(&f).map_err(|e| PurseError::io(&f, e))?;
+            texts.push((f, text));
+        }
+        Self::from_texts(texts, catalog, overrides)
+    }
+
+    fn from_texts(
+        files: Vec<(PathBuf, String)>,
+        catalog: &Catalog,
+        overrides: &BTreeMap<String, toml::Table>,
+    ) -> Result<RuleSet> {
+        let mut rules: Vec<Rule> = Vec::new();
+        for (f, text) in files {
+            let rule = parse(&f, &text, catalog)?;
+            if let Some(other) = rules.iter().find(|r| r.id == rule.id) {
+                return Err(err(
+                    &f,
+                    format!(
+                        "duplicate rule id `{}` (also {})",
+                        rule.id,
+                        other.path.display()
+                    ),
+                ));
+            }
+            rules.push(rule);
+        }
+        for (id, table) in overrides {
+            let rule = rules.iter_mut().find(|r| &r.id == id).ok_or_else(|| {
+                PurseError::Config(format!("[rules.{id}] in purse.toml: no such rule"))
+            })?;
+            for (k, v) in table {
+                if k == "enabled" {
+                    rule.enabled = v.as_bool().ok_or_else(|| {
+                        PurseError::Config(format!("[rules.{id}] enabled must be true or false"))
+                    })?;
+                    continue;
+                }
+                if !rule.params.contains_key(k) {
+                    let known: Vec<&str> = rule.defaults.iter().map(|(k, _)| k.as_str()).collect();
+                    return Err(PurseError::Config(format!(
+                        "[rules.{id}] {k}: unknown parameter (the rule has: {})",
+                        known.join(", ")
+                    )));
+                }
+                let pv = ParamValue::from_toml(v).ok_or_else(|| {
+                    PurseError::Config(format!("[rules.{id}] {k}: a number or a string"))
+                })?;
+                rule.params.insert(k.clone(), pv);
+            }
+        }
+        Ok(RuleSet { rules })
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.id == id)
+    }
+}
+
+/// The built-in parameter values for a period 'YYYY-MM'.
+pub fn period_params(period: &str) -> Result<Vec<(String, ParamValue)>> {
+    let bad = || PurseError::Invalid(format!("period `{period}`: expected YYYY-MM"));
+    let (y, m) = period.split_once('-').ok_or_else(bad)?;
+    let (y, m): (i32, u32) = (y.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
+    let first = chrono::NaiveDate::from_ymd_opt(y, m, 1).ok_or_else(bad)?;
+    let end = first + chrono::Months::new(1) - chrono::Duration::days(1);
+    Ok(vec![
+        ("period".into(), ParamValue::Text(period.to_string())),
+        ("year".into(), ParamValue::Number(y.to_string())),
+        ("month".into(), ParamValue::Number(m.to_string())),
+        ("period_end".into(), ParamValue::Text(end.to_string())),
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(text: &str) -> Result<Rule> {
+        parse(
+            Path::new("queries/x/demo_rule.sql"),
+            text,
+            &Catalog::builtin(),
+        )
+    }
+
+    const OK: &str = "-- id: demo_rule\n-- title: 示例 | Demo\n-- category: 流速\n-- datasets: budget_execution\n\
+                      -- severity: level\n-- params: red_pp = 20\n-- message: {subject} | {subject}\n\
+                      SELECT agency_code AS alert_key, agency_name AS subject FROM budget_execution \
+                      WHERE period = $period AND ytd_amount > $red_pp";
+
+    #[test]
+    fn a_valid_rule() {
+        let r = p(OK).unwrap();
+        assert_eq!((r.title_zh.as_str(), r.title_en.as_str()), ("示例", "Demo"));
+        assert_eq!(r.params["red_pp"], ParamValue::Number("20".into()));
+        assert!(r.fixed_level.is_none());
+    }
+
+    #[test]
+    fn header_problems_name_the_file() {
+        for (bad, want) in [
+            (OK.replace("流速", "速度"), "unknown category `速度`"),
+            (
+                OK.replace("budget_execution\n", "budget_exec\n"),
+                "unknown dataset `budget_exec`",
+            ),
+            (
+                OK.replace("severity: level", "severity: purple"),
+                "unknown severity `purple`",
+            ),
+            (
+                OK.replace("red_pp = 20", "red_pp = 20, blue = 3"),
+                "`blue` is declared but the SQL never uses",
+            ),
+            (
+                OK.replace("$red_pp", "$green"),
+                "`$green` is used but not declared",
+            ),
+            (
+                OK.replace("id: demo_rule", "id: other"),
+                "must match the file name",
+            ),
+            (
+                OK.replace("-- message: {subject} | {subject}\n", ""),
+                "missing header `-- message:`",
+            ),
+            (
+                OK.replace("-- category", "-- colour: red\n-- category"),
+                "unknown header key `colour`",
+            ),
+        ] {
+            let e = p(&bad).unwrap_err().to_string();
+            assert!(
+                e.contains("queries/x/demo_rule.sql") && e.contains(want),
+                "{e}"
+            );
+        }
+    }
+
+    #[test]
+    fn placeholders_skip_strings_and_comments() {
+        let u = placeholders("SELECT '$not' -- $nor\n, $yes FROM t WHERE a = $period");
+        assert_eq!(u.into_iter().collect::<Vec<_>>(), vec!["period", "yes"]);
+    }
+
+    #[test]
+    fn period_builtins() {
+        let v = period_params("2024-02").unwrap();
+        assert_eq!(v[3].1, ParamValue::Text("2024-02-29".into()));
+    }
+}

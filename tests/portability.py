@@ -1,0 +1,124 @@
+#!/usr/bin/env python3
+"""Rules are portable standard SQL: every rule file runs on DuckDB over the same Parquet, once its
+placeholders are substituted, and finds the same things purse finds on DataFusion.
+
+For each period, runs the whole rule pack on both engines over one warehouse, compares the
+findings (alert_key, level) rule by rule, and times the pack on each engine.
+
+usage: python3 tests/portability.py PATH/TO/purse [--data-dir DIR] [--periods 2025-01..2025-12]
+       (without --data-dir: loads the demo region into a temporary directory first)
+"""
+import argparse
+import calendar
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import duckdb
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def periods(spec):
+    if ".." not in spec:
+        return [spec]
+    a, b = spec.split("..")
+    (y, m), end = map(int, a.split("-")), tuple(map(int, b.split("-")))
+    out = []
+    while (y, m) <= end:
+        out.append(f"{y:04d}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def literal(v):
+    if isinstance(v, str):
+        return "'" + v.replace("'", "''") + "'"
+    return str(v)
+
+
+def substitute(rule, period):
+    y, m = map(int, period.split("-"))
+    end = f"{y:04d}-{m:02d}-{calendar.monthrange(y, m)[1]:02d}"
+    values = {"period": literal(period), "year": str(y), "month": str(m), "period_end": f"DATE '{end}'"}
+    for k, v in rule["params"].items():
+        values[k] = literal(v)
+    sql = rule["sql"]
+    for k in sorted(values, key=len, reverse=True):
+        sql = sql.replace("$" + k, values[k])
+    return sql
+
+
+LEVELS = {"红": "红", "red": "红", "橙": "橙", "orange": "橙", "黄": "黄", "yellow": "黄", "蓝": "蓝", "blue": "蓝"}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("purse")
+    ap.add_argument("--data-dir")
+    ap.add_argument("--periods", default="2025-01..2025-12")
+    ap.add_argument("--threads", type=int, default=os.cpu_count())
+    args = ap.parse_args()
+    binary = os.path.abspath(args.purse)
+    tmp = None
+    data = args.data_dir
+    if not data:
+        tmp = tempfile.TemporaryDirectory()
+        data = os.path.join(tmp.name, "data")
+        subprocess.run([binary, "ingest", "-q", "--data-dir", data, os.path.join(ROOT, "fixtures", "demo")],
+                       check=True, capture_output=True)
+    rules = json.loads(subprocess.run([binary, "rules", "--json", "--data-dir", data], check=True,
+                                      capture_output=True, text=True).stdout)
+
+    con = duckdb.connect()
+    con.execute(f"SET threads = {args.threads}")
+    wh = os.path.join(data, "warehouse")
+    for d in sorted(os.listdir(wh)):
+        files = os.path.join(wh, d, "*", "*.parquet")
+        con.execute(f"CREATE VIEW {d} AS SELECT * FROM read_parquet('{files}', hive_partitioning = true, "
+                    "hive_types = {'period': 'VARCHAR'})")
+
+    passed = failed = 0
+    t_purse = t_duck = 0.0
+    for p in periods(args.periods):
+        t0 = time.perf_counter()
+        out = subprocess.run([binary, "check", "--dry-run", "--json", "--period", p, "--data-dir", data],
+                             check=True, capture_output=True, text=True).stdout
+        t_purse += time.perf_counter() - t0
+        ours = {}
+        for run in json.loads(out)["runs"]:
+            ours[run["rule_id"]] = sorted((f["alert_key"], f["level"]) for f in run["findings"])
+        for r in rules:
+            sql = substitute(r, p)
+            t0 = time.perf_counter()
+            try:
+                cur = con.execute(sql)
+                cols = [c[0] for c in cur.description]
+                rows = cur.fetchall()
+            except Exception as e:  # noqa: BLE001 - report any engine error as a failure
+                failed += 1
+                print(f"FAIL {p} {r['id']}: DuckDB error: {str(e).splitlines()[0]}")
+                continue
+            finally:
+                t_duck += time.perf_counter() - t0
+            ki = cols.index("alert_key")
+            li = cols.index("level") if "level" in cols else None
+            fixed = r.get("fixed_level")
+            theirs = sorted((str(row[ki]), fixed or LEVELS.get(str(row[li]), str(row[li]))) for row in rows)
+            if theirs == ours.get(r["id"], []):
+                passed += 1
+            else:
+                failed += 1
+                a, b = set(ours.get(r["id"], [])), set(theirs)
+                print(f"FAIL {p} {r['id']}: only purse {sorted(a - b)[:3]}, only duckdb {sorted(b - a)[:3]}")
+    print(f"pack time over {len(periods(args.periods))} periods: purse {t_purse:.2f} s (process, incl. start-up), "
+          f"duckdb {t_duck:.2f} s, ratio purse/duckdb {t_purse / t_duck if t_duck else float('nan'):.2f}")
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

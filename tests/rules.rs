@@ -1,0 +1,189 @@
+//! Each rule's SQL, tested the way DataFusion tests its own: sqllogictest files under
+//! `tests/rules/`, one per rule, with rows that must fire and rows that must not.
+//!
+//! The files insert rows into the canonical tables (empty, all columns nullable), then
+//! `RULE <id> <period> [param=value ...]` runs the rule through the same runner `purse check`
+//! uses and returns `alert_key, level, value`, sorted. Every rule must have a file.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use datafusion::arrow::datatypes::{Field, Schema};
+use datafusion::datasource::MemTable;
+use datafusion::prelude::SessionContext;
+use purse::datasets::Catalog;
+use purse::rules::{ParamValue, RuleSet};
+use sqllogictest::{AsyncDB, DBOutput, DefaultColumnType, Runner};
+
+#[derive(Debug)]
+struct Error(String);
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Error {}
+
+fn err(e: impl std::fmt::Display) -> Error {
+    Error(e.to_string())
+}
+
+struct PurseDb {
+    ctx: SessionContext,
+    rules: RuleSet,
+}
+
+impl PurseDb {
+    async fn new() -> Result<PurseDb, Error> {
+        let catalog = Catalog::builtin();
+        let ctx = SessionContext::new();
+        for ds in &catalog.datasets {
+            let mut fields: Vec<Field> = ds
+                .file_schema()
+                .fields()
+                .iter()
+                .map(|f| f.as_ref().clone().with_nullable(true))
+                .collect();
+            fields.push(Field::new(
+                purse::engine::PERIOD,
+                datafusion::arrow::datatypes::DataType::Utf8,
+                true,
+            ));
+            let table =
+                MemTable::try_new(Arc::new(Schema::new(fields)), vec![vec![]]).map_err(err)?;
+            ctx.register_table(&ds.name, Arc::new(table)).map_err(err)?;
+        }
+        let rules = RuleSet::builtin(&catalog, &Default::default()).map_err(err)?;
+        Ok(PurseDb { ctx, rules })
+    }
+
+    /// `RULE <id> <period> [param=value ...]`
+    async fn rule(&self, line: &str) -> Result<DBOutput<DefaultColumnType>, Error> {
+        let mut words = line.split_whitespace().skip(1);
+        let id = words.next().ok_or_else(|| err("RULE needs an id"))?;
+        let period = words.next().ok_or_else(|| err("RULE needs a period"))?;
+        let mut rule = self
+            .rules
+            .get(id)
+            .ok_or_else(|| err(format!("no rule {id}")))?
+            .clone();
+        for kv in words {
+            let (k, v) = kv
+                .split_once('=')
+                .ok_or_else(|| err(format!("{kv}: expected param=value")))?;
+            if !rule.params.contains_key(k) {
+                return Err(err(format!("rule {id} has no parameter {k}")));
+            }
+            let v = match v.parse::<f64>() {
+                Ok(_) => ParamValue::Number(v.to_string()),
+                Err(_) => ParamValue::Text(v.to_string()),
+            };
+            rule.params.insert(k.to_string(), v);
+        }
+        let run = purse::rules::runner::run_rule(&self.ctx, &rule, period)
+            .await
+            .map_err(err)?;
+        let mut rows: Vec<Vec<String>> = run
+            .findings
+            .iter()
+            .map(|f| {
+                vec![
+                    f.alert_key.clone(),
+                    f.level.clone(),
+                    f.value.clone().unwrap_or_default(),
+                ]
+            })
+            .collect();
+        rows.sort();
+        Ok(DBOutput::Rows {
+            types: vec![DefaultColumnType::Text; 3],
+            rows,
+        })
+    }
+}
+
+#[async_trait]
+impl AsyncDB for PurseDb {
+    type Error = Error;
+    type ColumnType = DefaultColumnType;
+
+    async fn run(&mut self, sql: &str) -> Result<DBOutput<DefaultColumnType>, Error> {
+        let sql = sql.trim();
+        if sql.starts_with("RULE ") {
+            return self.rule(sql).await;
+        }
+        let df = self.ctx.sql(sql).await.map_err(err)?;
+        let is_query = df.schema().fields().iter().all(|f| f.name() != "count");
+        let batches = df.collect().await.map_err(err)?;
+        if !is_query {
+            return Ok(DBOutput::StatementComplete(0));
+        }
+        let rows = purse::output::rows(&batches);
+        let width = rows.first().map(|r| r.len()).unwrap_or(0);
+        Ok(DBOutput::Rows {
+            types: vec![DefaultColumnType::Any; width],
+            rows,
+        })
+    }
+
+    async fn shutdown(&mut self) {}
+
+    fn engine_name(&self) -> &str {
+        "purse-datafusion"
+    }
+}
+
+fn main() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/rules");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("tests/rules")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "slt"))
+        .collect();
+    files.sort();
+    let filter = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let (mut passed, mut failed) = (0, 0);
+    // Every rule has its own test file.
+    let rules =
+        RuleSet::builtin(&Catalog::builtin(), &Default::default()).expect("rule pack loads");
+    for r in &rules.rules {
+        if !files
+            .iter()
+            .any(|f| f.file_stem().is_some_and(|s| s == r.id.as_str()))
+        {
+            println!("FAIL {}: no tests/rules/{}.slt", r.id, r.id);
+            failed += 1;
+        }
+    }
+    for f in files {
+        let name = f.file_stem().unwrap().to_string_lossy().into_owned();
+        if filter.as_ref().is_some_and(|x| !name.contains(x.as_str())) {
+            continue;
+        }
+        let res = rt.block_on(async {
+            let mut runner = Runner::new(|| async { PurseDb::new().await });
+            runner.run_file_async(&f).await
+        });
+        match res {
+            Ok(()) => {
+                println!("ok   {name}");
+                passed += 1;
+            }
+            Err(e) => {
+                println!("FAIL {name}: {e}");
+                failed += 1;
+            }
+        }
+    }
+    println!("{passed} passed, {failed} failed");
+    if failed > 0 {
+        std::process::exit(1);
+    }
+}
