@@ -4,7 +4,7 @@
 //!
 //! Run: `cargo bench --bench ingest`.
 
-#[path = "scale20.rs"]
+#[path = "support/scale20.rs"]
 mod scale20;
 
 use std::time::Duration;

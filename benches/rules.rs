@@ -4,7 +4,7 @@
 //! Run: `cargo bench --bench rules`. `tests/portability.py` times the same pack on DuckDB over
 //! the same Parquet for the purse / DuckDB ratio.
 
-#[path = "scale20.rs"]
+#[path = "support/scale20.rs"]
 mod scale20;
 
 use std::time::Duration;

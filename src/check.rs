@@ -17,18 +17,11 @@ use crate::rules::{Rule, RuleSet};
 /// columns and the fields its message uses. Run at start-up so a broken rule file is named
 /// before anything is checked.
 pub async fn validate(rules: &RuleSet, catalog: &Catalog) -> Result<()> {
-    let ctx = datafusion::prelude::SessionContext::new();
-    let empty = no_warehouse();
-    engine::register_datasets(&ctx, &empty, catalog).await?;
+    let ctx = engine::empty_session(catalog)?;
     for r in &rules.rules {
         check_shape(&ctx, r).await?;
     }
     Ok(())
-}
-
-/// A path that holds no warehouse: every dataset registers as an empty table.
-fn no_warehouse() -> std::path::PathBuf {
-    std::path::PathBuf::from("/nonexistent/purse-rule-validation")
 }
 
 /// Picks the rules to run: the enabled ones, or exactly those named.

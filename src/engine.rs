@@ -49,22 +49,40 @@ pub async fn register_datasets(
                 .schema(&file_schema);
             ctx.register_parquet(&ds.name, &url, opts).await?;
         } else {
-            let mut fields: Vec<Field> = file_schema
-                .fields()
-                .iter()
-                .map(|f| f.as_ref().clone())
-                .collect();
-            fields.push(Field::new(PERIOD, DataType::Utf8, false));
-            let schema = Arc::new(Schema::new(fields));
-            let table = MemTable::try_new(schema, vec![vec![]])?;
-            ctx.register_table(&ds.name, Arc::new(table))?;
+            register_empty(ctx, ds)?;
         }
     }
     Ok(())
 }
 
+/// An empty table with the dataset's canonical schema and the `period` column.
+fn register_empty(ctx: &SessionContext, ds: &crate::datasets::Dataset) -> Result<()> {
+    let mut fields: Vec<Field> = ds
+        .file_schema()
+        .fields()
+        .iter()
+        .map(|f| f.as_ref().clone())
+        .collect();
+    fields.push(Field::new(PERIOD, DataType::Utf8, false));
+    let table = MemTable::try_new(Arc::new(Schema::new(fields)), vec![vec![]])?;
+    ctx.register_table(&ds.name, Arc::new(table))?;
+    Ok(())
+}
+
+/// Every dataset as an empty table: rules are planned against it to validate their shape
+/// before they meet any data.
+pub fn empty_session(catalog: &Catalog) -> Result<SessionContext> {
+    let ctx = SessionContext::new();
+    for ds in &catalog.datasets {
+        register_empty(&ctx, ds)?;
+    }
+    Ok(ctx)
+}
+
+/// The engine over a data directory. DataFusion settings can be tuned per deployment through
+/// `DATAFUSION_*` environment variables (e.g. `DATAFUSION_EXECUTION_TARGET_PARTITIONS=4`).
 pub async fn session(data_dir: &Path, catalog: &Catalog) -> Result<SessionContext> {
-    let config = SessionConfig::new().with_information_schema(true);
+    let config = SessionConfig::from_env()?.with_information_schema(true);
     let ctx = SessionContext::new_with_config(config);
     register_datasets(&ctx, &data_dir.join("warehouse"), catalog).await?;
     Ok(ctx)

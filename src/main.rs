@@ -363,8 +363,38 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 data_dir.display()
             );
             print_datasets(&wh)?;
+            drop(wh);
+            // Check every month once; months already checked keep their alerts as they are.
+            let set = purse::rules::RuleSet::resolve(None, &data_dir, &catalog, &config.rules)?;
+            let selected = purse::check::select(&set, &[])?;
+            let done = purse::alerts::AlertStore::open(&data_dir)?.checked_periods()?;
+            let rt = tokio::runtime::Runtime::new()?;
+            rt.block_on(purse::check::validate(&set, &catalog))?;
+            println!();
+            for p in periods("2025-01..2025-12")? {
+                if done.contains(&p) {
+                    continue;
+                }
+                let res = rt.block_on(purse::check::check(
+                    &data_dir, &catalog, &selected, &p, false,
+                ))?;
+                if let Some(s) = res.summary {
+                    println!(
+                        "checked {p}: {} rules, {} findings, {} new alerts, {} resolved by data ({} ms)",
+                        s.rules_run, s.findings, s.new_alerts, s.resolved, s.duration_ms
+                    );
+                }
+            }
+            let alerts = purse::alerts::AlertStore::open(&data_dir)?.list(&Default::default())?;
+            let by_level: Vec<String> = purse::rules::LEVELS
+                .iter()
+                .map(|l| format!("{l} {}", alerts.iter().filter(|a| a.level == *l).count()))
+                .collect();
+            println!("{} alerts ({})", alerts.len(), by_level.join(", "));
             let d = data_dir.display();
             println!("\nTry:");
+            println!("  purse alerts --data-dir {d} --status new");
+            println!("  purse alert --data-dir {d} 1");
             println!(
                 "  purse query --data-dir {d} \"SELECT dept_name, sum(ytd_amount) AS spent, \
                  sum(adjusted_budget) AS budget FROM budget_execution WHERE period = '2025-10' \

@@ -129,3 +129,254 @@ fn schema_lists_columns_docs_and_accepted_headers() {
         "{out}"
     );
 }
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_purse"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+const GOOD_RULE: &str = "-- id: big_debt\n-- title: 大额债务 | Big debt\n-- category: 流量\n-- datasets: debt\n\
+    -- severity: 黄\n-- params: limit = 100\n-- message: {subject} | {subject}\n\
+    SELECT region_code AS alert_key, region_name AS subject FROM debt WHERE period = $period AND debt_balance > $limit\n";
+
+#[test]
+fn rule_files_are_validated_at_start_up_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules");
+    std::fs::create_dir_all(rules.join("debt")).unwrap();
+    std::fs::write(rules.join("debt/big_debt.sql"), GOOD_RULE).unwrap();
+    let data = dir.path().join("data");
+    let o = run(&[
+        "rules",
+        "--rules",
+        rules.to_str().unwrap(),
+        "--data-dir",
+        data.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    assert!(
+        text(&o).0.contains("big_debt") && text(&o).0.contains("limit=100"),
+        "{}",
+        text(&o).0
+    );
+
+    // A header problem: refused, naming the file and the problem.
+    std::fs::write(
+        rules.join("debt/big_debt.sql"),
+        GOOD_RULE.replace("datasets: debt", "datasets: debts"),
+    )
+    .unwrap();
+    let o = run(&[
+        "rules",
+        "--rules",
+        rules.to_str().unwrap(),
+        "--data-dir",
+        data.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o).1.contains("big_debt.sql") && text(&o).1.contains("unknown dataset `debts`"),
+        "{}",
+        text(&o).1
+    );
+
+    // A duplicate id in another folder.
+    std::fs::write(rules.join("debt/big_debt.sql"), GOOD_RULE).unwrap();
+    std::fs::create_dir_all(rules.join("copy")).unwrap();
+    std::fs::write(rules.join("copy/big_debt.sql"), GOOD_RULE).unwrap();
+    let o = run(&[
+        "rules",
+        "--rules",
+        rules.to_str().unwrap(),
+        "--data-dir",
+        data.to_str().unwrap(),
+    ]);
+    assert!(
+        text(&o).1.contains("duplicate rule id `big_debt`"),
+        "{}",
+        text(&o).1
+    );
+    std::fs::remove_dir_all(rules.join("copy")).unwrap();
+
+    // SQL that does not return the reserved columns: caught before anything runs.
+    let made = run(&[
+        "gen",
+        "--only",
+        "debt",
+        "--out",
+        dir.path().join("in").to_str().unwrap(),
+    ]);
+    assert!(made.status.success());
+    let o = purse(
+        &["ingest", "-q", dir.path().join("in").to_str().unwrap()],
+        &data,
+    );
+    assert!(o.status.success());
+    std::fs::write(
+        rules.join("debt/big_debt.sql"),
+        GOOD_RULE.replace("region_code AS alert_key", "region_code"),
+    )
+    .unwrap();
+    let o = purse(
+        &[
+            "check",
+            "--period",
+            "2025-03",
+            "--rules",
+            rules.to_str().unwrap(),
+        ],
+        &data,
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o)
+            .1
+            .contains("big_debt.sql: the query must return a `alert_key` column"),
+        "{}",
+        text(&o).1
+    );
+
+    // purse.toml overrides a parameter and can switch a rule off; unknown parameters are refused.
+    std::fs::write(rules.join("debt/big_debt.sql"), GOOD_RULE).unwrap();
+    let rules_arg = rules.to_str().unwrap();
+    let o = purse(
+        &[
+            "check",
+            "--period",
+            "2025-03",
+            "--dry-run",
+            "--rules",
+            rules_arg,
+        ],
+        &data,
+    );
+    let all = text(&o).0.lines().count();
+    assert_eq!(
+        all,
+        12,
+        "every region-and-type row above 100 元: {}",
+        text(&o).0
+    );
+    std::fs::write(
+        data.join("purse.toml"),
+        "[rules.big_debt]\nlimit = 3000000000\n",
+    )
+    .unwrap();
+    let o = purse(
+        &[
+            "check",
+            "--period",
+            "2025-03",
+            "--dry-run",
+            "--rules",
+            rules_arg,
+        ],
+        &data,
+    );
+    assert_eq!(text(&o).0.lines().count(), 7, "{}", text(&o).0);
+    std::fs::write(
+        data.join("purse.toml"),
+        "[rules.big_debt]\nenabled = false\n",
+    )
+    .unwrap();
+    let o = purse(
+        &[
+            "check",
+            "--period",
+            "2025-03",
+            "--dry-run",
+            "--rules",
+            rules_arg,
+        ],
+        &data,
+    );
+    assert_eq!(text(&o).0.lines().count(), 0, "{}", text(&o).0);
+    std::fs::write(data.join("purse.toml"), "[rules.big_debt]\nlimt = 1\n").unwrap();
+    let o = purse(
+        &[
+            "check",
+            "--period",
+            "2025-03",
+            "--dry-run",
+            "--rules",
+            rules_arg,
+        ],
+        &data,
+    );
+    assert!(
+        text(&o)
+            .1
+            .contains("[rules.big_debt] limt: unknown parameter (the rule has: limit)"),
+        "{}",
+        text(&o).1
+    );
+}
+
+#[test]
+fn check_alerts_and_the_workflow_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let o = purse(
+        &["ingest", "-q", fixture("demo/debt").to_str().unwrap()],
+        &data,
+    );
+    assert!(o.status.success());
+    let o = purse(
+        &[
+            "check",
+            "--period",
+            "2025-01..2025-02",
+            "--rule",
+            "debt_ratio",
+            "--rule",
+            "debt_limit",
+        ],
+        &data,
+    );
+    assert!(o.status.success(), "{:?}", text(&o));
+    let out = text(&o).0;
+    assert!(
+        out.contains("2025-01: 2 rules")
+            && out.contains("4 new")
+            && out.contains("2025-02: 2 rules"),
+        "{out}"
+    );
+    let o = purse(&["alerts", "--format", "json", "--severity", "red"], &data);
+    let v: serde_json::Value = serde_json::from_str(&text(&o).0).unwrap();
+    let reds = v.as_array().unwrap();
+    assert_eq!(reds.len(), 2, "北山县: ratio and limit");
+    let id = reds[0]["id"].as_i64().unwrap().to_string();
+    let o = purse(&["alert", &id, "close", "--evidence", "x"], &data);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).1.contains("cannot close alert"), "{}", text(&o).1);
+    let o = purse(
+        &[
+            "alert",
+            &id,
+            "rectify",
+            "--owner",
+            "北山县财政局",
+            "--due",
+            "2025-06-30",
+            "--actor",
+            "analyst-1",
+        ],
+        &data,
+    );
+    assert!(o.status.success(), "{:?}", text(&o));
+    let o = purse(&["alert", &id], &data);
+    let out = text(&o).0;
+    assert!(
+        out.contains("整改中")
+            && out.contains("owner 北山县财政局, due 2025-06-30")
+            && out.contains("analyst-1 rectify new→rectifying"),
+        "{out}"
+    );
+    let o = purse(
+        &["alerts", "--format", "csv", "--status", "rectifying"],
+        &data,
+    );
+    assert_eq!(text(&o).0.lines().count(), 2, "{}", text(&o).0);
+}

@@ -43,7 +43,9 @@ def literal(v):
 def substitute(rule, period):
     y, m = map(int, period.split("-"))
     end = f"{y:04d}-{m:02d}-{calendar.monthrange(y, m)[1]:02d}"
-    values = {"period": literal(period), "year": str(y), "month": str(m), "period_end": f"DATE '{end}'"}
+    py, pm = (y - 1, 12) if m == 1 else (y, m - 1)
+    values = {"period": literal(period), "prev_period": literal(f"{py:04d}-{pm:02d}"), "year": str(y),
+              "month": str(m), "period_end": f"DATE '{end}'"}
     for k, v in rule["params"].items():
         values[k] = literal(v)
     sql = rule["sql"]
@@ -61,6 +63,7 @@ def main():
     ap.add_argument("--data-dir")
     ap.add_argument("--periods", default="2025-01..2025-12")
     ap.add_argument("--threads", type=int, default=os.cpu_count())
+    ap.add_argument("--repeat", type=int, default=1, help="time each engine N times, keep the best")
     args = ap.parse_args()
     binary = os.path.abspath(args.purse)
     tmp = None
@@ -84,38 +87,50 @@ def main():
     passed = failed = 0
     t_purse = t_duck = 0.0
     for p in periods(args.periods):
-        t0 = time.perf_counter()
-        out = subprocess.run([binary, "check", "--dry-run", "--json", "--period", p, "--data-dir", data],
-                             check=True, capture_output=True, text=True).stdout
-        t_purse += time.perf_counter() - t0
-        ours = {}
-        for run in json.loads(out)["runs"]:
-            ours[run["rule_id"]] = sorted((f["alert_key"], f["level"]) for f in run["findings"])
-        for r in rules:
-            sql = substitute(r, p)
+        best_purse = best_duck = float("inf")
+        for attempt in range(args.repeat):
             t0 = time.perf_counter()
-            try:
-                cur = con.execute(sql)
-                cols = [c[0] for c in cur.description]
-                rows = cur.fetchall()
-            except Exception as e:  # noqa: BLE001 - report any engine error as a failure
-                failed += 1
-                print(f"FAIL {p} {r['id']}: DuckDB error: {str(e).splitlines()[0]}")
-                continue
-            finally:
-                t_duck += time.perf_counter() - t0
-            ki = cols.index("alert_key")
-            li = cols.index("level") if "level" in cols else None
-            fixed = r.get("fixed_level")
-            theirs = sorted((str(row[ki]), fixed or LEVELS.get(str(row[li]), str(row[li]))) for row in rows)
-            if theirs == ours.get(r["id"], []):
-                passed += 1
-            else:
-                failed += 1
-                a, b = set(ours.get(r["id"], [])), set(theirs)
-                print(f"FAIL {p} {r['id']}: only purse {sorted(a - b)[:3]}, only duckdb {sorted(b - a)[:3]}")
-    print(f"pack time over {len(periods(args.periods))} periods: purse {t_purse:.2f} s (process, incl. start-up), "
-          f"duckdb {t_duck:.2f} s, ratio purse/duckdb {t_purse / t_duck if t_duck else float('nan'):.2f}")
+            out = subprocess.run([binary, "check", "--dry-run", "--json", "--period", p, "--data-dir", data],
+                                 check=True, capture_output=True, text=True).stdout
+            best_purse = min(best_purse, time.perf_counter() - t0)
+            ours = {}
+            for run in json.loads(out)["runs"]:
+                ours[run["rule_id"]] = sorted((f["alert_key"], f["level"]) for f in run["findings"])
+            elapsed = 0.0
+            for r in rules:
+                sql = substitute(r, p)
+                t0 = time.perf_counter()
+                try:
+                    cur = con.execute(sql)
+                    cols = [c[0] for c in cur.description]
+                    rows = cur.fetchall()
+                except Exception as e:  # noqa: BLE001 - report any engine error as a failure
+                    if attempt == 0:
+                        failed += 1
+                        print(f"FAIL {p} {r['id']}: DuckDB error: {str(e).splitlines()[0]}")
+                    continue
+                finally:
+                    elapsed += time.perf_counter() - t0
+                if attempt > 0:
+                    continue
+                ki = cols.index("alert_key")
+                li = cols.index("level") if "level" in cols else None
+                fixed = r.get("fixed_level")
+                theirs = sorted((str(row[ki]), fixed or LEVELS.get(str(row[li]), str(row[li]))) for row in rows)
+                if theirs == ours.get(r["id"], []):
+                    passed += 1
+                else:
+                    failed += 1
+                    a, b = set(ours.get(r["id"], [])), set(theirs)
+                    print(f"FAIL {p} {r['id']}: only purse {sorted(a - b)[:3]}, only duckdb {sorted(b - a)[:3]}")
+            best_duck = min(best_duck, elapsed)
+        t_purse += best_purse
+        t_duck += best_duck
+    print(f"pack time over {len(periods(args.periods))} periods (best of {args.repeat}): purse {t_purse:.2f} s "
+          f"(the whole `purse check` process: start-up, rule validation, every rule), duckdb {t_duck:.2f} s "
+          f"(the rules' queries alone), ratio purse/duckdb {t_purse / t_duck if t_duck else float('nan'):.2f}")
+    if "/debug/" in binary:
+        print("(a debug build: the timings above say nothing about speed; use target/release/purse)")
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 

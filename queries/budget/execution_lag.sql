@@ -12,6 +12,8 @@ WITH unit AS (
     SELECT agency_code,
            max(agency_name) AS agency_name,
            max(dept_name) AS dept_name,
+           sum(ytd_amount) AS ytd_amount,
+           sum(adjusted_budget) AS adjusted_budget,
            CAST(sum(ytd_amount) AS DOUBLE) AS spent,
            CAST(sum(adjusted_budget) AS DOUBLE) AS budget
     FROM budget_execution
@@ -32,7 +34,7 @@ SELECT agency_code AS alert_key,
        round(execution, 1) AS value,
        round(time_progress, 1) AS expected,
        round(time_progress - execution, 1) AS difference,
-       spent AS ytd_amount,
-       budget AS adjusted_budget
+       ytd_amount,
+       adjusted_budget
 FROM gap
 WHERE time_progress - execution >= $yellow_pp

@@ -17,7 +17,7 @@ WITH dec AS (
 ), oct AS (
     SELECT agency_code, project_code, CAST(sum(ytd_amount) AS DOUBLE) AS to_october
     FROM budget_execution
-    WHERE year = $year AND month = 10 AND is_detail AND project_code IS NOT NULL
+    WHERE period = CAST($year AS VARCHAR) || '-10' AND is_detail AND project_code IS NOT NULL
     GROUP BY agency_code, project_code
 )
 SELECT dec.agency_code || '|' || dec.project_code AS alert_key,

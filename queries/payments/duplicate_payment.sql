@@ -12,7 +12,7 @@ WITH p AS (
     SELECT agency_code, agency_name, payee, amount, pay_date, voucher_no, purpose,
            CAST(date_part('epoch', pay_date) / 86400 AS BIGINT) AS day
     FROM payments
-    WHERE period <= $period AND substr(period, 1, 4) = CAST($year AS VARCHAR)
+    WHERE period IN ($prev_period, $period)
 )
 SELECT b.agency_code || '|' || b.payee || '|' || CAST(b.amount AS VARCHAR) || '|' || CAST(b.pay_date AS VARCHAR) AS alert_key,
        coalesce(b.agency_name, b.agency_code) AS subject,

@@ -19,4 +19,4 @@ WHERE p.period = $period
   AND (p.quota_id IS NULL
        OR (p.project_code IS NOT NULL AND NOT EXISTS (
             SELECT 1 FROM budget_execution b
-            WHERE b.year = $year AND b.agency_code = p.agency_code AND b.project_code = p.project_code)))
+            WHERE b.period = $period AND b.agency_code = p.agency_code AND b.project_code = p.project_code)))

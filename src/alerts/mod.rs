@@ -695,6 +695,15 @@ impl AlertStore {
         Ok(v)
     }
 
+    /// Periods that have been checked at least once.
+    pub fn checked_periods(&self) -> Result<std::collections::BTreeSet<String>> {
+        let mut stmt = self.db.prepare("SELECT DISTINCT period FROM runs")?;
+        let v = stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(v)
+    }
+
     /// How often each rule has fired (distinct alerts), for the catalog.
     pub fn counts_by_rule(&self) -> Result<HashMap<String, i64>> {
         let mut stmt = self

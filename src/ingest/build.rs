@@ -363,7 +363,7 @@ pub fn build(
                                 unknown.entry((ci, r.to_string())).or_insert((line, 0)).1 += 1;
                             }
                         }
-                        v.push(raw.map(str::to_string));
+                        v.push(row_vals[ci].take());
                     }
                     (Buf::Dec(v), None) => v.push(None),
                     (Buf::Dec(v), Some(r)) => {

@@ -354,6 +354,29 @@ fn reject(
     Ok(o)
 }
 
+/// A whole-file rejection: one issue with no row.
+fn reject_file(
+    wh: &mut Warehouse,
+    id: i64,
+    path: &Path,
+    sheet: Option<String>,
+    dataset: Option<&str>,
+    meta: &LoadMeta,
+    msg: String,
+) -> Result<Outcome> {
+    reject(
+        wh,
+        id,
+        path,
+        sheet,
+        dataset,
+        meta,
+        vec![Issue::file(msg)],
+        0,
+        0,
+    )
+}
+
 /// `DIR/loads/load-<id>.issues.csv`: every issue with row, column, value, expected and reason.
 fn write_report(wh: &Warehouse, id: i64, path: &Path, issues: &[Issue]) -> Result<Option<String>> {
     if issues.is_empty() {
@@ -414,17 +437,7 @@ fn ingest_sheet(
         Ok(h) => h.into_iter().map(|(_, c)| c).collect(),
         Err(msg) => {
             let id = wh.begin_load(path, sheet_name.as_deref(), sha)?;
-            return reject(
-                wh,
-                id,
-                path,
-                sheet_name,
-                None,
-                meta,
-                vec![Issue::file(msg)],
-                0,
-                0,
-            );
+            return reject_file(wh, id, path, sheet_name, None, meta, msg);
         }
     };
     let mapping = header::find_header(catalog, only, &head);
@@ -447,17 +460,7 @@ fn ingest_sheet(
                 catalog.names().join(", ")
             ),
         };
-        return reject(
-            wh,
-            id,
-            path,
-            sheet_name,
-            None,
-            meta,
-            vec![Issue::file(what)],
-            0,
-            0,
-        );
+        return reject_file(wh, id, path, sheet_name, None, meta, what);
     };
     let ds = &catalog.datasets[m.dataset];
     let missing = header::required_missing(ds, &m);
@@ -485,17 +488,7 @@ fn ingest_sheet(
             accepted.join("; "),
             found.join(", ")
         );
-        return reject(
-            wh,
-            id,
-            path,
-            sheet_name,
-            Some(&ds.name),
-            meta,
-            vec![Issue::file(msg)],
-            0,
-            0,
-        );
+        return reject_file(wh, id, path, sheet_name, Some(&ds.name), meta, msg);
     }
     if !m.duplicates.is_empty() {
         let d: Vec<String> = m
@@ -504,17 +497,7 @@ fn ingest_sheet(
             .map(|(a, b, c)| format!("`{a}` and `{b}` both mean {c}"))
             .collect();
         let msg = format!("duplicate headers: {}", d.join("; "));
-        return reject(
-            wh,
-            id,
-            path,
-            sheet_name,
-            Some(&ds.name),
-            meta,
-            vec![Issue::file(msg)],
-            0,
-            0,
-        );
+        return reject_file(wh, id, path, sheet_name, Some(&ds.name), meta, msg);
     }
     let title = header::parse_title(&head[..m.header_row]);
     let period = match &opts.period {
@@ -530,17 +513,7 @@ fn ingest_sheet(
     let built = match build::build(&catalog.codes, ds, sheet, &m, &ctx, id) {
         Ok(b) => b,
         Err(msg) => {
-            return reject(
-                wh,
-                id,
-                path,
-                sheet_name,
-                Some(&ds.name),
-                meta,
-                vec![Issue::file(msg)],
-                0,
-                0,
-            );
+            return reject_file(wh, id, path, sheet_name, Some(&ds.name), meta, msg);
         }
     };
     let mut issues = built.issues;

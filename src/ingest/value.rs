@@ -2,18 +2,26 @@
 //! digits, `—` for nothing, `△` or parentheses for negatives, `%` suffixes; dates in half a dozen
 //! spellings. Amounts are scaled exactly (decimal digits, never through f64).
 
+use std::borrow::Cow;
+
 use chrono::NaiveDate;
 
-/// Full-width ASCII (U+FF01..U+FF5E) → half-width, ideographic space → space.
-pub fn to_half_width(s: &str) -> String {
-    s.chars()
-        .map(|c| match c {
-            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-            '\u{3000}' | '\u{00A0}' => ' ',
-            '\u{2212}' => '-',
-            _ => c,
-        })
-        .collect()
+/// Full-width ASCII (U+FF01..U+FF5E) → half-width, ideographic space → space. Borrowed when
+/// there is nothing to convert, which is almost every cell: ingest calls this per cell.
+pub fn to_half_width(s: &str) -> Cow<'_, str> {
+    if s.is_ascii() {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(
+        s.chars()
+            .map(|c| match c {
+                '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+                '\u{3000}' | '\u{00A0}' => ' ',
+                '\u{2212}' => '-',
+                _ => c,
+            })
+            .collect(),
+    )
 }
 
 /// Cells that mean "nothing here" rather than zero or an error.

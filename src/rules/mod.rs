@@ -3,8 +3,8 @@
 //! output columns give each finding the shape of an alert, every column is evidence.
 //!
 //! Parameters (`$name`) are bound as DataFusion placeholders, never spliced into SQL text; the
-//! built-ins are `$period` ('YYYY-MM'), `$year`, `$month` and `$period_end` (the period's last
-//! day, a DATE). Rules read only the registered datasets, so the same SQL runs on Ballista and,
+//! built-ins are `$period` ('YYYY-MM'), `$prev_period` (the month before), `$year`, `$month` and
+//! `$period_end` (the period's last day, a DATE). Rules read only the registered datasets, so the same SQL runs on Ballista and,
 //! with the placeholders substituted, on DuckDB over the same Parquet.
 
 pub mod runner;
@@ -49,7 +49,7 @@ pub const RESERVED_OUTPUT: [&str; 8] = [
     "dept_name",
     "agency_code",
 ];
-pub const BUILTIN_PARAMS: [&str; 4] = ["period", "year", "month", "period_end"];
+pub const BUILTIN_PARAMS: [&str; 5] = ["period", "prev_period", "year", "month", "period_end"];
 
 /// A rule parameter's value: numbers stay exact decimals in text until bound.
 #[derive(Debug, Clone, PartialEq)]
@@ -507,8 +507,13 @@ pub fn period_params(period: &str) -> Result<Vec<(String, ParamValue)>> {
     let (y, m): (i32, u32) = (y.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
     let first = chrono::NaiveDate::from_ymd_opt(y, m, 1).ok_or_else(bad)?;
     let end = first + chrono::Months::new(1) - chrono::Duration::days(1);
+    let prev = first - chrono::Months::new(1);
     Ok(vec![
         ("period".into(), ParamValue::Text(period.to_string())),
+        (
+            "prev_period".into(),
+            ParamValue::Text(prev.format("%Y-%m").to_string()),
+        ),
         ("year".into(), ParamValue::Number(y.to_string())),
         ("month".into(), ParamValue::Number(m.to_string())),
         ("period_end".into(), ParamValue::Text(end.to_string())),
@@ -590,6 +595,10 @@ mod tests {
     #[test]
     fn period_builtins() {
         let v = period_params("2024-02").unwrap();
-        assert_eq!(v[3].1, ParamValue::Text("2024-02-29".into()));
+        assert_eq!(v[4].1, ParamValue::Text("2024-02-29".into()));
+        assert_eq!(
+            period_params("2025-01").unwrap()[1].1,
+            ParamValue::Text("2024-12".into())
+        );
     }
 }

@@ -86,21 +86,30 @@ fn scanned(plan: &Arc<dyn ExecutionPlan>) -> usize {
     children.iter().map(|c| scanned(c)).sum()
 }
 
+/// The rule's SQL planned read-only, with its parameters bound as placeholder values.
+async fn planned(
+    ctx: &SessionContext,
+    rule: &Rule,
+    period: &str,
+) -> std::result::Result<datafusion::dataframe::DataFrame, datafusion::error::DataFusionError> {
+    let params: Vec<(String, ScalarValue)> = bindings(rule, period)
+        .map_err(|e| datafusion::error::DataFusionError::Plan(e.to_string()))?
+        .iter()
+        .map(|(k, v)| (k.clone(), scalar(k, v)))
+        .collect();
+    ctx.sql_with_options(&rule.sql, read_only())
+        .await?
+        .with_param_values(params)
+}
+
 /// Plans and runs one rule for a period.
 pub async fn run_rule(ctx: &SessionContext, rule: &Rule, period: &str) -> Result<RuleRun> {
     let started = Instant::now();
     let fail = |e: PurseError| {
         PurseError::Invalid(format!("rule {} ({}): {e}", rule.id, rule.path.display()))
     };
-    let params: Vec<(String, ScalarValue)> = bindings(rule, period)?
-        .iter()
-        .map(|(k, v)| (k.clone(), scalar(k, v)))
-        .collect();
-    let df = ctx
-        .sql_with_options(&rule.sql, read_only())
+    let df = planned(ctx, rule, period)
         .await
-        .map_err(|e| fail(e.into()))?
-        .with_param_values(params)
         .map_err(|e| fail(e.into()))?;
     let plan = df
         .create_physical_plan()
@@ -124,14 +133,8 @@ pub async fn run_rule(ctx: &SessionContext, rule: &Rule, period: &str) -> Result
 pub async fn check_shape(ctx: &SessionContext, rule: &Rule) -> Result<()> {
     let fail =
         |msg: String| PurseError::Invalid(format!("rule file {}: {msg}", rule.path.display()));
-    let params: Vec<(String, ScalarValue)> = bindings(rule, "2000-01")?
-        .iter()
-        .map(|(k, v)| (k.clone(), scalar(k, v)))
-        .collect();
-    let df = ctx
-        .sql_with_options(&rule.sql, read_only())
+    let df = planned(ctx, rule, "2000-01")
         .await
-        .and_then(|df| df.with_param_values(params))
         .map_err(|e| fail(format!("the SQL does not plan: {e}")))?;
     let schema = df.schema().clone();
     let has = |c: &str| schema.fields().iter().any(|f| f.name() == c);
