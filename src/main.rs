@@ -153,6 +153,15 @@ enum Cmd {
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
     },
+    /// Past `purse check` runs: period, rules run, findings by level, new and resolved, time
+    Runs {
+        #[command(flatten)]
+        dd: DataDir,
+        #[arg(long, default_value_t = 24)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
     /// Show an alert or move it through its lifecycle
     Alert {
         #[command(flatten)]
@@ -706,6 +715,33 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     e.from_status.unwrap_or_default(),
                     e.to_status.unwrap_or_default(),
                     e.note.unwrap_or_default()
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Runs { dd, limit, json } => {
+            let dir = resolve_data_dir(dd.data_dir);
+            let runs = purse::alerts::AlertStore::open(&dir)?.runs(limit)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&runs)?);
+                return Ok(ExitCode::SUCCESS);
+            }
+            for r in runs {
+                let levels: Vec<String> = purse::rules::LEVELS
+                    .iter()
+                    .filter_map(|l| r.by_level.get(*l).map(|n| format!("{l} {n}")))
+                    .collect();
+                println!(
+                    "run #{:<4} {} {:>3} rules {:>5} findings ({}) {:>4} new {:>4} resolved {:>6} ms  {}",
+                    r.id,
+                    r.period,
+                    r.rules_run,
+                    r.findings,
+                    levels.join(", "),
+                    r.new_alerts,
+                    r.resolved,
+                    r.duration_ms,
+                    r.started_at
                 );
             }
             Ok(ExitCode::SUCCESS)
