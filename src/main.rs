@@ -236,6 +236,16 @@ fn main() -> ExitCode {
     }
 }
 
+/// The catalog and the rule set a data directory uses (its `purse.toml` overrides applied).
+fn load_rules(
+    dir: &std::path::Path,
+    rules_dir: Option<&std::path::Path>,
+) -> Result<(Catalog, purse::rules::RuleSet)> {
+    let (config, catalog) = catalog_for(dir)?;
+    let set = purse::rules::RuleSet::resolve(rules_dir, dir, &catalog, &config.rules)?;
+    Ok((catalog, set))
+}
+
 fn catalog_for(dir: &std::path::Path) -> Result<(Config, Catalog)> {
     let config = Config::load(dir)?;
     let catalog = Catalog::with_aliases(&config.aliases)?;
@@ -466,13 +476,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             json,
         } => {
             let dir = resolve_data_dir(dd.data_dir);
-            let (config, catalog) = catalog_for(&dir)?;
-            let set = purse::rules::RuleSet::resolve(
-                rules_dir.as_deref(),
-                &dir,
-                &catalog,
-                &config.rules,
-            )?;
+            let (catalog, set) = load_rules(&dir, rules_dir.as_deref())?;
             let selected = purse::check::select(&set, &rules)?;
             let wh = Warehouse::open_read(&dir)?;
             drop(wh);
@@ -525,13 +529,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             json,
         } => {
             let dir = resolve_data_dir(dd.data_dir);
-            let (config, catalog) = catalog_for(&dir)?;
-            let set = purse::rules::RuleSet::resolve(
-                rules_dir.as_deref(),
-                &dir,
-                &catalog,
-                &config.rules,
-            )?;
+            let (_, set) = load_rules(&dir, rules_dir.as_deref())?;
             let fired = if dir.join("purse.db").exists() {
                 purse::alerts::AlertStore::open(&dir)?.counts_by_rule()?
             } else {

@@ -241,70 +241,32 @@ fn rule_files_are_validated_at_start_up_naming_the_file() {
     // purse.toml overrides a parameter and can switch a rule off; unknown parameters are refused.
     std::fs::write(rules.join("debt/big_debt.sql"), GOOD_RULE).unwrap();
     let rules_arg = rules.to_str().unwrap();
-    let o = purse(
-        &[
-            "check",
-            "--period",
-            "2025-03",
-            "--dry-run",
-            "--rules",
-            rules_arg,
-        ],
-        &data,
-    );
-    let all = text(&o).0.lines().count();
+    let check_with = |toml: &str| {
+        std::fs::write(data.join("purse.toml"), toml).unwrap();
+        purse(
+            &[
+                "check",
+                "--period",
+                "2025-03",
+                "--dry-run",
+                "--rules",
+                rules_arg,
+            ],
+            &data,
+        )
+    };
+    let o = check_with("");
     assert_eq!(
-        all,
+        text(&o).0.lines().count(),
         12,
         "every region-and-type row above 100 元: {}",
         text(&o).0
     );
-    std::fs::write(
-        data.join("purse.toml"),
-        "[rules.big_debt]\nlimit = 3000000000\n",
-    )
-    .unwrap();
-    let o = purse(
-        &[
-            "check",
-            "--period",
-            "2025-03",
-            "--dry-run",
-            "--rules",
-            rules_arg,
-        ],
-        &data,
-    );
+    let o = check_with("[rules.big_debt]\nlimit = 3000000000\n");
     assert_eq!(text(&o).0.lines().count(), 7, "{}", text(&o).0);
-    std::fs::write(
-        data.join("purse.toml"),
-        "[rules.big_debt]\nenabled = false\n",
-    )
-    .unwrap();
-    let o = purse(
-        &[
-            "check",
-            "--period",
-            "2025-03",
-            "--dry-run",
-            "--rules",
-            rules_arg,
-        ],
-        &data,
-    );
+    let o = check_with("[rules.big_debt]\nenabled = false\n");
     assert_eq!(text(&o).0.lines().count(), 0, "{}", text(&o).0);
-    std::fs::write(data.join("purse.toml"), "[rules.big_debt]\nlimt = 1\n").unwrap();
-    let o = purse(
-        &[
-            "check",
-            "--period",
-            "2025-03",
-            "--dry-run",
-            "--rules",
-            rules_arg,
-        ],
-        &data,
-    );
+    let o = check_with("[rules.big_debt]\nlimt = 1\n");
     assert!(
         text(&o)
             .1
