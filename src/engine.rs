@@ -55,8 +55,8 @@ pub async fn register_datasets(
     Ok(())
 }
 
-/// An empty table with the dataset's canonical schema and the `period` column.
-fn register_empty(ctx: &SessionContext, ds: &crate::datasets::Dataset) -> Result<()> {
+/// A dataset as queries see it: the Parquet file schema plus the `period` partition column.
+pub fn table_schema(ds: &crate::datasets::Dataset) -> Arc<Schema> {
     let mut fields: Vec<Field> = ds
         .file_schema()
         .fields()
@@ -64,7 +64,12 @@ fn register_empty(ctx: &SessionContext, ds: &crate::datasets::Dataset) -> Result
         .map(|f| f.as_ref().clone())
         .collect();
     fields.push(Field::new(PERIOD, DataType::Utf8, false));
-    let table = MemTable::try_new(Arc::new(Schema::new(fields)), vec![vec![]])?;
+    Arc::new(Schema::new(fields))
+}
+
+/// An empty table with the dataset's canonical schema and the `period` column.
+fn register_empty(ctx: &SessionContext, ds: &crate::datasets::Dataset) -> Result<()> {
+    let table = MemTable::try_new(table_schema(ds), vec![vec![]])?;
     ctx.register_table(&ds.name, Arc::new(table))?;
     Ok(())
 }

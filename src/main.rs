@@ -478,8 +478,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let dir = resolve_data_dir(dd.data_dir);
             let (catalog, set) = load_rules(&dir, rules_dir.as_deref())?;
             let selected = purse::check::select(&set, &rules)?;
-            let wh = Warehouse::open_read(&dir)?;
-            drop(wh);
+            // Refuses a data directory with nothing loaded, and finishes an interrupted load.
+            Warehouse::open_read(&dir)?;
             let rt = tokio::runtime::Runtime::new()?;
             rt.block_on(purse::check::validate(&set, &catalog))?;
             for p in periods(&period)? {

@@ -40,17 +40,12 @@ impl PurseDb {
         let catalog = Catalog::builtin();
         let ctx = SessionContext::new();
         for ds in &catalog.datasets {
-            let mut fields: Vec<Field> = ds
-                .file_schema()
+            // The canonical schema, every column nullable so a test inserts only what it needs.
+            let fields: Vec<Field> = purse::engine::table_schema(ds)
                 .fields()
                 .iter()
                 .map(|f| f.as_ref().clone().with_nullable(true))
                 .collect();
-            fields.push(Field::new(
-                purse::engine::PERIOD,
-                datafusion::arrow::datatypes::DataType::Utf8,
-                true,
-            ));
             let table =
                 MemTable::try_new(Arc::new(Schema::new(fields)), vec![vec![]]).map_err(err)?;
             ctx.register_table(&ds.name, Arc::new(table)).map_err(err)?;
