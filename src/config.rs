@@ -21,6 +21,53 @@ pub struct Config {
     /// Per-rule parameter overrides and switches: `[rules.execution_lag] yellow_pp = 12`,
     /// `enabled = false`.
     pub rules: BTreeMap<String, toml::Table>,
+    /// The monthly report: `[report] schedule = "0 8 5 * *"`, `languages = ["zh", "en"]`.
+    pub report: ReportConfig,
+    /// The web server: `[web] max_upload_mib = 64`.
+    pub web: WebConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReportConfig {
+    /// Cron-style `minute hour day month weekday`, local time; default the 5th at 08:00.
+    pub schedule: String,
+    pub languages: Vec<String>,
+}
+
+impl Default for ReportConfig {
+    fn default() -> Self {
+        ReportConfig {
+            schedule: "0 8 5 * *".into(),
+            languages: vec!["zh".into()],
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WebConfig {
+    pub max_upload_mib: usize,
+    /// Failed logins allowed per user name and address in `login_window_secs`.
+    pub login_attempts: u32,
+    pub login_window_secs: u64,
+    /// SQL console bounds.
+    pub sql_timeout_secs: u64,
+    pub sql_max_rows: usize,
+    pub sql_memory_mib: usize,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig {
+            max_upload_mib: 64,
+            login_attempts: 5,
+            login_window_secs: 300,
+            sql_timeout_secs: 30,
+            sql_max_rows: 10_000,
+            sql_memory_mib: 512,
+        }
+    }
 }
 
 impl Default for Config {
@@ -31,6 +78,8 @@ impl Default for Config {
             budget_kind: "一般公共预算".into(),
             aliases: BTreeMap::new(),
             rules: BTreeMap::new(),
+            report: ReportConfig::default(),
+            web: WebConfig::default(),
         }
     }
 }

@@ -7,15 +7,22 @@
 //! in order. [`synth`] makes a synthetic region for demos, tests and benchmarks.
 
 pub mod alerts;
+pub mod charts;
 pub mod check;
 pub mod config;
+pub mod console;
 pub mod datasets;
 pub mod engine;
 pub mod error;
+pub mod figures;
+pub mod i18n;
 pub mod ingest;
 pub mod output;
+pub mod report;
 pub mod rules;
 pub mod synth;
+pub mod users;
 pub mod warehouse;
+pub mod web;
 
 pub use error::{PurseError, Result};

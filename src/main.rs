@@ -32,6 +32,34 @@ struct DataDir {
     data_dir: Option<PathBuf>,
 }
 
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ReportFormat {
+    Html,
+    Xlsx,
+}
+
+#[derive(Subcommand)]
+enum UserCmd {
+    /// Add a user, or reset an existing user's role and password
+    Add {
+        #[command(flatten)]
+        dd: DataDir,
+        name: String,
+        #[arg(long, value_enum)]
+        role: purse::users::Role,
+        /// The password (default: read one line from stdin with --password-stdin, else make one up and print it)
+        #[arg(long)]
+        password: Option<String>,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List users and their roles
+    List {
+        #[command(flatten)]
+        dd: DataDir,
+    },
+}
+
 #[derive(Subcommand)]
 enum Cmd {
     /// Load extracts (CSV in UTF-8/GBK, XLSX) into the warehouse; folders load every extract in them
@@ -83,11 +111,46 @@ enum Cmd {
         #[arg(long)]
         only: Vec<String>,
     },
-    /// Generate the demo region 示范市, load it into a local warehouse and show what is loaded
+    /// Generate the demo region 示范市, load and check it, create a demo account per role, and serve
     Demo {
-        /// Where the demo's data directory goes
-        #[arg(long, default_value = "purse-demo")]
-        data_dir: PathBuf,
+        /// Where the demo's data directory goes (default: purse-demo in the system's temp folder)
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        bind: std::net::SocketAddr,
+        /// Prepare the data directory and stop, without serving
+        #[arg(long)]
+        no_serve: bool,
+    },
+    /// Serve the web front end and the JSON API, with the monthly report scheduler
+    Serve {
+        #[command(flatten)]
+        dd: DataDir,
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        bind: std::net::SocketAddr,
+        /// Mark cookies Secure (when served behind TLS)
+        #[arg(long)]
+        secure_cookies: bool,
+    },
+    /// Local users and their roles
+    User {
+        #[command(subcommand)]
+        cmd: UserCmd,
+    },
+    /// Make the monthly alert report (月度预警报告) of a period
+    Report {
+        #[command(flatten)]
+        dd: DataDir,
+        #[arg(long)]
+        period: String,
+        /// Output file (default: archived under DIR/reports/)
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[arg(long, value_enum, default_value = "html")]
+        format: ReportFormat,
+        /// zh or en
+        #[arg(long, default_value = "zh")]
+        lang: String,
     },
     /// What is loaded: dataset, periods, rows, sources
     Datasets {
@@ -358,77 +421,113 @@ fn run(cli: Cli) -> Result<ExitCode> {
             println!("{summary}");
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::Demo { data_dir } => {
-            let extracts = data_dir.join("extracts");
-            println!("{}", purse::synth::generate(&extracts, 1, 2025, &[])?);
-            let (config, catalog) = catalog_for(&data_dir)?;
-            let mut wh = Warehouse::open(&data_dir)
-                .with_context(|| format!("opening {}", data_dir.display()))?;
-            let outcomes = ingest::ingest_paths(
-                &mut wh,
-                &catalog,
-                &config,
-                std::slice::from_ref(&extracts),
-                &ingest::Options::default(),
-                |o| print_outcome(o, true),
-            )?;
-            let n = |s| outcomes.iter().filter(|o| o.status == s).count();
-            println!(
-                "ingested {} extracts ({} loaded, {} already there, {} rejected) into {}\n",
-                outcomes.len(),
-                n(Status::Loaded),
-                n(Status::Unchanged),
-                n(Status::Rejected),
-                data_dir.display()
-            );
-            print_datasets(&wh)?;
-            drop(wh);
-            // Check every month once; months already checked keep their alerts as they are.
-            let set = purse::rules::RuleSet::resolve(None, &data_dir, &catalog, &config.rules)?;
-            let selected = purse::check::select(&set, &[])?;
-            let done = purse::alerts::AlertStore::open(&data_dir)?.checked_periods()?;
-            let rt = tokio::runtime::Runtime::new()?;
-            rt.block_on(purse::check::validate(&set, &catalog))?;
-            println!();
-            for p in periods("2025-01..2025-12")? {
-                if done.contains(&p) {
-                    continue;
-                }
-                let res = rt.block_on(purse::check::check(
-                    &data_dir, &catalog, &selected, &p, false,
-                ))?;
-                if let Some(s) = res.summary {
-                    println!(
-                        "checked {p}: {} rules, {} findings, {} new alerts, {} resolved by data ({} ms)",
-                        s.rules_run, s.findings, s.new_alerts, s.resolved, s.duration_ms
-                    );
-                }
+        Cmd::Demo {
+            data_dir,
+            bind,
+            no_serve,
+        } => {
+            let data_dir = data_dir.unwrap_or_else(|| std::env::temp_dir().join("purse-demo"));
+            let rejected = prepare_demo(&data_dir)?;
+            let users = purse::users::Users::open(&data_dir)?;
+            let accounts = [
+                ("viewer", purse::users::Role::Viewer),
+                ("analyst", purse::users::Role::Analyst),
+                ("adviser", purse::users::Role::Adviser),
+                ("admin", purse::users::Role::Admin),
+            ];
+            for (name, role) in accounts {
+                users.add(name, role, &format!("demo-{name}"), "demo")?;
             }
-            let alerts = purse::alerts::AlertStore::open(&data_dir)?.list(&Default::default())?;
-            let by_level: Vec<String> = purse::rules::LEVELS
-                .iter()
-                .map(|l| format!("{l} {}", alerts.iter().filter(|a| a.level == *l).count()))
-                .collect();
-            println!("{} alerts ({})", alerts.len(), by_level.join(", "));
+            drop(users);
             let d = data_dir.display();
-            println!("\nTry:");
+            println!(
+                "\nDemo accounts (user / password): viewer / demo-viewer, analyst / demo-analyst,"
+            );
+            println!("  adviser / demo-adviser (SQL console), admin / demo-admin (users, uploads)");
+            println!("The same data from the command line:");
             println!("  purse alerts --data-dir {d} --status new");
-            println!("  purse alert --data-dir {d} 1");
-            println!(
-                "  purse query --data-dir {d} \"SELECT dept_name, sum(ytd_amount) AS spent, \
-                 sum(adjusted_budget) AS budget FROM budget_execution WHERE period = '2025-10' \
-                 GROUP BY dept_name ORDER BY spent DESC\""
-            );
-            println!("  purse loads --data-dir {d}");
-            println!(
-                "  the anomalies planted for the rules to find: {}",
-                extracts.join("anomalies.toml").display()
-            );
-            Ok(if n(Status::Rejected) > 0 {
-                ExitCode::from(1)
-            } else {
-                ExitCode::SUCCESS
-            })
+            println!("  purse report --data-dir {d} --period 2025-12");
+            if no_serve {
+                return Ok(if rejected {
+                    ExitCode::from(1)
+                } else {
+                    ExitCode::SUCCESS
+                });
+            }
+            serve(&data_dir, bind, false)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Serve {
+            dd,
+            bind,
+            secure_cookies,
+        } => {
+            let dir = resolve_data_dir(dd.data_dir);
+            serve(&dir, bind, secure_cookies)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::User { cmd } => match cmd {
+            UserCmd::Add {
+                dd,
+                name,
+                role,
+                password,
+                password_stdin,
+            } => {
+                let dir = resolve_data_dir(dd.data_dir);
+                let (password, made_up) = match (password, password_stdin) {
+                    (Some(p), _) => (p, false),
+                    (None, true) => {
+                        let mut line = String::new();
+                        std::io::stdin().read_line(&mut line)?;
+                        (line.trim_end_matches(['\r', '\n']).to_string(), false)
+                    }
+                    (None, false) => (purse::users::random_token()[..16].to_string(), true),
+                };
+                purse::users::Users::open(&dir)?.add(&name, role, &password, "cli")?;
+                println!("user {name}: role {}", role.as_str());
+                if made_up {
+                    println!("password: {password}");
+                }
+                Ok(ExitCode::SUCCESS)
+            }
+            UserCmd::List { dd } => {
+                let dir = resolve_data_dir(dd.data_dir);
+                for u in purse::users::Users::open(&dir)?.list()? {
+                    println!("{:<20} {:<8} {}", u.name, u.role.as_str(), u.created_at);
+                }
+                Ok(ExitCode::SUCCESS)
+            }
+        },
+        Cmd::Report {
+            dd,
+            period,
+            out,
+            format,
+            lang,
+        } => {
+            let dir = resolve_data_dir(dd.data_dir);
+            let lang = purse::i18n::Lang::parse(&lang)
+                .with_context(|| format!("--lang {lang}: use zh or en"))?;
+            let (config, catalog) = catalog_for(&dir)?;
+            let rt = tokio::runtime::Runtime::new()?;
+            let (html, xlsx) = rt.block_on(purse::report::generate(
+                &dir, &catalog, &config, &period, lang,
+            ))?;
+            let made = match format {
+                ReportFormat::Html => html,
+                ReportFormat::Xlsx => xlsx,
+            };
+            let path = match out {
+                Some(out) => {
+                    std::fs::copy(&made, &out)
+                        .with_context(|| format!("writing {}", out.display()))?;
+                    out
+                }
+                None => made,
+            };
+            println!("{}", path.display());
+            Ok(ExitCode::SUCCESS)
         }
         Cmd::Datasets { dd, json } => {
             let dir = resolve_data_dir(dd.data_dir);
@@ -584,6 +683,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 level,
                 rule,
                 category,
+                ..Default::default()
             })?;
             match format {
                 Format::Json => println!("{}", serde_json::to_string_pretty(&list)?),
@@ -766,6 +866,85 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Generates the demo region into DIR/extracts, loads it and checks every month once; says
+/// whether any extract was rejected. Running it again changes nothing.
+fn prepare_demo(data_dir: &std::path::Path) -> Result<bool> {
+    let extracts = data_dir.join("extracts");
+    println!("{}", purse::synth::generate(&extracts, 1, 2025, &[])?);
+    let (config, catalog) = catalog_for(data_dir)?;
+    let mut wh =
+        Warehouse::open(data_dir).with_context(|| format!("opening {}", data_dir.display()))?;
+    let outcomes = ingest::ingest_paths(
+        &mut wh,
+        &catalog,
+        &config,
+        std::slice::from_ref(&extracts),
+        &ingest::Options::default(),
+        |o| print_outcome(o, true),
+    )?;
+    let n = |s| outcomes.iter().filter(|o| o.status == s).count();
+    println!(
+        "ingested {} extracts ({} loaded, {} already there, {} rejected) into {}\n",
+        outcomes.len(),
+        n(Status::Loaded),
+        n(Status::Unchanged),
+        n(Status::Rejected),
+        data_dir.display()
+    );
+    print_datasets(&wh)?;
+    drop(wh);
+    // Check every month once; months already checked keep their alerts as they are.
+    let set = purse::rules::RuleSet::resolve(None, data_dir, &catalog, &config.rules)?;
+    let selected = purse::check::select(&set, &[])?;
+    let done = purse::alerts::AlertStore::open(data_dir)?.checked_periods()?;
+    let rt = tokio::runtime::Runtime::new()?;
+    rt.block_on(purse::check::validate(&set, &catalog))?;
+    println!();
+    for p in periods("2025-01..2025-12")? {
+        if done.contains(&p) {
+            continue;
+        }
+        let res = rt.block_on(purse::check::check(
+            data_dir, &catalog, &selected, &p, false,
+        ))?;
+        if let Some(s) = res.summary {
+            println!(
+                "checked {p}: {} rules, {} findings, {} new alerts, {} resolved by data ({} ms)",
+                s.rules_run, s.findings, s.new_alerts, s.resolved, s.duration_ms
+            );
+        }
+    }
+    let alerts = purse::alerts::AlertStore::open(data_dir)?.list(&Default::default())?;
+    let by_level: Vec<String> = purse::rules::LEVELS
+        .iter()
+        .map(|l| format!("{l} {}", alerts.iter().filter(|a| a.level == *l).count()))
+        .collect();
+    println!("{} alerts ({})", alerts.len(), by_level.join(", "));
+    Ok(n(Status::Rejected) > 0)
+}
+
+/// Serves until Ctrl-C.
+fn serve(dir: &std::path::Path, bind: std::net::SocketAddr, secure: bool) -> Result<()> {
+    let (config, catalog) = catalog_for(dir)?;
+    let state = purse::web::AppState::new(dir, catalog, config)?.with_secure_cookies(secure);
+    let users = purse::users::Users::open(dir)?.list()?;
+    println!("\npurse serving {} on http://{bind}/", dir.display());
+    if users.is_empty() {
+        println!(
+            "  no users yet: add one with `purse user add NAME --role admin --data-dir {}`",
+            dir.display()
+        );
+    } else {
+        println!(
+            "  log in at http://{bind}/login ({} users); Ctrl-C stops",
+            users.len()
+        );
+    }
+    let rt = tokio::runtime::Runtime::new()?;
+    rt.block_on(purse::web::serve(state, bind))?;
+    Ok(())
 }
 
 fn print_datasets(wh: &Warehouse) -> Result<()> {

@@ -300,6 +300,10 @@ pub struct Filter {
     pub level: Option<String>,
     pub rule: Option<String>,
     pub category: Option<String>,
+    /// Department name, exact.
+    pub dept: Option<String>,
+    /// Budget unit code, exact.
+    pub agency: Option<String>,
 }
 
 pub struct AlertStore {
@@ -538,7 +542,7 @@ impl AlertStore {
             "SELECT {ALERT_COLS} FROM alerts a
              WHERE (?1 IS NULL OR EXISTS (SELECT 1 FROM alert_periods p WHERE p.alert_id=a.id AND p.period=?1))
                AND (?2 IS NULL OR status=?2) AND (?3 IS NULL OR level=?3) AND (?4 IS NULL OR rule_id=?4)
-               AND (?5 IS NULL OR category=?5)
+               AND (?5 IS NULL OR category=?5) AND (?6 IS NULL OR dept_name=?6) AND (?7 IS NULL OR agency_code=?7)
              ORDER BY CASE level WHEN '红' THEN 0 WHEN '橙' THEN 1 WHEN '黄' THEN 2 ELSE 3 END, rule_id, alert_key"
         ))?;
         let v = stmt
@@ -548,7 +552,9 @@ impl AlertStore {
                     f.status.map(|s| s.as_str()),
                     f.level,
                     f.rule,
-                    f.category
+                    f.category,
+                    f.dept,
+                    f.agency
                 ],
                 row_to_alert,
             )?
@@ -581,6 +587,39 @@ impl AlertStore {
                     to_status: r.get(4)?,
                     note: r.get(5)?,
                 })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(v)
+    }
+
+    /// The alerts that fired in `period`, each with what it showed that month.
+    pub fn in_period(&self, period: &str) -> Result<Vec<(Alert, PeriodRecord)>> {
+        let cols: String = ALERT_COLS
+            .split(", ")
+            .map(|c| format!("a.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut stmt = self.db.prepare(&format!(
+            "SELECT {cols}, p.period, p.level, p.value, p.expected, p.difference, p.message_zh, p.evidence
+             FROM alerts a JOIN alert_periods p ON p.alert_id = a.id WHERE p.period = ?1
+             ORDER BY CASE p.level WHEN '红' THEN 0 WHEN '橙' THEN 1 WHEN '黄' THEN 2 ELSE 3 END, a.rule_id, a.alert_key"
+        ))?;
+        let v = stmt
+            .query_map([period], |r| {
+                let a = row_to_alert(r)?;
+                let ev: String = r.get(28)?;
+                Ok((
+                    a,
+                    PeriodRecord {
+                        period: r.get(22)?,
+                        level: r.get(23)?,
+                        value: r.get(24)?,
+                        expected: r.get(25)?,
+                        difference: r.get(26)?,
+                        message_zh: r.get(27)?,
+                        evidence: serde_json::from_str(&ev).unwrap_or_default(),
+                    },
+                ))
             })?
             .collect::<rusqlite::Result<_>>()?;
         Ok(v)

@@ -1,0 +1,844 @@
+//! The figures people look at: the cockpit (一屏纵览) for a period and the drill-down from region
+//! to source rows. Both the web pages and the monthly report ask for them here, so a number on
+//! the screen and the same number in the report come from one query.
+//!
+//! Money stays exact ([`Money`], fen in an `i128`) until it is printed; ratios are `f64` because
+//! they are only ever shown, never summed.
+
+use std::fmt;
+
+use datafusion::arrow::array::{
+    Array, AsArray, BooleanArray, Decimal128Array, Float64Array, Int32Array, Int64Array,
+    RecordBatch,
+};
+use datafusion::arrow::datatypes::{DataType, Float64Type, Int32Type, Int64Type};
+use datafusion::prelude::SessionContext;
+use datafusion::scalar::ScalarValue;
+use serde::{Serialize, Serializer};
+
+use crate::error::{PurseError, Result};
+
+/// An exact amount of money in fen (0.01 元).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Money(pub i128);
+
+impl Money {
+    /// 元 with two decimals, exact: `1234567.89`.
+    pub fn yuan(self) -> String {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let a = self.0.unsigned_abs();
+        format!("{sign}{}.{:02}", a / 100, a % 100)
+    }
+
+    /// 万元 rounded half away from zero to two decimals, with thousands separators: `123.46`.
+    pub fn wan(self) -> String {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        // fen → 万元 has 6 decimals; keep 2.
+        let a = self.0.unsigned_abs();
+        let cents_of_wan = (a + 5_000) / 10_000;
+        format!(
+            "{sign}{}.{:02}",
+            group(cents_of_wan / 100),
+            cents_of_wan % 100
+        )
+    }
+
+    /// For charts only.
+    pub fn as_wan_f64(self) -> f64 {
+        self.0 as f64 / 1_000_000.0
+    }
+}
+
+fn group(n: u128) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+impl fmt::Display for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.yuan())
+    }
+}
+
+/// Money travels in JSON as an exact decimal string in 元.
+impl Serialize for Money {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(&self.yuan())
+    }
+}
+
+/// One cell of a figure query.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Val {
+    Null,
+    Text(String),
+    Int(i64),
+    Money(Money),
+    Num(f64),
+    Bool(bool),
+}
+
+impl Val {
+    pub fn text(&self) -> String {
+        match self {
+            Val::Null => String::new(),
+            Val::Text(s) => s.clone(),
+            Val::Int(i) => i.to_string(),
+            Val::Money(m) => m.yuan(),
+            Val::Num(f) => format!("{f}"),
+            Val::Bool(b) => b.to_string(),
+        }
+    }
+    pub fn money(&self) -> Money {
+        match self {
+            Val::Money(m) => *m,
+            Val::Int(i) => Money(*i as i128 * 100),
+            _ => Money(0),
+        }
+    }
+    pub fn num(&self) -> Option<f64> {
+        match self {
+            Val::Num(f) if f.is_finite() => Some(*f),
+            Val::Int(i) => Some(*i as f64),
+            Val::Money(m) => Some(m.0 as f64 / 100.0),
+            _ => None,
+        }
+    }
+    pub fn int(&self) -> i64 {
+        match self {
+            Val::Int(i) => *i,
+            _ => 0,
+        }
+    }
+}
+
+/// Reads any batch into rows of [`Val`]. Decimals with scale 2 are money; other decimals and
+/// floats are numbers.
+pub fn values(batches: &[RecordBatch]) -> Vec<Vec<Val>> {
+    let mut out = Vec::new();
+    for b in batches {
+        let cols: Vec<Box<dyn Fn(usize) -> Val + '_>> = b
+            .columns()
+            .iter()
+            .map(|c| column_reader(c.as_ref()))
+            .collect();
+        for r in 0..b.num_rows() {
+            out.push(cols.iter().map(|f| f(r)).collect());
+        }
+    }
+    out
+}
+
+fn column_reader(a: &dyn Array) -> Box<dyn Fn(usize) -> Val + '_> {
+    let null = move |r: usize| a.is_null(r);
+    match a.data_type() {
+        DataType::Utf8 => {
+            let s = a.as_string::<i32>();
+            Box::new(move |r| {
+                if null(r) {
+                    Val::Null
+                } else {
+                    Val::Text(s.value(r).to_string())
+                }
+            })
+        }
+        DataType::LargeUtf8 => {
+            let s = a.as_string::<i64>();
+            Box::new(move |r| {
+                if null(r) {
+                    Val::Null
+                } else {
+                    Val::Text(s.value(r).to_string())
+                }
+            })
+        }
+        DataType::Utf8View => {
+            let s = a.as_string_view();
+            Box::new(move |r| {
+                if null(r) {
+                    Val::Null
+                } else {
+                    Val::Text(s.value(r).to_string())
+                }
+            })
+        }
+        DataType::Int64 => {
+            let x: &Int64Array = a.as_primitive::<Int64Type>();
+            Box::new(move |r| {
+                if null(r) {
+                    Val::Null
+                } else {
+                    Val::Int(x.value(r))
+                }
+            })
+        }
+        DataType::Int32 => {
+            let x: &Int32Array = a.as_primitive::<Int32Type>();
+            Box::new(move |r| {
+                if null(r) {
+                    Val::Null
+                } else {
+                    Val::Int(x.value(r) as i64)
+                }
+            })
+        }
+        DataType::Float64 => {
+            let x: &Float64Array = a.as_primitive::<Float64Type>();
+            Box::new(move |r| {
+                if null(r) {
+                    Val::Null
+                } else {
+                    Val::Num(x.value(r))
+                }
+            })
+        }
+        DataType::Decimal128(_, scale) => {
+            let scale = *scale;
+            let x: &Decimal128Array = a.as_any().downcast_ref().expect("decimal128 array");
+            Box::new(move |r| {
+                if null(r) {
+                    return Val::Null;
+                }
+                let v = x.value(r);
+                if scale == 2 {
+                    Val::Money(Money(v))
+                } else {
+                    Val::Num(v as f64 / 10f64.powi(scale as i32))
+                }
+            })
+        }
+        DataType::Boolean => {
+            let x: &BooleanArray = a.as_boolean();
+            Box::new(move |r| {
+                if null(r) {
+                    Val::Null
+                } else {
+                    Val::Bool(x.value(r))
+                }
+            })
+        }
+        _ => {
+            use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
+            let f = ArrayFormatter::try_new(a, &FormatOptions::default()).ok();
+            Box::new(move |r| match (&f, null(r)) {
+                (Some(f), false) => Val::Text(f.value(r).to_string()),
+                _ => Val::Null,
+            })
+        }
+    }
+}
+
+/// Runs a figure query with named parameters (`$period`, `$year`, …).
+pub async fn fetch(
+    ctx: &SessionContext,
+    sql: &str,
+    params: &[(&str, ScalarValue)],
+) -> Result<Vec<Vec<Val>>> {
+    let df = ctx
+        .sql_with_options(sql, crate::engine::read_only())
+        .await?;
+    let df = if params.is_empty() {
+        df
+    } else {
+        df.with_param_values(
+            params
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect::<Vec<_>>(),
+        )?
+    };
+    Ok(values(&df.collect().await?))
+}
+
+/// `YYYY-MM` → (year, month), refusing anything else.
+pub fn split_period(p: &str) -> Result<(i32, u32)> {
+    let bad = || PurseError::Invalid(format!("period `{p}` is not YYYY-MM"));
+    let (y, m) = p.split_once('-').ok_or_else(bad)?;
+    let y: i32 = y.parse().map_err(|_| bad())?;
+    let m: u32 = m.parse().map_err(|_| bad())?;
+    if !(1..=12).contains(&m) || y < 1900 || p.len() != 7 {
+        return Err(bad());
+    }
+    Ok((y, m))
+}
+
+/// The period before, and the `n` periods up to and including `p`, oldest first.
+pub fn prev_period(p: &str) -> Result<String> {
+    let (y, m) = split_period(p)?;
+    Ok(if m == 1 {
+        format!("{}-12", y - 1)
+    } else {
+        format!("{y}-{:02}", m - 1)
+    })
+}
+
+pub fn last_periods(p: &str, n: usize) -> Result<Vec<String>> {
+    let mut v = vec![p.to_string()];
+    while v.len() < n {
+        let prev = prev_period(v.last().map(String::as_str).unwrap_or(p))?;
+        v.push(prev);
+    }
+    v.reverse();
+    Ok(v)
+}
+
+fn ratio(num: Money, den: Money) -> Option<f64> {
+    (den.0 != 0).then(|| 100.0 * num.0 as f64 / den.0 as f64)
+}
+
+/// Execution (or revenue) of one budget kind against time progress.
+#[derive(Debug, Clone, Serialize)]
+pub struct KindExec {
+    pub budget_kind: String,
+    pub budget: Money,
+    pub ytd: Money,
+    /// ytd / budget, %.
+    pub rate: Option<f64>,
+    /// time progress − rate, percentage points (positive = behind).
+    pub behind_pp: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct UnitExec {
+    pub code: String,
+    pub name: String,
+    pub budget: Money,
+    pub ytd: Money,
+    pub rate: Option<f64>,
+    pub behind_pp: Option<f64>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct FundsFlow {
+    pub funds: i64,
+    pub issued: Money,
+    pub allocated: Money,
+    pub disbursed: Money,
+    pub spent: Money,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DebtRegion {
+    pub region_code: String,
+    pub region_name: String,
+    pub balance: Money,
+    pub limit: Money,
+    pub capacity: Money,
+    pub ratio: Option<f64>,
+    /// green, yellow, orange, red (domain thresholds 120 / 200 / 300 %).
+    pub band: &'static str,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SoeSummary {
+    pub enterprises: i64,
+    pub assets: Money,
+    pub liabilities: Money,
+    pub leverage: Option<f64>,
+    pub profit: Money,
+    pub prior_profit: Money,
+    /// Profit change on the same period last year, %.
+    pub profit_change: Option<f64>,
+    pub above_warning_line: i64,
+    /// Highest leverage first.
+    pub top: Vec<SoeLine>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SoeLine {
+    pub name: String,
+    pub leverage: f64,
+    pub warning: f64,
+    pub profit: Money,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct IndicatorVsTarget {
+    pub code: String,
+    pub name: String,
+    pub unit: String,
+    pub ytd_yoy: Option<f64>,
+    pub target: Option<f64>,
+    /// ytd_yoy − target, pp (negative = short of target).
+    pub gap: Option<f64>,
+}
+
+/// The cockpit (一屏纵览) figures for one period.
+#[derive(Debug, Clone, Serialize)]
+pub struct Cockpit {
+    pub period: String,
+    pub time_progress: f64,
+    pub budgets: Vec<KindExec>,
+    pub revenue: Vec<KindExec>,
+    pub lagging_depts: Vec<UnitExec>,
+    pub funds: FundsFlow,
+    pub debt: Vec<DebtRegion>,
+    pub soe: SoeSummary,
+    pub indicators: Vec<IndicatorVsTarget>,
+    /// Execution rate of all budgets together for the 12 months up to `period`.
+    pub trend: Vec<(String, Option<f64>)>,
+}
+
+fn band(ratio: Option<f64>) -> &'static str {
+    match ratio {
+        Some(r) if r >= 300.0 => "red",
+        Some(r) if r >= 200.0 => "orange",
+        Some(r) if r >= 120.0 => "yellow",
+        Some(_) => "green",
+        None => "none",
+    }
+}
+
+fn kind_exec(rows: Vec<Vec<Val>>, progress: f64) -> Vec<KindExec> {
+    rows.into_iter()
+        .map(|r| {
+            let (budget, ytd) = (r[1].money(), r[2].money());
+            let rate = ratio(ytd, budget);
+            KindExec {
+                budget_kind: r[0].text(),
+                budget,
+                ytd,
+                rate,
+                behind_pp: rate.map(|x| progress - x),
+            }
+        })
+        .collect()
+}
+
+fn p(period: &str) -> Vec<(&'static str, ScalarValue)> {
+    vec![("period", ScalarValue::from(period))]
+}
+
+/// Computes the cockpit for `period` from the warehouse.
+pub async fn cockpit(ctx: &SessionContext, period: &str) -> Result<Cockpit> {
+    let (year, month) = split_period(period)?;
+    let progress = 100.0 * month as f64 / 12.0;
+    let budgets = fetch(
+        ctx,
+        "SELECT budget_kind, sum(adjusted_budget), sum(ytd_amount) FROM budget_execution \
+         WHERE period = $period AND is_detail GROUP BY budget_kind ORDER BY sum(adjusted_budget) DESC",
+        &p(period),
+    )
+    .await?;
+    let revenue = fetch(
+        ctx,
+        "SELECT budget_kind, sum(coalesce(adjusted_budget, initial_budget)), sum(ytd_amount) FROM revenue \
+         WHERE period = $period AND is_detail GROUP BY budget_kind ORDER BY sum(coalesce(adjusted_budget, initial_budget)) DESC",
+        &p(period),
+    )
+    .await?;
+    let depts = fetch(
+        ctx,
+        "SELECT coalesce(dept_code, dept_name, ''), max(dept_name), sum(adjusted_budget) AS b, sum(ytd_amount) AS y \
+         FROM budget_execution WHERE period = $period AND is_detail GROUP BY coalesce(dept_code, dept_name, '') \
+         HAVING sum(adjusted_budget) > 0 \
+         ORDER BY CAST(sum(ytd_amount) AS DOUBLE) / CAST(sum(adjusted_budget) AS DOUBLE), 1 LIMIT 8",
+        &p(period),
+    )
+    .await?;
+    let funds = fetch(
+        ctx,
+        "SELECT count(*), sum(issued_amount), sum(allocated_amount), sum(disbursed_amount), sum(spent_amount) \
+         FROM special_funds WHERE period = $period",
+        &p(period),
+    )
+    .await?;
+    let debt = fetch(
+        ctx,
+        "SELECT region_code, max(region_name), sum(debt_balance), sum(debt_limit), max(fiscal_capacity) \
+         FROM debt WHERE period = $period GROUP BY region_code ORDER BY region_code",
+        &p(period),
+    )
+    .await?;
+    let soe = fetch(
+        ctx,
+        "SELECT count(*), sum(total_assets), sum(total_liabilities), sum(profit), sum(prior_profit) \
+         FROM soe_finance WHERE period = $period",
+        &p(period),
+    )
+    .await?;
+    let soe_top = fetch(
+        ctx,
+        "SELECT enterprise_name, 100.0 * CAST(total_liabilities AS DOUBLE) / CAST(total_assets AS DOUBLE) AS lev, \
+                CASE WHEN coalesce(is_industrial, false) THEN 70.0 ELSE 75.0 END AS warn, profit \
+         FROM soe_finance WHERE period = $period AND total_assets > 0 ORDER BY lev DESC, enterprise_name",
+        &p(period),
+    )
+    .await?;
+    let indicators = fetch(
+        ctx,
+        "WITH i AS (SELECT coalesce(indicator_code, indicator_name) AS code, max(indicator_name) AS name, \
+                max(unit) AS unit, max(CAST(ytd_yoy AS DOUBLE)) AS g \
+              FROM indicators WHERE period = $period GROUP BY coalesce(indicator_code, indicator_name)), \
+              t AS (SELECT indicator_code, indicator_name, max(CAST(target_value AS DOUBLE)) AS target FROM targets \
+              WHERE year = $year AND coalesce(target_kind, 'growth') = 'growth' GROUP BY indicator_code, indicator_name) \
+         SELECT i.code, i.name, i.unit, i.g, max(t.target) FROM i LEFT JOIN t \
+           ON (i.code = t.indicator_code OR i.name = t.indicator_name) \
+         GROUP BY i.code, i.name, i.unit, i.g ORDER BY i.code",
+        &[
+            ("period", ScalarValue::from(period)),
+            ("year", ScalarValue::from(year as i64)),
+        ],
+    )
+    .await?;
+    let trend = execution_trend(ctx, period, &Scope::default()).await?;
+
+    let f = funds.first();
+    let s = soe.first();
+    let top: Vec<SoeLine> = soe_top
+        .iter()
+        .map(|r| SoeLine {
+            name: r[0].text(),
+            leverage: r[1].num().unwrap_or(0.0),
+            warning: r[2].num().unwrap_or(75.0),
+            profit: r[3].money(),
+        })
+        .collect();
+    let soe = SoeSummary {
+        enterprises: s.map(|r| r[0].int()).unwrap_or(0),
+        assets: s.map(|r| r[1].money()).unwrap_or_default(),
+        liabilities: s.map(|r| r[2].money()).unwrap_or_default(),
+        leverage: s.and_then(|r| ratio(r[2].money(), r[1].money())),
+        profit: s.map(|r| r[3].money()).unwrap_or_default(),
+        prior_profit: s.map(|r| r[4].money()).unwrap_or_default(),
+        profit_change: s.and_then(|r| {
+            let prior = r[4].money();
+            (prior.0 > 0).then(|| 100.0 * (r[3].money().0 - prior.0) as f64 / prior.0 as f64)
+        }),
+        above_warning_line: top.iter().filter(|l| l.leverage >= l.warning).count() as i64,
+        top: top.into_iter().take(8).collect(),
+    };
+    Ok(Cockpit {
+        period: period.to_string(),
+        time_progress: progress,
+        budgets: kind_exec(budgets, progress),
+        revenue: kind_exec(revenue, progress),
+        lagging_depts: depts.into_iter().map(|r| unit_exec(&r, progress)).collect(),
+        funds: FundsFlow {
+            funds: f.map(|r| r[0].int()).unwrap_or(0),
+            issued: f.map(|r| r[1].money()).unwrap_or_default(),
+            allocated: f.map(|r| r[2].money()).unwrap_or_default(),
+            disbursed: f.map(|r| r[3].money()).unwrap_or_default(),
+            spent: f.map(|r| r[4].money()).unwrap_or_default(),
+        },
+        debt: debt
+            .into_iter()
+            .map(|r| {
+                let ratio = ratio(r[2].money(), r[4].money());
+                DebtRegion {
+                    region_code: r[0].text(),
+                    region_name: r[1].text(),
+                    balance: r[2].money(),
+                    limit: r[3].money(),
+                    capacity: r[4].money(),
+                    ratio,
+                    band: band(ratio),
+                }
+            })
+            .collect(),
+        soe,
+        indicators: indicators
+            .into_iter()
+            .map(|r| {
+                let (g, t) = (r[3].num(), r[4].num());
+                IndicatorVsTarget {
+                    code: r[0].text(),
+                    name: r[1].text(),
+                    unit: r[2].text(),
+                    ytd_yoy: g,
+                    target: t,
+                    gap: g.zip(t).map(|(g, t)| g - t),
+                }
+            })
+            .collect(),
+        trend,
+    })
+}
+
+fn unit_exec(r: &[Val], progress: f64) -> UnitExec {
+    let (budget, ytd) = (r[2].money(), r[3].money());
+    let rate = ratio(ytd, budget);
+    UnitExec {
+        code: r[0].text(),
+        name: r[1].text(),
+        budget,
+        ytd,
+        rate,
+        behind_pp: rate.map(|x| progress - x),
+    }
+}
+
+/// A department is its code, or its name where extracts carry no code (many do not).
+const DEPT_KEY: &str = "coalesce(dept_code, dept_name, '')";
+const AGENCY_KEY: &str = "coalesce(agency_code, agency_name, '')";
+
+/// Where a drill-down stands: each field narrows the one before.
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize, PartialEq)]
+pub struct Scope {
+    pub region: Option<String>,
+    pub dept: Option<String>,
+    pub agency: Option<String>,
+    pub project: Option<String>,
+}
+
+impl Scope {
+    /// The level below this scope: what the rows of its table are.
+    pub fn next_level(&self) -> Level {
+        match (&self.region, &self.dept, &self.agency, &self.project) {
+            (None, ..) => Level::Region,
+            (Some(_), None, ..) => Level::Dept,
+            (Some(_), Some(_), None, _) => Level::Agency,
+            (Some(_), Some(_), Some(_), None) => Level::Project,
+            _ => Level::Rows,
+        }
+    }
+
+    fn where_sql(&self) -> (String, Vec<(&'static str, ScalarValue)>) {
+        let mut w = String::new();
+        let mut params = Vec::new();
+        for (col, name, v) in [
+            ("region_code", "region", &self.region),
+            (DEPT_KEY, "dept", &self.dept),
+            (AGENCY_KEY, "agency", &self.agency),
+            ("coalesce(project_code, '')", "project", &self.project),
+        ] {
+            if let Some(v) = v {
+                w.push_str(&format!(" AND {col} = ${name}"));
+                params.push((name, ScalarValue::from(v.as_str())));
+            }
+        }
+        (w, params)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Region,
+    Dept,
+    Agency,
+    Project,
+    Rows,
+}
+
+impl Level {
+    fn columns(self) -> (&'static str, &'static str) {
+        match self {
+            Level::Region => ("region_code", "max(region_name)"),
+            Level::Dept => (DEPT_KEY, "max(dept_name)"),
+            Level::Agency => (AGENCY_KEY, "max(agency_name)"),
+            _ => ("coalesce(project_code, '')", "max(project_name)"),
+        }
+    }
+}
+
+/// One level of the drill-down.
+#[derive(Debug, Clone, Serialize)]
+pub struct Drill {
+    pub period: String,
+    pub scope: Scope,
+    pub level: Level,
+    pub time_progress: f64,
+    /// Name of each scope element, in order (region, department, unit, project).
+    pub names: Vec<String>,
+    pub total: UnitExec,
+    pub rows: Vec<UnitExec>,
+    /// Source rows (only at the `rows` level): the columns and the values.
+    pub detail_columns: Vec<String>,
+    pub detail: Vec<Vec<String>>,
+    pub trend: Vec<(String, Option<f64>)>,
+}
+
+/// Execution rate of the scope for the 12 months up to `period` (missing months are `None`).
+pub async fn execution_trend(
+    ctx: &SessionContext,
+    period: &str,
+    scope: &Scope,
+) -> Result<Vec<(String, Option<f64>)>> {
+    let months = last_periods(period, 12)?;
+    let (w, mut params) = scope.where_sql();
+    params.push(("first", ScalarValue::from(months[0].as_str())));
+    params.push(("last", ScalarValue::from(period)));
+    let rows = fetch(
+        ctx,
+        &format!(
+            "SELECT period, sum(adjusted_budget), sum(ytd_amount) FROM budget_execution \
+             WHERE period >= $first AND period <= $last AND is_detail{w} GROUP BY period"
+        ),
+        &params,
+    )
+    .await?;
+    Ok(months
+        .into_iter()
+        .map(|m| {
+            let r = rows.iter().find(|r| r[0].text() == m);
+            let rate = r.and_then(|r| ratio(r[2].money(), r[1].money()));
+            (m, rate)
+        })
+        .collect())
+}
+
+/// The drill-down table for a scope: the rows of the next level down, or the source rows.
+pub async fn drill(ctx: &SessionContext, period: &str, scope: &Scope) -> Result<Drill> {
+    let (_, month) = split_period(period)?;
+    let progress = 100.0 * month as f64 / 12.0;
+    let level = scope.next_level();
+    let (w, mut params) = scope.where_sql();
+    params.push(("period", ScalarValue::from(period)));
+    let names_row = fetch(
+        ctx,
+        &format!(
+            "SELECT max(region_name), max(dept_name), max(agency_name), max(project_name), \
+             '' AS c, '' AS n, sum(adjusted_budget), sum(ytd_amount) FROM budget_execution \
+             WHERE period = $period AND is_detail{w}"
+        ),
+        &params,
+    )
+    .await?;
+    let nr = names_row.first().cloned().unwrap_or_default();
+    let depth = [&scope.region, &scope.dept, &scope.agency, &scope.project]
+        .iter()
+        .filter(|x| x.is_some())
+        .count();
+    let names: Vec<String> = nr.iter().take(depth).map(Val::text).collect();
+    let total = if nr.len() == 8 {
+        unit_exec(&nr[4..], progress)
+    } else {
+        unit_exec(
+            &[
+                Val::Null,
+                Val::Null,
+                Val::Money(Money(0)),
+                Val::Money(Money(0)),
+            ],
+            progress,
+        )
+    };
+    let mut d = Drill {
+        period: period.to_string(),
+        scope: scope.clone(),
+        level,
+        time_progress: progress,
+        names,
+        total,
+        rows: vec![],
+        detail_columns: vec![],
+        detail: vec![],
+        trend: execution_trend(ctx, period, scope).await?,
+    };
+    if level == Level::Rows {
+        let cols = [
+            "func_code",
+            "func_name",
+            "gov_econ_code",
+            "gov_econ_name",
+            "budget_kind",
+            "fund_nature",
+            "adjusted_budget",
+            "month_amount",
+            "ytd_amount",
+            "load_id",
+            "source_row",
+        ];
+        let rows = fetch(
+            ctx,
+            &format!(
+                "SELECT {}, (SELECT file FROM purse_loads l WHERE l.load_id = b.load_id) AS file \
+                 FROM budget_execution b WHERE period = $period{w} ORDER BY func_code, gov_econ_code, source_row",
+                cols.join(", ")
+            ),
+            &params,
+        )
+        .await;
+        // `purse_loads` is only there when the caller registered lineage.
+        let rows =
+            match rows {
+                Ok(r) => r,
+                Err(_) => fetch(
+                    ctx,
+                    &format!(
+                        "SELECT {}, '' AS file FROM budget_execution b WHERE period = $period{w} \
+                     ORDER BY func_code, gov_econ_code, source_row",
+                        cols.join(", ")
+                    ),
+                    &params,
+                )
+                .await?,
+            };
+        d.detail_columns = cols.iter().map(|c| c.to_string()).collect();
+        d.detail_columns.push("file".into());
+        d.detail = rows
+            .iter()
+            .map(|r| r.iter().map(Val::text).collect())
+            .collect();
+        return Ok(d);
+    }
+    let (code, name) = level.columns();
+    let rows = fetch(
+        ctx,
+        &format!(
+            "SELECT {code}, {name}, sum(adjusted_budget), sum(ytd_amount) FROM budget_execution \
+             WHERE period = $period AND is_detail{w} GROUP BY {code} ORDER BY 1"
+        ),
+        &params,
+    )
+    .await?;
+    d.rows = rows.iter().map(|r| unit_exec(r, progress)).collect();
+    Ok(d)
+}
+
+/// Periods with budget execution data, newest first.
+pub async fn periods(ctx: &SessionContext) -> Result<Vec<String>> {
+    let rows = fetch(
+        ctx,
+        "SELECT DISTINCT period FROM budget_execution ORDER BY period DESC",
+        &[],
+    )
+    .await?;
+    Ok(rows.iter().map(|r| r[0].text()).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_prints_exactly() {
+        assert_eq!(Money(123_456_789).yuan(), "1234567.89");
+        assert_eq!(Money(-5).yuan(), "-0.05");
+        assert_eq!(Money(123_456_789_000).wan(), "123,456.79");
+        assert_eq!(Money(4_999).wan(), "0.00");
+        assert_eq!(Money(5_000).wan(), "0.01");
+        assert_eq!(Money(-12_345_678_901).wan(), "-12,345.68");
+    }
+
+    #[test]
+    fn periods_step_back_over_years() {
+        assert_eq!(prev_period("2025-01").unwrap(), "2024-12");
+        let v = last_periods("2025-03", 4).unwrap();
+        assert_eq!(v, ["2024-12", "2025-01", "2025-02", "2025-03"]);
+        assert!(split_period("2025-13").is_err());
+        assert!(split_period("2025-1").is_err());
+        assert!(split_period("x").is_err());
+    }
+
+    #[test]
+    fn scope_levels() {
+        let mut s = Scope::default();
+        assert_eq!(s.next_level(), Level::Region);
+        s.region = Some("990100".into());
+        assert_eq!(s.next_level(), Level::Dept);
+        s.dept = Some("101".into());
+        s.agency = Some("101001".into());
+        assert_eq!(s.next_level(), Level::Project);
+        s.project = Some(String::new());
+        assert_eq!(s.next_level(), Level::Rows);
+    }
+}

@@ -1,0 +1,298 @@
+//! When monthly reports are made: a cron-style setting (`minute hour day month weekday`, default
+//! `0 8 5 * *`, the 5th of each month at 08:00 local time) and a scheduler that, at each tick,
+//! makes every report that is due and not yet archived. Ticking at start-up catches up on runs
+//! missed while the server was down. Time comes from a [`Clock`], so tests move it by hand.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
+
+use crate::config::Config;
+use crate::datasets::Catalog;
+use crate::error::{PurseError, Result};
+use crate::i18n::Lang;
+
+/// Local wall-clock time, or a hand-moved one in tests.
+pub trait Clock: Send + Sync {
+    fn now(&self) -> NaiveDateTime;
+}
+
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> NaiveDateTime {
+        chrono::Local::now().naive_local()
+    }
+}
+
+/// One cron field: the allowed values, or any.
+#[derive(Debug, Clone, PartialEq)]
+struct Field(Option<Vec<u32>>);
+
+impl Field {
+    fn parse(s: &str, lo: u32, hi: u32, what: &str) -> Result<Field> {
+        let bad = || {
+            PurseError::Config(format!(
+                "report schedule: {what} `{s}` (allowed {lo}–{hi}, *, a-b, a,b, */n)"
+            ))
+        };
+        if s == "*" {
+            return Ok(Field(None));
+        }
+        let mut v = Vec::new();
+        for part in s.split(',') {
+            let (range, step) = match part.split_once('/') {
+                Some((r, st)) => (r, st.parse::<u32>().map_err(|_| bad())?),
+                None => (part, 1),
+            };
+            if step == 0 {
+                return Err(bad());
+            }
+            let (a, b) = if range == "*" {
+                (lo, hi)
+            } else if let Some((a, b)) = range.split_once('-') {
+                (a.parse().map_err(|_| bad())?, b.parse().map_err(|_| bad())?)
+            } else {
+                let a: u32 = range.parse().map_err(|_| bad())?;
+                (a, a)
+            };
+            if a < lo || b > hi || a > b {
+                return Err(bad());
+            }
+            v.extend((a..=b).step_by(step as usize));
+        }
+        v.sort_unstable();
+        v.dedup();
+        Ok(Field(Some(v)))
+    }
+    fn has(&self, x: u32) -> bool {
+        self.0.as_ref().is_none_or(|v| v.contains(&x))
+    }
+}
+
+/// A parsed five-field cron expression.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cron {
+    minute: Field,
+    hour: Field,
+    day: Field,
+    month: Field,
+    weekday: Field,
+}
+
+impl Cron {
+    pub fn parse(s: &str) -> Result<Cron> {
+        let f: Vec<&str> = s.split_whitespace().collect();
+        if f.len() != 5 {
+            return Err(PurseError::Config(format!(
+                "report schedule `{s}`: five fields expected (minute hour day month weekday), e.g. `0 8 5 * *`"
+            )));
+        }
+        Ok(Cron {
+            minute: Field::parse(f[0], 0, 59, "minute")?,
+            hour: Field::parse(f[1], 0, 23, "hour")?,
+            day: Field::parse(f[2], 1, 31, "day")?,
+            month: Field::parse(f[3], 1, 12, "month")?,
+            weekday: Field::parse(f[4], 0, 7, "weekday")?,
+        })
+    }
+
+    fn day_matches(&self, d: NaiveDate) -> bool {
+        let wd = d.weekday().num_days_from_sunday();
+        self.day.has(d.day())
+            && self.month.has(d.month())
+            && (self.weekday.has(wd) || (wd == 0 && self.weekday.has(7)))
+    }
+
+    /// The first firing at or after `t` (within ten years).
+    pub fn next_at_or_after(&self, t: NaiveDateTime) -> Option<NaiveDateTime> {
+        let t0 = if t.second() == 0 && t.nanosecond() == 0 {
+            t
+        } else {
+            t.with_second(0)?.with_nanosecond(0)? + Duration::minutes(1)
+        };
+        let mut day = t0.date();
+        for _ in 0..3700 {
+            if self.day_matches(day) {
+                for h in 0..24 {
+                    if !self.hour.has(h) {
+                        continue;
+                    }
+                    for m in 0..60 {
+                        if !self.minute.has(m) {
+                            continue;
+                        }
+                        let at = day.and_time(NaiveTime::from_hms_opt(h, m, 0)?);
+                        if at >= t0 {
+                            return Some(at);
+                        }
+                    }
+                }
+            }
+            day = day.succ_opt()?;
+        }
+        None
+    }
+
+    /// When the report of `period` is due: the first firing once the period is over.
+    pub fn due_time(&self, period: &str) -> Result<NaiveDateTime> {
+        let (y, m) = crate::figures::split_period(period)?;
+        let (ny, nm) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+        let start = NaiveDate::from_ymd_opt(ny, nm, 1)
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .ok_or_else(|| PurseError::Invalid(format!("period {period}")))?;
+        self.next_at_or_after(start)
+            .ok_or_else(|| PurseError::Config("report schedule never fires".into()))
+    }
+
+    /// The day a period's report speaks from.
+    pub fn due_date(&self, period: &str) -> Result<NaiveDate> {
+        Ok(self.due_time(period)?.date())
+    }
+}
+
+/// Makes the reports that are due.
+pub struct Scheduler {
+    pub data_dir: PathBuf,
+    pub catalog: Catalog,
+    pub config: Config,
+    pub cron: Cron,
+}
+
+impl Scheduler {
+    pub fn new(data_dir: &Path, catalog: Catalog, config: Config) -> Result<Scheduler> {
+        let cron = Cron::parse(&config.report.schedule)?;
+        Ok(Scheduler {
+            data_dir: data_dir.to_path_buf(),
+            catalog,
+            config,
+            cron,
+        })
+    }
+
+    fn languages(&self) -> Vec<Lang> {
+        let v: Vec<Lang> = self
+            .config
+            .report
+            .languages
+            .iter()
+            .filter_map(|l| Lang::parse(l))
+            .collect();
+        if v.is_empty() { vec![Lang::Zh] } else { v }
+    }
+
+    /// Periods whose report is due at `now`, whose data is loaded, and which are not archived.
+    pub async fn due(&self, now: NaiveDateTime) -> Result<Vec<String>> {
+        let loaded = match crate::warehouse::Warehouse::open_read(&self.data_dir) {
+            Ok(wh) => wh
+                .summary()?
+                .into_iter()
+                .find(|d| d.dataset == "budget_execution")
+                .map(|d| d.periods)
+                .unwrap_or_default(),
+            Err(_) => vec![],
+        };
+        let langs = self.languages();
+        let mut v = Vec::new();
+        for p in loaded {
+            if self.cron.due_time(&p)? > now {
+                continue;
+            }
+            let archived = langs
+                .iter()
+                .all(|l| super::archive_path(&self.data_dir, &p, *l, "html").exists());
+            if !archived {
+                v.push(p);
+            }
+        }
+        v.sort();
+        Ok(v)
+    }
+
+    /// One tick: checks the rules for a due period that was never checked, then archives its
+    /// report in every configured language. Returns the periods made.
+    pub async fn tick(&self, now: NaiveDateTime) -> Result<Vec<String>> {
+        let due = self.due(now).await?;
+        if due.is_empty() {
+            return Ok(due);
+        }
+        let checked = crate::alerts::AlertStore::open(&self.data_dir)?.checked_periods()?;
+        // Check first, then write: each report then sees the alerts of every due month.
+        for p in &due {
+            if !checked.contains(p) {
+                let set = crate::rules::RuleSet::resolve(
+                    None,
+                    &self.data_dir,
+                    &self.catalog,
+                    &self.config.rules,
+                )?;
+                let selected = crate::check::select(&set, &[])?;
+                crate::check::check(&self.data_dir, &self.catalog, &selected, p, false).await?;
+            }
+        }
+        for p in &due {
+            for l in self.languages() {
+                super::generate(&self.data_dir, &self.catalog, &self.config, p, l).await?;
+            }
+        }
+        Ok(due)
+    }
+
+    /// Runs forever: a tick now (catch-up), then one each minute. Errors are logged, not fatal:
+    /// a bad month must not stop next month's report.
+    pub async fn run(self, clock: std::sync::Arc<dyn Clock>) {
+        loop {
+            match self.tick(clock.now()).await {
+                Ok(made) if !made.is_empty() => {
+                    eprintln!("purse: monthly reports archived for {}", made.join(", "))
+                }
+                Ok(_) => {}
+                Err(e) => eprintln!("purse: report scheduler: {e}"),
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> NaiveDateTime {
+        NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap()
+    }
+
+    #[test]
+    fn cron_fires_on_the_fifth_at_eight() {
+        let c = Cron::parse("0 8 5 * *").unwrap();
+        assert_eq!(c.due_time("2025-03").unwrap(), at("2025-04-05 08:00"));
+        assert_eq!(c.due_time("2025-12").unwrap(), at("2026-01-05 08:00"));
+        assert_eq!(
+            c.next_at_or_after(at("2025-04-05 08:01")),
+            Some(at("2025-05-05 08:00"))
+        );
+        assert_eq!(
+            c.next_at_or_after(at("2025-04-05 08:00")),
+            Some(at("2025-04-05 08:00"))
+        );
+        let w = Cron::parse("30 9 * * 1").unwrap(); // Mondays 09:30
+        assert_eq!(
+            w.next_at_or_after(at("2026-11-22 10:00")),
+            Some(at("2026-11-23 09:30"))
+        );
+        let s = Cron::parse("*/15 8-9 1,15 * *").unwrap();
+        assert_eq!(
+            s.next_at_or_after(at("2026-11-15 08:16")),
+            Some(at("2026-11-15 08:30"))
+        );
+        for bad in [
+            "0 8 5 *",
+            "60 8 5 * *",
+            "0 8 0 * *",
+            "a 8 5 * *",
+            "*/0 8 5 * *",
+        ] {
+            assert!(Cron::parse(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,404 @@
+//! Sessions, roles, CSRF and login rate limiting.
+//!
+//! The session cookie is HttpOnly and SameSite=Strict and holds a random token whose hash is in
+//! SQLite. Every form carries the session's CSRF token and every state-changing API call sends it
+//! in `X-CSRF-Token`; the login form, which has no session yet, uses a double-submit cookie.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use axum::Form;
+use axum::extract::{ConnectInfo, FromRequestParts, Query, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::{AppError, AppState, html};
+use crate::i18n::{Lang, esc};
+use crate::users::{Role, Session, random_token};
+
+pub const SESSION_COOKIE: &str = "purse_session";
+const LOGIN_COOKIE: &str = "purse_login";
+
+/// Reads one cookie from the request headers.
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+/// Compares two tokens in time independent of where they differ.
+pub fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// The logged-in user of a request. Extracting it refuses requests without a valid session
+/// (pages redirect to the login, the API answers 401) and API writes without the CSRF header.
+#[derive(Debug, Clone)]
+pub struct Auth {
+    pub session: Session,
+    pub lang: Lang,
+    pub html: bool,
+}
+
+impl Auth {
+    pub fn user(&self) -> &str {
+        &self.session.user
+    }
+    pub fn role(&self) -> Role {
+        self.session.role
+    }
+    /// Refuses unless the user's role is at least `min`.
+    pub fn require(&self, min: Role) -> Result<(), AppError> {
+        if self.session.role >= min {
+            Ok(())
+        } else {
+            let e = AppError::forbidden(format!(
+                "{} ({}) may not do this: it needs the {} role",
+                self.session.user,
+                self.session.role.as_str(),
+                min.as_str()
+            ));
+            Err(if self.html { e.page() } else { e })
+        }
+    }
+    /// Checks a form's CSRF token.
+    pub fn check_csrf(&self, token: &str) -> Result<(), AppError> {
+        if same(token, &self.session.csrf) {
+            Ok(())
+        } else {
+            let e = AppError::new(
+                StatusCode::FORBIDDEN,
+                "csrf",
+                "the form is stale or did not come from purse (CSRF token mismatch): reload the page and try again",
+            );
+            Err(if self.html { e.page() } else { e })
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Auth {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Auth, AppError> {
+        let html = !parts.uri.path().starts_with("/api/");
+        let lang = super::lang_of(&parts.headers);
+        let unauth = || {
+            let e = AppError::unauthorized();
+            if html { e.page() } else { e }
+        };
+        let token = cookie(&parts.headers, SESSION_COOKIE).ok_or_else(unauth)?;
+        let session = state.users().session(&token)?.ok_or_else(unauth)?;
+        let auth = Auth {
+            session,
+            lang,
+            html,
+        };
+        if !html && parts.method != Method::GET && parts.method != Method::HEAD {
+            let sent = parts
+                .headers
+                .get("x-csrf-token")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            auth.check_csrf(sent)?;
+        }
+        Ok(auth)
+    }
+}
+
+/// The client's address, when the server knows it (tests without a socket say `local`).
+pub struct ClientAddr(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<ClientAddr, Self::Rejection> {
+        Ok(ClientAddr(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip().to_string())
+                .unwrap_or_else(|| "local".into()),
+        ))
+    }
+}
+
+fn session_cookie(state: &AppState, token: &str, max_age: i64) -> HeaderValue {
+    let secure = if state.secure_cookies { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age}{secure}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// Counts a failed login; refuses when there were too many in the window.
+fn too_many(state: &AppState, key: &str) -> bool {
+    let window = Duration::from_secs(state.config.web.login_window_secs);
+    let mut f = super::lock(&state.failures);
+    let v = f.entry(key.to_string()).or_default();
+    v.retain(|t| t.elapsed() < window);
+    v.len() >= state.config.web.login_attempts as usize
+}
+
+fn record_failure(state: &AppState, key: &str) {
+    let mut f = super::lock(&state.failures);
+    f.entry(key.to_string()).or_default().push(Instant::now());
+}
+
+/// Verifies a login, rate-limited per user name and address. Hashing runs off the async threads.
+async fn check_login(
+    state: &AppState,
+    name: &str,
+    password: &str,
+    addr: &str,
+) -> Result<(String, Session), AppError> {
+    let key = format!("{name}\u{1f}{addr}");
+    if too_many(state, &key) {
+        let _ = state.users().audit(name, "login.throttled", addr);
+        return Err(AppError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_attempts",
+            format!(
+                "too many failed logins for {name}: wait {} minutes",
+                state.config.web.login_window_secs.div_ceil(60)
+            ),
+        ));
+    }
+    let st = state.clone();
+    let (n, p) = (name.to_string(), password.to_string());
+    let role = tokio::task::spawn_blocking(move || st.users().verify(&n, &p))
+        .await
+        .map_err(|e| {
+            AppError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
+        })??;
+    if role.is_none() {
+        record_failure(state, &key);
+        let _ = state.users().audit(name, "login.failed", addr);
+        return Err(AppError::new(
+            StatusCode::UNAUTHORIZED,
+            "bad_credentials",
+            "wrong user name or password",
+        ));
+    }
+    Ok(state.users().login(name)?)
+}
+
+#[derive(Deserialize, Default)]
+pub struct LoginQuery {
+    #[serde(default)]
+    next: Option<String>,
+    #[serde(default)]
+    error: Option<String>,
+}
+
+pub async fn login_page(
+    State(_): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<LoginQuery>,
+) -> Response {
+    let lang = super::lang_of(&headers);
+    let t = |zh: &'static str, en: &'static str| lang.t(zh, en);
+    let pre = random_token();
+    let err = q
+        .error
+        .map(|e| format!("<p class=error>{}</p>", esc(&e)))
+        .unwrap_or_default();
+    let body = format!(
+        "<main class=narrow><h1>purse · {}</h1>{err}\
+         <form method=post action=/login class=login>\
+         <input type=hidden name=csrf value=\"{pre}\"><input type=hidden name=next value=\"{}\">\
+         <label>{} <input name=user autocomplete=username required autofocus></label>\
+         <label>{} <input name=password type=password autocomplete=current-password required></label>\
+         <button type=submit>{}</button></form>\
+         <p class=note><a href=\"/lang?to={}&amp;next=/login\">{}</a></p></main>",
+        t("预算联网监督 登录", "budget supervision · log in"),
+        esc(q.next.as_deref().unwrap_or("/cockpit")),
+        t("用户名", "User"),
+        t("密码", "Password"),
+        t("登录", "Log in"),
+        if lang == Lang::Zh { "en" } else { "zh" },
+        t("English", "中文"),
+    );
+    let mut res = Html(html::bare(lang, t("登录", "Log in"), &body)).into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "{LOGIN_COOKIE}={pre}; HttpOnly; SameSite=Strict; Path=/login; Max-Age=3600"
+    )) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    res
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    user: String,
+    password: String,
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    next: Option<String>,
+}
+
+/// Only same-site paths: a `next` must not send the user elsewhere.
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        _ => "/cockpit".into(),
+    }
+}
+
+pub async fn login_form(
+    State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    headers: HeaderMap,
+    Form(f): Form<LoginForm>,
+) -> Response {
+    let pre = cookie(&headers, LOGIN_COOKIE).unwrap_or_default();
+    if pre.is_empty() || !same(&pre, &f.csrf) {
+        return AppError::new(
+            StatusCode::FORBIDDEN,
+            "csrf",
+            "the login form is stale or did not come from purse: reload it",
+        )
+        .page()
+        .into_response();
+    }
+    match check_login(&state, f.user.trim(), &f.password, &addr).await {
+        Ok((token, _)) => {
+            let mut res = Redirect::to(&safe_next(f.next.as_deref())).into_response();
+            res.headers_mut().append(
+                header::SET_COOKIE,
+                session_cookie(&state, &token, crate::users::SESSION_SECS),
+            );
+            res
+        }
+        Err(e) if e.status == StatusCode::UNAUTHORIZED => {
+            let lang = super::lang_of(&headers);
+            let msg = lang.t("用户名或密码错误", "Wrong user name or password");
+            // Back to the form, with the message; the browser's back button stays sane.
+            Redirect::to(&format!("/login?error={}", urlencode(msg))).into_response()
+        }
+        Err(e) => e.page().into_response(),
+    }
+}
+
+pub async fn logout(
+    State(state): State<AppState>,
+    auth: Auth,
+    headers: HeaderMap,
+    Form(f): Form<CsrfOnly>,
+) -> Response {
+    if let Err(e) = auth.check_csrf(&f.csrf) {
+        return e.into_response();
+    }
+    if let Some(t) = cookie(&headers, SESSION_COOKIE) {
+        let _ = state.users().logout(&t);
+    }
+    let _ = state.users().audit(auth.user(), "logout", "");
+    let mut res = Redirect::to("/login").into_response();
+    res.headers_mut()
+        .append(header::SET_COOKIE, session_cookie(&state, "", 0));
+    res
+}
+
+#[derive(Deserialize)]
+pub struct CsrfOnly {
+    #[serde(default)]
+    pub csrf: String,
+}
+
+#[derive(Deserialize)]
+pub struct ApiLogin {
+    user: String,
+    password: String,
+}
+
+/// `POST /api/login {"user", "password"}` → `{"user", "role", "csrf"}` and the session cookie.
+pub async fn api_login(
+    State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    axum::Json(f): axum::Json<ApiLogin>,
+) -> Response {
+    match check_login(&state, f.user.trim(), &f.password, &addr).await {
+        Ok((token, s)) => {
+            let mut res = axum::Json(serde_json::json!({
+                "user": s.user, "role": s.role.as_str(), "csrf": s.csrf
+            }))
+            .into_response();
+            res.headers_mut().append(
+                header::SET_COOKIE,
+                session_cookie(&state, &token, crate::users::SESSION_SECS),
+            );
+            res
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+pub async fn api_logout(State(state): State<AppState>, auth: Auth, headers: HeaderMap) -> Response {
+    if let Some(t) = cookie(&headers, SESSION_COOKIE) {
+        let _ = state.users().logout(&t);
+    }
+    let _ = state.users().audit(auth.user(), "logout", "");
+    let mut res = axum::Json(serde_json::json!({"ok": true})).into_response();
+    res.headers_mut()
+        .append(header::SET_COOKIE, session_cookie(&state, "", 0));
+    res
+}
+
+#[derive(Deserialize)]
+pub struct LangQuery {
+    to: String,
+    #[serde(default)]
+    next: Option<String>,
+}
+
+/// Switches the language (a cookie) and goes back.
+pub async fn set_lang(Query(q): Query<LangQuery>) -> Response {
+    let lang = Lang::parse(&q.to).unwrap_or_default();
+    let mut res = Redirect::to(&safe_next(q.next.as_deref())).into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "lang={}; SameSite=Lax; Path=/; Max-Age=31536000",
+        lang.code()
+    )) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    res
+}
+
+/// Percent-encodes a query value.
+pub fn urlencode(s: &str) -> String {
+    let mut o = String::new();
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                o.push(b as char)
+            }
+            _ => o.push_str(&format!("%{b:02X}")),
+        }
+    }
+    o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_stays_on_site() {
+        assert_eq!(safe_next(Some("/alerts?x=1")), "/alerts?x=1");
+        assert_eq!(safe_next(Some("//evil.example")), "/cockpit");
+        assert_eq!(safe_next(Some("https://evil.example")), "/cockpit");
+        assert_eq!(safe_next(None), "/cockpit");
+        assert!(same("abc", "abc") && !same("abc", "abd") && !same("abc", "ab"));
+        assert_eq!(urlencode("a b/中"), "a%20b%2F%E4%B8%AD");
+    }
+}

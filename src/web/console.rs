@@ -1,0 +1,448 @@
+//! The SQL console page and `POST /api/sql`, for the adviser role. Queries run through
+//! [`crate::console`]: read-only, bounded and logged.
+
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::html::{a, csrf, table};
+use super::{AppError, AppState, Auth, PageResult};
+use crate::charts::{self, Bar};
+use crate::console::{ConsoleError, Limits, Outcome};
+use crate::figures::Val;
+use crate::i18n::esc;
+use crate::users::Role;
+
+fn limits(st: &AppState) -> Limits {
+    let w = &st.config.web;
+    Limits {
+        max_rows: w.sql_max_rows.max(1),
+        timeout: std::time::Duration::from_secs(w.sql_timeout_secs.max(1)),
+        memory_bytes: w.sql_memory_mib.max(1) << 20,
+    }
+}
+
+/// Runs one console query for a user and logs it, whatever the outcome.
+pub async fn run_logged(st: &AppState, user: &str, sql: &str) -> Result<Outcome, ConsoleError> {
+    let lim = limits(st);
+    let t0 = std::time::Instant::now();
+    let res = match crate::console::session(&st.data_dir, &st.catalog, &lim).await {
+        Ok(ctx) => crate::console::run(&ctx, sql, &lim).await,
+        Err(e) => Err(ConsoleError::Internal {
+            message: e.to_string(),
+        }),
+    };
+    let (rows, err) = match &res {
+        Ok(o) => (Some(o.rows), None),
+        Err(e) => (None, Some(e.to_string())),
+    };
+    if let Err(e) = st
+        .console_store()
+        .log(user, sql, t0.elapsed(), rows, err.as_deref())
+    {
+        eprintln!("purse: logging a console query: {e}");
+    }
+    res
+}
+
+#[derive(Deserialize, Default)]
+pub struct PageQ {
+    /// A saved query to open.
+    #[serde(default)]
+    q: Option<i64>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct SqlForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    sql: String,
+    #[serde(default)]
+    format: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    shared: Option<String>,
+    #[serde(default)]
+    id: Option<i64>,
+}
+
+const EXAMPLE: &str = "SELECT dept_name, sum(adjusted_budget) AS budget, sum(ytd_amount) AS spent,\n       round(100.0 * CAST(sum(ytd_amount) AS DOUBLE) / CAST(sum(adjusted_budget) AS DOUBLE), 1) AS rate\nFROM budget_execution\nWHERE period = '2025-10' AND is_detail\nGROUP BY dept_name\nORDER BY rate";
+
+fn schema_browser(st: &AppState) -> String {
+    let mut s = String::from("<aside class=schema>");
+    for ds in &st.catalog.datasets {
+        s.push_str(&format!(
+            "<details><summary><code>{}</code> {}</summary><ul>",
+            esc(&ds.name),
+            esc(&ds.title)
+        ));
+        for c in &ds.columns {
+            s.push_str(&format!(
+                "<li><code>{}</code> <span class=type>{}</span> <span class=doc>{}</span></li>",
+                esc(&c.name),
+                esc(&format!("{}", c.data_type())),
+                esc(&c.doc)
+            ));
+        }
+        s.push_str("<li><code>period</code> <span class=type>Utf8</span> <span class=doc>期间 YYYY-MM (partition)</span></li>");
+        if ds.hierarchy.is_some() {
+            s.push_str("<li><code>is_detail</code> <span class=type>Boolean</span> <span class=doc>明细行：求和只用明细 (sum these only)</span></li>");
+        }
+        s.push_str("<li><code>load_id</code>, <code>source_row</code> <span class=doc>lineage → purse_loads</span></li></ul></details>");
+    }
+    s.push_str("<details><summary><code>purse_loads</code> 载入记录</summary><ul><li><code>load_id, file, sheet, dataset, status, loaded_at</code></li></ul></details></aside>");
+    s
+}
+
+/// A chart of the result when its first column is a time or a category and another is a number.
+fn result_chart(o: &Outcome) -> Option<String> {
+    let cols = o.columns();
+    if cols.len() < 2 || o.rows == 0 || o.rows > 60 {
+        return None;
+    }
+    let vals = o.values();
+    let ycol = (1..cols.len()).find(|&c| {
+        vals.iter()
+            .all(|r| r[c].num().is_some() || r[c] == Val::Null)
+    })?;
+    let labels: Vec<String> = vals.iter().map(|r| r[0].text()).collect();
+    let timeish = labels.iter().all(|l| {
+        l.len() >= 7 && l.as_bytes()[4] == b'-' && l[..4].chars().all(|c| c.is_ascii_digit())
+    });
+    let ys: Vec<Option<f64>> = vals.iter().map(|r| r[ycol].num()).collect();
+    Some(if timeish {
+        charts::lines(&cols[ycol], &labels, &[(cols[ycol].as_str(), ys)], None, "")
+    } else {
+        let bars: Vec<Bar> = labels
+            .iter()
+            .zip(ys)
+            .map(|(l, y)| Bar {
+                label: l.clone(),
+                value: y.unwrap_or(0.0),
+                colour: None,
+            })
+            .collect();
+        charts::hbars(&cols[ycol], &bars, None, "")
+    })
+}
+
+fn render(
+    st: &AppState,
+    auth: &Auth,
+    sql: &str,
+    result: Option<Result<Outcome, ConsoleError>>,
+) -> Result<String, AppError> {
+    let l = auth.lang;
+    let t = |zh: &'static str, en: &'static str| l.t(zh, en);
+    let saved = st.console_store().visible(auth.user()).page()?;
+    let recent = st.console_store().recent(Some(auth.user()), 10).page()?;
+    let c = csrf(auth);
+    let mut main = format!(
+        "<form method=post action=/console id=sqlform>{c}<textarea name=sql rows=10 spellcheck=false>{}</textarea>\
+         <div class=bar><button type=submit>{}</button> \
+         <button formaction=/console/export name=format value=csv>CSV</button> \
+         <button formaction=/console/export name=format value=xlsx>XLSX</button> \
+         <button formaction=/console/export name=format value=parquet>Parquet</button> \
+         <input name=name placeholder=\"{}\"> <label><input type=checkbox name=shared value=1> {}</label> \
+         <button formaction=/console/save>{}</button></div></form>",
+        esc(sql),
+        t("运行", "Run"),
+        t("保存名称", "name to save as"),
+        t("共享", "shared"),
+        t("保存", "Save"),
+    );
+    main.push_str(&format!(
+        "<p class=note>{} {} {} · {} {} s · {} {} MiB</p>",
+        t("只读；最多返回", "Read-only; at most"),
+        st.config.web.sql_max_rows,
+        t("行", "rows"),
+        t("时限", "time limit"),
+        st.config.web.sql_timeout_secs,
+        t("内存", "memory"),
+        st.config.web.sql_memory_mib
+    ));
+    match result {
+        None => {}
+        Some(Err(e)) => {
+            let pos = match &e {
+                ConsoleError::Sql {
+                    line: Some(li),
+                    column: Some(co),
+                    ..
+                } => format!(" ({} {li}, {} {co})", t("行", "line"), t("列", "column")),
+                _ => String::new(),
+            };
+            main.push_str(&format!(
+                "<p class=error id=sqlerror>{}{pos}</p>",
+                esc(&e.to_string())
+            ));
+        }
+        Some(Ok(o)) => {
+            main.push_str(&format!(
+                "<p id=sqlstatus>{} {} {}{} · {} ms</p>",
+                o.rows,
+                t("行", "rows"),
+                if o.truncated {
+                    t("(已截断)", "(cut at the limit)")
+                } else {
+                    ""
+                },
+                "",
+                o.duration.as_millis()
+            ));
+            if let Some(svg) = result_chart(&o) {
+                main.push_str(&format!("<div class=chart>{svg}</div>"));
+            }
+            let cols = o.columns();
+            let hdr: Vec<&str> = cols.iter().map(String::as_str).collect();
+            let rows: Vec<Vec<String>> = o
+                .values()
+                .iter()
+                .take(1000)
+                .map(|r| r.iter().map(|v| esc(&v.text())).collect())
+                .collect();
+            main.push_str(&table(&hdr, &rows, "data results"));
+            if o.rows > 1000 {
+                main.push_str(&format!(
+                    "<p class=note>{}</p>",
+                    t(
+                        "页面显示前 1000 行；导出可得全部结果。",
+                        "The page shows 1,000 rows; export for all of them."
+                    )
+                ));
+            }
+        }
+    }
+    let mut side = schema_browser(st);
+    side.push_str(&format!(
+        "<h3>{}</h3><ul class=saved>",
+        t("保存的查询", "Saved queries")
+    ));
+    for q in &saved {
+        let del = if q.owner == auth.user() {
+            format!(
+                "<form method=post action=/console/delete class=inline>{c}<input type=hidden name=id value={}><button class=link>✕</button></form>",
+                q.id
+            )
+        } else {
+            String::new()
+        };
+        side.push_str(&format!(
+            "<li>{} <span class=note>{}{}</span> {del}</li>",
+            a(&format!("/console?q={}", q.id), &q.name),
+            esc(&q.owner),
+            if q.shared {
+                t(" · 共享", " · shared")
+            } else {
+                ""
+            }
+        ));
+    }
+    side.push_str(&format!(
+        "</ul><h3>{}</h3><ul class=recent>",
+        t("最近运行", "Recent")
+    ));
+    for r in &recent {
+        side.push_str(&format!(
+            "<li><code>{}</code> <span class=note>{} ms{}</span></li>",
+            esc(&r.sql.chars().take(80).collect::<String>()),
+            r.duration_ms,
+            r.error.as_ref().map(|_| " ✗").unwrap_or("")
+        ));
+    }
+    side.push_str("</ul>");
+    let body = format!(
+        "<h1>{}</h1><div class=console><div class=main>{main}</div>{side}</div>",
+        t("SQL 查询(专家)", "SQL console (advisers)")
+    );
+    Ok(super::html::page(
+        auth,
+        "console",
+        t("SQL 查询", "SQL console"),
+        "/console",
+        &body,
+    ))
+}
+
+pub async fn page_handler(st: &AppState, auth: &Auth, q: &PageQ) -> Result<Html<String>, AppError> {
+    auth.require(Role::Adviser)?;
+    let sql = match q.q {
+        Some(id) => st
+            .console_store()
+            .get(auth.user(), id)
+            .page()?
+            .map(|s| s.sql)
+            .ok_or_else(|| AppError::not_found(format!("no saved query #{id}")).page())?,
+        None => EXAMPLE.to_string(),
+    };
+    Ok(Html(render(st, auth, &sql, None)?))
+}
+
+pub async fn page(
+    State(st): State<AppState>,
+    auth: Auth,
+    Query(q): Query<PageQ>,
+) -> Result<Html<String>, AppError> {
+    page_handler(&st, &auth, &q).await
+}
+
+pub async fn run_form(
+    State(st): State<AppState>,
+    auth: Auth,
+    Form(f): Form<SqlForm>,
+) -> Result<Html<String>, AppError> {
+    auth.check_csrf(&f.csrf)?;
+    auth.require(Role::Adviser)?;
+    let res = run_logged(&st, auth.user(), &f.sql).await;
+    Ok(Html(render(&st, &auth, &f.sql, Some(res))?))
+}
+
+pub async fn export(
+    State(st): State<AppState>,
+    auth: Auth,
+    Form(f): Form<SqlForm>,
+) -> Result<Response, AppError> {
+    auth.check_csrf(&f.csrf)?;
+    auth.require(Role::Adviser)?;
+    let o = match run_logged(&st, auth.user(), &f.sql).await {
+        Ok(o) => o,
+        Err(e) => return Ok(Html(render(&st, &auth, &f.sql, Some(Err(e)))?).into_response()),
+    };
+    let (bytes, mime, ext) = match f.format.as_deref().unwrap_or("csv") {
+        "xlsx" => (
+            crate::console::to_xlsx(&o, "result").page()?,
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "xlsx",
+        ),
+        "parquet" => (
+            crate::console::to_parquet(&o).page()?,
+            "application/vnd.apache.parquet",
+            "parquet",
+        ),
+        "csv" => (
+            crate::console::to_csv(&o).page()?,
+            "text/csv; charset=utf-8",
+            "csv",
+        ),
+        other => {
+            return Err(
+                AppError::bad_request(format!("format `{other}`: csv, xlsx or parquet")).page(),
+            );
+        }
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(mime)),
+            (
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_str(&format!("attachment; filename=\"query.{ext}\""))
+                    .unwrap_or_else(|_| HeaderValue::from_static("attachment")),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+pub async fn save(
+    State(st): State<AppState>,
+    auth: Auth,
+    Form(f): Form<SqlForm>,
+) -> Result<Response, AppError> {
+    auth.check_csrf(&f.csrf)?;
+    auth.require(Role::Adviser)?;
+    let id = st
+        .console_store()
+        .save(
+            auth.user(),
+            f.name.as_deref().unwrap_or(""),
+            &f.sql,
+            f.shared.is_some(),
+        )
+        .page()?;
+    Ok(Redirect::to(&format!("/console?q={id}")).into_response())
+}
+
+pub async fn delete(
+    State(st): State<AppState>,
+    auth: Auth,
+    Form(f): Form<SqlForm>,
+) -> Result<Response, AppError> {
+    auth.check_csrf(&f.csrf)?;
+    auth.require(Role::Adviser)?;
+    st.console_store()
+        .delete(auth.user(), f.id.unwrap_or(0))
+        .page()?;
+    Ok(Redirect::to("/console").into_response())
+}
+
+#[derive(Deserialize)]
+pub struct ApiSql {
+    sql: String,
+}
+
+fn json_val(v: &Val) -> serde_json::Value {
+    match v {
+        Val::Null => serde_json::Value::Null,
+        Val::Text(s) => s.clone().into(),
+        Val::Int(i) => (*i).into(),
+        Val::Money(m) => m.yuan().into(),
+        Val::Num(f) => serde_json::Number::from_f64(*f)
+            .map(Into::into)
+            .unwrap_or(serde_json::Value::Null),
+        Val::Bool(b) => (*b).into(),
+    }
+}
+
+/// `POST /api/sql {"sql": "..."}` → `{"columns", "types", "rows", "row_count", "truncated",
+/// "duration_ms"}`. Money comes back as exact decimal strings.
+pub async fn api_sql(
+    State(st): State<AppState>,
+    auth: Auth,
+    axum::Json(q): axum::Json<ApiSql>,
+) -> Result<Response, AppError> {
+    auth.require(Role::Adviser)?;
+    match run_logged(&st, auth.user(), &q.sql).await {
+        Ok(o) => {
+            let rows: Vec<Vec<serde_json::Value>> = o
+                .values()
+                .iter()
+                .map(|r| r.iter().map(json_val).collect())
+                .collect();
+            let types: Vec<String> = o
+                .schema
+                .fields()
+                .iter()
+                .map(|f| f.data_type().to_string())
+                .collect();
+            Ok(axum::Json(serde_json::json!({
+                "columns": o.columns(),
+                "types": types,
+                "rows": rows,
+                "row_count": o.rows,
+                "truncated": o.truncated,
+                "duration_ms": o.duration.as_millis() as u64,
+            }))
+            .into_response())
+        }
+        Err(e) => {
+            let (status, code) = match &e {
+                ConsoleError::Refused { .. } => (StatusCode::FORBIDDEN, "refused"),
+                ConsoleError::Sql { .. } => (StatusCode::BAD_REQUEST, "sql_error"),
+                ConsoleError::Timeout { .. } => (StatusCode::REQUEST_TIMEOUT, "timeout"),
+                ConsoleError::Memory { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "memory_limit"),
+                ConsoleError::Internal { .. } => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+            };
+            let mut body = serde_json::json!({"error": {"code": code, "message": e.to_string()}});
+            if let ConsoleError::Sql { line, column, .. } = &e {
+                body["error"]["line"] = serde_json::json!(line);
+                body["error"]["column"] = serde_json::json!(column);
+            }
+            Ok((status, axum::Json(body)).into_response())
+        }
+    }
+}

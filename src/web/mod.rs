@@ -1,0 +1,385 @@
+//! The web front end: server-rendered pages in Chinese (English on request) and a JSON API
+//! behind every page, on axum. Handlers are thin: they ask [`crate::figures`], the alert store,
+//! the console and the report module, and render.
+//!
+//! No page or API answers without a session, except the login and the health check.
+
+mod api;
+mod auth;
+mod console;
+mod html;
+mod pages;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use datafusion::prelude::SessionContext;
+
+use crate::alerts::AlertStore;
+use crate::config::Config;
+use crate::datasets::Catalog;
+use crate::figures::Cockpit;
+use crate::i18n::{Lang, esc};
+use crate::users::Users;
+
+pub use auth::Auth;
+
+/// What every handler shares. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+pub struct Inner {
+    pub data_dir: PathBuf,
+    pub catalog: Catalog,
+    pub config: Config,
+    /// Set the `Secure` flag on cookies (behind TLS).
+    pub secure_cookies: bool,
+    engine: tokio::sync::Mutex<Option<(i64, SessionContext)>>,
+    cockpits: Mutex<HashMap<(i64, String), Arc<Cockpit>>>,
+    alerts: Mutex<AlertStore>,
+    users: Mutex<Users>,
+    console: Mutex<crate::console::ConsoleStore>,
+    meta: Mutex<rusqlite::Connection>,
+    /// Failed logins per (name, address): when they happened.
+    failures: Mutex<HashMap<String, Vec<Instant>>>,
+    /// One upload is ingested at a time (the warehouse has one writer).
+    ingest: tokio::sync::Mutex<()>,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl AppState {
+    pub fn new(data_dir: &Path, catalog: Catalog, config: Config) -> crate::Result<AppState> {
+        std::fs::create_dir_all(data_dir).map_err(|e| crate::PurseError::io(data_dir, e))?;
+        let meta = rusqlite::Connection::open(data_dir.join("purse.db"))?;
+        meta.busy_timeout(std::time::Duration::from_secs(30))?;
+        Ok(AppState(Arc::new(Inner {
+            data_dir: data_dir.to_path_buf(),
+            alerts: Mutex::new(AlertStore::open(data_dir)?),
+            users: Mutex::new(Users::open(data_dir)?),
+            console: Mutex::new(crate::console::ConsoleStore::open(data_dir)?),
+            meta: Mutex::new(meta),
+            catalog,
+            config,
+            secure_cookies: false,
+            engine: tokio::sync::Mutex::new(None),
+            cockpits: Mutex::new(HashMap::new()),
+            failures: Mutex::new(HashMap::new()),
+            ingest: tokio::sync::Mutex::new(()),
+        })))
+    }
+
+    pub fn with_secure_cookies(self, on: bool) -> AppState {
+        match Arc::try_unwrap(self.0) {
+            Ok(mut inner) => {
+                inner.secure_cookies = on;
+                AppState(Arc::new(inner))
+            }
+            Err(arc) => AppState(arc),
+        }
+    }
+
+    /// The newest load in the manifest: figures cached under an older one are stale.
+    pub fn data_version(&self) -> i64 {
+        let db = lock(&self.meta);
+        db.query_row("SELECT coalesce(max(id), 0) FROM loads", [], |r| r.get(0))
+            .unwrap_or(0)
+    }
+
+    /// The engine over the current warehouse, rebuilt when a load lands.
+    pub async fn engine(&self) -> Result<SessionContext, AppError> {
+        let v = self.data_version();
+        let mut e = self.engine.lock().await;
+        if let Some((ver, ctx)) = e.as_ref()
+            && *ver == v
+        {
+            return Ok(ctx.clone());
+        }
+        let ctx = crate::engine::session(&self.data_dir, &self.catalog).await?;
+        if let Ok(wh) = crate::warehouse::Warehouse::open_read(&self.data_dir) {
+            crate::engine::register_lineage(&ctx, &wh)?;
+        }
+        *e = Some((v, ctx.clone()));
+        Ok(ctx)
+    }
+
+    /// Cockpit figures for a period, computed once per data version.
+    pub async fn cockpit(&self, period: &str) -> Result<Arc<Cockpit>, AppError> {
+        let v = self.data_version();
+        let key = (v, period.to_string());
+        if let Some(c) = lock(&self.cockpits).get(&key) {
+            return Ok(c.clone());
+        }
+        let ctx = self.engine().await?;
+        let c = Arc::new(crate::figures::cockpit(&ctx, period).await?);
+        let mut cache = lock(&self.cockpits);
+        cache.retain(|k, _| k.0 == v);
+        cache.insert(key, c.clone());
+        Ok(c)
+    }
+
+    /// Periods with data, newest first.
+    pub async fn periods(&self) -> Result<Vec<String>, AppError> {
+        let ctx = self.engine().await?;
+        Ok(crate::figures::periods(&ctx).await?)
+    }
+
+    /// `period` if given and well formed, else the newest period with data.
+    pub async fn period_or_latest(&self, p: Option<&str>) -> Result<String, AppError> {
+        match p.filter(|s| !s.is_empty()) {
+            Some(p) => {
+                crate::figures::split_period(p)
+                    .map_err(|e| AppError::bad_request(e.to_string()))?;
+                Ok(p.to_string())
+            }
+            None => self.periods().await?.into_iter().next().ok_or_else(|| {
+                AppError::not_found("no data loaded yet: upload an extract on the Data page")
+            }),
+        }
+    }
+
+    pub fn alerts(&self) -> std::sync::MutexGuard<'_, AlertStore> {
+        lock(&self.alerts)
+    }
+    pub fn users(&self) -> std::sync::MutexGuard<'_, Users> {
+        lock(&self.users)
+    }
+    pub fn console_store(&self) -> std::sync::MutexGuard<'_, crate::console::ConsoleStore> {
+        lock(&self.console)
+    }
+}
+
+/// A poisoned lock only means another request panicked; the data behind it is SQLite's.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// An error with its HTTP status, shown as a page or as JSON `{"error": {"code", "message"}}`.
+#[derive(Debug)]
+pub struct AppError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    pub html: bool,
+}
+
+impl AppError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> AppError {
+        AppError {
+            status,
+            code,
+            message: message.into(),
+            html: false,
+        }
+    }
+    pub fn bad_request(m: impl Into<String>) -> AppError {
+        AppError::new(StatusCode::BAD_REQUEST, "bad_request", m)
+    }
+    pub fn not_found(m: impl Into<String>) -> AppError {
+        AppError::new(StatusCode::NOT_FOUND, "not_found", m)
+    }
+    pub fn forbidden(m: impl Into<String>) -> AppError {
+        AppError::new(StatusCode::FORBIDDEN, "forbidden", m)
+    }
+    pub fn unauthorized() -> AppError {
+        AppError::new(StatusCode::UNAUTHORIZED, "unauthorized", "log in first")
+    }
+    /// Render as a page rather than JSON.
+    pub fn page(mut self) -> AppError {
+        self.html = true;
+        self
+    }
+}
+
+impl From<crate::PurseError> for AppError {
+    fn from(e: crate::PurseError) -> AppError {
+        use crate::PurseError as P;
+        match &e {
+            P::Invalid(m) if m.contains("no alert") => AppError::not_found(e.to_string()),
+            P::Invalid(m) if m.contains("cannot") || m.contains("not allowed") => {
+                AppError::new(StatusCode::CONFLICT, "conflict", m.clone())
+            }
+            P::Invalid(_) | P::Config(_) | P::UnknownDataset { .. } => {
+                AppError::bad_request(e.to_string())
+            }
+            _ => AppError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()),
+        }
+    }
+}
+
+impl From<datafusion::error::DataFusionError> for AppError {
+    fn from(e: datafusion::error::DataFusionError) -> AppError {
+        AppError::from(crate::PurseError::from(e))
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        if self.status == StatusCode::UNAUTHORIZED && self.html {
+            return Redirect::to("/login").into_response();
+        }
+        if self.html {
+            let body = format!(
+                "<!DOCTYPE html><html lang=zh><head><meta charset=utf-8><title>{} {}</title>\
+                 <link rel=stylesheet href=/static/purse.css></head><body><main class=narrow>\
+                 <h1>{} {}</h1><p class=error>{}</p><p><a href=\"javascript:history.back()\">← 返回 Back</a> · \
+                 <a href=/cockpit>一屏纵览 Cockpit</a></p></main></body></html>",
+                self.status.as_u16(),
+                esc(self.code),
+                self.status.as_u16(),
+                esc(self.status.canonical_reason().unwrap_or("")),
+                esc(&self.message)
+            );
+            return (self.status, Html(body)).into_response();
+        }
+        let body = serde_json::json!({"error": {"code": self.code, "message": self.message}});
+        (self.status, axum::Json(body)).into_response()
+    }
+}
+
+/// Maps a library result into a page error.
+pub trait PageResult<T> {
+    fn page(self) -> Result<T, AppError>;
+}
+
+impl<T, E: Into<AppError>> PageResult<T> for Result<T, E> {
+    fn page(self) -> Result<T, AppError> {
+        self.map_err(|e| e.into().page())
+    }
+}
+
+async fn css() -> impl IntoResponse {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/css; charset=utf-8"),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=3600"),
+            ),
+        ],
+        include_str!("static/purse.css"),
+    )
+}
+
+async fn health() -> impl IntoResponse {
+    axum::Json(serde_json::json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")}))
+}
+
+async fn not_found() -> AppError {
+    AppError::not_found("no such page").page()
+}
+
+/// Security headers on every response: no framing, no sniffing, scripts and styles only from
+/// here.
+async fn headers(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert("referrer-policy", HeaderValue::from_static("same-origin"));
+    h.insert(
+        "content-security-policy",
+        HeaderValue::from_static(
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; form-action 'self'; frame-ancestors 'none'",
+        ),
+    );
+    res
+}
+
+/// The whole application: pages, API and static files.
+pub fn app(state: AppState) -> Router {
+    let upload_limit = state.config.web.max_upload_mib.max(1) << 20;
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/cockpit") }))
+        .route("/login", get(auth::login_page).post(auth::login_form))
+        .route("/logout", post(auth::logout))
+        .route("/lang", get(auth::set_lang))
+        .route("/static/purse.css", get(css))
+        .route("/cockpit", get(pages::cockpit))
+        .route("/drill", get(pages::drill))
+        .route("/alerts", get(pages::alerts))
+        .route("/alerts.csv", get(pages::alerts_csv))
+        .route("/alerts.xlsx", get(pages::alerts_xlsx))
+        .route("/alerts/{id}", get(pages::alert))
+        .route("/alerts/{id}/act", post(pages::alert_act))
+        .route("/rules", get(pages::rules))
+        .route("/rules/{id}", get(pages::rule))
+        .route("/data", get(pages::data))
+        .route("/data/loads/{id}/report", get(pages::load_report))
+        .route(
+            "/data/upload",
+            post(pages::upload).layer(DefaultBodyLimit::max(upload_limit)),
+        )
+        .route("/users", get(pages::users).post(pages::add_user))
+        .route("/reports", get(pages::reports).post(pages::generate_report))
+        .route("/reports/{file}", get(pages::report_file))
+        .route("/console", get(console::page).post(console::run_form))
+        .route("/console/export", post(console::export))
+        .route("/console/save", post(console::save))
+        .route("/console/delete", post(console::delete))
+        .route("/api/health", get(health))
+        .route("/api/login", post(auth::api_login))
+        .route("/api/logout", post(auth::api_logout))
+        .route("/api/openapi.json", get(api::openapi))
+        .route("/api/periods", get(api::periods))
+        .route("/api/cockpit", get(api::cockpit))
+        .route("/api/drill", get(api::drill))
+        .route("/api/alerts", get(api::alerts))
+        .route("/api/alerts/{id}", get(api::alert))
+        .route("/api/alerts/{id}/actions", post(api::act))
+        .route("/api/rules", get(api::rules))
+        .route("/api/loads", get(api::loads))
+        .route("/api/reports", get(api::reports))
+        .route("/api/sql", post(console::api_sql))
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn(headers))
+        .with_state(state)
+}
+
+/// Serves until Ctrl-C, with the report scheduler beside it.
+pub async fn serve(state: AppState, bind: SocketAddr) -> crate::Result<()> {
+    let sched = crate::report::schedule::Scheduler::new(
+        &state.data_dir,
+        state.catalog.clone(),
+        state.config.clone(),
+    )?;
+    tokio::spawn(sched.run(Arc::new(crate::report::schedule::SystemClock)));
+    let listener = tokio::net::TcpListener::bind(bind)
+        .await
+        .map_err(|e| crate::PurseError::io(PathBuf::from(bind.to_string()), e))?;
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+    .map_err(|e| crate::PurseError::io(PathBuf::from(bind.to_string()), e))
+}
+
+/// The language of a request: `lang` cookie, else Chinese.
+pub fn lang_of(headers: &axum::http::HeaderMap) -> Lang {
+    auth::cookie(headers, "lang")
+        .and_then(|v| Lang::parse(&v))
+        .unwrap_or_default()
+}

@@ -1,0 +1,254 @@
+#!/usr/bin/env python3
+"""End to end in headless Chromium: log in, read the cockpit, drill down to source rows,
+acknowledge an alert, open every archived monthly report and run a console query.
+
+Drives Debian's chromium through chromedriver's W3C WebDriver API with nothing but the standard
+library. Screenshots go to --shots (default: target/e2e-shots) for a person to look at.
+
+    python3 tests/e2e.py --purse target/release/purse [--data-dir DIR] [--shots DIR]
+"""
+
+import argparse
+import base64
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_http(url, timeout=60):
+    t0 = time.time()
+    while time.time() - t0 < timeout:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                return r.read()
+        except (urllib.error.URLError, ConnectionError, OSError):
+            time.sleep(0.2)
+    raise SystemExit(f"{url} did not answer within {timeout} s")
+
+
+class Driver:
+    """The few W3C WebDriver commands this test needs."""
+
+    def __init__(self, port):
+        self.base = f"http://127.0.0.1:{port}"
+        caps = {
+            "capabilities": {
+                "alwaysMatch": {
+                    "browserName": "chrome",
+                    "goog:chromeOptions": {
+                        "binary": shutil.which("chromium") or "/usr/bin/chromium",
+                        "args": [
+                            "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                            "--no-first-run", "--disable-background-networking",
+                            "--disable-component-update", "--disable-sync",
+                            "--disable-dev-shm-usage", "--window-size=1440,1000",
+                            "--lang=zh-CN",
+                        ],
+                    },
+                }
+            }
+        }
+        self.sid = self.call("POST", "/session", caps)["sessionId"]
+
+    def call(self, method, path, body=None):
+        data = json.dumps(body).encode() if body is not None else None
+        if method == "POST" and data is None:
+            data = b"{}"
+        req = urllib.request.Request(self.base + path, data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=120) as r:
+                return json.loads(r.read() or b"{}").get("value")
+        except urllib.error.HTTPError as e:
+            raise SystemExit(f"webdriver {method} {path}: {e.code} {e.read()[:400]!r}")
+
+    def s(self, path):
+        return f"/session/{self.sid}{path}"
+
+    def go(self, url):
+        self.call("POST", self.s("/url"), {"url": url})
+
+    def url(self):
+        return self.call("GET", self.s("/url"))
+
+    def find(self, css):
+        v = self.call("POST", self.s("/element"), {"using": "css selector", "value": css})
+        return next(iter(v.values()))
+
+    def find_all(self, css):
+        v = self.call("POST", self.s("/elements"), {"using": "css selector", "value": css})
+        return [next(iter(e.values())) for e in v]
+
+    def click(self, el):
+        self.call("POST", self.s(f"/element/{el}/click"))
+
+    def type(self, el, text):
+        self.call("POST", self.s(f"/element/{el}/value"), {"text": text})
+
+    def clear(self, el):
+        self.call("POST", self.s(f"/element/{el}/clear"))
+
+    def text(self, el):
+        return self.call("GET", self.s(f"/element/{el}/text"))
+
+    def attr(self, el, name):
+        return self.call("GET", self.s(f"/element/{el}/attribute/{name}"))
+
+    def source(self):
+        return self.call("GET", self.s("/source"))
+
+    def shot(self, path):
+        # Full page: grow the window to the document's height first.
+        h = self.call("POST", self.s("/execute/sync"),
+                      {"script": "return document.documentElement.scrollHeight", "args": []})
+        self.call("POST", self.s("/window/rect"), {"width": 1440, "height": min(max(int(h), 800), 6000)})
+        png = base64.b64decode(self.call("GET", self.s("/screenshot")))
+        with open(path, "wb") as f:
+            f.write(png)
+        self.call("POST", self.s("/window/rect"), {"width": 1440, "height": 1000})
+        print(f"  screenshot {path}")
+
+    def quit(self):
+        try:
+            self.call("DELETE", self.s(""))
+        except SystemExit:
+            pass
+
+
+def check(cond, what):
+    if not cond:
+        raise SystemExit(f"FAILED: {what}")
+    print(f"  ok: {what}")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--purse", required=True)
+    ap.add_argument("--data-dir")
+    ap.add_argument("--shots", default="target/e2e-shots")
+    args = ap.parse_args()
+    os.makedirs(args.shots, exist_ok=True)
+    tmp = None
+    data = args.data_dir
+    if not data:
+        tmp = tempfile.mkdtemp(prefix="purse-e2e-")
+        data = os.path.join(tmp, "data")
+    # Idempotent: generates, loads and checks the demo the first time, changes nothing after.
+    print(f"preparing the demo in {data}")
+    subprocess.run([args.purse, "demo", "--no-serve", "--data-dir", data], check=True,
+                   stdout=subprocess.DEVNULL)
+    port, dport = free_port(), free_port()
+    server = subprocess.Popen([args.purse, "serve", "--data-dir", data, "--bind", f"127.0.0.1:{port}"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    chromedriver = subprocess.Popen([shutil.which("chromedriver") or "/usr/bin/chromedriver", f"--port={dport}"],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    d = None
+    try:
+        wait_http(base + "/api/health")
+        wait_http(f"http://127.0.0.1:{dport}/status")
+        d = Driver(dport)
+
+        print("login → cockpit")
+        d.go(base + "/cockpit")
+        check("/login" in d.url(), "an anonymous visit is sent to the login page")
+        d.shot(f"{args.shots}/01-login.png")
+        d.type(d.find("input[name=user]"), "analyst")
+        d.type(d.find("input[name=password]"), "demo-analyst")
+        d.click(d.find("form.login button"))
+        check(d.url().endswith("/cockpit"), "logged in, on the cockpit")
+        src = d.source()
+        check("一屏纵览" in src and "四本预算执行" in src and "<svg" in src, "cockpit shows its cards and charts")
+        d.shot(f"{args.shots}/02-cockpit.png")
+
+        print("drill-down")
+        links = [e for e in d.find_all("section.card a") if "dept=" in (d.attr(e, "href") or "")]
+        check(links, "the cockpit links departments furthest behind to the drill-down")
+        d.click(links[0])
+        check("dept=" in d.url(), "department level")
+        d.shot(f"{args.shots}/03-drill-dept.png")
+        unit = [e for e in d.find_all("table.data a") if "agency=" in (d.attr(e, "href") or "")]
+        check(unit, "department lists its budget units")
+        d.click(unit[0])
+        proj = [e for e in d.find_all("table.data a") if "project=" in (d.attr(e, "href") or "")]
+        check(proj, "unit lists its projects")
+        d.click(proj[0])
+        src = d.source()
+        check("源数据行" in src and "source_row" in src, "project level shows source rows with lineage")
+        d.shot(f"{args.shots}/04-drill-rows.png")
+
+        print("acknowledge an alert")
+        d.go(base + "/alerts?status=new")
+        d.shot(f"{args.shots}/05-alerts.png")
+        first = d.find_all("table.data tbody tr td a")
+        check(first, "there are new alerts")
+        d.click(first[0])
+        alert_url = d.url()
+        d.shot(f"{args.shots}/06-alert-before.png")
+        d.click(d.find("button#ack"))
+        src = d.source()
+        check(d.url() == alert_url and "已确认" in src and "analyst" in src,
+              "acknowledged; the audit trail names the analyst")
+        d.shot(f"{args.shots}/07-alert-acknowledged.png")
+
+        print("monthly reports (scheduler catch-up at start-up)")
+        t0 = time.time()
+        while time.time() - t0 < 300:
+            d.go(base + "/reports")
+            links = [d.attr(e, "href") for e in d.find_all("table.data a") if (d.attr(e, "href") or "").endswith(".html")]
+            if len(links) >= 12:
+                break
+            time.sleep(2)
+        check(len(links) >= 12, f"the scheduler archived a report for each of the 12 demo months ({len(links)})")
+        d.shot(f"{args.shots}/08-reports.png")
+        for href in sorted(links):
+            d.go(href if href.startswith("http") else base + href)
+            src = d.source()
+            check("月度预警报告" in src and "<svg" in src, f"{href} opens with its charts")
+            d.shot(f"{args.shots}/report-{href.rsplit('/', 1)[-1].replace('.html', '')}.png")
+
+        print("SQL console as adviser")
+        d.go(base + "/login")
+        d.type(d.find("input[name=user]"), "adviser")
+        d.type(d.find("input[name=password]"), "demo-adviser")
+        d.click(d.find("form.login button"))
+        d.go(base + "/console")
+        d.click(d.find("#sqlform button[type=submit]"))
+        src = d.source()
+        check("sqlstatus" in src and "<svg" in src, "the example query runs and is charted")
+        d.shot(f"{args.shots}/09-console.png")
+        ta = d.find("textarea[name=sql]")
+        d.clear(ta)
+        d.type(ta, "DROP TABLE budget_execution")
+        d.click(d.find("#sqlform button[type=submit]"))
+        check("DDL not supported" in d.source(), "the console refuses DDL")
+        d.shot(f"{args.shots}/10-console-refused.png")
+        print("e2e passed")
+    finally:
+        if d:
+            d.quit()
+        chromedriver.terminate()
+        server.terminate()
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        if tmp:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1035 @@
+//! The web front end through its router (`app()` with `oneshot`), over the demo fixtures: each
+//! page, each role, each refusal; the console's read-only limits; the report scheduler on a
+//! fake clock.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use axum::response::Response;
+use tower::ServiceExt;
+
+use common::{fixture, ingest};
+use purse::config::Config;
+use purse::datasets::Catalog;
+use purse::ingest::Options;
+use purse::users::{Role, Users};
+use purse::web::{AppState, app};
+
+/// The demo region loaded once, with 2025-11 and 2025-12 checked and a user per role. Nobody
+/// uses it directly: tests copy it, so a copy never races a writer.
+fn template() -> &'static Path {
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    // Prepared on a thread of its own: the tests run inside a runtime, the checks want one too.
+    DIR.get_or_init(|| std::thread::spawn(prepare).join().unwrap())
+        .path()
+}
+
+/// One shared copy for tests that only read (they still write sessions and the query log).
+fn base() -> &'static Path {
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    DIR.get_or_init(copy).path()
+}
+
+fn prepare() -> tempfile::TempDir {
+    {
+        let dir = tempfile::tempdir().unwrap();
+        ingest(dir.path(), &[fixture("demo")], &Options::default());
+        let catalog = Catalog::builtin();
+        let set = purse::rules::RuleSet::builtin(&catalog, &Default::default()).unwrap();
+        let rules = purse::check::select(&set, &[]).unwrap();
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        for p in ["2025-11", "2025-12"] {
+            rt.block_on(purse::check::check(dir.path(), &catalog, &rules, p, false))
+                .unwrap();
+        }
+        let u = Users::open(dir.path()).unwrap();
+        for (n, r) in [
+            ("viewer", Role::Viewer),
+            ("analyst", Role::Analyst),
+            ("adviser", Role::Adviser),
+            ("admin", Role::Admin),
+        ] {
+            u.add(n, r, &format!("pw-{n}-123"), "test").unwrap();
+        }
+        dir
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        let p = e.path();
+        let t = to.join(e.file_name());
+        if p.is_dir() {
+            copy_dir(&p, &t);
+        } else {
+            std::fs::copy(&p, &t).unwrap();
+        }
+    }
+}
+
+/// A private copy of the base directory.
+fn copy() -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    copy_dir(template(), d.path());
+    d
+}
+
+fn state(dir: &Path, config: Config) -> AppState {
+    AppState::new(dir, Catalog::builtin(), config).unwrap()
+}
+
+struct Client {
+    state: AppState,
+    cookie: String,
+    csrf: String,
+}
+
+impl Client {
+    /// Logged in as `user` (sessions are made directly: the login flow has its own test).
+    fn new(dir: &Path, user: &str) -> Client {
+        Client::with_config(dir, user, Config::default())
+    }
+    fn with_config(dir: &Path, user: &str, config: Config) -> Client {
+        let (token, s) = Users::open(dir).unwrap().login(user).unwrap();
+        Client {
+            state: state(dir, config),
+            cookie: format!("purse_session={token}"),
+            csrf: s.csrf,
+        }
+    }
+    async fn send(&self, req: Request<Body>) -> Response {
+        app(self.state.clone()).oneshot(req).await.unwrap()
+    }
+    async fn get(&self, uri: &str) -> (StatusCode, String) {
+        let r = self
+            .send(
+                Request::get(uri)
+                    .header(header::COOKIE, &self.cookie)
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        let s = r.status();
+        (s, body(r).await)
+    }
+    async fn form(&self, uri: &str, fields: &[(&str, &str)]) -> Response {
+        let body: Vec<String> = fields
+            .iter()
+            .map(|(k, v)| format!("{k}={}", enc(v)))
+            .collect();
+        self.send(
+            Request::post(uri)
+                .header(header::COOKIE, &self.cookie)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(body.join("&")))
+                .unwrap(),
+        )
+        .await
+    }
+    async fn json(
+        &self,
+        uri: &str,
+        v: serde_json::Value,
+        csrf: bool,
+    ) -> (StatusCode, serde_json::Value) {
+        let mut b = Request::post(uri)
+            .header(header::COOKIE, &self.cookie)
+            .header(header::CONTENT_TYPE, "application/json");
+        if csrf {
+            b = b.header("x-csrf-token", &self.csrf);
+        }
+        let r = self.send(b.body(Body::from(v.to_string())).unwrap()).await;
+        let s = r.status();
+        (s, serde_json::from_str(&body(r).await).unwrap())
+    }
+}
+
+fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+async fn body(r: Response) -> String {
+    let b = axum::body::to_bytes(r.into_body(), 64 << 20).await.unwrap();
+    String::from_utf8_lossy(&b).into_owned()
+}
+
+fn location(r: &Response) -> String {
+    r.headers()
+        .get(header::LOCATION)
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn nothing_answers_without_a_session_but_login_and_health() {
+    let st = state(base(), Config::default());
+    let get = |uri: &str| Request::get(uri).body(Body::empty()).unwrap();
+    let r = app(st.clone()).oneshot(get("/api/health")).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = app(st.clone()).oneshot(get("/login")).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    for page in [
+        "/cockpit",
+        "/drill",
+        "/alerts",
+        "/alerts/1",
+        "/rules",
+        "/data",
+        "/reports",
+        "/console",
+        "/users",
+    ] {
+        let r = app(st.clone()).oneshot(get(page)).await.unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{page}");
+        assert_eq!(location(&r), "/login", "{page}");
+    }
+    for api in [
+        "/api/cockpit",
+        "/api/alerts",
+        "/api/rules",
+        "/api/loads",
+        "/api/openapi.json",
+        "/api/drill",
+    ] {
+        let r = app(st.clone()).oneshot(get(api)).await.unwrap();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "{api}");
+        let v: serde_json::Value = serde_json::from_str(&body(r).await).unwrap();
+        assert_eq!(v["error"]["code"], "unauthorized");
+    }
+    // A forged cookie is no session.
+    let r = app(st)
+        .oneshot(
+            Request::get("/api/alerts")
+                .header(header::COOKIE, "purse_session=0123abcd")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn login_form_sets_a_strict_cookie_and_checks_its_own_csrf() {
+    let st = state(base(), Config::default());
+    let r = app(st.clone())
+        .oneshot(Request::get("/login").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let pre = r
+        .headers()
+        .get(header::SET_COOKIE)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let token = pre.split_once('=').unwrap().1.to_string();
+    let html = body(r).await;
+    assert!(html.contains(&token), "the form carries the login token");
+    let post = |cookie: &str, form: String| {
+        Request::post("/login")
+            .header(header::COOKIE, cookie)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(form))
+            .unwrap()
+    };
+    let r = app(st.clone())
+        .oneshot(post(
+            &pre,
+            format!("user=analyst&password=pw-analyst-123&csrf={token}&next=%2Falerts"),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&r), "/alerts");
+    let c = r
+        .headers()
+        .get(header::SET_COOKIE)
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert!(
+        c.starts_with("purse_session=") && c.contains("HttpOnly") && c.contains("SameSite=Strict"),
+        "{c}"
+    );
+    // Wrong password: back to the form with the message, no session.
+    let r = app(st.clone())
+        .oneshot(post(
+            &pre,
+            format!("user=analyst&password=nope-nope&csrf={token}"),
+        ))
+        .await
+        .unwrap();
+    assert!(location(&r).starts_with("/login?error="));
+    assert!(r.headers().get(header::SET_COOKIE).is_none());
+    // Without the login cookie (a cross-site post): refused.
+    let r = app(st.clone())
+        .oneshot(post(
+            "",
+            format!("user=analyst&password=pw-analyst-123&csrf={token}"),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    // An open redirect is not followed.
+    let r = app(st)
+        .oneshot(post(
+            &pre,
+            format!("user=viewer&password=pw-viewer-123&csrf={token}&next=%2F%2Fevil.example"),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(location(&r), "/cockpit");
+}
+
+#[tokio::test]
+async fn failed_logins_are_rate_limited() {
+    let st = state(base(), Config::default());
+    let try_login = |pw: &str| {
+        Request::post("/api/login")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(
+                serde_json::json!({"user": "adviser", "password": pw}).to_string(),
+            ))
+            .unwrap()
+    };
+    for _ in 0..5 {
+        let r = app(st.clone())
+            .oneshot(try_login("wrong-password"))
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    }
+    // Even the right password waits now.
+    let r = app(st.clone())
+        .oneshot(try_login("pw-adviser-123"))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    let v: serde_json::Value = serde_json::from_str(&body(r).await).unwrap();
+    assert_eq!(v["error"]["code"], "too_many_attempts");
+    // Another user is not locked out.
+    let r = app(st)
+        .oneshot(
+            Request::post("/api/login")
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(
+                    r#"{"user":"viewer","password":"pw-viewer-123"}"#,
+                ))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn every_page_renders_for_a_viewer() {
+    let c = Client::new(base(), "viewer");
+    for (uri, expect) in [
+        ("/cockpit", "四本预算执行"),
+        ("/cockpit?period=2025-06", "2025-06"),
+        ("/drill?period=2025-12", "全部地区"),
+        ("/drill?period=2025-12&region=990100", "教育局"),
+        (
+            "/drill?period=2025-12&region=990100&dept=%E6%95%99%E8%82%B2%E5%B1%80",
+            "agency=",
+        ),
+        ("/alerts?status=open", "预警"),
+        ("/alerts?period=2025-12&level=red", "红"),
+        ("/alerts/1", "逐月记录"),
+        ("/rules", "execution_lag"),
+        ("/rules/execution_lag", "SELECT"),
+        ("/data", "budget_execution"),
+        ("/reports", "月度预警报告"),
+    ] {
+        let (s, html) = c.get(uri).await;
+        assert_eq!(s, StatusCode::OK, "{uri}: {html}");
+        assert!(html.contains(expect), "{uri} lacks {expect}");
+        assert!(
+            !html.contains("/console\""),
+            "{uri}: a viewer sees no console link"
+        );
+    }
+    // Cockpit charts are inline SVG; money is printed exactly in 万元.
+    let (_, html) = c.get("/cockpit?period=2025-12").await;
+    assert!(html.matches("<svg").count() >= 5);
+    // Source rows at the bottom of the drill-down carry their lineage.
+    let (_, html) = c
+        .get("/drill?period=2025-12&region=990100&dept=%E6%95%99%E8%82%B2%E5%B1%80&agency=101001&project=")
+        .await;
+    assert!(
+        html.contains("source_row") && html.contains("源数据行"),
+        "{html}"
+    );
+    // English on request.
+    let mut en = Client::new(base(), "viewer");
+    en.cookie.push_str("; lang=en");
+    let (_, html) = en.get("/cockpit").await;
+    assert!(html.contains("The four budgets") && html.contains("lang=en"));
+    // Refusals for the viewer role.
+    for uri in ["/console", "/users"] {
+        let (s, _) = c.get(uri).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{uri}");
+    }
+    let (s, _) = c.get("/alerts/999999").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = c.get("/nowhere").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = c.get("/cockpit?period=2025-13").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn alert_workflow_by_role_with_csrf() {
+    let dir = copy();
+    let id = {
+        let s = purse::alerts::AlertStore::open(dir.path()).unwrap();
+        s.list(&purse::alerts::Filter {
+            status: Some(purse::alerts::Status::New),
+            ..Default::default()
+        })
+        .unwrap()[0]
+            .id
+    };
+    let act = format!("/alerts/{id}/act");
+    let viewer = Client::new(dir.path(), "viewer");
+    let r = viewer
+        .form(&act, &[("csrf", &viewer.csrf), ("action", "ack")])
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN, "viewers read only");
+    let analyst = Client::new(dir.path(), "analyst");
+    let r = analyst.form(&act, &[("action", "ack")]).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN, "no CSRF token");
+    let r = analyst
+        .form(&act, &[("csrf", "forged"), ("action", "ack")])
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN, "wrong CSRF token");
+    let r = analyst
+        .form(&act, &[("csrf", &analyst.csrf), ("action", "ack")])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // Close needs rectifying first: a conflict that says what is allowed.
+    let r = analyst
+        .form(
+            &act,
+            &[
+                ("csrf", &analyst.csrf),
+                ("action", "close"),
+                ("evidence", "x"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert!(body(r).await.contains("Allowed now"));
+    let r = analyst
+        .form(
+            &act,
+            &[
+                ("csrf", &analyst.csrf),
+                ("action", "rectify"),
+                ("owner", "教育局"),
+                ("due", "2026-13-01"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST, "bad date");
+    // The API: CSRF header required, then the action lands.
+    let (s, v) = analyst
+        .json(
+            &format!("/api/alerts/{id}/actions"),
+            serde_json::json!({"action": "rectify", "owner": "教育局", "due": "2026-03-31"}),
+            false,
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    assert_eq!(v["error"]["code"], "csrf");
+    let (s, v) = analyst
+        .json(
+            &format!("/api/alerts/{id}/actions"),
+            serde_json::json!({"action": "rectify", "owner": "教育局", "due": "2026-03-31"}),
+            true,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["alert"]["status"], "rectifying");
+    let (s, v) = analyst
+        .json(
+            &format!("/api/alerts/{id}/actions"),
+            serde_json::json!({"action": "close", "evidence": "整改报告 2026-03"}),
+            true,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    // Every change is in the audit trail with its actor.
+    let (_, v) = {
+        let (s, t) = analyst.get(&format!("/api/alerts/{id}")).await;
+        (s, serde_json::from_str::<serde_json::Value>(&t).unwrap())
+    };
+    let actions: Vec<&str> = v["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["actor"] == "analyst")
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["ack", "rectify", "close"]);
+    assert_eq!(v["alert"]["status"], "closed");
+    // The page shows the trail.
+    let (_, html) = analyst.get(&format!("/alerts/{id}")).await;
+    assert!(html.contains("整改报告 2026-03") && html.contains("已销号"));
+}
+
+#[tokio::test]
+async fn alert_list_filters_and_exports() {
+    let c = Client::new(base(), "viewer");
+    let (_, all) = c.get("/api/alerts").await;
+    let all: serde_json::Value = serde_json::from_str(&all).unwrap();
+    let (_, red) = c.get("/api/alerts?level=red&period=2025-12").await;
+    let red: serde_json::Value = serde_json::from_str(&red).unwrap();
+    assert!(red["count"].as_u64().unwrap() > 0);
+    assert!(red["count"].as_u64() < all["count"].as_u64());
+    assert!(
+        red["alerts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["level"] == "红")
+    );
+    let (_, by_rule) = c.get("/api/alerts?rule=debt_ratio").await;
+    let by_rule: serde_json::Value = serde_json::from_str(&by_rule).unwrap();
+    assert!(
+        by_rule["alerts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["rule_id"] == "debt_ratio")
+    );
+    let (s, v) = c.get("/api/alerts?status=bogus").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    let r = c
+        .send(
+            Request::get("/alerts.csv?level=red")
+                .header(header::COOKIE, &c.cookie)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let csv = body(r).await;
+    assert!(csv.starts_with('\u{feff}') && csv.contains("等级"));
+    assert_eq!(
+        csv.lines().count() as u64,
+        1 + c
+            .state
+            .alerts()
+            .list(&purse::alerts::Filter {
+                level: Some("红".into()),
+                ..Default::default()
+            })
+            .unwrap()
+            .len() as u64
+    );
+    let r = c
+        .send(
+            Request::get("/alerts.xlsx")
+                .header(header::COOKIE, &c.cookie)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    let b = axum::body::to_bytes(r.into_body(), 1 << 24).await.unwrap();
+    assert!(b.starts_with(b"PK\x03\x04"));
+}
+
+#[tokio::test]
+async fn json_api_and_openapi() {
+    let c = Client::new(base(), "viewer");
+    let (s, t) = c.get("/api/cockpit?period=2025-12").await;
+    assert_eq!(s, StatusCode::OK);
+    let v: serde_json::Value = serde_json::from_str(&t).unwrap();
+    assert_eq!(v["period"], "2025-12");
+    assert_eq!(v["budgets"].as_array().unwrap().len(), 4);
+    // Money is an exact decimal string.
+    let b = v["budgets"][0]["budget"].as_str().unwrap();
+    assert!(
+        b.ends_with(|c: char| c.is_ascii_digit())
+            && b.contains('.')
+            && b.split('.').nth(1).unwrap().len() == 2
+    );
+    assert!(
+        v["debt"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["band"] == "red")
+    );
+    assert!(v["open_alerts"]["total"].as_u64().unwrap() > 0);
+    let (_, t) = c.get("/api/drill?period=2025-12&region=990100").await;
+    let d: serde_json::Value = serde_json::from_str(&t).unwrap();
+    assert_eq!(d["level"], "dept");
+    assert_eq!(d["trend"].as_array().unwrap().len(), 12);
+    let (_, t) = c.get("/api/rules").await;
+    let r: serde_json::Value = serde_json::from_str(&t).unwrap();
+    assert_eq!(r["rules"].as_array().unwrap().len(), 30);
+    let (_, t) = c.get("/api/loads").await;
+    let l: serde_json::Value = serde_json::from_str(&t).unwrap();
+    assert!(l["loads"].as_array().unwrap().len() >= 100);
+    let (_, t) = c.get("/api/openapi.json").await;
+    let o: serde_json::Value = serde_json::from_str(&t).unwrap();
+    assert_eq!(o["openapi"], "3.1.0");
+    for p in [
+        "/api/cockpit",
+        "/api/drill",
+        "/api/alerts",
+        "/api/alerts/{id}/actions",
+        "/api/rules",
+        "/api/loads",
+        "/api/sql",
+    ] {
+        assert!(o["paths"][p].is_object(), "{p} documented");
+    }
+}
+
+fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> (String, Vec<u8>) {
+    let boundary = "purseboundary7MA4YWxkTrZu0gW";
+    let mut b = Vec::new();
+    for (k, v) in fields {
+        b.extend(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                .as_bytes(),
+        );
+    }
+    if let Some((name, bytes)) = file {
+        b.extend(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes());
+        b.extend(bytes);
+        b.extend(b"\r\n");
+    }
+    b.extend(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), b)
+}
+
+async fn upload(c: &Client, name: &str, bytes: &[u8]) -> (StatusCode, String) {
+    let (ct, b) = multipart(&[("csrf", &c.csrf)], Some((name, bytes)));
+    let r = c
+        .send(
+            Request::post("/data/upload")
+                .header(header::COOKIE, &c.cookie)
+                .header(header::CONTENT_TYPE, ct)
+                .body(Body::from(b))
+                .unwrap(),
+        )
+        .await;
+    let s = r.status();
+    (s, body(r).await)
+}
+
+fn first_bad_fixture() -> PathBuf {
+    fixture("bad/bad_numbers.csv")
+}
+
+#[tokio::test]
+async fn uploads_go_through_ingest_with_its_errors() {
+    let dir = copy();
+    let mut config = Config::default();
+    config.web.max_upload_mib = 1;
+    let admin = Client::with_config(dir.path(), "admin", config.clone());
+    let analyst = Client::with_config(dir.path(), "analyst", config);
+    let good = std::fs::read(fixture("demo/revenue/2025-03.csv")).unwrap();
+    let (s, _) = upload(&analyst, "2025-03.csv", &good).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "only admins upload");
+    let (s, html) = upload(&admin, "tool.exe", b"MZ\x90\x00").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{html}");
+    let (s, _) = upload(&admin, "fake.xlsx", b"this is text").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, _) = upload(&admin, "big.csv", &vec![b'1'; 2 << 20]).await;
+    assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE);
+    let before = common::rows_by_dataset(dir.path());
+    let bad = first_bad_fixture();
+    let (s, html) = upload(
+        &admin,
+        &bad.file_name().unwrap().to_string_lossy(),
+        &std::fs::read(&bad).unwrap(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        html.contains("Rejected") && html.contains("not a number"),
+        "{html}"
+    );
+    assert_eq!(
+        common::rows_by_dataset(dir.path()),
+        before,
+        "a rejected upload changes nothing"
+    );
+    assert!(
+        dir.path()
+            .join("uploads/rejected")
+            .read_dir()
+            .unwrap()
+            .count()
+            == 1
+    );
+    // The same file again is recognised and changes nothing.
+    let (s, html) = upload(&admin, "2025-03.csv", &good).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("Unchanged"), "{html}");
+    // On a new deployment, an upload loads and the rules run for its month.
+    let fresh = tempfile::tempdir().unwrap();
+    Users::open(fresh.path())
+        .unwrap()
+        .add("admin", Role::Admin, "pw-admin-123", "test")
+        .unwrap();
+    let first = Client::new(fresh.path(), "admin");
+    let (s, html) = upload(&first, "2025-03.csv", &good).await;
+    assert_eq!(s, StatusCode::OK, "{html}");
+    assert!(
+        html.contains("Loaded") && html.contains("2025-03"),
+        "{html}"
+    );
+    assert_eq!(
+        common::rows_by_dataset(fresh.path())["revenue"],
+        common::rows_by_dataset(dir.path())["revenue"] / 12
+    );
+    assert!(
+        purse::alerts::AlertStore::open(fresh.path())
+            .unwrap()
+            .checked_periods()
+            .unwrap()
+            .contains("2025-03")
+    );
+    assert!(
+        fresh
+            .path()
+            .join("uploads/accepted")
+            .read_dir()
+            .unwrap()
+            .count()
+            == 1
+    );
+    let log = Users::open(dir.path()).unwrap().audit_log(10).unwrap();
+    assert!(
+        log.iter()
+            .any(|e| e.action == "upload" && e.actor == "admin")
+    );
+}
+
+#[tokio::test]
+async fn users_page_is_for_admins() {
+    let dir = copy();
+    let admin = Client::new(dir.path(), "admin");
+    let (s, html) = admin.get("/users").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("analyst") && html.contains("adviser"));
+    let r = admin
+        .form(
+            "/users",
+            &[
+                ("csrf", &admin.csrf),
+                ("name", "李专家"),
+                ("role", "adviser"),
+                ("password", "long-enough-1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        Users::open(dir.path())
+            .unwrap()
+            .verify("李专家", "long-enough-1")
+            .unwrap(),
+        Some(Role::Adviser)
+    );
+    let r = admin
+        .form(
+            "/users",
+            &[
+                ("csrf", &admin.csrf),
+                ("name", "x"),
+                ("role", "viewer"),
+                ("password", "short"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let analyst = Client::new(dir.path(), "analyst");
+    let r = analyst
+        .form(
+            "/users",
+            &[
+                ("csrf", &analyst.csrf),
+                ("name", "y"),
+                ("role", "admin"),
+                ("password", "long-enough-2"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+}
+
+async fn sql(c: &Client, q: &str) -> (StatusCode, serde_json::Value) {
+    c.json("/api/sql", serde_json::json!({ "sql": q }), true)
+        .await
+}
+
+#[tokio::test]
+async fn console_answers_advisers_and_refuses_everything_but_reading() {
+    let mut config = Config::default();
+    config.web.sql_timeout_secs = 2;
+    config.web.sql_memory_mib = 32;
+    config.web.sql_max_rows = 100;
+    let c = Client::with_config(base(), "adviser", config.clone());
+    let (s, v) = sql(&c, "SELECT dept_name, sum(ytd_amount) AS spent FROM budget_execution WHERE period = '2025-12' AND is_detail GROUP BY dept_name ORDER BY spent DESC").await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["columns"], serde_json::json!(["dept_name", "spent"]));
+    assert_eq!(v["rows"].as_array().unwrap().len(), 12);
+    assert!(v["rows"][0][1].is_string(), "money stays an exact string");
+    // Row cap.
+    let (_, v) = sql(&c, "SELECT * FROM payments").await;
+    assert_eq!(v["row_count"], 100);
+    assert_eq!(v["truncated"], true);
+    // Refusals, each with its own reason.
+    for (q, code, says) in [
+        ("CREATE TABLE t AS SELECT 1", "refused", "DDL"),
+        ("DROP TABLE budget_execution", "refused", "DDL"),
+        (
+            "CREATE EXTERNAL TABLE pw (line VARCHAR) STORED AS CSV LOCATION '/etc/passwd'",
+            "refused",
+            "DDL",
+        ),
+        (
+            "INSERT INTO purse_loads VALUES (1, 'x', NULL, NULL, 'loaded', 'now')",
+            "refused",
+            "DML",
+        ),
+        (
+            "COPY (SELECT 1) TO '/tmp/purse-copy-test.csv'",
+            "refused",
+            "DML",
+        ),
+        (
+            "SET datafusion.execution.batch_size = 1",
+            "refused",
+            "Statement",
+        ),
+        ("SELECT * FROM '/etc/passwd'", "sql_error", "etc/passwd"),
+        (
+            "SELECT * FROM read_csv('/etc/passwd')",
+            "sql_error",
+            "read_csv",
+        ),
+        (
+            "SELECT * FROM parquet_metadata('/etc/passwd')",
+            "sql_error",
+            "parquet_metadata",
+        ),
+    ] {
+        let (s, v) = sql(&c, q).await;
+        assert_eq!(v["error"]["code"], code, "{q}: {v}");
+        assert!(
+            v["error"]["message"].as_str().unwrap().contains(says),
+            "{q}: {v}"
+        );
+        assert_ne!(s, StatusCode::OK);
+    }
+    assert!(!Path::new("/tmp/purse-copy-test.csv").exists());
+    // A query that would exhaust the memory pool fails cleanly.
+    let (s, v) = sql(&c, "SELECT count(*) FROM (SELECT a.value FROM generate_series(1, 5000000) a JOIN generate_series(1, 5000000) b ON a.value = b.value)").await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert_eq!(v["error"]["code"], "memory_limit");
+    // A query that runs forever is stopped at the time limit.
+    let t0 = std::time::Instant::now();
+    let (s, v) = sql(
+        &c,
+        "SELECT count(*) FROM generate_series(1, 1000000000000) a WHERE a.value % 7 = 3",
+    )
+    .await;
+    assert_eq!(s, StatusCode::REQUEST_TIMEOUT, "{v}");
+    assert!(t0.elapsed() < std::time::Duration::from_secs(10));
+    // The server still answers afterwards.
+    let (s, _) = sql(&c, "SELECT 1").await;
+    assert_eq!(s, StatusCode::OK);
+    // SQL errors come back with their position.
+    let (s, v) = sql(
+        &c,
+        "SELECT 1\nFROM budget_execution\nWHERE nosuchcolumn = 1",
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("nosuchcolumn"),
+        "{v}"
+    );
+    let (_, v) = sql(&c, "SELEC 1").await;
+    assert_eq!(v["error"]["line"], 1, "{v}");
+    // Every query is logged with its user.
+    let log = purse::console::ConsoleStore::open(base())
+        .unwrap()
+        .recent(Some("adviser"), 100)
+        .unwrap();
+    assert!(
+        log.iter()
+            .any(|e| e.sql.contains("DROP TABLE") && e.error.is_some())
+    );
+    assert!(log.iter().any(|e| e.sql == "SELECT 1" && e.rows == Some(1)));
+    // Analysts have no console.
+    let a = Client::with_config(base(), "analyst", config);
+    let (s, _) = sql(&a, "SELECT 1").await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn console_page_runs_exports_and_saves() {
+    let dir = copy();
+    let c = Client::new(dir.path(), "adviser");
+    let (s, html) = c.get("/console").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        html.contains("budget_execution") && html.contains("调整后预算")
+            || html.contains("adjusted_budget")
+    );
+    let q = "SELECT period, sum(ytd_amount) AS spent FROM budget_execution WHERE is_detail GROUP BY period ORDER BY period";
+    let r = c.form("/console", &[("csrf", &c.csrf), ("sql", q)]).await;
+    let html = body(r).await;
+    assert!(
+        html.contains("sqlstatus") && html.contains("12 行") && html.contains("<svg"),
+        "a time column is charted"
+    );
+    for (fmt, magic) in [
+        ("csv", &b"\xEF\xBB\xBFperiod"[..]),
+        ("xlsx", b"PK\x03\x04"),
+        ("parquet", b"PAR1"),
+    ] {
+        let r = c
+            .form(
+                "/console/export",
+                &[("csrf", &c.csrf), ("sql", q), ("format", fmt)],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::OK);
+        let b = axum::body::to_bytes(r.into_body(), 1 << 24).await.unwrap();
+        assert!(b.starts_with(magic), "{fmt}");
+    }
+    let r = c
+        .form(
+            "/console/save",
+            &[
+                ("csrf", &c.csrf),
+                ("sql", q),
+                ("name", "月度支出"),
+                ("shared", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let loc = location(&r);
+    let (_, html) = c.get(&loc).await;
+    assert!(html.contains("月度支出") && html.contains("sum(ytd_amount)"));
+    let r = c.form("/console", &[("sql", q)]).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN, "no CSRF token");
+}
+
+#[tokio::test]
+async fn reports_are_scheduled_on_a_fake_clock_and_reproducible() {
+    use chrono::NaiveDateTime;
+    let dir = copy();
+    let at = |s: &str| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap();
+    let mut config = Config::default();
+    config.report.languages = vec!["zh".into(), "en".into()];
+    let sched =
+        purse::report::schedule::Scheduler::new(dir.path(), Catalog::builtin(), config).unwrap();
+    // Before the first due time nothing is made.
+    assert!(sched.tick(at("2025-02-05 07:59")).await.unwrap().is_empty());
+    // Server "down" until June: catching up makes January to April, not May (due 06-05 08:00).
+    let made = sched.tick(at("2025-06-05 07:59")).await.unwrap();
+    assert_eq!(made, ["2025-01", "2025-02", "2025-03", "2025-04"]);
+    assert!(
+        sched.tick(at("2025-06-05 07:59")).await.unwrap().is_empty(),
+        "made once"
+    );
+    assert_eq!(
+        sched.tick(at("2025-06-05 08:00")).await.unwrap(),
+        ["2025-05"]
+    );
+    // The scheduler checked the months nobody had checked.
+    let checked = purse::alerts::AlertStore::open(dir.path())
+        .unwrap()
+        .checked_periods()
+        .unwrap();
+    assert!(checked.contains("2025-03"));
+    let h = purse::report::archive_path(dir.path(), "2025-05", purse::i18n::Lang::Zh, "html");
+    let x = purse::report::archive_path(dir.path(), "2025-05", purse::i18n::Lang::Zh, "xlsx");
+    let en = purse::report::archive_path(dir.path(), "2025-05", purse::i18n::Lang::En, "html");
+    let (h1, x1) = (std::fs::read(&h).unwrap(), std::fs::read(&x).unwrap());
+    let html = String::from_utf8(h1.clone()).unwrap();
+    assert!(
+        html.contains("示范市2025年5月预算联网监督月度预警报告")
+            && html.contains("<svg")
+            && html.contains("@page")
+    );
+    assert!(
+        std::fs::read_to_string(en)
+            .unwrap()
+            .contains("monthly alert report")
+    );
+    // Generating again gives the same bytes.
+    purse::report::generate(
+        dir.path(),
+        &Catalog::builtin(),
+        &Config::default(),
+        "2025-05",
+        purse::i18n::Lang::Zh,
+    )
+    .await
+    .unwrap();
+    assert_eq!(std::fs::read(&h).unwrap(), h1);
+    assert_eq!(std::fs::read(&x).unwrap(), x1);
+    // The workbook has the alert list and the figures behind the charts.
+    let mut wb: calamine::Xlsx<_> = calamine::open_workbook(&x).unwrap();
+    use calamine::Reader;
+    let names = wb.sheet_names();
+    for s in [
+        "预警清单",
+        "预算执行",
+        "部门进度",
+        "执行趋势",
+        "政府债务",
+        "国有企业",
+        "经济指标",
+        "整改情况",
+    ] {
+        assert!(names.iter().any(|n| n == s), "{s} in {names:?}");
+    }
+    let alerts = wb.worksheet_range("预警清单").unwrap();
+    let in_period = purse::alerts::AlertStore::open(dir.path())
+        .unwrap()
+        .in_period("2025-05")
+        .unwrap()
+        .len();
+    assert_eq!(alerts.height(), in_period + 1);
+    // The Reports page lists them and serves them.
+    let c = Client::new(dir.path(), "viewer");
+    let (_, page) = c.get("/reports").await;
+    assert!(page.contains("report-2025-05.zh.html") && page.contains("report-2025-01.en.xlsx"));
+    let (s, served) = c.get("/reports/report-2025-05.zh.html").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(served.as_bytes(), &h1[..]);
+    let (s, _) = c.get("/reports/..%2Fpurse.db").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}
