@@ -38,6 +38,20 @@ fn shorten(s: &str, n: usize) -> String {
     }
 }
 
+/// Axis numbers people read at a glance: 1.2亿, 35万, 830.
+pub fn compact(v: f64) -> String {
+    let a = v.abs();
+    if a >= 1e8 {
+        format!("{:.1}亿", v / 1e8)
+    } else if a >= 1e4 {
+        format!("{:.0}万", v / 1e4)
+    } else if a >= 100.0 || v == v.trunc() {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.1}")
+    }
+}
+
 /// Horizontal bars with an optional vertical marker (e.g. time progress at 83.3 %).
 pub fn hbars(title: &str, bars: &[Bar], marker: Option<(f64, &str)>, unit: &str) -> String {
     let h = 64 + 30 * bars.len().max(1) as u32;
@@ -74,7 +88,8 @@ pub fn hbars(title: &str, bars: &[Bar], marker: Option<(f64, &str)>, unit: &str)
                     .cloned()
                     .unwrap_or_default()
             })
-            .x_label_formatter(&|v| format!("{v:.0}{unit}"))
+            .x_labels(6)
+            .x_label_formatter(&|v| format!("{}{unit}", compact(*v)))
             .label_style(("sans-serif", 14))
             .draw();
         let _ = chart.draw_series(bars.iter().enumerate().map(|(i, b)| {
@@ -116,6 +131,7 @@ pub fn vbars(title: &str, bars: &[Bar]) -> String {
             .disable_x_mesh()
             .x_labels(bars.len().max(1) + 1)
             .x_label_formatter(&|i| labels.get(*i as usize).cloned().unwrap_or_default())
+            .y_label_formatter(&|v| compact(*v))
             .label_style(("sans-serif", 14))
             .draw();
         let _ = chart.draw_series(bars.iter().enumerate().map(|(i, b)| {
@@ -166,7 +182,7 @@ pub fn lines(
             .configure_mesh()
             .x_labels(x.len())
             .x_label_formatter(&|i| labels.get(*i as usize).cloned().unwrap_or_default())
-            .y_label_formatter(&|v| format!("{v:.0}{unit}"))
+            .y_label_formatter(&|v| format!("{}{unit}", compact(*v)))
             .label_style(("sans-serif", 13))
             .draw();
         let palette = [BLUE, RGBColor(22, 163, 74), RGBColor(234, 88, 12), GREY];

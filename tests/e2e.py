@@ -218,7 +218,7 @@ def main():
             d.go(href if href.startswith("http") else base + href)
             src = d.source()
             check("月度预警报告" in src and "<svg" in src, f"{href} opens with its charts")
-            d.shot(f"{args.shots}/report-{href.rsplit('/', 1)[-1].replace('.html', '')}.png")
+            d.shot(f"{args.shots}/{href.rsplit('/', 1)[-1].replace('.html', '')}.png")
 
         print("SQL console as adviser")
         d.go(base + "/login")

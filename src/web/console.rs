@@ -217,7 +217,8 @@ fn render(
             }
         }
     }
-    let mut side = schema_browser(st);
+    let mut side = String::from("<div class=side>");
+    side.push_str(&schema_browser(st));
     side.push_str(&format!(
         "<h3>{}</h3><ul class=saved>",
         t("保存的查询", "Saved queries")
@@ -254,7 +255,7 @@ fn render(
             r.error.as_ref().map(|_| " ✗").unwrap_or("")
         ));
     }
-    side.push_str("</ul>");
+    side.push_str("</ul></div>");
     let body = format!(
         "<h1>{}</h1><div class=console><div class=main>{main}</div>{side}</div>",
         t("SQL 查询(专家)", "SQL console (advisers)")

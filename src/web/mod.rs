@@ -44,6 +44,7 @@ pub struct Inner {
     pub secure_cookies: bool,
     engine: tokio::sync::Mutex<Option<(i64, SessionContext)>>,
     cockpits: Mutex<HashMap<(i64, String), Arc<Cockpit>>>,
+    periods: Mutex<Option<(i64, Vec<String>)>>,
     alerts: Mutex<AlertStore>,
     users: Mutex<Users>,
     console: Mutex<crate::console::ConsoleStore>,
@@ -77,6 +78,7 @@ impl AppState {
             secure_cookies: false,
             engine: tokio::sync::Mutex::new(None),
             cockpits: Mutex::new(HashMap::new()),
+            periods: Mutex::new(None),
             failures: Mutex::new(HashMap::new()),
             ingest: tokio::sync::Mutex::new(()),
         })))
@@ -133,8 +135,16 @@ impl AppState {
 
     /// Periods with data, newest first.
     pub async fn periods(&self) -> Result<Vec<String>, AppError> {
+        let v = self.data_version();
+        if let Some((ver, p)) = lock(&self.periods).as_ref()
+            && *ver == v
+        {
+            return Ok(p.clone());
+        }
         let ctx = self.engine().await?;
-        Ok(crate::figures::periods(&ctx).await?)
+        let p = crate::figures::periods(&ctx).await?;
+        *lock(&self.periods) = Some((v, p.clone()));
+        Ok(p)
     }
 
     /// `period` if given and well formed, else the newest period with data.

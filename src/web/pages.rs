@@ -1065,42 +1065,46 @@ pub async fn alert(State(st): State<AppState>, auth: Auth, Path(id): Path<i64>) 
         let c = csrf(&auth);
         let mut forms = String::new();
         let act = format!("/alerts/{id}/act");
-        if allowed.contains(&"ack") {
-            forms.push_str(&format!(
-                "<form method=post action={act}>{c}<input type=hidden name=action value=ack><button id=ack>{}</button></form>",
-                t("确认", "Acknowledge")
-            ));
+        let input = |name: &str, hint: &str| {
+            format!(
+                "<input name={name} placeholder=\"{}\" required size=40>",
+                esc(hint)
+            )
+        };
+        let specs = [
+            ("ack", String::new(), t("确认", "Acknowledge")),
+            (
+                "rectify",
+                format!(
+                    "<input name=owner placeholder=\"{}\" required> <input name=due type=date required>",
+                    t("责任单位/人", "owner")
+                ),
+                t("督促整改", "Rectify"),
+            ),
+            (
+                "close",
+                input("evidence", t("整改证明材料", "evidence of rectification")),
+                t("销号", "Close"),
+            ),
+            (
+                "dismiss",
+                input("reason", t("排除理由", "reason")),
+                t("排除", "Dismiss"),
+            ),
+            (
+                "comment",
+                input("text", t("备注", "comment")),
+                t("备注", "Comment"),
+            ),
+        ];
+        for (action, fields, label) in specs {
+            if allowed.contains(&action) {
+                forms.push_str(&format!(
+                    "<form method=post action={act}>{c}<input type=hidden name=action value={action}>\
+                     {fields} <button id={action}>{label}</button></form>"
+                ));
+            }
         }
-        if allowed.contains(&"rectify") {
-            forms.push_str(&format!(
-                "<form method=post action={act}>{c}<input type=hidden name=action value=rectify>\
-                 <input name=owner placeholder=\"{}\" required> <input name=due type=date required> <button>{}</button></form>",
-                t("责任单位/人", "owner"),
-                t("督促整改", "Rectify")
-            ));
-        }
-        if allowed.contains(&"close") {
-            forms.push_str(&format!(
-                "<form method=post action={act}>{c}<input type=hidden name=action value=close>\
-                 <input name=evidence placeholder=\"{}\" required size=40> <button>{}</button></form>",
-                t("整改证明材料", "evidence of rectification"),
-                t("销号", "Close")
-            ));
-        }
-        if allowed.contains(&"dismiss") {
-            forms.push_str(&format!(
-                "<form method=post action={act}>{c}<input type=hidden name=action value=dismiss>\
-                 <input name=reason placeholder=\"{}\" required size=40> <button>{}</button></form>",
-                t("排除理由", "reason"),
-                t("排除", "Dismiss")
-            ));
-        }
-        forms.push_str(&format!(
-            "<form method=post action={act}>{c}<input type=hidden name=action value=comment>\
-             <input name=text placeholder=\"{}\" required size=40> <button>{}</button></form>",
-            t("备注", "comment"),
-            t("备注", "Comment")
-        ));
         b.push_str(&format!(
             "<section class=actions><h2>{}</h2>{forms}</section>",
             t("处理", "Workflow")
