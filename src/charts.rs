@@ -28,14 +28,23 @@ fn colour(name: Option<&str>) -> RGBColor {
     }
 }
 
+/// Cuts a label to about `n` half-width columns (a Chinese character counts as two).
 fn shorten(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_string()
-    } else {
-        let mut t: String = s.chars().take(n - 1).collect();
-        t.push('…');
-        t
+    let w = |c: char| if c.is_ascii() { 1 } else { 2 };
+    if s.chars().map(w).sum::<usize>() <= n {
+        return s.to_string();
     }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        if used + w(c) > n.saturating_sub(1) {
+            break;
+        }
+        used += w(c);
+        out.push(c);
+    }
+    out.push('…');
+    out
 }
 
 /// Axis numbers people read at a glance: 1.2亿, 35万, 830.
@@ -68,7 +77,7 @@ pub fn hbars(title: &str, bars: &[Bar], marker: Option<(f64, &str)>, unit: &str)
             * 1.1;
         let min = bars.iter().map(|b| b.value).fold(0.0f64, f64::min);
         let n = bars.len().max(1) as i32;
-        let labels: Vec<String> = bars.iter().map(|b| shorten(&b.label, 12)).collect();
+        let labels: Vec<String> = bars.iter().map(|b| shorten(&b.label, 24)).collect();
         let chart = ChartBuilder::on(&root)
             .caption(title, ("sans-serif", 17))
             .margin(8)
@@ -115,7 +124,7 @@ pub fn vbars(title: &str, bars: &[Bar]) -> String {
         let root = SVGBackend::with_string(&mut svg, (420, 240)).into_drawing_area();
         let _ = root.fill(&WHITE);
         let max = bars.iter().map(|b| b.value).fold(1.0f64, f64::max) * 1.15;
-        let labels: Vec<String> = bars.iter().map(|b| shorten(&b.label, 6)).collect();
+        let labels: Vec<String> = bars.iter().map(|b| shorten(&b.label, 12)).collect();
         let n = bars.len().max(1) as i32;
         let Ok(mut chart) = ChartBuilder::on(&root)
             .caption(title, ("sans-serif", 17))
@@ -168,6 +177,7 @@ pub fn lines(
         let Ok(mut chart) = ChartBuilder::on(&root)
             .caption(title, ("sans-serif", 17))
             .margin(8)
+            .margin_right(24)
             .x_label_area_size(28)
             .y_label_area_size(44)
             .build_cartesian_2d(0..n - 1, lo..hi * 1.1)
@@ -227,6 +237,18 @@ pub fn lines(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn labels_are_cut_by_width() {
+        assert_eq!(
+            shorten("General public budget", 24),
+            "General public budget"
+        );
+        assert_eq!(shorten("一般公共预算一般公共预算", 12), "一般公共预…");
+        assert_eq!(compact(123_456_789.0), "1.2亿");
+        assert_eq!(compact(36_000.0), "4万");
+        assert_eq!(compact(12.5), "12.5");
+    }
 
     #[test]
     fn charts_are_svg_with_their_labels() {

@@ -447,6 +447,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             println!("The same data from the command line:");
             println!("  purse alerts --data-dir {d} --status new");
             println!("  purse report --data-dir {d} --period 2025-12");
+            println!("Open http://{bind}/ and log in, e.g. as analyst / demo-analyst.");
             if no_serve {
                 return Ok(if rejected {
                     ExitCode::from(1)

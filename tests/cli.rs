@@ -342,3 +342,78 @@ fn check_alerts_and_the_workflow_from_the_command_line() {
     );
     assert_eq!(text(&o).0.lines().count(), 2, "{}", text(&o).0);
 }
+
+#[test]
+fn users_and_reports_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let o = purse(
+        &[
+            "user",
+            "add",
+            "王委员",
+            "--role",
+            "viewer",
+            "--password",
+            "short",
+        ],
+        d,
+    );
+    assert!(!o.status.success());
+    assert!(text(&o).1.contains("at least 8"), "{:?}", text(&o));
+    let o = purse(&["user", "add", "王委员", "--role", "analyst"], d);
+    assert!(o.status.success(), "{:?}", text(&o));
+    let out = text(&o).0;
+    let pw = out
+        .lines()
+        .find_map(|l| l.strip_prefix("password: "))
+        .unwrap();
+    assert_eq!(pw.len(), 16, "a made-up password is printed once");
+    let o = purse(&["user", "list"], d);
+    assert!(text(&o).0.contains("王委员") && text(&o).0.contains("analyst"));
+    // A report needs a well-formed period and says which.
+    let o = purse(&["report", "--period", "2025-13"], d);
+    assert!(!o.status.success());
+    assert!(text(&o).1.contains("2025-13"), "{:?}", text(&o));
+    // On loaded data it writes the HTML (or XLSX) where asked.
+    let o = purse(
+        &[
+            "ingest",
+            "-q",
+            fixture("demo/budget_execution").to_str().unwrap(),
+        ],
+        d,
+    );
+    assert!(o.status.success(), "{:?}", text(&o));
+    let html = d.join("r.html");
+    let o = purse(
+        &[
+            "report",
+            "--period",
+            "2025-06",
+            "--out",
+            html.to_str().unwrap(),
+        ],
+        d,
+    );
+    assert!(o.status.success(), "{:?}", text(&o));
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.contains("示范市2025年6月预算联网监督月度预警报告") && page.contains("<svg"));
+    let x = d.join("r.xlsx");
+    let o = purse(
+        &[
+            "report",
+            "--period",
+            "2025-06",
+            "--format",
+            "xlsx",
+            "--lang",
+            "en",
+            "--out",
+            x.to_str().unwrap(),
+        ],
+        d,
+    );
+    assert!(o.status.success(), "{:?}", text(&o));
+    assert!(std::fs::read(&x).unwrap().starts_with(b"PK"));
+}
