@@ -174,6 +174,12 @@ def main():
         check("一屏纵览" in src and "四本预算执行" in src and "<svg" in src, "cockpit shows its cards and charts")
         d.shot(f"{args.shots}/02-cockpit.png")
 
+        print("English on request")
+        d.go(base + "/lang?to=en&next=/cockpit")
+        check("The four budgets" in d.source(), "the cockpit in English")
+        d.shot(f"{args.shots}/02-cockpit-en.png")
+        d.go(base + "/lang?to=zh&next=/cockpit")
+
         print("drill-down")
         links = [e for e in d.find_all("section.card a") if "dept=" in (d.attr(e, "href") or "")]
         check(links, "the cockpit links departments furthest behind to the drill-down")

@@ -1033,3 +1033,43 @@ async fn reports_are_scheduled_on_a_fake_clock_and_reproducible() {
     let (s, _) = c.get("/reports/..%2Fpurse.db").await;
     assert_eq!(s, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn reports_are_made_on_request_by_analysts_only() {
+    let dir = copy();
+    let viewer = Client::new(dir.path(), "viewer");
+    let r = viewer
+        .form("/reports", &[("csrf", &viewer.csrf), ("period", "2025-12")])
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let analyst = Client::new(dir.path(), "analyst");
+    let r = analyst
+        .form(
+            "/reports",
+            &[
+                ("csrf", &analyst.csrf),
+                ("period", "2025-12"),
+                ("lang", "en"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&r), "/reports/report-2025-12.en.html");
+    let (s, html) = viewer.get("/reports/report-2025-12.en.html").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("monthly alert report, 2025-12"));
+    let (_, v) = viewer.get("/api/reports").await;
+    assert!(v.contains("report-2025-12.en.xlsx"));
+    let r = analyst
+        .form(
+            "/reports",
+            &[("csrf", &analyst.csrf), ("period", "12/2025")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let log = Users::open(dir.path()).unwrap().audit_log(5).unwrap();
+    assert!(
+        log.iter()
+            .any(|e| e.action == "report.generate" && e.actor == "analyst")
+    );
+}
