@@ -1073,3 +1073,44 @@ async fn reports_are_made_on_request_by_analysts_only() {
             .any(|e| e.action == "report.generate" && e.actor == "analyst")
     );
 }
+
+#[tokio::test]
+async fn api_refusals_keep_the_error_shape() {
+    let c = Client::new(base(), "analyst");
+    for uri in [
+        "/api/alerts/notanumber",
+        "/api/alerts?status=new&status=new",
+        "/api/alerts?period=2025-1",
+    ] {
+        let (s, t) = c.get(uri).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{uri}");
+        let v: serde_json::Value =
+            serde_json::from_str(&t).unwrap_or_else(|_| panic!("{uri}: {t}"));
+        assert!(
+            v["error"]["code"].is_string() && v["error"]["message"].is_string(),
+            "{uri}: {v}"
+        );
+    }
+    let r = c
+        .send(
+            Request::post("/api/alerts/1/actions")
+                .header(header::COOKIE, &c.cookie)
+                .header("x-csrf-token", &c.csrf)
+                .header(header::CONTENT_TYPE, "text/plain")
+                .body(Body::from("ack"))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let v: serde_json::Value = serde_json::from_str(&body(r).await).unwrap();
+    assert_eq!(v["error"]["code"], "unsupported_media_type");
+    let (s, v) = c
+        .json(
+            "/api/alerts/1/actions",
+            serde_json::json!({"owner": "x"}),
+            true,
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert_eq!(v["error"]["code"], "invalid_body");
+}

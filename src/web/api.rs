@@ -2,11 +2,11 @@
 //! `{"error": {"code", "message"}}` with the HTTP status saying what kind.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use serde_json::{Value, json};
 
 use super::pages::{ActForm, AlertsQ, DrillQ, PeriodQ, action_of, clean_scope, filtered};
-use super::{AppError, AppState, Auth};
+use super::{ApiJson, ApiPath, ApiQuery, AppError, AppState, Auth};
 use crate::alerts::allowed_actions;
 use crate::users::Role;
 
@@ -26,7 +26,7 @@ pub async fn periods(State(st): State<AppState>, _a: Auth) -> J {
     Ok(Json(json!({"periods": st.periods().await?})))
 }
 
-pub async fn cockpit(State(st): State<AppState>, _a: Auth, Query(q): Query<PeriodQ>) -> J {
+pub async fn cockpit(State(st): State<AppState>, _a: Auth, ApiQuery(q): ApiQuery<PeriodQ>) -> J {
     let period = st.period_or_latest(q.period.as_deref()).await?;
     let c = st.cockpit(&period).await?;
     let mut v = to_json(c.as_ref())?;
@@ -51,21 +51,21 @@ pub async fn cockpit(State(st): State<AppState>, _a: Auth, Query(q): Query<Perio
     Ok(Json(v))
 }
 
-pub async fn drill(State(st): State<AppState>, _a: Auth, Query(q): Query<DrillQ>) -> J {
+pub async fn drill(State(st): State<AppState>, _a: Auth, ApiQuery(q): ApiQuery<DrillQ>) -> J {
     let period = st.period_or_latest(q.period.as_deref()).await?;
     let ctx = st.engine().await?;
     let d = crate::figures::drill(&ctx, &period, &clean_scope(q.scope)).await?;
     Ok(Json(to_json(&d)?))
 }
 
-pub async fn alerts(State(st): State<AppState>, _a: Auth, Query(q): Query<AlertsQ>) -> J {
+pub async fn alerts(State(st): State<AppState>, _a: Auth, ApiQuery(q): ApiQuery<AlertsQ>) -> J {
     let list = filtered(&st, &q)?;
     Ok(Json(
         json!({"count": list.len(), "alerts": to_json(&list)?}),
     ))
 }
 
-pub async fn alert(State(st): State<AppState>, auth: Auth, Path(id): Path<i64>) -> J {
+pub async fn alert(State(st): State<AppState>, auth: Auth, ApiPath(id): ApiPath<i64>) -> J {
     let s = st.alerts();
     let a = s.get(id)?;
     let actions: Vec<&str> = if auth.role() >= Role::Analyst {
@@ -89,8 +89,8 @@ pub async fn alert(State(st): State<AppState>, auth: Auth, Path(id): Path<i64>) 
 pub async fn act(
     State(st): State<AppState>,
     auth: Auth,
-    Path(id): Path<i64>,
-    Json(f): Json<ActForm>,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(f): ApiJson<ActForm>,
 ) -> J {
     auth.require(Role::Analyst)?;
     let action = action_of(&f)?;
@@ -144,14 +144,48 @@ pub async fn openapi(_a: Auth) -> Json<Value> {
     Json(openapi_doc())
 }
 
+/// The schema of a query or path parameter, by name.
+fn param_schema(name: &str) -> Value {
+    match name {
+        "period" => {
+            json!({"type": "string", "pattern": "^((19|[2-9][0-9])[0-9]{2}-(0[1-9]|1[0-2]))?$",
+                           "description": "YYYY-MM; empty or absent: the newest period with data"})
+        }
+        "level" => {
+            json!({"type": "string", "enum": ["", "红", "橙", "黄", "蓝", "red", "orange", "yellow", "blue"]})
+        }
+        "status" => {
+            json!({"type": "string", "enum": ["", "open", "new", "acknowledged", "rectifying", "closed", "dismissed", "resolved"]})
+        }
+        "id" => json!({"type": "integer", "format": "int64", "minimum": 1}),
+        _ => json!({"type": "string"}),
+    }
+}
+
+fn err(codes: &[&str]) -> Value {
+    let mut m = serde_json::Map::new();
+    for c in codes {
+        m.insert(
+            c.to_string(),
+            json!({"$ref": "#/components/responses/Error"}),
+        );
+    }
+    Value::Object(m)
+}
+
 fn get_op(summary: &str, params: &[(&str, &str)]) -> Value {
     let ps: Vec<Value> = params
         .iter()
-        .map(|(n, inn)| json!({"name": n, "in": inn, "required": *inn == "path", "schema": {"type": "string"}}))
+        .map(|(n, inn)| json!({"name": n, "in": inn, "required": *inn == "path", "schema": param_schema(n)}))
         .collect();
-    json!({"summary": summary, "parameters": ps, "responses": {
-        "200": {"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}},
-        "401": {"$ref": "#/components/responses/Error"}, "400": {"$ref": "#/components/responses/Error"}}})
+    let mut responses = err(&["400", "401", "404"]);
+    responses["200"] = json!({"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}});
+    json!({"summary": summary, "parameters": ps, "responses": responses})
+}
+
+/// A required, non-blank text field.
+fn text() -> Value {
+    json!({"type": "string", "minLength": 1, "pattern": "\\S"})
 }
 
 /// The OpenAPI 3.1 description of `/api`.
@@ -165,13 +199,24 @@ pub fn openapi_doc() -> Value {
         ("dept", q),
         ("status", q),
     ];
-    let post = |summary: &str, body: Value| {
-        json!({"summary": summary, "parameters": [{"name": "X-CSRF-Token", "in": "header", "required": true, "schema": {"type": "string"}}],
-               "requestBody": {"required": true, "content": {"application/json": {"schema": body}}},
-               "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}},
-                             "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"},
-                             "403": {"$ref": "#/components/responses/Error"}, "409": {"$ref": "#/components/responses/Error"}}})
+    let csrf = json!({"name": "X-CSRF-Token", "in": "header", "required": true, "schema": {"type": "string"}});
+    let ok = json!({"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}});
+    let action = |name: &str, required: &[&str], props: Value| {
+        let mut p = props;
+        p["action"] = json!({"const": name});
+        let mut req = vec!["action"];
+        req.extend_from_slice(required);
+        json!({"type": "object", "required": req, "properties": p})
     };
+    let mut act_responses = err(&["400", "401", "403", "404", "409", "415", "422"]);
+    act_responses["200"] = json!({"description": "The alert after the action", "content": {"application/json": {"schema": {"type": "object"}}}});
+    let mut sql_responses = err(&["400", "401", "403", "408", "415", "422"]);
+    sql_responses["200"] = ok.clone();
+    let mut logout_responses = err(&["401", "403"]);
+    logout_responses["200"] = ok.clone();
+    let mut login_responses = err(&["400", "401", "415", "422", "429"]);
+    login_responses["200"] =
+        json!({"description": "user, role and csrf token; sets the session cookie"});
     json!({
         "openapi": "3.1.0",
         "info": {"title": "purse API", "version": env!("CARGO_PKG_VERSION"),
@@ -184,30 +229,35 @@ pub fn openapi_doc() -> Value {
         },
         "security": [{"session": []}],
         "paths": {
-            "/api/health": {"get": {"summary": "Liveness (no session needed)", "security": [], "responses": {"200": {"description": "OK"}}}},
+            "/api/health": {"get": {"summary": "Liveness (no session needed)", "security": [], "responses": {"200": ok}}},
             "/api/login": {"post": {"summary": "Start a session", "security": [],
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["user", "password"],
                     "properties": {"user": {"type": "string"}, "password": {"type": "string"}}}}}},
-                "responses": {"200": {"description": "user, role and csrf token; sets the session cookie"},
-                              "401": {"$ref": "#/components/responses/Error"}, "429": {"$ref": "#/components/responses/Error"}}}},
-            "/api/logout": {"post": post("End the session", json!({"type": "object"}))},
+                "responses": login_responses}},
+            "/api/logout": {"post": {"summary": "End the session", "parameters": [csrf], "responses": logout_responses}},
             "/api/periods": {"get": get_op("Periods with data, newest first", &[])},
             "/api/cockpit": {"get": get_op("Cockpit figures for a period (default: newest)", &[("period", q)])},
             "/api/drill": {"get": get_op("Drill-down: region → dept → agency → project → source rows", &[("period", q), ("region", q), ("dept", q), ("agency", q), ("project", q)])},
             "/api/alerts": {"get": get_op("Alerts, filtered; status=open for new+acknowledged+rectifying", &alert_filters)},
             "/api/alerts/{id}": {"get": get_op("An alert with its history, audit trail and allowed actions", &[("id", "path")])},
             "/api/alerts/{id}/actions": {"post": {
-                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
-                "summary": "Workflow action (analyst and above)",
-                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["action"], "properties": {
-                    "action": {"enum": ["ack", "rectify", "close", "dismiss", "comment"]}, "owner": {"type": "string"}, "due": {"type": "string", "format": "date"},
-                    "evidence": {"type": "string"}, "reason": {"type": "string"}, "text": {"type": "string"}}}}}},
-                "responses": {"200": {"description": "The alert after the action"}, "400": {"$ref": "#/components/responses/Error"},
-                              "403": {"$ref": "#/components/responses/Error"}, "409": {"$ref": "#/components/responses/Error"}}}},
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": param_schema("id")}, csrf],
+                "summary": "Workflow action (analyst and above); 409 when the alert's status does not allow it",
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"oneOf": [
+                    action("ack", &[], json!({})),
+                    action("rectify", &["owner", "due"], json!({"owner": text(), "due": {"type": "string", "format": "date"}})),
+                    action("close", &["evidence"], json!({"evidence": text()})),
+                    action("dismiss", &["reason"], json!({"reason": text()})),
+                    action("comment", &["text"], json!({"text": text()})),
+                ]}}}},
+                "responses": act_responses}},
             "/api/rules": {"get": get_op("The rule catalog with SQL, parameters and how often each fired", &[])},
             "/api/loads": {"get": get_op("Datasets loaded and the load manifest", &[])},
             "/api/reports": {"get": get_op("Archived monthly reports", &[])},
-            "/api/sql": {"post": post("Read-only SQL (adviser and above); row, time and memory limits", json!({"type": "object", "required": ["sql"], "properties": {"sql": {"type": "string"}}}))},
+            "/api/sql": {"post": {"summary": "Read-only SQL (adviser and above); row, time and memory limits",
+                "parameters": [csrf],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["sql"], "properties": {"sql": text()}}}}},
+                "responses": sql_responses}},
             "/api/openapi.json": {"get": get_op("This document", &[])}
         }
     })

@@ -325,7 +325,7 @@ pub struct ApiLogin {
 pub async fn api_login(
     State(state): State<AppState>,
     ClientAddr(addr): ClientAddr,
-    axum::Json(f): axum::Json<ApiLogin>,
+    super::ApiJson(f): super::ApiJson<ApiLogin>,
 ) -> Response {
     match check_login(&state, f.user.trim(), &f.password, &addr).await {
         Ok((token, s)) => {

@@ -404,7 +404,7 @@ fn json_val(v: &Val) -> serde_json::Value {
 pub async fn api_sql(
     State(st): State<AppState>,
     auth: Auth,
-    axum::Json(q): axum::Json<ApiSql>,
+    super::ApiJson(q): super::ApiJson<ApiSql>,
 ) -> Result<Response, AppError> {
     auth.require(Role::Adviser)?;
     match run_logged(&st, auth.user(), &q.sql).await {

@@ -271,6 +271,77 @@ impl<T, E: Into<AppError>> PageResult<T> for Result<T, E> {
     }
 }
 
+fn code_of(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        StatusCode::UNPROCESSABLE_ENTITY => "invalid_body",
+        StatusCode::PAYLOAD_TOO_LARGE => "too_large",
+        _ => "bad_request",
+    }
+}
+
+/// `Json<T>` whose refusals (wrong content type, bad JSON, missing fields) are API errors with
+/// the stable shape rather than axum's plain text.
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequest<S> for ApiJson<T> {
+    type Rejection = AppError;
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, AppError> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => Ok(ApiJson(v)),
+            Err(e) => Err(AppError::new(
+                e.status(),
+                code_of(e.status()),
+                e.body_text(),
+            )),
+        }
+    }
+}
+
+/// `Path<T>` with API-shaped refusals.
+pub struct ApiPath<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned + Send> axum::extract::FromRequestParts<S>
+    for ApiPath<T>
+{
+    type Rejection = AppError;
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, AppError> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(v)) => Ok(ApiPath(v)),
+            Err(e) => Err(AppError::new(
+                e.status(),
+                code_of(e.status()),
+                e.body_text(),
+            )),
+        }
+    }
+}
+
+/// `Query<T>` with API-shaped refusals.
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequestParts<S>
+    for ApiQuery<T>
+{
+    type Rejection = AppError;
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, AppError> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(v)) => Ok(ApiQuery(v)),
+            Err(e) => Err(AppError::new(
+                e.status(),
+                code_of(e.status()),
+                e.body_text(),
+            )),
+        }
+    }
+}
+
 async fn css() -> impl IntoResponse {
     (
         [

@@ -749,6 +749,9 @@ pub fn filtered(st: &AppState, q: &AlertsQ) -> Result<Vec<Alert>, AppError> {
         ),
         None => None,
     };
+    if let Some(p) = some(&q.period) {
+        crate::figures::split_period(&p).map_err(|e| AppError::bad_request(e.to_string()))?;
+    }
     let list = st.alerts().list(&Filter {
         period: some(&q.period),
         status: exact,
