@@ -943,6 +943,23 @@ async fn console_page_runs_exports_and_saves() {
     assert!(html.contains("月度支出") && html.contains("sum(ytd_amount)"));
     let r = c.form("/console", &[("sql", q)]).await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN, "no CSRF token");
+    let id = loc.rsplit('=').next().unwrap();
+    let r = c
+        .form("/console/delete", &[("csrf", &c.csrf), ("id", id)])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(
+        c.state
+            .console_store()
+            .visible("adviser")
+            .unwrap()
+            .is_empty()
+    );
+    let log = Users::open(dir.path()).unwrap().audit_log(10).unwrap();
+    assert!(
+        log.iter().any(|e| e.action == "query.save")
+            && log.iter().any(|e| e.action == "query.delete")
+    );
 }
 
 #[tokio::test]

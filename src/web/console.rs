@@ -365,6 +365,10 @@ pub async fn save(
             f.shared.is_some(),
         )
         .page()?;
+    let name = f.name.as_deref().unwrap_or("");
+    st.users()
+        .audit(auth.user(), "query.save", &format!("#{id} {name}"))
+        .page()?;
     Ok(Redirect::to(&format!("/console?q={id}")).into_response())
 }
 
@@ -375,9 +379,12 @@ pub async fn delete(
 ) -> Result<Response, AppError> {
     auth.check_csrf(&f.csrf)?;
     auth.require(Role::Adviser)?;
-    st.console_store()
-        .delete(auth.user(), f.id.unwrap_or(0))
-        .page()?;
+    let id = f.id.unwrap_or(0);
+    if st.console_store().delete(auth.user(), id).page()? {
+        st.users()
+            .audit(auth.user(), "query.delete", &format!("#{id}"))
+            .page()?;
+    }
     Ok(Redirect::to("/console").into_response())
 }
 
