@@ -293,7 +293,17 @@ fn main() -> ExitCode {
     match run(Cli::parse()) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            // The chain, without a cause repeated by the message before it (library errors
+            // already name their source).
+            let mut msg = e.to_string();
+            for cause in e.chain().skip(1) {
+                let c = cause.to_string();
+                if !msg.contains(&c) {
+                    msg.push_str(": ");
+                    msg.push_str(&c);
+                }
+            }
+            eprintln!("error: {msg}");
             ExitCode::from(2)
         }
     }
@@ -931,20 +941,23 @@ fn serve(dir: &std::path::Path, bind: std::net::SocketAddr, secure: bool) -> Res
     let (config, catalog) = catalog_for(dir)?;
     let state = purse::web::AppState::new(dir, catalog, config)?.with_secure_cookies(secure);
     let users = purse::users::Users::open(dir)?.list()?;
-    println!("\npurse serving {} on http://{bind}/", dir.display());
-    if users.is_empty() {
-        println!(
-            "  no users yet: add one with `purse user add NAME --role admin --data-dir {}`",
-            dir.display()
-        );
-    } else {
-        println!(
-            "  log in at http://{bind}/login ({} users); Ctrl-C stops",
-            users.len()
-        );
-    }
     let rt = tokio::runtime::Runtime::new()?;
-    rt.block_on(purse::web::serve(state, bind))?;
+    rt.block_on(async {
+        let listener = purse::web::bind(bind).await?;
+        println!("\npurse serving {} on http://{bind}/", dir.display());
+        if users.is_empty() {
+            println!(
+                "  no users yet: add one with `purse user add NAME --role admin --data-dir {}`",
+                dir.display()
+            );
+        } else {
+            println!(
+                "  log in at http://{bind}/login ({} users); Ctrl-C stops",
+                users.len()
+            );
+        }
+        purse::web::serve(state, listener).await
+    })?;
     Ok(())
 }
 

@@ -436,17 +436,24 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// Takes the address, so a busy port is an error before anything says it is serving.
+pub async fn bind(addr: SocketAddr) -> crate::Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| crate::PurseError::io(PathBuf::from(addr.to_string()), e))
+}
+
 /// Serves until Ctrl-C, with the report scheduler beside it.
-pub async fn serve(state: AppState, bind: SocketAddr) -> crate::Result<()> {
+pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> crate::Result<()> {
+    let bind = listener
+        .local_addr()
+        .map_err(|e| crate::PurseError::io(PathBuf::from("listener"), e))?;
     let sched = crate::report::schedule::Scheduler::new(
         &state.data_dir,
         state.catalog.clone(),
         state.config.clone(),
     )?;
     tokio::spawn(sched.run(Arc::new(crate::report::schedule::SystemClock)));
-    let listener = tokio::net::TcpListener::bind(bind)
-        .await
-        .map_err(|e| crate::PurseError::io(PathBuf::from(bind.to_string()), e))?;
     axum::serve(
         listener,
         app(state).into_make_service_with_connect_info::<SocketAddr>(),
