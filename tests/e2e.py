@@ -128,6 +128,19 @@ class Driver:
             pass
 
 
+def settle(d, pred, timeout=20):
+    """A click that submits a form returns before the next page is there: wait for it."""
+    t0 = time.time()
+    while time.time() - t0 < timeout:
+        try:
+            if pred():
+                return True
+        except SystemExit:
+            pass
+        time.sleep(0.2)
+    return False
+
+
 def check(cond, what):
     if not cond:
         raise SystemExit(f"FAILED: {what}")
@@ -169,6 +182,7 @@ def main():
         d.type(d.find("input[name=user]"), "analyst")
         d.type(d.find("input[name=password]"), "demo-analyst")
         d.click(d.find("form.login button"))
+        settle(d, lambda: d.url().endswith("/cockpit") and "四本预算执行" in d.source())
         check(d.url().endswith("/cockpit"), "logged in, on the cockpit")
         src = d.source()
         check("一屏纵览" in src and "四本预算执行" in src and "<svg" in src, "cockpit shows its cards and charts")
@@ -184,14 +198,17 @@ def main():
         links = [e for e in d.find_all("section.card a") if "dept=" in (d.attr(e, "href") or "")]
         check(links, "the cockpit links departments furthest behind to the drill-down")
         d.click(links[0])
+        settle(d, lambda: "dept=" in d.url())
         check("dept=" in d.url(), "department level")
         d.shot(f"{args.shots}/03-drill-dept.png")
         unit = [e for e in d.find_all("table.data a") if "agency=" in (d.attr(e, "href") or "")]
         check(unit, "department lists its budget units")
         d.click(unit[0])
+        settle(d, lambda: "agency=" in d.url())
         proj = [e for e in d.find_all("table.data a") if "project=" in (d.attr(e, "href") or "")]
         check(proj, "unit lists its projects")
         d.click(proj[0])
+        settle(d, lambda: "源数据行" in d.source())
         src = d.source()
         check("源数据行" in src and "source_row" in src, "project level shows source rows with lineage")
         d.shot(f"{args.shots}/04-drill-rows.png")
@@ -202,9 +219,11 @@ def main():
         first = d.find_all("table.data tbody tr td a")
         check(first, "there are new alerts")
         d.click(first[0])
+        settle(d, lambda: "/alerts/" in d.url())
         alert_url = d.url()
         d.shot(f"{args.shots}/06-alert-before.png")
         d.click(d.find("button#ack"))
+        settle(d, lambda: "已确认" in d.source())
         src = d.source()
         check(d.url() == alert_url and "已确认" in src and "analyst" in src,
               "acknowledged; the audit trail names the analyst")
@@ -231,8 +250,10 @@ def main():
         d.type(d.find("input[name=user]"), "adviser")
         d.type(d.find("input[name=password]"), "demo-adviser")
         d.click(d.find("form.login button"))
+        settle(d, lambda: d.url().endswith("/cockpit"))
         d.go(base + "/console")
         d.click(d.find("#sqlform button[type=submit]"))
+        settle(d, lambda: "sqlstatus" in d.source())
         src = d.source()
         check("sqlstatus" in src and "<svg" in src, "the example query runs and is charted")
         d.shot(f"{args.shots}/09-console.png")
@@ -240,6 +261,7 @@ def main():
         d.clear(ta)
         d.type(ta, "DROP TABLE budget_execution")
         d.click(d.find("#sqlform button[type=submit]"))
+        settle(d, lambda: "DDL not supported" in d.source())
         check("DDL not supported" in d.source(), "the console refuses DDL")
         d.shot(f"{args.shots}/10-console-refused.png")
         print("e2e passed")
