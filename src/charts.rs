@@ -234,6 +234,23 @@ pub fn lines(
     svg
 }
 
+/// Execution month by month against time progress (the red line), as the cockpit, the
+/// drill-down and the report draw it.
+pub fn execution_trend(title: &str, label: &str, trend: &[(String, Option<f64>)]) -> String {
+    let months: Vec<String> = trend.iter().map(|x| x.0.clone()).collect();
+    let progress = months
+        .iter()
+        .map(|p| crate::figures::time_progress(p).unwrap_or(0.0))
+        .collect();
+    lines(
+        title,
+        &months,
+        &[(label, trend.iter().map(|x| x.1).collect())],
+        Some(progress),
+        "%",
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -71,3 +71,24 @@ pub async fn check(
     };
     Ok(CheckResult { runs, summary })
 }
+
+/// Runs every enabled rule of the deployment (its rule folder or the built-in pack, with its
+/// `purse.toml` overrides) for each period in turn, storing the alerts. What the server does
+/// after an upload and before a scheduled report.
+pub async fn check_periods(
+    data_dir: &Path,
+    catalog: &Catalog,
+    config: &crate::config::Config,
+    periods: &[String],
+) -> Result<Vec<CheckResult>> {
+    if periods.is_empty() {
+        return Ok(vec![]);
+    }
+    let set = RuleSet::resolve(None, data_dir, catalog, &config.rules)?;
+    let selected = select(&set, &[])?;
+    let mut out = Vec::with_capacity(periods.len());
+    for p in periods {
+        out.push(check(data_dir, catalog, &selected, p, false).await?);
+    }
+    Ok(out)
+}

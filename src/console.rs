@@ -139,10 +139,7 @@ pub async fn session(
         .build_arc()?;
     let config = SessionConfig::from_env()?.with_information_schema(true);
     let ctx = SessionContext::new_with_config_rt(config, runtime);
-    crate::engine::register_datasets(&ctx, &data_dir.join("warehouse"), catalog).await?;
-    if let Ok(wh) = crate::warehouse::Warehouse::open_read(data_dir) {
-        crate::engine::register_lineage(&ctx, &wh)?;
-    }
+    crate::engine::register_warehouse(&ctx, data_dir, catalog).await?;
     Ok(ctx)
 }
 
@@ -242,11 +239,9 @@ pub struct ConsoleStore {
 
 impl ConsoleStore {
     pub fn open(data_dir: &Path) -> Result<ConsoleStore> {
-        std::fs::create_dir_all(data_dir).map_err(|e| PurseError::io(data_dir, e))?;
-        let db = Connection::open(data_dir.join("purse.db"))?;
-        db.busy_timeout(Duration::from_secs(30))?;
-        db.execute_batch(SCHEMA)?;
-        Ok(ConsoleStore { db })
+        Ok(ConsoleStore {
+            db: crate::db::open(data_dir, SCHEMA)?,
+        })
     }
 
     pub fn log(

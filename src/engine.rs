@@ -89,8 +89,22 @@ pub fn empty_session(catalog: &Catalog) -> Result<SessionContext> {
 pub async fn session(data_dir: &Path, catalog: &Catalog) -> Result<SessionContext> {
     let config = SessionConfig::from_env()?.with_information_schema(true);
     let ctx = SessionContext::new_with_config(config);
-    register_datasets(&ctx, &data_dir.join("warehouse"), catalog).await?;
+    register_warehouse(&ctx, data_dir, catalog).await?;
     Ok(ctx)
+}
+
+/// Every dataset and, once the directory has a manifest, `purse_loads` (lineage): what any
+/// session over a data directory sees, whatever its runtime.
+pub async fn register_warehouse(
+    ctx: &SessionContext,
+    data_dir: &Path,
+    catalog: &Catalog,
+) -> Result<()> {
+    register_datasets(ctx, &data_dir.join("warehouse"), catalog).await?;
+    if data_dir.join("purse.db").exists() {
+        register_lineage(ctx, &Warehouse::open_read(data_dir)?)?;
+    }
+    Ok(())
 }
 
 /// `purse_loads`: the manifest as a table, so any row traces to its file and sheet with

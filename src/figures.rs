@@ -269,6 +269,11 @@ pub fn split_period(p: &str) -> Result<(i32, u32)> {
     Ok((y, m))
 }
 
+/// The share of the year gone by the end of the period (序时进度), in %: month / 12.
+pub fn time_progress(p: &str) -> Result<f64> {
+    Ok(100.0 * split_period(p)?.1 as f64 / 12.0)
+}
+
 /// The period before, and the `n` periods up to and including `p`, oldest first.
 pub fn prev_period(p: &str) -> Result<String> {
     let (y, m) = split_period(p)?;
@@ -418,8 +423,8 @@ fn p(period: &str) -> Vec<(&'static str, ScalarValue)> {
 
 /// Computes the cockpit for `period` from the warehouse.
 pub async fn cockpit(ctx: &SessionContext, period: &str) -> Result<Cockpit> {
-    let (year, month) = split_period(period)?;
-    let progress = 100.0 * month as f64 / 12.0;
+    let (year, _) = split_period(period)?;
+    let progress = time_progress(period)?;
     let budgets = fetch(
         ctx,
         "SELECT budget_kind, sum(adjusted_budget), sum(ytd_amount) FROM budget_execution \
@@ -687,8 +692,7 @@ pub async fn execution_trend(
 
 /// The drill-down table for a scope: the rows of the next level down, or the source rows.
 pub async fn drill(ctx: &SessionContext, period: &str, scope: &Scope) -> Result<Drill> {
-    let (_, month) = split_period(period)?;
-    let progress = 100.0 * month as f64 / 12.0;
+    let progress = time_progress(period)?;
     let level = scope.next_level();
     let (w, mut params) = scope.where_sql();
     params.push(("period", ScalarValue::from(period)));
@@ -747,31 +751,24 @@ pub async fn drill(ctx: &SessionContext, period: &str, scope: &Scope) -> Result<
             "load_id",
             "source_row",
         ];
+        // Each row with the file it came from; `purse_loads` exists once anything was loaded.
+        // Only `load_id` is in both tables, so the selected columns are qualified.
+        let (file, join) = if ctx.table_exist("purse_loads")? {
+            ("l.file", "LEFT JOIN purse_loads l ON l.load_id = b.load_id")
+        } else {
+            ("''", "")
+        };
+        let select: Vec<String> = cols.iter().map(|c| format!("b.{c}")).collect();
         let rows = fetch(
             ctx,
             &format!(
-                "SELECT {}, (SELECT file FROM purse_loads l WHERE l.load_id = b.load_id) AS file \
-                 FROM budget_execution b WHERE period = $period{w} ORDER BY func_code, gov_econ_code, source_row",
-                cols.join(", ")
+                "SELECT {}, {file} AS file FROM budget_execution b {join} WHERE period = $period{w} \
+                 ORDER BY func_code, gov_econ_code, source_row",
+                select.join(", ")
             ),
             &params,
         )
-        .await;
-        // `purse_loads` is only there when the caller registered lineage.
-        let rows =
-            match rows {
-                Ok(r) => r,
-                Err(_) => fetch(
-                    ctx,
-                    &format!(
-                        "SELECT {}, '' AS file FROM budget_execution b WHERE period = $period{w} \
-                     ORDER BY func_code, gov_econ_code, source_row",
-                        cols.join(", ")
-                    ),
-                    &params,
-                )
-                .await?,
-            };
+        .await?;
         d.detail_columns = cols.iter().map(|c| c.to_string()).collect();
         d.detail_columns.push("file".into());
         d.detail = rows

@@ -12,6 +12,7 @@ pub mod check;
 pub mod config;
 pub mod console;
 pub mod datasets;
+pub mod db;
 pub mod engine;
 pub mod error;
 pub mod figures;

@@ -407,11 +407,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Cmd::Query { dd, format, sql } => {
             let dir = resolve_data_dir(dd.data_dir);
             let (_, catalog) = catalog_for(&dir)?;
-            let wh = Warehouse::open_read(&dir)?;
+            // Refuses a directory with nothing loaded, with a message that says so.
+            Warehouse::open_read(&dir)?;
             let rt = tokio::runtime::Runtime::new()?;
             let out = rt.block_on(async {
                 let ctx = purse::engine::session(&dir, &catalog).await?;
-                purse::engine::register_lineage(&ctx, &wh)?;
                 let batches = purse::engine::query(&ctx, &sql).await?;
                 render(&batches, format)
             })?;

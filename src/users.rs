@@ -137,12 +137,9 @@ pub const SESSION_SECS: i64 = 36 * 3600;
 
 impl Users {
     pub fn open(data_dir: &Path) -> Result<Users> {
-        std::fs::create_dir_all(data_dir).map_err(|e| PurseError::io(data_dir, e))?;
-        let db = Connection::open(data_dir.join("purse.db"))?;
-        db.busy_timeout(std::time::Duration::from_secs(30))?;
-        db.pragma_update(None, "journal_mode", "WAL")?;
-        db.execute_batch(SCHEMA)?;
-        Ok(Users { db })
+        Ok(Users {
+            db: crate::db::open(data_dir, SCHEMA)?,
+        })
     }
 
     /// Adds a user, or resets the role and password of an existing one.

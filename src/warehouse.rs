@@ -122,6 +122,22 @@ fn io<T>(path: &Path, r: std::io::Result<T>) -> Result<T> {
     r.map_err(|e| PurseError::io(path, e))
 }
 
+/// The newest load in the manifest: anything computed under an older one is stale. Reads
+/// without the writer lock or recovery, so a server can ask on every request.
+pub struct DataVersion(Connection);
+
+impl DataVersion {
+    pub fn open(dir: &Path) -> Result<DataVersion> {
+        Ok(DataVersion(crate::db::open(dir, SCHEMA)?))
+    }
+
+    pub fn current(&self) -> i64 {
+        self.0
+            .query_row("SELECT coalesce(max(id), 0) FROM loads", [], |r| r.get(0))
+            .unwrap_or(0)
+    }
+}
+
 impl Warehouse {
     /// Opens the data directory for writing: takes the writer lock, creates the layout and
     /// finishes or sweeps whatever an interrupted load left.
@@ -174,11 +190,8 @@ impl Warehouse {
     }
 
     fn connect(dir: &Path) -> Result<Connection> {
-        let db = Connection::open(dir.join("purse.db"))?;
-        db.busy_timeout(std::time::Duration::from_secs(30))?;
-        db.pragma_update(None, "journal_mode", "WAL")?;
+        let db = crate::db::open(dir, SCHEMA)?;
         db.pragma_update(None, "synchronous", "FULL")?;
-        db.execute_batch(SCHEMA)?;
         Ok(db)
     }
 

@@ -304,6 +304,25 @@ pub struct Filter {
     pub dept: Option<String>,
     /// Budget unit code, exact.
     pub agency: Option<String>,
+    /// Only alerts still asking for attention (new, acknowledged, rectifying).
+    pub open: bool,
+}
+
+/// What [`AlertStore::month`] returns.
+#[derive(Debug, Clone)]
+pub struct MonthAlerts {
+    /// Alerts that fired this month, with this month's record, most severe first.
+    pub alerts: Vec<(Alert, PeriodRecord)>,
+    /// How many of them fired for the first time.
+    pub new: usize,
+    /// Alerts that fired last month and not this one.
+    pub gone: Vec<Alert>,
+}
+
+impl MonthAlerts {
+    pub fn continuing(&self) -> usize {
+        self.alerts.len() - self.new
+    }
 }
 
 pub struct AlertStore {
@@ -356,12 +375,9 @@ const ALERT_COLS: &str = "id, fingerprint, rule_id, alert_key, category, title, 
 
 impl AlertStore {
     pub fn open(data_dir: &Path) -> Result<AlertStore> {
-        std::fs::create_dir_all(data_dir).map_err(|e| PurseError::io(data_dir, e))?;
-        let db = Connection::open(data_dir.join("purse.db"))?;
-        db.busy_timeout(std::time::Duration::from_secs(30))?;
-        db.pragma_update(None, "journal_mode", "WAL")?;
-        db.execute_batch(SCHEMA)?;
-        Ok(AlertStore { db })
+        Ok(AlertStore {
+            db: crate::db::open(data_dir, SCHEMA)?,
+        })
     }
 
     /// Stores one check's findings: upserts by fingerprint, records the period's evidence,
@@ -543,6 +559,7 @@ impl AlertStore {
              WHERE (?1 IS NULL OR EXISTS (SELECT 1 FROM alert_periods p WHERE p.alert_id=a.id AND p.period=?1))
                AND (?2 IS NULL OR status=?2) AND (?3 IS NULL OR level=?3) AND (?4 IS NULL OR rule_id=?4)
                AND (?5 IS NULL OR category=?5) AND (?6 IS NULL OR dept_name=?6) AND (?7 IS NULL OR agency_code=?7)
+               AND (NOT ?8 OR status IN ('new', 'acknowledged', 'rectifying'))
              ORDER BY CASE level WHEN '红' THEN 0 WHEN '橙' THEN 1 WHEN '黄' THEN 2 ELSE 3 END, rule_id, alert_key"
         ))?;
         let v = stmt
@@ -554,7 +571,8 @@ impl AlertStore {
                     f.rule,
                     f.category,
                     f.dept,
-                    f.agency
+                    f.agency,
+                    f.open
                 ],
                 row_to_alert,
             )?
@@ -590,6 +608,23 @@ impl AlertStore {
             })?
             .collect::<rusqlite::Result<_>>()?;
         Ok(v)
+    }
+
+    /// One month against the month before: what fired, how much of it is new, what stopped.
+    pub fn month(&self, period: &str, prev_period: &str) -> Result<MonthAlerts> {
+        let alerts = self.in_period(period)?;
+        let now: std::collections::HashSet<i64> = alerts.iter().map(|(a, _)| a.id).collect();
+        let gone = self
+            .in_period(prev_period)?
+            .into_iter()
+            .filter(|(a, _)| !now.contains(&a.id))
+            .map(|(a, _)| a)
+            .collect();
+        let new = alerts
+            .iter()
+            .filter(|(a, _)| a.first_period == period)
+            .count();
+        Ok(MonthAlerts { alerts, new, gone })
     }
 
     /// The alerts that fired in `period`, each with what it showed that month.

@@ -30,12 +30,8 @@ pub struct Report {
     pub data_as_of: String,
     pub cockpit: Cockpit,
     pub previous: Option<Cockpit>,
-    /// Alerts that fired this period, with this period's record.
-    pub alerts: Vec<(Alert, PeriodRecord)>,
-    /// Keys of alerts that fired last period and not this one.
-    pub gone_since_last: Vec<Alert>,
-    pub new_count: usize,
-    pub continuing_count: usize,
+    /// This month's alerts against last month's.
+    pub month: crate::alerts::MonthAlerts,
     /// Open rectifications (整改中) anywhere, with `true` when overdue.
     pub rectifications: Vec<(Alert, bool)>,
 }
@@ -74,18 +70,7 @@ pub async fn build(
         Err(_) => String::new(),
     };
     let store = AlertStore::open(data_dir)?;
-    let alerts = store.in_period(period)?;
-    let before = store.in_period(&prev)?;
-    let now_keys: std::collections::HashSet<i64> = alerts.iter().map(|(a, _)| a.id).collect();
-    let gone_since_last = before
-        .into_iter()
-        .filter(|(a, _)| !now_keys.contains(&a.id))
-        .map(|(a, _)| a)
-        .collect();
-    let new_count = alerts
-        .iter()
-        .filter(|(a, _)| a.first_period == period)
-        .count();
+    let month = store.month(period, &prev)?;
     let due = as_of.format("%Y-%m-%d").to_string();
     let rectifications = store
         .list(&crate::alerts::Filter {
@@ -104,12 +89,9 @@ pub async fn build(
         region_name: config.region_name.clone(),
         as_of,
         data_as_of,
-        continuing_count: alerts.len() - new_count,
-        new_count,
         cockpit,
         previous,
-        alerts,
-        gone_since_last,
+        month,
         rectifications,
     })
 }
@@ -203,7 +185,12 @@ pub fn html(r: &Report, lang: Lang) -> String {
     ));
 
     // 1. Overview
-    let red = r.alerts.iter().filter(|(_, p)| p.level == "红").count();
+    let red = r
+        .month
+        .alerts
+        .iter()
+        .filter(|(_, p)| p.level == "红")
+        .count();
     h.push_str(&format!("<h2>{}</h2>", t("一、总体情况", "1. Overview")));
     let mut summary = String::new();
     for k in &c.budgets {
@@ -230,21 +217,21 @@ pub fn html(r: &Report, lang: Lang) -> String {
         esc(&match lang {
             Lang::Zh => format!(
                 "本月触发预警{}条，其中新增{}条、持续{}条，红色{}条；上月预警本月已消除{}条；整改中{}条，其中逾期{}条。",
-                r.alerts.len(),
-                r.new_count,
-                r.continuing_count,
+                r.month.alerts.len(),
+                r.month.new,
+                r.month.continuing(),
                 red,
-                r.gone_since_last.len(),
+                r.month.gone.len(),
                 r.rectifications.len(),
                 r.rectifications.iter().filter(|x| x.1).count()
             ),
             Lang::En => format!(
                 "{} alerts this month: {} new, {} continuing, {} red; {} of last month's no longer fire; {} under rectification, {} overdue.",
-                r.alerts.len(),
-                r.new_count,
-                r.continuing_count,
+                r.month.alerts.len(),
+                r.month.new,
+                r.month.continuing(),
                 red,
-                r.gone_since_last.len(),
+                r.month.gone.len(),
                 r.rectifications.len(),
                 r.rectifications.iter().filter(|x| x.1).count()
             ),
@@ -297,29 +284,15 @@ pub fn html(r: &Report, lang: Lang) -> String {
         }
         h.push_str("</table>");
     }
-    let months: Vec<String> = c.trend.iter().map(|x| x.0.clone()).collect();
-    let progress: Vec<f64> = months
-        .iter()
-        .map(|m| {
-            figures::split_period(m)
-                .map(|(_, mm)| 100.0 * mm as f64 / 12.0)
-                .unwrap_or(0.0)
-        })
-        .collect();
     h.push_str(&format!(
         "<div class=chart>{}</div>",
-        charts::lines(
+        charts::execution_trend(
             t(
                 "近12个月支出执行率（红线为序时进度）",
                 "Execution over 12 months (red: time progress)"
             ),
-            &months,
-            &[(
-                t("执行率", "execution"),
-                c.trend.iter().map(|x| x.1).collect()
-            )],
-            Some(progress),
-            "%"
+            t("执行率", "execution"),
+            &c.trend,
         )
     ));
 
@@ -328,12 +301,12 @@ pub fn html(r: &Report, lang: Lang) -> String {
         "<h2>{}</h2>",
         t("三、预警概况", "3. Alerts by severity and category")
     ));
-    let m = matrix(&r.alerts);
+    let m = matrix(&r.month.alerts);
     let bars: Vec<Bar> = LEVELS
         .iter()
         .map(|l| Bar {
             label: level_label(l, lang),
-            value: r.alerts.iter().filter(|(_, p)| p.level == *l).count() as f64,
+            value: r.month.alerts.iter().filter(|(_, p)| p.level == *l).count() as f64,
             colour: Some(match *l {
                 "红" => "red",
                 "橙" => "orange",
@@ -385,13 +358,13 @@ pub fn html(r: &Report, lang: Lang) -> String {
         "<h2>{}</h2>",
         t("四、重点问题", "4. Top findings")
     ));
-    if r.alerts.is_empty() {
+    if r.month.alerts.is_empty() {
         h.push_str(&format!(
             "<p>{}</p>",
             t("本月无预警。", "No alerts this month.")
         ));
     }
-    for (a, p) in r.alerts.iter().take(10) {
+    for (a, p) in r.month.alerts.iter().take(10) {
         h.push_str(&format!(
             "<div class=finding><p><span class={}>[{}]</span> <b>{}</b> — {}{}</p>",
             level_class(&p.level),
@@ -421,14 +394,14 @@ pub fn html(r: &Report, lang: Lang) -> String {
         }
         h.push_str("</div>");
     }
-    if r.alerts.len() > 10 {
+    if r.month.alerts.len() > 10 {
         h.push_str(&format!(
             "<p class=note>{} {}</p>",
             t(
                 "其余预警见 XLSX 附表，共",
                 "The full list is in the XLSX workbook:"
             ),
-            r.alerts.len()
+            r.month.alerts.len()
         ));
     }
 
@@ -624,6 +597,7 @@ pub fn html(r: &Report, lang: Lang) -> String {
         )),
     }
     let new: Vec<&(Alert, PeriodRecord)> = r
+        .month
         .alerts
         .iter()
         .filter(|(a, p)| a.first_period == p.period)
@@ -649,11 +623,11 @@ pub fn html(r: &Report, lang: Lang) -> String {
     h.push_str(&format!(
         "<p><b>{} {}</b></p>",
         t("本月已不再触发的预警", "No longer firing:"),
-        r.gone_since_last.len()
+        r.month.gone.len()
     ));
-    if !r.gone_since_last.is_empty() {
+    if !r.month.gone.is_empty() {
         h.push_str("<ul>");
-        for a in &r.gone_since_last {
+        for a in &r.month.gone {
             h.push_str(&format!(
                 "<li>{} — {}（{}）</li>",
                 esc(&a.title),
@@ -808,6 +782,7 @@ pub fn xlsx(r: &Report, lang: Lang) -> Result<Vec<u8>> {
     let mut wb = Workbook::new();
     wb.set_properties(&fixed_props(Some(r.as_of))?);
     let alerts: Vec<Vec<Val>> = r
+        .month
         .alerts
         .iter()
         .map(|(a, p)| {
@@ -929,7 +904,7 @@ pub fn xlsx(r: &Report, lang: Lang) -> Result<Vec<u8>> {
         &[t("月份", "Month"), t("执行率%", "Execution %")],
         &trend,
     )?;
-    let levels: Vec<Vec<Val>> = matrix(&r.alerts)
+    let levels: Vec<Vec<Val>> = matrix(&r.month.alerts)
         .into_iter()
         .map(|((l, cat), (nn, cont))| {
             vec![

@@ -218,18 +218,13 @@ impl Scheduler {
         }
         let checked = crate::alerts::AlertStore::open(&self.data_dir)?.checked_periods()?;
         // Check first, then write: each report then sees the alerts of every due month.
-        for p in &due {
-            if !checked.contains(p) {
-                let set = crate::rules::RuleSet::resolve(
-                    None,
-                    &self.data_dir,
-                    &self.catalog,
-                    &self.config.rules,
-                )?;
-                let selected = crate::check::select(&set, &[])?;
-                crate::check::check(&self.data_dir, &self.catalog, &selected, p, false).await?;
-            }
-        }
+        let unchecked: Vec<String> = due
+            .iter()
+            .filter(|p| !checked.contains(*p))
+            .cloned()
+            .collect();
+        crate::check::check_periods(&self.data_dir, &self.catalog, &self.config, &unchecked)
+            .await?;
         for p in &due {
             for l in self.languages() {
                 super::generate(&self.data_dir, &self.catalog, &self.config, p, l).await?;

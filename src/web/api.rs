@@ -31,11 +31,10 @@ pub async fn cockpit(State(st): State<AppState>, _a: Auth, ApiQuery(q): ApiQuery
     let c = st.cockpit(&period).await?;
     let mut v = to_json(c.as_ref())?;
     let store = st.alerts();
-    let open: Vec<_> = store
-        .list(&Default::default())?
-        .into_iter()
-        .filter(|a| a.status.is_open())
-        .collect();
+    let open = store.list(&crate::alerts::Filter {
+        open: true,
+        ..Default::default()
+    })?;
     let mut by =
         std::collections::BTreeMap::<String, std::collections::BTreeMap<String, usize>>::new();
     for a in &open {
@@ -44,10 +43,11 @@ pub async fn cockpit(State(st): State<AppState>, _a: Auth, ApiQuery(q): ApiQuery
             .entry(a.category.clone())
             .or_default() += 1;
     }
-    let now = store.in_period(&period)?;
-    let new = now.iter().filter(|(a, _)| a.first_period == period).count();
+    let month = store.month(&period, &crate::figures::prev_period(&period)?)?;
     v["open_alerts"] = json!({"total": open.len(), "by_level_and_category": by});
-    v["this_period"] = json!({"alerts": now.len(), "new": new, "continuing": now.len() - new});
+    v["this_period"] = json!({
+        "alerts": month.alerts.len(), "new": month.new, "continuing": month.continuing()
+    });
     Ok(Json(v))
 }
 
@@ -99,7 +99,7 @@ pub async fn act(
 }
 
 pub async fn rules(State(st): State<AppState>, _a: Auth) -> J {
-    let set = crate::rules::RuleSet::resolve(None, &st.data_dir, &st.catalog, &st.config.rules)?;
+    let set = st.rules()?;
     let fired = st.alerts().counts_by_rule()?;
     let v: Vec<Value> = set
         .rules

@@ -48,7 +48,7 @@ pub struct Inner {
     alerts: Mutex<AlertStore>,
     users: Mutex<Users>,
     console: Mutex<crate::console::ConsoleStore>,
-    meta: Mutex<rusqlite::Connection>,
+    version: Mutex<crate::warehouse::DataVersion>,
     /// Failed logins per (name, address): when they happened.
     failures: Mutex<HashMap<String, Vec<Instant>>>,
     /// One upload is ingested at a time (the warehouse has one writer).
@@ -64,15 +64,13 @@ impl std::ops::Deref for AppState {
 
 impl AppState {
     pub fn new(data_dir: &Path, catalog: Catalog, config: Config) -> crate::Result<AppState> {
-        std::fs::create_dir_all(data_dir).map_err(|e| crate::PurseError::io(data_dir, e))?;
-        let meta = rusqlite::Connection::open(data_dir.join("purse.db"))?;
-        meta.busy_timeout(std::time::Duration::from_secs(30))?;
+        let version = crate::warehouse::DataVersion::open(data_dir)?;
         Ok(AppState(Arc::new(Inner {
             data_dir: data_dir.to_path_buf(),
             alerts: Mutex::new(AlertStore::open(data_dir)?),
             users: Mutex::new(Users::open(data_dir)?),
             console: Mutex::new(crate::console::ConsoleStore::open(data_dir)?),
-            meta: Mutex::new(meta),
+            version: Mutex::new(version),
             catalog,
             config,
             secure_cookies: false,
@@ -96,9 +94,7 @@ impl AppState {
 
     /// The newest load in the manifest: figures cached under an older one are stale.
     pub fn data_version(&self) -> i64 {
-        let db = lock(&self.meta);
-        db.query_row("SELECT coalesce(max(id), 0) FROM loads", [], |r| r.get(0))
-            .unwrap_or(0)
+        lock(&self.version).current()
     }
 
     /// The engine over the current warehouse, rebuilt when a load lands.
@@ -111,9 +107,6 @@ impl AppState {
             return Ok(ctx.clone());
         }
         let ctx = crate::engine::session(&self.data_dir, &self.catalog).await?;
-        if let Ok(wh) = crate::warehouse::Warehouse::open_read(&self.data_dir) {
-            crate::engine::register_lineage(&ctx, &wh)?;
-        }
         *e = Some((v, ctx.clone()));
         Ok(ctx)
     }
@@ -159,6 +152,11 @@ impl AppState {
                 AppError::not_found("no data loaded yet: upload an extract on the Data page")
             }),
         }
+    }
+
+    /// The deployment's rules: `DIR/queries` if present, else the built-in pack, with overrides.
+    pub fn rules(&self) -> crate::Result<crate::rules::RuleSet> {
+        crate::rules::RuleSet::resolve(None, &self.data_dir, &self.catalog, &self.config.rules)
     }
 
     pub fn alerts(&self) -> std::sync::MutexGuard<'_, AlertStore> {

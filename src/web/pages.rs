@@ -1,7 +1,7 @@
 //! The pages: cockpit, drill-down, alerts and their workflow, rules, data and uploads, users and
 //! reports. Each is a thin handler over the library; the JSON twin of each is in `api.rs`.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 use axum::Form;
 use axum::extract::{Multipart, Path, Query, State};
@@ -50,13 +50,17 @@ fn card(title: &str, href: &str, body: &str) -> String {
     )
 }
 
+/// A query string of the given pairs, values percent-encoded; absent values are left out.
+fn query<'a>(pairs: impl IntoIterator<Item = (&'a str, Option<&'a str>)>) -> String {
+    pairs
+        .into_iter()
+        .filter_map(|(k, v)| Some(format!("{k}={}", super::auth::urlencode(v?))))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
 fn alert_href(q: &[(&str, &str)]) -> String {
-    let mut s = String::from("/alerts?");
-    for (k, v) in q {
-        s.push_str(&format!("{k}={}&", super::auth::urlencode(v)));
-    }
-    s.pop();
-    s
+    format!("/alerts?{}", query(q.iter().map(|(k, v)| (*k, Some(*v)))))
 }
 
 /// 一屏纵览: the whole picture of a period on one screen; every figure links to its detail.
@@ -67,17 +71,15 @@ pub async fn cockpit(State(st): State<AppState>, auth: Auth, Query(q): Query<Per
     let periods = st.periods().await.page()?;
     let c = st.cockpit(&period).await.page()?;
     let prev = crate::figures::prev_period(&period).page()?;
-    let (now, before, open) = {
+    let (month, open) = {
         let store = st.alerts();
+        let open = Filter {
+            open: true,
+            ..Default::default()
+        };
         (
-            store.in_period(&period).page()?,
-            store.in_period(&prev).page()?,
-            store
-                .list(&Filter::default())
-                .page()?
-                .into_iter()
-                .filter(|a| a.status.is_open())
-                .collect::<Vec<Alert>>(),
+            store.month(&period, &prev).page()?,
+            store.list(&open).page()?,
         )
     };
     let mut b = String::new();
@@ -373,24 +375,18 @@ pub async fn cockpit(State(st): State<AppState>, auth: Auth, Query(q): Query<Per
         m.push_str("</tr>");
     }
     m.push_str("</table>");
-    let new = now.iter().filter(|(a, _)| a.first_period == period).count();
-    let now_ids: HashSet<i64> = now.iter().map(|(a, _)| a.id).collect();
-    let gone = before
-        .iter()
-        .filter(|(a, _)| !now_ids.contains(&a.id))
-        .count();
     let body = format!(
         "{}{m}<p>{} {} · {} {} · {} {}</p>",
         charts::vbars(t("未办结预警(按等级)", "Open alerts by severity"), &bars),
         t("本月新增", "new this month"),
         a(
             &alert_href(&[("period", &period), ("status", "")]),
-            &new.to_string()
+            &month.new.to_string()
         ),
         t("持续", "continuing"),
-        now.len() - new,
+        month.continuing(),
         t("上月预警本月消除", "gone since last month"),
-        gone
+        month.gone.len()
     );
     b.push_str(&card(
         t("预警 按等级与类别", "Alerts by severity and category"),
@@ -398,27 +394,13 @@ pub async fn cockpit(State(st): State<AppState>, auth: Auth, Query(q): Query<Per
         &body,
     ));
     // Trend
-    let months: Vec<String> = c.trend.iter().map(|x| x.0.clone()).collect();
-    let progress: Vec<f64> = months
-        .iter()
-        .map(|p| {
-            crate::figures::split_period(p)
-                .map(|(_, m)| 100.0 * m as f64 / 12.0)
-                .unwrap_or(0.0)
-        })
-        .collect();
     b.push_str(&card(
         t("近12个月执行率", "Execution, last 12 months"),
         &drill,
-        &charts::lines(
+        &charts::execution_trend(
             t("执行率与序时进度", "Execution and time progress"),
-            &months,
-            &[(
-                t("执行率", "execution"),
-                c.trend.iter().map(|x| x.1).collect(),
-            )],
-            Some(progress),
-            "%",
+            t("执行率", "execution"),
+            &c.trend,
         ),
     ));
     b.push_str("</div>");
@@ -453,18 +435,14 @@ pub fn clean_scope(mut s: Scope) -> Scope {
 }
 
 fn scope_href(period: &str, s: &Scope) -> String {
-    let mut h = format!("/drill?period={period}");
-    for (k, v) in [
-        ("region", &s.region),
-        ("dept", &s.dept),
-        ("agency", &s.agency),
-        ("project", &s.project),
-    ] {
-        if let Some(v) = v {
-            h.push_str(&format!("&{k}={}", super::auth::urlencode(v)));
-        }
-    }
-    h
+    let q = query([
+        ("period", Some(period)),
+        ("region", s.region.as_deref()),
+        ("dept", s.dept.as_deref()),
+        ("agency", s.agency.as_deref()),
+        ("project", s.project.as_deref()),
+    ]);
+    format!("/drill?{q}")
 }
 
 /// Region → department → unit → project → source rows, with a 12-month trend at each level.
@@ -535,29 +513,15 @@ pub async fn drill(State(st): State<AppState>, auth: Auth, Query(q): Query<Drill
         t("序时进度", "time progress"),
         d.time_progress
     ));
-    let months: Vec<String> = d.trend.iter().map(|x| x.0.clone()).collect();
-    let progress: Vec<f64> = months
-        .iter()
-        .map(|p| {
-            crate::figures::split_period(p)
-                .map(|(_, m)| 100.0 * m as f64 / 12.0)
-                .unwrap_or(0.0)
-        })
-        .collect();
     b.push_str(&format!(
         "<div class=chart>{}</div>",
-        charts::lines(
+        charts::execution_trend(
             t(
                 "近12个月执行率(红线为序时进度)",
                 "Execution over 12 months (red: time progress)"
             ),
-            &months,
-            &[(
-                t("执行率", "execution"),
-                d.trend.iter().map(|x| x.1).collect()
-            )],
-            Some(progress),
-            "%"
+            t("执行率", "execution"),
+            &d.trend,
         )
     ));
     if d.level == Level::Rows {
@@ -626,15 +590,10 @@ pub async fn drill(State(st): State<AppState>, auth: Auth, Query(q): Query<Drill
     let filter = Filter {
         dept: scope.dept.as_ref().and(d.names.get(1).cloned()),
         agency: scope.agency.clone(),
+        open: true,
         ..Default::default()
     };
-    let alerts: Vec<Alert> = st
-        .alerts()
-        .list(&filter)
-        .page()?
-        .into_iter()
-        .filter(|a| a.status.is_open())
-        .collect();
+    let alerts = st.alerts().list(&filter).page()?;
     b.push_str(&format!(
         "<h2>{} ({})</h2>",
         t("相关未办结预警", "Open alerts here"),
@@ -752,7 +711,7 @@ pub fn filtered(st: &AppState, q: &AlertsQ) -> Result<Vec<Alert>, AppError> {
     if let Some(p) = some(&q.period) {
         crate::figures::split_period(&p).map_err(|e| AppError::bad_request(e.to_string()))?;
     }
-    let list = st.alerts().list(&Filter {
+    Ok(st.alerts().list(&Filter {
         period: some(&q.period),
         status: exact,
         level,
@@ -760,29 +719,19 @@ pub fn filtered(st: &AppState, q: &AlertsQ) -> Result<Vec<Alert>, AppError> {
         category: some(&q.category),
         dept: some(&q.dept),
         agency: None,
-    })?;
-    Ok(if status.as_deref() == Some("open") {
-        list.into_iter().filter(|a| a.status.is_open()).collect()
-    } else {
-        list
-    })
+        open: status.as_deref() == Some("open"),
+    })?)
 }
 
 fn query_string(q: &AlertsQ) -> String {
-    let mut s = Vec::new();
-    for (k, v) in [
-        ("period", &q.period),
-        ("rule", &q.rule),
-        ("level", &q.level),
-        ("category", &q.category),
-        ("dept", &q.dept),
-        ("status", &q.status),
-    ] {
-        if let Some(v) = v {
-            s.push(format!("{k}={}", super::auth::urlencode(v)));
-        }
-    }
-    s.join("&")
+    query([
+        ("period", q.period.as_deref()),
+        ("rule", q.rule.as_deref()),
+        ("level", q.level.as_deref()),
+        ("category", q.category.as_deref()),
+        ("dept", q.dept.as_deref()),
+        ("status", q.status.as_deref()),
+    ])
 }
 
 pub async fn alerts(State(st): State<AppState>, auth: Auth, Query(q): Query<AlertsQ>) -> PageOut {
@@ -1268,8 +1217,7 @@ pub async fn alert_act(
 pub async fn rules(State(st): State<AppState>, auth: Auth) -> PageOut {
     let l = auth.lang;
     let t = |zh: &'static str, en: &'static str| l.t(zh, en);
-    let set =
-        crate::rules::RuleSet::resolve(None, &st.data_dir, &st.catalog, &st.config.rules).page()?;
+    let set = st.rules().page()?;
     let fired = st.alerts().counts_by_rule().page()?;
     let rows: Vec<Vec<String>> = set
         .rules
@@ -1317,8 +1265,7 @@ pub async fn rules(State(st): State<AppState>, auth: Auth) -> PageOut {
 pub async fn rule(State(st): State<AppState>, auth: Auth, Path(id): Path<String>) -> PageOut {
     let l = auth.lang;
     let t = |zh: &'static str, en: &'static str| l.t(zh, en);
-    let set =
-        crate::rules::RuleSet::resolve(None, &st.data_dir, &st.catalog, &st.config.rules).page()?;
+    let set = st.rules().page()?;
     let r = set
         .rules
         .iter()
@@ -1666,14 +1613,7 @@ pub async fn ingest_upload(
                 .join("; ")
         ),
     )?;
-    if !periods.is_empty() {
-        let set =
-            crate::rules::RuleSet::resolve(None, &st.data_dir, &st.catalog, &st.config.rules)?;
-        let selected = crate::check::select(&set, &[])?;
-        for p in &periods {
-            crate::check::check(&st.data_dir, &st.catalog, &selected, p, false).await?;
-        }
-    }
+    crate::check::check_periods(&st.data_dir, &st.catalog, &st.config, &periods).await?;
     Ok(UploadResult {
         outcomes,
         checked: periods,
