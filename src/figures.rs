@@ -43,6 +43,42 @@ impl Money {
         )
     }
 
+    /// Exact 元 text (`-1234.5`, `34800000000.00`) → fen; `None` past two decimals or on junk.
+    pub fn parse_yuan(s: &str) -> Option<Money> {
+        let s = s.trim();
+        let (neg, s) = match s.strip_prefix('-') {
+            Some(r) => (true, r),
+            None => (false, s),
+        };
+        let (int, frac) = s.split_once('.').unwrap_or((s, ""));
+        if int.is_empty()
+            || int.len() > 30
+            || frac.len() > 2
+            || !int.chars().all(|c| c.is_ascii_digit())
+            || !frac.chars().all(|c| c.is_ascii_digit())
+        {
+            return None;
+        }
+        let fen = int.parse::<i128>().ok()? * 100 + format!("{frac:0<2}").parse::<i128>().ok()?;
+        Some(Money(if neg { -fen } else { fen }))
+    }
+
+    /// What an analyst reads: 亿元 from one 亿, 万元 from one 万, else 元; two decimals rounded
+    /// half away from zero, thousands separators: `348.00亿元`, `1,234.57万元`, `-830.00元`.
+    pub fn readable(self) -> String {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let a = self.0.unsigned_abs();
+        let (div, unit) = if a >= 10_000_000_000 {
+            (100_000_000u128, "亿元")
+        } else if a >= 1_000_000 {
+            (10_000, "万元")
+        } else {
+            (1, "元")
+        };
+        let cents = (a + div / 2) / div;
+        format!("{sign}{}.{:02}{unit}", group(cents / 100), cents % 100)
+    }
+
     /// For charts only.
     pub fn as_wan_f64(self) -> f64 {
         self.0 as f64 / 1_000_000.0
@@ -81,8 +117,21 @@ pub enum Val {
     Text(String),
     Int(i64),
     Money(Money),
+    /// A decimal of another scale (rates, indices: Decimal128(18,4)), kept exact to the edge.
+    Dec(i128, i8),
     Num(f64),
     Bool(bool),
+}
+
+/// An exact decimal's text: (12345, 4) → `1.2345`, (-5, 2) → `-0.05`.
+pub fn decimal_text(v: i128, scale: i8) -> String {
+    if scale <= 0 {
+        return (v * 10i128.pow((-scale) as u32)).to_string();
+    }
+    let sign = if v < 0 { "-" } else { "" };
+    let a = v.unsigned_abs();
+    let p = 10u128.pow(scale as u32);
+    format!("{sign}{}.{:0w$}", a / p, a % p, w = scale as usize)
 }
 
 impl Val {
@@ -92,6 +141,7 @@ impl Val {
             Val::Text(s) => s.clone(),
             Val::Int(i) => i.to_string(),
             Val::Money(m) => m.yuan(),
+            Val::Dec(v, scale) => decimal_text(*v, *scale),
             Val::Num(f) => format!("{f}"),
             Val::Bool(b) => b.to_string(),
         }
@@ -108,6 +158,7 @@ impl Val {
             Val::Num(f) if f.is_finite() => Some(*f),
             Val::Int(i) => Some(*i as f64),
             Val::Money(m) => Some(m.0 as f64 / 100.0),
+            Val::Dec(v, scale) => Some(*v as f64 / 10f64.powi(*scale as i32)),
             _ => None,
         }
     }
@@ -119,8 +170,8 @@ impl Val {
     }
 }
 
-/// Reads any batch into rows of [`Val`]. Decimals with scale 2 are money; other decimals and
-/// floats are numbers.
+/// Reads any batch into rows of [`Val`]. Decimals with scale 2 are money; other decimals stay
+/// exact decimals; floats are numbers.
 pub fn values(batches: &[RecordBatch]) -> Vec<Vec<Val>> {
     let mut out = Vec::new();
     for b in batches {
@@ -210,7 +261,7 @@ fn column_reader(a: &dyn Array) -> Box<dyn Fn(usize) -> Val + '_> {
                 if scale == 2 {
                     Val::Money(Money(v))
                 } else {
-                    Val::Num(v as f64 / 10f64.powi(scale as i32))
+                    Val::Dec(v, scale)
                 }
             })
         }
@@ -805,6 +856,31 @@ pub async fn periods(ctx: &SessionContext) -> Result<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decimals_of_other_scales_stay_exact() {
+        assert_eq!(decimal_text(12345, 4), "1.2345");
+        assert_eq!(decimal_text(-5, 2), "-0.05");
+        assert_eq!(decimal_text(-123_456_789, 4), "-12345.6789");
+        assert_eq!(decimal_text(7, 0), "7");
+        assert_eq!(Val::Dec(10001, 4).text(), "1.0001");
+    }
+
+    #[test]
+    fn money_reads_in_wan_and_yi() {
+        let r = |s: &str| Money::parse_yuan(s).unwrap().readable();
+        assert_eq!(r("34800000000.00"), "348.00亿元");
+        assert_eq!(r("99999999.99"), "10,000.00万元");
+        assert_eq!(r("100000000"), "1.00亿元");
+        assert_eq!(r("12345678.9"), "1,234.57万元");
+        assert_eq!(r("10000"), "1.00万元");
+        assert_eq!(r("9999.99"), "9,999.99元");
+        assert_eq!(r("-830.5"), "-830.50元");
+        assert_eq!(r("-123456789012.00"), "-1,234.57亿元");
+        assert_eq!(Money::parse_yuan("1.234"), None);
+        assert_eq!(Money::parse_yuan("1e5"), None);
+        assert_eq!(Money::parse_yuan(""), None);
+    }
 
     #[test]
     fn money_prints_exactly() {

@@ -607,14 +607,20 @@ fn run(cli: Cli) -> Result<ExitCode> {
                         );
                     }
                 }
+                for r in &res.runs {
+                    if let purse::rules::runner::Outcome::NotEvaluated(why) = &r.outcome {
+                        println!("{p} {}: not evaluated: {why}", r.rule_id);
+                    }
+                }
                 if let Some(s) = &res.summary {
                     let levels: Vec<String> = purse::rules::LEVELS
                         .iter()
                         .filter_map(|l| s.by_level.get(*l).map(|n| format!("{l} {n}")))
                         .collect();
                     println!(
-                        "{p}: {} rules, {} rows scanned, {} findings ({}); {} new, {} continuing, {} reopened, {} resolved by data — run #{} in {} ms",
+                        "{p}: {} rules ({} not evaluated), {} rows scanned, {} findings ({}); {} new, {} continuing, {} reopened, {} resolved by data, {} cleared awaiting 销号, {} left alone for want of data — run #{} in {} ms",
                         s.rules_run,
+                        s.not_evaluated.len(),
                         s.rows_scanned,
                         s.findings,
                         if levels.is_empty() {
@@ -626,6 +632,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                         s.continuing,
                         s.reopened,
                         s.resolved,
+                        s.cleared,
+                        s.held,
                         s.run_id,
                         s.duration_ms
                     );
@@ -772,6 +780,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 AlertCmd::Dismiss { reason } => Some(Action::Dismiss { reason }),
                 AlertCmd::Comment { text } => Some(Action::Comment { text }),
             };
+            let showing = action.is_none();
             let a = match action {
                 Some(act) => store.act(id, &act, &actor)?,
                 None => store.get(id)?,
@@ -814,6 +823,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     h.expected.unwrap_or_default()
                 );
             }
+            if showing {
+                explain_alert(&dir, &store, &a)?;
+            }
             println!("audit trail:");
             for e in store.events(id)? {
                 println!(
@@ -835,6 +847,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 println!("{}", serde_json::to_string_pretty(&runs)?);
                 return Ok(ExitCode::SUCCESS);
             }
+            let store = purse::alerts::AlertStore::open(&dir)?;
             for r in runs {
                 let levels: Vec<String> = purse::rules::LEVELS
                     .iter()
@@ -852,6 +865,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     r.duration_ms,
                     r.started_at
                 );
+                if r.not_evaluated > 0 {
+                    for o in store.run_outcomes(r.id)?.iter().filter(|o| !o.evaluated) {
+                        println!(
+                            "           not evaluated: {} ({})",
+                            o.rule_id,
+                            o.reason.as_deref().unwrap_or("")
+                        );
+                    }
+                }
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -1021,4 +1043,54 @@ fn print_outcome(o: &Outcome, quiet: bool) {
         }
         _ => {}
     }
+}
+
+/// "Why this alert": the rule's SQL and the parameters as the latest run bound them, the
+/// finding's evidence, and the source rows behind it with their file, sheet and row.
+fn explain_alert(
+    dir: &std::path::Path,
+    store: &purse::alerts::AlertStore,
+    a: &purse::alerts::Alert,
+) -> anyhow::Result<()> {
+    let Some(ex) = store.explain(a.id, &a.last_period)? else {
+        return Ok(());
+    };
+    println!("why ({}, run #{}):", ex.period, ex.run_id);
+    let params: Vec<String> = ex
+        .params
+        .iter()
+        .map(|(k, v)| format!("${k} = {v}"))
+        .collect();
+    println!("  parameters: {}", params.join(", "));
+    println!("  evidence:");
+    for (k, v) in &ex.evidence {
+        if !v.is_empty() {
+            println!("    {k} = {v}");
+        }
+    }
+    if let Some(sql) = &ex.sql {
+        println!("  rule SQL:");
+        for l in sql.lines() {
+            println!("    {l}");
+        }
+    }
+    let (catalog, set) = load_rules(dir, None)?;
+    let Some(rule) = set.get(&a.rule_id) else {
+        return Ok(());
+    };
+    let rt = tokio::runtime::Runtime::new()?;
+    let rows = rt.block_on(async {
+        let ctx = purse::engine::session(dir, &catalog).await?;
+        purse::rules::explain::source_rows(&ctx, &catalog, rule, &ex.evidence, &ex.period).await
+    })?;
+    for (dataset, _sql, batches) in rows {
+        let n: usize = batches.iter().map(|b| b.num_rows()).sum();
+        println!("  source rows in {dataset} ({n}, with file, sheet and row):");
+        if n > 0 {
+            for l in purse::output::render(&batches, purse::output::Format::Table)?.lines() {
+                println!("    {l}");
+            }
+        }
+    }
+    Ok(())
 }

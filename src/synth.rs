@@ -882,10 +882,18 @@ impl Region {
             ("1030102", "城市基础设施配套费收入", 8_000.0),
         ];
         let mut rows = 0;
-        for m in 1..=12usize {
+        // The year-end (决算) extracts of the two years before, then the year month by month:
+        // PEFA scores on at least two of the last three years. The land-sale slump runs through
+        // all three; the non-tax surge is this year's only.
+        let months: Vec<(i32, usize)> = [(YEAR - 2, 12), (YEAR - 1, 12)]
+            .into_iter()
+            .chain((1..=12).map(|m| (YEAR, m)))
+            .collect();
+        for (year, m) in months {
+            let this_year = year == YEAR;
             let t = m as f64 / 12.0;
             let mut text = String::from("\u{FEFF}");
-            let _ = writeln!(text, "{REGION_NAME}{YEAR}年{m}月财政收入执行情况");
+            let _ = writeln!(text, "{REGION_NAME}{year}年{m}月财政收入执行情况");
             let _ = writeln!(
                 text,
                 "预算类型,收入科目编码,收入科目名称,年初预算数,调整预算数,本月收入,累计收入,上年同期"
@@ -943,7 +951,7 @@ impl Region {
                 ("103", "非税收入"),
                 &nontax,
                 1.0,
-                if m >= 6 { 0.45 } else { 0.0 },
+                if this_year && m >= 6 { 0.45 } else { 0.0 },
             ));
             // Planted: land-sale revenue at half the time progress.
             all.extend(emit(
@@ -972,7 +980,7 @@ impl Region {
                 let _ = writeln!(text, "{l}");
             }
             write(
-                &out.join(format!("revenue/{YEAR}-{m:02}.csv")),
+                &out.join(format!("revenue/{year}-{m:02}.csv")),
                 text.as_bytes(),
             )?;
         }
@@ -992,7 +1000,8 @@ impl Region {
             "pefa_pi3_revenue_outturn",
             "budget_kind=政府性基金预算".into(),
             "2025-12",
-            "the land-sale slump: fund revenue at half its budget, PEFA PI-3 grade D".into(),
+            "the land-sale slump: fund revenue at half its budget three years running, PEFA PI-3.1 grade D"
+                .into(),
         );
         Ok(rows)
     }

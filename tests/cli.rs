@@ -33,7 +33,7 @@ fn ingest_query_and_inspect() {
         .unwrap();
     assert!(made.status.success(), "{:?}", text(&made));
     assert!(
-        text(&made).0.contains("revenue 228, debt 144"),
+        text(&made).0.contains("revenue 266, debt 144"),
         "{}",
         text(&made).0
     );
@@ -60,7 +60,7 @@ fn ingest_query_and_inspect() {
         .iter()
         .map(|x| x["status"].as_str().unwrap())
         .collect();
-    assert_eq!(statuses.iter().filter(|s| **s == "loaded").count(), 24);
+    assert_eq!(statuses.iter().filter(|s| **s == "loaded").count(), 26);
     assert_eq!(statuses.last(), Some(&"rejected"));
     assert_eq!(
         v.as_array().unwrap().last().unwrap()["message"],
@@ -138,8 +138,8 @@ fn run(args: &[&str]) -> Output {
 }
 
 const GOOD_RULE: &str = "-- id: big_debt\n-- title: 大额债务 | Big debt\n-- category: 流量\n-- datasets: debt\n\
-    -- severity: 黄\n-- params: limit = 100\n-- message: {subject} | {subject}\n\
-    SELECT region_code AS alert_key, region_name AS subject FROM debt WHERE period = $period AND debt_balance > $limit\n";
+    -- severity: 黄\n-- params: limit = 100\n-- key: region_code, debt_type\n-- message: {subject} | {subject}\n\
+    SELECT region_code, debt_type, region_name AS subject FROM debt WHERE period = $period AND debt_balance > $limit\n";
 
 #[test]
 fn rule_files_are_validated_at_start_up_naming_the_file() {
@@ -216,7 +216,7 @@ fn rule_files_are_validated_at_start_up_naming_the_file() {
     assert!(o.status.success());
     std::fs::write(
         rules.join("debt/big_debt.sql"),
-        GOOD_RULE.replace("region_code AS alert_key", "region_code"),
+        GOOD_RULE.replace("SELECT region_code,", "SELECT region_code AS code,"),
     )
     .unwrap();
     let o = purse(
@@ -231,9 +231,9 @@ fn rule_files_are_validated_at_start_up_naming_the_file() {
     );
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        text(&o)
-            .1
-            .contains("big_debt.sql: the query must return a `alert_key` column"),
+        text(&o).1.contains(
+            "big_debt.sql: `-- key:` names `region_code` but the query returns no such column"
+        ),
         "{}",
         text(&o).1
     );

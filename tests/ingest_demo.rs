@@ -26,7 +26,7 @@ fn committed_fixtures_are_what_the_generator_writes() {
         );
         n += 1;
     }
-    assert_eq!(n, 77, "files (106 extracts, counting workbook sheets)");
+    assert_eq!(n, 79, "files (108 extracts, counting workbook sheets)");
     let manifest = std::fs::read_to_string(dir.path().join("anomalies.toml")).unwrap();
     assert_eq!(
         manifest,
@@ -40,7 +40,7 @@ fn demo_region_loads_completely_and_reloading_is_a_no_op() {
     let out = ingest(dir.path(), &[fixture("demo")], &Options::default());
     let bad: Vec<_> = out.iter().filter(|o| o.status != Status::Loaded).collect();
     assert!(bad.is_empty(), "{bad:#?}");
-    assert_eq!(out.len(), 106);
+    assert_eq!(out.len(), 108);
     let expected: BTreeMap<String, i64> = [
         ("audit_findings", 12),
         ("bonds", 39),
@@ -49,7 +49,7 @@ fn demo_region_loads_completely_and_reloading_is_a_no_op() {
         ("indicators", 320),
         ("payments", 26505),
         ("projects", 96),
-        ("revenue", 228),
+        ("revenue", 266),
         ("soe_finance", 84),
         ("special_funds", 84),
         ("targets", 6),

@@ -3,7 +3,9 @@
 //!
 //! The files insert rows into the canonical tables (empty, all columns nullable), then
 //! `RULE <id> <period> [param=value ...]` runs the rule through the same runner `purse check`
-//! uses and returns `alert_key, level, value`, sorted. Every rule must have a file.
+//! uses and returns `alert_key, level, value, expected, difference, message`, sorted; a rule
+//! that cannot judge the period returns one row `(not evaluated) <reason>`, and a rule that
+//! fails (two rows with one key) is a `statement error`. Every rule must have a file.
 
 use std::sync::Arc;
 
@@ -87,13 +89,26 @@ impl PurseDb {
                 vec![
                     f.alert_key.clone(),
                     f.level.clone(),
-                    f.value.clone().unwrap_or_default(),
+                    f.value.clone().unwrap_or_else(|| "-".into()),
+                    f.expected.clone().unwrap_or_else(|| "-".into()),
+                    f.difference.clone().unwrap_or_else(|| "-".into()),
+                    f.message_zh.clone(),
                 ]
             })
             .collect();
+        if let purse::rules::runner::Outcome::NotEvaluated(reason) = &run.outcome {
+            rows.push(vec![
+                "(not evaluated)".into(),
+                reason.clone(),
+                "-".into(),
+                "-".into(),
+                "-".into(),
+                "-".into(),
+            ]);
+        }
         rows.sort();
         Ok(DBOutput::Rows {
-            types: vec![DefaultColumnType::Text; 3],
+            types: vec![DefaultColumnType::Text; 6],
             rows,
         })
     }
@@ -140,6 +155,9 @@ fn main() {
         .collect();
     files.sort();
     let filter = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    // `cargo test --test rules -- --complete`: rewrite each file's expected results from what the
+    // rules return now (then read the diff: it is the test's claim).
+    let complete = std::env::args().any(|a| a == "--complete");
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -162,9 +180,22 @@ fn main() {
         if filter.as_ref().is_some_and(|x| !name.contains(x.as_str())) {
             continue;
         }
-        let res = rt.block_on(async {
+        let res: Result<(), String> = rt.block_on(async {
             let mut runner = Runner::new(|| async { PurseDb::new().await });
-            runner.run_file_async(&f).await
+            if complete {
+                runner
+                    .update_test_file(
+                        &f,
+                        " ",
+                        sqllogictest::default_validator,
+                        sqllogictest::default_normalizer,
+                        sqllogictest::default_column_validator,
+                    )
+                    .await
+                    .map_err(|e| e.to_string())
+            } else {
+                runner.run_file_async(&f).await.map_err(|e| e.to_string())
+            }
         });
         match res {
             Ok(()) => {

@@ -2,24 +2,63 @@
 -- title: 审计整改逾期 | Audit finding not rectified by its deadline
 -- category: 合规
 -- datasets: audit_findings
+-- cadence: standing
 -- severity: level
--- params: red_days = 90
--- key: finding_no
--- message: {subject}（{category}）整改期限{expected}，已逾期{value}天，状态：{status} | {subject} ({category}): due {expected}, {value} days overdue, status {status}
--- description: The latest rectification report up to the period: findings not 已整改 whose
---   deadline has passed by the period's last day. Red once overdue by red_days.
+-- params: red_days = 90, default_due_days = 180
+-- key: region_code, report_name, finding_no
+-- message: {subject}（{report_name} {finding_no}，{category}）整改期限{expected}，已逾期{value}天，状态：{status_text} | {subject} ({report_name} {finding_no}, {category}): due {expected}, {value} days overdue, status {status_text}
+-- description: Each audit report's latest rectification ledger up to the period stands until a
+--   newer ledger of the same report replaces it (cadence: standing), so older reports never drop
+--   out. A finding is (region, report, finding number): two reports both numbering 1..n are
+--   different findings. Done means a status saying so: 已整改, 已完成整改, 整改完毕, 整改完成,
+--   已销号, 已办结, 已完成, unless it also says 未 / 尚 / 部分 / 基本 / 正在 (部分整改 and 基本整改
+--   are partly done, still open). A finding without a deadline is due default_due_days after the
+--   first ledger that listed it (the State Council reports on rectification about six months
+--   after the audit report). Red once overdue by red_days.
 WITH latest AS (
-    SELECT max(period) AS p FROM audit_findings WHERE period <= $period
+    SELECT coalesce(region_code, '') AS region_code, coalesce(report_name, '') AS report_name, max(period) AS ledger_period
+    FROM audit_findings
+    WHERE period <= $period
+    GROUP BY coalesce(region_code, ''), coalesce(report_name, '')
+), first_seen AS (
+    SELECT coalesce(region_code, '') AS region_code, coalesce(report_name, '') AS report_name, finding_no,
+           min(period) AS first_period
+    FROM audit_findings
+    WHERE period <= $period
+    GROUP BY coalesce(region_code, ''), coalesce(report_name, ''), finding_no
 ), f AS (
-    SELECT a.*, CAST((date_part('epoch', $period_end) - date_part('epoch', a.due_date)) / 86400 AS BIGINT) AS overdue_days
-    FROM audit_findings a JOIN latest ON a.period = latest.p
-    WHERE a.due_date < $period_end AND coalesce(a.status, '') <> '已整改'
+    SELECT l.region_code, l.report_name, a.finding_no, l.ledger_period,
+           max(a.audited_entity) AS audited_entity, max(a.category) AS category, max(a.description) AS description,
+           max(a.status) AS status, sum(a.amount) AS amount, min(a.due_date) AS due_date, min(fs.first_period) AS first_period
+    FROM audit_findings a
+    JOIN latest l ON coalesce(a.region_code, '') = l.region_code AND coalesce(a.report_name, '') = l.report_name
+                 AND a.period = l.ledger_period
+    JOIN first_seen fs ON fs.region_code = l.region_code AND fs.report_name = l.report_name AND fs.finding_no = a.finding_no
+    GROUP BY l.region_code, l.report_name, a.finding_no, l.ledger_period
+), d AS (
+    SELECT *,
+           CASE WHEN due_date IS NOT NULL
+                THEN CAST((date_part('epoch', $period_end) - date_part('epoch', due_date)) / 86400 AS BIGINT)
+                ELSE CAST((date_part('epoch', $period_end) - date_part('epoch', CAST(first_period || '-01' AS DATE))) / 86400 AS BIGINT)
+                     - $default_due_days
+           END AS overdue_days,
+           coalesce(status, '') AS s
+    FROM f
+), open AS (
+    SELECT * FROM d
+    WHERE overdue_days > 0
+      AND NOT ((s LIKE '%已整改%' OR s LIKE '%完成整改%' OR s LIKE '%整改完毕%' OR s LIKE '%整改完成%'
+                OR s LIKE '%已销号%' OR s LIKE '%已办结%' OR s LIKE '%已完成%')
+               AND s NOT LIKE '%未%' AND s NOT LIKE '%尚%' AND s NOT LIKE '%部分%' AND s NOT LIKE '%基本%'
+               AND s NOT LIKE '%正在%')
 )
-SELECT finding_no AS alert_key,
-       audited_entity AS subject,
+SELECT region_code, report_name, finding_no,
+       coalesce(audited_entity, finding_no) AS subject,
        CASE WHEN overdue_days >= $red_days THEN '红' ELSE '黄' END AS level,
        overdue_days AS value,
-       CAST(due_date AS VARCHAR) AS expected,
+       CASE WHEN due_date IS NOT NULL THEN CAST(due_date AS VARCHAR)
+            ELSE '未定（按首次列入后' || CAST($default_due_days AS VARCHAR) || '天）' END AS expected,
        overdue_days AS difference,
-       category, description, status, amount, report_name, period AS report_period
-FROM f
+       CASE WHEN s = '' THEN '未填报' ELSE s END AS status_text,
+       category, description, status, amount, due_date, ledger_period, first_period
+FROM open

@@ -2,33 +2,39 @@
 -- title: 预算调整幅度大 | Large budget adjustment
 -- category: 流量
 -- datasets: budget_execution
+-- cadence: month
 -- severity: 蓝
 -- params: max_change_pct = 30
--- key: agency_code, project_code
--- message: {subject}调整后预算比年初变动{value}%（阈值{expected}%） | {subject}: adjusted budget {value}% away from the initial one (threshold {expected}%)
+-- key: region_code, agency_code, project_code
+-- message: {subject}调整后预算{adjusted_budget}，比年初预算{initial_budget}变动{value}%（阈值{expected}%） | {subject}: adjusted budget {adjusted_budget}, {value}% away from the initial {initial_budget} (threshold {expected}%)
 -- description: Projects whose adjusted budget moved far from the budget the congress approved
---   at the start of the year (年初预算). Names are looked up only for the projects that fire.
+--   at the start of the year (年初预算), up or down. Names are looked up only for the projects
+--   that fire.
 WITH p AS (
-    SELECT agency_code, project_code,
-           sum(initial_budget) AS initial_budget, sum(adjusted_budget) AS adjusted_budget,
-           CAST(sum(initial_budget) AS DOUBLE) AS initial, CAST(sum(adjusted_budget) AS DOUBLE) AS adjusted
+    SELECT region_code, agency_code, project_code,
+           sum(initial_budget) AS initial_budget, sum(adjusted_budget) AS adjusted_budget
     FROM budget_execution
     WHERE period = $period AND is_detail AND project_code IS NOT NULL
-    GROUP BY agency_code, project_code
+    GROUP BY region_code, agency_code, project_code
 ), hit AS (
-    SELECT * FROM p WHERE initial > 0 AND abs(100.0 * (adjusted - initial) / initial) > $max_change_pct
+    SELECT *, 100.0 * CAST(adjusted_budget - initial_budget AS DOUBLE) / CAST(initial_budget AS DOUBLE) AS change
+    FROM p
+    WHERE initial_budget > 0
+      AND abs(100.0 * CAST(adjusted_budget - initial_budget AS DOUBLE) / CAST(initial_budget AS DOUBLE)) > $max_change_pct
 ), names AS (
-    SELECT hit.agency_code, hit.project_code, max(b.agency_name) AS agency_name,
+    SELECT b.region_code, b.agency_code, b.project_code, max(b.agency_name) AS agency_name,
            max(b.dept_name) AS dept_name, max(b.project_name) AS project_name
-    FROM hit JOIN budget_execution b ON b.agency_code = hit.agency_code AND b.project_code = hit.project_code
-    WHERE b.period = $period
-    GROUP BY hit.agency_code, hit.project_code
+    FROM budget_execution b
+    WHERE b.period = $period AND b.project_code IN (SELECT project_code FROM hit)
+    GROUP BY b.region_code, b.agency_code, b.project_code
 )
-SELECT hit.agency_code || '|' || hit.project_code AS alert_key,
-       names.agency_name || ' ' || coalesce(names.project_name, hit.project_code) AS subject,
-       hit.agency_code, names.dept_name, hit.project_code,
-       round(100.0 * (adjusted - initial) / initial, 1) AS value,
+SELECT hit.region_code, hit.agency_code, hit.project_code,
+       coalesce(names.agency_name, hit.agency_code) || ' ' || coalesce(names.project_name, hit.project_code) AS subject,
+       names.dept_name,
+       round(change, 1) AS value,
        $max_change_pct AS expected,
-       round(abs(100.0 * (adjusted - initial) / initial) - $max_change_pct, 1) AS difference,
-       initial_budget, adjusted_budget
-FROM hit JOIN names ON hit.agency_code = names.agency_code AND hit.project_code = names.project_code
+       round(abs(change) - $max_change_pct, 1) AS difference,
+       hit.initial_budget, hit.adjusted_budget
+FROM hit LEFT JOIN names
+  ON coalesce(hit.region_code, '') = coalesce(names.region_code, '')
+ AND hit.agency_code = names.agency_code AND hit.project_code = names.project_code

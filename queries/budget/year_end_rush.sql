@@ -2,40 +2,60 @@
 -- title: 年底突击花钱 | Year-end rush
 -- category: 流速
 -- datasets: budget_execution
+-- cadence: month
+-- months: 12
 -- severity: 黄
 -- params: max_share_pct = 50
--- key: agency_code, project_code
--- message: {subject}11-12月支出占全年{value}%（阈值{expected}%） | {subject} spent {value}% of its year in November and December (threshold {expected}%)
--- description: Project spending in November and December as a share of the year, from the
---   December extract (December 累计 less October 累计). Names are looked up only for the
---   projects that fire.
+-- key: region_code, agency_code, project_code, year
+-- message: {subject}{year}年11-12月支出{rush_amount}，占全年{year_total}的{value}%（阈值{expected}%） | {subject} spent {rush_amount} in November and December {year}, {value}% of its year's {year_total} (threshold {expected}%)
+-- description: Project spending in November and December as a share of the year, judged on the
+--   December extract: December 累计 less October 累计. When the October extract is missing, the
+--   spending to October is November 累计 less November 本月 (a month missing is no reason to
+--   miss the rush); with neither, the project is not judged. The year is in the key.
 WITH dec AS (
-    SELECT agency_code, project_code, CAST(sum(ytd_amount) AS DOUBLE) AS year_total
+    SELECT coalesce(region_code, '') AS region_code, agency_code, project_code, sum(ytd_amount) AS year_total
     FROM budget_execution
-    WHERE period = $period AND $month = 12 AND is_detail AND project_code IS NOT NULL
-    GROUP BY agency_code, project_code
+    WHERE period = $period AND is_detail AND project_code IS NOT NULL
+    GROUP BY coalesce(region_code, ''), agency_code, project_code
 ), oct AS (
-    SELECT agency_code, project_code, CAST(sum(ytd_amount) AS DOUBLE) AS to_october
+    SELECT coalesce(region_code, '') AS region_code, agency_code, project_code, sum(ytd_amount) AS to_october
     FROM budget_execution
     WHERE period = CAST($year AS VARCHAR) || '-10' AND is_detail AND project_code IS NOT NULL
-    GROUP BY agency_code, project_code
+    GROUP BY coalesce(region_code, ''), agency_code, project_code
+), nov AS (
+    SELECT coalesce(region_code, '') AS region_code, agency_code, project_code,
+           sum(ytd_amount) - sum(month_amount) AS to_october
+    FROM budget_execution
+    WHERE period = CAST($year AS VARCHAR) || '-11' AND is_detail AND project_code IS NOT NULL
+    GROUP BY coalesce(region_code, ''), agency_code, project_code
+    HAVING count(month_amount) = count(*)
+), base AS (
+    SELECT dec.region_code, dec.agency_code, dec.project_code, dec.year_total,
+           coalesce(oct.to_october, nov.to_october) AS to_october,
+           CASE WHEN oct.to_october IS NOT NULL THEN CAST($year AS VARCHAR) || '-10'
+                ELSE CAST($year AS VARCHAR) || '-11' END AS base_period
+    FROM dec
+    LEFT JOIN oct ON dec.region_code = oct.region_code AND dec.agency_code = oct.agency_code AND dec.project_code = oct.project_code
+    LEFT JOIN nov ON dec.region_code = nov.region_code AND dec.agency_code = nov.agency_code AND dec.project_code = nov.project_code
 ), hit AS (
-    SELECT dec.agency_code, dec.project_code, dec.year_total, oct.to_october,
-           100.0 * (dec.year_total - oct.to_october) / dec.year_total AS share
-    FROM dec JOIN oct ON dec.agency_code = oct.agency_code AND dec.project_code = oct.project_code
-    WHERE dec.year_total > 0 AND 100.0 * (dec.year_total - oct.to_october) / dec.year_total > $max_share_pct
+    SELECT *, year_total - to_october AS rush_amount,
+           100.0 * CAST(year_total - to_october AS DOUBLE) / CAST(year_total AS DOUBLE) AS share
+    FROM base
+    WHERE to_october IS NOT NULL AND year_total > 0
+      AND 100.0 * CAST(year_total - to_october AS DOUBLE) / CAST(year_total AS DOUBLE) > $max_share_pct
 ), names AS (
-    SELECT hit.agency_code, hit.project_code, max(b.agency_name) AS agency_name,
+    SELECT coalesce(b.region_code, '') AS region_code, b.agency_code, b.project_code, max(b.agency_name) AS agency_name,
            max(b.dept_name) AS dept_name, max(b.project_name) AS project_name
-    FROM hit JOIN budget_execution b ON b.agency_code = hit.agency_code AND b.project_code = hit.project_code
-    WHERE b.period = $period
-    GROUP BY hit.agency_code, hit.project_code
+    FROM budget_execution b
+    WHERE b.period = $period AND b.project_code IN (SELECT project_code FROM hit)
+    GROUP BY coalesce(b.region_code, ''), b.agency_code, b.project_code
 )
-SELECT hit.agency_code || '|' || hit.project_code AS alert_key,
-       names.agency_name || ' ' || coalesce(names.project_name, hit.project_code) AS subject,
-       hit.agency_code, names.dept_name, hit.project_code,
+SELECT hit.region_code, hit.agency_code, hit.project_code, $year AS year,
+       coalesce(names.agency_name, hit.agency_code) || ' ' || coalesce(names.project_name, hit.project_code) AS subject,
+       names.dept_name,
        round(share, 1) AS value,
        $max_share_pct AS expected,
        round(share - $max_share_pct, 1) AS difference,
-       year_total, to_october
-FROM hit JOIN names ON hit.agency_code = names.agency_code AND hit.project_code = names.project_code
+       rush_amount, year_total, to_october, base_period
+FROM hit LEFT JOIN names
+  ON hit.region_code = names.region_code AND hit.agency_code = names.agency_code AND hit.project_code = names.project_code

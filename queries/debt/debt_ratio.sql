@@ -2,23 +2,31 @@
 -- title: 债务率风险 | Debt ratio risk
 -- category: 流量
 -- datasets: debt
+-- cadence: year
 -- severity: level
 -- params: yellow_pct = 120, orange_pct = 200, red_pct = 300
 -- key: region_code
--- message: {subject}债务率{value}%（{band}） | {subject}: debt ratio {value}% ({band_en})
--- description: Debt balance (一般 + 专项) over comprehensive fiscal capacity (综合财力). Green below
---   120 %, yellow 120–200 %, orange 200–300 %, red from 300 %.
-WITH r AS (
-    SELECT region_code, max(region_name) AS region_name,
-           CAST(sum(debt_balance) AS DOUBLE) AS balance,
-           CAST(max(fiscal_capacity) AS DOUBLE) AS capacity
+-- message: {subject}债务率{value}%（{band}）：债务余额{debt_balance}，综合财力{fiscal_capacity}（数据截至{data_period}） | {subject}: debt ratio {value}% ({band_en}): balance {debt_balance} against fiscal capacity {fiscal_capacity} (data as of {data_period})
+-- description: Debt balance (一般 + 专项, a 合计 row left out) over comprehensive fiscal capacity
+--   (综合财力). Green below 120 %, yellow 120–200 %, orange 200–300 %, red from 300 %. Each
+--   region's latest debt table of the last twelve months stands (cadence: year).
+WITH latest AS (
+    SELECT coalesce(region_code, '') AS region_code, max(period) AS data_period
     FROM debt
-    WHERE period = $period
-    GROUP BY region_code
+    WHERE period >= $since AND period <= $period
+    GROUP BY coalesce(region_code, '')
+), r AS (
+    SELECT latest.region_code, latest.data_period, max(d.region_name) AS region_name,
+           sum(d.debt_balance) AS debt_balance,
+           max(d.fiscal_capacity) AS fiscal_capacity
+    FROM debt d JOIN latest ON coalesce(d.region_code, '') = latest.region_code AND d.period = latest.data_period
+    WHERE coalesce(d.debt_type, '') NOT LIKE '%合计%'
+    GROUP BY latest.region_code, latest.data_period
 ), x AS (
-    SELECT *, 100.0 * balance / capacity AS ratio FROM r WHERE capacity > 0
+    SELECT *, 100.0 * CAST(debt_balance AS DOUBLE) / CAST(fiscal_capacity AS DOUBLE) AS ratio
+    FROM r WHERE fiscal_capacity > 0
 )
-SELECT region_code AS alert_key,
+SELECT region_code, data_period,
        coalesce(region_name, region_code) AS subject,
        CASE WHEN ratio >= $red_pct THEN '红' WHEN ratio >= $orange_pct THEN '橙' ELSE '黄' END AS level,
        CASE WHEN ratio >= $red_pct THEN '红色风险' WHEN ratio >= $orange_pct THEN '橙色风险' ELSE '黄色风险' END AS band,
@@ -26,6 +34,6 @@ SELECT region_code AS alert_key,
        round(ratio, 1) AS value,
        $yellow_pct AS expected,
        round(ratio - $yellow_pct, 1) AS difference,
-       balance AS debt_balance, capacity AS fiscal_capacity
+       debt_balance, fiscal_capacity
 FROM x
 WHERE ratio >= $yellow_pct

@@ -4,36 +4,40 @@
 -- datasets: payments, budget_execution
 -- severity: 黄
 -- params: max_mad = 0.015, min_count = 1000, min_amount = 10
--- key: dept_name
+-- cadence: month
+-- key: region_code, dept_name
 -- message: {subject}年内{n}笔支付的首位数字分布偏离本福特定律（MAD {value}，阈值{expected}） | {subject}: first digits of {n} payments this year deviate from Benford's law (MAD {value}, threshold {expected})
 -- description: Nigrini's mean absolute deviation of first-digit shares from log10(1 + 1/d), per
 --   department over the year to date, where a department has at least min_count payments.
 --   Digits that never occur add their whole expected share: since the nine shares sum to 1,
 --   MAD = (1 + Σ over digits seen of (|share − expected| − expected)) / 9, one pass over payments.
+--   Per region: two regions' departments of the same name are two departments.
 WITH dept AS (
-    SELECT DISTINCT agency_code, dept_name FROM budget_execution WHERE period = $period AND dept_name IS NOT NULL
+    SELECT DISTINCT coalesce(region_code, '') AS region_code, agency_code, dept_name
+    FROM budget_execution WHERE period = $period AND dept_name IS NOT NULL
 ), digits AS (
     -- First digit by arithmetic (faster than text on both engines); exact for amounts in 分
     -- below 10^13, and clamped to 1..9 all the same.
-    SELECT agency_code,
+    SELECT region_code, agency_code,
            greatest(1, least(9, CAST(floor(CAST(amount AS DOUBLE)
                / power(10.0, floor(log10(CAST(amount AS DOUBLE))))) AS BIGINT))) AS digit
     FROM payments
     WHERE period <= $period AND period >= CAST($year AS VARCHAR) || '-01'
-      AND CAST(amount AS DOUBLE) >= $min_amount
+      AND amount >= $min_amount
 ), by_unit AS (
     -- Count per unit first (one pass over payments), then fold units into departments.
-    SELECT agency_code, digit, count(*) AS c FROM digits GROUP BY agency_code, digit
+    SELECT region_code, agency_code, digit, count(*) AS c FROM digits GROUP BY region_code, agency_code, digit
 ), counts AS (
-    SELECT d.dept_name, u.digit, sum(u.c) AS c, sum(sum(u.c)) OVER (PARTITION BY d.dept_name) AS n
-    FROM by_unit u JOIN dept d ON u.agency_code = d.agency_code
-    GROUP BY d.dept_name, u.digit
+    SELECT d.region_code, d.dept_name, u.digit, sum(u.c) AS c,
+           sum(sum(u.c)) OVER (PARTITION BY d.region_code, d.dept_name) AS n
+    FROM by_unit u JOIN dept d ON coalesce(u.region_code, '') = d.region_code AND u.agency_code = d.agency_code
+    GROUP BY d.region_code, d.dept_name, u.digit
 ), mad AS (
-    SELECT dept_name, max(n) AS n,
+    SELECT region_code, dept_name, max(n) AS n,
            (1.0 + sum(abs(CAST(c AS DOUBLE) / CAST(n AS DOUBLE) - log10(1.0 + 1.0 / digit)) - log10(1.0 + 1.0 / digit))) / 9.0 AS mad
-    FROM counts GROUP BY dept_name
+    FROM counts GROUP BY region_code, dept_name
 )
-SELECT dept_name AS alert_key, dept_name AS subject, dept_name,
+SELECT region_code, dept_name, dept_name AS subject,
        round(mad, 4) AS value, $max_mad AS expected, round(mad - $max_mad, 4) AS difference, n
 FROM mad
 WHERE n >= $min_count AND mad > $max_mad

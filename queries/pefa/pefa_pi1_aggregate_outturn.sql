@@ -2,27 +2,46 @@
 -- title: PEFA PI-1 支出总额执行偏差 | PEFA PI-1 aggregate expenditure outturn
 -- category: 其他
 -- datasets: budget_execution
+-- cadence: month
+-- months: 12
 -- severity: level
--- key: region_code, budget_kind
--- message: {subject}全年支出为年初预算的{value}%（PEFA PI-1 评级 {grade}） | {subject}: expenditure outturn {value}% of the original budget (PEFA PI-1 grade {grade})
+-- key: region_code, budget_kind, year
+-- message: {subject}{year}年支出为年初预算的{value}%（{year_2}年 {outturn_2}，{year_1}年 {outturn_1}）；近三年有{years}年数据，PEFA PI-1 评级 {grade} | {subject}: {year} expenditure outturn {value}% of the original budget ({year_2}: {outturn_2}, {year_1}: {outturn_1}); {years} of the last three years with data, PEFA PI-1 grade {grade}
 -- mode: record
--- description: PEFA 2016 budget credibility: aggregate outturn over the original (年初) budget at
---   year end. A 95–105 %, B 90–110 %, C 85–115 %, else D. Findings below B: C yellow, D orange.
-WITH t AS (
-    SELECT region_code, budget_kind, max(region_name) AS region_name,
-           100.0 * CAST(sum(ytd_amount) AS DOUBLE) / CAST(sum(initial_budget) AS DOUBLE) AS outturn
+-- description: PEFA 2016 PI-1, aggregate expenditure outturn over the original budget (年初预算,
+--   never the adjusted one) in each of the last three completed years, judged on the December
+--   extracts. The grade is the one met in at least two of the three years: A 95–105 %,
+--   B 90–110 %, C 85–115 %, else D; with one year only it is not rated. Record mode: the score is
+--   kept and reported, not a workflow item. Findings below B: C yellow, D orange.
+WITH y AS (
+    SELECT coalesce(region_code, '') AS region_code, budget_kind, CAST(substr(period, 1, 4) AS BIGINT) AS fy,
+           max(region_name) AS region_name,
+           sum(ytd_amount) AS actual, sum(initial_budget) AS original
     FROM budget_execution
-    WHERE period = $period AND $month = 12 AND is_detail
-    GROUP BY region_code, budget_kind
+    WHERE period IN ($period, CAST($year - 1 AS VARCHAR) || '-12', CAST($year - 2 AS VARCHAR) || '-12') AND is_detail
+    GROUP BY coalesce(region_code, ''), budget_kind, CAST(substr(period, 1, 4) AS BIGINT)
     HAVING sum(initial_budget) > 0
+), o AS (
+    SELECT *, 100.0 * CAST(actual AS DOUBLE) / CAST(original AS DOUBLE) AS outturn FROM y
 ), g AS (
-    SELECT *, CASE WHEN outturn BETWEEN 95 AND 105 THEN 'A' WHEN outturn BETWEEN 90 AND 110 THEN 'B'
-                   WHEN outturn BETWEEN 85 AND 115 THEN 'C' ELSE 'D' END AS grade
-    FROM t
+    SELECT *, CASE WHEN outturn >= 95 AND outturn <= 105 THEN 'A' WHEN outturn >= 90 AND outturn <= 110 THEN 'B'
+                   WHEN outturn >= 85 AND outturn <= 115 THEN 'C' ELSE 'D' END AS grade
+    FROM o
+), r AS (
+    SELECT *,
+           row_number() OVER (PARTITION BY region_code, budget_kind ORDER BY grade, fy DESC) AS rn,
+           count(*) OVER (PARTITION BY region_code, budget_kind) AS years,
+           max(CASE WHEN fy = $year THEN outturn END) OVER (PARTITION BY region_code, budget_kind) AS outturn_0,
+           max(CASE WHEN fy = $year - 1 THEN outturn END) OVER (PARTITION BY region_code, budget_kind) AS outturn_1,
+           max(CASE WHEN fy = $year - 2 THEN outturn END) OVER (PARTITION BY region_code, budget_kind) AS outturn_2,
+           max(region_name) OVER (PARTITION BY region_code, budget_kind) AS rname
+    FROM g
 )
-SELECT region_code || '|' || budget_kind AS alert_key,
-       coalesce(region_name, region_code) || budget_kind AS subject, budget_kind, grade,
+SELECT region_code, budget_kind, $year AS year,
+       coalesce(rname, region_code) || budget_kind AS subject, grade, years,
        CASE grade WHEN 'C' THEN '黄' ELSE '橙' END AS level,
-       round(outturn, 1) AS value, 100 AS expected, round(outturn - 100, 1) AS difference
-FROM g
-WHERE grade IN ('C', 'D')
+       round(outturn_0, 1) AS value, 100 AS expected, round(outturn_0 - 100, 1) AS difference,
+       $year - 1 AS year_1, coalesce(CAST(round(outturn_1, 1) AS VARCHAR) || '%', '—') AS outturn_1,
+       $year - 2 AS year_2, coalesce(CAST(round(outturn_2, 1) AS VARCHAR) || '%', '—') AS outturn_2
+FROM r
+WHERE rn = 2 AND years >= 2 AND outturn_0 IS NOT NULL AND grade IN ('C', 'D')

@@ -2,25 +2,27 @@
 -- title: 收入进度滞后 | Revenue behind time progress
 -- category: 流速
 -- datasets: revenue
+-- cadence: month
 -- severity: level
 -- params: yellow_pp = 10, red_pp = 20
 -- key: region_code, budget_kind
--- message: {subject}收入完成预算{value}%，序时进度{expected}%，落后{difference}个百分点 | {subject}: revenue at {value}% of budget against time progress {expected}%, {difference} pp behind
--- description: Year-to-date revenue over the adjusted budget, per budget kind, against month / 12.
+-- message: {subject}累计收入{collected}，完成预算{budget}的{value}%，序时进度{expected}%，落后{difference}个百分点 | {subject}: revenue {collected}, {value}% of the budget of {budget}, against time progress {expected}%: {difference} pp behind
+-- description: Year-to-date revenue over the adjusted budget (the initial one where none is
+--   reported), per region and budget kind, against month / 12.
 WITH r AS (
-    SELECT region_code, budget_kind, max(region_name) AS region_name,
-           CAST(sum(ytd_amount) AS DOUBLE) AS collected,
-           CAST(sum(coalesce(adjusted_budget, initial_budget)) AS DOUBLE) AS budget
+    SELECT coalesce(region_code, '') AS region_code, budget_kind, max(region_name) AS region_name,
+           sum(ytd_amount) AS collected,
+           sum(coalesce(adjusted_budget, initial_budget)) AS budget
     FROM revenue
     WHERE period = $period AND is_detail
-    GROUP BY region_code, budget_kind
+    GROUP BY coalesce(region_code, ''), budget_kind
 ), g AS (
-    SELECT *, 100.0 * collected / budget AS outturn, 100.0 * CAST($month AS DOUBLE) / 12.0 AS time_progress
+    SELECT *, 100.0 * CAST(collected AS DOUBLE) / CAST(budget AS DOUBLE) AS outturn,
+           100.0 * CAST($month AS DOUBLE) / 12.0 AS time_progress
     FROM r WHERE budget > 0
 )
-SELECT region_code || '|' || budget_kind AS alert_key,
+SELECT region_code, budget_kind,
        coalesce(region_name, region_code) || budget_kind AS subject,
-       budget_kind,
        CASE WHEN time_progress - outturn >= $red_pp THEN '红' ELSE '黄' END AS level,
        round(outturn, 1) AS value,
        round(time_progress, 1) AS expected,

@@ -2,17 +2,35 @@
 -- title: 国有资本保值增值率低于100% | State capital not preserved
 -- category: 流量
 -- datasets: soe_finance
+-- cadence: quarter
 -- severity: 黄
 -- params: min_pct = 100
--- key: enterprise_name
--- message: {subject}国有资本保值增值率{value}% | {subject}: state capital at {value}% of its opening value
--- description: Closing state capital over opening state capital (保值增值率).
-SELECT coalesce(enterprise_code, enterprise_name) AS alert_key,
+-- key: region_code, enterprise_key
+-- message: {subject}国有资本保值增值率{value}%：期末{state_capital}，期初{state_capital_opening}（数据截至{data_period}） | {subject}: state capital at {value}% of its opening value ({state_capital} against {state_capital_opening}, data as of {data_period})
+-- description: Closing state capital over opening state capital (保值增值率). Each enterprise's
+--   latest report of the last three months stands (cadence: quarter).
+WITH latest AS (
+    SELECT coalesce(region_code, '') AS region_code, coalesce(enterprise_code, enterprise_name) AS enterprise_key,
+           max(period) AS data_period
+    FROM soe_finance
+    WHERE period >= $since AND period <= $period
+    GROUP BY coalesce(region_code, ''), coalesce(enterprise_code, enterprise_name)
+), s AS (
+    SELECT l.region_code, l.enterprise_key, l.data_period, max(s.enterprise_name) AS enterprise_name,
+           sum(s.state_capital) AS state_capital, sum(s.state_capital_opening) AS state_capital_opening
+    FROM soe_finance s JOIN latest l
+      ON coalesce(s.region_code, '') = l.region_code AND coalesce(s.enterprise_code, s.enterprise_name) = l.enterprise_key
+     AND s.period = l.data_period
+    GROUP BY l.region_code, l.enterprise_key, l.data_period
+), x AS (
+    SELECT *, 100.0 * CAST(state_capital AS DOUBLE) / CAST(state_capital_opening AS DOUBLE) AS ratio
+    FROM s WHERE state_capital_opening > 0
+)
+SELECT region_code, enterprise_key, data_period,
        enterprise_name AS subject,
-       round(100.0 * CAST(state_capital AS DOUBLE) / CAST(state_capital_opening AS DOUBLE), 2) AS value,
+       round(ratio, 2) AS value,
        $min_pct AS expected,
-       round(100.0 * CAST(state_capital AS DOUBLE) / CAST(state_capital_opening AS DOUBLE) - $min_pct, 2) AS difference,
+       round(ratio - $min_pct, 2) AS difference,
        state_capital, state_capital_opening
-FROM soe_finance
-WHERE period = $period AND state_capital_opening > 0
-  AND 100.0 * CAST(state_capital AS DOUBLE) / CAST(state_capital_opening AS DOUBLE) < $min_pct
+FROM x
+WHERE ratio < $min_pct

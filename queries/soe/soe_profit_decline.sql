@@ -2,16 +2,35 @@
 -- title: 国企利润大幅下降 | SOE profit falling sharply
 -- category: 流量
 -- datasets: soe_finance
+-- cadence: quarter
 -- severity: 黄
 -- params: max_decline_pct = 20
--- key: enterprise_name
--- message: {subject}利润总额同比下降{value}% | {subject}: profit down {value}% year on year
-SELECT coalesce(enterprise_code, enterprise_name) AS alert_key,
+-- key: region_code, enterprise_key
+-- message: {subject}利润总额{profit}，比上年同期{prior_profit}下降{value}%（数据截至{data_period}） | {subject}: profit {profit}, down {value}% on last year's {prior_profit} (data as of {data_period})
+-- description: Year-to-date profit against the same period last year. Each enterprise's latest
+--   report of the last three months stands (cadence: quarter). A loss against a profit counts.
+WITH latest AS (
+    SELECT coalesce(region_code, '') AS region_code, coalesce(enterprise_code, enterprise_name) AS enterprise_key,
+           max(period) AS data_period
+    FROM soe_finance
+    WHERE period >= $since AND period <= $period
+    GROUP BY coalesce(region_code, ''), coalesce(enterprise_code, enterprise_name)
+), s AS (
+    SELECT l.region_code, l.enterprise_key, l.data_period, max(s.enterprise_name) AS enterprise_name,
+           sum(s.profit) AS profit, sum(s.prior_profit) AS prior_profit
+    FROM soe_finance s JOIN latest l
+      ON coalesce(s.region_code, '') = l.region_code AND coalesce(s.enterprise_code, s.enterprise_name) = l.enterprise_key
+     AND s.period = l.data_period
+    GROUP BY l.region_code, l.enterprise_key, l.data_period
+), x AS (
+    SELECT *, 100.0 * CAST(prior_profit - profit AS DOUBLE) / CAST(prior_profit AS DOUBLE) AS decline
+    FROM s WHERE prior_profit > 0
+)
+SELECT region_code, enterprise_key, data_period,
        enterprise_name AS subject,
-       round(100.0 * CAST(prior_profit - profit AS DOUBLE) / CAST(prior_profit AS DOUBLE), 1) AS value,
+       round(decline, 1) AS value,
        $max_decline_pct AS expected,
-       round(100.0 * CAST(prior_profit - profit AS DOUBLE) / CAST(prior_profit AS DOUBLE) - $max_decline_pct, 1) AS difference,
+       round(decline - $max_decline_pct, 1) AS difference,
        profit, prior_profit
-FROM soe_finance
-WHERE period = $period AND prior_profit > 0
-  AND 100.0 * CAST(prior_profit - profit AS DOUBLE) / CAST(prior_profit AS DOUBLE) > $max_decline_pct
+FROM x
+WHERE decline > $max_decline_pct

@@ -11,8 +11,9 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::error::{PurseError, Result};
+use crate::rules::ParamValue;
 use crate::rules::Rule;
-use crate::rules::runner::RuleRun;
+use crate::rules::runner::{Outcome, RuleRun};
 
 const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS alerts(
@@ -27,6 +28,7 @@ CREATE TABLE IF NOT EXISTS alerts(
     agency_code  TEXT,
     level        TEXT NOT NULL,
     status       TEXT NOT NULL,
+    region_code  TEXT,
     first_period TEXT NOT NULL,
     last_period  TEXT NOT NULL,
     months_open  INTEGER NOT NULL,
@@ -85,6 +87,31 @@ CREATE TABLE IF NOT EXISTS run_rules(
 );
 "#;
 
+/// Columns added after the first release: (table, column, definition). Added to an older
+/// `purse.db` when it is opened, so a deployment keeps its alerts across the upgrade.
+const ADDED_COLUMNS: [(&str, &str, &str); 8] = [
+    ("alerts", "region_code", "TEXT"),
+    ("runs", "not_evaluated", "INTEGER NOT NULL DEFAULT 0"),
+    ("runs", "held", "INTEGER NOT NULL DEFAULT 0"),
+    ("runs", "cleared", "INTEGER NOT NULL DEFAULT 0"),
+    ("run_rules", "status", "TEXT NOT NULL DEFAULT 'evaluated'"),
+    ("run_rules", "reason", "TEXT"),
+    ("run_rules", "params", "TEXT"),
+    ("run_rules", "sql", "TEXT"),
+];
+
+fn migrate(db: &Connection) -> Result<()> {
+    for (table, col, def) in ADDED_COLUMNS {
+        let mut stmt = db.prepare(&format!(
+            "SELECT 1 FROM pragma_table_info('{table}') WHERE name = ?1"
+        ))?;
+        if !stmt.exists([col])? {
+            db.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {col} {def}"))?;
+        }
+    }
+    Ok(())
+}
+
 /// Where an alert is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
@@ -94,8 +121,13 @@ pub enum Status {
     Rectifying,
     Closed,
     Dismissed,
-    /// The data no longer shows the finding.
+    /// The data for the finding's scope came and no longer shows it (before anyone took it up).
     Resolved,
+    /// In rectification, and the data no longer shows it: waits for an analyst to close it with
+    /// the evidence of rectification (销号). Data alone never closes a rectification.
+    Cleared,
+    /// A record-mode rule's finding (PEFA scores): kept and reported, never a workflow item.
+    Recorded,
 }
 
 impl Status {
@@ -107,6 +139,8 @@ impl Status {
             Status::Closed => "closed",
             Status::Dismissed => "dismissed",
             Status::Resolved => "resolved",
+            Status::Cleared => "cleared",
+            Status::Recorded => "recorded",
         }
     }
 
@@ -118,6 +152,8 @@ impl Status {
             Status::Closed => "已销号",
             Status::Dismissed => "已排除",
             Status::Resolved => "数据已消除",
+            Status::Cleared => "数据已消除，待销号",
+            Status::Recorded => "仅记录",
         }
     }
 
@@ -129,16 +165,29 @@ impl Status {
             Status::Closed,
             Status::Dismissed,
             Status::Resolved,
+            Status::Cleared,
+            Status::Recorded,
         ]
         .into_iter()
         .find(|x| x.as_str() == s)
     }
 
+    pub const ALL: [Status; 8] = [
+        Status::New,
+        Status::Acknowledged,
+        Status::Rectifying,
+        Status::Cleared,
+        Status::Closed,
+        Status::Dismissed,
+        Status::Resolved,
+        Status::Recorded,
+    ];
+
     /// Open alerts still ask for someone's attention.
     pub fn is_open(self) -> bool {
         matches!(
             self,
-            Status::New | Status::Acknowledged | Status::Rectifying
+            Status::New | Status::Acknowledged | Status::Rectifying | Status::Cleared
         )
     }
 }
@@ -179,12 +228,9 @@ impl Action {
         match self {
             Action::Ack => (&[New], Some(Acknowledged)),
             Action::Rectify { .. } => (&[New, Acknowledged], Some(Rectifying)),
-            Action::Close { .. } => (&[Rectifying], Some(Closed)),
-            Action::Dismiss { .. } => (&[New, Acknowledged, Rectifying], Some(Dismissed)),
-            Action::Comment { .. } => (
-                &[New, Acknowledged, Rectifying, Closed, Dismissed, Resolved],
-                None,
-            ),
+            Action::Close { .. } => (&[Rectifying, Cleared], Some(Closed)),
+            Action::Dismiss { .. } => (&[New, Acknowledged, Rectifying, Cleared], Some(Dismissed)),
+            Action::Comment { .. } => (&Status::ALL, None),
         }
     }
 }
@@ -227,6 +273,7 @@ pub struct Alert {
     pub agency_code: Option<String>,
     pub level: String,
     pub status: Status,
+    pub region_code: Option<String>,
     pub first_period: String,
     pub last_period: String,
     pub months_open: i64,
@@ -273,6 +320,12 @@ pub struct RunSummary {
     pub continuing: usize,
     pub reopened: usize,
     pub resolved: usize,
+    /// Rectifying alerts the data no longer shows: now awaiting 销号.
+    pub cleared: usize,
+    /// Open alerts left alone because their scope had no data this period.
+    pub held: usize,
+    /// Rules that could not judge the period, and why.
+    pub not_evaluated: Vec<(String, String)>,
     pub by_level: BTreeMap<String, usize>,
     pub duration_ms: u128,
     pub per_rule: Vec<(String, u128, usize)>,
@@ -288,8 +341,29 @@ pub struct RunRecord {
     pub findings: i64,
     pub new_alerts: i64,
     pub resolved: i64,
+    pub not_evaluated: i64,
     pub duration_ms: i64,
     pub by_level: BTreeMap<String, i64>,
+}
+
+/// Why an alert fired in a period (see [`AlertStore::explain`]).
+#[derive(Debug, Clone, Serialize)]
+pub struct Explanation {
+    pub period: String,
+    pub run_id: i64,
+    /// The rule's SQL as it ran (`None` for runs recorded before purse kept it).
+    pub sql: Option<String>,
+    pub params: BTreeMap<String, serde_json::Value>,
+    pub evidence: BTreeMap<String, String>,
+}
+
+/// One rule in one run: evaluated, or not and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleOutcome {
+    pub rule_id: String,
+    pub evaluated: bool,
+    pub reason: Option<String>,
+    pub findings: i64,
 }
 
 /// Filters for listing alerts.
@@ -315,8 +389,10 @@ pub struct MonthAlerts {
     pub alerts: Vec<(Alert, PeriodRecord)>,
     /// How many of them fired for the first time.
     pub new: usize,
-    /// Alerts that fired last month and not this one.
+    /// Alerts that fired last month and that this month's data no longer shows.
     pub gone: Vec<Alert>,
+    /// Alerts that fired last month, still open, on which this month had no data to judge.
+    pub held: Vec<Alert>,
 }
 
 impl MonthAlerts {
@@ -366,22 +442,27 @@ fn row_to_alert(r: &rusqlite::Row) -> rusqlite::Result<Alert> {
         owner: r.get(19)?,
         due_date: r.get(20)?,
         updated_at: r.get(21)?,
+        region_code: r.get(22)?,
     })
 }
 
 const ALERT_COLS: &str = "id, fingerprint, rule_id, alert_key, category, title, subject, dept_name, agency_code, level, \
      status, first_period, last_period, months_open, value, expected, difference, message_zh, message_en, owner, \
-     due_date, updated_at";
+     due_date, updated_at, region_code";
 
 impl AlertStore {
     pub fn open(data_dir: &Path) -> Result<AlertStore> {
-        Ok(AlertStore {
-            db: crate::db::open(data_dir, SCHEMA)?,
-        })
+        let db = crate::db::open(data_dir, SCHEMA)?;
+        migrate(&db)?;
+        Ok(AlertStore { db })
     }
 
-    /// Stores one check's findings: upserts by fingerprint, records the period's evidence,
-    /// resolves open alerts of the rules that ran whose finding is gone, records the run.
+    /// Stores one check's findings. A rule that could not judge the period (no data standing
+    /// for one of its datasets, or not one of its months) is recorded as not evaluated and its
+    /// alerts are left alone. For the rules that ran: findings are upserted by fingerprint with
+    /// the period's evidence; an open alert the run no longer shows is resolved only if the
+    /// run had data for that alert's scope (region, budget kind, report, year …), and an alert in
+    /// rectification is never closed by data: it becomes "cleared", awaiting 销号.
     pub fn record_run(
         &mut self,
         period: &str,
@@ -406,7 +487,9 @@ impl AlertStore {
         s.run_id = run_id;
         let by_id: HashMap<&str, &Rule> = rules.iter().map(|r| (r.id.as_str(), *r)).collect();
         for run in runs {
-            let rule = by_id[run.rule_id.as_str()];
+            let rule = by_id.get(run.rule_id.as_str()).ok_or_else(|| {
+                PurseError::Invalid(format!("run of rule {} without its rule", run.rule_id))
+            })?;
             s.rows_scanned += run.rows_scanned;
             s.findings += run.findings.len();
             s.per_rule.push((
@@ -414,14 +497,36 @@ impl AlertStore {
                 run.duration.as_millis(),
                 run.findings.len(),
             ));
+            let (status, reason) = match &run.outcome {
+                Outcome::Evaluated => ("evaluated", None),
+                Outcome::NotEvaluated(r) => ("not_evaluated", Some(r.as_str())),
+            };
+            let params_json: BTreeMap<&str, &ParamValue> =
+                run.params.iter().map(|(k, v)| (k.as_str(), v)).collect();
             tx.execute(
-                "INSERT INTO run_rules(run_id, rule_id, duration_ms, rows_scanned, findings) VALUES (?1,?2,?3,?4,?5)",
-                params![run_id, run.rule_id, run.duration.as_millis() as i64, run.rows_scanned as i64, run.findings.len() as i64],
+                "INSERT INTO run_rules(run_id, rule_id, duration_ms, rows_scanned, findings, status, reason, params, sql)
+                 VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
+                params![
+                    run_id,
+                    run.rule_id,
+                    run.duration.as_millis() as i64,
+                    run.rows_scanned as i64,
+                    run.findings.len() as i64,
+                    status,
+                    reason,
+                    serde_json::to_string(&params_json).unwrap_or_default(),
+                    rule.sql
+                ],
             )?;
-            let mut seen = Vec::new();
+            if let Outcome::NotEvaluated(r) = &run.outcome {
+                s.not_evaluated.push((run.rule_id.clone(), r.clone()));
+                continue;
+            }
+            let record_only = rule.mode == "record";
+            let mut seen = std::collections::HashSet::new();
             for f in &run.findings {
                 let fp = fingerprint(&f.rule_id, &f.alert_key);
-                seen.push(fp.clone());
+                seen.insert(fp.clone());
                 *s.by_level.entry(f.level.clone()).or_default() += 1;
                 let existing: Option<(i64, String, String)> = tx
                     .query_row(
@@ -433,15 +538,16 @@ impl AlertStore {
                 let evidence = serde_json::to_string(&f.evidence).unwrap_or_default();
                 let id = match existing {
                     None => {
+                        let first = if record_only { "recorded" } else { "new" };
                         tx.execute(
                             "INSERT INTO alerts(fingerprint, rule_id, alert_key, category, title, subject, dept_name, agency_code,
                                  level, status, first_period, last_period, months_open, value, expected, difference,
-                                 message_zh, message_en, created_at, updated_at)
-                                 VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,'new',?10,?10,1,?11,?12,?13,?14,?15,?16,?16)",
+                                 message_zh, message_en, created_at, updated_at, region_code)
+                                 VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?17,?10,?10,1,?11,?12,?13,?14,?15,?16,?16,?18)",
                             params![
                                 fp, f.rule_id, f.alert_key, rule.category, rule.title_zh, f.subject, f.dept_name,
                                 f.agency_code, f.level, period, f.value, f.expected, f.difference, f.message_zh,
-                                f.message_en, now()
+                                f.message_en, now(), first, f.region_code
                             ],
                         )?;
                         let id = tx.last_insert_rowid();
@@ -451,7 +557,7 @@ impl AlertStore {
                             "purse",
                             "created",
                             None,
-                            Some("new"),
+                            Some(first),
                             Some(&format!("found in {period}")),
                         )?;
                         s.new_alerts += 1;
@@ -459,16 +565,21 @@ impl AlertStore {
                     }
                     Some((id, status, last)) => {
                         let st = Status::parse(&status).unwrap_or(Status::New);
-                        // Seen again after it was resolved or closed: the problem is back.
-                        let reopen = matches!(st, Status::Resolved | Status::Closed);
-                        if reopen {
+                        // Seen again after it was resolved or closed: the problem is back. Seen
+                        // again while awaiting 销号: the rectification is not done after all.
+                        let back_to = match st {
+                            Status::Resolved | Status::Closed => Some(Status::New),
+                            Status::Cleared => Some(Status::Rectifying),
+                            _ => None,
+                        };
+                        if let Some(to) = back_to {
                             event(
                                 &tx,
                                 id,
                                 "purse",
                                 "reopened",
                                 Some(st.as_str()),
-                                Some("new"),
+                                Some(to.as_str()),
                                 Some(&format!("found again in {period}")),
                             )?;
                             s.reopened += 1;
@@ -477,23 +588,25 @@ impl AlertStore {
                         }
                         let later = period >= last.as_str();
                         tx.execute(
-                            "UPDATE alerts SET status = CASE WHEN ?2 THEN 'new' ELSE status END,
+                            "UPDATE alerts SET status = coalesce(?2, status),
                              last_period = max(last_period, ?3), first_period = min(first_period, ?3),
                              level = CASE WHEN ?4 THEN ?5 ELSE level END,
                              value = CASE WHEN ?4 THEN ?6 ELSE value END,
                              expected = CASE WHEN ?4 THEN ?7 ELSE expected END,
                              difference = CASE WHEN ?4 THEN ?8 ELSE difference END,
                              subject = ?9, message_zh = CASE WHEN ?4 THEN ?10 ELSE message_zh END,
-                             message_en = CASE WHEN ?4 THEN ?11 ELSE message_en END, updated_at = ?12
+                             message_en = CASE WHEN ?4 THEN ?11 ELSE message_en END, updated_at = ?12,
+                             region_code = coalesce(?13, region_code)
                              WHERE id = ?1",
                             params![
-                                id, reopen, period, later, f.level, f.value, f.expected, f.difference, f.subject,
-                                f.message_zh, f.message_en, now()
+                                id, back_to.map(|t| t.as_str()), period, later, f.level, f.value, f.expected,
+                                f.difference, f.subject, f.message_zh, f.message_en, now(), f.region_code
                             ],
                         )?;
                         id
                     }
                 };
+                // One record per alert and period: a re-run of the period replaces its own.
                 tx.execute(
                     "INSERT INTO alert_periods(alert_id, period, run_id, level, value, expected, difference, message_zh, evidence)
                      VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)
@@ -507,38 +620,60 @@ impl AlertStore {
                     [id],
                 )?;
             }
-            // Open alerts of this rule that the data for this (or a later) period no longer shows.
+            // Open alerts of this rule that this run did not show, each with its last evidence.
             let mut stmt = tx.prepare(
-                "SELECT id, fingerprint, status FROM alerts WHERE rule_id=?1 AND status IN ('new','acknowledged','rectifying')
-                 AND last_period <= ?2",
+                "SELECT a.id, a.fingerprint, a.status, p.evidence FROM alerts a
+                 LEFT JOIN alert_periods p ON p.alert_id = a.id AND p.period = a.last_period
+                 WHERE a.rule_id=?1 AND a.status IN ('new','acknowledged','rectifying') AND a.last_period <= ?2",
             )?;
-            let open: Vec<(i64, String, String)> = stmt
+            let open: Vec<(i64, String, String, Option<String>)> = stmt
                 .query_map(params![run.rule_id, period], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
                 })?
                 .collect::<rusqlite::Result<_>>()?;
             drop(stmt);
-            for (id, fp, status) in open {
-                if !seen.contains(&fp) {
-                    tx.execute(
-                        "UPDATE alerts SET status='resolved', updated_at=?2 WHERE id=?1",
-                        params![id, now()],
-                    )?;
-                    event(
-                        &tx,
-                        id,
-                        "purse",
-                        "resolved",
-                        Some(&status),
-                        Some("resolved"),
-                        Some(&format!("not found in {period}")),
-                    )?;
-                    s.resolved += 1;
+            for (id, fp, status, evidence) in open {
+                if seen.contains(&fp) {
+                    continue;
                 }
+                let evidence: BTreeMap<String, String> = evidence
+                    .and_then(|e| serde_json::from_str(&e).ok())
+                    .unwrap_or_default();
+                if !run.covers(&evidence) {
+                    // No data for this alert's region (budget kind, report, year …) this period:
+                    // absence of data is not evidence.
+                    s.held += 1;
+                    continue;
+                }
+                let to = if status == "rectifying" {
+                    s.cleared += 1;
+                    Status::Cleared
+                } else {
+                    s.resolved += 1;
+                    Status::Resolved
+                };
+                tx.execute(
+                    "UPDATE alerts SET status=?3, updated_at=?2 WHERE id=?1",
+                    params![id, now(), to.as_str()],
+                )?;
+                event(
+                    &tx,
+                    id,
+                    "purse",
+                    if to == Status::Cleared {
+                        "cleared"
+                    } else {
+                        "resolved"
+                    },
+                    Some(&status),
+                    Some(to.as_str()),
+                    Some(&format!("the data for {period} no longer shows it")),
+                )?;
             }
         }
         tx.execute(
-            "UPDATE runs SET rows_scanned=?2, findings=?3, new_alerts=?4, continuing=?5, resolved=?6, by_level=?7 WHERE id=?1",
+            "UPDATE runs SET rows_scanned=?2, findings=?3, new_alerts=?4, continuing=?5, resolved=?6, by_level=?7,
+             not_evaluated=?8, held=?9, cleared=?10 WHERE id=?1",
             params![
                 run_id,
                 s.rows_scanned as i64,
@@ -546,11 +681,77 @@ impl AlertStore {
                 s.new_alerts as i64,
                 s.continuing as i64,
                 s.resolved as i64,
-                serde_json::to_string(&s.by_level).unwrap_or_default()
+                serde_json::to_string(&s.by_level).unwrap_or_default(),
+                s.not_evaluated.len() as i64,
+                s.held as i64,
+                s.cleared as i64
             ],
         )?;
         tx.commit()?;
         Ok(s)
+    }
+
+    /// Why an alert fired in a period: the rule's SQL and the parameters as that period's run
+    /// bound them, and the finding's evidence.
+    pub fn explain(&self, id: i64, period: &str) -> Result<Option<Explanation>> {
+        let row = self
+            .db
+            .query_row(
+                "SELECT r.sql, r.params, p.evidence, p.run_id FROM alert_periods p
+                 JOIN alerts a ON a.id = p.alert_id
+                 LEFT JOIN run_rules r ON r.run_id = p.run_id AND r.rule_id = a.rule_id
+                 WHERE p.alert_id = ?1 AND p.period = ?2",
+                params![id, period],
+                |r| {
+                    Ok((
+                        r.get::<_, Option<String>>(0)?,
+                        r.get::<_, Option<String>>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, i64>(3)?,
+                    ))
+                },
+            )
+            .optional()?;
+        Ok(row.map(|(sql, params, evidence, run_id)| Explanation {
+            period: period.to_string(),
+            run_id,
+            sql,
+            params: params
+                .and_then(|p| serde_json::from_str(&p).ok())
+                .unwrap_or_default(),
+            evidence: serde_json::from_str(&evidence).unwrap_or_default(),
+        }))
+    }
+
+    /// What each rule did in the newest run of a period (evaluated or not, and why).
+    pub fn rule_outcomes(&self, period: &str) -> Result<Vec<RuleOutcome>> {
+        let run: Option<i64> = self.db.query_row(
+            "SELECT max(id) FROM runs WHERE period = ?1",
+            [period],
+            |r| r.get(0),
+        )?;
+        match run {
+            Some(id) => self.run_outcomes(id),
+            None => Ok(vec![]),
+        }
+    }
+
+    /// What each rule did in one run.
+    pub fn run_outcomes(&self, run_id: i64) -> Result<Vec<RuleOutcome>> {
+        let mut stmt = self.db.prepare(
+            "SELECT rule_id, status, reason, findings FROM run_rules WHERE run_id = ?1 ORDER BY rule_id",
+        )?;
+        let v = stmt
+            .query_map([run_id], |r| {
+                Ok(RuleOutcome {
+                    rule_id: r.get(0)?,
+                    evaluated: r.get::<_, String>(1)? == "evaluated",
+                    reason: r.get(2)?,
+                    findings: r.get(3)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(v)
     }
 
     pub fn list(&self, f: &Filter) -> Result<Vec<Alert>> {
@@ -559,7 +760,7 @@ impl AlertStore {
              WHERE (?1 IS NULL OR EXISTS (SELECT 1 FROM alert_periods p WHERE p.alert_id=a.id AND p.period=?1))
                AND (?2 IS NULL OR status=?2) AND (?3 IS NULL OR level=?3) AND (?4 IS NULL OR rule_id=?4)
                AND (?5 IS NULL OR category=?5) AND (?6 IS NULL OR dept_name=?6) AND (?7 IS NULL OR agency_code=?7)
-               AND (NOT ?8 OR status IN ('new', 'acknowledged', 'rectifying'))
+               AND (NOT ?8 OR status IN ('new', 'acknowledged', 'rectifying', 'cleared'))
              ORDER BY CASE level WHEN '红' THEN 0 WHEN '橙' THEN 1 WHEN '黄' THEN 2 ELSE 3 END, rule_id, alert_key"
         ))?;
         let v = stmt
@@ -614,17 +815,22 @@ impl AlertStore {
     pub fn month(&self, period: &str, prev_period: &str) -> Result<MonthAlerts> {
         let alerts = self.in_period(period)?;
         let now: std::collections::HashSet<i64> = alerts.iter().map(|(a, _)| a.id).collect();
-        let gone = self
+        let (held, gone): (Vec<Alert>, Vec<Alert>) = self
             .in_period(prev_period)?
             .into_iter()
             .filter(|(a, _)| !now.contains(&a.id))
             .map(|(a, _)| a)
-            .collect();
+            .partition(|a| a.status.is_open() && a.status != Status::Cleared);
         let new = alerts
             .iter()
             .filter(|(a, _)| a.first_period == period)
             .count();
-        Ok(MonthAlerts { alerts, new, gone })
+        Ok(MonthAlerts {
+            alerts,
+            new,
+            gone,
+            held,
+        })
     }
 
     /// The alerts that fired in `period`, each with what it showed that month.
@@ -642,16 +848,16 @@ impl AlertStore {
         let v = stmt
             .query_map([period], |r| {
                 let a = row_to_alert(r)?;
-                let ev: String = r.get(28)?;
+                let ev: String = r.get(29)?;
                 Ok((
                     a,
                     PeriodRecord {
-                        period: r.get(22)?,
-                        level: r.get(23)?,
-                        value: r.get(24)?,
-                        expected: r.get(25)?,
-                        difference: r.get(26)?,
-                        message_zh: r.get(27)?,
+                        period: r.get(23)?,
+                        level: r.get(24)?,
+                        value: r.get(25)?,
+                        expected: r.get(26)?,
+                        difference: r.get(27)?,
+                        message_zh: r.get(28)?,
                         evidence: serde_json::from_str(&ev).unwrap_or_default(),
                     },
                 ))
@@ -747,8 +953,8 @@ impl AlertStore {
     /// Past runs, newest first.
     pub fn runs(&self, limit: usize) -> Result<Vec<RunRecord>> {
         let mut stmt = self.db.prepare(
-            "SELECT id, period, started_at, rules_run, findings, new_alerts, resolved, duration_ms, by_level FROM runs
-             ORDER BY id DESC LIMIT ?1",
+            "SELECT id, period, started_at, rules_run, findings, new_alerts, resolved, duration_ms, by_level, not_evaluated
+             FROM runs ORDER BY id DESC LIMIT ?1",
         )?;
         let v = stmt
             .query_map([limit as i64], |r| {
@@ -762,6 +968,7 @@ impl AlertStore {
                     new_alerts: r.get(5)?,
                     resolved: r.get(6)?,
                     duration_ms: r.get(7)?,
+                    not_evaluated: r.get(9)?,
                     by_level: serde_json::from_str(&by_level).unwrap_or_default(),
                 })
             })?

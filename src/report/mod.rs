@@ -34,6 +34,8 @@ pub struct Report {
     pub month: crate::alerts::MonthAlerts,
     /// Open rectifications (整改中) anywhere, with `true` when overdue.
     pub rectifications: Vec<(Alert, bool)>,
+    /// Rules that could not judge the period (no data for one of their datasets), and why.
+    pub not_evaluated: Vec<crate::alerts::RuleOutcome>,
 }
 
 /// Builds the report for `period` from the warehouse and the alert store.
@@ -84,7 +86,13 @@ pub async fn build(
             (a, overdue)
         })
         .collect();
+    let not_evaluated = store
+        .rule_outcomes(period)?
+        .into_iter()
+        .filter(|o| !o.evaluated)
+        .collect();
     Ok(Report {
+        not_evaluated,
         period: period.to_string(),
         region_name: config.region_name.clone(),
         as_of,
@@ -640,6 +648,35 @@ pub fn html(r: &Report, lang: Lang) -> String {
         }
         h.push_str("</ul>");
     }
+    if !r.month.held.is_empty() {
+        h.push_str(&format!(
+            "<p><b>{} {}</b></p><ul>",
+            t(
+                "上月预警本月缺少数据、未作判断（仍在办）",
+                "Last month's alerts not judged this month for want of data (still open):"
+            ),
+            r.month.held.len()
+        ));
+        for a in &r.month.held {
+            h.push_str(&format!("<li>{} — {}</li>", esc(&a.title), esc(&a.subject)));
+        }
+        h.push_str("</ul>");
+    }
+    if !r.not_evaluated.is_empty() {
+        h.push_str(&format!(
+            "<p><b>{} {}</b></p><ul>",
+            t("本期未评估的规则", "Rules not evaluated this period:"),
+            r.not_evaluated.len()
+        ));
+        for o in &r.not_evaluated {
+            h.push_str(&format!(
+                "<li><code>{}</code> — {}</li>",
+                esc(&o.rule_id),
+                esc(o.reason.as_deref().unwrap_or(""))
+            ));
+        }
+        h.push_str("</ul>");
+    }
     h.push_str(&format!(
         "<p class=note>{}</p></body></html>\n",
         t(
@@ -722,6 +759,10 @@ fn write_row(ws: &mut Worksheet, row: u32, vals: &[Val], money: &Format) -> Resu
             }
             Val::Num(f) => {
                 ws.write_number(row, c, *f).map_err(xerr)?;
+            }
+            Val::Dec(..) => {
+                ws.write_number(row, c, v.num().unwrap_or(0.0))
+                    .map_err(xerr)?;
             }
             Val::Bool(b) => {
                 ws.write_boolean(row, c, *b).map_err(xerr)?;

@@ -7,6 +7,7 @@
 //! `$period_end` (the period's last day, a DATE). Rules read only the registered datasets, so the same SQL runs on Ballista and,
 //! with the placeholders substituted, on DuckDB over the same Parquet.
 
+pub mod explain;
 pub mod runner;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -36,11 +37,11 @@ pub fn level(word: &str) -> Option<&'static str> {
 
 pub const CATEGORIES: [&str; 5] = ["流向", "流速", "流量", "合规", "其他"];
 pub const MODES: [&str; 5] = ["block", "evidence", "alert", "remind", "record"];
-/// Output columns every rule must return.
-pub const REQUIRED_OUTPUT: [&str; 2] = ["alert_key", "subject"];
+/// Output columns every rule must return (besides its `-- key:` columns).
+pub const REQUIRED_OUTPUT: [&str; 1] = ["subject"];
 /// Output columns with a meaning of their own (the rest are evidence only).
 pub const RESERVED_OUTPUT: [&str; 8] = [
-    "alert_key",
+    "region_code",
     "subject",
     "level",
     "value",
@@ -49,7 +50,79 @@ pub const RESERVED_OUTPUT: [&str; 8] = [
     "dept_name",
     "agency_code",
 ];
-pub const BUILTIN_PARAMS: [&str; 5] = ["period", "prev_period", "year", "month", "period_end"];
+pub const BUILTIN_PARAMS: [&str; 6] = [
+    "period",
+    "prev_period",
+    "year",
+    "month",
+    "period_end",
+    "since",
+];
+
+/// How long a dataset's latest extract stands for: a month with no rows of a dataset says
+/// nothing about that dataset's findings. Execution, revenue and payments come monthly; debt,
+/// bonds and SOE reports quarterly or yearly; an audit ledger stands until the next one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Cadence {
+    Month,
+    Quarter,
+    Year,
+    /// The latest extract of each scope stands until a newer one replaces it (audit ledgers).
+    Standing,
+}
+
+impl Cadence {
+    pub fn parse(s: &str) -> Option<Cadence> {
+        match s.trim() {
+            "month" => Some(Cadence::Month),
+            "quarter" => Some(Cadence::Quarter),
+            "year" => Some(Cadence::Year),
+            "standing" => Some(Cadence::Standing),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Cadence::Month => "month",
+            Cadence::Quarter => "quarter",
+            Cadence::Year => "year",
+            Cadence::Standing => "standing",
+        }
+    }
+
+    /// The first period whose data still stands in `period` ('YYYY-MM'): `$since`.
+    pub fn since(self, period: &str) -> Result<String> {
+        let first = first_day(period)?;
+        let back = match self {
+            Cadence::Month => 0,
+            Cadence::Quarter => 2,
+            Cadence::Year => 11,
+            Cadence::Standing => return Ok("0000-01".into()),
+        };
+        Ok((first - chrono::Months::new(back))
+            .format("%Y-%m")
+            .to_string())
+    }
+}
+
+/// The months of the year a rule applies in (`-- months: 12`, `10-12`, `3, 6, 9, 12`).
+pub fn parse_months(s: &str) -> Option<Vec<u32>> {
+    let mut out = Vec::new();
+    for part in s.split(',') {
+        let part = part.trim();
+        let (a, b) = part.split_once('-').unwrap_or((part, part));
+        let (a, b): (u32, u32) = (a.trim().parse().ok()?, b.trim().parse().ok()?);
+        if !(1..=12).contains(&a) || !(a..=12).contains(&b) {
+            return None;
+        }
+        out.extend(a..=b);
+    }
+    out.sort_unstable();
+    out.dedup();
+    (!out.is_empty()).then_some(out)
+}
 
 /// A rule parameter's value: numbers stay exact decimals in text until bound.
 #[derive(Debug, Clone, PartialEq)]
@@ -73,7 +146,8 @@ impl ParamValue {
         match self {
             ParamValue::Number(n) => match n.parse::<i64>() {
                 Ok(i) => ScalarValue::Int64(Some(i)),
-                Err(_) => ScalarValue::Float64(n.parse().ok()),
+                // Exact: `0.5` is Decimal128(18, 1), never a float a threshold could miss by.
+                Err(_) => decimal_scalar(n).unwrap_or(ScalarValue::Float64(n.parse().ok())),
             },
             ParamValue::Text(s) => ScalarValue::Utf8(Some(s.clone())),
         }
@@ -95,6 +169,23 @@ impl ParamValue {
             _ => None,
         }
     }
+}
+
+/// `12.50` → Decimal128(12.50, 18, 2); `None` for exponents and other float-only spellings.
+fn decimal_scalar(n: &str) -> Option<ScalarValue> {
+    let (int, frac) = n.split_once('.')?;
+    let neg = int.starts_with('-');
+    let int = int.trim_start_matches(['-', '+']);
+    if !int.chars().all(|c| c.is_ascii_digit())
+        || !frac.chars().all(|c| c.is_ascii_digit())
+        || frac.len() > 10
+        || int.len() + frac.len() > 18
+    {
+        return None;
+    }
+    let digits: i128 = format!("{int}{frac}").parse().ok()?;
+    let v = if neg { -digits } else { digits };
+    Some(ScalarValue::Decimal128(Some(v), 18, frac.len() as i8))
 }
 
 /// Numbers as JSON numbers, text as JSON strings.
@@ -136,6 +227,10 @@ pub struct Rule {
     pub key: Vec<String>,
     pub message_zh: String,
     pub message_en: String,
+    /// How long the latest data of the rule's datasets stands (`-- cadence:`).
+    pub cadence: Cadence,
+    /// The months the rule applies in (`-- months:`); other months it is not evaluated.
+    pub months: Vec<u32>,
     pub mode: String,
     pub description: String,
     pub enabled: bool,
@@ -146,7 +241,7 @@ pub struct Rule {
 static PLACEHOLDER: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\$([A-Za-z_][A-Za-z0-9_]*)").unwrap());
 static TEMPLATE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\{([A-Za-z_][A-Za-z0-9_]*)\}").unwrap());
+    LazyLock::new(|| Regex::new(r"\{([A-Za-z_][A-Za-z0-9_]*)(:money)?\}").unwrap());
 
 fn err(path: &Path, msg: impl std::fmt::Display) -> PurseError {
     PurseError::Invalid(format!("rule file {}: {msg}", path.display()))
@@ -184,18 +279,29 @@ pub fn parse(path: &Path, text: &str, catalog: &Catalog) -> Result<Rule> {
     let mut meta: BTreeMap<String, String> = BTreeMap::new();
     let mut sql_lines = Vec::new();
     let mut in_header = true;
+    let mut last_key: Option<String> = None;
     for line in text.lines() {
         if in_header {
             if let Some(rest) = line.trim_start().strip_prefix("--") {
+                // An indented comment line continues the key above it (a long description).
+                if rest.starts_with("  ") {
+                    if let Some(v) = last_key.as_ref().and_then(|k| meta.get_mut(k)) {
+                        v.push(' ');
+                        v.push_str(rest.trim());
+                    }
+                    continue;
+                }
                 if let Some((k, v)) = rest.split_once(':') {
                     let k = k.trim().to_lowercase();
                     if k.chars().all(|c| c.is_ascii_lowercase() || c == '_') && !k.is_empty() {
                         if meta.insert(k.clone(), v.trim().to_string()).is_some() {
                             return Err(err(path, format!("header key `{k}` given twice")));
                         }
+                        last_key = Some(k);
                         continue;
                     }
                 }
+                last_key = None;
                 continue; // a plain comment in the header
             }
             if line.trim().is_empty() {
@@ -205,7 +311,9 @@ pub fn parse(path: &Path, text: &str, catalog: &Catalog) -> Result<Rule> {
         }
         sql_lines.push(line);
     }
-    const KNOWN: [&str; 10] = [
+    const KNOWN: [&str; 12] = [
+        "cadence",
+        "months",
         "id",
         "title",
         "category",
@@ -295,6 +403,41 @@ pub fn parse(path: &Path, text: &str, catalog: &Catalog) -> Result<Rule> {
         }
     }
     let (message_zh, message_en) = split_pair(&need("message")?);
+    let cadence = match meta.get("cadence") {
+        None => Cadence::Month,
+        Some(c) => Cadence::parse(c).ok_or_else(|| {
+            err(
+                path,
+                format!("unknown cadence `{c}` (known: month, quarter, year, standing)"),
+            )
+        })?,
+    };
+    let months = match meta.get("months") {
+        None => (1..=12).collect(),
+        Some(m) => parse_months(m).ok_or_else(|| {
+            err(
+                path,
+                format!(
+                    "months `{m}`: expected months 1-12 such as `12`, `10-12` or `3, 6, 9, 12`"
+                ),
+            )
+        })?,
+    };
+    let key: Vec<String> = meta
+        .get("key")
+        .map(|k| {
+            k.split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    if key.is_empty() {
+        return Err(err(
+            path,
+            "missing header `-- key:` (the output columns that identify a finding)",
+        ));
+    }
     let mode = meta.get("mode").cloned().unwrap_or_else(|| "alert".into());
     if !MODES.contains(&mode.as_str()) {
         return Err(err(
@@ -337,12 +480,11 @@ pub fn parse(path: &Path, text: &str, catalog: &Catalog) -> Result<Rule> {
         fixed_level,
         defaults,
         params,
-        key: meta
-            .get("key")
-            .map(|k| k.split(',').map(|s| s.trim().to_string()).collect())
-            .unwrap_or_default(),
+        key,
         message_zh,
         message_en,
+        cadence,
+        months,
         mode,
         description: meta.get("description").cloned().unwrap_or_default(),
         enabled: true,
@@ -359,11 +501,23 @@ fn split_pair(s: &str) -> (String, String) {
     }
 }
 
-/// Fills `{column}` from a finding's values.
-pub fn render(template: &str, values: &BTreeMap<String, String>) -> String {
+/// Fills `{column}` from a finding's values. Money reads as analysts read it (万元 / 亿元 with
+/// separators): every column in `money` (exact 元 decimals), and any `{column:money}`; the
+/// evidence keeps the exact value in 元.
+pub fn render(
+    template: &str,
+    values: &BTreeMap<String, String>,
+    money: &BTreeSet<String>,
+) -> String {
     TEMPLATE
         .replace_all(template, |c: &regex::Captures| {
-            values.get(&c[1]).cloned().unwrap_or_default()
+            let raw = values.get(&c[1]).cloned().unwrap_or_default();
+            if (c.get(2).is_some() || money.contains(&c[1]))
+                && let Some(m) = crate::figures::Money::parse_yuan(&raw)
+            {
+                return m.readable();
+            }
+            raw
         })
         .into_owned()
 }
@@ -479,6 +633,14 @@ impl RuleSet {
                     })?;
                     continue;
                 }
+                if k == "months" {
+                    rule.months = v.as_str().and_then(parse_months).ok_or_else(|| {
+                        PurseError::Config(format!(
+                            "[rules.{id}] months must be a string such as \"12\" or \"10-12\""
+                        ))
+                    })?;
+                    continue;
+                }
                 if !rule.params.contains_key(k) {
                     let known: Vec<&str> = rule.defaults.iter().map(|(k, _)| k.as_str()).collect();
                     return Err(PurseError::Config(format!(
@@ -500,12 +662,28 @@ impl RuleSet {
     }
 }
 
-/// The built-in parameter values for a period 'YYYY-MM'.
-pub fn period_params(period: &str) -> Result<Vec<(String, ParamValue)>> {
+fn first_day(period: &str) -> Result<chrono::NaiveDate> {
     let bad = || PurseError::Invalid(format!("period `{period}`: expected YYYY-MM"));
     let (y, m) = period.split_once('-').ok_or_else(bad)?;
+    if y.len() != 4 || m.len() != 2 {
+        return Err(bad());
+    }
     let (y, m): (i32, u32) = (y.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
-    let first = chrono::NaiveDate::from_ymd_opt(y, m, 1).ok_or_else(bad)?;
+    chrono::NaiveDate::from_ymd_opt(y, m, 1).ok_or_else(bad)
+}
+
+/// The month of a period 'YYYY-MM' (1–12).
+pub fn period_month(period: &str) -> Result<u32> {
+    use chrono::Datelike;
+    Ok(first_day(period)?.month())
+}
+
+/// The built-in parameter values for a period 'YYYY-MM' (`$since` is the period itself here;
+/// [`Rule::bindings`] sets it from the rule's cadence).
+pub fn period_params(period: &str) -> Result<Vec<(String, ParamValue)>> {
+    use chrono::Datelike;
+    let first = first_day(period)?;
+    let (y, m) = (first.year(), first.month());
     let end = first + chrono::Months::new(1) - chrono::Duration::days(1);
     let prev = first - chrono::Months::new(1);
     Ok(vec![
@@ -517,6 +695,7 @@ pub fn period_params(period: &str) -> Result<Vec<(String, ParamValue)>> {
         ("year".into(), ParamValue::Number(y.to_string())),
         ("month".into(), ParamValue::Number(m.to_string())),
         ("period_end".into(), ParamValue::Text(end.to_string())),
+        ("since".into(), ParamValue::Text(period.to_string())),
     ])
 }
 
@@ -533,8 +712,8 @@ mod tests {
     }
 
     const OK: &str = "-- id: demo_rule\n-- title: 示例 | Demo\n-- category: 流速\n-- datasets: budget_execution\n\
-                      -- severity: level\n-- params: red_pp = 20\n-- message: {subject} | {subject}\n\
-                      SELECT agency_code AS alert_key, agency_name AS subject FROM budget_execution \
+                      -- severity: level\n-- params: red_pp = 20\n-- key: agency_code\n-- message: {subject} | {subject}\n\
+                      SELECT agency_code, agency_name AS subject FROM budget_execution \
                       WHERE period = $period AND ytd_amount > $red_pp";
 
     #[test]
@@ -577,6 +756,18 @@ mod tests {
                 OK.replace("-- category", "-- colour: red\n-- category"),
                 "unknown header key `colour`",
             ),
+            (
+                OK.replace("-- key: agency_code\n", ""),
+                "missing header `-- key:`",
+            ),
+            (
+                OK.replace("-- category", "-- cadence: weekly\n-- category"),
+                "unknown cadence `weekly`",
+            ),
+            (
+                OK.replace("-- category", "-- months: 13\n-- category"),
+                "months `13`",
+            ),
         ] {
             let e = p(&bad).unwrap_err().to_string();
             assert!(
@@ -590,6 +781,42 @@ mod tests {
     fn placeholders_skip_strings_and_comments() {
         let u = placeholders("SELECT '$not' -- $nor\n, $yes FROM t WHERE a = $period");
         assert_eq!(u.into_iter().collect::<Vec<_>>(), vec!["period", "yes"]);
+    }
+
+    #[test]
+    fn cadence_windows_and_months() {
+        assert_eq!(Cadence::Month.since("2025-03").unwrap(), "2025-03");
+        assert_eq!(Cadence::Quarter.since("2025-02").unwrap(), "2024-12");
+        assert_eq!(Cadence::Year.since("2025-12").unwrap(), "2025-01");
+        assert_eq!(Cadence::Year.since("2026-01").unwrap(), "2025-02");
+        assert_eq!(parse_months("10-12").unwrap(), vec![10, 11, 12]);
+        assert_eq!(parse_months("3, 6,9 ,12").unwrap(), vec![3, 6, 9, 12]);
+        assert!(parse_months("12-10").is_none() && parse_months("0").is_none());
+        let r = p(&OK.replace(
+            "-- category",
+            "-- months: 12\n-- cadence: year\n-- category",
+        ))
+        .unwrap();
+        assert_eq!(
+            (r.cadence, r.months.as_slice()),
+            (Cadence::Year, &[12u32][..])
+        );
+    }
+
+    #[test]
+    fn fractional_parameters_bind_as_exact_decimals() {
+        assert_eq!(
+            ParamValue::Number("0.5".into()).scalar(),
+            ScalarValue::Decimal128(Some(5), 18, 1)
+        );
+        assert_eq!(
+            ParamValue::Number("-12.25".into()).scalar(),
+            ScalarValue::Decimal128(Some(-1225), 18, 2)
+        );
+        assert_eq!(
+            ParamValue::Number("3".into()).scalar(),
+            ScalarValue::Int64(Some(3))
+        );
     }
 
     #[test]

@@ -1,11 +1,12 @@
 //! Running rules: bind parameters as placeholders, execute on the engine, turn offending rows
 //! into findings. Rules never write anything; the alerts module stores what they find.
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Arc, LazyLock};
 use std::time::{Duration, Instant};
 
 use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::datatypes::DataType;
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 use datafusion::physical_plan::{ExecutionPlan, collect};
 use datafusion::prelude::SessionContext;
@@ -13,7 +14,8 @@ use datafusion::scalar::ScalarValue;
 use serde::Serialize;
 
 use super::{ParamValue, REQUIRED_OUTPUT, Rule, level, period_params, render, template_fields};
-use crate::engine::read_only;
+use crate::datasets::Catalog;
+use crate::engine::{PERIOD, read_only};
 use crate::error::{PurseError, Result};
 
 /// One offending row of one rule.
@@ -28,10 +30,44 @@ pub struct Finding {
     pub difference: Option<String>,
     pub dept_name: Option<String>,
     pub agency_code: Option<String>,
+    pub region_code: Option<String>,
     pub message_zh: String,
     pub message_en: String,
-    /// Every output column of the row, as text.
+    /// Every output column of the row, as text (money exact, in 元).
     pub evidence: BTreeMap<String, String>,
+}
+
+/// Whether a rule could judge a period at all.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", content = "reason", rename_all = "snake_case")]
+pub enum Outcome {
+    Evaluated,
+    /// Nothing can be said for this period: its alerts are left as they are.
+    NotEvaluated(String),
+}
+
+/// Which scopes of a dataset had data standing in the period (its `scope` columns, and `year`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Coverage {
+    pub dataset: String,
+    pub columns: Vec<String>,
+    pub present: Vec<Vec<String>>,
+}
+
+impl Coverage {
+    /// Whether a finding with this evidence had data in scope: every scope column the evidence
+    /// names agrees with some row the dataset has in the period's window.
+    pub fn covers(&self, evidence: &BTreeMap<String, String>) -> bool {
+        let shared: Vec<(usize, &String)> = self
+            .columns
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| evidence.get(c).map(|v| (i, v)))
+            .collect();
+        self.present
+            .iter()
+            .any(|row| shared.iter().all(|(i, v)| row[*i] == **v))
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -40,12 +76,33 @@ pub struct RuleRun {
     pub duration: Duration,
     /// Rows read from the warehouse by the rule's scans.
     pub rows_scanned: usize,
+    pub outcome: Outcome,
+    /// The data each dataset had for the period: only findings in these scopes may be
+    /// resolved by their absence.
+    #[serde(skip)]
+    pub coverage: Vec<Coverage>,
+    /// The parameters the rule ran with, built-ins included.
+    pub params: Vec<(String, ParamValue)>,
     pub findings: Vec<Finding>,
 }
 
-/// Parameter values for a rule in a period: built-ins, then the rule's (overridden) params.
+impl RuleRun {
+    /// Whether an alert whose last evidence is `evidence` had data for its scope in this run.
+    pub fn covers(&self, evidence: &BTreeMap<String, String>) -> bool {
+        self.outcome == Outcome::Evaluated && self.coverage.iter().all(|c| c.covers(evidence))
+    }
+}
+
+/// Parameter values for a rule in a period: built-ins (with `$since` from the rule's cadence),
+/// then the rule's (overridden) params.
 pub fn bindings(rule: &Rule, period: &str) -> Result<Vec<(String, ParamValue)>> {
     let mut v = period_params(period)?;
+    let since = rule.cadence.since(period)?;
+    for (k, p) in v.iter_mut() {
+        if k == "since" {
+            *p = ParamValue::Text(since.clone());
+        }
+    }
     v.extend(rule.params.iter().map(|(k, p)| (k.clone(), p.clone())));
     Ok(v)
 }
@@ -90,10 +147,9 @@ fn scanned(plan: &Arc<dyn ExecutionPlan>) -> usize {
 async fn planned(
     ctx: &SessionContext,
     rule: &Rule,
-    period: &str,
+    params: &[(String, ParamValue)],
 ) -> std::result::Result<datafusion::dataframe::DataFrame, datafusion::error::DataFusionError> {
-    let params: Vec<(String, ScalarValue)> = bindings(rule, period)
-        .map_err(|e| datafusion::error::DataFusionError::Plan(e.to_string()))?
+    let params: Vec<(String, ScalarValue)> = params
         .iter()
         .map(|(k, v)| (k.clone(), scalar(k, v)))
         .collect();
@@ -102,13 +158,143 @@ async fn planned(
         .with_param_values(params)
 }
 
-/// Plans and runs one rule for a period.
+static CATALOG: LazyLock<Catalog> = LazyLock::new(Catalog::builtin);
+
+/// Coverage already computed in one check, by (dataset, window): the rules of a pack mostly share
+/// their datasets and windows, so each dataset's scopes are read once per period.
+#[derive(Default)]
+pub struct CoverageCache(std::sync::Mutex<HashMap<(String, String, String), Coverage>>);
+
+/// The scopes each of the rule's datasets has data for in the window `$since ..= $period`.
+async fn coverage(
+    ctx: &SessionContext,
+    rule: &Rule,
+    since: &str,
+    period: &str,
+    cache: &CoverageCache,
+) -> Result<Vec<Coverage>> {
+    let mut out = Vec::with_capacity(rule.datasets.len());
+    for name in &rule.datasets {
+        let cache_key = (name.clone(), since.to_string(), period.to_string());
+        if let Some(c) = cache.0.lock().ok().and_then(|m| m.get(&cache_key).cloned()) {
+            out.push(c);
+            continue;
+        }
+        let ds = CATALOG.get(name)?;
+        let mut columns: Vec<String> = ds
+            .scope
+            .iter()
+            .filter(|c| ds.column(c).is_some())
+            .cloned()
+            .collect();
+        if ds.column("year").is_some() {
+            columns.push("year".into());
+        }
+        let select = if columns.is_empty() {
+            "DISTINCT 1 AS present".to_string()
+        } else {
+            format!(
+                "DISTINCT {}",
+                columns
+                    .iter()
+                    .map(|c| format!("\"{c}\""))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        // A yearly dataset (targets) has one period per year: the period's own year stands.
+        let window = if ds.grain == crate::datasets::Grain::Year {
+            format!("{PERIOD} = '{}'", &period[..4])
+        } else {
+            format!("{PERIOD} >= '{since}' AND {PERIOD} <= '{period}'")
+        };
+        let sql = format!("SELECT {select} FROM \"{name}\" WHERE {window}");
+        let batches = ctx
+            .sql_with_options(&sql, read_only())
+            .await?
+            .collect()
+            .await?;
+        let mut present = Vec::new();
+        let opts = FormatOptions::default().with_null("");
+        for b in &batches {
+            let fmts: Vec<ArrayFormatter> = b
+                .columns()
+                .iter()
+                .map(|c| ArrayFormatter::try_new(c.as_ref(), &opts))
+                .collect::<std::result::Result<_, _>>()?;
+            for r in 0..b.num_rows() {
+                present.push(if columns.is_empty() {
+                    vec![]
+                } else {
+                    fmts.iter().map(|f| f.value(r).to_string()).collect()
+                });
+            }
+        }
+        let c = Coverage {
+            dataset: name.clone(),
+            columns,
+            present,
+        };
+        if let Ok(mut m) = cache.0.lock() {
+            m.insert(cache_key, c.clone());
+        }
+        out.push(c);
+    }
+    Ok(out)
+}
+
+/// Plans and runs one rule for a period, if it can judge it: the period is one of its months
+/// and each dataset it reads has data standing in the period (its cadence's window). Otherwise
+/// the run says why it was not evaluated and finds nothing.
 pub async fn run_rule(ctx: &SessionContext, rule: &Rule, period: &str) -> Result<RuleRun> {
+    run_rule_cached(ctx, rule, period, &CoverageCache::default()).await
+}
+
+/// [`run_rule`] sharing what one check has already read of each dataset's scopes.
+pub async fn run_rule_cached(
+    ctx: &SessionContext,
+    rule: &Rule,
+    period: &str,
+    cache: &CoverageCache,
+) -> Result<RuleRun> {
     let started = Instant::now();
     let fail = |e: PurseError| {
         PurseError::Invalid(format!("rule {} ({}): {e}", rule.id, rule.path.display()))
     };
-    let df = planned(ctx, rule, period)
+    let params = bindings(rule, period)?;
+    let since = rule.cadence.since(period)?;
+    let mut run = RuleRun {
+        rule_id: rule.id.clone(),
+        duration: Duration::ZERO,
+        rows_scanned: 0,
+        outcome: Outcome::Evaluated,
+        coverage: vec![],
+        params: params.clone(),
+        findings: vec![],
+    };
+    let month = crate::rules::period_month(period)?;
+    if !rule.months.contains(&month) {
+        let months: Vec<String> = rule.months.iter().map(|m| m.to_string()).collect();
+        run.outcome = Outcome::NotEvaluated(format!("applies in month {} only", months.join(", ")));
+        run.duration = started.elapsed();
+        return Ok(run);
+    }
+    run.coverage = coverage(ctx, rule, &since, period, cache)
+        .await
+        .map_err(fail)?;
+    if let Some(c) = run.coverage.iter().find(|c| c.present.is_empty()) {
+        let window = if since == period {
+            format!("in {period}")
+        } else if rule.cadence == crate::rules::Cadence::Standing {
+            format!("up to {period}")
+        } else {
+            format!("in {since}..{period}")
+        };
+        run.outcome = Outcome::NotEvaluated(format!("no data for {} {window}", c.dataset));
+        run.duration = started.elapsed();
+        return Ok(run);
+    }
+    let df = planned(ctx, rule, &params)
         .await
         .map_err(|e| fail(e.into()))?;
     let plan = df
@@ -118,14 +304,10 @@ pub async fn run_rule(ctx: &SessionContext, rule: &Rule, period: &str) -> Result
     let batches = collect(plan.clone(), ctx.task_ctx())
         .await
         .map_err(|e| fail(e.into()))?;
-    let rows_scanned = scanned(&plan);
-    let findings = findings(rule, &batches).map_err(fail)?;
-    Ok(RuleRun {
-        rule_id: rule.id.clone(),
-        duration: started.elapsed(),
-        rows_scanned,
-        findings,
-    })
+    run.rows_scanned = scanned(&plan);
+    run.findings = findings(rule, &batches).map_err(fail)?;
+    run.duration = started.elapsed();
+    Ok(run)
 }
 
 /// Checks the output shape a rule promises (at load, against empty tables) without running it
@@ -133,7 +315,8 @@ pub async fn run_rule(ctx: &SessionContext, rule: &Rule, period: &str) -> Result
 pub async fn check_shape(ctx: &SessionContext, rule: &Rule) -> Result<()> {
     let fail =
         |msg: String| PurseError::Invalid(format!("rule file {}: {msg}", rule.path.display()));
-    let df = planned(ctx, rule, "2000-01")
+    let params = bindings(rule, "2000-01")?;
+    let df = planned(ctx, rule, &params)
         .await
         .map_err(|e| fail(format!("the SQL does not plan: {e}")))?;
     let schema = df.schema().clone();
@@ -142,6 +325,19 @@ pub async fn check_shape(ctx: &SessionContext, rule: &Rule) -> Result<()> {
         if !has(c) {
             return Err(fail(format!("the query must return a `{c}` column")));
         }
+    }
+    for c in &rule.key {
+        if !has(c) {
+            return Err(fail(format!(
+                "`-- key:` names `{c}` but the query returns no such column"
+            )));
+        }
+    }
+    // A finding's identity includes its region: two regions' findings never share an alert.
+    if has("region_code") && !rule.key.iter().any(|k| k == "region_code") {
+        return Err(fail(
+            "the query returns `region_code`, so `-- key:` must include it".into(),
+        ));
     }
     if rule.fixed_level.is_none() && !has("level") {
         return Err(fail(
@@ -163,10 +359,18 @@ pub async fn check_shape(ctx: &SessionContext, rule: &Rule) -> Result<()> {
 
 fn findings(rule: &Rule, batches: &[RecordBatch]) -> Result<Vec<Finding>> {
     let opts = FormatOptions::default().with_null("");
-    let mut out = Vec::new();
+    let mut out: Vec<Finding> = Vec::new();
+    let mut seen: HashMap<String, usize> = HashMap::new();
     for b in batches {
         let schema = b.schema();
         let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+        // Exact 元 amounts (Decimal128 with two decimals) read as 万元 / 亿元 in messages.
+        let money: BTreeSet<String> = schema
+            .fields()
+            .iter()
+            .filter(|f| matches!(f.data_type(), DataType::Decimal128(_, 2)))
+            .map(|f| f.name().clone())
+            .collect();
         let fmts: Vec<ArrayFormatter> = b
             .columns()
             .iter()
@@ -192,10 +396,22 @@ fn findings(rule: &Rule, batches: &[RecordBatch]) -> Result<Vec<Finding>> {
                         .to_string()
                 }
             };
+            let alert_key = alert_key(&rule.key, &values).ok_or_else(|| {
+                PurseError::Invalid("returned a row whose key columns are all empty".into())
+            })?;
+            if let Some(&other) = seen.get(&alert_key) {
+                return Err(PurseError::Invalid(format!(
+                    "returned two rows with the same key `{alert_key}` ({}): {} and {}; \
+                     the key must name every column that tells findings apart",
+                    rule.key.join(", "),
+                    show_row(&out[other].evidence),
+                    show_row(&values)
+                )));
+            }
+            seen.insert(alert_key.clone(), out.len());
             out.push(Finding {
                 rule_id: rule.id.clone(),
-                alert_key: get("alert_key")
-                    .ok_or_else(|| PurseError::Invalid("returned an empty alert_key".into()))?,
+                alert_key,
                 subject: get("subject").unwrap_or_default(),
                 level,
                 value: get("value"),
@@ -203,11 +419,30 @@ fn findings(rule: &Rule, batches: &[RecordBatch]) -> Result<Vec<Finding>> {
                 difference: get("difference"),
                 dept_name: get("dept_name"),
                 agency_code: get("agency_code"),
-                message_zh: render(&rule.message_zh, &values),
-                message_en: render(&rule.message_en, &values),
+                region_code: get("region_code"),
+                message_zh: render(&rule.message_zh, &values, &money),
+                message_en: render(&rule.message_en, &values, &money),
                 evidence: values,
             });
         }
     }
     Ok(out)
+}
+
+/// A finding's identity: its `-- key:` columns joined by `|` (an empty column stays empty).
+pub fn alert_key(key: &[String], values: &BTreeMap<String, String>) -> Option<String> {
+    let parts: Vec<&str> = key
+        .iter()
+        .map(|k| values.get(k).map(String::as_str).unwrap_or(""))
+        .collect();
+    parts.iter().any(|p| !p.is_empty()).then(|| parts.join("|"))
+}
+
+fn show_row(values: &BTreeMap<String, String>) -> String {
+    let cells: Vec<String> = values
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    format!("{{{}}}", cells.join(", "))
 }

@@ -79,6 +79,7 @@ pub async fn alert(State(st): State<AppState>, auth: Auth, ApiPath(id): ApiPath<
     };
     Ok(Json(json!({
         "alert": to_json(&a)?,
+        "why": to_json(&s.explain(id, &a.last_period)?)?,
         "history": to_json(&s.history(id)?)?,
         "events": to_json(&s.events(id)?)?,
         "allowed_actions": actions,
@@ -155,7 +156,7 @@ fn param_schema(name: &str) -> Value {
             json!({"type": "string", "enum": ["", "红", "橙", "黄", "蓝", "red", "orange", "yellow", "blue"]})
         }
         "status" => {
-            json!({"type": "string", "enum": ["", "open", "new", "acknowledged", "rectifying", "closed", "dismissed", "resolved"]})
+            json!({"type": "string", "enum": ["", "open", "new", "acknowledged", "rectifying", "cleared", "closed", "dismissed", "resolved", "recorded"]})
         }
         "id" => json!({"type": "integer", "format": "int64", "minimum": 1}),
         _ => json!({"type": "string"}),

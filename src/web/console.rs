@@ -399,6 +399,7 @@ fn json_val(v: &Val) -> serde_json::Value {
         Val::Text(s) => s.clone().into(),
         Val::Int(i) => (*i).into(),
         Val::Money(m) => m.yuan().into(),
+        Val::Dec(..) => v.text().into(),
         Val::Num(f) => serde_json::Number::from_f64(*f)
             .map(Into::into)
             .unwrap_or(serde_json::Value::Null),

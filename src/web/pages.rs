@@ -756,16 +756,9 @@ pub async fn alerts(State(st): State<AppState>, auth: Auth, Query(q): Query<Aler
     let statuses: Vec<(String, String)> =
         std::iter::once(("open".to_string(), t("未办结", "open").to_string()))
             .chain(
-                [
-                    Status::New,
-                    Status::Acknowledged,
-                    Status::Rectifying,
-                    Status::Closed,
-                    Status::Dismissed,
-                    Status::Resolved,
-                ]
-                .iter()
-                .map(|s| (s.as_str().to_string(), status_label(*s, l).to_string())),
+                Status::ALL
+                    .iter()
+                    .map(|s| (s.as_str().to_string(), status_label(*s, l).to_string())),
             )
             .collect();
     let form = format!(
@@ -994,7 +987,10 @@ pub async fn alert(State(st): State<AppState>, auth: Auth, Path(id): Path<i64>) 
         kv.push((t("整改期限", "Due"), esc(d)));
     }
     if let Some(code) = &al.agency_code {
-        let region = st.config.region_code.clone();
+        let region = al
+            .region_code
+            .clone()
+            .unwrap_or_else(|| st.config.region_code.clone());
         kv.push((
             t("穿透", "Drill-down"),
             a(
@@ -1074,6 +1070,8 @@ pub async fn alert(State(st): State<AppState>, auth: Auth, Path(id): Path<i64>) 
         }
         b.push_str("</table>");
     }
+    // Why this alert: the rule's SQL, the parameters it ran with, the rows behind the finding.
+    b.push_str(&why_section(&st, &al, l).await.page()?);
     // History
     let rows: Vec<Vec<String>> = hist
         .iter()
@@ -1218,7 +1216,15 @@ pub async fn rules(State(st): State<AppState>, auth: Auth) -> PageOut {
     let l = auth.lang;
     let t = |zh: &'static str, en: &'static str| l.t(zh, en);
     let set = st.rules().page()?;
-    let fired = st.alerts().counts_by_rule().page()?;
+    let (fired, last, outcomes) = {
+        let store = st.alerts();
+        let last = store.checked_periods().page()?.into_iter().next_back();
+        let outcomes = match &last {
+            Some(p) => store.rule_outcomes(p).page()?,
+            None => vec![],
+        };
+        (store.counts_by_rule().page()?, last, outcomes)
+    };
     let rows: Vec<Vec<String>> = set
         .rules
         .iter()
@@ -1232,6 +1238,15 @@ pub async fn rules(State(st): State<AppState>, auth: Auth) -> PageOut {
                 esc(r.fixed_level.as_deref().unwrap_or(t("按值", "by value"))),
                 format!("<code>{}</code>", esc(&params.join(", "))),
                 num(&fired.get(&r.id).copied().unwrap_or(0).to_string()),
+                match outcomes.iter().find(|o| o.rule_id == r.id) {
+                    Some(o) if o.evaluated => esc(t("已评估", "evaluated")),
+                    Some(o) => format!(
+                        "<span class=muted>{}：{}</span>",
+                        esc(t("未评估", "not evaluated")),
+                        esc(o.reason.as_deref().unwrap_or(""))
+                    ),
+                    None => String::new(),
+                },
                 esc(if r.enabled {
                     t("启用", "on")
                 } else {
@@ -1253,6 +1268,11 @@ pub async fn rules(State(st): State<AppState>, auth: Auth) -> PageOut {
                 t("等级", "Severity"),
                 t("参数", "Parameters"),
                 t("触发次数", "Fired"),
+                &format!(
+                    "{} {}",
+                    t("最近一期", "Last period"),
+                    last.as_deref().unwrap_or("")
+                ),
                 t("状态", "State")
             ],
             &rows,
@@ -1291,7 +1311,8 @@ pub async fn rule(State(st): State<AppState>, auth: Auth, Path(id): Path<String>
         .collect();
     let b = format!(
         "<h1>{} · {}</h1><p>{}</p><table class=kv><tr><td>{}</td><td>{}</td></tr><tr><td>{}</td><td>{}</td></tr>\
-         <tr><td>{}</td><td>{}</td></tr><tr><td>{}</td><td>{}</td></tr><tr><td>{}</td><td>{}</td></tr></table>\
+         <tr><td>{}</td><td>{}</td></tr><tr><td>{}</td><td>{}</td></tr><tr><td>{}</td><td>{}</td></tr>\
+         <tr><td>{}</td><td>{}</td></tr><tr><td>{}</td><td>{}</td></tr></table>\
          <h2>{}</h2>{}<h2>SQL</h2><pre class=sql>{}</pre><p>{}</p>",
         esc(&r.id),
         esc(l.t(&r.title_zh, &r.title_en)),
@@ -1300,6 +1321,15 @@ pub async fn rule(State(st): State<AppState>, auth: Auth, Path(id): Path<String>
         esc(&term(&r.category, l)),
         t("数据集", "Datasets"),
         esc(&r.datasets.join(", ")),
+        t("数据时效", "Cadence"),
+        esc(r.cadence.as_str()),
+        t("适用月份", "Months"),
+        esc(&r
+            .months
+            .iter()
+            .map(|m| m.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")),
         t("键", "Key"),
         esc(&r.key.join(", ")),
         t("消息", "Message"),
@@ -1959,6 +1989,76 @@ pub async fn report_file(
             &file,
         ))
     }
+}
+
+/// "Why this alert" on the alert page: the parameters and SQL of the run that last found it, and
+/// the source rows behind it with the file, sheet and row each came from.
+async fn why_section(st: &AppState, al: &Alert, l: Lang) -> Result<String, AppError> {
+    let t = |zh: &'static str, en: &'static str| l.t(zh, en);
+    let Some(ex) = st.alerts().explain(al.id, &al.last_period)? else {
+        return Ok(String::new());
+    };
+    let mut b = format!(
+        "<section class=why><h2>{} ({})</h2>",
+        t("为什么预警", "Why this alert"),
+        esc(&ex.period)
+    );
+    let params: Vec<Vec<String>> = ex
+        .params
+        .iter()
+        .map(|(k, v)| vec![esc(&format!("${k}")), esc(&v.to_string())])
+        .collect();
+    b.push_str(&table(
+        &[t("参数", "Parameter"), t("取值", "Value")],
+        &params,
+        "kv",
+    ));
+    if let Some(sql) = &ex.sql {
+        b.push_str(&format!(
+            "<details><summary>{}</summary><pre class=sql>{}</pre></details>",
+            t("规则 SQL", "Rule SQL"),
+            esc(sql)
+        ));
+    }
+    let rules = st.rules()?;
+    if let Some(rule) = rules.get(&al.rule_id) {
+        let ctx = st.engine().await?;
+        let sources =
+            crate::rules::explain::source_rows(&ctx, &st.catalog, rule, &ex.evidence, &ex.period)
+                .await?;
+        for (dataset, _, batches) in sources {
+            let header: Vec<String> = batches
+                .first()
+                .map(|b| {
+                    b.schema()
+                        .fields()
+                        .iter()
+                        .map(|f| f.name().clone())
+                        .collect()
+                })
+                .unwrap_or_default();
+            let rows: Vec<Vec<String>> = crate::output::rows(&batches)
+                .into_iter()
+                .map(|r| r.iter().map(|c| esc(c)).collect())
+                .collect();
+            b.push_str(&format!(
+                "<h3>{} {} ({} {})</h3>",
+                t("来源数据", "Source rows in"),
+                esc(&dataset),
+                rows.len(),
+                t("行", "rows")
+            ));
+            if !rows.is_empty() {
+                let h: Vec<&str> = header.iter().map(String::as_str).collect();
+                b.push_str(&format!(
+                    "<div class=scroll>{}</div>",
+                    table(&h, &rows, "data")
+                ));
+            }
+        }
+    }
+    b.push_str("</section>");
+    Ok(b)
 }
 
 #[cfg(test)]
