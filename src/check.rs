@@ -40,6 +40,16 @@ pub fn select<'a>(rules: &'a RuleSet, only: &[String]) -> Result<Vec<&'a Rule>> 
         .collect()
 }
 
+/// How many rules run at once: `PURSE_RULE_CONCURRENCY`, else twice the cores (a small rule
+/// rarely keeps a core busy on its own; 1 runs them one by one, with the least memory).
+pub fn rule_concurrency() -> usize {
+    std::env::var("PURSE_RULE_CONCURRENCY")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()) * 2)
+}
+
 #[derive(Debug, Serialize)]
 pub struct CheckResult {
     pub runs: Vec<RuleRun>,
@@ -62,8 +72,12 @@ pub async fn check(
     let ctx = engine::session(data_dir, catalog).await?;
     // Rules are independent reads: a few run at once, so the many small ones overlap instead of
     // each leaving a core idle. Results keep the pack's order.
-    let cache = CoverageCache::default();
-    let at_once = std::thread::available_parallelism().map_or(2, |n| n.get()) * 2;
+    // What each dataset holds per period and scope is in the manifest, written at load.
+    let cache = match crate::warehouse::Warehouse::open_read(data_dir) {
+        Ok(wh) => CoverageCache::with_manifest(wh.live_parts()?),
+        Err(_) => CoverageCache::default(),
+    };
+    let at_once = rule_concurrency();
     let pending: Vec<_> = rules
         .iter()
         .map(|r| run_rule_cached(&ctx, r, period, &cache))

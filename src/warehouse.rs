@@ -454,6 +454,18 @@ impl Warehouse {
         Ok(())
     }
 
+    /// Every live part: (dataset, period, scope), the scope as written at load (one
+    /// `column=value|column=value` line per distinct scope of the part's rows).
+    pub fn live_parts(&self) -> Result<Vec<(String, String, String)>> {
+        let mut stmt = self
+            .db
+            .prepare("SELECT dataset, period, scope FROM load_parts WHERE active=1")?;
+        let v = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(v)
+    }
+
     /// Live Parquet files of a dataset, optionally of one period.
     pub fn live_files(&self, dataset: &str, period: Option<&str>) -> Result<Vec<PathBuf>> {
         let mut stmt = self.db.prepare(

@@ -377,3 +377,61 @@ fn why_this_alert_gives_sql_parameters_and_source_rows_with_their_file() {
     assert_eq!(table[0][2], "2");
     assert!(table[0].iter().any(|c| c == "甲单位"));
 }
+
+#[test]
+fn a_quarterly_indicator_keeps_its_alert_in_months_without_it() {
+    let env = Env::new();
+    let files = env.files.path();
+    let targets = files.join("targets.csv");
+    std::fs::write(
+        &targets,
+        "年度,地区编码,指标编码,指标名称,目标类型,目标值,目标表述\n\
+         2025,990100,GDP,地区生产总值,growth,5.0,增长5%左右\n\
+         2025,990100,FAI,固定资产投资,growth,6.0,增长6%\n",
+    )
+    .unwrap();
+    let out = ingest(env.dir.path(), &[targets], &Options::default());
+    assert_eq!(out[0].status, purse::ingest::Status::Loaded, "{out:#?}");
+    let indicators = |name: &str, rows: &str| {
+        let p = files.join(name);
+        std::fs::write(
+            &p,
+            format!("日期,地区编码,指标编码,指标名称,单位,累计同比增长\n{rows}"),
+        )
+        .unwrap();
+        let out = ingest(env.dir.path(), &[p], &Options::default());
+        assert!(
+            out.iter()
+                .all(|o| o.status == purse::ingest::Status::Loaded),
+            "{out:#?}"
+        );
+    };
+    // March: GDP (quarterly) 4.0 % against "5%左右" (red), FAI 5.8 % (fine).
+    indicators(
+        "2025-03.csv",
+        "2025-03-01,990100,GDP,地区生产总值,%,4.0\n2025-03-01,990100,FAI,固定资产投资,%,5.8\n",
+    );
+    let s = env.check(&["indicator_deviation"], "2025-03").unwrap();
+    assert_eq!(s.new_alerts, 1, "{s:?}");
+    let gdp = env.alert("990100|GDP");
+    assert_eq!(gdp.level, "红");
+    assert!(
+        gdp.message_zh
+            .contains("年度目标增长5%左右（下限），偏离1.0个百分点"),
+        "{}",
+        gdp.message_zh
+    );
+    // April: only the monthly FAI is published. No GDP figure is no evidence: the alert stays.
+    indicators("2025-04.csv", "2025-04-01,990100,FAI,固定资产投资,%,5.9\n");
+    let s = env.check(&["indicator_deviation"], "2025-04").unwrap();
+    assert_eq!((s.resolved, s.held), (0, 1), "{s:?}");
+    assert_eq!(env.alert("990100|GDP").status, Status::New);
+    // June: GDP for the half year is back on target: now the data clears it.
+    indicators(
+        "2025-06.csv",
+        "2025-06-01,990100,GDP,地区生产总值,%,5.1\n2025-06-01,990100,FAI,固定资产投资,%,6.0\n",
+    );
+    let s = env.check(&["indicator_deviation"], "2025-06").unwrap();
+    assert_eq!(s.resolved, 1, "{s:?}");
+    assert_eq!(env.alert("990100|GDP").status, Status::Resolved);
+}

@@ -15,7 +15,7 @@
 WITH obs AS (
     SELECT coalesce(region_code, '') AS region_code,
            coalesce(indicator_code, indicator_name) AS indicator_key,
-           indicator_name, region_name, period,
+           indicator_code, indicator_name, region_name, period,
            -- A growth rate as published, or an index (上年同期=100: a value near 100) made one.
            CASE WHEN yoy IS NOT NULL AND (coalesce(unit, '') NOT LIKE '%=100%' OR abs(yoy) < 50)
                      THEN CAST(yoy AS DOUBLE)
@@ -24,7 +24,8 @@ WITH obs AS (
     FROM indicators
     WHERE period <= $period
 ), cur AS (
-    SELECT region_code, indicator_key, max(indicator_name) AS indicator_name, max(region_name) AS region_name,
+    SELECT region_code, indicator_key, max(indicator_code) AS indicator_code, max(indicator_name) AS indicator_name,
+           max(region_name) AS region_name,
            max(growth) AS x
     FROM obs WHERE period = $period AND growth IS NOT NULL
     GROUP BY region_code, indicator_key
@@ -41,14 +42,14 @@ WITH obs AS (
     FROM hist JOIN med ON hist.region_code = med.region_code AND hist.indicator_key = med.indicator_key
     GROUP BY hist.region_code, hist.indicator_key
 ), z AS (
-    SELECT cur.region_code, cur.indicator_key, cur.indicator_name, cur.region_name, cur.x, med.m, med.n, mad.mad,
+    SELECT cur.region_code, cur.indicator_key, cur.indicator_code, cur.indicator_name, cur.region_name, cur.x, med.m, med.n, mad.mad,
            (cur.x - med.m) / (1.4826 * mad.mad) AS z
     FROM cur
     JOIN med ON cur.region_code = med.region_code AND cur.indicator_key = med.indicator_key
     JOIN mad ON cur.region_code = mad.region_code AND cur.indicator_key = mad.indicator_key
     WHERE med.n >= $min_history AND mad.mad > 0
 )
-SELECT region_code, indicator_key,
+SELECT region_code, indicator_key, indicator_code, indicator_name,
        coalesce(region_name, '') || indicator_name AS subject,
        round(x, 2) AS value, round(m, 2) AS expected, round(x - m, 2) AS difference,
        round(z, 1) AS z, n AS history_points, round(mad, 3) AS mad

@@ -48,7 +48,7 @@ WITH t AS (
 ), m AS (
     -- A code match beats a name match; one target per region and indicator.
     SELECT i.region_code, coalesce(i.indicator_code, i.indicator_name) AS indicator_key,
-           i.indicator_name, i.region_name, i.growth, t.target, t.target_text, t.direction, t.tolerance,
+           i.indicator_code, i.indicator_name, i.region_name, i.growth, t.target, t.target_text, t.direction, t.tolerance,
            row_number() OVER (PARTITION BY i.region_code, coalesce(i.indicator_code, i.indicator_name)
                               ORDER BY CASE WHEN i.indicator_code = t.indicator_code THEN 0 ELSE 1 END) AS rn
     FROM i JOIN t ON i.region_code = t.region_code
@@ -62,7 +62,7 @@ WITH t AS (
                           ELSE target - growth END AS off
     FROM m WHERE rn = 1
 )
-SELECT region_code, indicator_key,
+SELECT region_code, indicator_key, indicator_code, indicator_name,
        coalesce(region_name, '') || indicator_name AS subject,
        CASE WHEN off - tol >= $red_pp THEN '红' ELSE '黄' END AS level,
        round(growth, 2) AS value, round(target, 2) AS expected, round(off - tol, 2) AS difference,

@@ -14,9 +14,14 @@
 --   text, so blank vouchers pair and V9 comes before V10. A payment's identity is its voucher
 --   number, or date / payee / amount where the voucher is blank, numbered #2, #3 … when repeated
 --   among the payments found, so identical payments are findings of their own.
-WITH p AS (
-    SELECT region_code, agency_code, agency_name, payee, amount, pay_date,
-           voucher_no, purpose, period, load_id, source_row,
+WITH b AS (
+    SELECT region_code, agency_code, agency_name, payee, amount, pay_date, voucher_no, purpose, load_id, source_row,
+           CAST(date_part('epoch', pay_date) / 86400 AS BIGINT) AS day
+    FROM payments
+    WHERE period = $period
+), a AS (
+    -- Only what can pair with this month: from window_days before its first day.
+    SELECT region_code, agency_code, payee, amount, pay_date, voucher_no, load_id, source_row,
            CAST(date_part('epoch', pay_date) / 86400 AS BIGINT) AS day
     FROM payments
     WHERE period IN ($prev_period, $period)
@@ -27,12 +32,11 @@ WITH p AS (
            a.pay_date AS first_date, coalesce(a.voucher_no, '') AS first_voucher, b.day - a.day AS days_apart,
            row_number() OVER (PARTITION BY b.load_id, b.source_row
                               ORDER BY a.day DESC, a.load_id DESC, a.source_row DESC) AS nearest
-    FROM p a JOIN p b
+    FROM a JOIN b
       ON a.agency_code = b.agency_code AND a.payee = b.payee AND a.amount = b.amount
      AND (a.region_code IS NOT DISTINCT FROM b.region_code)
      AND b.day - a.day BETWEEN 0 AND $window_days
      AND (a.day < b.day OR a.load_id < b.load_id OR (a.load_id = b.load_id AND a.source_row < b.source_row))
-    WHERE b.period = $period
 ), found AS (
     SELECT *,
            CASE WHEN coalesce(voucher_no, '') = ''

@@ -161,9 +161,72 @@ async fn planned(
 static CATALOG: LazyLock<Catalog> = LazyLock::new(Catalog::builtin);
 
 /// Coverage already computed in one check, by (dataset, window): the rules of a pack mostly share
-/// their datasets and windows, so each dataset's scopes are read once per period.
+/// their datasets and windows, so each dataset's scopes are read once per period. With the
+/// warehouse's manifest at hand (`with_manifest`), coverage is read from it (what each live part
+/// holds, recorded at load) instead of scanning the data.
 #[derive(Default)]
-pub struct CoverageCache(std::sync::Mutex<HashMap<(String, String, String), Coverage>>);
+pub struct CoverageCache {
+    done: std::sync::Mutex<HashMap<(String, String, String), Coverage>>,
+    /// (dataset, period, scope lines) of every live part.
+    manifest: Option<Vec<(String, String, String)>>,
+}
+
+impl CoverageCache {
+    pub fn with_manifest(parts: Vec<(String, String, String)>) -> CoverageCache {
+        CoverageCache {
+            done: Default::default(),
+            manifest: Some(parts),
+        }
+    }
+
+    /// Coverage of a dataset in a window from the manifest: each part's scope lines
+    /// (`col=value|col=value`), and `year` from the part's period.
+    fn manifest_coverage(
+        &self,
+        ds: &crate::datasets::Dataset,
+        columns: &[String],
+        since: &str,
+        period: &str,
+    ) -> Option<Coverage> {
+        let parts = self.manifest.as_ref()?;
+        let in_window = |p: &str| {
+            if ds.grain == crate::datasets::Grain::Year {
+                p == &period[..4]
+            } else {
+                p >= since && p <= period
+            }
+        };
+        let mut present: BTreeSet<Vec<String>> = BTreeSet::new();
+        for (d, p, scope) in parts {
+            if d != &ds.name || !in_window(p) {
+                continue;
+            }
+            for line in scope.lines().chain(scope.is_empty().then_some("")) {
+                let values: HashMap<&str, &str> = line
+                    .split('|')
+                    .filter_map(|kv| kv.split_once('='))
+                    .collect();
+                present.insert(
+                    columns
+                        .iter()
+                        .map(|c| {
+                            if c == "year" {
+                                p.get(..4).unwrap_or("").to_string()
+                            } else {
+                                values.get(c.as_str()).copied().unwrap_or("").to_string()
+                            }
+                        })
+                        .collect(),
+                );
+            }
+        }
+        Some(Coverage {
+            dataset: ds.name.clone(),
+            columns: columns.to_vec(),
+            present: present.into_iter().collect(),
+        })
+    }
+}
 
 /// The scopes each of the rule's datasets has data for in the window `$since ..= $period`.
 async fn coverage(
@@ -176,7 +239,12 @@ async fn coverage(
     let mut out = Vec::with_capacity(rule.datasets.len());
     for name in &rule.datasets {
         let cache_key = (name.clone(), since.to_string(), period.to_string());
-        if let Some(c) = cache.0.lock().ok().and_then(|m| m.get(&cache_key).cloned()) {
+        if let Some(c) = cache
+            .done
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&cache_key).cloned())
+        {
             out.push(c);
             continue;
         }
@@ -189,6 +257,13 @@ async fn coverage(
             .collect();
         if ds.column("year").is_some() {
             columns.push("year".into());
+        }
+        if let Some(c) = cache.manifest_coverage(ds, &columns, since, period) {
+            if let Ok(mut m) = cache.done.lock() {
+                m.insert(cache_key, c.clone());
+            }
+            out.push(c);
+            continue;
         }
         let select = if columns.is_empty() {
             "DISTINCT 1 AS present".to_string()
@@ -235,7 +310,7 @@ async fn coverage(
             columns,
             present,
         };
-        if let Ok(mut m) = cache.0.lock() {
+        if let Ok(mut m) = cache.done.lock() {
             m.insert(cache_key, c.clone());
         }
         out.push(c);
