@@ -12,31 +12,25 @@
 --   December extract: December 累计 less October 累计. When the October extract is missing, the
 --   spending to October is November 累计 less November 本月 (a month missing is no reason to
 --   miss the rush); with neither, the project is not judged. The year is in the key.
-WITH dec AS (
-    SELECT coalesce(region_code, '') AS region_code, agency_code, project_code, sum(ytd_amount) AS year_total
-    FROM budget_execution
-    WHERE period = $period AND is_detail AND project_code IS NOT NULL
-    GROUP BY coalesce(region_code, ''), agency_code, project_code
-), oct AS (
-    SELECT coalesce(region_code, '') AS region_code, agency_code, project_code, sum(ytd_amount) AS to_october
-    FROM budget_execution
-    WHERE period = CAST($year AS VARCHAR) || '-10' AND is_detail AND project_code IS NOT NULL
-    GROUP BY coalesce(region_code, ''), agency_code, project_code
-), nov AS (
+WITH m AS (
+    -- December, October and November in one pass over the three extracts.
     SELECT coalesce(region_code, '') AS region_code, agency_code, project_code,
-           sum(ytd_amount) - sum(month_amount) AS to_october
+           sum(CASE WHEN period = $period THEN ytd_amount END) AS year_total,
+           sum(CASE WHEN period = CAST($year AS VARCHAR) || '-10' THEN ytd_amount END) AS oct_ytd,
+           sum(CASE WHEN period = CAST($year AS VARCHAR) || '-11' THEN ytd_amount - month_amount END) AS nov_base,
+           count(CASE WHEN period = CAST($year AS VARCHAR) || '-11' THEN 1 END) AS nov_rows,
+           count(CASE WHEN period = CAST($year AS VARCHAR) || '-11' AND month_amount IS NOT NULL THEN 1 END) AS nov_known
     FROM budget_execution
-    WHERE period = CAST($year AS VARCHAR) || '-11' AND is_detail AND project_code IS NOT NULL
+    WHERE period IN ($period, CAST($year AS VARCHAR) || '-10', CAST($year AS VARCHAR) || '-11')
+      AND is_detail AND project_code IS NOT NULL
     GROUP BY coalesce(region_code, ''), agency_code, project_code
-    HAVING count(month_amount) = count(*)
 ), base AS (
-    SELECT dec.region_code, dec.agency_code, dec.project_code, dec.year_total,
-           coalesce(oct.to_october, nov.to_october) AS to_october,
-           CASE WHEN oct.to_october IS NOT NULL THEN CAST($year AS VARCHAR) || '-10'
+    SELECT region_code, agency_code, project_code, year_total,
+           coalesce(oct_ytd, CASE WHEN nov_rows > 0 AND nov_known = nov_rows THEN nov_base END) AS to_october,
+           CASE WHEN oct_ytd IS NOT NULL THEN CAST($year AS VARCHAR) || '-10'
                 ELSE CAST($year AS VARCHAR) || '-11' END AS base_period
-    FROM dec
-    LEFT JOIN oct ON dec.region_code = oct.region_code AND dec.agency_code = oct.agency_code AND dec.project_code = oct.project_code
-    LEFT JOIN nov ON dec.region_code = nov.region_code AND dec.agency_code = nov.agency_code AND dec.project_code = nov.project_code
+    FROM m
+    WHERE year_total IS NOT NULL
 ), hit AS (
     SELECT *, year_total - to_october AS rush_amount,
            100.0 * CAST(year_total - to_october AS DOUBLE) / CAST(year_total AS DOUBLE) AS share

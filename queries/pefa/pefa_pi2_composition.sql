@@ -20,61 +20,68 @@
 --   years; with one year only nothing is rated. The overall PI-2 (method M1, weakest link) is
 --   the lowest dimension grade, with "+" when another dimension scores higher. Findings below B:
 --   C yellow, D orange. Record mode.
-WITH base AS (
-    SELECT coalesce(region_code, '') AS region_code, budget_kind, CAST(substr(period, 1, 4) AS BIGINT) AS fy,
-           substr(func_code, 1, 3) AS func_class, substr(gov_econ_code, 1, 3) AS econ_class,
-           ytd_amount, initial_budget
-    FROM budget_execution
-    WHERE period IN ($period, CAST($year - 1 AS VARCHAR) || '-12', CAST($year - 2 AS VARCHAR) || '-12') AND is_detail
-), items AS (
-    SELECT 'PI-2.1' AS dimension, region_code, budget_kind, fy, func_class AS item,
-           sum(ytd_amount) AS actual, sum(initial_budget) AS original
-    FROM base WHERE func_class IS NOT NULL AND func_class NOT IN ('227', '232', '233')
-    GROUP BY region_code, budget_kind, fy, func_class
-    UNION ALL
-    SELECT 'PI-2.2' AS dimension, region_code, budget_kind, fy, econ_class AS item,
-           sum(ytd_amount) AS actual, sum(initial_budget) AS original
-    FROM base WHERE econ_class IS NOT NULL AND coalesce(func_class, '') <> '227'
-    GROUP BY region_code, budget_kind, fy, econ_class
-), tot AS (
-    SELECT dimension, region_code, budget_kind, fy, sum(actual) AS actual, sum(original) AS original
-    FROM items GROUP BY dimension, region_code, budget_kind, fy
-), var AS (
-    SELECT i.dimension, i.region_code, i.budget_kind, i.fy,
-           100.0 * sum(abs(CAST(i.actual AS DOUBLE) - CAST(i.original AS DOUBLE) * CAST(t.actual AS DOUBLE) / CAST(t.original AS DOUBLE)))
-                 / max(CAST(t.actual AS DOUBLE)) AS measure
-    FROM items i JOIN tot t
-      ON i.dimension = t.dimension AND i.region_code = t.region_code AND i.budget_kind = t.budget_kind AND i.fy = t.fy
-    WHERE t.actual > 0 AND t.original > 0
-    GROUP BY i.dimension, i.region_code, i.budget_kind, i.fy
+WITH items AS (
+    -- One pass: each detail row counted under its dimension's item (2.1: function class without
+    -- 227 and 232/233; 2.2: economic class, 227 out; 2.3: the contingency 227 or the rest).
+    SELECT d.dimension, coalesce(b.region_code, '') AS region_code, b.budget_kind,
+           CAST(substr(b.period, 1, 4) AS BIGINT) AS fy,
+           CASE d.dimension WHEN 'PI-2.1' THEN substr(b.func_code, 1, 3)
+                            WHEN 'PI-2.2' THEN substr(b.gov_econ_code, 1, 3)
+                            ELSE CASE WHEN substr(b.func_code, 1, 3) = '227' THEN '227' ELSE 'rest' END END AS item,
+           sum(b.ytd_amount) AS actual, sum(b.initial_budget) AS original
+    FROM budget_execution b
+    CROSS JOIN (SELECT 'PI-2.1' AS dimension UNION ALL SELECT 'PI-2.2' UNION ALL SELECT 'PI-2.3') d
+    WHERE b.period IN ($period, CAST($year - 1 AS VARCHAR) || '-12', CAST($year - 2 AS VARCHAR) || '-12') AND b.is_detail
+      AND CASE d.dimension
+              WHEN 'PI-2.1' THEN b.func_code IS NOT NULL AND substr(b.func_code, 1, 3) NOT IN ('227', '232', '233')
+              WHEN 'PI-2.2' THEN b.gov_econ_code IS NOT NULL AND coalesce(substr(b.func_code, 1, 3), '') <> '227'
+              ELSE true END
+    GROUP BY 1, 2, 3, 4, 5
+), totals AS (
+    SELECT *,
+           sum(actual) OVER (PARTITION BY dimension, region_code, budget_kind, fy) AS total_actual,
+           sum(original) OVER (PARTITION BY dimension, region_code, budget_kind, fy) AS total_original
+    FROM items
+), measures AS (
+    SELECT dimension, region_code, budget_kind, fy,
+           CASE WHEN dimension = 'PI-2.3'
+                THEN 100.0 * CAST(sum(CASE WHEN item = '227' THEN actual ELSE 0 END) AS DOUBLE) / CAST(max(total_original) AS DOUBLE)
+                ELSE 100.0 * sum(abs(CAST(actual AS DOUBLE)
+                                     - CAST(original AS DOUBLE) * CAST(total_actual AS DOUBLE) / CAST(total_original AS DOUBLE)))
+                     / CAST(max(total_actual) AS DOUBLE)
+           END AS measure
+    FROM totals
+    WHERE total_original > 0 AND (dimension = 'PI-2.3' OR total_actual > 0)
+    GROUP BY dimension, region_code, budget_kind, fy
 ), two_of_three AS (
     SELECT *,
            row_number() OVER (PARTITION BY dimension, region_code, budget_kind ORDER BY grade, fy DESC) AS rn,
            count(*) OVER (PARTITION BY dimension, region_code, budget_kind) AS years,
-           max(CASE WHEN fy = $year THEN measure END) OVER (PARTITION BY dimension, region_code, budget_kind) AS this_year
-    FROM (SELECT *, CASE WHEN measure < 5 THEN 'A' WHEN measure < 10 THEN 'B' WHEN measure < 15 THEN 'C' ELSE 'D' END AS grade
-          FROM var) v
-), contingency AS (
-    SELECT region_code, budget_kind, fy,
-           100.0 * CAST(sum(CASE WHEN func_class = '227' THEN ytd_amount ELSE 0 END) AS DOUBLE)
-                 / CAST(sum(initial_budget) AS DOUBLE) AS measure
-    FROM base GROUP BY region_code, budget_kind, fy HAVING sum(initial_budget) > 0
+           max(CASE WHEN fy = $year THEN measure END) OVER (PARTITION BY dimension, region_code, budget_kind) AS this_year,
+           avg(measure) OVER (PARTITION BY dimension, region_code, budget_kind) AS average,
+           max(fy) OVER (PARTITION BY dimension, region_code, budget_kind) AS last_fy
+    FROM (SELECT *,
+                 CASE WHEN dimension = 'PI-2.3' THEN 'A'
+                      WHEN measure < 5 THEN 'A' WHEN measure < 10 THEN 'B' WHEN measure < 15 THEN 'C' ELSE 'D' END AS grade
+          FROM measures) v
 ), dims AS (
-    SELECT dimension, region_code, budget_kind, grade, years, this_year AS measure
-    FROM two_of_three WHERE rn = 2 AND years >= 2 AND this_year IS NOT NULL
-    UNION ALL
-    SELECT 'PI-2.3' AS dimension, region_code, budget_kind,
-           CASE WHEN avg(measure) < 3 THEN 'A' WHEN avg(measure) < 6 THEN 'B' WHEN avg(measure) < 10 THEN 'C' ELSE 'D' END AS grade,
-           count(*) AS years, avg(measure) AS measure
-    FROM contingency GROUP BY region_code, budget_kind
-    HAVING count(*) >= 2 AND max(fy) = $year
-), overall AS (
-    SELECT 'PI-2' AS dimension, region_code, budget_kind,
-           max(grade) || CASE WHEN min(grade) < max(grade) THEN '+' ELSE '' END AS grade,
-           min(years) AS years, CAST(NULL AS DOUBLE) AS measure
-    FROM dims GROUP BY region_code, budget_kind
+    -- 2.1 and 2.2: the grade met in two of the three years (the second best); 2.3: the average.
+    SELECT dimension, region_code, budget_kind, years,
+           CASE WHEN dimension <> 'PI-2.3' THEN grade
+                WHEN average < 3 THEN 'A' WHEN average < 6 THEN 'B' WHEN average < 10 THEN 'C' ELSE 'D' END AS grade,
+           CASE WHEN dimension = 'PI-2.3' THEN average ELSE this_year END AS measure
+    FROM two_of_three
+    WHERE years >= 2
+      AND CASE WHEN dimension = 'PI-2.3' THEN rn = 1 AND last_fy = $year ELSE rn = 2 AND this_year IS NOT NULL END
 ), scored AS (
-    SELECT * FROM dims UNION ALL SELECT * FROM overall
+    -- Each dimension, and the overall PI-2 (method M1: the weakest, "+" when another scores
+    -- higher) as the roll-up row, in one pass (its dimension is NULL there).
+    SELECT coalesce(dimension, 'PI-2') AS dimension, region_code, budget_kind,
+           max(grade) || CASE WHEN dimension IS NULL AND min(grade) < max(grade) THEN '+' ELSE '' END AS grade,
+           min(years) AS years,
+           CASE WHEN dimension IS NULL THEN CAST(NULL AS DOUBLE) ELSE max(measure) END AS measure
+    FROM dims
+    GROUP BY GROUPING SETS ((dimension, region_code, budget_kind), (region_code, budget_kind))
 ), names AS (
     SELECT coalesce(region_code, '') AS region_code, max(region_name) AS region_name
     FROM budget_execution WHERE period = $period GROUP BY coalesce(region_code, '')
