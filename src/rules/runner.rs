@@ -289,22 +289,15 @@ async fn coverage(
             .await?
             .collect()
             .await?;
-        let mut present = Vec::new();
-        let opts = FormatOptions::default().with_null("");
-        for b in &batches {
-            let fmts: Vec<ArrayFormatter> = b
-                .columns()
+        // NULL reads as "", as in a finding's evidence.
+        let present = if columns.is_empty() {
+            batches
                 .iter()
-                .map(|c| ArrayFormatter::try_new(c.as_ref(), &opts))
-                .collect::<std::result::Result<_, _>>()?;
-            for r in 0..b.num_rows() {
-                present.push(if columns.is_empty() {
-                    vec![]
-                } else {
-                    fmts.iter().map(|f| f.value(r).to_string()).collect()
-                });
-            }
-        }
+                .flat_map(|b| (0..b.num_rows()).map(|_| vec![]))
+                .collect()
+        } else {
+            crate::output::rows(&batches)
+        };
         let c = Coverage {
             dataset: name.clone(),
             columns,
