@@ -11,6 +11,9 @@
 --   months stands (cadence: year): a month without a debt table neither repeats nor clears the
 --   breach by itself. One row per region and debt type (一般 / 专项, a 合计 row is its own type).
 WITH latest AS (
+    -- A join on each region's newest period, not max(period) OVER (PARTITION BY region): DuckDB
+    -- 2.0.1 evaluates that window before the filter on a hive partition column (wrong results),
+    -- and the rules must read the same on every engine.
     SELECT coalesce(region_code, '') AS region_code, max(period) AS data_period
     FROM debt
     WHERE period >= $since AND period <= $period
