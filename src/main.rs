@@ -290,7 +290,18 @@ fn periods(spec: &str) -> Result<Vec<String>> {
 }
 
 fn main() -> ExitCode {
-    match run(Cli::parse()) {
+    let cli = Cli::parse();
+    // A reader that stops early (`purse alerts | head`) ends a printing command quietly, as any
+    // Unix tool does, instead of a panic on the broken pipe. The server keeps Rust's default
+    // (ignored, so a closed socket is an error to handle, never the end of the process).
+    #[cfg(unix)]
+    if !matches!(cli.cmd, Cmd::Serve { .. } | Cmd::Demo { .. }) {
+        // SAFETY: restores the default disposition of one signal before any thread starts.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        }
+    }
+    match run(cli) {
         Ok(code) => code,
         Err(e) => {
             // The chain, without a cause repeated by the message before it (library errors

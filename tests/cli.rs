@@ -417,3 +417,39 @@ fn users_and_reports_from_the_command_line() {
     assert!(o.status.success(), "{:?}", text(&o));
     assert!(std::fs::read(&x).unwrap().starts_with(b"PK"));
 }
+
+#[test]
+fn a_reader_that_stops_early_ends_the_output_without_a_panic() {
+    use std::io::Read;
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    assert!(
+        purse(
+            &["ingest", "-q", fixture("demo/debt").to_str().unwrap()],
+            &data
+        )
+        .status
+        .success()
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_purse"))
+        .args([
+            "query",
+            "--format",
+            "csv",
+            "SELECT * FROM debt CROSS JOIN debt d2",
+        ])
+        .env("PURSE_DATA_DIR", &data)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Read one chunk, then close the pipe as `head` does.
+    let mut out = child.stdout.take().unwrap();
+    let mut buf = [0u8; 64];
+    out.read_exact(&mut buf).unwrap();
+    drop(out);
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+}
