@@ -241,6 +241,9 @@ def main():
         d.shot(f"{args.shots}/08-reports.png")
         for href in sorted(links):
             d.go(href if href.startswith("http") else base + href)
+            # A navigation can return before the document is there (seen as an empty source on a
+            # loaded machine): wait for it, as after a submitting click.
+            settle(d, lambda: "</html>" in d.source())
             src = d.source()
             check("月度预警报告" in src and "<svg" in src, f"{href} opens with its charts")
             d.shot(f"{args.shots}/{href.rsplit('/', 1)[-1].replace('.html', '')}.png")
