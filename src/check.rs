@@ -69,14 +69,12 @@ pub async fn check(
         .format("%Y-%m-%dT%H:%M:%S%:z")
         .to_string();
     let t0 = Instant::now();
-    let ctx = engine::session(data_dir, catalog).await?;
+    // One look at the manifest serves the session's lineage and the rules' coverage (what each
+    // dataset holds per period and scope, written at load).
+    let (ctx, parts) = engine::session_and_parts(data_dir, catalog).await?;
+    let cache = parts.map(CoverageCache::with_manifest).unwrap_or_default();
     // Rules are independent reads: a few run at once, so the many small ones overlap instead of
     // each leaving a core idle. Results keep the pack's order.
-    // What each dataset holds per period and scope is in the manifest, written at load.
-    let cache = match crate::warehouse::Warehouse::open_read(data_dir) {
-        Ok(wh) => CoverageCache::with_manifest(wh.live_parts()?),
-        Err(_) => CoverageCache::default(),
-    };
     let at_once = rule_concurrency();
     let pending: Vec<_> = rules
         .iter()

@@ -13,7 +13,7 @@ use datafusion::prelude::{SQLOptions, SessionConfig, SessionContext};
 
 use crate::datasets::Catalog;
 use crate::error::Result;
-use crate::warehouse::Warehouse;
+use crate::warehouse::{LiveParts, Warehouse};
 
 /// Name of the hive partition column every dataset has.
 pub const PERIOD: &str = "period";
@@ -87,24 +87,48 @@ pub fn empty_session(catalog: &Catalog) -> Result<SessionContext> {
 /// The engine over a data directory. DataFusion settings can be tuned per deployment through
 /// `DATAFUSION_*` environment variables (e.g. `DATAFUSION_EXECUTION_TARGET_PARTITIONS=4`).
 pub async fn session(data_dir: &Path, catalog: &Catalog) -> Result<SessionContext> {
+    Ok(session_and_parts(data_dir, catalog).await?.0)
+}
+
+/// The manifest of a data directory, once it has one.
+fn open_manifest(data_dir: &Path) -> Result<Option<Warehouse>> {
+    if data_dir.join("purse.db").exists() {
+        Ok(Some(Warehouse::open_read(data_dir)?))
+    } else {
+        Ok(None)
+    }
+}
+
+/// [`session`], and the manifest's live parts when there is a manifest: one look at it serves
+/// the lineage table and a check's coverage.
+pub async fn session_and_parts(
+    data_dir: &Path,
+    catalog: &Catalog,
+) -> Result<(SessionContext, Option<LiveParts>)> {
     let config = SessionConfig::from_env()?.with_information_schema(true);
     let ctx = SessionContext::new_with_config(config);
-    register_warehouse(&ctx, data_dir, catalog).await?;
-    Ok(ctx)
+    let parts = register_warehouse(&ctx, data_dir, catalog).await?;
+    Ok((ctx, parts))
 }
 
 /// Every dataset and, once the directory has a manifest, `purse_loads` (lineage): what any
-/// session over a data directory sees, whatever its runtime.
+/// session over a data directory sees, whatever its runtime. Returns the manifest's live parts
+/// (what a check reads its coverage from).
 pub async fn register_warehouse(
     ctx: &SessionContext,
     data_dir: &Path,
     catalog: &Catalog,
-) -> Result<()> {
+) -> Result<Option<LiveParts>> {
+    // The manifest is read (and let go) before any await: a SQLite handle is not `Sync`.
+    let parts = match open_manifest(data_dir)? {
+        Some(wh) => {
+            register_lineage(ctx, &wh)?;
+            Some(wh.live_parts()?)
+        }
+        None => None,
+    };
     register_datasets(ctx, &data_dir.join("warehouse"), catalog).await?;
-    if data_dir.join("purse.db").exists() {
-        register_lineage(ctx, &Warehouse::open_read(data_dir)?)?;
-    }
-    Ok(())
+    Ok(parts)
 }
 
 /// `purse_loads`: the manifest as a table, so any row traces to its file and sheet with

@@ -45,22 +45,8 @@ impl Money {
 
     /// Exact 元 text (`-1234.5`, `34800000000.00`) → fen; `None` past two decimals or on junk.
     pub fn parse_yuan(s: &str) -> Option<Money> {
-        let s = s.trim();
-        let (neg, s) = match s.strip_prefix('-') {
-            Some(r) => (true, r),
-            None => (false, s),
-        };
-        let (int, frac) = s.split_once('.').unwrap_or((s, ""));
-        if int.is_empty()
-            || int.len() > 30
-            || frac.len() > 2
-            || !int.chars().all(|c| c.is_ascii_digit())
-            || !frac.chars().all(|c| c.is_ascii_digit())
-        {
-            return None;
-        }
-        let fen = int.parse::<i128>().ok()? * 100 + format!("{frac:0<2}").parse::<i128>().ok()?;
-        Some(Money(if neg { -fen } else { fen }))
+        let (v, scale) = parse_decimal(s)?;
+        (scale <= 2).then(|| Money(v * 10i128.pow(2 - scale)))
     }
 
     /// What an analyst reads: 亿元 from one 亿, 万元 from one 万, else 元; two decimals rounded
@@ -121,6 +107,25 @@ pub enum Val {
     Dec(i128, i8),
     Num(f64),
     Bool(bool),
+}
+
+/// Plain decimal text (`-12.50`, `+3`, `7.`) → (unscaled value, scale): 12.50 is (1250, 2).
+/// `None` for exponents, separators, junk, or more than 30 digits.
+pub fn parse_decimal(s: &str) -> Option<(i128, u32)> {
+    let s = s.trim();
+    let (neg, s) = match s.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, s.strip_prefix('+').unwrap_or(s)),
+    };
+    let (int, frac) = s.split_once('.').unwrap_or((s, ""));
+    if int.is_empty()
+        || int.len() + frac.len() > 30
+        || !int.chars().chain(frac.chars()).all(|c| c.is_ascii_digit())
+    {
+        return None;
+    }
+    let v: i128 = format!("{int}{frac}").parse().ok()?;
+    Some((if neg { -v } else { v }, frac.len() as u32))
 }
 
 /// An exact decimal's text: (12345, 4) → `1.2345`, (-5, 2) → `-0.05`.

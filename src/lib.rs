@@ -27,3 +27,8 @@ pub mod warehouse;
 pub mod web;
 
 pub use error::{PurseError, Result};
+
+/// Bytes as lower-case hex (digests, tokens).
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

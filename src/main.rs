@@ -1094,7 +1094,7 @@ fn explain_alert(
         let ctx = purse::engine::session(dir, &catalog).await?;
         purse::rules::explain::source_rows(&ctx, &catalog, rule, &ex.evidence, &ex.period).await
     })?;
-    for (dataset, _sql, batches) in rows {
+    for (dataset, batches) in rows {
         let n: usize = batches.iter().map(|b| b.num_rows()).sum();
         println!("  source rows in {dataset} ({n}, with file, sheet and row):");
         if n > 0 {

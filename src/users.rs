@@ -113,14 +113,11 @@ fn now() -> String {
 pub fn random_token() -> String {
     let mut b = [0u8; 32];
     OsRng.fill_bytes(&mut b);
-    b.iter().map(|x| format!("{x:02x}")).collect()
+    crate::hex(&b)
 }
 
 fn token_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::hex(&Sha256::digest(token.as_bytes()))
 }
 
 /// A real hash of nothing, checked against when the user does not exist.

@@ -66,6 +66,9 @@ CREATE TABLE IF NOT EXISTS load_issues(
 );
 "#;
 
+/// (dataset, period, scope lines) of each live part: see [`Warehouse::live_parts`].
+pub type LiveParts = Vec<(String, String, String)>;
+
 pub struct Warehouse {
     pub dir: PathBuf,
     pub db: Connection,
@@ -456,7 +459,7 @@ impl Warehouse {
 
     /// Every live part: (dataset, period, scope), the scope as written at load (one
     /// `column=value|column=value` line per distinct scope of the part's rows).
-    pub fn live_parts(&self) -> Result<Vec<(String, String, String)>> {
+    pub fn live_parts(&self) -> Result<LiveParts> {
         let mut stmt = self
             .db
             .prepare("SELECT dataset, period, scope FROM load_parts WHERE active=1")?;

@@ -369,7 +369,7 @@ fn why_this_alert_gives_sql_parameters_and_source_rows_with_their_file() {
             .unwrap()
     });
     assert_eq!(rows.len(), 1);
-    let table = purse::output::rows(&rows[0].2);
+    let table = purse::output::rows(&rows[0].1);
     // One source row: region 990100's 甲 (not 990200's unit of the same code), from row 2 of
     // its file (the header is row 1).
     assert_eq!(table.len(), 1, "{table:?}");

@@ -89,6 +89,13 @@ CREATE TABLE IF NOT EXISTS run_rules(
 
 /// Columns added after the first release: (table, column, definition). Added to an older
 /// `purse.db` when it is opened, so a deployment keeps its alerts across the upgrade.
+const ADDED_TABLES: &str = "
+CREATE TABLE IF NOT EXISTS rule_sql(
+    sha TEXT PRIMARY KEY,   -- SHA-256 of the text: each version of a rule's SQL is kept once
+    sql TEXT NOT NULL
+);
+";
+
 const ADDED_COLUMNS: [(&str, &str, &str); 8] = [
     ("alerts", "region_code", "TEXT"),
     ("runs", "not_evaluated", "INTEGER NOT NULL DEFAULT 0"),
@@ -97,10 +104,11 @@ const ADDED_COLUMNS: [(&str, &str, &str); 8] = [
     ("run_rules", "status", "TEXT NOT NULL DEFAULT 'evaluated'"),
     ("run_rules", "reason", "TEXT"),
     ("run_rules", "params", "TEXT"),
-    ("run_rules", "sql", "TEXT"),
+    ("run_rules", "sql_sha", "TEXT"),
 ];
 
 fn migrate(db: &Connection) -> Result<()> {
+    db.execute_batch(ADDED_TABLES)?;
     for (table, col, def) in ADDED_COLUMNS {
         let mut stmt = db.prepare(&format!(
             "SELECT 1 FROM pragma_table_info('{table}') WHERE name = ?1"
@@ -158,18 +166,7 @@ impl Status {
     }
 
     pub fn parse(s: &str) -> Option<Status> {
-        [
-            Status::New,
-            Status::Acknowledged,
-            Status::Rectifying,
-            Status::Closed,
-            Status::Dismissed,
-            Status::Resolved,
-            Status::Cleared,
-            Status::Recorded,
-        ]
-        .into_iter()
-        .find(|x| x.as_str() == s)
+        Status::ALL.into_iter().find(|x| x.as_str() == s)
     }
 
     pub const ALL: [Status; 8] = [
@@ -414,7 +411,7 @@ fn now() -> String {
 /// Stable identity of a finding: the same rule and key next month is the same alert.
 pub fn fingerprint(rule_id: &str, key: &str) -> String {
     let h = Sha256::digest(format!("{rule_id}\u{1f}{key}").as_bytes());
-    h.iter().take(10).map(|b| format!("{b:02x}")).collect()
+    crate::hex(&h[..10])
 }
 
 fn row_to_alert(r: &rusqlite::Row) -> rusqlite::Result<Alert> {
@@ -501,10 +498,15 @@ impl AlertStore {
                 Outcome::Evaluated => ("evaluated", None),
                 Outcome::NotEvaluated(r) => ("not_evaluated", Some(r.as_str())),
             };
+            let sql_sha = crate::hex(&Sha256::digest(rule.sql.as_bytes()));
+            tx.execute(
+                "INSERT OR IGNORE INTO rule_sql(sha, sql) VALUES (?1, ?2)",
+                params![sql_sha, rule.sql],
+            )?;
             let params_json: BTreeMap<&str, &ParamValue> =
                 run.params.iter().map(|(k, v)| (k.as_str(), v)).collect();
             tx.execute(
-                "INSERT INTO run_rules(run_id, rule_id, duration_ms, rows_scanned, findings, status, reason, params, sql)
+                "INSERT INTO run_rules(run_id, rule_id, duration_ms, rows_scanned, findings, status, reason, params, sql_sha)
                  VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
                 params![
                     run_id,
@@ -515,7 +517,7 @@ impl AlertStore {
                     status,
                     reason,
                     serde_json::to_string(&params_json).unwrap_or_default(),
-                    rule.sql
+                    sql_sha
                 ],
             )?;
             if let Outcome::NotEvaluated(r) = &run.outcome {
@@ -697,9 +699,10 @@ impl AlertStore {
         let row = self
             .db
             .query_row(
-                "SELECT r.sql, r.params, p.evidence, p.run_id FROM alert_periods p
+                "SELECT q.sql, r.params, p.evidence, p.run_id FROM alert_periods p
                  JOIN alerts a ON a.id = p.alert_id
                  LEFT JOIN run_rules r ON r.run_id = p.run_id AND r.rule_id = a.rule_id
+                 LEFT JOIN rule_sql q ON q.sha = r.sql_sha
                  WHERE p.alert_id = ?1 AND p.period = ?2",
                 params![id, period],
                 |r| {

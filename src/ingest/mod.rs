@@ -228,10 +228,7 @@ pub fn ingest_file(
     opts: &Options,
 ) -> Result<Vec<Outcome>> {
     let bytes = std::fs::read(path).map_err(|e| PurseError::io(path, e))?;
-    let sha = Sha256::digest(&bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<String>();
+    let sha = crate::hex(&Sha256::digest(&bytes));
     let size = bytes.len() as u64;
     let opened = match read::open(&bytes) {
         Ok(o) => o,

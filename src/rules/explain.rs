@@ -57,14 +57,14 @@ pub fn source_sql(
     ))
 }
 
-/// The rows behind a finding, per dataset the rule reads: (dataset, SQL, rows).
+/// The rows behind a finding, per dataset the rule reads: (dataset, rows).
 pub async fn source_rows(
     ctx: &SessionContext,
     catalog: &Catalog,
     rule: &Rule,
     evidence: &std::collections::BTreeMap<String, String>,
     period: &str,
-) -> Result<Vec<(String, String, Vec<RecordBatch>)>> {
+) -> Result<Vec<(String, Vec<RecordBatch>)>> {
     if ctx.table_exist("purse_loads")? {
         let mut out = Vec::new();
         for d in &rule.datasets {
@@ -74,7 +74,7 @@ pub async fn source_rows(
                 .await?
                 .collect()
                 .await?;
-            out.push((d.clone(), sql, batches));
+            out.push((d.clone(), batches));
         }
         Ok(out)
     } else {

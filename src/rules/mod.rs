@@ -92,6 +92,26 @@ impl Cadence {
         }
     }
 
+    /// The periods whose data stands in `period`, inclusive, for a dataset of this grain: a
+    /// yearly dataset (targets) has one period a year, the period's own year.
+    pub fn window(self, period: &str, grain: crate::datasets::Grain) -> Result<(String, String)> {
+        if grain == crate::datasets::Grain::Year {
+            let year = first_day(period)?.format("%Y").to_string();
+            return Ok((year.clone(), year));
+        }
+        Ok((self.since(period)?, period.to_string()))
+    }
+
+    /// How the window reads in a "not evaluated" reason.
+    pub fn describe(self, period: &str) -> Result<String> {
+        let since = self.since(period)?;
+        Ok(match self {
+            Cadence::Standing => format!("up to {period}"),
+            _ if since == period => format!("in {period}"),
+            _ => format!("in {since}..{period}"),
+        })
+    }
+
     /// The first period whose data still stands in `period` ('YYYY-MM'): `$since`.
     pub fn since(self, period: &str) -> Result<String> {
         let first = first_day(period)?;
@@ -171,21 +191,15 @@ impl ParamValue {
     }
 }
 
-/// `12.50` → Decimal128(12.50, 18, 2); `None` for exponents and other float-only spellings.
+/// `12.50` → Decimal128(12.50, 18, 2); `None` for exponents and other float-only spellings,
+/// and past Decimal128(18, 10).
 fn decimal_scalar(n: &str) -> Option<ScalarValue> {
-    let (int, frac) = n.split_once('.')?;
-    let neg = int.starts_with('-');
-    let int = int.trim_start_matches(['-', '+']);
-    if !int.chars().all(|c| c.is_ascii_digit())
-        || !frac.chars().all(|c| c.is_ascii_digit())
-        || frac.len() > 10
-        || int.len() + frac.len() > 18
-    {
-        return None;
-    }
-    let digits: i128 = format!("{int}{frac}").parse().ok()?;
-    let v = if neg { -digits } else { digits };
-    Some(ScalarValue::Decimal128(Some(v), 18, frac.len() as i8))
+    let (v, scale) = crate::figures::parse_decimal(n)?;
+    (scale <= 10 && v.unsigned_abs() < 10u128.pow(18)).then_some(ScalarValue::Decimal128(
+        Some(v),
+        18,
+        scale as i8,
+    ))
 }
 
 /// Numbers as JSON numbers, text as JSON strings.
@@ -678,8 +692,8 @@ pub fn period_month(period: &str) -> Result<u32> {
     Ok(first_day(period)?.month())
 }
 
-/// The built-in parameter values for a period 'YYYY-MM' (`$since` is the period itself here;
-/// [`Rule::bindings`] sets it from the rule's cadence).
+/// The built-in parameter values for a period 'YYYY-MM' that do not depend on the rule
+/// (`runner::bindings` adds `$since`, from the rule's cadence).
 pub fn period_params(period: &str) -> Result<Vec<(String, ParamValue)>> {
     use chrono::Datelike;
     let first = first_day(period)?;
@@ -695,7 +709,6 @@ pub fn period_params(period: &str) -> Result<Vec<(String, ParamValue)>> {
         ("year".into(), ParamValue::Number(y.to_string())),
         ("month".into(), ParamValue::Number(m.to_string())),
         ("period_end".into(), ParamValue::Text(end.to_string())),
-        ("since".into(), ParamValue::Text(period.to_string())),
     ])
 }
 

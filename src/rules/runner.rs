@@ -97,12 +97,10 @@ impl RuleRun {
 /// then the rule's (overridden) params.
 pub fn bindings(rule: &Rule, period: &str) -> Result<Vec<(String, ParamValue)>> {
     let mut v = period_params(period)?;
-    let since = rule.cadence.since(period)?;
-    for (k, p) in v.iter_mut() {
-        if k == "since" {
-            *p = ParamValue::Text(since.clone());
-        }
-    }
+    v.push((
+        "since".into(),
+        ParamValue::Text(rule.cadence.since(period)?),
+    ));
     v.extend(rule.params.iter().map(|(k, p)| (k.clone(), p.clone())));
     Ok(v)
 }
@@ -167,12 +165,11 @@ static CATALOG: LazyLock<Catalog> = LazyLock::new(Catalog::builtin);
 #[derive(Default)]
 pub struct CoverageCache {
     done: std::sync::Mutex<HashMap<(String, String, String), Coverage>>,
-    /// (dataset, period, scope lines) of every live part.
-    manifest: Option<Vec<(String, String, String)>>,
+    manifest: Option<crate::warehouse::LiveParts>,
 }
 
 impl CoverageCache {
-    pub fn with_manifest(parts: Vec<(String, String, String)>) -> CoverageCache {
+    pub fn with_manifest(parts: crate::warehouse::LiveParts) -> CoverageCache {
         CoverageCache {
             done: Default::default(),
             manifest: Some(parts),
@@ -185,20 +182,12 @@ impl CoverageCache {
         &self,
         ds: &crate::datasets::Dataset,
         columns: &[String],
-        since: &str,
-        period: &str,
+        (from, to): &(String, String),
     ) -> Option<Coverage> {
         let parts = self.manifest.as_ref()?;
-        let in_window = |p: &str| {
-            if ds.grain == crate::datasets::Grain::Year {
-                p == &period[..4]
-            } else {
-                p >= since && p <= period
-            }
-        };
         let mut present: BTreeSet<Vec<String>> = BTreeSet::new();
         for (d, p, scope) in parts {
-            if d != &ds.name || !in_window(p) {
+            if d != &ds.name || p < from || p > to {
                 continue;
             }
             for line in scope.lines().chain(scope.is_empty().then_some("")) {
@@ -228,17 +217,19 @@ impl CoverageCache {
     }
 }
 
-/// The scopes each of the rule's datasets has data for in the window `$since ..= $period`.
+/// The scopes each of the rule's datasets has data for in the window of the rule's cadence:
+/// from the manifest when the cache has it, else by a query.
 async fn coverage(
     ctx: &SessionContext,
     rule: &Rule,
-    since: &str,
     period: &str,
     cache: &CoverageCache,
 ) -> Result<Vec<Coverage>> {
     let mut out = Vec::with_capacity(rule.datasets.len());
     for name in &rule.datasets {
-        let cache_key = (name.clone(), since.to_string(), period.to_string());
+        let ds = CATALOG.get(name)?;
+        let window = rule.cadence.window(period, ds.grain)?;
+        let cache_key = (name.clone(), window.0.clone(), window.1.clone());
         if let Some(c) = cache
             .done
             .lock()
@@ -248,7 +239,6 @@ async fn coverage(
             out.push(c);
             continue;
         }
-        let ds = CATALOG.get(name)?;
         let mut columns: Vec<String> = ds
             .scope
             .iter()
@@ -258,50 +248,9 @@ async fn coverage(
         if ds.column("year").is_some() {
             columns.push("year".into());
         }
-        if let Some(c) = cache.manifest_coverage(ds, &columns, since, period) {
-            if let Ok(mut m) = cache.done.lock() {
-                m.insert(cache_key, c.clone());
-            }
-            out.push(c);
-            continue;
-        }
-        let select = if columns.is_empty() {
-            "DISTINCT 1 AS present".to_string()
-        } else {
-            format!(
-                "DISTINCT {}",
-                columns
-                    .iter()
-                    .map(|c| format!("\"{c}\""))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        };
-        // A yearly dataset (targets) has one period per year: the period's own year stands.
-        let window = if ds.grain == crate::datasets::Grain::Year {
-            format!("{PERIOD} = '{}'", &period[..4])
-        } else {
-            format!("{PERIOD} >= '{since}' AND {PERIOD} <= '{period}'")
-        };
-        let sql = format!("SELECT {select} FROM \"{name}\" WHERE {window}");
-        let batches = ctx
-            .sql_with_options(&sql, read_only())
-            .await?
-            .collect()
-            .await?;
-        // NULL reads as "", as in a finding's evidence.
-        let present = if columns.is_empty() {
-            batches
-                .iter()
-                .flat_map(|b| (0..b.num_rows()).map(|_| vec![]))
-                .collect()
-        } else {
-            crate::output::rows(&batches)
-        };
-        let c = Coverage {
-            dataset: name.clone(),
-            columns,
-            present,
+        let c = match cache.manifest_coverage(ds, &columns, &window) {
+            Some(c) => c,
+            None => queried_coverage(ctx, name, columns, &window).await?,
         };
         if let Ok(mut m) = cache.done.lock() {
             m.insert(cache_key, c.clone());
@@ -309,6 +258,43 @@ async fn coverage(
         out.push(c);
     }
     Ok(out)
+}
+
+/// Coverage by a query, where no manifest is at hand (tables registered by hand, as in tests).
+async fn queried_coverage(
+    ctx: &SessionContext,
+    name: &str,
+    columns: Vec<String>,
+    (from, to): &(String, String),
+) -> Result<Coverage> {
+    let select = if columns.is_empty() {
+        "DISTINCT 1 AS present".to_string()
+    } else {
+        let quoted: Vec<String> = columns.iter().map(|c| format!("\"{c}\"")).collect();
+        format!("DISTINCT {}", quoted.join(", "))
+    };
+    let sql = format!(
+        "SELECT {select} FROM \"{name}\" WHERE {PERIOD} >= '{from}' AND {PERIOD} <= '{to}'"
+    );
+    let batches = ctx
+        .sql_with_options(&sql, read_only())
+        .await?
+        .collect()
+        .await?;
+    // NULL reads as "", as in a finding's evidence.
+    let present = if columns.is_empty() {
+        batches
+            .iter()
+            .flat_map(|b| (0..b.num_rows()).map(|_| vec![]))
+            .collect()
+    } else {
+        crate::output::rows(&batches)
+    };
+    Ok(Coverage {
+        dataset: name.to_string(),
+        columns,
+        present,
+    })
 }
 
 /// Plans and runs one rule for a period, if it can judge it: the period is one of its months
@@ -330,7 +316,6 @@ pub async fn run_rule_cached(
         PurseError::Invalid(format!("rule {} ({}): {e}", rule.id, rule.path.display()))
     };
     let params = bindings(rule, period)?;
-    let since = rule.cadence.since(period)?;
     let mut run = RuleRun {
         rule_id: rule.id.clone(),
         duration: Duration::ZERO,
@@ -347,18 +332,13 @@ pub async fn run_rule_cached(
         run.duration = started.elapsed();
         return Ok(run);
     }
-    run.coverage = coverage(ctx, rule, &since, period, cache)
-        .await
-        .map_err(fail)?;
+    run.coverage = coverage(ctx, rule, period, cache).await.map_err(fail)?;
     if let Some(c) = run.coverage.iter().find(|c| c.present.is_empty()) {
-        let window = if since == period {
-            format!("in {period}")
-        } else if rule.cadence == crate::rules::Cadence::Standing {
-            format!("up to {period}")
-        } else {
-            format!("in {since}..{period}")
-        };
-        run.outcome = Outcome::NotEvaluated(format!("no data for {} {window}", c.dataset));
+        run.outcome = Outcome::NotEvaluated(format!(
+            "no data for {} {}",
+            c.dataset,
+            rule.cadence.describe(period)?
+        ));
         run.duration = started.elapsed();
         return Ok(run);
     }

@@ -2026,7 +2026,7 @@ async fn why_section(st: &AppState, al: &Alert, l: Lang) -> Result<String, AppEr
         let sources =
             crate::rules::explain::source_rows(&ctx, &st.catalog, rule, &ex.evidence, &ex.period)
                 .await?;
-        for (dataset, _, batches) in sources {
+        for (dataset, batches) in sources {
             let header: Vec<String> = batches
                 .first()
                 .map(|b| {
