@@ -22,6 +22,7 @@ PURSE="$CARGO_TARGET_DIR/release/purse"
 if [ ! -e "$DATA/purse.db" ]; then
     echo "== generating and loading --scale 20 into $DATA (once)"
     "$PURSE" gen --scale 20 --out "$BENCH/scale20"
+    "$PURSE" init --data-dir "$DATA" --region-code 990100 --region-name 示范市
     "$PURSE" ingest -q --data-dir "$DATA" "$BENCH/scale20"
 fi
 echo "== checking $PERIOD so the cockpit has its alerts"

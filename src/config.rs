@@ -1,5 +1,9 @@
 //! `DIR/purse.toml`: the deployment's own defaults (its region, the budget kind an extract means
 //! when it does not say) and its extra header aliases.
+//!
+//! Without the file a deployment has **no region**: an extract that names none (no region
+//! column, no region in its title, no `--set`) is refused rather than stamped with someone
+//! else's. `purse init` writes the file with every setting commented; the demo writes its own.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -11,9 +15,12 @@ use crate::error::{PurseError, Result};
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
-    /// 财政区划编码 of the deployment's own region.
+    /// 财政区划编码 of the deployment's own region ("" = none: extracts must name theirs).
     pub region_code: String,
     pub region_name: String,
+    /// Region names → 财政区划编码, for extracts whose title names a region other than the
+    /// deployment's own (`"平阳县" = "330326"`): the code list titles are resolved against.
+    pub regions: BTreeMap<String, String>,
     /// The budget kind of an extract that names none.
     pub budget_kind: String,
     /// Extra header spellings: `"budget_execution.ytd_amount" = ["1-本月支出"]`.
@@ -73,8 +80,9 @@ impl Default for WebConfig {
 impl Default for Config {
     fn default() -> Self {
         Config {
-            region_code: "990100".into(),
-            region_name: "示范市".into(),
+            region_code: String::new(),
+            region_name: String::new(),
+            regions: BTreeMap::new(),
             budget_kind: "一般公共预算".into(),
             aliases: BTreeMap::new(),
             rules: BTreeMap::new(),
@@ -84,7 +92,28 @@ impl Default for Config {
     }
 }
 
+/// The demo region's settings, written by `purse demo` into its own data directory.
+pub const DEMO_REGION: (&str, &str) = ("990100", "示范市");
+
 impl Config {
+    /// The deployment's own region, when it has one.
+    pub fn own_region(&self) -> Option<(&str, &str)> {
+        let (c, n) = (self.region_code.trim(), self.region_name.trim());
+        (!c.is_empty() || !n.is_empty()).then_some((c, n))
+    }
+
+    /// The code of a region named in an extract: the deployment's own, else the code list.
+    pub fn region_code_of(&self, name: &str) -> Option<String> {
+        let name = name.trim();
+        if name.is_empty() {
+            return None;
+        }
+        if name == self.region_name.trim() && !self.region_code.trim().is_empty() {
+            return Some(self.region_code.trim().to_string());
+        }
+        self.regions.get(name).map(|c| c.trim().to_string())
+    }
+
     /// Reads `DIR/purse.toml` if present, else defaults.
     pub fn load(data_dir: &Path) -> Result<Config> {
         let path = data_dir.join("purse.toml");
@@ -95,6 +124,98 @@ impl Config {
             Err(e) => Err(PurseError::io(path, e)),
         }
     }
+}
+
+/// `purse init`: a `purse.toml` with the deployment's region and every other setting written
+/// out (commented where the default stands), so an operator sees what can be set.
+pub fn init_toml(region_code: &str, region_name: &str) -> String {
+    let q = |s: &str| toml::Value::String(s.to_string()).to_string();
+    let d = Config::default();
+    format!(
+        r#"# purse deployment settings (written by `purse init`). Every setting is shown; a commented
+# line is the built-in default.
+
+# The deployment's own region: stamped on extracts that name no region of their own (no
+# 财政区划 column, no region in the title, no --set). Leave both empty to refuse such files.
+region_code = {code}
+region_name = {name}
+
+# The budget kind of an extract that names none (一般公共预算 / 政府性基金预算 /
+# 国有资本经营预算 / 社会保险基金预算).
+# budget_kind = {kind}
+
+# Region names → 财政区划编码, for extracts whose title names another region
+# (a county's 平阳县财政局… under a city deployment).
+[regions]
+# "平阳县" = "330326"
+
+# Extra header spellings per dataset column, beyond the built-in aliases (`purse schema DATASET`).
+[aliases]
+# "budget_execution.ytd_amount" = ["1-本月支出"]
+
+# Rule parameters and switches (`purse rules` lists them).
+# [rules.execution_lag]
+# yellow_pp = 12
+# [rules.benford]
+# enabled = false
+
+[report]
+# Cron-style "minute hour day-of-month month weekday", local time.
+# schedule = {schedule}
+# languages = ["zh", "en"]
+
+[web]
+# max_upload_mib = {upload}
+# login_attempts = {attempts}
+# login_window_secs = {window}
+# SQL console bounds for expert advisers.
+# sql_timeout_secs = {timeout}
+# sql_max_rows = {rows}
+# sql_memory_mib = {mem}
+"#,
+        code = q(region_code),
+        name = q(region_name),
+        kind = q(&d.budget_kind),
+        schedule = q(&d.report.schedule),
+        upload = d.web.max_upload_mib,
+        attempts = d.web.login_attempts,
+        window = d.web.login_window_secs,
+        timeout = d.web.sql_timeout_secs,
+        rows = d.web.sql_max_rows,
+        mem = d.web.sql_memory_mib,
+    )
+}
+
+/// Writes `DIR/purse.toml` (refusing to replace one unless `force`). The text is read back
+/// through [`Config`] before it is written, so `init` never leaves a file that does not load.
+pub fn write_init(
+    data_dir: &Path,
+    region_code: &str,
+    region_name: &str,
+    force: bool,
+) -> Result<PathBuf> {
+    let path = data_dir.join("purse.toml");
+    if path.exists() && !force {
+        return Err(PurseError::Config(format!(
+            "{} exists; pass --force to replace it",
+            path.display()
+        )));
+    }
+    if !region_code.is_empty() && !region_code.chars().all(|c| c.is_ascii_digit()) {
+        return Err(PurseError::Config(format!(
+            "--region-code `{region_code}`: a 财政区划编码 is digits only (e.g. 330326)"
+        )));
+    }
+    let text = init_toml(region_code, region_name);
+    let parsed: Config = toml::from_str(&text).map_err(|e| {
+        PurseError::Config(format!(
+            "internal: purse init wrote an unreadable file: {e}"
+        ))
+    })?;
+    debug_assert_eq!(parsed.region_code, region_code);
+    std::fs::create_dir_all(data_dir).map_err(|e| PurseError::io(data_dir, e))?;
+    std::fs::write(&path, text).map_err(|e| PurseError::io(&path, e))?;
+    Ok(path)
 }
 
 /// `--data-dir`, else `$PURSE_DATA_DIR`, else `./purse-data`.

@@ -62,6 +62,20 @@ enum UserCmd {
 
 #[derive(Subcommand)]
 enum Cmd {
+    /// Write DIR/purse.toml for a deployment: its region and every other setting, commented
+    Init {
+        #[command(flatten)]
+        dd: DataDir,
+        /// 财政区划编码 of the deployment's own region, e.g. 330326
+        #[arg(long)]
+        region_code: String,
+        /// Its name, e.g. 平阳县
+        #[arg(long)]
+        region_name: String,
+        /// Replace an existing purse.toml
+        #[arg(long)]
+        force: bool,
+    },
     /// Load extracts (CSV in UTF-8/GBK, XLSX) into the warehouse; folders load every extract in them
     Ingest {
         #[command(flatten)]
@@ -358,13 +372,6 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     .with_context(|| format!("--set `{s}`: expected COLUMN=VALUE"))?;
                 set_map.insert(k.trim().to_string(), v.trim().to_string());
             }
-            let opts = ingest::Options {
-                dataset,
-                period,
-                sheet,
-                set: set_map,
-                allow_partial,
-            };
             let files = ingest::expand_paths(&paths)?;
             let total: u64 = files
                 .iter()
@@ -382,6 +389,20 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 )
                 .unwrap_or_else(|_| ProgressStyle::default_bar()),
             );
+            // Row-level progress inside a long file: the bar's message counts its rows.
+            let rows_bar = bar.clone();
+            let progress = ingest::RowProgress::new(move |file, rows| {
+                let name = file.file_name().map(|n| n.to_string_lossy().into_owned());
+                rows_bar.set_message(format!("{}: {rows} rows read", name.unwrap_or_default()));
+            });
+            let opts = ingest::Options {
+                dataset,
+                period,
+                sheet,
+                set: set_map,
+                allow_partial,
+                progress,
+            };
             let mut wh =
                 Warehouse::open(&dir).with_context(|| format!("opening {}", dir.display()))?;
             let outcomes = ingest::ingest_paths(&mut wh, &catalog, &config, &paths, &opts, |o| {
@@ -427,6 +448,20 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 render(&batches, format)
             })?;
             println!("{}", out.trim_end());
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Init {
+            dd,
+            region_code,
+            region_name,
+            force,
+        } => {
+            let dir = resolve_data_dir(dd.data_dir);
+            let path = purse::config::write_init(&dir, &region_code, &region_name, force)?;
+            println!(
+                "wrote {} (region {region_code} {region_name}); edit it for aliases, rule parameters, the report and the web server",
+                path.display()
+            );
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Gen {
@@ -915,6 +950,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
 /// Generates the demo region into DIR/extracts, loads it and checks every month once; says
 /// whether any extract was rejected. Running it again changes nothing.
 fn prepare_demo(data_dir: &std::path::Path) -> Result<bool> {
+    // The demo's own settings: its region is 示范市. A real deployment runs `purse init`.
+    if !data_dir.join("purse.toml").exists() {
+        let (code, name) = purse::config::DEMO_REGION;
+        purse::config::write_init(data_dir, code, name, false)?;
+    }
     let extracts = data_dir.join("extracts");
     println!("{}", purse::synth::generate(&extracts, 1, 2025, &[])?);
     let (config, catalog) = catalog_for(data_dir)?;

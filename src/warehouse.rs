@@ -107,7 +107,13 @@ pub struct LoadRecord {
 }
 
 /// Fault injection for the crash tests: `PURSE_CRASH_AT=before-commit|after-commit|mid-move`
-/// aborts the process at that point, as a power cut would.
+/// aborts the process at that point, as a power cut would. Debug builds only: a release build
+/// has no hook an environment variable could trip.
+#[cfg(not(debug_assertions))]
+#[inline(always)]
+fn crash_point(_at: &str) {}
+
+#[cfg(debug_assertions)]
 fn crash_point(at: &str) {
     if std::env::var("PURSE_CRASH_AT").is_ok_and(|v| v == at) {
         eprintln!("PURSE_CRASH_AT={at}: aborting");
@@ -313,6 +319,24 @@ impl Warehouse {
     }
 
     /// Allocates a load id; the row says `staging` until commit or rejection.
+    /// The newest load id (0 when there is none).
+    pub fn last_load_id(&self) -> Result<i64> {
+        Ok(self
+            .db
+            .query_row("SELECT coalesce(max(id), 0) FROM loads", [], |r| r.get(0))?)
+    }
+
+    /// Loads begun after `id` and still staging: what an interrupted ingest left open.
+    pub fn loads_after(&self, id: i64) -> Result<Vec<i64>> {
+        let mut st = self
+            .db
+            .prepare("SELECT id FROM loads WHERE id > ?1 AND status = 'staging' ORDER BY id")?;
+        let ids = st
+            .query_map([id], |r| r.get(0))?
+            .collect::<rusqlite::Result<Vec<i64>>>()?;
+        Ok(ids)
+    }
+
     pub fn begin_load(&self, file: &Path, sheet: Option<&str>, sha256: &str) -> Result<i64> {
         self.db.execute(
             "INSERT INTO loads(file, sheet, sha256, status, started_at) VALUES (?1, ?2, ?3, 'staging', ?4)",

@@ -6,7 +6,9 @@ use std::process::{Command, Output};
 
 use common::fixture;
 
+/// Runs purse on a data directory of the demo deployment (its purse.toml written first).
 fn purse(args: &[&str], data: &std::path::Path) -> Output {
+    common::demo_config(data);
     Command::new(env!("CARGO_BIN_EXE_purse"))
         .args(args)
         .arg("--data-dir")

@@ -21,6 +21,7 @@ fn killing_ingest_mid_load_repeatedly_loses_nothing() {
 
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
+    demo_config(&data);
     // Kill at spread-out moments: during parsing, staging, commit and the moves after it.
     for ms in [30, 120, 260, 420, 650, 900, 1300, 1800, 2500, 3300] {
         let mut child = purse()

@@ -281,3 +281,32 @@ fn missing_sheet_names_the_sheets_there_are() {
         v[0].message
     );
 }
+
+/// Cells that once crashed the process (a byte slice through `Q3完成`, an exponent past i128)
+/// are errors with their reason, row and column; the other rows' good values are untouched.
+#[test]
+fn hostile_cells_are_row_errors_not_crashes() {
+    let o = reject("hostile_cells.csv");
+    has_issue(&o, 2, "pay_date (支付日期)", "Q3完成", "not a date");
+    has_issue(&o, 3, "amount (金额)", "1e50", "exponent out of range");
+    has_issue(&o, 4, "is_direct", "也许", "not a yes/no value");
+    // Full-width digits and a 42-place fraction are values, not errors.
+    assert!(
+        !o.issues.iter().any(|i| i.row == Some(5)),
+        "row 5 is good: {:#?}",
+        o.issues
+    );
+}
+
+/// A header's period fragment must agree with the title's period: `1-9月累计支出` under a
+/// 1-10月 title is refused, naming both.
+#[test]
+fn a_header_period_that_disagrees_with_the_title_is_refused() {
+    let o = reject("period_mismatch.csv");
+    assert!(
+        o.message.contains("`1-9月累计支出（万元）` is for 9月")
+            && o.message.contains("the title says 2025-10"),
+        "{}",
+        o.message
+    );
+}

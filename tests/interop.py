@@ -30,6 +30,9 @@ def main():
     passed, failed = 0, 0
     with tempfile.TemporaryDirectory() as tmp:
         data = os.path.join(tmp, "data")
+        # fixtures/demo is the demo region's files: its settings first, as `purse demo` does.
+        subprocess.run([binary, "init", "--data-dir", data, "--region-code", "990100", "--region-name", "示范市"],
+                       check=True, capture_output=True)
         subprocess.run([binary, "ingest", "-q", "--data-dir", data, os.path.join(ROOT, "fixtures", "demo")],
                        check=True, capture_output=True)
         datasets = json.loads(purse(binary, "datasets", "--json", "--data-dir", data))

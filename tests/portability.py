@@ -77,6 +77,9 @@ def main():
     if not data:
         tmp = tempfile.TemporaryDirectory()
         data = os.path.join(tmp.name, "data")
+        # fixtures/demo is the demo region's files: its settings first, as `purse demo` does.
+        subprocess.run([binary, "init", "--data-dir", data, "--region-code", "990100", "--region-name", "示范市"],
+                       check=True, capture_output=True)
         subprocess.run([binary, "ingest", "-q", "--data-dir", data, os.path.join(ROOT, "fixtures", "demo")],
                        check=True, capture_output=True)
     rules = json.loads(subprocess.run([binary, "rules", "--json", "--data-dir", data], check=True,

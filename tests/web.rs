@@ -92,7 +92,7 @@ struct Client {
 impl Client {
     /// Logged in as `user` (sessions are made directly: the login flow has its own test).
     fn new(dir: &Path, user: &str) -> Client {
-        Client::with_config(dir, user, Config::default())
+        Client::with_config(dir, user, Config::load(dir).unwrap())
     }
     fn with_config(dir: &Path, user: &str, config: Config) -> Client {
         let (token, s) = Users::open(dir).unwrap().login(user).unwrap();
@@ -172,7 +172,7 @@ fn location(r: &Response) -> String {
 
 #[tokio::test]
 async fn nothing_answers_without_a_session_but_login_and_health() {
-    let st = state(base(), Config::default());
+    let st = state(base(), Config::load(base()).unwrap());
     let get = |uri: &str| Request::get(uri).body(Body::empty()).unwrap();
     let r = app(st.clone()).oneshot(get("/api/health")).await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
@@ -221,7 +221,7 @@ async fn nothing_answers_without_a_session_but_login_and_health() {
 
 #[tokio::test]
 async fn login_form_sets_a_strict_cookie_and_checks_its_own_csrf() {
-    let st = state(base(), Config::default());
+    let st = state(base(), Config::load(base()).unwrap());
     let r = app(st.clone())
         .oneshot(Request::get("/login").body(Body::empty()).unwrap())
         .await
@@ -297,7 +297,7 @@ async fn login_form_sets_a_strict_cookie_and_checks_its_own_csrf() {
 
 #[tokio::test]
 async fn failed_logins_are_rate_limited() {
-    let st = state(base(), Config::default());
+    let st = state(base(), Config::load(base()).unwrap());
     let try_login = |pw: &str| {
         Request::post("/api/login")
             .header(header::CONTENT_TYPE, "application/json")
@@ -644,7 +644,7 @@ fn first_bad_fixture() -> PathBuf {
 #[tokio::test]
 async fn uploads_go_through_ingest_with_its_errors() {
     let dir = copy();
-    let mut config = Config::default();
+    let mut config = Config::load(dir.path()).unwrap();
     config.web.max_upload_mib = 1;
     let admin = Client::with_config(dir.path(), "admin", config.clone());
     let analyst = Client::with_config(dir.path(), "analyst", config);
@@ -675,13 +675,19 @@ async fn uploads_go_through_ingest_with_its_errors() {
         before,
         "a rejected upload changes nothing"
     );
+    let rejected: Vec<String> = dir
+        .path()
+        .join("uploads/rejected")
+        .read_dir()
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(rejected.len(), 2, "the upload and its reason: {rejected:?}");
     assert!(
-        dir.path()
-            .join("uploads/rejected")
-            .read_dir()
-            .unwrap()
-            .count()
-            == 1
+        rejected
+            .iter()
+            .any(|n| n.ends_with("bad_numbers.csv.reason.txt"))
     );
     // The same file again is recognised and changes nothing.
     let (s, html) = upload(&admin, "2025-03.csv", &good).await;
@@ -723,6 +729,53 @@ async fn uploads_go_through_ingest_with_its_errors() {
         log.iter()
             .any(|e| e.action == "upload" && e.actor == "admin")
     );
+}
+
+/// A bug in a reader (a panic, injected here for one file name; debug builds only) refuses
+/// that upload with its reason, files it under rejected/ with the reason beside it, and leaves
+/// the warehouse and the server as they were.
+#[tokio::test]
+async fn an_upload_whose_reading_panics_is_rejected_with_its_reason() {
+    let dir = copy();
+    let admin = Client::new(dir.path(), "admin");
+    let before = common::rows_by_dataset(dir.path());
+    // SAFETY: set once, read only when a file of this name is ingested (no other test uploads it).
+    unsafe { std::env::set_var("PURSE_PANIC_READING", "panic-upload.csv") };
+    // A new file (not byte-identical to the loaded one, which would be "unchanged").
+    let mut good = std::fs::read(fixture("demo/revenue/2025-03.csv")).unwrap();
+    good.extend_from_slice(b"\n");
+    let (s, html) = upload(&admin, "panic-upload.csv", &good).await;
+    assert_eq!(s, StatusCode::OK, "{html}");
+    assert!(
+        html.contains("Rejected") && html.contains("internal error while reading"),
+        "{html}"
+    );
+    assert_eq!(common::rows_by_dataset(dir.path()), before);
+    let rejected: Vec<String> = dir
+        .path()
+        .join("uploads/rejected")
+        .read_dir()
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    let reason = rejected
+        .iter()
+        .find(|n| n.ends_with("panic-upload.csv.reason.txt"))
+        .expect("reason file");
+    let text = std::fs::read_to_string(dir.path().join("uploads/rejected").join(reason)).unwrap();
+    assert!(text.contains("(a bug: please report it)"), "{text}");
+    assert!(
+        dir.path()
+            .join("uploads/pending")
+            .read_dir()
+            .map_or(0, |d| d.count())
+            == 0,
+        "nothing is left pending"
+    );
+    // The server still answers.
+    let (s, _) = admin.get("/cockpit").await;
+    assert_eq!(s, StatusCode::OK);
 }
 
 #[tokio::test]
@@ -785,7 +838,7 @@ async fn sql(c: &Client, q: &str) -> (StatusCode, serde_json::Value) {
 
 #[tokio::test]
 async fn console_answers_advisers_and_refuses_everything_but_reading() {
-    let mut config = Config::default();
+    let mut config = Config::load(base()).unwrap();
     config.web.sql_timeout_secs = 2;
     config.web.sql_memory_mib = 32;
     config.web.sql_max_rows = 100;
@@ -965,7 +1018,7 @@ async fn reports_are_scheduled_on_a_fake_clock_and_reproducible() {
     use chrono::NaiveDateTime;
     let dir = copy();
     let at = |s: &str| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap();
-    let mut config = Config::default();
+    let mut config = Config::load(dir.path()).unwrap();
     config.report.languages = vec!["zh".into(), "en".into()];
     let sched =
         purse::report::schedule::Scheduler::new(dir.path(), Catalog::builtin(), config).unwrap();
@@ -1007,7 +1060,7 @@ async fn reports_are_scheduled_on_a_fake_clock_and_reproducible() {
     purse::report::generate(
         dir.path(),
         &Catalog::builtin(),
-        &Config::default(),
+        &Config::load(dir.path()).unwrap(),
         "2025-05",
         purse::i18n::Lang::Zh,
     )

@@ -47,7 +47,11 @@ pub fn loaded() -> PathBuf {
 }
 
 pub fn ingest_into(dir: &Path, paths: &[PathBuf]) {
-    let config = Config::default();
+    let config = Config {
+        region_code: purse::config::DEMO_REGION.0.into(),
+        region_name: purse::config::DEMO_REGION.1.into(),
+        ..Config::default()
+    };
     let catalog = Catalog::builtin();
     let mut wh = Warehouse::open(dir).unwrap();
     let out = ingest_paths(

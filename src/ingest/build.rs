@@ -25,26 +25,48 @@ pub struct Context<'a> {
     pub config: &'a Config,
     /// File-level period (`--period`, title, month-labelled headers), if any.
     pub period: Option<(i32, Option<u32>)>,
+    /// Told the rows read so far, every [`PROGRESS_EVERY`] rows.
+    pub progress: &'a dyn Fn(usize),
 }
 
+/// How often [`Context::progress`] hears from a sheet being read.
+pub const PROGRESS_EVERY: usize = 10_000;
+
 impl Context<'_> {
-    fn value(&self, key: &str) -> Option<String> {
-        if let Some(v) = self.set.get(key) {
+    /// An implicit column's value: `--set`, then what the title says, then `purse.toml`.
+    /// The deployment's own region applies only to an extract that names no other region; a
+    /// region named in the title takes its code from the deployment or its code list.
+    pub fn value(&self, key: &str) -> Option<String> {
+        if let Some(v) = self.set.get(key).filter(|v| !v.trim().is_empty()) {
             return Some(v.clone());
         }
-        let title_region = self.title.region_name.as_deref();
-        let own_region = title_region.is_none_or(|r| r == self.config.region_name);
+        let nonempty = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_string());
+        let title_region = self.title.region_name.as_deref().and_then(nonempty);
+        // A region named by --set decides which region the file is about.
+        let named = self
+            .set
+            .get("region_name")
+            .and_then(|s| nonempty(s))
+            .or(title_region.clone());
         match key {
-            "region_name" => title_region
-                .map(str::to_string)
-                .or_else(|| Some(self.config.region_name.clone())),
-            // The deployment's own code only where the extract is about its own region.
-            "region_code" if own_region => Some(self.config.region_code.clone()),
+            "region_name" => named.or_else(|| nonempty(&self.config.region_name)),
+            "region_code" => match &named {
+                Some(name) => self
+                    .title
+                    .region_code
+                    .clone()
+                    .or_else(|| self.config.region_code_of(name)),
+                None => self
+                    .title
+                    .region_code
+                    .clone()
+                    .or_else(|| nonempty(&self.config.region_code)),
+            },
             "budget_kind" => self
                 .title
                 .budget_kind
                 .clone()
-                .or_else(|| Some(self.config.budget_kind.clone())),
+                .or_else(|| nonempty(&self.config.budget_kind)),
             "unit" => self.title.unit_text.clone(),
             _ => None,
         }
@@ -284,6 +306,9 @@ pub fn build(
             return true;
         }
         rows_read += 1;
+        if rows_read % PROGRESS_EVERY == 0 {
+            (ctx.progress)(rows_read);
+        }
         for (vi, var) in variants.iter().enumerate() {
             let (g, label) = (&var.group, &var.period);
             let src = &sources[vi];

@@ -11,40 +11,91 @@ use super::value::{to_half_width, unit_pow};
 use crate::datasets::{Catalog, Dataset};
 
 /// A header cell reduced to what the alias table is keyed by, plus what the spelling told us.
+///
+/// Bureaus write the period into headers (`1-10月累计支出`, `2025年年初预算数`, `截至10月底累计`,
+/// `本月数`, `上年同期累计数`, `预算数（2025年）`). A header is split into its period fragment
+/// and its measure; the measure is looked up through the aliases, qualified by what the fragment
+/// says (累计 for a year to date, 本月 for one month, 上年同期 for last year's figure), and the
+/// fragment's year and month are kept so the file's period can be checked against them.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct HeaderKey {
+    /// The whole header, normalised: the first lookup key.
     pub key: String,
+    /// Lookup keys in order of preference: the whole header, the qualified measure, the
+    /// measure alone (never for last year's figures).
+    pub candidates: Vec<String>,
     /// From a suffix such as `(万元)`.
     pub unit_pow: Option<u32>,
-    /// A column labelled by month (`10月`, `1-10月`) tells the period's month.
+    /// The month a period fragment names (`10月`, `1-10月`, `截至10月底`).
     pub month: Option<u32>,
+    /// The year a period fragment names (`2025年…`, `(2025年)`).
     pub year: Option<i32>,
+    /// `上年同期…`: last year's figure for the same period.
+    pub prior: bool,
+    /// The period fragment as written (normalised), for messages.
+    pub fragment: Option<String>,
 }
 
 static PAREN_SUFFIX: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\(([^()]*)\)$").unwrap());
-static MONTH_COL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"^(?:(\d{4})年)?(?:(1)-)?(\d{1,2})月(份)?(累计)?(同比)?(增长|增幅|增速)?(\(%\)|%)?$",
-    )
-    .unwrap()
-});
 static YEAR_COL: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^(\d{4})年?(决算数|执行数)?$").unwrap());
+/// `2025年`, `2025年度` at the start of a header.
+static YEAR_FRAG: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^(\d{4})年度?").unwrap());
+/// `1-10月`, `10月份`, `截至10月底`, `10月末累计` at the start of a header (after any year).
+static MONTH_FRAG: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(?:(1-)|(截至|截止|至))?(\d{1,2})月(?:份)?(?:底|末)?").unwrap());
+/// A bare year, month range or month in parentheses after the measure: `预算数(2025年)`.
+static PAREN_PERIOD: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(?:(\d{4})年?度?)?(?:(1-)?(\d{1,2})月(?:份)?)?$").unwrap());
+
+/// What a period fragment says about the figure under it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Qualifier {
+    /// Year to date: 累计.
+    Ytd,
+    /// One month: 本月.
+    Month,
+    /// Last year's same period: 上年同期.
+    Prior,
+}
+
+impl Qualifier {
+    fn word(self) -> &'static str {
+        match self {
+            Qualifier::Ytd => "累计",
+            Qualifier::Month => "本月",
+            Qualifier::Prior => "上年同期",
+        }
+    }
+    /// Spellings of the same qualifier a measure may already begin with.
+    fn spellings(self) -> &'static [&'static str] {
+        match self {
+            Qualifier::Ytd => &["累计", "本年累计"],
+            Qualifier::Month => &["本月", "当月"],
+            Qualifier::Prior => &["上年同期", "去年同期", "同期"],
+        }
+    }
+}
 
 /// Normalises a header: half-width, no white space or `*`, case folded, unit suffix removed and
-/// remembered, month and year labels turned into 本月 / 累计 / 累计同比增长.
+/// remembered, and its period fragment split off (see [`HeaderKey`]).
 pub fn normalize_header(raw: &str) -> HeaderKey {
     let mut s: String = to_half_width(raw)
         .chars()
         .filter(|c| !c.is_whitespace() && *c != '*' && *c != '※')
         .map(|c| match c {
-            '—' | '–' | '~' | '至' | '－' => '-',
+            '—' | '–' | '~' | '－' => '-',
             '【' | '[' => '(',
             '】' | ']' => ')',
             c => c,
         })
         .collect::<String>()
         .to_lowercase();
+    // `1至10月` is a range; `截至10月` is not (至 stays where 截 precedes it).
+    s = s
+        .replace("截至", "\u{1}")
+        .replace('至', "-")
+        .replace('\u{1}', "截至");
     let mut out = HeaderKey::default();
     while let Some(cap) = PAREN_SUFFIX.captures(&s) {
         let inner = cap[1].to_string();
@@ -52,36 +103,120 @@ pub fn normalize_header(raw: &str) -> HeaderKey {
         let inner = inner.trim_start_matches("单位:").trim_start_matches("单位");
         if let Some(p) = unit_pow(inner) {
             out.unit_pow = Some(p);
+        } else if let Some(c) = PAREN_PERIOD.captures(inner).filter(|_| !inner.is_empty()) {
+            out.year = out.year.or(c.get(1).and_then(|y| y.as_str().parse().ok()));
+            out.month = out.month.or(c.get(3).and_then(|m| m.as_str().parse().ok()));
+            out.fragment = Some(inner.to_string());
         } else if inner != "%" && inner != "年" {
             break;
         }
         s.truncate(whole);
     }
-    if let Some(c) = MONTH_COL.captures(&s) {
-        let month: u32 = c[3].parse().unwrap_or(0);
-        if (1..=12).contains(&month) {
-            out.month = Some(month);
-            out.year = c.get(1).and_then(|y| y.as_str().parse().ok());
-            let ytd = c.get(2).is_some() || c.get(5).is_some();
-            let growth = c.get(6).is_some() || c.get(7).is_some();
-            out.key = match (ytd, growth) {
-                (true, true) => "累计同比增长",
-                (true, false) => "累计",
-                (false, true) => "同比增长",
-                (false, false) => "本月",
+    if let Some(c) = YEAR_COL.captures(&s) {
+        // An annual figure is the year's 1-12月 累计.
+        out.year = c[1].parse().ok();
+        out.month = Some(12);
+        out.key = "累计".into();
+        out.candidates = vec![out.key.clone()];
+        return out;
+    }
+    let (fragment, measure, qualifier) = split_period(&s, &mut out);
+    if !fragment.is_empty() {
+        out.fragment = Some(fragment);
+    }
+    out.prior = qualifier == Some(Qualifier::Prior);
+    out.candidates = candidates(&s, &measure, qualifier);
+    out.key = s;
+    out
+}
+
+/// Splits the period fragment off the front of a header: returns the fragment, the measure
+/// and the fragment's qualifier; sets the year and month it names.
+fn split_period(s: &str, out: &mut HeaderKey) -> (String, String, Option<Qualifier>) {
+    let mut rest = s;
+    let mut qualifier = None;
+    for word in ["上年同期", "去年同期"] {
+        if let Some(r) = rest.strip_prefix(word) {
+            qualifier = Some(Qualifier::Prior);
+            rest = r;
+        }
+    }
+    if let Some(c) = YEAR_FRAG.captures(rest) {
+        out.year = c[1].parse().ok();
+        rest = &rest[c.get(0).map_or(0, |m| m.end())..];
+    }
+    if let Some(c) = MONTH_FRAG.captures(rest) {
+        let month: Option<u32> = c[3].parse().ok().filter(|m| (1..=12).contains(m));
+        if let Some(m) = month {
+            out.month = Some(m);
+            let ytd =
+                c.get(1).is_some() || c.get(2).is_some() || rest[c[0].len()..].starts_with("累计");
+            if qualifier.is_none() {
+                qualifier = Some(if ytd {
+                    Qualifier::Ytd
+                } else {
+                    Qualifier::Month
+                });
             }
-            .into();
+            rest = &rest[c.get(0).map_or(0, |m| m.end())..];
+        }
+    }
+    if qualifier.is_none() {
+        for (words, q) in [
+            (&["本年度", "本年", "当年"][..], Qualifier::Ytd),
+            (&["本月", "当月"][..], Qualifier::Month),
+        ] {
+            if let Some(w) = words.iter().find(|w| rest.starts_with(**w)) {
+                // 本年累计 / 本月数: the word is the qualifier, what follows the measure.
+                qualifier = Some(q);
+                rest = &rest[w.len()..];
+                break;
+            }
+        }
+    }
+    let fragment = s[..s.len() - rest.len()].to_string();
+    (fragment, rest.to_string(), qualifier)
+}
+
+/// Trailing words that add nothing to a measure: 累计数 is 累计, 本月金额 is 本月.
+fn strip_filler(m: &str) -> Option<&str> {
+    ["金额", "数", "额", "值", "%"]
+        .iter()
+        .find_map(|f| m.strip_suffix(f))
+        .filter(|r| *r != m)
+}
+
+fn candidates(whole: &str, measure: &str, q: Option<Qualifier>) -> Vec<String> {
+    let mut out: Vec<String> = vec![whole.to_string()];
+    let mut push = |c: String| {
+        if !c.is_empty() && !out.contains(&c) {
+            out.push(c);
+        }
+    };
+    if let Some(q) = q {
+        let bare = q
+            .spellings()
+            .iter()
+            .find_map(|w| measure.strip_prefix(w))
+            .unwrap_or(measure);
+        let qualified = format!("{}{bare}", q.word());
+        if let Some(stripped) = strip_filler(&qualified) {
+            push(qualified.clone());
+            push(stripped.to_string());
+        } else {
+            push(qualified);
+        }
+        if q == Qualifier::Prior {
+            // Last year's figure never falls back to this year's column.
             return out;
         }
     }
-    if let Some(c) = YEAR_COL.captures(&s) {
-        out.year = c[1].parse().ok();
-        // An annual figure is the year's 1-12月 累计.
-        out.month = Some(12);
-        out.key = "累计".into();
-        return out;
+    if measure != whole {
+        push(measure.to_string());
+        if let Some(stripped) = strip_filler(measure) {
+            push(stripped.to_string());
+        }
     }
-    out.key = s;
     out
 }
 
@@ -93,8 +228,65 @@ pub struct TitleInfo {
     pub year: Option<i32>,
     pub month: Option<u32>,
     pub region_name: Option<String>,
+    /// A 区划编码 the title rows state (`区划编码：330326`).
+    pub region_code: Option<String>,
     pub budget_kind: Option<String>,
 }
+
+/// The region a title line names: the most specific of the administrative units it opens with
+/// (`浙江省温州市平阳县财政局…` → 平阳县), or that follow its period (`2025年平阳县…`). The units
+/// must run up to the bureau, 本级, the period or the budget's name, so words that merely end in
+/// 市 or 区 inside a sentence are not taken for a region.
+pub fn region_in_title(line: &str) -> Option<String> {
+    let chars: Vec<char> = line.chars().filter(|c| !c.is_whitespace()).collect();
+    let line: String = chars.iter().collect();
+    let mut starts = vec![0];
+    if let Some(m) = YEAR_PREFIX.find(&line) {
+        starts.push(line[..m.end()].chars().count());
+    }
+    starts
+        .into_iter()
+        .find_map(|s| last_unit(&chars, s, 0))
+        .map(|(a, b)| chars[a..b].iter().collect())
+}
+
+/// Splits `chars[at..]` into administrative units that run up to what follows a region,
+/// preferring the shortest unit at each step (杭州市 is not 杭州 + 市…); returns the last unit.
+fn last_unit(chars: &[char], at: usize, depth: usize) -> Option<(usize, usize)> {
+    if depth > 4 {
+        return None;
+    }
+    let first = *chars.get(at)?;
+    // A unit never begins with a level word (市辖区, 全市 are not names).
+    let level_start = LEVELS.iter().any(|l| l.starts_with(first));
+    if level_start || matches!(first, '全' | '本' | '各') {
+        return None;
+    }
+    for end in at + 2..=(at + 13).min(chars.len()) {
+        if !is_han(chars[end - 1]) {
+            break;
+        }
+        let unit: String = chars[at..end].iter().collect();
+        if !LEVELS.iter().any(|l| unit.ends_with(l)) {
+            continue;
+        }
+        let rest: String = chars[end..].iter().collect();
+        if AFTER_REGION.is_match(&rest) {
+            return Some((at, end));
+        }
+        if let Some(found) = last_unit(chars, end, depth + 1) {
+            return Some(found);
+        }
+    }
+    None
+}
+
+fn is_han(c: char) -> bool {
+    matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}')
+}
+
+static YEAR_PREFIX: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\d{4}年(?:度)?(?:\d{1,2}(?:-\d{1,2})?月(?:份)?)?").unwrap());
 
 static UNIT_LINE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"单位\s*[:：]?\s*(人民币)?(元|千元|万元|百万元|亿元)").unwrap());
@@ -102,8 +294,26 @@ static PERIOD: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(\d{4})\s*年\s*(?:1\s*[-—–~至－]\s*)?(\d{1,2})\s*月").unwrap());
 static YEAR_ONLY: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(\d{4})\s*年").unwrap());
 static ISO_PERIOD: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b(\d{4})-(\d{2})\b").unwrap());
-static REGION_TITLE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(\S{2,20}?(?:自治区|省|市|县|区|州|盟|旗))(?:本级)?\s*\d{4}\s*年").unwrap()
+/// The level words an administrative unit's name ends with.
+const LEVELS: [&str; 13] = [
+    "特别行政区",
+    "自治区",
+    "自治州",
+    "自治县",
+    "自治旗",
+    "新区",
+    "省",
+    "市",
+    "县",
+    "区",
+    "州",
+    "盟",
+    "旗",
+];
+/// What follows a region in a bureau's title: its bureau, 本级, the period, the budget.
+static AFTER_REGION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:本级|财政局|财政厅|财政部门|财政|人民政府|政府|人大|审计局|统计局|国资委|发展和改革|发改|\d{4}\s*年|[(（]|一般公共|政府性基金|国有资本|社会保险|全口径|预算|决算|债务|地方政府)")
+        .unwrap()
 });
 static KEY_VALUE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^\s*([^:：]{1,16})\s*[:：]\s*(.+?)\s*$").unwrap());
@@ -135,10 +345,8 @@ pub fn parse_title(rows: &[Vec<String>]) -> TitleInfo {
                     t.year = t.year.or(c[1].parse().ok());
                 }
             }
-            if t.region_name.is_none()
-                && let Some(c) = REGION_TITLE.captures(cell.trim())
-            {
-                t.region_name = Some(c[1].to_string());
+            if t.region_name.is_none() {
+                t.region_name = region_in_title(cell.trim());
             }
             if let Some(k) = BUDGET_KINDS.iter().find(|k| cell.contains(*k)) {
                 t.budget_kind = Some(k.to_string());
@@ -147,7 +355,14 @@ pub fn parse_title(rows: &[Vec<String>]) -> TitleInfo {
                 let key = c[1].trim().to_lowercase();
                 let val = c[2].trim().to_string();
                 match key.as_str() {
-                    "region" | "地区" | "行政区划" => t.region_name = Some(val),
+                    "region" | "地区" | "行政区划" | "填报地区" | "区划名称" => {
+                        t.region_name = Some(val)
+                    }
+                    "region_code" | "区划编码" | "财政区划编码" | "行政区划代码"
+                        if val.chars().all(|c| c.is_ascii_digit()) =>
+                    {
+                        t.region_code = Some(val)
+                    }
                     "year" | "年度" | "年份" => t.year = val.parse().ok().or(t.year),
                     _ => {}
                 }
@@ -190,6 +405,73 @@ pub struct Mapped {
     pub period: Option<(Option<i32>, Option<u32>)>,
     /// The header as written, for messages.
     pub header: String,
+}
+
+impl Mapped {
+    /// `2025-10`, `2025`, `10月` as a header names it, for messages.
+    pub fn period_text(&self) -> String {
+        match self.period {
+            Some((Some(y), Some(m))) => format!("{y:04}-{m:02}"),
+            Some((Some(y), None)) => format!("{y:04}"),
+            Some((None, Some(m))) => format!("{m}月"),
+            _ => String::new(),
+        }
+    }
+}
+
+/// Headers whose period fragment disagrees with the file's period (from `--period`, else the
+/// title), or with each other: `Some(reason)` naming both. Tables that put periods side by side
+/// (2016 | 2017, 1月 … 12月) carry many periods on purpose and are not checked.
+pub fn period_conflict(
+    m: &Mapping,
+    annual: bool,
+    file: Option<(i32, Option<u32>)>,
+    file_source: &str,
+) -> Option<String> {
+    let labelled: Vec<&Mapped> = m.cols.iter().filter(|c| c.period.is_some()).collect();
+    let wide = labelled.iter().any(|a| {
+        labelled
+            .iter()
+            .any(|b| a.col == b.col && a.group == b.group && a.period != b.period)
+    });
+    if wide {
+        return None;
+    }
+    let months = |c: &Mapped| c.period.and_then(|p| p.1).filter(|_| !annual);
+    let years = |c: &Mapped| c.period.and_then(|p| p.0);
+    for (i, a) in labelled.iter().enumerate() {
+        for b in &labelled[i + 1..] {
+            let clash = matches!((months(a), months(b)), (Some(x), Some(y)) if x != y)
+                || matches!((years(a), years(b)), (Some(x), Some(y)) if x != y);
+            if clash {
+                return Some(format!(
+                    "the headers name different periods: `{}` ({}) and `{}` ({})",
+                    a.header,
+                    a.period_text(),
+                    b.header,
+                    b.period_text()
+                ));
+            }
+        }
+    }
+    let (fy, fm) = file?;
+    for c in labelled {
+        let year_clash = years(c).is_some_and(|y| y != fy);
+        let month_clash = matches!((months(c), fm), (Some(x), Some(y)) if x != y);
+        if year_clash || month_clash {
+            let file_text = match (fm, annual) {
+                (Some(mo), false) => format!("{fy:04}-{mo:02}"),
+                _ => format!("{fy:04}"),
+            };
+            return Some(format!(
+                "period mismatch: the header `{}` is for {} but {file_source} says {file_text}; \
+                 correct the header or the period",
+                c.header,
+                c.period_text()
+            ));
+        }
+    }
+    None
 }
 
 impl Mapping {
@@ -244,14 +526,16 @@ fn map_cell(
             }
             for (gi, g) in u.groups.iter().enumerate() {
                 let gk = normalize_header(g).key;
-                if let Some(rest) = hk.key.strip_prefix(gk.as_str())
-                    && let Some(c) = idx.get(rest).or_else(|| idx.get(&format!("债务{rest}")))
-                {
-                    return Some((c, Some(gi), hk));
+                for key in &hk.candidates {
+                    if let Some(rest) = key.strip_prefix(gk.as_str())
+                        && let Some(c) = idx.get(rest).or_else(|| idx.get(&format!("债务{rest}")))
+                    {
+                        return Some((c, Some(gi), hk));
+                    }
                 }
             }
         }
-        if let Some(c) = idx.get(&hk.key) {
+        if let Some(c) = hk.candidates.iter().find_map(|k| idx.get(k)) {
             return Some((c, None, hk));
         }
     }
@@ -325,8 +609,9 @@ pub fn map_header(
         };
         match map_cell(ds, idx, &candidates) {
             Some((col, group, hk)) => {
-                let period =
-                    (hk.year.is_some() || hk.month.is_some()).then_some((hk.year, hk.month));
+                // Last year's figures sit beside this year's: their period is not the file's.
+                let period = (!hk.prior && (hk.year.is_some() || hk.month.is_some()))
+                    .then_some((hk.year, hk.month));
                 // The same column under different period labels is a period-wide table, not a
                 // duplicate: the reader unpivots it.
                 if let Some(prev) = m.cols.iter().find(|x| {
@@ -339,8 +624,10 @@ pub fn map_header(
                     ));
                     continue;
                 }
-                m.month = m.month.or(hk.month);
-                m.year = m.year.or(hk.year);
+                if period.is_some() {
+                    m.month = m.month.or(hk.month);
+                    m.year = m.year.or(hk.year);
+                }
                 m.cols.push(Mapped {
                     src: j,
                     col,
@@ -484,19 +771,81 @@ pub fn is_note(cell: &str) -> bool {
 mod tests {
     use super::*;
 
+    /// The key an alias table would find first among the candidates.
+    fn finds(raw: &str, alias: &str) -> bool {
+        normalize_header(raw).candidates.iter().any(|c| c == alias)
+    }
+
     #[test]
     fn header_normalisation() {
         let k = normalize_header("调整后预算数（万元）");
         assert_eq!((k.key.as_str(), k.unit_pow), ("调整后预算数", Some(4)));
         let k = normalize_header("1—10月累计");
-        assert_eq!((k.key.as_str(), k.month), ("累计", Some(10)));
-        let k = normalize_header("1-10月同比增长(%)");
-        assert_eq!(k.key, "累计同比增长");
-        assert_eq!(normalize_header("10月").key, "本月");
+        assert_eq!((k.candidates[1].as_str(), k.month), ("累计", Some(10)));
+        assert!(finds("1-10月同比增长(%)", "累计同比增长"));
+        assert!(finds("10月", "本月"));
         assert_eq!(normalize_header(" 预 算 单 位 ").key, "预算单位");
         assert_eq!(normalize_header("MOF_DIV_CODE").key, "mof_div_code");
         let k = normalize_header("2017");
         assert_eq!((k.key.as_str(), k.year), ("累计", Some(2017)));
+    }
+
+    /// Every spelling the issue names, and the period each one carries.
+    #[test]
+    fn headers_carry_their_period() {
+        type Case<'a> = (&'a str, &'a str, Option<i32>, Option<u32>, bool);
+        let cases: [Case; 12] = [
+            ("1-10月累计支出（万元）", "累计支出", None, Some(10), false),
+            ("1-10月累计", "累计", None, Some(10), false),
+            ("2025年1-10月累计数", "累计", Some(2025), Some(10), false),
+            ("1至10月累计", "累计", None, Some(10), false),
+            ("截至10月底累计", "累计", None, Some(10), false),
+            ("本年累计数", "累计", None, None, false),
+            ("10月份支出", "本月支出", None, Some(10), false),
+            ("本月数", "本月", None, None, false),
+            ("上年同期累计数", "上年同期累计", None, None, true),
+            ("2025年年初预算数", "年初预算数", Some(2025), None, false),
+            ("预算数（2025年）", "预算数", Some(2025), None, false),
+            ("2025年度调整预算数", "调整预算数", Some(2025), None, false),
+        ];
+        for (raw, alias, year, month, prior) in cases {
+            let k = normalize_header(raw);
+            assert!(finds(raw, alias), "{raw}: {:?}", k.candidates);
+            assert_eq!((k.year, k.month, k.prior), (year, month, prior), "{raw}");
+        }
+        // Last year's figure never falls back to this year's column.
+        assert!(!finds("上年同期累计数", "累计"));
+        assert!(!finds("上年同期本月数", "本月"));
+        // 截至 is not a range, 1至10 is.
+        assert_eq!(
+            normalize_header("截至10月底累计").fragment.as_deref(),
+            Some("截至10月底")
+        );
+    }
+
+    #[test]
+    fn regions_in_titles() {
+        for (title, want) in [
+            (
+                "平阳县财政局2025年1-10月一般公共预算支出执行情况表",
+                Some("平阳县"),
+            ),
+            ("浙江省温州市平阳县财政局关于…", Some("平阳县")),
+            ("杭州市财政局2025年1-10月预算执行", Some("杭州市")),
+            (
+                "示范市2025年1-10月一般公共预算支出执行情况表",
+                Some("示范市"),
+            ),
+            ("2025年1-10月苍南县一般公共预算收入", Some("苍南县")),
+            ("内蒙古自治区鄂尔多斯市本级2025年预算", Some("鄂尔多斯市")),
+            ("阿拉善左旗财政局", Some("阿拉善左旗")),
+            ("锡林郭勒盟2025年债务余额", Some("锡林郭勒盟")),
+            ("全市合计", None),
+            ("单位：万元", None),
+            ("关于2025年预算执行情况的报告", None),
+        ] {
+            assert_eq!(region_in_title(title).as_deref(), want, "{title}");
+        }
     }
 
     #[test]

@@ -64,6 +64,35 @@ impl Issue {
     }
 }
 
+/// Row-level progress: called with the file and the rows read so far, every few thousand rows
+/// of a sheet, so a long ingest shows it is moving (the CLI's progress bar).
+#[derive(Clone, Default)]
+pub struct RowProgress(Option<std::sync::Arc<ProgressFn>>);
+
+type ProgressFn = dyn Fn(&Path, usize) + Send + Sync;
+
+impl RowProgress {
+    pub fn new(f: impl Fn(&Path, usize) + Send + Sync + 'static) -> RowProgress {
+        RowProgress(Some(std::sync::Arc::new(f)))
+    }
+
+    pub fn report(&self, file: &Path, rows: usize) {
+        if let Some(f) = &self.0 {
+            f(file, rows)
+        }
+    }
+}
+
+impl std::fmt::Debug for RowProgress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "RowProgress(on)"
+        } else {
+            "RowProgress(off)"
+        })
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Options {
     pub dataset: Option<String>,
@@ -74,6 +103,8 @@ pub struct Options {
     pub set: BTreeMap<String, String>,
     /// Load the good rows of a file with row errors instead of refusing it whole.
     pub allow_partial: bool,
+    /// Where row counts go while a sheet is read.
+    pub progress: RowProgress,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -212,12 +243,96 @@ pub fn ingest_paths(
     }
     let mut all = Vec::new();
     for path in expand_paths(paths)? {
-        for o in ingest_file(wh, catalog, config, &path, opts)? {
+        for o in ingest_file_guarded(wh, catalog, config, &path, opts)? {
             on_done(&o);
             all.push(o);
         }
     }
     Ok(all)
+}
+
+/// The message a file gets when reading it hit a bug: no input should, but if one does the
+/// file is refused (nothing of it stored) and the rest of the folder still loads.
+pub fn internal_error(path: &Path) -> String {
+    format!(
+        "internal error while reading {} (a bug: please report it)",
+        path.display()
+    )
+}
+
+/// Runs `f`, turning a panic into `Err(internal_error(path): what it said)`. The parsers are
+/// meant to be total (property tests and fuzzing check them); this is the last line of defence.
+fn guarded<T>(
+    path: &Path,
+    f: impl FnOnce() -> std::result::Result<T, String>,
+) -> std::result::Result<T, String> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(r) => r,
+        Err(payload) => {
+            let what = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            Err(format!("{}: {what}", internal_error(path)))
+        }
+    }
+}
+
+/// Tests prove the last line of defence by naming a file in `PURSE_PANIC_READING`: reading it
+/// then panics. Debug builds only: a release build has no such hook.
+#[cfg(debug_assertions)]
+fn injected_panic(path: &Path) {
+    if let Some(name) = std::env::var_os("PURSE_PANIC_READING")
+        && path.file_name() == Some(name.as_os_str())
+    {
+        panic!("PURSE_PANIC_READING: injected panic");
+    }
+}
+
+#[cfg(not(debug_assertions))]
+#[inline(always)]
+fn injected_panic(_path: &Path) {}
+
+/// [`ingest_file`], with a panic anywhere in it refusing the file instead of ending the
+/// process. Whatever it had staged is swept by the rejection; nothing of it goes live.
+pub fn ingest_file_guarded(
+    wh: &mut Warehouse,
+    catalog: &Catalog,
+    config: &Config,
+    path: &Path,
+    opts: &Options,
+) -> Result<Vec<Outcome>> {
+    let before = wh.last_load_id()?;
+    let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        ingest_file(wh, catalog, config, path, opts)
+    }));
+    match run {
+        Ok(r) => r,
+        Err(_) => {
+            // Loads begun by the failed call are refused with the same reason.
+            let msg = internal_error(path);
+            let begun = wh.loads_after(before)?;
+            let ids = if begun.is_empty() {
+                vec![wh.begin_load(path, None, "")?]
+            } else {
+                begun
+            };
+            let mut out = Vec::new();
+            for id in ids {
+                out.push(reject_file(
+                    wh,
+                    id,
+                    path,
+                    None,
+                    None,
+                    &LoadMeta::default(),
+                    msg.clone(),
+                )?);
+            }
+            Ok(out)
+        }
+    }
 }
 
 pub fn ingest_file(
@@ -230,7 +345,7 @@ pub fn ingest_file(
     let bytes = std::fs::read(path).map_err(|e| PurseError::io(path, e))?;
     let sha = crate::hex(&Sha256::digest(&bytes));
     let size = bytes.len() as u64;
-    let opened = match read::open(&bytes) {
+    let opened = match guarded(path, || read::open(&bytes)) {
         Ok(o) => o,
         Err(msg) => {
             let id = wh.begin_load(path, None, &sha)?;
@@ -430,7 +545,7 @@ fn ingest_sheet(
         o.load_id = Some(id);
         return Ok(o);
     }
-    let head: Vec<Vec<String>> = match sheet.head(60) {
+    let head: Vec<Vec<String>> = match guarded(path, || sheet.head(60)) {
         Ok(h) => h.into_iter().map(|(_, c)| c).collect(),
         Err(msg) => {
             let id = wh.begin_load(path, sheet_name.as_deref(), sha)?;
@@ -501,13 +616,28 @@ fn ingest_sheet(
         Some(p) => Some(parse_period(p)?),
         None => title.year.or(m.year).map(|y| (y, title.month.or(m.month))),
     };
+    let (file_period, source) = match &opts.period {
+        Some(p) => (Some(parse_period(p)?), "--period"),
+        None => (title.year.map(|y| (y, title.month)), "the title"),
+    };
+    if let Some(msg) = header::period_conflict(&m, ds.grain == Grain::Year, file_period, source) {
+        return reject_file(wh, id, path, sheet_name, Some(&ds.name), meta, msg);
+    }
+    let report = |rows: usize| opts.progress.report(path, rows);
     let ctx = build::Context {
         set: &opts.set,
         title: &title,
         config,
         period,
+        progress: &report,
     };
-    let built = match build::build(&catalog.codes, ds, sheet, &m, &ctx, id) {
+    if let Some(msg) = missing_region(ds, &m, &ctx, path) {
+        return reject_file(wh, id, path, sheet_name, Some(&ds.name), meta, msg);
+    }
+    let built = match guarded(path, || {
+        injected_panic(path);
+        build::build(&catalog.codes, ds, sheet, &m, &ctx, id)
+    }) {
         Ok(b) => b,
         Err(msg) => {
             return reject_file(wh, id, path, sheet_name, Some(&ds.name), meta, msg);
@@ -630,6 +760,37 @@ fn ingest_sheet(
     o.report = report;
     o.issues = issues.into_iter().take(20).collect();
     Ok(o)
+}
+
+/// A dataset scoped by region needs every row to say which region it is about: from a region
+/// column, the title, `--set` or `purse.toml`. Without any, the file is refused with how to
+/// supply one, instead of being stamped with a default region.
+fn missing_region(
+    ds: &crate::datasets::Dataset,
+    m: &header::Mapping,
+    ctx: &build::Context,
+    path: &Path,
+) -> Option<String> {
+    let code = ds.column_index("region_code")?;
+    let name = ds.column_index("region_name");
+    if !ds.scope.iter().any(|s| s == "region_code") {
+        return None;
+    }
+    // A region name counts only where the dataset can keep it (payments keep the code alone).
+    let mapped = m.cols.iter().any(|c| c.col == code || Some(c.col) == name);
+    let by_name = name.is_some() && ctx.value("region_name").is_some();
+    if mapped || by_name || ctx.value("region_code").is_some() {
+        return None;
+    }
+    Some(format!(
+        "no region: {} has no region column (财政区划 / 区划编码), its title names no region \
+         (such as 平阳县财政局…), and this deployment has none set; supply it with \
+         `--set region_code=330326 --set region_name=平阳县`, or write the deployment's region \
+         into purse.toml with `purse init --region-code … --region-name …`",
+        path.file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    ))
 }
 
 fn previous_period(p: &str) -> Option<String> {

@@ -85,10 +85,14 @@ pub fn parse_decimal(raw: &str) -> Result<Option<Dec>, &'static str> {
         t = rest.trim();
     }
     // Scientific notation, as spreadsheets export large numbers.
-    let (body, exp) = match t.find(['e', 'E']) {
-        Some(i) => {
-            let e: i32 = t[i + 1..].parse().map_err(|_| "not a number")?;
-            (&t[..i], e)
+    let (body, exp) = match t.split_once(['e', 'E']) {
+        Some((body, e)) => {
+            let e: i32 = e.parse().map_err(|_| "not a number")?;
+            // Amounts have at most 18 digits; an exponent past ±40 is no amount.
+            if !(-40..=40).contains(&e) {
+                return Err("exponent out of range");
+            }
+            (body, e)
         }
         None => (t, 0),
     };
@@ -96,16 +100,33 @@ pub fn parse_decimal(raw: &str) -> Result<Option<Dec>, &'static str> {
     let mut scale: i32 = 0;
     let mut seen_dot = false;
     let mut digits = 0;
+    // Zeros after the point wait here until a digit follows: trailing ones are not significant
+    // and must not overflow (`1.000…0` is 1).
+    let mut zeros_after_dot: i32 = 0;
     for c in body.chars() {
         match c {
+            '0' if seen_dot => {
+                digits += 1;
+                zeros_after_dot += 1;
+            }
+            // Leading zeros never overflow either.
+            '0' if mantissa == 0 => digits += 1,
             '0'..='9' => {
-                mantissa = mantissa
-                    .checked_mul(10)
-                    .and_then(|m| m.checked_add((c as u8 - b'0') as i128))
-                    .ok_or("number too large")?;
+                let shift = if seen_dot { zeros_after_dot + 1 } else { 1 };
+                let digit = (c as u8 - b'0') as i128;
+                mantissa = if mantissa == 0 {
+                    digit
+                } else {
+                    10i128
+                        .checked_pow(shift as u32)
+                        .and_then(|p| mantissa.checked_mul(p))
+                        .and_then(|m| m.checked_add(digit))
+                        .ok_or("number too large")?
+                };
                 digits += 1;
                 if seen_dot {
-                    scale += 1;
+                    scale += shift;
+                    zeros_after_dot = 0;
                 }
             }
             '.' if !seen_dot => seen_dot = true,
@@ -116,10 +137,14 @@ pub fn parse_decimal(raw: &str) -> Result<Option<Dec>, &'static str> {
     if digits == 0 {
         return Err("not a number");
     }
+    if scale > 60 {
+        return Err("too many decimal places");
+    }
     scale -= exp;
     if scale < 0 {
-        mantissa = mantissa
-            .checked_mul(10i128.pow((-scale) as u32))
+        mantissa = 10i128
+            .checked_pow((-scale) as u32)
+            .and_then(|p| mantissa.checked_mul(p))
             .ok_or("number too large")?;
         scale = 0;
     }
@@ -132,16 +157,25 @@ pub fn parse_decimal(raw: &str) -> Result<Option<Dec>, &'static str> {
 
 impl Dec {
     /// The value as an integer at `target_scale` after multiplying by `10^unit_pow`
-    /// (万元 = 4, 亿元 = 8), rounding half away from zero. Exact in every step.
+    /// (万元 = 4, 亿元 = 8), rounding half away from zero. Exact in every step; `None` only when
+    /// the result does not fit.
     pub fn rescale(self, target_scale: u32, unit_pow: u32) -> Option<i128> {
-        let shift = target_scale as i32 + unit_pow as i32 - self.scale as i32;
+        let shift = i64::from(target_scale) + i64::from(unit_pow) - i64::from(self.scale);
         if shift >= 0 {
-            self.mantissa.checked_mul(10i128.checked_pow(shift as u32)?)
+            let p = 10i128.checked_pow(u32::try_from(shift).ok()?)?;
+            self.mantissa.checked_mul(p)
         } else {
-            let div = 10i128.checked_pow((-shift) as u32)?;
+            // |mantissa| < 10^39: dividing by more than that leaves nothing to round up.
+            let Some(div) = u32::try_from(-shift)
+                .ok()
+                .and_then(|s| 10i128.checked_pow(s))
+            else {
+                return Some(0);
+            };
             let q = self.mantissa / div;
-            let r = self.mantissa % div;
-            Some(if r.abs() * 2 >= div {
+            let r = (self.mantissa % div).abs();
+            // r ≥ div − r is r·2 ≥ div without overflowing.
+            Some(if r >= div - r {
                 q + self.mantissa.signum()
             } else {
                 q
@@ -154,10 +188,17 @@ pub fn parse_int(raw: &str) -> Result<Option<i32>, &'static str> {
     match parse_decimal(raw)? {
         None => Ok(None),
         Some(d) => {
-            let v = d.rescale(0, 0).ok_or("number too large")?;
-            if d.rescale(0, 0).map(|x| x * 10i128.pow(d.scale)) != Some(d.mantissa) {
+            if d.percent {
+                return Err("a percentage where a whole number belongs");
+            }
+            let whole = match 10i128.checked_pow(d.scale) {
+                Some(p) => d.mantissa % p == 0,
+                None => d.mantissa == 0,
+            };
+            if !whole {
                 return Err("not a whole number");
             }
+            let v = d.rescale(0, 0).ok_or("number too large")?;
             i32::try_from(v).map(Some).map_err(|_| "number too large")
         }
     }
@@ -183,7 +224,11 @@ pub fn parse_date(raw: &str) -> Result<Option<NaiveDate>, &'static str> {
     let parts: Vec<&str> = unified.split('-').collect();
     let num = |p: &str| p.parse::<u32>().ok();
     let (y, m, d) = match parts.as_slice() {
-        [one] if one.len() == 8 => (num(&one[..4]), num(&one[4..6]), num(&one[6..])),
+        // 20251003: eight ASCII digits (checked before slicing: a cell such as `Q3完成` is also
+        // eight bytes long).
+        [one] if one.len() == 8 && one.bytes().all(|b| b.is_ascii_digit()) => {
+            (num(&one[..4]), num(&one[4..6]), num(&one[6..]))
+        }
         // Year last is never Chinese practice; foreign exports write M/D/YY or M/D/YYYY.
         [m, d, y]
             if raw.contains('/')

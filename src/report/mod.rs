@@ -792,14 +792,16 @@ fn sheet(wb: &mut Workbook, name: &str, header: &[String], rows: &[Vec<Val>]) ->
 /// One sheet with a header row: used for exports of alert lists and console results.
 pub fn xlsx_table(name: &str, header: &[String], rows: &[Vec<Val>]) -> Result<Vec<u8>> {
     let mut wb = Workbook::new();
-    wb.set_properties(&fixed_props(None)?);
+    // An export is dated the day it is made.
+    wb.set_properties(&props(chrono::Local::now().date_naive())?);
     sheet(&mut wb, name, header, rows)?;
     wb.save_to_buffer().map_err(xerr)
 }
 
-fn fixed_props(day: Option<chrono::NaiveDate>) -> Result<DocProperties> {
+/// Document properties with a given creation date: the report's own date, so the same report
+/// is the same bytes whenever it is made.
+fn props(d: chrono::NaiveDate) -> Result<DocProperties> {
     use chrono::Datelike;
-    let d = day.unwrap_or(chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap_or_default());
     let date =
         ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8).map_err(xerr)?;
     Ok(DocProperties::new()
@@ -821,7 +823,7 @@ pub fn xlsx(r: &Report, lang: Lang) -> Result<Vec<u8>> {
     let t = |zh: &'static str, en: &'static str| lang.t(zh, en).to_string();
     let c = &r.cockpit;
     let mut wb = Workbook::new();
-    wb.set_properties(&fixed_props(Some(r.as_of))?);
+    wb.set_properties(&props(r.as_of)?);
     let alerts: Vec<Vec<Val>> = r
         .month
         .alerts

@@ -70,7 +70,13 @@ pub struct SqlForm {
     id: Option<i64>,
 }
 
-const EXAMPLE: &str = "SELECT dept_name, sum(adjusted_budget) AS budget, sum(ytd_amount) AS spent,\n       round(100.0 * CAST(sum(ytd_amount) AS DOUBLE) / CAST(sum(adjusted_budget) AS DOUBLE), 1) AS rate\nFROM budget_execution\nWHERE period = '2025-10' AND is_detail\nGROUP BY dept_name\nORDER BY rate";
+/// The query the console opens with, over the newest month loaded (no fixed period: a
+/// deployment's data is not the demo's).
+fn example(period: &str) -> String {
+    format!(
+        "SELECT dept_name, sum(adjusted_budget) AS budget, sum(ytd_amount) AS spent,\n       round(100.0 * CAST(sum(ytd_amount) AS DOUBLE) / CAST(sum(adjusted_budget) AS DOUBLE), 1) AS rate\nFROM budget_execution\nWHERE period = '{period}' AND is_detail\nGROUP BY dept_name\nORDER BY rate"
+    )
+}
 
 fn schema_browser(st: &AppState) -> String {
     let mut s = String::from("<aside class=schema>");
@@ -278,7 +284,14 @@ pub async fn page_handler(st: &AppState, auth: &Auth, q: &PageQ) -> Result<Html<
             .page()?
             .map(|s| s.sql)
             .ok_or_else(|| AppError::not_found(format!("no saved query #{id}")).page())?,
-        None => EXAMPLE.to_string(),
+        None => {
+            let periods = st.periods().await.page()?;
+            let latest = periods
+                .first()
+                .cloned()
+                .unwrap_or_else(|| chrono::Local::now().format("%Y-%m").to_string());
+            example(&latest)
+        }
     };
     Ok(Html(render(st, auth, &sql, None)?))
 }

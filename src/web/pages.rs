@@ -1597,33 +1597,63 @@ pub async fn ingest_upload(
     std::fs::write(&path, &bytes).map_err(|e| crate::PurseError::io(&path, e))?;
     let (data_dir, catalog, config) = (st.data_dir.clone(), st.catalog.clone(), st.config.clone());
     let p2 = path.clone();
-    let outcomes =
-        tokio::task::spawn_blocking(move || -> crate::Result<Vec<crate::ingest::Outcome>> {
-            let mut wh = crate::warehouse::Warehouse::open(&data_dir)?;
-            let opts = crate::ingest::Options {
-                dataset,
-                period,
-                ..Default::default()
-            };
-            crate::ingest::ingest_paths(&mut wh, &catalog, &config, &[p2], &opts, |_| {})
-        })
-        .await
-        .map_err(|e| {
-            AppError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
-        })??;
-    let ok = outcomes
-        .iter()
-        .all(|o| o.status != crate::ingest::Status::Rejected);
+    let run = tokio::task::spawn_blocking(move || -> crate::Result<Vec<crate::ingest::Outcome>> {
+        let mut wh = crate::warehouse::Warehouse::open(&data_dir)?;
+        let opts = crate::ingest::Options {
+            dataset,
+            period,
+            ..Default::default()
+        };
+        crate::ingest::ingest_paths(&mut wh, &catalog, &config, &[p2], &opts, |_| {})
+    })
+    .await;
+    // Whatever happened, the upload leaves pending/: accepted/ when every sheet loaded, else
+    // rejected/ with its reasons beside it (`NAME.reason.txt`).
+    let reasons: Result<Vec<crate::ingest::Outcome>, String> = match &run {
+        Ok(Ok(o)) => Ok(o.clone()),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err(crate::ingest::internal_error(std::path::Path::new(
+            file_name,
+        ))),
+    };
+    let ok = reasons.as_ref().is_ok_and(|o| {
+        o.iter()
+            .all(|o| o.status != crate::ingest::Status::Rejected)
+    });
     let dest = st
         .data_dir
         .join("uploads")
         .join(if ok { "accepted" } else { "rejected" });
     let _ = std::fs::create_dir_all(&dest);
-    let _ = std::fs::rename(
-        &path,
-        dest.join(format!("{}-{}", &stamp[..12], safe_name(file_name))),
-    );
+    let stored = dest.join(format!("{}-{}", &stamp[..12], safe_name(file_name)));
+    let _ = std::fs::rename(&path, &stored);
     let _ = std::fs::remove_dir(&pending);
+    if !ok {
+        let why = match &reasons {
+            Ok(o) => o
+                .iter()
+                .filter(|o| o.status == crate::ingest::Status::Rejected)
+                .map(|o| o.message.clone())
+                .collect::<Vec<_>>()
+                .join("\n"),
+            Err(e) => e.clone(),
+        };
+        let mut note = stored.into_os_string();
+        note.push(".reason.txt");
+        let _ = std::fs::write(note, format!("{why}\n"));
+    }
+    let outcomes = match run {
+        Ok(Ok(o)) => o,
+        Ok(Err(e)) => return Err(e.into()),
+        Err(_) => {
+            let msg = reasons.err().unwrap_or_default();
+            return Err(AppError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                msg,
+            ));
+        }
+    };
     let mut periods: Vec<String> = outcomes
         .iter()
         .filter(|o| o.status == crate::ingest::Status::Loaded)

@@ -32,7 +32,22 @@ pub fn realdata(rel: &str) -> PathBuf {
     p
 }
 
+/// The demo region's settings (what `purse demo` writes): fixtures/demo is its files.
+pub fn demo_config(dir: &Path) {
+    if !dir.join("purse.toml").exists() {
+        let (code, name) = purse::config::DEMO_REGION;
+        purse::config::write_init(dir, code, name, false).unwrap();
+    }
+}
+
+/// Ingests as the demo deployment does (its purse.toml written first when absent).
 pub fn ingest(dir: &Path, paths: &[PathBuf], opts: &Options) -> Vec<Outcome> {
+    demo_config(dir);
+    ingest_as_configured(dir, paths, opts)
+}
+
+/// Ingests with whatever DIR/purse.toml says, or none.
+pub fn ingest_as_configured(dir: &Path, paths: &[PathBuf], opts: &Options) -> Vec<Outcome> {
     let config = Config::load(dir).unwrap();
     let catalog = Catalog::with_aliases(&config.aliases).unwrap();
     let mut wh = Warehouse::open(dir).unwrap();

@@ -1,0 +1,321 @@
+//! Extracts as district and county finance bureaus format them: headers that carry the period,
+//! titles that name the region, and deployments that have no region of their own (no
+//! purse.toml), where nothing may be stamped with a default region.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+
+use common::*;
+use purse::ingest::{Options, Status};
+
+fn set(pairs: &[(&str, &str)]) -> Options {
+    Options {
+        set: pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect::<BTreeMap<_, _>>(),
+        ..Options::default()
+    }
+}
+
+/// `1-10月累计支出`, `10月份支出`, `2025年年初预算数`, `调整预算数（2025年）`, `上年同期累计数`
+/// under a 平阳县财政局 title, in 万元, with no purse.toml: every figure lands in its column in
+/// 元, the period is the title's, and the region is the title's (no code without a code list).
+#[test]
+fn period_bearing_headers_load_into_their_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = ingest_as_configured(
+        dir.path(),
+        &[fixture("bureau/pingyang_2025-10.csv")],
+        &Options::default(),
+    );
+    assert_eq!(out[0].status, Status::Loaded, "{:#?}", out[0]);
+    assert_eq!(out[0].periods, ["2025-10"]);
+    let rows = query(
+        dir.path(),
+        "SELECT agency_code, initial_budget, adjusted_budget, month_amount, ytd_amount, \
+         prior_ytd_amount, region_name, coalesce(region_code, '-'), budget_kind, year, month \
+         FROM budget_execution ORDER BY agency_code",
+    );
+    assert_eq!(
+        rows[0],
+        [
+            "101001",
+            "2372400.00",
+            "2400000.00",
+            "197700.00",
+            "2005000.00",
+            "1802500.00",
+            "平阳县",
+            "-",
+            "一般公共预算",
+            "2025",
+            "10"
+        ]
+    );
+    // 80.0001 万元 is 800,001.00 元 exactly.
+    assert_eq!(rows[1][3], "800001.00");
+}
+
+/// `本月数`, `截至10月底累计` and `上年同期累计数` in a revenue table whose title names 苍南县;
+/// with the deployment's code list the region gets its code.
+#[test]
+fn cutoff_headers_and_a_code_list() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("purse.toml"),
+        "region_code = \"330326\"\nregion_name = \"平阳县\"\n[regions]\n\"苍南县\" = \"330327\"\n",
+    )
+    .unwrap();
+    let out = ingest_as_configured(
+        dir.path(),
+        &[fixture("bureau/cangnan_revenue_2025-10.csv")],
+        &Options::default(),
+    );
+    assert_eq!(out[0].status, Status::Loaded, "{:#?}", out[0]);
+    let rows = query(
+        dir.path(),
+        "SELECT period, region_code, region_name, month_amount, ytd_amount, prior_ytd_amount FROM revenue",
+    );
+    assert_eq!(
+        rows,
+        [[
+            "2025-10",
+            "330327",
+            "苍南县",
+            "90000.00",
+            "850000.00",
+            "800000.00"
+        ]]
+    );
+}
+
+/// `--period` that contradicts a header's period is refused naming both; the matching period
+/// loads.
+#[test]
+fn a_header_period_that_disagrees_with_the_period_flag_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let opts = Options {
+        period: Some("2025-09".into()),
+        ..Options::default()
+    };
+    let out = ingest_as_configured(dir.path(), &[fixture("bureau/pingyang_2025-10.csv")], &opts);
+    assert_eq!(out[0].status, Status::Rejected);
+    assert!(
+        out[0]
+            .message
+            .contains("is for 10月 but --period says 2025-09"),
+        "{}",
+        out[0].message
+    );
+    assert!(rows_by_dataset(dir.path()).is_empty());
+    let opts = Options {
+        period: Some("2025-10".into()),
+        ..Options::default()
+    };
+    let out = ingest_as_configured(dir.path(), &[fixture("bureau/pingyang_2025-10.csv")], &opts);
+    assert_eq!(out[0].status, Status::Loaded, "{:#?}", out[0]);
+}
+
+fn payments_without_region(dir: &Path) -> std::path::PathBuf {
+    let p = dir.join("payments_2025-10.csv");
+    std::fs::write(
+        &p,
+        "支付凭证号,支付日期,预算单位编码,预算单位名称,收款人,金额\n\
+         ZF1,2025-10-03,101001,某县教育局,某公司,1200.00\n",
+    )
+    .unwrap();
+    p
+}
+
+/// Without purse.toml a file that names no region is refused with how to supply one; `--set`
+/// supplies it; `purse init` makes it the deployment's region.
+#[test]
+fn no_region_is_refused_until_one_is_supplied() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let file = payments_without_region(dir.path());
+    let out = ingest_as_configured(&data, std::slice::from_ref(&file), &Options::default());
+    assert_eq!(out[0].status, Status::Rejected);
+    assert!(
+        out[0]
+            .message
+            .starts_with("no region: payments_2025-10.csv")
+            && out[0].message.contains("--set region_code=")
+            && out[0].message.contains("purse init"),
+        "{}",
+        out[0].message
+    );
+    assert!(rows_by_dataset(&data).is_empty());
+
+    let out = ingest_as_configured(
+        &data,
+        std::slice::from_ref(&file),
+        &set(&[("region_code", "330326"), ("region_name", "平阳县")]),
+    );
+    assert_eq!(out[0].status, Status::Loaded, "{:#?}", out[0]);
+    let got = query(&data, "SELECT region_code FROM payments");
+    assert_eq!(got, [["330326"]]);
+
+    // `purse init` writes the deployment's region; the same file (another copy) now loads with it.
+    let other = tempfile::tempdir().unwrap();
+    let data2 = other.path().join("data");
+    let init = Command::new(env!("CARGO_BIN_EXE_purse"))
+        .args([
+            "init",
+            "--region-code",
+            "330327",
+            "--region-name",
+            "苍南县",
+            "--data-dir",
+        ])
+        .arg(&data2)
+        .output()
+        .unwrap();
+    assert!(init.status.success(), "{init:?}");
+    let out = ingest_as_configured(
+        &data2,
+        &[payments_without_region(other.path())],
+        &Options::default(),
+    );
+    assert_eq!(out[0].status, Status::Loaded, "{:#?}", out[0]);
+    let got = query(&data2, "SELECT region_code FROM payments");
+    assert_eq!(got, [["330327"]]);
+}
+
+/// The defaults a deployment starts from carry no demo values; `purse init` writes every
+/// setting (commented where the default stands), loads back, and will not overwrite.
+#[test]
+fn production_defaults_are_not_the_demos() {
+    let d = purse::config::Config::default();
+    assert_eq!((d.region_code.as_str(), d.region_name.as_str()), ("", ""));
+    let dir = tempfile::tempdir().unwrap();
+    let path = purse::config::write_init(dir.path(), "330326", "平阳县", false).unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    for key in [
+        "region_code",
+        "region_name",
+        "budget_kind",
+        "[regions]",
+        "[aliases]",
+        "[rules.",
+        "[report]",
+        "schedule",
+        "languages",
+        "[web]",
+        "max_upload_mib",
+        "login_attempts",
+        "login_window_secs",
+        "sql_timeout_secs",
+        "sql_max_rows",
+        "sql_memory_mib",
+    ] {
+        assert!(text.contains(key), "purse init documents {key}:\n{text}");
+    }
+    let c = purse::config::Config::load(dir.path()).unwrap();
+    assert_eq!(
+        (c.region_code.as_str(), c.region_name.as_str()),
+        ("330326", "平阳县")
+    );
+    let again = purse::config::write_init(dir.path(), "1", "x", false).unwrap_err();
+    assert!(again.to_string().contains("--force"), "{again}");
+    assert!(purse::config::write_init(dir.path(), "33a", "x", true).is_err());
+}
+
+/// The last line of defence: a panic while reading one file of a folder refuses that file
+/// with "internal error while reading FILE (a bug: please report it)", stores nothing of it,
+/// and the other files still load. (The panic is injected; debug builds only.)
+#[test]
+fn a_panic_while_reading_refuses_that_file_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("in");
+    std::fs::create_dir_all(&folder).unwrap();
+    for m in ["01", "02", "03"] {
+        std::fs::copy(
+            fixture(&format!("demo/revenue/2025-{m}.csv")),
+            folder.join(format!("2025-{m}.csv")),
+        )
+        .unwrap();
+    }
+    let data = dir.path().join("data");
+    demo_config(&data);
+    let o = Command::new(env!("CARGO_BIN_EXE_purse"))
+        .args(["ingest", "--json", "--data-dir"])
+        .arg(&data)
+        .arg(&folder)
+        .env("PURSE_PANIC_READING", "2025-02.csv")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{o:?}");
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let got: Vec<(String, String)> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            (
+                x["status"].as_str().unwrap().to_string(),
+                x["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(got[0].0, "loaded");
+    assert_eq!(got[2].0, "loaded");
+    assert_eq!(got[1].0, "rejected");
+    assert!(
+        got[1].1.starts_with("internal error while reading ")
+            && got[1].1.contains("2025-02.csv (a bug: please report it)"),
+        "{}",
+        got[1].1
+    );
+    let periods = query(&data, "SELECT DISTINCT period FROM revenue ORDER BY period");
+    assert_eq!(periods, [["2025-01"], ["2025-03"]]);
+}
+
+/// Old Excel (BIFF8 `.xls`, written by xlwt: fixtures/bureau/make_xls.py): merged title, unit
+/// line, two-row header with a merged parent, period-bearing headers, 万元, a totals row and a
+/// signature line.
+#[test]
+fn an_xls_workbook_from_a_county_bureau() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = ingest_as_configured(
+        dir.path(),
+        &[fixture("bureau/pingyang_2025-10.xls")],
+        &Options::default(),
+    );
+    assert_eq!(out.len(), 1);
+    let o = &out[0];
+    assert_eq!(o.status, Status::Loaded, "{o:#?}");
+    assert_eq!(o.format.as_deref(), Some("xls"));
+    assert_eq!((o.rows, o.totals_skipped), (2, 1));
+    assert_eq!(o.periods, ["2025-10"]);
+    let rows = query(
+        dir.path(),
+        "SELECT agency_code, adjusted_budget, month_amount, ytd_amount, prior_ytd_amount, region_name \
+         FROM budget_execution ORDER BY agency_code",
+    );
+    assert_eq!(
+        rows,
+        [
+            [
+                "101001",
+                "2400000.00",
+                "197700.00",
+                "2005000.00",
+                "1802500.00",
+                "平阳县"
+            ],
+            [
+                "101002",
+                "10000000.00",
+                "800001.00",
+                "8000000.00",
+                "7500000.00",
+                "平阳县"
+            ]
+        ]
+    );
+}

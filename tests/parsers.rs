@@ -1,0 +1,165 @@
+//! Property tests: every reader and value parser is total (a value or an error with a reason,
+//! never a panic, whatever the input), and the values bureaus write come back exactly.
+//! The `fuzz/` crate runs the same entry points coverage-guided for longer.
+
+use std::collections::BTreeMap;
+
+use proptest::prelude::*;
+use purse::config::Config;
+use purse::datasets::Catalog;
+use purse::ingest::build::{self, Context};
+use purse::ingest::header::{find_header, normalize_header, parse_title};
+use purse::ingest::read::{self, Body, Sheet};
+use purse::ingest::value::{parse_bool, parse_date, parse_decimal, parse_int};
+
+/// Cells as bureaus and hostile files write them: digits, separators, CJK, signs, units, junk.
+fn cell() -> impl Strategy<Value = String> {
+    prop_oneof![
+        any::<String>(),
+        "[0-9０-９,.，．eE+\\-△()（）%％ ]{0,24}",
+        "[0-9]{0,4}[年月日/.\\-][0-9]{0,2}[年月日/.\\-]?[0-9]{0,2}[日]?",
+        "[Q0-9完成合计小累计万元亿\u{3000}—]{0,10}",
+    ]
+}
+
+proptest! {
+    // Enough cases to meet every branch each run, few enough for a debug build on 2 cores; the
+    // fuzz targets run the same entry points for minutes.
+    #![proptest_config(ProptestConfig { cases: 600, ..ProptestConfig::default() })]
+
+    #[test]
+    fn value_parsers_are_total(s in cell()) {
+        if let Ok(Some(d)) = parse_decimal(&s) {
+            for (scale, unit) in [(2, 0), (2, 4), (2, 8), (4, 0), (0, 0)] {
+                let _ = d.rescale(scale, unit);
+            }
+        }
+        let _ = parse_int(&s);
+        let _ = parse_date(&s);
+        let _ = parse_bool(&s);
+        let _ = normalize_header(&s);
+        let _ = parse_title(&[vec![s.clone()]]);
+    }
+
+    #[test]
+    fn amounts_round_trip_exactly(m in -999_999_999_999_999i64..=999_999_999_999_999i64) {
+        // m fen, written as 元 with two decimals and thousands separators.
+        let neg = m < 0;
+        let a = m.unsigned_abs();
+        let (yuan, fen) = (a / 100, a % 100);
+        let mut grouped = String::new();
+        for (i, c) in yuan.to_string().chars().enumerate() {
+            let left = yuan.to_string().len() - i;
+            if i > 0 && left % 3 == 0 {
+                grouped.push(',');
+            }
+            grouped.push(c);
+        }
+        let text = format!("{}{grouped}.{fen:02}", if neg { "-" } else { "" });
+        let d = parse_decimal(&text).unwrap().unwrap();
+        prop_assert_eq!(d.rescale(2, 0), Some(m as i128), "{}", text);
+        // The same figure in 万元 (4 more decimals) lands on the same 元.
+        let wan = format!("{}{}.{:06}", if neg { "-" } else { "" }, a / 1_000_000, a % 1_000_000);
+        let d = parse_decimal(&wan).unwrap().unwrap();
+        prop_assert_eq!(d.rescale(2, 4), Some(m as i128), "{}", wan);
+    }
+
+    #[test]
+    fn whole_numbers_round_trip(v in any::<i32>()) {
+        prop_assert_eq!(parse_int(&v.to_string()), Ok(Some(v)));
+        prop_assert_eq!(parse_int(&format!("{v}.00")), Ok(Some(v)));
+    }
+
+    #[test]
+    fn dates_round_trip(y in 1900i32..=2200, m in 1u32..=12, d in 1u32..=28) {
+        let want = chrono::NaiveDate::from_ymd_opt(y, m, d);
+        for s in [
+            format!("{y}-{m:02}-{d:02}"),
+            format!("{y}/{m}/{d}"),
+            format!("{y}年{m}月{d}日"),
+            format!("{y}{m:02}{d:02}"),
+            format!("{y}.{m:02}.{d:02} 08:30:00"),
+        ] {
+            prop_assert_eq!(parse_date(&s), Ok(want), "{}", s);
+        }
+    }
+
+    #[test]
+    fn reading_any_bytes_is_total(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
+        if let Ok(o) = read::open(&bytes) {
+            for s in &o.sheets {
+                let _ = s.head(60);
+                let _ = s.for_each_row(0, |_, _| true);
+            }
+        }
+    }
+
+    /// A whole extract with a real header and hostile cells under it: the sheet is read into
+    /// batches or refused with issues, never a panic.
+    #[test]
+    fn building_a_sheet_with_hostile_cells_is_total(
+        title in cell(),
+        rows in proptest::collection::vec(proptest::collection::vec(cell(), 0..12), 1..8),
+        dataset in 0usize..4,
+    ) {
+        let headers = [
+            "预算单位编码,预算单位名称,功能分类,经济分类,项目编码,调整后预算数,累计支出,本月支出,支付日期",
+            "支付凭证号,支付日期,预算单位编码,预算单位名称,收款人,金额,功能分类,经济分类,是否直达资金",
+            "日期,指标编码,指标名称,单位,本期值,累计值,同比增长,累计同比增长",
+            "债券编码,债券名称,发行日期,期限,票面利率,项目名称,主管部门,发行金额,累计使用额",
+        ];
+        let mut text = format!("{}\n{}\n", title.replace(['\n', '\r', '"'], " "), headers[dataset]);
+        let mut w = csv::WriterBuilder::new().flexible(true).from_writer(vec![]);
+        for r in &rows {
+            w.write_record(r).unwrap();
+        }
+        text.push_str(&String::from_utf8(w.into_inner().unwrap()).unwrap());
+        let sheet = Sheet { name: None, body: Body::Csv { text, delimiter: b',' } };
+        let catalog = Catalog::builtin();
+        let head: Vec<Vec<String>> = sheet.head(60).unwrap().into_iter().map(|(_, c)| c).collect();
+        let Some(m) = find_header(&catalog, None, &head) else { return Ok(()) };
+        let title = parse_title(&head[..m.header_row]);
+        let set = BTreeMap::from([("region_code".to_string(), "330326".to_string())]);
+        let config = Config::default();
+        let ctx = Context { set: &set, title: &title, config: &config, period: Some((2025, Some(10))), progress: &|_| {} };
+        let _ = build::build(&catalog.codes, &catalog.datasets[m.dataset], &sheet, &m, &ctx, 1);
+    }
+}
+
+/// Named cases from the issue and the fuzz runs: each is an error with a reason, not a panic.
+#[test]
+fn hostile_cells_are_errors_with_reasons() {
+    assert_eq!(parse_date("Q3完成"), Err("not a date"));
+    assert_eq!(parse_date("二〇二五年"), Err("not a date"));
+    assert_eq!(parse_decimal("1e50"), Err("exponent out of range"));
+    assert_eq!(parse_decimal("1e-2147483648"), Err("exponent out of range"));
+    assert_eq!(
+        parse_decimal("1e30"),
+        Ok(Some(purse::ingest::value::Dec {
+            mantissa: 10i128.pow(30),
+            scale: 0,
+            percent: false
+        }))
+    );
+    assert_eq!(
+        parse_decimal("9".repeat(45).as_str()),
+        Err("number too large")
+    );
+    // Zeros are not significant digits: a long run of them is still a number.
+    let z = format!("0.{}1", "0".repeat(45));
+    assert!(parse_decimal(&z).is_ok(), "{z}");
+    assert_eq!(parse_decimal(&z).unwrap().unwrap().rescale(2, 0), Some(0));
+    assert_eq!(
+        parse_int("1.000000000000000000000000000000000000000000"),
+        Ok(Some(1))
+    );
+    assert_eq!(
+        parse_int("5%"),
+        Err("a percentage where a whole number belongs")
+    );
+    // Rounding half away from zero at the widest divisor does not overflow.
+    let d = parse_decimal(&format!("0.{}", "9".repeat(38)))
+        .unwrap()
+        .unwrap();
+    assert_eq!(d.rescale(0, 0), Some(1));
+}
