@@ -11,7 +11,7 @@ use crate::alerts::{AlertStore, RunSummary};
 use crate::datasets::Catalog;
 use crate::engine;
 use crate::error::{PurseError, Result};
-use crate::rules::runner::{CoverageCache, RuleRun, check_shape, run_rule_cached};
+use crate::rules::runner::{RuleRun, RunCache, check_shape, run_rule_cached};
 use crate::rules::{Rule, RuleSet};
 
 /// Validates every rule against the catalog's (empty) tables: it must plan, return the reserved
@@ -56,7 +56,74 @@ pub struct CheckResult {
     pub summary: Option<RunSummary>,
 }
 
-/// Runs the selected rules for a period; stores alerts unless `dry_run`.
+/// A check's view of the warehouse: one engine session and the manifest's coverage, opened once
+/// and reused for every period of a range (tables registered, file listings and Parquet
+/// statistics cached once, not per month). The warehouse does not change under a check.
+pub struct CheckSession {
+    ctx: datafusion::prelude::SessionContext,
+    cache: RunCache,
+    /// Live rows per dataset, to start the heaviest rules first.
+    rows: std::collections::BTreeMap<String, u64>,
+}
+
+impl CheckSession {
+    pub async fn open(data_dir: &Path, catalog: &Catalog) -> Result<CheckSession> {
+        // One look at the manifest serves the session's lineage and the rules' coverage (what
+        // each dataset holds per period and scope, written at load).
+        let (ctx, parts) = engine::session_and_parts(data_dir, catalog).await?;
+        let rows = crate::warehouse::Warehouse::open_read(data_dir)
+            .and_then(|wh| wh.live_rows())
+            .unwrap_or_default();
+        Ok(CheckSession {
+            ctx,
+            cache: parts.map(RunCache::with_manifest).unwrap_or_default(),
+            rows,
+        })
+    }
+
+    /// Runs the selected rules for a period; stores alerts unless `dry_run`.
+    pub async fn check(
+        &self,
+        data_dir: &Path,
+        rules: &[&Rule],
+        period: &str,
+        dry_run: bool,
+    ) -> Result<CheckResult> {
+        crate::rules::period_params(period)?;
+        let started_at = chrono::Local::now()
+            .format("%Y-%m-%dT%H:%M:%S%:z")
+            .to_string();
+        let t0 = Instant::now();
+        // Rules are independent reads: a few run at once, so the many small ones overlap
+        // instead of each leaving a core idle. The heaviest (by the live rows of what they read)
+        // start first, so no big rule is left running alone at the end. Results keep the
+        // pack's order.
+        let weight = |r: &Rule| -> u64 { r.datasets.iter().filter_map(|d| self.rows.get(d)).sum() };
+        let mut order: Vec<usize> = (0..rules.len()).collect();
+        order.sort_by_key(|&i| std::cmp::Reverse(weight(rules[i])));
+        let pending = order.into_iter().map(|i| async move {
+            run_rule_cached(&self.ctx, rules[i], period, &self.cache)
+                .await
+                .map(|r| (i, r))
+        });
+        let mut done: Vec<(usize, RuleRun)> = futures::stream::iter(pending)
+            .buffer_unordered(rule_concurrency())
+            .try_collect()
+            .await?;
+        done.sort_by_key(|(i, _)| *i);
+        let runs: Vec<RuleRun> = done.into_iter().map(|(_, r)| r).collect();
+        let summary = if dry_run {
+            None
+        } else {
+            let mut store = AlertStore::open(data_dir)?;
+            Some(store.record_run(period, rules, &runs, &started_at, t0.elapsed().as_millis())?)
+        };
+        Ok(CheckResult { runs, summary })
+    }
+}
+
+/// Runs the selected rules for one period; stores alerts unless `dry_run`. A range of periods
+/// is checked through one [`CheckSession`].
 pub async fn check(
     data_dir: &Path,
     catalog: &Catalog,
@@ -65,32 +132,10 @@ pub async fn check(
     dry_run: bool,
 ) -> Result<CheckResult> {
     crate::rules::period_params(period)?;
-    let started_at = chrono::Local::now()
-        .format("%Y-%m-%dT%H:%M:%S%:z")
-        .to_string();
-    let t0 = Instant::now();
-    // One look at the manifest serves the session's lineage and the rules' coverage (what each
-    // dataset holds per period and scope, written at load).
-    let (ctx, parts) = engine::session_and_parts(data_dir, catalog).await?;
-    let cache = parts.map(CoverageCache::with_manifest).unwrap_or_default();
-    // Rules are independent reads: a few run at once, so the many small ones overlap instead of
-    // each leaving a core idle. Results keep the pack's order.
-    let at_once = rule_concurrency();
-    let pending: Vec<_> = rules
-        .iter()
-        .map(|r| run_rule_cached(&ctx, r, period, &cache))
-        .collect();
-    let runs: Vec<RuleRun> = futures::stream::iter(pending)
-        .buffered(at_once)
-        .try_collect()
-        .await?;
-    let summary = if dry_run {
-        None
-    } else {
-        let mut store = AlertStore::open(data_dir)?;
-        Some(store.record_run(period, rules, &runs, &started_at, t0.elapsed().as_millis())?)
-    };
-    Ok(CheckResult { runs, summary })
+    CheckSession::open(data_dir, catalog)
+        .await?
+        .check(data_dir, rules, period, dry_run)
+        .await
 }
 
 /// Runs every enabled rule of the deployment (its rule folder or the built-in pack, with its
@@ -107,9 +152,10 @@ pub async fn check_periods(
     }
     let set = RuleSet::resolve(None, data_dir, catalog, &config.rules)?;
     let selected = select(&set, &[])?;
+    let session = CheckSession::open(data_dir, catalog).await?;
     let mut out = Vec::with_capacity(periods.len());
     for p in periods {
-        out.push(check(data_dir, catalog, &selected, p, false).await?);
+        out.push(session.check(data_dir, &selected, p, false).await?);
     }
     Ok(out)
 }

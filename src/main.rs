@@ -638,9 +638,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Warehouse::open_read(&dir)?;
             let rt = tokio::runtime::Runtime::new()?;
             rt.block_on(purse::check::validate(&set, &catalog))?;
-            for p in periods(&period)? {
-                let res =
-                    rt.block_on(purse::check::check(&dir, &catalog, &selected, &p, dry_run))?;
+            let periods = periods(&period)?;
+            let session = rt.block_on(purse::check::CheckSession::open(&dir, &catalog))?;
+            for p in periods {
+                let res = rt.block_on(session.check(&dir, &selected, &p, dry_run))?;
                 if json {
                     println!("{}", serde_json::to_string_pretty(&res)?);
                     continue;
@@ -986,13 +987,12 @@ fn prepare_demo(data_dir: &std::path::Path) -> Result<bool> {
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(purse::check::validate(&set, &catalog))?;
     println!();
+    let session = rt.block_on(purse::check::CheckSession::open(data_dir, &catalog))?;
     for p in periods("2025-01..2025-12")? {
         if done.contains(&p) {
             continue;
         }
-        let res = rt.block_on(purse::check::check(
-            data_dir, &catalog, &selected, &p, false,
-        ))?;
+        let res = rt.block_on(session.check(data_dir, &selected, &p, false))?;
         if let Some(s) = res.summary {
             println!(
                 "checked {p}: {} rules, {} findings, {} new alerts, {} resolved by data ({} ms)",

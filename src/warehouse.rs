@@ -493,6 +493,19 @@ impl Warehouse {
         Ok(v)
     }
 
+    /// Live rows per dataset: what a check weighs its rules by, to start the heaviest first.
+    pub fn live_rows(&self) -> Result<BTreeMap<String, u64>> {
+        let mut stmt = self
+            .db
+            .prepare("SELECT dataset, sum(rows) FROM load_parts WHERE active=1 GROUP BY dataset")?;
+        let v = stmt
+            .query_map([], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?.max(0) as u64))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(v)
+    }
+
     /// Live Parquet files of a dataset, optionally of one period.
     pub fn live_files(&self, dataset: &str, period: Option<&str>) -> Result<Vec<PathBuf>> {
         let mut stmt = self.db.prepare(

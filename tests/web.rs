@@ -637,6 +637,16 @@ async fn upload(c: &Client, name: &str, bytes: &[u8]) -> (StatusCode, String) {
     (s, body(r).await)
 }
 
+/// Names of the files under `uploads/rejected/`.
+fn rejected_uploads(dir: &Path) -> Vec<String> {
+    dir.join("uploads/rejected")
+        .read_dir()
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect()
+}
+
 fn first_bad_fixture() -> PathBuf {
     fixture("bad/bad_numbers.csv")
 }
@@ -675,14 +685,7 @@ async fn uploads_go_through_ingest_with_its_errors() {
         before,
         "a rejected upload changes nothing"
     );
-    let rejected: Vec<String> = dir
-        .path()
-        .join("uploads/rejected")
-        .read_dir()
-        .unwrap()
-        .flatten()
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
+    let rejected = rejected_uploads(dir.path());
     assert_eq!(rejected.len(), 2, "the upload and its reason: {rejected:?}");
     assert!(
         rejected
@@ -751,14 +754,7 @@ async fn an_upload_whose_reading_panics_is_rejected_with_its_reason() {
         "{html}"
     );
     assert_eq!(common::rows_by_dataset(dir.path()), before);
-    let rejected: Vec<String> = dir
-        .path()
-        .join("uploads/rejected")
-        .read_dir()
-        .unwrap()
-        .flatten()
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
+    let rejected = rejected_uploads(dir.path());
     let reason = rejected
         .iter()
         .find(|n| n.ends_with("panic-upload.csv.reason.txt"))

@@ -243,7 +243,7 @@ pub fn ingest_paths(
     }
     let mut all = Vec::new();
     for path in expand_paths(paths)? {
-        for o in ingest_file_guarded(wh, catalog, config, &path, opts)? {
+        for o in ingest_file(wh, catalog, config, &path, opts)? {
             on_done(&o);
             all.push(o);
         }
@@ -294,9 +294,10 @@ fn injected_panic(path: &Path) {
 #[inline(always)]
 fn injected_panic(_path: &Path) {}
 
-/// [`ingest_file`], with a panic anywhere in it refusing the file instead of ending the
-/// process. Whatever it had staged is swept by the rejection; nothing of it goes live.
-pub fn ingest_file_guarded(
+/// Ingests one file, each sheet accepted or rejected on its own. A panic anywhere in it (a bug)
+/// refuses the file instead of ending the process: whatever it had staged is swept by the
+/// rejection; nothing of it goes live.
+pub fn ingest_file(
     wh: &mut Warehouse,
     catalog: &Catalog,
     config: &Config,
@@ -305,7 +306,7 @@ pub fn ingest_file_guarded(
 ) -> Result<Vec<Outcome>> {
     let before = wh.last_load_id()?;
     let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        ingest_file(wh, catalog, config, path, opts)
+        read_file(wh, catalog, config, path, opts)
     }));
     match run {
         Ok(r) => r,
@@ -335,7 +336,7 @@ pub fn ingest_file_guarded(
     }
 }
 
-pub fn ingest_file(
+fn read_file(
     wh: &mut Warehouse,
     catalog: &Catalog,
     config: &Config,

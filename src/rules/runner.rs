@@ -141,39 +141,78 @@ fn scanned(plan: &Arc<dyn ExecutionPlan>) -> usize {
     children.iter().map(|c| scanned(c)).sum()
 }
 
+/// A poisoned lock only means another rule panicked mid-insert; the map is still usable.
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+type Planned =
+    std::result::Result<datafusion::dataframe::DataFrame, datafusion::error::DataFusionError>;
+
 /// The rule's SQL planned read-only, with its parameters bound as placeholder values.
-async fn planned(
-    ctx: &SessionContext,
-    rule: &Rule,
-    params: &[(String, ParamValue)],
-) -> std::result::Result<datafusion::dataframe::DataFrame, datafusion::error::DataFusionError> {
-    let params: Vec<(String, ScalarValue)> = params
-        .iter()
-        .map(|(k, v)| (k.clone(), scalar(k, v)))
-        .collect();
+async fn planned(ctx: &SessionContext, rule: &Rule, params: &[(String, ParamValue)]) -> Planned {
     ctx.sql_with_options(&rule.sql, read_only())
         .await?
-        .with_param_values(params)
+        .with_param_values(scalars(params))
+}
+
+fn scalars(params: &[(String, ParamValue)]) -> Vec<(String, ScalarValue)> {
+    params
+        .iter()
+        .map(|(k, v)| (k.clone(), scalar(k, v)))
+        .collect()
 }
 
 static CATALOG: LazyLock<Catalog> = LazyLock::new(Catalog::builtin);
 
-/// Coverage already computed in one check, by (dataset, window): the rules of a pack mostly share
-/// their datasets and windows, so each dataset's scopes are read once per period. With the
-/// warehouse's manifest at hand (`with_manifest`), coverage is read from it (what each live part
-/// holds, recorded at load) instead of scanning the data.
+/// What a check works out once and reuses across its rules and periods (the warehouse does not
+/// change under a check):
+/// - coverage by (dataset, window): the rules of a pack mostly share their datasets and windows,
+///   so each dataset's scopes are read once. With the warehouse's manifest at hand
+///   (`with_manifest`), coverage is read from it (what each live part holds, recorded at load)
+///   instead of scanning the data;
+/// - each rule's logical plan with its parameters as placeholders: parsed and planned once, then
+///   bound to each period's values (optimisation and physical planning still run per period,
+///   on the bound values).
 #[derive(Default)]
-pub struct CoverageCache {
+pub struct RunCache {
     done: std::sync::Mutex<HashMap<(String, String, String), Coverage>>,
     manifest: Option<crate::warehouse::LiveParts>,
+    plans: std::sync::Mutex<HashMap<(String, u64), datafusion::logical_expr::LogicalPlan>>,
 }
 
-impl CoverageCache {
-    pub fn with_manifest(parts: crate::warehouse::LiveParts) -> CoverageCache {
-        CoverageCache {
-            done: Default::default(),
+impl RunCache {
+    pub fn with_manifest(parts: crate::warehouse::LiveParts) -> RunCache {
+        RunCache {
             manifest: Some(parts),
+            ..Default::default()
         }
+    }
+
+    /// [`planned`], from the cached logical plan when this rule (this SQL) was planned before.
+    async fn planned(
+        &self,
+        ctx: &SessionContext,
+        rule: &Rule,
+        params: &[(String, ParamValue)],
+    ) -> Planned {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        rule.sql.hash(&mut h);
+        let key = (rule.id.clone(), h.finish());
+        let cached = lock(&self.plans).get(&key).cloned();
+        let plan = match cached {
+            Some(p) => p,
+            None => {
+                let p = ctx
+                    .sql_with_options(&rule.sql, read_only())
+                    .await?
+                    .into_unoptimized_plan();
+                lock(&self.plans).insert(key, p.clone());
+                p
+            }
+        };
+        datafusion::dataframe::DataFrame::new(ctx.state(), plan).with_param_values(scalars(params))
     }
 
     /// Coverage of a dataset in a window from the manifest: each part's scope lines
@@ -223,7 +262,7 @@ async fn coverage(
     ctx: &SessionContext,
     rule: &Rule,
     period: &str,
-    cache: &CoverageCache,
+    cache: &RunCache,
 ) -> Result<Vec<Coverage>> {
     let mut out = Vec::with_capacity(rule.datasets.len());
     for name in &rule.datasets {
@@ -301,7 +340,7 @@ async fn queried_coverage(
 /// and each dataset it reads has data standing in the period (its cadence's window). Otherwise
 /// the run says why it was not evaluated and finds nothing.
 pub async fn run_rule(ctx: &SessionContext, rule: &Rule, period: &str) -> Result<RuleRun> {
-    run_rule_cached(ctx, rule, period, &CoverageCache::default()).await
+    run_rule_cached(ctx, rule, period, &RunCache::default()).await
 }
 
 /// [`run_rule`] sharing what one check has already read of each dataset's scopes.
@@ -309,7 +348,7 @@ pub async fn run_rule_cached(
     ctx: &SessionContext,
     rule: &Rule,
     period: &str,
-    cache: &CoverageCache,
+    cache: &RunCache,
 ) -> Result<RuleRun> {
     let started = Instant::now();
     let fail = |e: PurseError| {
@@ -342,7 +381,8 @@ pub async fn run_rule_cached(
         run.duration = started.elapsed();
         return Ok(run);
     }
-    let df = planned(ctx, rule, &params)
+    let df = cache
+        .planned(ctx, rule, &params)
         .await
         .map_err(|e| fail(e.into()))?;
     let plan = df
