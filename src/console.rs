@@ -1,8 +1,11 @@
 //! The ad-hoc SQL console for expert advisers: read-only by construction, bounded in rows,
 //! time and memory, and logged.
 //!
-//! Each query gets a session of its own over the warehouse, with its own memory pool, so one
-//! adviser's runaway join cannot starve another's or take the server down. The session knows only
+//! Each query runs in a child process of the purse binary (`purse sql-worker`, see
+//! [`run_isolated`]) with an address-space limit, its own DataFusion memory pool and a timeout
+//! that kills it; results come back as an Arrow IPC stream. Scalar functions allocate outside
+//! DataFusion's pool (`repeat(repeat('x', 1e8), 6)`); the address-space limit is what bounds
+//! them, and an out-of-memory or a panic there ends the child, never the server. The session knows only
 //! the warehouse tables (and `purse_loads`, `information_schema`): no URL tables, no file-reading
 //! table functions, no DDL, DML or statements.
 
@@ -44,7 +47,7 @@ impl Default for Limits {
 }
 
 /// Why a console query gave no result. Each is the adviser's to fix, never a server fault.
-#[derive(Debug, thiserror::Error, Serialize)]
+#[derive(Debug, thiserror::Error, Serialize, serde::Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ConsoleError {
     /// DDL, DML, statements: refused before planning.
@@ -190,6 +193,249 @@ pub async fn run(
         truncated,
         duration: t0.elapsed(),
     })
+}
+
+/// Headroom above the DataFusion pool in the worker's address space: the binary's mappings,
+/// thread stacks, the runtime and the allocator's arenas (measured: a worker that answers
+/// `SELECT 1` maps about 300 MiB).
+const WORKER_BASE_BYTES: u64 = 640 << 20;
+/// Exit code of a worker that answered with a [`ConsoleError`] (JSON on stdout).
+const WORKER_REFUSED: i32 = 3;
+const META_TRUNCATED: &str = "purse.truncated";
+
+/// The program a console query runs in: `$PURSE_SQL_WORKER`, else this executable (the purse
+/// binary; tests that embed the server point the variable at it).
+fn worker_exe() -> std::io::Result<std::path::PathBuf> {
+    match std::env::var_os("PURSE_SQL_WORKER") {
+        Some(p) => Ok(p.into()),
+        None => std::env::current_exe(),
+    }
+}
+
+/// Runs one query in a child process (`purse sql-worker`) bounded by an address-space limit of
+/// the pool plus [`WORKER_BASE_BYTES`], the pool itself and `limits.timeout` (then the child is
+/// killed). Whatever the query does, the server's memory stays its own: an allocation failure,
+/// a panic or a kill in the child is an error for the adviser.
+pub async fn run_isolated(
+    data_dir: &Path,
+    sql: &str,
+    limits: &Limits,
+) -> std::result::Result<Outcome, ConsoleError> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let t0 = Instant::now();
+    let internal = |m: String| ConsoleError::Internal { message: m };
+    let exe = worker_exe().map_err(|e| internal(format!("finding the SQL worker: {e}")))?;
+    let mut child = tokio::process::Command::new(exe)
+        .arg("sql-worker")
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(["--max-rows", &limits.max_rows.to_string()])
+        .args([
+            "--timeout-secs",
+            &limits.timeout.as_secs().max(1).to_string(),
+        ])
+        .args([
+            "--memory-mib",
+            &(limits.memory_bytes >> 20).max(1).to_string(),
+        ])
+        // Few malloc arenas: each reserves 64 MiB of address space.
+        .env("MALLOC_ARENA_MAX", "2")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|e| internal(format!("starting the SQL worker: {e}")))?;
+    let mut stdin = child
+        .stdin
+        .take()
+        .ok_or_else(|| internal("worker stdin".into()))?;
+    let mut stdout = child
+        .stdout
+        .take()
+        .ok_or_else(|| internal("worker stdout".into()))?;
+    let mut stderr = child
+        .stderr
+        .take()
+        .ok_or_else(|| internal("worker stderr".into()))?;
+    let sql_bytes = sql.as_bytes().to_vec();
+    // The result is at most max_rows rows, but a row can be huge: read no more than the pool.
+    let cap = limits.memory_bytes as u64 + 1;
+    let work = async {
+        let feed = async {
+            let _ = stdin.write_all(&sql_bytes).await;
+            drop(stdin);
+        };
+        let mut out = Vec::new();
+        let mut err = Vec::new();
+        let mut out_r = (&mut stdout).take(cap);
+        let mut err_r = (&mut stderr).take(1 << 20);
+        let read_out = out_r.read_to_end(&mut out);
+        let read_err = err_r.read_to_end(&mut err);
+        let ((), o, e) = tokio::join!(feed, read_out, read_err);
+        o.map_err(|e| internal(format!("reading the SQL worker: {e}")))?;
+        let _ = e;
+        if out.len() as u64 >= cap {
+            return Err(ConsoleError::Memory {
+                message: "the result is larger than the console's memory".into(),
+                limit_mib: limits.memory_bytes >> 20,
+            });
+        }
+        let status = child
+            .wait()
+            .await
+            .map_err(|e| internal(format!("waiting for the SQL worker: {e}")))?;
+        Ok((status, out, err))
+    };
+    // The worker keeps its own timeout; this one (a little later) kills it if it cannot.
+    let grace = limits.timeout + Duration::from_secs(2);
+    let (status, out, err) = match tokio::time::timeout(grace, work).await {
+        Ok(r) => r?,
+        Err(_) => {
+            let _ = child.kill().await;
+            return Err(ConsoleError::Timeout {
+                seconds: limits.timeout.as_secs().max(1),
+            });
+        }
+    };
+    let stderr_text = String::from_utf8_lossy(&err);
+    match status.code() {
+        Some(0) => decode_result(&out, t0.elapsed()),
+        Some(WORKER_REFUSED) => Err(serde_json::from_slice::<ConsoleError>(&out)
+            .unwrap_or_else(|e| internal(format!("the SQL worker's answer: {e}")))),
+        _ if stderr_text.contains("memory allocation of")
+            || stderr_text.contains("out of memory") =>
+        {
+            Err(ConsoleError::Memory {
+                message: "the query needed more memory than the console allows and was stopped"
+                    .into(),
+                limit_mib: limits.memory_bytes >> 20,
+            })
+        }
+        _ => {
+            // "thread 'main' panicked at FILE:LINE:" and, on the next line, what it said.
+            let lines: Vec<&str> = stderr_text.lines().collect();
+            let why = lines
+                .iter()
+                .position(|l| l.contains("panicked"))
+                .map(|i| lines[i..(i + 2).min(lines.len())].join(" "))
+                .unwrap_or_else(|| format!("the SQL worker ended with {status}"));
+            Err(internal(format!(
+                "the query stopped on an internal error (a bug: please report it): {why}"
+            )))
+        }
+    }
+}
+
+fn decode_result(bytes: &[u8], duration: Duration) -> std::result::Result<Outcome, ConsoleError> {
+    let internal = |m: String| ConsoleError::Internal { message: m };
+    let reader =
+        datafusion::arrow::ipc::reader::StreamReader::try_new(std::io::Cursor::new(bytes), None)
+            .map_err(|e| internal(format!("the SQL worker's result: {e}")))?;
+    let schema = reader.schema();
+    let truncated = schema
+        .metadata()
+        .get(META_TRUNCATED)
+        .is_some_and(|v| v == "true");
+    let batches: Vec<RecordBatch> = reader
+        .collect::<std::result::Result<_, _>>()
+        .map_err(|e| internal(format!("the SQL worker's result: {e}")))?;
+    let rows = batches.iter().map(|b| b.num_rows()).sum();
+    // The metadata was transport only.
+    let schema: SchemaRef = Arc::new(schema.as_ref().clone().with_metadata(Default::default()));
+    let batches = batches
+        .into_iter()
+        .map(|b| RecordBatch::try_new(schema.clone(), b.columns().to_vec()))
+        .collect::<std::result::Result<_, _>>()
+        .map_err(|e| internal(format!("the SQL worker's result: {e}")))?;
+    Ok(Outcome {
+        schema,
+        batches,
+        rows,
+        truncated,
+        duration,
+    })
+}
+
+/// `purse sql-worker`: the child side of [`run_isolated`]. Limits its own address space, reads
+/// the SQL on stdin, runs it under the pool and the timeout, and writes the result as an Arrow
+/// IPC stream on stdout (exit 0), or the [`ConsoleError`] as JSON (exit [`WORKER_REFUSED`]).
+pub fn worker_main(data_dir: &Path, catalog: &Catalog, limits: &Limits) -> i32 {
+    use std::io::{Read, Write};
+    limit_address_space(limits.memory_bytes as u64 + WORKER_BASE_BYTES);
+    let mut sql = String::new();
+    if let Err(e) = std::io::stdin().read_to_string(&mut sql) {
+        eprintln!("sql-worker: reading the query: {e}");
+        return 2;
+    }
+    #[cfg(debug_assertions)]
+    if sql.contains("/* purse:panic */") {
+        // Tests prove a panicking query is only the adviser's error (debug builds only).
+        panic!("purse:panic injected in the SQL worker");
+    }
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("sql-worker: {e}");
+            return 2;
+        }
+    };
+    let res = rt.block_on(async {
+        let ctx = session(data_dir, catalog, limits)
+            .await
+            .map_err(|e| ConsoleError::Internal {
+                message: e.to_string(),
+            })?;
+        run(&ctx, &sql, limits).await
+    });
+    let mut out = std::io::stdout().lock();
+    match res {
+        Ok(o) => {
+            let mut meta = std::collections::HashMap::new();
+            meta.insert(META_TRUNCATED.to_string(), o.truncated.to_string());
+            let schema = Arc::new(o.schema.as_ref().clone().with_metadata(meta));
+            let written = (|| -> std::result::Result<(), datafusion::arrow::error::ArrowError> {
+                let mut w =
+                    datafusion::arrow::ipc::writer::StreamWriter::try_new(&mut out, &schema)?;
+                for b in &o.batches {
+                    w.write(&b.clone().with_schema(schema.clone())?)?;
+                }
+                w.finish()
+            })();
+            match written {
+                Ok(()) => 0,
+                Err(e) => {
+                    eprintln!("sql-worker: writing the result: {e}");
+                    2
+                }
+            }
+        }
+        Err(e) => {
+            let _ = out.write_all(serde_json::to_string(&e).unwrap_or_default().as_bytes());
+            WORKER_REFUSED
+        }
+    }
+}
+
+/// Caps the process's address space (`RLIMIT_AS`): an allocation past it fails, which ends this
+/// process (the worker), not the server.
+fn limit_address_space(bytes: u64) {
+    let lim = libc::rlimit {
+        rlim_cur: bytes as libc::rlim_t,
+        rlim_max: bytes as libc::rlim_t,
+    };
+    // SAFETY: setrlimit reads the struct we pass and changes only this process's limit.
+    let rc = unsafe { libc::setrlimit(libc::RLIMIT_AS, &lim) };
+    if rc != 0 {
+        eprintln!(
+            "sql-worker: could not limit the address space: {}",
+            std::io::Error::last_os_error()
+        );
+    }
 }
 
 const SCHEMA: &str = r#"

@@ -62,6 +62,18 @@ enum UserCmd {
 
 #[derive(Subcommand)]
 enum Cmd {
+    /// The SQL console's worker (started by the server, one per query; not for people)
+    #[command(hide = true)]
+    SqlWorker {
+        #[command(flatten)]
+        dd: DataDir,
+        #[arg(long)]
+        max_rows: usize,
+        #[arg(long)]
+        timeout_secs: u64,
+        #[arg(long)]
+        memory_mib: usize,
+    },
     /// Write DIR/purse.toml for a deployment: its region and every other setting, commented
     Init {
         #[command(flatten)]
@@ -449,6 +461,22 @@ fn run(cli: Cli) -> Result<ExitCode> {
             })?;
             println!("{}", out.trim_end());
             Ok(ExitCode::SUCCESS)
+        }
+        Cmd::SqlWorker {
+            dd,
+            max_rows,
+            timeout_secs,
+            memory_mib,
+        } => {
+            let dir = resolve_data_dir(dd.data_dir);
+            let (_, catalog) = catalog_for(&dir)?;
+            let limits = purse::console::Limits {
+                max_rows,
+                timeout: std::time::Duration::from_secs(timeout_secs),
+                memory_bytes: memory_mib << 20,
+            };
+            let code = purse::console::worker_main(&dir, &catalog, &limits);
+            Ok(ExitCode::from(code as u8))
         }
         Cmd::Init {
             dd,

@@ -310,3 +310,15 @@ fn a_header_period_that_disagrees_with_the_title_is_refused() {
         o.message
     );
 }
+
+/// A truncated XLS (found by fuzzing: it made calamine's CFB reader panic) is refused as a
+/// damaged workbook.
+#[test]
+fn damaged_xls_workbook() {
+    let o = reject("damaged.xls");
+    assert!(
+        o.message.starts_with("not a readable workbook"),
+        "{}",
+        o.message
+    );
+}

@@ -126,7 +126,17 @@ fn sniff_delimiter(text: &str) -> u8 {
     }
 }
 
+/// Reads a workbook with calamine. Its XLS (CFB) reader can panic on a damaged file (a slice
+/// out of bounds; found by `fuzz/`'s `read` target): such a file is refused as unreadable,
+/// like any other damaged workbook, instead of relying on the caller's last line of defence.
 fn open_workbook(bytes: &[u8]) -> Result<Opened, String> {
+    match std::panic::catch_unwind(|| open_workbook_inner(bytes)) {
+        Ok(r) => r,
+        Err(_) => Err("not a readable workbook: the file is damaged (its structure is cut short or inconsistent)".into()),
+    }
+}
+
+fn open_workbook_inner(bytes: &[u8]) -> Result<Opened, String> {
     let mut wb = open_workbook_auto_from_rs(Cursor::new(bytes.to_vec()))
         .map_err(|e| format!("not a readable workbook: {e}"))?;
     let format = match wb {
@@ -286,6 +296,14 @@ mod tests {
         let (t, e) = decode_text("\u{FEFF}预算单位".as_bytes()).unwrap();
         assert_eq!((t.as_str(), e), ("预算单位", Encoding::Utf8Bom));
         assert!(decode_text(b"\x00\x01\x02").is_err());
+    }
+
+    /// A truncated XLS that panicked calamine's CFB reader (fuzz/README.md): refused as damaged.
+    #[test]
+    fn a_damaged_xls_is_refused_not_a_panic() {
+        let bytes = include_bytes!("../../fixtures/bad/damaged.xls");
+        let err = open(bytes).err().expect("refused");
+        assert!(err.starts_with("not a readable workbook"), "{err}");
     }
 
     #[test]

@@ -28,12 +28,8 @@ fn limits(st: &AppState) -> Limits {
 pub async fn run_logged(st: &AppState, user: &str, sql: &str) -> Result<Outcome, ConsoleError> {
     let lim = limits(st);
     let t0 = std::time::Instant::now();
-    let res = match crate::console::session(&st.data_dir, &st.catalog, &lim).await {
-        Ok(ctx) => crate::console::run(&ctx, sql, &lim).await,
-        Err(e) => Err(ConsoleError::Internal {
-            message: e.to_string(),
-        }),
-    };
+    // In a child process: nothing an adviser writes can take the server's memory or thread.
+    let res = crate::console::run_isolated(&st.data_dir, sql, &lim).await;
     let (rows, err) = match &res {
         Ok(o) => (Some(o.rows), None),
         Err(e) => (None, Some(e.to_string())),
