@@ -322,3 +322,16 @@ fn damaged_xls_workbook() {
         o.message
     );
 }
+
+/// A 6 KB XLS whose sector chain loops (found by fuzzing: calamine grew a buffer until the
+/// machine ran out of memory) is refused as damaged, quickly and in little memory.
+#[test]
+fn looping_xls_workbook() {
+    let o = reject("looping.xls");
+    assert!(
+        o.message.starts_with("not a readable workbook: the file is damaged")
+            && o.message.contains("loops"),
+        "{}",
+        o.message
+    );
+}

@@ -339,6 +339,31 @@ async fn failed_logins_are_rate_limited() {
     assert_eq!(r.status(), StatusCode::OK);
 }
 
+/// The limiter forgets names and addresses whose failures have left the window.
+#[tokio::test]
+async fn the_login_limiter_forgets_old_entries() {
+    let mut config = Config::load(base()).unwrap();
+    config.web.login_window_secs = 1;
+    let st = state(base(), config);
+    let fail = |user: &str| {
+        Request::post("/api/login")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(
+                serde_json::json!({"user": user, "password": "wrong"}).to_string(),
+            ))
+            .unwrap()
+    };
+    for u in ["x1", "x2", "x3"] {
+        let r = app(st.clone()).oneshot(fail(u)).await.unwrap();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(purse::web::limiter_entries(&st), 3);
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let r = app(st.clone()).oneshot(fail("x4")).await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(purse::web::limiter_entries(&st), 1);
+}
+
 #[tokio::test]
 async fn every_page_renders_for_a_viewer() {
     let c = Client::new(base(), "viewer");

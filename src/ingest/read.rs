@@ -130,10 +130,111 @@ fn sniff_delimiter(text: &str) -> u8 {
 /// out of bounds; found by `fuzz/`'s `read` target): such a file is refused as unreadable,
 /// like any other damaged workbook, instead of relying on the caller's last line of defence.
 fn open_workbook(bytes: &[u8]) -> Result<Opened, String> {
+    if bytes.starts_with(&CFB_MAGIC) {
+        cfb_chains_end(bytes)
+            .map_err(|why| format!("not a readable workbook: the file is damaged ({why})"))?;
+    }
     match std::panic::catch_unwind(|| open_workbook_inner(bytes)) {
         Ok(r) => r,
         Err(_) => Err("not a readable workbook: the file is damaged (its structure is cut short or inconsistent)".into()),
     }
+}
+
+const CFB_MAGIC: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+/// FAT entries from here up are markers (end of chain, free, FAT or DIFAT sector), not links.
+const CFB_MAX_REG: u32 = 0xFFFF_FFFA;
+
+fn le_u32(b: &[u8], at: usize) -> Option<u32> {
+    b.get(at..at + 4)
+        .map(|x| u32::from_le_bytes([x[0], x[1], x[2], x[3]]))
+}
+
+/// Checks that every sector chain of an old-Excel (CFB) file ends. calamine follows chains until
+/// their end marker, with no bound: a FAT with a cycle (a 6 KB file, found by `fuzz/`) makes it
+/// grow a buffer until the machine runs out of memory. A file whose FAT or mini-FAT loops, or
+/// points outside the file, is damaged and refused before calamine sees it.
+fn cfb_chains_end(b: &[u8]) -> Result<(), String> {
+    let shift = b
+        .get(0x1E..0x20)
+        .map(|x| u16::from_le_bytes([x[0], x[1]]))
+        .ok_or("no header")?;
+    if shift != 9 && shift != 12 {
+        return Err(format!("sector size 2^{shift}"));
+    }
+    let size = 1usize << shift;
+    let sectors = b.len().saturating_sub(size).div_ceil(size);
+    let sector = |id: u32| -> Result<&[u8], String> {
+        let start = (id as usize + 1) * size;
+        b.get(start..(start + size).min(b.len()))
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| format!("sector {id} beyond the end of the file"))
+    };
+    let words = |s: &[u8]| -> Vec<u32> {
+        s.chunks_exact(4)
+            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect()
+    };
+    // The DIFAT: 109 entries in the header, then a chain of DIFAT sectors.
+    let mut fat_sectors: Vec<u32> = (0..109).filter_map(|i| le_u32(b, 0x4C + 4 * i)).collect();
+    let mut next = le_u32(b, 0x44).ok_or("no header")?;
+    let mut hops = 0;
+    while next < CFB_MAX_REG {
+        hops += 1;
+        if hops > sectors {
+            return Err("the DIFAT chain loops".into());
+        }
+        let mut w = words(sector(next)?);
+        next = w.pop().unwrap_or(u32::MAX);
+        fat_sectors.extend(w);
+    }
+    let mut fat = Vec::new();
+    for id in fat_sectors.into_iter().filter(|id| *id < CFB_MAX_REG) {
+        fat.extend(words(sector(id)?));
+    }
+    acyclic(&fat, "FAT")?;
+    // The mini-FAT is stored in a chain of the FAT (now known to end).
+    let mut mini = Vec::new();
+    let mut id = le_u32(b, 0x3C).ok_or("no header")?;
+    while id < CFB_MAX_REG {
+        mini.extend(words(sector(id)?));
+        id = *fat
+            .get(id as usize)
+            .ok_or_else(|| format!("sector {id} outside the FAT"))?;
+    }
+    acyclic(&mini, "mini-FAT")
+}
+
+/// Every chain of a FAT ends (at a marker), never loops, never leaves the table. Linear: each
+/// entry is walked once.
+fn acyclic(fat: &[u32], what: &str) -> Result<(), String> {
+    // 0 = not seen, 1 = on the chain being walked, 2 = known to end.
+    let mut state = vec![0u8; fat.len()];
+    let mut path = Vec::new();
+    for start in 0..fat.len() {
+        let mut at = start;
+        path.clear();
+        loop {
+            match state[at] {
+                2 => break,
+                1 => return Err(format!("the {what} chain through sector {at} loops")),
+                _ => {}
+            }
+            state[at] = 1;
+            path.push(at);
+            let next = fat[at];
+            if next >= CFB_MAX_REG {
+                break;
+            }
+            if next as usize >= fat.len() {
+                return Err(format!("the {what} points past its end (sector {next})"));
+            }
+            at = next as usize;
+        }
+        for &p in &path {
+            state[p] = 2;
+        }
+    }
+    Ok(())
 }
 
 fn open_workbook_inner(bytes: &[u8]) -> Result<Opened, String> {
@@ -304,6 +405,18 @@ mod tests {
         let bytes = include_bytes!("../../fixtures/bad/damaged.xls");
         let err = open(bytes).err().expect("refused");
         assert!(err.starts_with("not a readable workbook"), "{err}");
+    }
+
+    /// A 6 KB XLS whose FAT loops made calamine grow a buffer without end (24 GB before the
+    /// kernel killed purse; found by fuzz/): refused before calamine reads it.
+    #[test]
+    fn a_looping_xls_is_refused_before_it_eats_memory() {
+        let bytes = include_bytes!("../../fixtures/bad/looping.xls");
+        let err = open(bytes).err().expect("refused");
+        assert!(err.contains("damaged") && err.contains("loops"), "{err}");
+        // A sound XLS still opens.
+        let good = include_bytes!("../../fixtures/bureau/pingyang_2025-10.xls");
+        assert!(open(good).is_ok());
     }
 
     #[test]

@@ -27,7 +27,7 @@ impl Clock for SystemClock {
 
 /// One cron field: the allowed values, or any.
 #[derive(Debug, Clone, PartialEq)]
-struct Field(Option<Vec<u32>>);
+struct Field(Option<Vec<u32>>, bool);
 
 impl Field {
     fn parse(s: &str, lo: u32, hi: u32, what: &str) -> Result<Field> {
@@ -36,8 +36,11 @@ impl Field {
                 "report schedule: {what} `{s}` (allowed {lo}–{hi}, *, a-b, a,b, */n)"
             ))
         };
+        // Written with a leading `*` (`*`, `*/2`): for the day fields this means "not restricted"
+        // in cron's day-of-month OR weekday rule.
+        let star = s.starts_with('*');
         if s == "*" {
-            return Ok(Field(None));
+            return Ok(Field(None, true));
         }
         let mut v = Vec::new();
         for part in s.split(',') {
@@ -63,7 +66,10 @@ impl Field {
         }
         v.sort_unstable();
         v.dedup();
-        Ok(Field(Some(v)))
+        Ok(Field(Some(v), star))
+    }
+    fn restricted(&self) -> bool {
+        !self.1
     }
     fn has(&self, x: u32) -> bool {
         self.0.as_ref().is_none_or(|v| v.contains(&x))
@@ -97,11 +103,17 @@ impl Cron {
         })
     }
 
+    /// Standard cron: when both day of month and weekday are restricted, a day matching either
+    /// fires (`0 8 1 * 1` is the 1st and every Monday); when one is `*`, the other decides.
     fn day_matches(&self, d: NaiveDate) -> bool {
         let wd = d.weekday().num_days_from_sunday();
-        self.day.has(d.day())
-            && self.month.has(d.month())
-            && (self.weekday.has(wd) || (wd == 0 && self.weekday.has(7)))
+        let by_dom = self.day.has(d.day());
+        let by_dow = self.weekday.has(wd) || (wd == 0 && self.weekday.has(7));
+        let day = match (self.day.restricted(), self.weekday.restricted()) {
+            (true, true) => by_dom || by_dow,
+            _ => by_dom && by_dow,
+        };
+        day && self.month.has(d.month())
     }
 
     /// The first firing at or after `t` (within ten years).
@@ -255,6 +267,27 @@ mod tests {
 
     fn at(s: &str) -> NaiveDateTime {
         NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap()
+    }
+
+    /// Day of month and weekday both restricted: either fires (standard cron), not both.
+    #[test]
+    fn cron_ors_day_of_month_and_weekday() {
+        // 2026-12-01 is a Tuesday; the first Monday after is 2026-12-07.
+        let c = Cron::parse("0 8 1 * 1").unwrap();
+        assert_eq!(
+            c.next_at_or_after(at("2026-11-30 09:00")),
+            Some(at("2026-12-01 08:00"))
+        );
+        assert_eq!(
+            c.next_at_or_after(at("2026-12-01 09:00")),
+            Some(at("2026-12-07 08:00"))
+        );
+        // `*/2` counts as unrestricted for the rule: only the weekday decides.
+        let d = Cron::parse("0 8 */2 * 1").unwrap();
+        assert_eq!(
+            d.next_at_or_after(at("2026-12-01 09:00")),
+            Some(at("2026-12-07 08:00"))
+        );
     }
 
     #[test]

@@ -140,18 +140,34 @@ fn session_cookie(state: &AppState, token: &str, max_age: i64) -> HeaderValue {
     .unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
-/// Counts a failed login; refuses when there were too many in the window.
+/// Refuses when there were too many failed logins for this name and address in the window.
 fn too_many(state: &AppState, key: &str) -> bool {
     let window = Duration::from_secs(state.config.web.login_window_secs);
     let mut f = super::lock(&state.failures);
-    let v = f.entry(key.to_string()).or_default();
-    v.retain(|t| t.elapsed() < window);
-    v.len() >= state.config.web.login_attempts as usize
+    match f.get_mut(key) {
+        Some(v) => {
+            v.retain(|t| t.elapsed() < window);
+            v.len() >= state.config.web.login_attempts as usize
+        }
+        None => false,
+    }
 }
 
+/// Counts a failed login, and forgets every entry whose failures have all left the window: the
+/// limiter holds only what can still refuse someone, however many names and addresses try.
 fn record_failure(state: &AppState, key: &str) {
+    let window = Duration::from_secs(state.config.web.login_window_secs);
     let mut f = super::lock(&state.failures);
+    f.retain(|_, v| {
+        v.retain(|t| t.elapsed() < window);
+        !v.is_empty()
+    });
     f.entry(key.to_string()).or_default().push(Instant::now());
+}
+
+/// How many names and addresses the login limiter remembers (for tests and diagnostics).
+pub fn limiter_entries(state: &AppState) -> usize {
+    super::lock(&state.failures).len()
 }
 
 /// Verifies a login, rate-limited per user name and address. Hashing runs off the async threads.

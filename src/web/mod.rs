@@ -6,6 +6,7 @@
 
 mod api;
 mod auth;
+pub use auth::limiter_entries;
 mod console;
 mod html;
 mod pages;
