@@ -329,8 +329,23 @@ fn damaged_xls_workbook() {
 fn looping_xls_workbook() {
     let o = reject("looping.xls");
     assert!(
-        o.message.starts_with("not a readable workbook: the file is damaged")
+        o.message
+            .starts_with("not a readable workbook: the file is damaged")
             && o.message.contains("loops"),
+        "{}",
+        o.message
+    );
+}
+
+/// A 5.6 KB XLS with a cell in column 34,973 (found by fuzzing: calamine tried to allocate
+/// 66 GB and the process aborted) is refused as damaged.
+#[test]
+fn xls_cell_beyond_the_formats_columns() {
+    let o = reject("wide.xls");
+    assert!(
+        o.message
+            .starts_with("not a readable workbook: the file is damaged (a cell in column ")
+            && o.message.ends_with("(the format has 256))"),
         "{}",
         o.message
     );

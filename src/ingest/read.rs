@@ -192,16 +192,97 @@ fn cfb_chains_end(b: &[u8]) -> Result<(), String> {
         fat.extend(words(sector(id)?));
     }
     acyclic(&fat, "FAT")?;
-    // The mini-FAT is stored in a chain of the FAT (now known to end).
-    let mut mini = Vec::new();
-    let mut id = le_u32(b, 0x3C).ok_or("no header")?;
-    while id < CFB_MAX_REG {
-        mini.extend(words(sector(id)?));
-        id = *fat
-            .get(id as usize)
-            .ok_or_else(|| format!("sector {id} outside the FAT"))?;
+    // A chain of the FAT (now known to end), as bytes.
+    let chain = |mut id: u32| -> Result<Vec<u8>, String> {
+        let mut out = Vec::new();
+        while id < CFB_MAX_REG {
+            out.extend_from_slice(sector(id)?);
+            id = *fat
+                .get(id as usize)
+                .ok_or_else(|| format!("sector {id} outside the FAT"))?;
+        }
+        Ok(out)
+    };
+    let mini = words(&chain(le_u32(b, 0x3C).ok_or("no header")?)?);
+    acyclic(&mini, "mini-FAT")?;
+    // The workbook stream, from the directory (in the mini stream when it is small).
+    let dir = chain(le_u32(b, 0x30).ok_or("no header")?)?;
+    let entries: Vec<&[u8]> = dir.chunks_exact(128).collect();
+    let root = entries.first().ok_or("no directory")?;
+    let cutoff = le_u32(b, 0x38).unwrap_or(4096) as usize;
+    for e in &entries {
+        let name_len = (u16::from_le_bytes([e[0x40], e[0x41]]) as usize).min(64);
+        let name: Vec<u16> = e[..name_len]
+            .chunks_exact(2)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]))
+            .take_while(|c| *c != 0)
+            .collect();
+        let name = String::from_utf16_lossy(&name);
+        if e[0x42] != 2 || !(name == "Workbook" || name == "Book") {
+            continue;
+        }
+        let (start, size) = (
+            le_u32(e, 0x74).unwrap_or(0),
+            le_u32(e, 0x78).unwrap_or(0) as usize,
+        );
+        let data = if size < cutoff {
+            let ministream = chain(le_u32(root, 0x74).unwrap_or(u32::MAX))?;
+            let mut out = Vec::new();
+            let mut id = start;
+            while id < CFB_MAX_REG && out.len() < size {
+                let at = id as usize * 64;
+                out.extend_from_slice(
+                    ministream
+                        .get(at..at + 64)
+                        .ok_or("a mini sector beyond the mini stream")?,
+                );
+                id = *mini
+                    .get(id as usize)
+                    .ok_or("a mini sector outside the mini-FAT")?;
+            }
+            out
+        } else {
+            chain(start)?
+        };
+        biff_cells_in_bounds(&data[..size.min(data.len())])?;
     }
-    acyclic(&mini, "mini-FAT")
+    Ok(())
+}
+
+/// BIFF8 has 65,536 rows and 256 columns. calamine sizes a sheet by its farthest cell, so one
+/// cell record claiming column 65,535 makes it allocate tens of GB (a 5.6 KB file, found by
+/// `fuzz/`): every cell record must lie within the format's bounds.
+fn biff_cells_in_bounds(stream: &[u8]) -> Result<(), String> {
+    let mut at = 0;
+    while at + 4 <= stream.len() {
+        let typ = u16::from_le_bytes([stream[at], stream[at + 1]]);
+        let len = u16::from_le_bytes([stream[at + 2], stream[at + 3]]) as usize;
+        let data = &stream[(at + 4).min(stream.len())..(at + 4 + len).min(stream.len())];
+        // LABELSST, NUMBER, RK, BLANK, FORMULA, LABEL, BOOLERR, RSTRING; MULRK, MULBLANK.
+        let cols: Option<(u16, u16)> = match typ {
+            0x00FD | 0x0203 | 0x027E | 0x0201 | 0x0006 | 0x0204 | 0x0205 | 0x00D6
+                if data.len() >= 4 =>
+            {
+                let c = u16::from_le_bytes([data[2], data[3]]);
+                Some((c, c))
+            }
+            0x00BD | 0x00BE if data.len() >= 6 => Some((
+                u16::from_le_bytes([data[2], data[3]]),
+                u16::from_le_bytes([data[data.len() - 2], data[data.len() - 1]]),
+            )),
+            _ => None,
+        };
+        if let Some((first, last)) = cols
+            && (first > 255 || last > 255)
+        {
+            return Err(format!(
+                "a cell in column {} (the format has 256)",
+                first.max(last) as u32 + 1
+            ));
+        }
+        at += 4 + len;
+    }
+    Ok(())
 }
 
 /// Every chain of a FAT ends (at a marker), never loops, never leaves the table. Linear: each
@@ -417,6 +498,18 @@ mod tests {
         // A sound XLS still opens.
         let good = include_bytes!("../../fixtures/bureau/pingyang_2025-10.xls");
         assert!(open(good).is_ok());
+    }
+
+    /// A 5.6 KB XLS with a cell record in column 34,973 made calamine allocate 66 GB (the
+    /// process aborted; found by fuzz/): refused as damaged before calamine sizes the sheet.
+    #[test]
+    fn an_xls_cell_beyond_the_formats_columns_is_refused() {
+        let bytes = include_bytes!("../../fixtures/bad/wide.xls");
+        let err = open(bytes).err().expect("refused");
+        assert!(
+            err.contains("damaged") && err.contains("the format has 256"),
+            "{err}"
+        );
     }
 
     #[test]
