@@ -350,3 +350,16 @@ fn xls_cell_beyond_the_formats_columns() {
         o.message
     );
 }
+
+/// An XLS whose DIMENSIONS record claims billions of rows (found by fuzzing: calamine reserved
+/// 11 PB and the process aborted) is refused as damaged.
+#[test]
+fn xls_with_impossible_dimensions() {
+    let o = reject("huge_dimensions.xls");
+    assert!(
+        o.message
+            .starts_with("not a readable workbook: the file is damaged (its dimensions claim rows"),
+        "{}",
+        o.message
+    );
+}

@@ -272,6 +272,27 @@ fn biff_cells_in_bounds(stream: &[u8]) -> Result<(), String> {
             )),
             _ => None,
         };
+        // DIMENSIONS: calamine reserves rows × columns from it before any cell is read.
+        if typ == 0x0200 {
+            let (rf, rl, cl) = match data.len() {
+                14 | 16 => (
+                    u32::from_le_bytes([data[0], data[1], data[2], data[3]]),
+                    u32::from_le_bytes([data[4], data[5], data[6], data[7]]),
+                    u16::from_le_bytes([data[10], data[11]]) as u32,
+                ),
+                10 => (
+                    u16::from_le_bytes([data[0], data[1]]) as u32,
+                    u16::from_le_bytes([data[2], data[3]]) as u32,
+                    u16::from_le_bytes([data[6], data[7]]) as u32,
+                ),
+                _ => (0, 0, 0),
+            };
+            if rl > 65_536 || cl > 256 || (rl >= 1 && rf > rl - 1) {
+                return Err(format!(
+                    "its dimensions claim rows {rf}–{rl} and {cl} columns (the format has 65,536 × 256)"
+                ));
+            }
+        }
         if let Some((first, last)) = cols
             && (first > 255 || last > 255)
         {
@@ -508,6 +529,18 @@ mod tests {
         let err = open(bytes).err().expect("refused");
         assert!(
             err.contains("damaged") && err.contains("the format has 256"),
+            "{err}"
+        );
+    }
+
+    /// A DIMENSIONS record claiming billions of rows made calamine reserve 11 PB (abort; found
+    /// by fuzz/, 4th run): refused as damaged.
+    #[test]
+    fn an_xls_claiming_impossible_dimensions_is_refused() {
+        let bytes = include_bytes!("../../fixtures/bad/huge_dimensions.xls");
+        let err = open(bytes).err().expect("refused");
+        assert!(
+            err.contains("damaged") && err.contains("dimensions claim"),
             "{err}"
         );
     }
