@@ -363,3 +363,16 @@ fn xls_with_impossible_dimensions() {
         o.message
     );
 }
+
+/// The same, where the workbook stream's name differs in case from "Workbook" (calamine matches
+/// it ignoring case; found by fuzzing after the first fix: 6.6 GB asked for).
+#[test]
+fn xls_cell_beyond_the_formats_columns_in_a_differently_named_stream() {
+    let o = reject("wide_stream_name.xls");
+    assert!(
+        o.message
+            .starts_with("not a readable workbook: the file is damaged (a cell in column "),
+        "{}",
+        o.message
+    );
+}

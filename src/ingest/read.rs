@@ -209,23 +209,28 @@ fn cfb_chains_end(b: &[u8]) -> Result<(), String> {
     let dir = chain(le_u32(b, 0x30).ok_or("no header")?)?;
     let entries: Vec<&[u8]> = dir.chunks_exact(128).collect();
     let root = entries.first().ok_or("no directory")?;
-    let cutoff = le_u32(b, 0x38).unwrap_or(4096) as usize;
-    for e in &entries {
+    // The stream calamine reads: the first entry named Workbook (ASCII case ignored, any entry
+    // type), else Book; in the mini stream when shorter than 4096 bytes.
+    let name_of = |e: &[u8]| -> String {
         let name_len = (u16::from_le_bytes([e[0x40], e[0x41]]) as usize).min(64);
-        let name: Vec<u16> = e[..name_len]
+        let units: Vec<u16> = e[..name_len]
             .chunks_exact(2)
             .map(|c| u16::from_le_bytes([c[0], c[1]]))
             .take_while(|c| *c != 0)
             .collect();
-        let name = String::from_utf16_lossy(&name);
-        if e[0x42] != 2 || !(name == "Workbook" || name == "Book") {
-            continue;
-        }
+        String::from_utf16_lossy(&units)
+    };
+    let found = ["Workbook", "Book"].iter().find_map(|want| {
+        entries
+            .iter()
+            .find(|e| name_of(e).as_bytes().eq_ignore_ascii_case(want.as_bytes()))
+    });
+    if let Some(e) = found {
         let (start, size) = (
             le_u32(e, 0x74).unwrap_or(0),
             le_u32(e, 0x78).unwrap_or(0) as usize,
         );
-        let data = if size < cutoff {
+        let data = if size < 4096 {
             let ministream = chain(le_u32(root, 0x74).unwrap_or(u32::MAX))?;
             let mut out = Vec::new();
             let mut id = start;
