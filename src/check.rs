@@ -71,9 +71,10 @@ impl CheckSession {
         // One look at the manifest serves the session's lineage and the rules' coverage (what
         // each dataset holds per period and scope, written at load).
         let (ctx, parts) = engine::session_and_parts(data_dir, catalog).await?;
-        let rows = crate::warehouse::Warehouse::open_read(data_dir)
-            .and_then(|wh| wh.live_rows())
-            .unwrap_or_default();
+        let mut rows = std::collections::BTreeMap::new();
+        for (dataset, _, _, n) in parts.iter().flatten() {
+            *rows.entry(dataset.clone()).or_insert(0) += n;
+        }
         Ok(CheckSession {
             ctx,
             cache: parts.map(RunCache::with_manifest).unwrap_or_default(),
@@ -131,7 +132,7 @@ pub async fn check(
     period: &str,
     dry_run: bool,
 ) -> Result<CheckResult> {
-    crate::rules::period_params(period)?;
+    // The period is checked (period_params) before anything runs, by CheckSession::check.
     CheckSession::open(data_dir, catalog)
         .await?
         .check(data_dir, rules, period, dry_run)

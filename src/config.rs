@@ -96,12 +96,6 @@ impl Default for Config {
 pub const DEMO_REGION: (&str, &str) = ("990100", "示范市");
 
 impl Config {
-    /// The deployment's own region, when it has one.
-    pub fn own_region(&self) -> Option<(&str, &str)> {
-        let (c, n) = (self.region_code.trim(), self.region_name.trim());
-        (!c.is_empty() || !n.is_empty()).then_some((c, n))
-    }
-
     /// The code of a region named in an extract: the deployment's own, else the code list.
     pub fn region_code_of(&self, name: &str) -> Option<String> {
         let name = name.trim();

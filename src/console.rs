@@ -272,9 +272,9 @@ pub async fn run_isolated(
         let mut err_r = (&mut stderr).take(1 << 20);
         let read_out = out_r.read_to_end(&mut out);
         let read_err = err_r.read_to_end(&mut err);
-        let ((), o, e) = tokio::join!(feed, read_out, read_err);
+        // stderr is only read for its message; losing part of it loses nothing else.
+        let ((), o, _) = tokio::join!(feed, read_out, read_err);
         o.map_err(|e| internal(format!("reading the SQL worker: {e}")))?;
-        let _ = e;
         if out.len() as u64 >= cap {
             return Err(ConsoleError::Memory {
                 message: "the result is larger than the console's memory".into(),

@@ -66,8 +66,8 @@ CREATE TABLE IF NOT EXISTS load_issues(
 );
 "#;
 
-/// (dataset, period, scope lines) of each live part: see [`Warehouse::live_parts`].
-pub type LiveParts = Vec<(String, String, String)>;
+/// (dataset, period, scope lines, rows) of each live part: see [`Warehouse::live_parts`].
+pub type LiveParts = Vec<(String, String, String, u64)>;
 
 pub struct Warehouse {
     pub dir: PathBuf,
@@ -481,26 +481,20 @@ impl Warehouse {
         Ok(())
     }
 
-    /// Every live part: (dataset, period, scope), the scope as written at load (one
+    /// Every live part: (dataset, period, scope, rows), the scope as written at load (one
     /// `column=value|column=value` line per distinct scope of the part's rows).
     pub fn live_parts(&self) -> Result<LiveParts> {
         let mut stmt = self
             .db
-            .prepare("SELECT dataset, period, scope FROM load_parts WHERE active=1")?;
-        let v = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-            .collect::<rusqlite::Result<_>>()?;
-        Ok(v)
-    }
-
-    /// Live rows per dataset: what a check weighs its rules by, to start the heaviest first.
-    pub fn live_rows(&self) -> Result<BTreeMap<String, u64>> {
-        let mut stmt = self
-            .db
-            .prepare("SELECT dataset, sum(rows) FROM load_parts WHERE active=1 GROUP BY dataset")?;
+            .prepare("SELECT dataset, period, scope, rows FROM load_parts WHERE active=1")?;
         let v = stmt
             .query_map([], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?.max(0) as u64))
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get::<_, i64>(3)?.max(0) as u64,
+                ))
             })?
             .collect::<rusqlite::Result<_>>()?;
         Ok(v)

@@ -50,18 +50,10 @@ impl Context<'_> {
             .or(title_region.clone());
         match key {
             "region_name" => named.or_else(|| nonempty(&self.config.region_name)),
-            "region_code" => match &named {
-                Some(name) => self
-                    .title
-                    .region_code
-                    .clone()
-                    .or_else(|| self.config.region_code_of(name)),
-                None => self
-                    .title
-                    .region_code
-                    .clone()
-                    .or_else(|| nonempty(&self.config.region_code)),
-            },
+            "region_code" => self.title.region_code.clone().or_else(|| match &named {
+                Some(name) => self.config.region_code_of(name),
+                None => nonempty(&self.config.region_code),
+            }),
             "budget_kind" => self
                 .title
                 .budget_kind

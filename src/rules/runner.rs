@@ -225,7 +225,7 @@ impl RunCache {
     ) -> Option<Coverage> {
         let parts = self.manifest.as_ref()?;
         let mut present: BTreeSet<Vec<String>> = BTreeSet::new();
-        for (d, p, scope) in parts {
+        for (d, p, scope, _) in parts {
             if d != &ds.name || p < from || p > to {
                 continue;
             }

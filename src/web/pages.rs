@@ -1609,35 +1609,30 @@ pub async fn ingest_upload(
     .await;
     // Whatever happened, the upload leaves pending/: accepted/ when every sheet loaded, else
     // rejected/ with its reasons beside it (`NAME.reason.txt`).
-    let reasons: Result<Vec<crate::ingest::Outcome>, String> = match &run {
-        Ok(Ok(o)) => Ok(o.clone()),
-        Ok(Err(e)) => Err(e.to_string()),
-        Err(_) => Err(crate::ingest::internal_error(std::path::Path::new(
+    let why: Option<String> = match &run {
+        Ok(Ok(o)) => {
+            let rejected: Vec<&str> = o
+                .iter()
+                .filter(|o| o.status == crate::ingest::Status::Rejected)
+                .map(|o| o.message.as_str())
+                .collect();
+            (!rejected.is_empty()).then(|| rejected.join("\n"))
+        }
+        Ok(Err(e)) => Some(e.to_string()),
+        Err(_) => Some(crate::ingest::internal_error(std::path::Path::new(
             file_name,
         ))),
     };
-    let ok = reasons.as_ref().is_ok_and(|o| {
-        o.iter()
-            .all(|o| o.status != crate::ingest::Status::Rejected)
+    let dest = st.data_dir.join("uploads").join(if why.is_none() {
+        "accepted"
+    } else {
+        "rejected"
     });
-    let dest = st
-        .data_dir
-        .join("uploads")
-        .join(if ok { "accepted" } else { "rejected" });
     let _ = std::fs::create_dir_all(&dest);
     let stored = dest.join(format!("{}-{}", &stamp[..12], safe_name(file_name)));
     let _ = std::fs::rename(&path, &stored);
     let _ = std::fs::remove_dir(&pending);
-    if !ok {
-        let why = match &reasons {
-            Ok(o) => o
-                .iter()
-                .filter(|o| o.status == crate::ingest::Status::Rejected)
-                .map(|o| o.message.clone())
-                .collect::<Vec<_>>()
-                .join("\n"),
-            Err(e) => e.clone(),
-        };
+    if let Some(why) = &why {
         let mut note = stored.into_os_string();
         note.push(".reason.txt");
         let _ = std::fs::write(note, format!("{why}\n"));
@@ -1646,7 +1641,7 @@ pub async fn ingest_upload(
         Ok(Ok(o)) => o,
         Ok(Err(e)) => return Err(e.into()),
         Err(_) => {
-            let msg = reasons.err().unwrap_or_default();
+            let msg = why.unwrap_or_default();
             return Err(AppError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
