@@ -1,30 +1,47 @@
 #!/usr/bin/env bash
-# Cockpit latency under load: 64 concurrent connections on the --scale 20 region.
+# Cached pages against the framework's own speed: 64 concurrent connections, one run.
 #
-#   benches/web_load.sh [DATA_DIR] [DURATION]
+#   benches/web_load.sh [demo|scale20|DATA_DIR] [DURATION]
+#   PURSE=/path/to/other/purse benches/web_load.sh demo     # measure another build ("before")
 #
-# Uses the release binary and wrk (Debian's `wrk`). DATA_DIR defaults to the scale-20 warehouse
-# the criterion benches build ($CARGO_TARGET_DIR/purse-bench/scale20-data); without one, it is
-# generated and loaded here first (about 4 minutes). Prints the cold first request, then wrk's
-# latency distribution (p50, p99) and requests per second for the cockpit page and its JSON twin.
+# Uses the release binary (or $PURSE) and wrk (Debian's `wrk`). `demo` prepares the demo region
+# with `purse demo --no-serve` (seconds); `scale20` (the default) uses the warehouse the criterion
+# benches build ($CARGO_TARGET_DIR/purse-bench/scale20-data), generating and loading it first when
+# absent (about 4 minutes). Prints the cold first request, then for the static stylesheet (what
+# axum itself costs), the cached cockpit JSON and the cached cockpit page: requests per second,
+# p50 and p99, and the ratio of each cached page's rate to the static file's.
+# Goal (issue #11): ratio ≥ 0.5 and p99 < 50 ms for the cockpit JSON.
 # wrk and the server share this machine's cores, so the figures are conservative.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/purse-target}"
 BENCH="$CARGO_TARGET_DIR/purse-bench"
-DATA="${1:-$BENCH/scale20-data}"
-DURATION="${2:-30s}"
+WHICH="${1:-scale20}"
+DURATION="${2:-15s}"
 PERIOD=2025-12
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 2; }
-cargo build --release --quiet
-PURSE="$CARGO_TARGET_DIR/release/purse"
-
-if [ ! -e "$DATA/purse.db" ]; then
-    echo "== generating and loading --scale 20 into $DATA (once)"
-    "$PURSE" gen --scale 20 --out "$BENCH/scale20"
-    "$PURSE" init --data-dir "$DATA" --region-code 990100 --region-name 示范市
-    "$PURSE" ingest -q --data-dir "$DATA" "$BENCH/scale20"
+if [ -z "${PURSE:-}" ]; then
+    cargo build --release --quiet
+    PURSE="$CARGO_TARGET_DIR/release/purse"
 fi
+
+case "$WHICH" in
+demo)
+    DATA="$BENCH/demo-data"
+    [ -e "$DATA/purse.db" ] || "$PURSE" demo --no-serve --data-dir "$DATA" >/dev/null
+    ;;
+scale20)
+    DATA="$BENCH/scale20-data"
+    if [ ! -e "$DATA/purse.db" ]; then
+        echo "== generating and loading --scale 20 into $DATA (once)"
+        "$PURSE" gen --scale 20 --out "$BENCH/scale20"
+        "$PURSE" init --data-dir "$DATA" --region-code 990100 --region-name 示范市
+        "$PURSE" ingest -q --data-dir "$DATA" "$BENCH/scale20"
+    fi
+    ;;
+*) DATA="$WHICH" ;;
+esac
+echo "== $PURSE on $DATA"
 echo "== checking $PERIOD so the cockpit has its alerts"
 "$PURSE" check --data-dir "$DATA" --period "$PERIOD" >/dev/null
 "$PURSE" user add load --role viewer --password load-test-pw --data-dir "$DATA" >/dev/null
@@ -40,13 +57,35 @@ COOKIE=$(curl -s -D - -o /dev/null -H 'content-type: application/json' \
     | tr -d '\r' | sed -n 's/^[Ss]et-[Cc]ookie: \(purse_session=[^;]*\).*/\1/p')
 [ -n "$COOKIE" ] || { echo "login failed" >&2; exit 1; }
 
-URL="http://127.0.0.1:$PORT/cockpit?period=$PERIOD"
+BASE="http://127.0.0.1:$PORT"
 echo "== cold: first cockpit request (computes every figure from Parquet)"
-curl -s -o /dev/null -H "Cookie: $COOKIE" -w "status %{http_code}, %{time_total} s, %{size_download} bytes\n" "$URL"
-echo "== warm: the same page again (figures cached for this data version)"
-curl -s -o /dev/null -H "Cookie: $COOKIE" -w "status %{http_code}, %{time_total} s\n" "$URL"
+curl -s -o /dev/null -H "Cookie: $COOKIE" -w "status %{http_code}, %{time_total} s, %{size_download} bytes\n" "$BASE/cockpit?period=$PERIOD"
+curl -s -o /dev/null -H "Cookie: $COOKIE" "$BASE/api/cockpit?period=$PERIOD"
 
-echo "== wrk: /cockpit, 64 connections, 2 threads, $DURATION"
-wrk -t2 -c64 -d"$DURATION" --latency -H "Cookie: $COOKIE" "$URL"
-echo "== wrk: /api/cockpit, 64 connections, 2 threads, $DURATION"
-wrk -t2 -c64 -d"$DURATION" --latency -H "Cookie: $COOKIE" "http://127.0.0.1:$PORT/api/cockpit?period=$PERIOD"
+# One wrk run; prints "RATE P50 P99" (req/s, ms, ms).
+load() {
+    wrk -t2 -c64 -d"$DURATION" --latency -H "Cookie: $COOKIE" "$1" | python3 -c '
+import re, sys
+t = sys.stdin.read()
+def ms(label):
+    m = re.search(r"^\s*" + label + r"\s+([\d.]+)(us|ms|s)\b", t, re.M)
+    v = float(m.group(1)); return v / 1000 if m.group(2) == "us" else v * 1000 if m.group(2) == "s" else v
+rate = float(re.search(r"Requests/sec:\s+([\d.]+)", t).group(1))
+errors = re.search(r"Non-2xx or 3xx responses: (\d+)", t)
+p50, p99 = ms("50%"), ms("99%")
+print(f"{rate:.0f} {p50:.2f} {p99:.2f} {errors.group(1) if errors else 0}")'
+}
+
+echo "== wrk: 64 connections, 2 threads, $DURATION each"
+read -r S_RATE S_P50 S_P99 S_ERR < <(load "$BASE/static/purse.css")
+read -r J_RATE J_P50 J_P99 J_ERR < <(load "$BASE/api/cockpit?period=$PERIOD")
+read -r H_RATE H_P50 H_P99 H_ERR < <(load "$BASE/cockpit?period=$PERIOD")
+python3 - "$S_RATE $S_P50 $S_P99 $S_ERR" "$J_RATE $J_P50 $J_P99 $J_ERR" "$H_RATE $H_P50 $H_P99 $H_ERR" <<'EOF'
+import sys
+rows = [("static stylesheet", sys.argv[1]), ("cockpit JSON (cached)", sys.argv[2]), ("cockpit page (cached)", sys.argv[3])]
+base = float(sys.argv[1].split()[0])
+print(f"{'':24}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'ratio':>8}")
+for name, r in rows:
+    rate, p50, p99, err = r.split()
+    print(f"{name:24}{float(rate):>10.0f}{float(p50):>9.2f}{float(p99):>9.2f}{int(err):>8}{float(rate)/base:>8.2f}")
+EOF

@@ -486,7 +486,7 @@ pub struct ConsoleStore {
 impl ConsoleStore {
     pub fn open(data_dir: &Path) -> Result<ConsoleStore> {
         Ok(ConsoleStore {
-            db: crate::db::open(data_dir, SCHEMA)?,
+            db: crate::db::open(data_dir, "console", &[crate::db::Step::Sql(SCHEMA)])?,
         })
     }
 

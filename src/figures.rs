@@ -435,6 +435,8 @@ pub struct IndicatorVsTarget {
 #[derive(Debug, Clone, Serialize)]
 pub struct Cockpit {
     pub period: String,
+    /// The thresholds the figures were coloured with.
+    pub bands: Bands,
     pub time_progress: f64,
     pub budgets: Vec<KindExec>,
     pub revenue: Vec<KindExec>,
@@ -447,13 +449,81 @@ pub struct Cockpit {
     pub trend: Vec<(String, Option<f64>)>,
 }
 
-fn band(ratio: Option<f64>) -> &'static str {
-    match ratio {
-        Some(r) if r >= 300.0 => "red",
-        Some(r) if r >= 200.0 => "orange",
-        Some(r) if r >= 120.0 => "yellow",
-        Some(_) => "green",
-        None => "none",
+/// The colour bands the pages, charts and the report draw with, read from the loaded rules'
+/// parameters (`execution_lag`, `debt_ratio`, `soe_leverage`, with `[rules.ID]` overrides
+/// applied): one source of truth, so a changed threshold changes the alerts and the colours
+/// together. A pack without one of those rules keeps the domain's defaults for its bands.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Bands {
+    /// Spending behind time progress, percentage points: yellow from, red from.
+    pub lag_yellow_pp: f64,
+    pub lag_red_pp: f64,
+    /// Debt ratio, %: yellow, orange, red from.
+    pub debt_yellow_pct: f64,
+    pub debt_orange_pct: f64,
+    pub debt_red_pct: f64,
+    /// SOE leverage warning lines, %.
+    pub soe_industrial_pct: f64,
+    pub soe_other_pct: f64,
+}
+
+impl Default for Bands {
+    fn default() -> Bands {
+        Bands {
+            lag_yellow_pp: 10.0,
+            lag_red_pp: 20.0,
+            debt_yellow_pct: 120.0,
+            debt_orange_pct: 200.0,
+            debt_red_pct: 300.0,
+            soe_industrial_pct: 70.0,
+            soe_other_pct: 75.0,
+        }
+    }
+}
+
+impl Bands {
+    pub fn from_rules(set: &crate::rules::RuleSet) -> Bands {
+        let d = Bands::default();
+        let param = |rule: &str, name: &str, default: f64| {
+            set.rules
+                .iter()
+                .find(|r| r.id == rule)
+                .and_then(|r| r.params.get(name))
+                .and_then(|v| match v {
+                    crate::rules::ParamValue::Number(n) => n.parse::<f64>().ok(),
+                    crate::rules::ParamValue::Text(_) => None,
+                })
+                .unwrap_or(default)
+        };
+        Bands {
+            lag_yellow_pp: param("execution_lag", "yellow_pp", d.lag_yellow_pp),
+            lag_red_pp: param("execution_lag", "red_pp", d.lag_red_pp),
+            debt_yellow_pct: param("debt_ratio", "yellow_pct", d.debt_yellow_pct),
+            debt_orange_pct: param("debt_ratio", "orange_pct", d.debt_orange_pct),
+            debt_red_pct: param("debt_ratio", "red_pct", d.debt_red_pct),
+            soe_industrial_pct: param("soe_leverage", "industrial_pct", d.soe_industrial_pct),
+            soe_other_pct: param("soe_leverage", "other_pct", d.soe_other_pct),
+        }
+    }
+
+    /// The colour of spending `behind` time progress: red, yellow or green.
+    pub fn lag(&self, behind_pp: Option<f64>) -> &'static str {
+        match behind_pp {
+            Some(b) if b >= self.lag_red_pp => "red",
+            Some(b) if b >= self.lag_yellow_pp => "yellow",
+            _ => "green",
+        }
+    }
+
+    /// The risk band of a debt ratio.
+    pub fn debt(&self, ratio: Option<f64>) -> &'static str {
+        match ratio {
+            Some(r) if r >= self.debt_red_pct => "red",
+            Some(r) if r >= self.debt_orange_pct => "orange",
+            Some(r) if r >= self.debt_yellow_pct => "yellow",
+            Some(_) => "green",
+            None => "none",
+        }
     }
 }
 
@@ -478,7 +548,7 @@ fn p(period: &str) -> Vec<(&'static str, ScalarValue)> {
 }
 
 /// Computes the cockpit for `period` from the warehouse.
-pub async fn cockpit(ctx: &SessionContext, period: &str) -> Result<Cockpit> {
+pub async fn cockpit(ctx: &SessionContext, period: &str, bands: &Bands) -> Result<Cockpit> {
     let (year, _) = split_period(period)?;
     let progress = time_progress(period)?;
     let budgets = fetch(
@@ -528,9 +598,13 @@ pub async fn cockpit(ctx: &SessionContext, period: &str) -> Result<Cockpit> {
     let soe_top = fetch(
         ctx,
         "SELECT enterprise_name, 100.0 * CAST(total_liabilities AS DOUBLE) / CAST(total_assets AS DOUBLE) AS lev, \
-                CASE WHEN coalesce(is_industrial, false) THEN 70.0 ELSE 75.0 END AS warn, profit \
+                CASE WHEN coalesce(is_industrial, false) THEN $industrial ELSE $other END AS warn, profit \
          FROM soe_finance WHERE period = $period AND total_assets > 0 ORDER BY lev DESC, enterprise_name",
-        &p(period),
+        &[
+            ("period", ScalarValue::from(period)),
+            ("industrial", ScalarValue::from(bands.soe_industrial_pct)),
+            ("other", ScalarValue::from(bands.soe_other_pct)),
+        ],
     )
     .await?;
     let indicators = fetch(
@@ -558,7 +632,7 @@ pub async fn cockpit(ctx: &SessionContext, period: &str) -> Result<Cockpit> {
         .map(|r| SoeLine {
             name: r[0].text(),
             leverage: r[1].num().unwrap_or(0.0),
-            warning: r[2].num().unwrap_or(75.0),
+            warning: r[2].num().unwrap_or(bands.soe_other_pct),
             profit: r[3].money(),
         })
         .collect();
@@ -578,6 +652,7 @@ pub async fn cockpit(ctx: &SessionContext, period: &str) -> Result<Cockpit> {
     };
     Ok(Cockpit {
         period: period.to_string(),
+        bands: bands.clone(),
         time_progress: progress,
         budgets: kind_exec(budgets, progress),
         revenue: kind_exec(revenue, progress),
@@ -600,7 +675,7 @@ pub async fn cockpit(ctx: &SessionContext, period: &str) -> Result<Cockpit> {
                     limit: r[3].money(),
                     capacity: r[4].money(),
                     ratio,
-                    band: band(ratio),
+                    band: bands.debt(ratio),
                 }
             })
             .collect(),

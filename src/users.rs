@@ -135,7 +135,7 @@ pub const SESSION_SECS: i64 = 36 * 3600;
 impl Users {
     pub fn open(data_dir: &Path) -> Result<Users> {
         Ok(Users {
-            db: crate::db::open(data_dir, SCHEMA)?,
+            db: crate::db::open(data_dir, "users", &[crate::db::Step::Sql(SCHEMA)])?,
         })
     }
 
@@ -229,21 +229,30 @@ impl Users {
     }
 
     pub fn session(&self, token: &str) -> Result<Option<Session>> {
-        let row: Option<(String, String, String)> = self
+        Ok(self.session_until(token)?.map(|(s, _)| s))
+    }
+
+    /// The session of a token and when it expires (Unix seconds), if it is valid now.
+    pub fn session_until(&self, token: &str) -> Result<Option<(Session, i64)>> {
+        let row: Option<(String, String, String, i64)> = self
             .db
             .query_row(
-                "SELECT s.user, u.role, s.csrf FROM sessions s JOIN users u ON u.name = s.user
+                "SELECT s.user, u.role, s.csrf, s.expires_at FROM sessions s
+                 JOIN users u ON u.name = s.user
                  WHERE s.token_hash = ?1 AND s.expires_at >= ?2",
                 params![token_hash(token), chrono::Utc::now().timestamp()],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
             )
             .optional()?;
-        Ok(row.and_then(|(user, role, csrf)| {
-            Some(Session {
-                user,
-                role: Role::parse(&role)?,
-                csrf,
-            })
+        Ok(row.and_then(|(user, role, csrf, expires)| {
+            Some((
+                Session {
+                    user,
+                    role: Role::parse(&role)?,
+                    csrf,
+                },
+                expires,
+            ))
         }))
     }
 

@@ -66,6 +66,9 @@ CREATE TABLE IF NOT EXISTS load_issues(
 );
 "#;
 
+/// The manifest's migrations, in order: never edit one that has shipped, add a step.
+const MIGRATIONS: &[crate::db::Step] = &[crate::db::Step::Sql(SCHEMA)];
+
 /// (dataset, period, scope lines, rows) of each live part: see [`Warehouse::live_parts`].
 pub type LiveParts = Vec<(String, String, String, u64)>;
 
@@ -85,7 +88,7 @@ pub struct Part {
 }
 
 /// What a committed load replaced.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Replaced {
     pub load_id: i64,
     pub period: String,
@@ -137,7 +140,12 @@ pub struct DataVersion(Connection);
 
 impl DataVersion {
     pub fn open(dir: &Path) -> Result<DataVersion> {
-        Ok(DataVersion(crate::db::open(dir, SCHEMA)?))
+        Ok(DataVersion(crate::db::open(dir, "warehouse", MIGRATIONS)?))
+    }
+
+    /// The connection, for a caller that polls it itself (the server's version poller).
+    pub fn into_connection(self) -> Connection {
+        self.0
     }
 
     pub fn current(&self) -> i64 {
@@ -199,7 +207,7 @@ impl Warehouse {
     }
 
     fn connect(dir: &Path) -> Result<Connection> {
-        let db = crate::db::open(dir, SCHEMA)?;
+        let db = crate::db::open(dir, "warehouse", MIGRATIONS)?;
         db.pragma_update(None, "synchronous", "FULL")?;
         Ok(db)
     }

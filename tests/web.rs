@@ -563,11 +563,14 @@ async fn alert_list_filters_and_exports() {
         csv.lines().count() as u64,
         1 + c
             .state
-            .alerts()
-            .list(&purse::alerts::Filter {
-                level: Some("红".into()),
-                ..Default::default()
+            .alerts
+            .read(|s| {
+                s.list(&purse::alerts::Filter {
+                    level: Some("红".into()),
+                    ..Default::default()
+                })
             })
+            .await
             .unwrap()
             .len() as u64
     );
@@ -662,7 +665,21 @@ async fn upload(c: &Client, name: &str, bytes: &[u8]) -> (StatusCode, String) {
         )
         .await;
     let s = r.status();
-    (s, body(r).await)
+    if s != StatusCode::SEE_OTHER {
+        return (s, body(r).await);
+    }
+    // Accepted: the upload runs as a job; its page refreshes until the job is over.
+    let job = r.headers()[header::LOCATION].to_str().unwrap().to_string();
+    assert!(job.starts_with("/data/jobs/"), "{job}");
+    for _ in 0..600 {
+        let (s, html) = c.get(&job).await;
+        if !html.contains("data-state=\"running\"") {
+            return (s, html);
+        }
+        assert!(html.contains("http-equiv=refresh"), "{html}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("upload job {job} still running after 30 s");
 }
 
 /// Names of the files under `uploads/rejected/`.
@@ -739,6 +756,24 @@ async fn uploads_go_through_ingest_with_its_errors() {
     );
     // One month's revenue extract: 19 lines (the demo also has two prior Decembers).
     assert_eq!(common::rows_by_dataset(fresh.path())["revenue"], 19);
+    // The job is listed with its outcome, on the Data page and in the API.
+    let (s, data) = first.get("/data").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        data.contains("/data/jobs/1") && data.contains("data-state=\"done\""),
+        "{data}"
+    );
+    let (s, jobs) = first.get("/api/jobs").await;
+    assert_eq!(s, StatusCode::OK);
+    let jobs: serde_json::Value = serde_json::from_str(&jobs).unwrap();
+    let job = &jobs["jobs"][0];
+    assert_eq!(job["state"], "done", "{job}");
+    assert_eq!(job["file"], "2025-03.csv");
+    assert_eq!(job["checked"], serde_json::json!(["2025-03"]));
+    assert_eq!(job["outcomes"][0]["status"], "loaded");
+    assert_eq!(job["outcomes"][0]["rows"], 19);
+    let (s, _) = first.get("/api/jobs/99").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
     assert!(
         purse::alerts::AlertStore::open(fresh.path())
             .unwrap()
@@ -1025,8 +1060,9 @@ async fn console_page_runs_exports_and_saves() {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert!(
         c.state
-            .console_store()
-            .visible("adviser")
+            .console
+            .read(|s| s.visible("adviser"))
+            .await
             .unwrap()
             .is_empty()
     );
@@ -1205,4 +1241,110 @@ async fn api_refusals_keep_the_error_shape() {
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
     assert_eq!(v["error"]["code"], "invalid_body");
+}
+
+/// Past the server's version poll interval (200 ms), with room for a loaded machine.
+async fn after_poll() {
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+}
+
+/// Sessions and cached pages are answered from memory, yet the database stays the truth: an
+/// alert action shows at once in the cached cockpit, a logout refuses the session at once, and
+/// another process's changes (a password reset from the command line, an expiry written to the
+/// database) are honoured after the poll.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_and_cached_pages_follow_the_database() {
+    let dir = copy();
+    let c = Client::new(dir.path(), "analyst");
+    let cockpit = |v: serde_json::Value| v["open_alerts"]["total"].as_u64().unwrap();
+    let (s, j) = c.get("/api/cockpit?period=2025-12").await;
+    assert_eq!(s, StatusCode::OK, "{j}");
+    let before = cockpit(serde_json::from_str(&j).unwrap());
+    assert!(before > 0);
+    // Cached: the same bytes again.
+    assert_eq!(c.get("/api/cockpit?period=2025-12").await.1, j);
+    let (_, list) = c.get("/api/alerts?status=open").await;
+    let list: serde_json::Value = serde_json::from_str(&list).unwrap();
+    let id = list["alerts"][0]["id"].as_i64().unwrap();
+    let (s, v) = c
+        .json(
+            &format!("/api/alerts/{id}/actions"),
+            serde_json::json!({"action": "dismiss", "reason": "duplicate of an audit finding"}),
+            true,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (_, j) = c.get("/api/cockpit?period=2025-12").await;
+    assert_eq!(
+        cockpit(serde_json::from_str(&j).unwrap()),
+        before - 1,
+        "the cached cockpit shows the action at once"
+    );
+
+    // A password reset from another process (the CLI) ends the user's sessions.
+    let viewer = Client::new(dir.path(), "viewer");
+    assert_eq!(viewer.get("/api/periods").await.0, StatusCode::OK);
+    Users::open(dir.path())
+        .unwrap()
+        .add("viewer", Role::Viewer, "a-new-password-1", "cli")
+        .unwrap();
+    after_poll().await;
+    assert_eq!(viewer.get("/api/periods").await.0, StatusCode::UNAUTHORIZED);
+
+    // An expiry written by another process is honoured too.
+    assert_eq!(c.get("/api/periods").await.0, StatusCode::OK);
+    rusqlite::Connection::open(dir.path().join("purse.db"))
+        .unwrap()
+        .execute(
+            "UPDATE sessions SET expires_at = 0 WHERE user = 'analyst'",
+            [],
+        )
+        .unwrap();
+    after_poll().await;
+    assert_eq!(c.get("/api/periods").await.0, StatusCode::UNAUTHORIZED);
+
+    // A logout refuses the session at once, with no poll in between.
+    let admin = Client::new(dir.path(), "admin");
+    assert_eq!(admin.get("/api/periods").await.0, StatusCode::OK);
+    let (s, _) = admin.json("/api/logout", serde_json::json!({}), true).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(admin.get("/api/periods").await.0, StatusCode::UNAUTHORIZED);
+}
+
+/// Colour bands come from the loaded rule parameters: a `[rules.debt_ratio]` override that
+/// changes the alerts changes the cockpit's colours too, and the cockpit says which bands it used.
+#[tokio::test]
+async fn colour_bands_follow_the_rule_parameters() {
+    let bands_of = |v: &serde_json::Value| -> Vec<String> {
+        v["debt"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["band"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let plain = Client::new(base(), "viewer");
+    let (s, j) = plain.get("/api/cockpit?period=2025-12").await;
+    assert_eq!(s, StatusCode::OK, "{j}");
+    let v: serde_json::Value = serde_json::from_str(&j).unwrap();
+    assert_eq!(v["bands"]["debt_red_pct"], 300.0);
+    assert_eq!(v["bands"]["lag_yellow_pp"], 10.0);
+    let plain_bands = bands_of(&v);
+    assert!(plain_bands.len() >= 2, "{plain_bands:?}");
+    assert!(plain_bands.iter().any(|b| b != "red"), "{plain_bands:?}");
+
+    let dir = copy();
+    let mut config = Config::load(dir.path()).unwrap();
+    let table: toml::Table = toml::from_str("yellow_pct = 1\norange_pct = 2\nred_pct = 3").unwrap();
+    config.rules.insert("debt_ratio".into(), table);
+    let lag: toml::Table = toml::from_str("yellow_pp = 1\nred_pp = 2").unwrap();
+    config.rules.insert("execution_lag".into(), lag);
+    let c = Client::with_config(dir.path(), "viewer", config);
+    let (_, j) = c.get("/api/cockpit?period=2025-12").await;
+    let v: serde_json::Value = serde_json::from_str(&j).unwrap();
+    assert_eq!(v["bands"]["debt_red_pct"], 3.0);
+    assert_eq!(v["bands"]["lag_red_pp"], 2.0);
+    let bands = bands_of(&v);
+    assert_eq!(bands.len(), plain_bands.len());
+    assert!(bands.iter().all(|b| b == "red"), "{bands:?}");
 }

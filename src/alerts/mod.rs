@@ -107,18 +107,21 @@ const ADDED_COLUMNS: [(&str, &str, &str); 8] = [
     ("run_rules", "sql_sha", "TEXT"),
 ];
 
-fn migrate(db: &Connection) -> Result<()> {
+/// Tables and columns added after the first release, for databases from before migrations were
+/// recorded (the columns may be there already).
+fn added_in_0_2(db: &Connection) -> Result<()> {
     db.execute_batch(ADDED_TABLES)?;
     for (table, col, def) in ADDED_COLUMNS {
-        let mut stmt = db.prepare(&format!(
-            "SELECT 1 FROM pragma_table_info('{table}') WHERE name = ?1"
-        ))?;
-        if !stmt.exists([col])? {
-            db.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {col} {def}"))?;
-        }
+        crate::db::add_column(db, table, col, def)?;
     }
     Ok(())
 }
+
+/// The alert store's migrations, in order: never edit one that has shipped, add a step.
+const MIGRATIONS: &[crate::db::Step] = &[
+    crate::db::Step::Sql(SCHEMA),
+    crate::db::Step::Code(added_in_0_2),
+];
 
 /// Where an alert is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
@@ -449,8 +452,7 @@ const ALERT_COLS: &str = "id, fingerprint, rule_id, alert_key, category, title, 
 
 impl AlertStore {
     pub fn open(data_dir: &Path) -> Result<AlertStore> {
-        let db = crate::db::open(data_dir, SCHEMA)?;
-        migrate(&db)?;
+        let db = crate::db::open(data_dir, "alerts", MIGRATIONS)?;
         Ok(AlertStore { db })
     }
 

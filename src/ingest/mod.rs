@@ -23,7 +23,7 @@ use crate::datasets::{Catalog, Grain, SOURCE_ROW};
 use crate::error::{PurseError, Result};
 use crate::warehouse::{LoadMeta, Part, Replaced, Warehouse};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Error,
@@ -40,7 +40,7 @@ impl Severity {
 }
 
 /// One problem found in an extract: where, what was provided, what was expected, why.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct Issue {
     pub severity: Severity,
     /// Row as a person sees it (CSV line, Excel row); `None` for file-level problems.
@@ -107,7 +107,7 @@ pub struct Options {
     pub progress: RowProgress,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Loaded,
@@ -116,7 +116,7 @@ pub enum Status {
     Skipped,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct Outcome {
     pub file: String,
     pub sheet: Option<String>,

@@ -47,7 +47,9 @@ pub async fn build(
     as_of: chrono::NaiveDate,
 ) -> Result<Report> {
     let ctx = crate::engine::session(data_dir, catalog).await?;
-    let cockpit = figures::cockpit(&ctx, period).await?;
+    let rules = crate::rules::RuleSet::resolve(None, data_dir, catalog, &config.rules)?;
+    let bands = figures::Bands::from_rules(&rules);
+    let cockpit = figures::cockpit(&ctx, period, &bands).await?;
     let prev = figures::prev_period(period)?;
     let has_prev = figures::fetch(
         &ctx,
@@ -59,7 +61,7 @@ pub async fn build(
     .map(|r| r[0].int() > 0)
     .unwrap_or(false);
     let previous = if has_prev {
-        Some(figures::cockpit(&ctx, &prev).await?)
+        Some(figures::cockpit(&ctx, &prev, &bands).await?)
     } else {
         None
     };
@@ -115,16 +117,12 @@ fn period_title(period: &str, lang: Lang) -> String {
 }
 
 /// Bars of execution against time progress, one per budget kind (or revenue kind).
-pub fn kind_bars(rows: &[figures::KindExec], lang: Lang) -> Vec<Bar> {
+pub fn kind_bars(rows: &[figures::KindExec], bands: &figures::Bands, lang: Lang) -> Vec<Bar> {
     rows.iter()
         .map(|k| Bar {
             label: term(&k.budget_kind, lang),
             value: k.rate.unwrap_or(0.0),
-            colour: Some(match k.behind_pp {
-                Some(b) if b >= 20.0 => "red",
-                Some(b) if b >= 10.0 => "yellow",
-                _ => "green",
-            }),
+            colour: Some(bands.lag(k.behind_pp)),
         })
         .collect()
 }
@@ -258,14 +256,19 @@ pub fn html(r: &Report, lang: Lang) -> String {
         "<div class=chart>{}</div>",
         charts::hbars(
             t("四本预算执行进度", "Execution of the four budgets"),
-            &kind_bars(&c.budgets, lang),
+            &kind_bars(&c.budgets, &c.bands, lang),
             Some((c.time_progress, t("序时进度", "time progress"))),
             "%"
         )
     ));
-    h.push_str(&exec_table(&c.budgets, lang, t("预算", "Budget")));
+    h.push_str(&exec_table(&c.budgets, &c.bands, lang, t("预算", "Budget")));
     if !c.revenue.is_empty() {
-        h.push_str(&exec_table(&c.revenue, lang, t("收入", "Revenue")));
+        h.push_str(&exec_table(
+            &c.revenue,
+            &c.bands,
+            lang,
+            t("收入", "Revenue"),
+        ));
     }
     if !c.lagging_depts.is_empty() {
         h.push_str(&format!(
@@ -529,7 +532,10 @@ pub fn html(r: &Report, lang: Lang) -> String {
             charts::hbars(
                 t("资产负债率最高的企业", "Highest SOE leverage"),
                 &bars,
-                Some((70.0, t("工业警戒线", "industrial line"))),
+                Some((
+                    c.bands.soe_industrial_pct,
+                    t("工业警戒线", "industrial line")
+                )),
                 "%"
             )
         ));
@@ -709,7 +715,12 @@ pub fn band_label(band: &str, lang: Lang) -> &'static str {
     }
 }
 
-fn exec_table(rows: &[figures::KindExec], lang: Lang, what: &str) -> String {
+fn exec_table(
+    rows: &[figures::KindExec],
+    bands: &figures::Bands,
+    lang: Lang,
+    what: &str,
+) -> String {
     let t = |zh: &'static str, en: &'static str| lang.t(zh, en);
     let mut h = format!(
         "<table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
@@ -720,10 +731,9 @@ fn exec_table(rows: &[figures::KindExec], lang: Lang, what: &str) -> String {
         t("落后序时（百分点）", "Behind (pp)")
     );
     for k in rows {
-        let cls = match k.behind_pp {
-            Some(b) if b >= 20.0 => "red",
-            Some(b) if b >= 10.0 => "yellow",
-            _ => "",
+        let cls = match bands.lag(k.behind_pp) {
+            "green" => "",
+            c => c,
         };
         h.push_str(&format!(
             "<tr><td>{}</td>{}{}{}<td class=\"n {cls}\">{}</td></tr>",

@@ -3,6 +3,8 @@
 
 use axum::Json;
 use axum::extract::State;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::pages::{ActForm, AlertsQ, DrillQ, PeriodQ, action_of, clean_scope, filtered};
@@ -26,15 +28,35 @@ pub async fn periods(State(st): State<AppState>, _a: Auth) -> J {
     Ok(Json(json!({"periods": st.periods().await?})))
 }
 
-pub async fn cockpit(State(st): State<AppState>, _a: Auth, ApiQuery(q): ApiQuery<PeriodQ>) -> J {
+/// Served from the page cache: figures per data version, alert counts per generation.
+pub async fn cockpit(
+    State(st): State<AppState>,
+    _a: Auth,
+    ApiQuery(q): ApiQuery<PeriodQ>,
+) -> Result<Response, AppError> {
     let period = st.period_or_latest(q.period.as_deref()).await?;
-    let c = st.cockpit(&period).await?;
+    let body = st
+        .cached(format!("api/cockpit/{period}"), || {
+            cockpit_json(&st, &period)
+        })
+        .await?;
+    Ok(json_body(body))
+}
+
+async fn cockpit_json(st: &AppState, period: &str) -> Result<String, AppError> {
+    let c = st.cockpit(period).await?;
     let mut v = to_json(c.as_ref())?;
-    let store = st.alerts();
-    let open = store.list(&crate::alerts::Filter {
-        open: true,
-        ..Default::default()
-    })?;
+    let (p, prev) = (period.to_string(), crate::figures::prev_period(period)?);
+    let (open, month) = st
+        .alerts
+        .read(move |s| {
+            let open = s.list(&crate::alerts::Filter {
+                open: true,
+                ..Default::default()
+            })?;
+            Ok::<_, crate::PurseError>((open, s.month(&p, &prev)?))
+        })
+        .await?;
     let mut by =
         std::collections::BTreeMap::<String, std::collections::BTreeMap<String, usize>>::new();
     for a in &open {
@@ -43,12 +65,23 @@ pub async fn cockpit(State(st): State<AppState>, _a: Auth, ApiQuery(q): ApiQuery
             .entry(a.category.clone())
             .or_default() += 1;
     }
-    let month = store.month(&period, &crate::figures::prev_period(&period)?)?;
     v["open_alerts"] = json!({"total": open.len(), "by_level_and_category": by});
     v["this_period"] = json!({
         "alerts": month.alerts.len(), "new": month.new, "continuing": month.continuing()
     });
-    Ok(Json(v))
+    Ok(v.to_string())
+}
+
+/// A JSON body that is already serialised (from the page cache).
+fn json_body(body: std::sync::Arc<str>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body.to_string(),
+    )
+        .into_response()
 }
 
 pub async fn drill(State(st): State<AppState>, _a: Auth, ApiQuery(q): ApiQuery<DrillQ>) -> J {
@@ -59,15 +92,21 @@ pub async fn drill(State(st): State<AppState>, _a: Auth, ApiQuery(q): ApiQuery<D
 }
 
 pub async fn alerts(State(st): State<AppState>, _a: Auth, ApiQuery(q): ApiQuery<AlertsQ>) -> J {
-    let list = filtered(&st, &q)?;
+    let list = filtered(&st, &q).await?;
     Ok(Json(
         json!({"count": list.len(), "alerts": to_json(&list)?}),
     ))
 }
 
 pub async fn alert(State(st): State<AppState>, auth: Auth, ApiPath(id): ApiPath<i64>) -> J {
-    let s = st.alerts();
-    let a = s.get(id)?;
+    let (a, why, history, events) = st
+        .alerts
+        .read(move |s| {
+            let a = s.get(id)?;
+            let why = s.explain(id, &a.last_period)?;
+            Ok::<_, crate::PurseError>((a, why, s.history(id)?, s.events(id)?))
+        })
+        .await?;
     let actions: Vec<&str> = if auth.role() >= Role::Analyst {
         let mut v = allowed_actions(a.status);
         if !v.contains(&"comment") {
@@ -79,9 +118,9 @@ pub async fn alert(State(st): State<AppState>, auth: Auth, ApiPath(id): ApiPath<
     };
     Ok(Json(json!({
         "alert": to_json(&a)?,
-        "why": to_json(&s.explain(id, &a.last_period)?)?,
-        "history": to_json(&s.history(id)?)?,
-        "events": to_json(&s.events(id)?)?,
+        "why": to_json(&why)?,
+        "history": to_json(&history)?,
+        "events": to_json(&events)?,
         "allowed_actions": actions,
     })))
 }
@@ -95,13 +134,14 @@ pub async fn act(
 ) -> J {
     auth.require(Role::Analyst)?;
     let action = action_of(&f)?;
-    let a = st.alerts().act(id, &action, auth.user())?;
+    let user = auth.user().to_string();
+    let a = st.alerts.write(move |s| s.act(id, &action, &user)).await?;
     Ok(Json(json!({"alert": to_json(&a)?})))
 }
 
 pub async fn rules(State(st): State<AppState>, _a: Auth) -> J {
     let set = st.rules()?;
-    let fired = st.alerts().counts_by_rule()?;
+    let fired = st.alerts.read(|s| s.counts_by_rule()).await?;
     let v: Vec<Value> = set
         .rules
         .iter()
@@ -119,13 +159,31 @@ pub async fn rules(State(st): State<AppState>, _a: Auth) -> J {
 }
 
 pub async fn loads(State(st): State<AppState>, _a: Auth) -> J {
-    let (summary, loads) = match crate::warehouse::Warehouse::open_read(&st.data_dir) {
-        Ok(wh) => (wh.summary()?, wh.loads(500)?),
-        Err(_) => (vec![], vec![]),
-    };
+    let dir = st.data_dir.clone();
+    let (summary, loads) =
+        super::blocking(move || match crate::warehouse::Warehouse::open_read(&dir) {
+            Ok(wh) => Ok::<_, crate::PurseError>((wh.summary()?, wh.loads(500)?)),
+            Err(_) => Ok((vec![], vec![])),
+        })
+        .await?;
     Ok(Json(
         json!({"datasets": to_json(&summary)?, "loads": to_json(&loads)?}),
     ))
+}
+
+/// Upload jobs, newest first, with their phase and rows read while they run.
+pub async fn jobs(State(st): State<AppState>, _a: Auth) -> J {
+    let v = st.jobs.read(|j| j.recent(50)).await?;
+    Ok(Json(json!({"jobs": to_json(&v)?})))
+}
+
+pub async fn job(State(st): State<AppState>, _a: Auth, ApiPath(id): ApiPath<i64>) -> J {
+    let j = st
+        .jobs
+        .read(move |j| j.get(id))
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("no upload job #{id}")))?;
+    Ok(Json(json!({"job": to_json(&j)?})))
 }
 
 pub async fn reports(State(st): State<AppState>, _a: Auth) -> J {

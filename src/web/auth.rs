@@ -98,7 +98,7 @@ impl FromRequestParts<AppState> for Auth {
             if html { e.page() } else { e }
         };
         let token = cookie(&parts.headers, SESSION_COOKIE).ok_or_else(unauth)?;
-        let session = state.users().session(&token)?.ok_or_else(unauth)?;
+        let session = state.session(&token).await?.ok_or_else(unauth)?;
         let auth = Auth {
             session,
             lang,
@@ -179,7 +179,11 @@ async fn check_login(
 ) -> Result<(String, Session), AppError> {
     let key = format!("{name}\u{1f}{addr}");
     if too_many(state, &key) {
-        let _ = state.users().audit(name, "login.throttled", addr);
+        let (n, a) = (name.to_string(), addr.to_string());
+        let _ = state
+            .users
+            .write(move |u| u.audit(&n, "login.throttled", &a))
+            .await;
         return Err(AppError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "too_many_attempts",
@@ -189,23 +193,23 @@ async fn check_login(
             ),
         ));
     }
-    let st = state.clone();
     let (n, p) = (name.to_string(), password.to_string());
-    let role = tokio::task::spawn_blocking(move || st.users().verify(&n, &p))
-        .await
-        .map_err(|e| {
-            AppError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
-        })??;
+    let role = state.users.read(move |u| u.verify(&n, &p)).await?;
     if role.is_none() {
         record_failure(state, &key);
-        let _ = state.users().audit(name, "login.failed", addr);
+        let (n, a) = (name.to_string(), addr.to_string());
+        let _ = state
+            .users
+            .write(move |u| u.audit(&n, "login.failed", &a))
+            .await;
         return Err(AppError::new(
             StatusCode::UNAUTHORIZED,
             "bad_credentials",
             "wrong user name or password",
         ));
     }
-    Ok(state.users().login(name)?)
+    let n = name.to_string();
+    state.users.write(move |u| u.login(&n)).await
 }
 
 #[derive(Deserialize, Default)]
@@ -315,14 +319,26 @@ pub async fn logout(
     if let Err(e) = auth.check_csrf(&f.csrf) {
         return e.into_response();
     }
-    if let Some(t) = cookie(&headers, SESSION_COOKIE) {
-        let _ = state.users().logout(&t);
-    }
-    let _ = state.users().audit(auth.user(), "logout", "");
+    end_session(&state, &auth, &headers).await;
     let mut res = Redirect::to("/login").into_response();
     res.headers_mut()
         .append(header::SET_COOKIE, session_cookie(&state, "", 0));
     res
+}
+
+/// Deletes the request's session and records it; the cached copy goes with the generation.
+async fn end_session(state: &AppState, auth: &Auth, headers: &HeaderMap) {
+    let token = cookie(headers, SESSION_COOKIE);
+    let user = auth.user().to_string();
+    let _ = state
+        .users
+        .write(move |u| {
+            if let Some(t) = token {
+                u.logout(&t)?;
+            }
+            u.audit(&user, "logout", "")
+        })
+        .await;
 }
 
 #[derive(Deserialize)]
@@ -360,10 +376,7 @@ pub async fn api_login(
 }
 
 pub async fn api_logout(State(state): State<AppState>, auth: Auth, headers: HeaderMap) -> Response {
-    if let Some(t) = cookie(&headers, SESSION_COOKIE) {
-        let _ = state.users().logout(&t);
-    }
-    let _ = state.users().audit(auth.user(), "logout", "");
+    end_session(&state, &auth, &headers).await;
     let mut res = axum::Json(serde_json::json!({"ok": true})).into_response();
     res.headers_mut()
         .append(header::SET_COOKIE, session_cookie(&state, "", 0));

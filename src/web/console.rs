@@ -34,9 +34,11 @@ pub async fn run_logged(st: &AppState, user: &str, sql: &str) -> Result<Outcome,
         Ok(o) => (Some(o.rows), None),
         Err(e) => (None, Some(e.to_string())),
     };
+    let (u, q, took) = (user.to_string(), sql.to_string(), t0.elapsed());
     if let Err(e) = st
-        .console_store()
-        .log(user, sql, t0.elapsed(), rows, err.as_deref())
+        .console
+        .write(move |c| c.log(&u, &q, took, rows, err.as_deref()))
+        .await
     {
         eprintln!("purse: logging a console query: {e}");
     }
@@ -132,7 +134,7 @@ fn result_chart(o: &Outcome) -> Option<String> {
     })
 }
 
-fn render(
+async fn render(
     st: &AppState,
     auth: &Auth,
     sql: &str,
@@ -140,8 +142,12 @@ fn render(
 ) -> Result<String, AppError> {
     let l = auth.lang;
     let t = |zh: &'static str, en: &'static str| l.t(zh, en);
-    let saved = st.console_store().visible(auth.user()).page()?;
-    let recent = st.console_store().recent(Some(auth.user()), 10).page()?;
+    let user = auth.user().to_string();
+    let (saved, recent) = st
+        .console
+        .read(move |c| Ok::<_, crate::PurseError>((c.visible(&user)?, c.recent(Some(&user), 10)?)))
+        .await
+        .page()?;
     let c = csrf(auth);
     let mut main = format!(
         "<form method=post action=/console id=sqlform>{c}<textarea name=sql rows=10 spellcheck=false>{}</textarea>\
@@ -274,12 +280,15 @@ fn render(
 pub async fn page_handler(st: &AppState, auth: &Auth, q: &PageQ) -> Result<Html<String>, AppError> {
     auth.require(Role::Adviser)?;
     let sql = match q.q {
-        Some(id) => st
-            .console_store()
-            .get(auth.user(), id)
-            .page()?
-            .map(|s| s.sql)
-            .ok_or_else(|| AppError::not_found(format!("no saved query #{id}")).page())?,
+        Some(id) => {
+            let user = auth.user().to_string();
+            st.console
+                .read(move |c| c.get(&user, id))
+                .await
+                .page()?
+                .map(|s| s.sql)
+                .ok_or_else(|| AppError::not_found(format!("no saved query #{id}")).page())?
+        }
         None => {
             let periods = st.periods().await.page()?;
             let latest = periods
@@ -289,7 +298,7 @@ pub async fn page_handler(st: &AppState, auth: &Auth, q: &PageQ) -> Result<Html<
             example(&latest)
         }
     };
-    Ok(Html(render(st, auth, &sql, None)?))
+    Ok(Html(render(st, auth, &sql, None).await?))
 }
 
 pub async fn page(
@@ -308,7 +317,7 @@ pub async fn run_form(
     auth.check_csrf(&f.csrf)?;
     auth.require(Role::Adviser)?;
     let res = run_logged(&st, auth.user(), &f.sql).await;
-    Ok(Html(render(&st, &auth, &f.sql, Some(res))?))
+    Ok(Html(render(&st, &auth, &f.sql, Some(res)).await?))
 }
 
 pub async fn export(
@@ -320,7 +329,7 @@ pub async fn export(
     auth.require(Role::Adviser)?;
     let o = match run_logged(&st, auth.user(), &f.sql).await {
         Ok(o) => o,
-        Err(e) => return Ok(Html(render(&st, &auth, &f.sql, Some(Err(e)))?).into_response()),
+        Err(e) => return Ok(Html(render(&st, &auth, &f.sql, Some(Err(e))).await?).into_response()),
     };
     let (bytes, mime, ext) = match f.format.as_deref().unwrap_or("csv") {
         "xlsx" => (
@@ -365,18 +374,18 @@ pub async fn save(
 ) -> Result<Response, AppError> {
     auth.check_csrf(&f.csrf)?;
     auth.require(Role::Adviser)?;
+    let user = auth.user().to_string();
+    let name = f.name.clone().unwrap_or_default();
+    let shared = f.shared.is_some();
+    let (u, n) = (user.clone(), name.clone());
     let id = st
-        .console_store()
-        .save(
-            auth.user(),
-            f.name.as_deref().unwrap_or(""),
-            &f.sql,
-            f.shared.is_some(),
-        )
+        .console
+        .write(move |c| c.save(&u, &n, &f.sql, shared))
+        .await
         .page()?;
-    let name = f.name.as_deref().unwrap_or("");
-    st.users()
-        .audit(auth.user(), "query.save", &format!("#{id} {name}"))
+    st.users
+        .write(move |u| u.audit(&user, "query.save", &format!("#{id} {name}")))
+        .await
         .page()?;
     Ok(Redirect::to(&format!("/console?q={id}")).into_response())
 }
@@ -389,9 +398,12 @@ pub async fn delete(
     auth.check_csrf(&f.csrf)?;
     auth.require(Role::Adviser)?;
     let id = f.id.unwrap_or(0);
-    if st.console_store().delete(auth.user(), id).page()? {
-        st.users()
-            .audit(auth.user(), "query.delete", &format!("#{id}"))
+    let user = auth.user().to_string();
+    let u = user.clone();
+    if st.console.write(move |c| c.delete(&u, id)).await.page()? {
+        st.users
+            .write(move |u| u.audit(&user, "query.delete", &format!("#{id}")))
+            .await
             .page()?;
     }
     Ok(Redirect::to("/console").into_response())

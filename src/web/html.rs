@@ -7,16 +7,26 @@ use crate::users::Role;
 
 /// A page without navigation (login, errors).
 pub fn bare(lang: Lang, title: &str, body: &str) -> String {
-    format!(
-        "<!DOCTYPE html><html lang={}><head><meta charset=utf-8>\
-         <meta name=viewport content=\"width=device-width, initial-scale=1\">\
-         <title>{} · purse</title><link rel=stylesheet href=/static/purse.css></head><body>{body}</body></html>",
-        lang.code(),
-        esc(title)
-    )
+    let mut s = String::with_capacity(body.len() + 512);
+    open(&mut s, lang, title);
+    s.push_str(body);
+    s.push_str("</body></html>");
+    s
 }
 
-/// A page with the navigation bar, the user, the language switch and logout.
+/// The document head and the opening body tag.
+fn open(s: &mut String, lang: Lang, title: &str) {
+    s.push_str(&format!(
+        "<!DOCTYPE html><html lang={}><head><meta charset=utf-8>\
+         <meta name=viewport content=\"width=device-width, initial-scale=1\">\
+         <title>{} · purse</title><link rel=stylesheet href=/static/purse.css></head><body>",
+        lang.code(),
+        esc(title)
+    ));
+}
+
+/// A page with the navigation bar, the user, the language switch and logout. Written into one
+/// buffer: a cached page body is copied once per request, not once per layer.
 pub fn page(auth: &Auth, active: &str, title: &str, path: &str, body: &str) -> String {
     let l = auth.lang;
     let t = |zh: &'static str, en: &'static str| l.t(zh, en);
@@ -48,11 +58,13 @@ pub fn page(auth: &Auth, active: &str, title: &str, path: &str, body: &str) -> S
     } else {
         ("zh", "中文")
     };
-    let body = format!(
+    let mut s = String::with_capacity(body.len() + 2048);
+    open(&mut s, l, title);
+    s.push_str(&format!(
         "<header><span class=brand>purse · {}</span><nav>{links}</nav>\
          <span class=who>{} ({}) · <a href=\"/lang?to={}&amp;next={}\">{}</a> · \
          <form method=post action=/logout class=inline><input type=hidden name=csrf value=\"{}\">\
-         <button type=submit class=link>{}</button></form></span></header><main>{body}</main>",
+         <button type=submit class=link>{}</button></form></span></header><main>",
         t("预算联网监督", "budget supervision"),
         esc(auth.user()),
         match l {
@@ -64,8 +76,10 @@ pub fn page(auth: &Auth, active: &str, title: &str, path: &str, body: &str) -> S
         other.1,
         esc(&auth.session.csrf),
         t("退出", "Log out"),
-    );
-    bare(l, title, &body)
+    ));
+    s.push_str(body);
+    s.push_str("</main></body></html>");
+    s
 }
 
 /// The hidden CSRF field of a form.

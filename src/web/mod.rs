@@ -9,7 +9,9 @@ mod auth;
 pub use auth::limiter_entries;
 mod console;
 mod html;
+mod jobs;
 mod pages;
+mod store;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -46,10 +48,18 @@ pub struct Inner {
     engine: tokio::sync::Mutex<Option<(i64, SessionContext)>>,
     cockpits: Mutex<HashMap<(i64, String), Arc<Cockpit>>>,
     periods: Mutex<Option<(i64, Vec<String>)>>,
-    alerts: Mutex<AlertStore>,
-    users: Mutex<Users>,
-    console: Mutex<crate::console::ConsoleStore>,
-    version: Mutex<crate::warehouse::DataVersion>,
+    /// The alert workflow; SQLite, used from the blocking pool.
+    pub alerts: store::Store<AlertStore>,
+    /// Users, sessions and the audit log; SQLite, used from the blocking pool.
+    pub users: store::Store<Users>,
+    /// The console's saved queries and log; SQLite, used from the blocking pool.
+    pub console: store::Store<crate::console::ConsoleStore>,
+    /// Upload jobs: their table and, while they run, their progress.
+    pub jobs: store::Store<jobs::Jobs>,
+    versions: Arc<store::Versions>,
+    sessions: store::Sessions,
+    /// Rendered pages and JSON bodies for the current generation.
+    pages: store::Pages,
     /// Failed logins per (name, address): when they happened.
     failures: Mutex<HashMap<String, Vec<Instant>>>,
     /// One upload is ingested at a time (the warehouse has one writer).
@@ -65,13 +75,19 @@ impl std::ops::Deref for AppState {
 
 impl AppState {
     pub fn new(data_dir: &Path, catalog: Catalog, config: Config) -> crate::Result<AppState> {
-        let version = crate::warehouse::DataVersion::open(data_dir)?;
+        let versions = store::Versions::start(data_dir)?;
         Ok(AppState(Arc::new(Inner {
             data_dir: data_dir.to_path_buf(),
-            alerts: Mutex::new(AlertStore::open(data_dir)?),
-            users: Mutex::new(Users::open(data_dir)?),
-            console: Mutex::new(crate::console::ConsoleStore::open(data_dir)?),
-            version: Mutex::new(version),
+            alerts: store::Store::new(AlertStore::open(data_dir)?, versions.clone()),
+            users: store::Store::new(Users::open(data_dir)?, versions.clone()),
+            console: store::Store::new(
+                crate::console::ConsoleStore::open(data_dir)?,
+                versions.clone(),
+            ),
+            jobs: store::Store::new(jobs::Jobs::open(data_dir)?, versions.clone()),
+            versions,
+            sessions: store::Sessions::default(),
+            pages: store::Pages::default(),
             catalog,
             config,
             secure_cookies: false,
@@ -93,9 +109,47 @@ impl AppState {
         }
     }
 
-    /// The newest load in the manifest: figures cached under an older one are stale.
+    /// The newest load in the manifest: figures cached under an older one are stale. Read from
+    /// memory; the poller in [`store`] keeps it current.
     pub fn data_version(&self) -> i64 {
-        lock(&self.version).current()
+        self.versions.data()
+    }
+
+    /// Bumped on every commit to `purse.db`: rendered pages cached under an older one are stale.
+    pub fn generation(&self) -> u64 {
+        self.versions.generation()
+    }
+
+    /// Looks for commits now rather than at the poller's next tick (after a load this process
+    /// made, so its own user sees it at once).
+    pub async fn refresh_versions(&self) -> Result<(), AppError> {
+        let v = self.versions.clone();
+        tokio::task::spawn_blocking(move || v.refresh())
+            .await
+            .map_err(|e| {
+                AppError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
+            })??;
+        Ok(())
+    }
+
+    /// The session of a token, from memory unless the database changed since it was read.
+    pub async fn session(&self, token: &str) -> Result<Option<crate::users::Session>, AppError> {
+        self.sessions.get(&self.users, &self.versions, token).await
+    }
+
+    /// A rendered body from the cache of this generation, or rendered now and cached.
+    pub async fn cached<F, Fut>(&self, key: String, render: F) -> Result<Arc<str>, AppError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<String, AppError>>,
+    {
+        let generation = self.generation();
+        if let Some(b) = self.pages.get(generation, &key) {
+            return Ok(b);
+        }
+        let body: Arc<str> = render().await?.into();
+        self.pages.put(generation, key, body.clone());
+        Ok(body)
     }
 
     /// The engine over the current warehouse, rebuilt when a load lands.
@@ -120,7 +174,7 @@ impl AppState {
             return Ok(c.clone());
         }
         let ctx = self.engine().await?;
-        let c = Arc::new(crate::figures::cockpit(&ctx, period).await?);
+        let c = Arc::new(crate::figures::cockpit(&ctx, period, &self.bands()?).await?);
         let mut cache = lock(&self.cockpits);
         cache.retain(|k, _| k.0 == v);
         cache.insert(key, c.clone());
@@ -155,20 +209,27 @@ impl AppState {
         }
     }
 
+    /// The colour bands of the deployment's rules (thresholds with overrides applied).
+    pub fn bands(&self) -> crate::Result<crate::figures::Bands> {
+        Ok(crate::figures::Bands::from_rules(&self.rules()?))
+    }
+
     /// The deployment's rules: `DIR/queries` if present, else the built-in pack, with overrides.
     pub fn rules(&self) -> crate::Result<crate::rules::RuleSet> {
         crate::rules::RuleSet::resolve(None, &self.data_dir, &self.catalog, &self.config.rules)
     }
+}
 
-    pub fn alerts(&self) -> std::sync::MutexGuard<'_, AlertStore> {
-        lock(&self.alerts)
-    }
-    pub fn users(&self) -> std::sync::MutexGuard<'_, Users> {
-        lock(&self.users)
-    }
-    pub fn console_store(&self) -> std::sync::MutexGuard<'_, crate::console::ConsoleStore> {
-        lock(&self.console)
-    }
+/// Runs blocking work (files, SQLite outside the stores) on the blocking pool.
+pub async fn blocking<R, E, F>(f: F) -> Result<R, AppError>
+where
+    F: FnOnce() -> Result<R, E> + Send + 'static,
+    R: Send + 'static,
+    E: Into<AppError> + Send + 'static,
+{
+    tokio::task::spawn_blocking(move || f().map_err(Into::into))
+        .await
+        .map_err(|e| AppError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?
 }
 
 /// A poisoned lock only means another request panicked; the data behind it is SQLite's.
@@ -210,6 +271,18 @@ impl AppError {
     pub fn page(mut self) -> AppError {
         self.html = true;
         self
+    }
+}
+
+impl std::fmt::Display for AppError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} ({}): {}",
+            self.status.as_u16(),
+            self.code,
+            self.message
+        )
     }
 }
 
@@ -405,6 +478,7 @@ pub fn app(state: AppState) -> Router {
         .route("/rules/{id}", get(pages::rule))
         .route("/data", get(pages::data))
         .route("/data/loads/{id}/report", get(pages::load_report))
+        .route("/data/jobs/{id}", get(pages::job))
         .route(
             "/data/upload",
             post(pages::upload).layer(DefaultBodyLimit::max(upload_limit)),
@@ -428,6 +502,8 @@ pub fn app(state: AppState) -> Router {
         .route("/api/alerts/{id}/actions", post(api::act))
         .route("/api/rules", get(api::rules))
         .route("/api/loads", get(api::loads))
+        .route("/api/jobs", get(api::jobs))
+        .route("/api/jobs/{id}", get(api::job))
         .route("/api/reports", get(api::reports))
         .route("/api/sql", post(console::api_sql))
         .fallback(not_found)
@@ -453,6 +529,10 @@ pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> crate:
         state.config.clone(),
     )?;
     tokio::spawn(sched.run(Arc::new(crate::report::schedule::SystemClock)));
+    // Jobs a previous server left running are over: say so on the Data page.
+    state.jobs.write(|j| j.sweep()).await.map_err(|e| {
+        crate::PurseError::Warehouse(format!("marking interrupted upload jobs: {e}"))
+    })?;
     axum::serve(
         listener,
         app(state).into_make_service_with_connect_info::<SocketAddr>(),

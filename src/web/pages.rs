@@ -64,24 +64,42 @@ fn alert_href(q: &[(&str, &str)]) -> String {
 }
 
 /// 一屏纵览: the whole picture of a period on one screen; every figure links to its detail.
+/// Served from the page cache; only the frame (user, CSRF token) is made per request.
 pub async fn cockpit(State(st): State<AppState>, auth: Auth, Query(q): Query<PeriodQ>) -> PageOut {
     let l = auth.lang;
-    let t = |zh: &'static str, en: &'static str| l.t(zh, en);
     let period = st.period_or_latest(q.period.as_deref()).await.page()?;
+    let body = st
+        .cached(format!("cockpit/{}/{period}", l.code()), || {
+            cockpit_body(&st, l, &period)
+        })
+        .await?;
+    Ok(Html(page(
+        &auth,
+        "cockpit",
+        l.t("一屏纵览", "Cockpit"),
+        &format!("/cockpit?period={period}"),
+        &body,
+    )))
+}
+
+async fn cockpit_body(st: &AppState, l: Lang, period: &str) -> Result<String, AppError> {
+    let t = |zh: &'static str, en: &'static str| l.t(zh, en);
+    let period = period.to_string();
     let periods = st.periods().await.page()?;
     let c = st.cockpit(&period).await.page()?;
     let prev = crate::figures::prev_period(&period).page()?;
-    let (month, open) = {
-        let store = st.alerts();
-        let open = Filter {
-            open: true,
-            ..Default::default()
-        };
-        (
-            store.month(&period, &prev).page()?,
-            store.list(&open).page()?,
-        )
-    };
+    let p = period.clone();
+    let (month, open) = st
+        .alerts
+        .read(move |store| {
+            let open = Filter {
+                open: true,
+                ..Default::default()
+            };
+            Ok::<_, crate::PurseError>((store.month(&p, &prev)?, store.list(&open)?))
+        })
+        .await
+        .page()?;
     let mut b = String::new();
     b.push_str(&format!(
         "<div class=titlebar><h1>{} {}</h1>{}<span class=progress>{} {:.1}%</span></div>",
@@ -96,7 +114,7 @@ pub async fn cockpit(State(st): State<AppState>, auth: Auth, Query(q): Query<Per
     // Budgets
     let mut body = charts::hbars(
         t("支出执行率", "Spending against budget"),
-        &crate::report::kind_bars(&c.budgets, l),
+        &crate::report::kind_bars(&c.budgets, &c.bands, l),
         Some((c.time_progress, t("序时进度", "time progress"))),
         "%",
     );
@@ -126,7 +144,7 @@ pub async fn cockpit(State(st): State<AppState>, auth: Auth, Query(q): Query<Per
     // Revenue
     let mut body = charts::hbars(
         t("收入完成率", "Revenue against budget"),
-        &crate::report::kind_bars(&c.revenue, l),
+        &crate::report::kind_bars(&c.revenue, &c.bands, l),
         Some((c.time_progress, t("序时进度", "time progress"))),
         "%",
     );
@@ -289,7 +307,10 @@ pub async fn cockpit(State(st): State<AppState>, auth: Auth, Query(q): Query<Per
         charts::hbars(
             t("资产负债率最高", "Highest leverage"),
             &bars,
-            Some((70.0, "70%")),
+            Some((
+                c.bands.soe_industrial_pct,
+                &format!("{}%", c.bands.soe_industrial_pct),
+            )),
             "%"
         )
     );
@@ -404,13 +425,7 @@ pub async fn cockpit(State(st): State<AppState>, auth: Auth, Query(q): Query<Per
         ),
     ));
     b.push_str("</div>");
-    Ok(Html(page(
-        &auth,
-        "cockpit",
-        t("一屏纵览", "Cockpit"),
-        &format!("/cockpit?period={period}"),
-        &b,
-    )))
+    Ok(b)
 }
 
 #[derive(Deserialize, Default)]
@@ -451,6 +466,7 @@ pub async fn drill(State(st): State<AppState>, auth: Auth, Query(q): Query<Drill
     let t = |zh: &'static str, en: &'static str| l.t(zh, en);
     let period = st.period_or_latest(q.period.as_deref()).await.page()?;
     let scope = clean_scope(q.scope);
+    let bands = st.bands().page()?;
     let ctx = st.engine().await.page()?;
     let d = crate::figures::drill(&ctx, &period, &scope).await.page()?;
     let periods = st.periods().await.page()?;
@@ -559,10 +575,9 @@ pub async fn drill(State(st): State<AppState>, auth: Auth, Query(q): Query<Drill
                 } else {
                     r.name.clone()
                 };
-                let cls = match r.behind_pp {
-                    Some(x) if x >= 20.0 => "red",
-                    Some(x) if x >= 10.0 => "yellow",
-                    _ => "",
+                let cls = match bands.lag(r.behind_pp) {
+                    "green" => "",
+                    c => c,
                 };
                 vec![
                     esc(&r.code),
@@ -593,7 +608,7 @@ pub async fn drill(State(st): State<AppState>, auth: Auth, Query(q): Query<Drill
         open: true,
         ..Default::default()
     };
-    let alerts = st.alerts().list(&filter).page()?;
+    let alerts = st.alerts.read(move |s| s.list(&filter)).await.page()?;
     b.push_str(&format!(
         "<h2>{} ({})</h2>",
         t("相关未办结预警", "Open alerts here"),
@@ -688,7 +703,7 @@ fn some(s: &Option<String>) -> Option<String> {
 }
 
 /// The filtered alert list (shared by the page, the exports and the API).
-pub fn filtered(st: &AppState, q: &AlertsQ) -> Result<Vec<Alert>, AppError> {
+pub async fn filtered(st: &AppState, q: &AlertsQ) -> Result<Vec<Alert>, AppError> {
     let status = some(&q.status);
     let exact = match status.as_deref() {
         None | Some("open") => None,
@@ -711,7 +726,7 @@ pub fn filtered(st: &AppState, q: &AlertsQ) -> Result<Vec<Alert>, AppError> {
     if let Some(p) = some(&q.period) {
         crate::figures::split_period(&p).map_err(|e| AppError::bad_request(e.to_string()))?;
     }
-    Ok(st.alerts().list(&Filter {
+    let filter = Filter {
         period: some(&q.period),
         status: exact,
         level,
@@ -720,7 +735,8 @@ pub fn filtered(st: &AppState, q: &AlertsQ) -> Result<Vec<Alert>, AppError> {
         dept: some(&q.dept),
         agency: None,
         open: status.as_deref() == Some("open"),
-    })?)
+    };
+    st.alerts.read(move |s| s.list(&filter)).await
 }
 
 fn query_string(q: &AlertsQ) -> String {
@@ -737,8 +753,12 @@ fn query_string(q: &AlertsQ) -> String {
 pub async fn alerts(State(st): State<AppState>, auth: Auth, Query(q): Query<AlertsQ>) -> PageOut {
     let l = auth.lang;
     let t = |zh: &'static str, en: &'static str| l.t(zh, en);
-    let list = filtered(&st, &q).page()?;
-    let all = st.alerts().list(&Filter::default()).page()?;
+    let list = filtered(&st, &q).await.page()?;
+    let all = st
+        .alerts
+        .read(|s| s.list(&Filter::default()))
+        .await
+        .page()?;
     let mut rules: Vec<(String, String)> = all
         .iter()
         .map(|a| (a.rule_id.clone(), a.title.clone()))
@@ -906,7 +926,7 @@ pub async fn alerts_csv(
     auth: Auth,
     Query(q): Query<AlertsQ>,
 ) -> Result<Response, AppError> {
-    let list = filtered(&st, &q).page()?;
+    let list = filtered(&st, &q).await.page()?;
     let (header, rows) = export_rows(&list, auth.lang);
     let mut w = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
     let io =
@@ -926,7 +946,7 @@ pub async fn alerts_xlsx(
     auth: Auth,
     Query(q): Query<AlertsQ>,
 ) -> Result<Response, AppError> {
-    let list = filtered(&st, &q).page()?;
+    let list = filtered(&st, &q).await.page()?;
     let (header, rows) = export_rows(&list, auth.lang);
     let bytes =
         crate::report::xlsx_table(auth.lang.t("预警清单", "Alerts"), &header, &rows).page()?;
@@ -941,14 +961,11 @@ pub async fn alerts_xlsx(
 pub async fn alert(State(st): State<AppState>, auth: Auth, Path(id): Path<i64>) -> PageOut {
     let l = auth.lang;
     let t = |zh: &'static str, en: &'static str| l.t(zh, en);
-    let (al, hist, events) = {
-        let s = st.alerts();
-        (
-            s.get(id).page()?,
-            s.history(id).page()?,
-            s.events(id).page()?,
-        )
-    };
+    let (al, hist, events) = st
+        .alerts
+        .read(move |s| Ok::<_, crate::PurseError>((s.get(id)?, s.history(id)?, s.events(id)?)))
+        .await
+        .page()?;
     let mut b = format!(
         "<div class=titlebar><h1>#{} {} {}</h1><span class=\"status {}\">{}</span></div>",
         al.id,
@@ -1208,7 +1225,11 @@ pub async fn alert_act(
     auth.check_csrf(&f.csrf)?;
     auth.require(Role::Analyst)?;
     let action = action_of(&f).page()?;
-    st.alerts().act(id, &action, auth.user()).page()?;
+    let user = auth.user().to_string();
+    st.alerts
+        .write(move |s| s.act(id, &action, &user))
+        .await
+        .page()?;
     Ok(Redirect::to(&format!("/alerts/{id}")).into_response())
 }
 
@@ -1216,15 +1237,18 @@ pub async fn rules(State(st): State<AppState>, auth: Auth) -> PageOut {
     let l = auth.lang;
     let t = |zh: &'static str, en: &'static str| l.t(zh, en);
     let set = st.rules().page()?;
-    let (fired, last, outcomes) = {
-        let store = st.alerts();
-        let last = store.checked_periods().page()?.into_iter().next_back();
-        let outcomes = match &last {
-            Some(p) => store.rule_outcomes(p).page()?,
-            None => vec![],
-        };
-        (store.counts_by_rule().page()?, last, outcomes)
-    };
+    let (fired, last, outcomes) = st
+        .alerts
+        .read(|store| {
+            let last = store.checked_periods()?.into_iter().next_back();
+            let outcomes = match &last {
+                Some(p) => store.rule_outcomes(p)?,
+                None => vec![],
+            };
+            Ok::<_, crate::PurseError>((store.counts_by_rule()?, last, outcomes))
+        })
+        .await
+        .page()?;
     let rows: Vec<Vec<String>> = set
         .rules
         .iter()
@@ -1292,8 +1316,9 @@ pub async fn rule(State(st): State<AppState>, auth: Auth, Path(id): Path<String>
         .find(|r| r.id == id)
         .ok_or_else(|| AppError::not_found(format!("no rule `{id}`")).page())?;
     let fired = st
-        .alerts()
-        .counts_by_rule()
+        .alerts
+        .read(|s| s.counts_by_rule())
+        .await
         .page()?
         .get(&r.id)
         .copied()
@@ -1365,11 +1390,49 @@ pub async fn rule(State(st): State<AppState>, auth: Auth, Path(id): Path<String>
 pub async fn data(State(st): State<AppState>, auth: Auth) -> PageOut {
     let l = auth.lang;
     let t = |zh: &'static str, en: &'static str| l.t(zh, en);
-    let (summary, loads) = match crate::warehouse::Warehouse::open_read(&st.data_dir) {
-        Ok(wh) => (wh.summary().page()?, wh.loads(200).page()?),
-        Err(_) => (vec![], vec![]),
-    };
+    let dir = st.data_dir.clone();
+    let (summary, loads) =
+        super::blocking(move || match crate::warehouse::Warehouse::open_read(&dir) {
+            Ok(wh) => Ok::<_, crate::PurseError>((wh.summary()?, wh.loads(200)?)),
+            Err(_) => Ok((vec![], vec![])),
+        })
+        .await
+        .page()?;
+    let jobs = st.jobs.read(|j| j.recent(20)).await.page()?;
     let mut b = format!("<h1>{}</h1>", t("数据", "Data"));
+    if !jobs.is_empty() {
+        let rows: Vec<Vec<String>> = jobs
+            .iter()
+            .map(|j| {
+                vec![
+                    a(&format!("/data/jobs/{}", j.id), &format!("#{}", j.id)),
+                    esc(&j.file),
+                    esc(&j.user),
+                    esc(&j.created_at),
+                    format!(
+                        "<span class=job data-state=\"{}\">{}</span>",
+                        esc(&j.state),
+                        job_status(j, l)
+                    ),
+                ]
+            })
+            .collect();
+        b.push_str(&format!(
+            "<section class=card><h2>{}</h2>{}</section>",
+            t("上传任务", "Upload jobs"),
+            table(
+                &[
+                    t("任务", "Job"),
+                    t("文件", "File"),
+                    t("用户", "User"),
+                    t("开始", "Started"),
+                    t("状态", "State"),
+                ],
+                &rows,
+                "data"
+            )
+        ));
+    }
     if auth.role() >= Role::Admin {
         let ds: Vec<(String, String)> =
             std::iter::once((String::new(), t("自动识别", "detect").to_string()))
@@ -1565,119 +1628,164 @@ fn safe_name(name: &str) -> String {
     if s.is_empty() { "upload.csv".into() } else { s }
 }
 
-/// The outcome of an upload, for the page and the API.
-pub struct UploadResult {
-    pub outcomes: Vec<crate::ingest::Outcome>,
-    pub checked: Vec<String>,
-}
-
-/// Stores the upload aside, ingests it through the same path as the CLI, files it under
-/// accepted/ or rejected/, and runs the rules for the periods it loaded.
-pub async fn ingest_upload(
+/// Stores the upload aside (under `uploads/pending/`) and starts its job; answers with the job's
+/// id at once. Refusals that need no reading (file type, period spelling) come back here.
+pub async fn start_upload(
     st: &AppState,
     user: &str,
     file_name: &str,
     bytes: Vec<u8>,
     dataset: Option<String>,
     period: Option<String>,
-) -> Result<UploadResult, AppError> {
+) -> Result<i64, AppError> {
     sniff_type(file_name, &bytes).map_err(AppError::bad_request)?;
     if let Some(p) = &period {
         crate::figures::split_period(p)?;
     }
-    let _one = st.ingest.lock().await;
-    let stamp = crate::users::random_token();
-    let pending = st
-        .data_dir
-        .join("uploads")
-        .join("pending")
-        .join(&stamp[..12]);
-    std::fs::create_dir_all(&pending).map_err(|e| crate::PurseError::io(&pending, e))?;
+    let stamp = crate::users::random_token()[..12].to_string();
+    let pending = st.data_dir.join("uploads").join("pending").join(&stamp);
     let path = pending.join(safe_name(file_name));
-    std::fs::write(&path, &bytes).map_err(|e| crate::PurseError::io(&path, e))?;
-    let (data_dir, catalog, config) = (st.data_dir.clone(), st.catalog.clone(), st.config.clone());
     let p2 = path.clone();
-    let run = tokio::task::spawn_blocking(move || -> crate::Result<Vec<crate::ingest::Outcome>> {
-        let mut wh = crate::warehouse::Warehouse::open(&data_dir)?;
+    super::blocking(move || {
+        std::fs::create_dir_all(&pending).map_err(|e| crate::PurseError::io(&pending, e))?;
+        std::fs::write(&p2, &bytes).map_err(|e| crate::PurseError::io(&p2, e))
+    })
+    .await?;
+    let (u, f) = (user.to_string(), file_name.to_string());
+    let (id, live) = st.jobs.write(move |j| j.start(&f, &u)).await?;
+    let job = UploadJob {
+        st: st.clone(),
+        live,
+        user: user.to_string(),
+        file_name: file_name.to_string(),
+        stamp,
+        path,
+        dataset,
+        period,
+    };
+    let st = st.clone();
+    tokio::spawn(async move {
+        // The job runs in its own task, so even a panic in it ends the job as failed.
+        let result = match tokio::spawn(job.run()).await {
+            Ok(r) => r,
+            Err(e) => Err(format!(
+                "internal error: {e} (a bug: please report it; nothing of this upload was committed unless the load list shows it)"
+            )),
+        };
+        if let Err(e) = st.jobs.write(move |j| j.finish(id, result)).await {
+            eprintln!("purse: recording upload job #{id}: {e}");
+        }
+        let _ = st.refresh_versions().await;
+    });
+    Ok(id)
+}
+
+/// One upload on its way through ingest and the rules.
+struct UploadJob {
+    st: AppState,
+    live: super::jobs::Live,
+    user: String,
+    file_name: String,
+    stamp: String,
+    path: std::path::PathBuf,
+    dataset: Option<String>,
+    period: Option<String>,
+}
+
+impl UploadJob {
+    /// Ingests through the same path as the CLI, files the upload under accepted/ or rejected/
+    /// (with `NAME.reason.txt`), and runs the rules for the periods it loaded.
+    async fn run(self) -> Result<(Vec<crate::ingest::Outcome>, Vec<String>), String> {
+        let st = &self.st;
+        let _one = st.ingest.lock().await;
+        self.live.set(super::jobs::Phase::Reading);
+        let (data_dir, catalog, config) =
+            (st.data_dir.clone(), st.catalog.clone(), st.config.clone());
+        let (p2, rows) = (self.path.clone(), self.live.rows());
         let opts = crate::ingest::Options {
-            dataset,
-            period,
+            dataset: self.dataset.clone(),
+            period: self.period.clone(),
+            progress: crate::ingest::RowProgress::new(move |_, n| {
+                rows.store(n as u64, std::sync::atomic::Ordering::Relaxed)
+            }),
             ..Default::default()
         };
-        crate::ingest::ingest_paths(&mut wh, &catalog, &config, &[p2], &opts, |_| {})
-    })
-    .await;
-    // Whatever happened, the upload leaves pending/: accepted/ when every sheet loaded, else
-    // rejected/ with its reasons beside it (`NAME.reason.txt`).
-    let why: Option<String> = match &run {
-        Ok(Ok(o)) => {
-            let rejected: Vec<&str> = o
-                .iter()
-                .filter(|o| o.status == crate::ingest::Status::Rejected)
-                .map(|o| o.message.as_str())
-                .collect();
-            (!rejected.is_empty()).then(|| rejected.join("\n"))
+        let run = tokio::task::spawn_blocking(move || {
+            let mut wh = crate::warehouse::Warehouse::open(&data_dir)?;
+            crate::ingest::ingest_paths(&mut wh, &catalog, &config, &[p2], &opts, |_| {})
+        })
+        .await;
+        let outcomes = match run {
+            Ok(Ok(o)) => Ok(o),
+            Ok(Err(e)) => Err(e.to_string()),
+            Err(_) => Err(crate::ingest::internal_error(std::path::Path::new(
+                &self.file_name,
+            ))),
         }
-        Ok(Err(e)) => Some(e.to_string()),
-        Err(_) => Some(crate::ingest::internal_error(std::path::Path::new(
-            file_name,
-        ))),
-    };
-    let dest = st.data_dir.join("uploads").join(if why.is_none() {
-        "accepted"
-    } else {
-        "rejected"
-    });
-    let _ = std::fs::create_dir_all(&dest);
-    let stored = dest.join(format!("{}-{}", &stamp[..12], safe_name(file_name)));
-    let _ = std::fs::rename(&path, &stored);
-    let _ = std::fs::remove_dir(&pending);
-    if let Some(why) = &why {
-        let mut note = stored.into_os_string();
-        note.push(".reason.txt");
-        let _ = std::fs::write(note, format!("{why}\n"));
-    }
-    let outcomes = match run {
-        Ok(Ok(o)) => o,
-        Ok(Err(e)) => return Err(e.into()),
-        Err(_) => {
-            let msg = why.unwrap_or_default();
-            return Err(AppError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                msg,
-            ));
-        }
-    };
-    let mut periods: Vec<String> = outcomes
-        .iter()
-        .filter(|o| o.status == crate::ingest::Status::Loaded)
-        .flat_map(|o| o.periods.clone())
-        .collect();
-    periods.sort();
-    periods.dedup();
-    st.users().audit(
-        user,
-        "upload",
-        &format!(
-            "{file_name}: {}",
+        .inspect_err(|why| self.file_away(Some(why)))?;
+        let rejected: Vec<&str> = outcomes
+            .iter()
+            .filter(|o| o.status == crate::ingest::Status::Rejected)
+            .map(|o| o.message.as_str())
+            .collect();
+        self.file_away((!rejected.is_empty()).then(|| rejected.join("\n")).as_ref());
+        let mut periods: Vec<String> = outcomes
+            .iter()
+            .filter(|o| o.status == crate::ingest::Status::Loaded)
+            .flat_map(|o| o.periods.clone())
+            .collect();
+        periods.sort();
+        periods.dedup();
+        let detail = format!(
+            "{}: {}",
+            self.file_name,
             outcomes
                 .iter()
                 .map(|o| format!("{:?} {}", o.status, o.message))
                 .collect::<Vec<_>>()
                 .join("; ")
-        ),
-    )?;
-    crate::check::check_periods(&st.data_dir, &st.catalog, &st.config, &periods).await?;
-    Ok(UploadResult {
-        outcomes,
-        checked: periods,
-    })
+        );
+        let u = self.user.clone();
+        st.users
+            .write(move |us| us.audit(&u, "upload", &detail))
+            .await
+            .map_err(|e| e.message)?;
+        // Pages show the new data from here on; the rules follow.
+        let _ = st.refresh_versions().await;
+        self.live.set(super::jobs::Phase::Checking);
+        crate::check::check_periods(&st.data_dir, &st.catalog, &st.config, &periods)
+            .await
+            .map_err(|e| format!("loaded, but running the rules failed: {e}"))?;
+        Ok((outcomes, periods))
+    }
+
+    /// Whatever happened, the upload leaves pending/: accepted/ when every sheet loaded, else
+    /// rejected/ with its reasons beside it (`NAME.reason.txt`).
+    fn file_away(&self, why: Option<&String>) {
+        let uploads = self.st.data_dir.join("uploads");
+        let dest = uploads.join(if why.is_none() {
+            "accepted"
+        } else {
+            "rejected"
+        });
+        let _ = std::fs::create_dir_all(&dest);
+        let stored = dest.join(format!("{}-{}", self.stamp, safe_name(&self.file_name)));
+        let _ = std::fs::rename(&self.path, &stored);
+        let _ = std::fs::remove_dir(uploads.join("pending").join(&self.stamp));
+        if let Some(why) = why {
+            let mut note = stored.into_os_string();
+            note.push(".reason.txt");
+            let _ = std::fs::write(note, format!("{why}\n"));
+        }
+    }
 }
 
-pub async fn upload(State(st): State<AppState>, auth: Auth, mut mp: Multipart) -> PageOut {
-    let l = auth.lang;
-    let t = |zh: &'static str, en: &'static str| l.t(zh, en);
+/// `POST /data/upload`: stores the file, starts its job and shows the job's page.
+pub async fn upload(
+    State(st): State<AppState>,
+    auth: Auth,
+    mut mp: Multipart,
+) -> Result<Response, AppError> {
     let mut fields: BTreeMap<String, String> = BTreeMap::new();
     let mut file: Option<(String, Vec<u8>)> = None;
     let mp_err = |e: axum::extract::multipart::MultipartError| {
@@ -1710,7 +1818,7 @@ pub async fn upload(State(st): State<AppState>, auth: Auth, mut mp: Multipart) -
             .map(|s| s.trim().to_string())
             .filter(|s| !s.is_empty())
     };
-    let res = ingest_upload(
+    let id = start_upload(
         &st,
         auth.user(),
         &fname,
@@ -1720,8 +1828,38 @@ pub async fn upload(State(st): State<AppState>, auth: Auth, mut mp: Multipart) -
     )
     .await
     .page()?;
-    let mut b = format!("<h1>{} {}</h1>", t("上传结果", "Upload"), esc(&fname));
-    for o in &res.outcomes {
+    Ok(Redirect::to(&format!("/data/jobs/{id}")).into_response())
+}
+
+/// An upload job's page: its progress while it runs (the page reloads itself each second, no
+/// script needed), then each sheet's outcome with its issues and the periods re-checked.
+pub async fn job(State(st): State<AppState>, auth: Auth, Path(id): Path<i64>) -> PageOut {
+    let l = auth.lang;
+    let t = |zh: &'static str, en: &'static str| l.t(zh, en);
+    let job = st
+        .jobs
+        .read(move |j| j.get(id))
+        .await
+        .page()?
+        .ok_or_else(|| AppError::not_found(format!("no upload job #{id}")).page())?;
+    let mut b = format!(
+        "<h1>{} #{} {}</h1><p class=job data-state=\"{}\">{}</p>",
+        t("上传任务", "Upload job"),
+        job.id,
+        esc(&job.file),
+        esc(&job.state),
+        job_status(&job, l)
+    );
+    if job.running() {
+        b.push_str(&format!(
+            "<p class=muted>{}</p>",
+            t(
+                "本页每秒自动刷新。",
+                "This page refreshes itself every second."
+            )
+        ));
+    }
+    for o in &job.outcomes {
         b.push_str(&format!(
             "<section class=card><h2><span class=\"status {}\">{:?}</span> {}{}</h2><p>{}</p>",
             if o.status == crate::ingest::Status::Rejected {
@@ -1768,34 +1906,75 @@ pub async fn upload(State(st): State<AppState>, auth: Auth, mut mp: Multipart) -
         }
         b.push_str("</section>");
     }
-    if !res.checked.is_empty() {
+    if !job.checked.is_empty() {
         b.push_str(&format!(
             "<p>{} {}</p>",
             t("已重新运行规则：", "Rules re-run for"),
-            esc(&res.checked.join(", "))
+            esc(&job.checked.join(", "))
         ));
     }
     b.push_str(&format!(
         "<p>{}</p>",
         a("/data", t("返回数据页", "Back to Data"))
     ));
-    Ok(Html(page(
-        &auth,
-        "data",
-        t("上传结果", "Upload"),
-        "/data",
-        &b,
-    )))
+    let html = page(&auth, "data", t("上传任务", "Upload job"), "/data", &b);
+    Ok(Html(if job.running() {
+        html.replacen("<head>", "<head><meta http-equiv=refresh content=1>", 1)
+    } else {
+        html
+    }))
+}
+
+/// One line on where a job is: its phase and rows while running, else how it ended.
+pub fn job_status(job: &super::jobs::Job, l: Lang) -> String {
+    let t = |zh: &'static str, en: &'static str| l.t(zh, en);
+    match (job.state.as_str(), job.phase) {
+        ("running", Some(p)) => format!(
+            "{} · {} {}",
+            esc(p.label(l)),
+            job.rows_read,
+            t("行已读", "rows read")
+        ),
+        ("running", None) => esc(t("进行中", "running")),
+        ("done", _) => {
+            let loaded = job
+                .outcomes
+                .iter()
+                .filter(|o| o.status == crate::ingest::Status::Loaded)
+                .count();
+            let rejected = job
+                .outcomes
+                .iter()
+                .filter(|o| o.status == crate::ingest::Status::Rejected)
+                .count();
+            format!(
+                "{} · {} {loaded} · {} {rejected}",
+                esc(t("完成", "done")),
+                esc(t("载入", "loaded")),
+                esc(t("拒收", "rejected"))
+            )
+        }
+        (state, _) => format!(
+            "{} · {}",
+            esc(match state {
+                "failed" => t("失败", "failed"),
+                "interrupted" => t("中断", "interrupted"),
+                other => other,
+            }),
+            esc(job.message.as_deref().unwrap_or(""))
+        ),
+    }
 }
 
 pub async fn users(State(st): State<AppState>, auth: Auth) -> PageOut {
     auth.require(Role::Admin)?;
     let l = auth.lang;
     let t = |zh: &'static str, en: &'static str| l.t(zh, en);
-    let (list, log) = {
-        let u = st.users();
-        (u.list().page()?, u.audit_log(100).page()?)
-    };
+    let (list, log) = st
+        .users
+        .read(|u| Ok::<_, crate::PurseError>((u.list()?, u.audit_log(100)?)))
+        .await
+        .page()?;
     let rows: Vec<Vec<String>> = list
         .iter()
         .map(|u| {
@@ -1869,11 +2048,10 @@ pub async fn add_user(
     auth.require(Role::Admin)?;
     let role = Role::parse(&f.role)
         .ok_or_else(|| AppError::bad_request(format!("role `{}`", f.role)).page())?;
-    let st2 = st.clone();
     let actor = auth.user().to_string();
-    tokio::task::spawn_blocking(move || st2.users().add(&f.name, role, &f.password, &actor))
+    st.users
+        .write(move |u| u.add(&f.name, role, &f.password, &actor))
         .await
-        .map_err(|e| AppError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?
         .page()?;
     Ok(Redirect::to("/users").into_response())
 }
@@ -1965,8 +2143,10 @@ pub async fn generate_report(
     let (h, _) = crate::report::generate(&st.data_dir, &st.catalog, &st.config, &f.period, lang)
         .await
         .page()?;
-    st.users()
-        .audit(auth.user(), "report.generate", &f.period)
+    let (u, p) = (auth.user().to_string(), f.period.clone());
+    st.users
+        .write(move |us| us.audit(&u, "report.generate", &p))
+        .await
         .page()?;
     let name = h
         .file_name()
@@ -2020,7 +2200,8 @@ pub async fn report_file(
 /// the source rows behind it with the file, sheet and row each came from.
 async fn why_section(st: &AppState, al: &Alert, l: Lang) -> Result<String, AppError> {
     let t = |zh: &'static str, en: &'static str| l.t(zh, en);
-    let Some(ex) = st.alerts().explain(al.id, &al.last_period)? else {
+    let (id, p) = (al.id, al.last_period.clone());
+    let Some(ex) = st.alerts.read(move |s| s.explain(id, &p)).await? else {
         return Ok(String::new());
     };
     let mut b = format!(
