@@ -17,8 +17,16 @@ pub enum PurseError {
     Config(String),
     #[error("unknown dataset `{name}` (known: {known})")]
     UnknownDataset { name: String, known: String },
+    /// Input that cannot be accepted (a bad period, parameter, file, value).
     #[error("{0}")]
     Invalid(String),
+    /// What was asked for does not exist (an alert, a saved query, a job).
+    #[error("{0}")]
+    NotFound(String),
+    /// The request is valid but the thing's state does not allow it now (a workflow action
+    /// from the wrong status).
+    #[error("{0}")]
+    Conflict(String),
     #[error("warehouse: {0}")]
     Warehouse(String),
     #[error("manifest database: {0}")]

@@ -16,7 +16,7 @@ use datafusion::prelude::SessionContext;
 use datafusion::scalar::ScalarValue;
 use serde::{Serialize, Serializer};
 
-use crate::error::{PurseError, Result};
+use crate::error::Result;
 
 /// An exact amount of money in fen (0.01 元).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
@@ -315,14 +315,8 @@ pub async fn fetch(
 
 /// `YYYY-MM` → (year, month), refusing anything else.
 pub fn split_period(p: &str) -> Result<(i32, u32)> {
-    let bad = || PurseError::Invalid(format!("period `{p}` is not YYYY-MM"));
-    let (y, m) = p.split_once('-').ok_or_else(bad)?;
-    let y: i32 = y.parse().map_err(|_| bad())?;
-    let m: u32 = m.parse().map_err(|_| bad())?;
-    if !(1..=12).contains(&m) || y < 1900 || p.len() != 7 {
-        return Err(bad());
-    }
-    Ok((y, m))
+    let p: crate::period::Period = p.parse()?;
+    Ok((p.year(), p.month()))
 }
 
 /// The share of the year gone by the end of the period (序时进度), in %: month / 12.
@@ -332,12 +326,7 @@ pub fn time_progress(p: &str) -> Result<f64> {
 
 /// The period before, and the `n` periods up to and including `p`, oldest first.
 pub fn prev_period(p: &str) -> Result<String> {
-    let (y, m) = split_period(p)?;
-    Ok(if m == 1 {
-        format!("{}-12", y - 1)
-    } else {
-        format!("{y}-{:02}", m - 1)
-    })
+    Ok(p.parse::<crate::period::Period>()?.prev().to_string())
 }
 
 pub fn last_periods(p: &str, n: usize) -> Result<Vec<String>> {

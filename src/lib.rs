@@ -19,6 +19,7 @@ pub mod figures;
 pub mod i18n;
 pub mod ingest;
 pub mod output;
+pub mod period;
 pub mod report;
 pub mod rules;
 pub mod synth;

@@ -417,8 +417,31 @@ async fn every_page_renders_for_a_viewer() {
     assert_eq!(s, StatusCode::NOT_FOUND);
     let (s, _) = c.get("/nowhere").await;
     assert_eq!(s, StatusCode::NOT_FOUND);
-    let (s, _) = c.get("/cockpit?period=2025-13").await;
-    assert_eq!(s, StatusCode::BAD_REQUEST);
+    // Periods and levels are parsed where they enter: a page says which and why.
+    for (uri, why) in [
+        ("/cockpit?period=2025-13", "period `2025-13` is not YYYY-MM"),
+        ("/drill?period=2025-1", "period `2025-1` is not YYYY-MM"),
+        (
+            "/alerts?period=2025-%2B1",
+            "period `2025-+1` is not YYYY-MM",
+        ),
+        ("/alerts?level=purple", "level `purple`: use 红/橙/黄/蓝"),
+        (
+            "/api/alerts?level=purple",
+            "level `purple`: use 红/橙/黄/蓝",
+        ),
+        (
+            "/api/cockpit?period=12%2F2025",
+            "period `12/2025` is not YYYY-MM",
+        ),
+    ] {
+        let (s, body) = c.get(uri).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{uri}: {body}");
+        assert!(body.contains(why), "{uri}: {body}");
+    }
+    // Blank means the newest period, as the forms send it.
+    assert_eq!(c.get("/cockpit?period=").await.0, StatusCode::OK);
+    assert_eq!(c.get("/alerts?period=&level=").await.0, StatusCode::OK);
 }
 
 #[tokio::test]

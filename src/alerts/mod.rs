@@ -794,7 +794,7 @@ impl AlertStore {
                 row_to_alert,
             )
             .optional()?
-            .ok_or_else(|| PurseError::Invalid(format!("no alert #{id}")))
+            .ok_or_else(|| PurseError::NotFound(format!("no alert #{id}")))
     }
 
     pub fn events(&self, id: i64) -> Result<Vec<Event>> {
@@ -902,7 +902,7 @@ impl AlertStore {
                 .iter()
                 .map(|s| format!("{} ({})", s.zh(), s.as_str()))
                 .collect();
-            return Err(PurseError::Invalid(format!(
+            return Err(PurseError::Conflict(format!(
                 "cannot {} alert #{id}: it is {} ({}); {} needs {}. Allowed now: {}",
                 action.name(),
                 alert.status.zh(),

@@ -34,7 +34,7 @@ pub async fn cockpit(
     _a: Auth,
     ApiQuery(q): ApiQuery<PeriodQ>,
 ) -> Result<Response, AppError> {
-    let period = st.period_or_latest(q.period.as_deref()).await?;
+    let period = st.period_or_latest(q.period).await?;
     let body = st
         .cached(format!("api/cockpit/{period}"), || {
             cockpit_json(&st, &period)
@@ -85,7 +85,7 @@ fn json_body(body: std::sync::Arc<str>) -> Response {
 }
 
 pub async fn drill(State(st): State<AppState>, _a: Auth, ApiQuery(q): ApiQuery<DrillQ>) -> J {
-    let period = st.period_or_latest(q.period.as_deref()).await?;
+    let period = st.period_or_latest(q.period).await?;
     let ctx = st.engine().await?;
     let d = crate::figures::drill(&ctx, &period, &clean_scope(q.scope)).await?;
     Ok(Json(to_json(&d)?))

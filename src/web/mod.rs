@@ -196,13 +196,12 @@ impl AppState {
     }
 
     /// `period` if given and well formed, else the newest period with data.
-    pub async fn period_or_latest(&self, p: Option<&str>) -> Result<String, AppError> {
-        match p.filter(|s| !s.is_empty()) {
-            Some(p) => {
-                crate::figures::split_period(p)
-                    .map_err(|e| AppError::bad_request(e.to_string()))?;
-                Ok(p.to_string())
-            }
+    pub async fn period_or_latest(
+        &self,
+        p: Option<crate::period::Period>,
+    ) -> Result<String, AppError> {
+        match p {
+            Some(p) => Ok(p.to_string()),
             None => self.periods().await?.into_iter().next().ok_or_else(|| {
                 AppError::not_found("no data loaded yet: upload an extract on the Data page")
             }),
@@ -290,10 +289,8 @@ impl From<crate::PurseError> for AppError {
     fn from(e: crate::PurseError) -> AppError {
         use crate::PurseError as P;
         match &e {
-            P::Invalid(m) if m.contains("no alert") => AppError::not_found(e.to_string()),
-            P::Invalid(m) if m.contains("cannot") || m.contains("not allowed") => {
-                AppError::new(StatusCode::CONFLICT, "conflict", m.clone())
-            }
+            P::NotFound(m) => AppError::not_found(m.clone()),
+            P::Conflict(m) => AppError::new(StatusCode::CONFLICT, "conflict", m.clone()),
             P::Invalid(_) | P::Config(_) | P::UnknownDataset { .. } => {
                 AppError::bad_request(e.to_string())
             }
@@ -410,6 +407,24 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequestP
                 code_of(e.status()),
                 e.body_text(),
             )),
+        }
+    }
+}
+
+/// `Query<T>` for pages: a malformed query string is an error page naming the field and why.
+pub struct PageQuery<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequestParts<S>
+    for PageQuery<T>
+{
+    type Rejection = AppError;
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, AppError> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(v)) => Ok(PageQuery(v)),
+            Err(e) => Err(AppError::new(e.status(), code_of(e.status()), e.body_text()).page()),
         }
     }
 }

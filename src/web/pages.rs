@@ -4,17 +4,19 @@
 use std::collections::BTreeMap;
 
 use axum::Form;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::html::{a, csrf, level, num, page, select, table};
-use super::{AppError, AppState, Auth, PageResult};
+use super::{AppError, AppState, Auth, PageQuery, PageResult};
 use crate::alerts::{Action, Alert, Filter, Status, allowed_actions};
 use crate::charts::{self, Bar};
 use crate::figures::{Level, Scope};
 use crate::i18n::{Lang, esc, pct, term};
+use crate::period::Period;
+use crate::rules::Level as AlertLevel;
 use crate::rules::{CATEGORIES, LEVELS};
 use crate::users::Role;
 
@@ -22,8 +24,8 @@ type PageOut = Result<Html<String>, AppError>;
 
 #[derive(Deserialize, Default)]
 pub struct PeriodQ {
-    #[serde(default)]
-    pub period: Option<String>,
+    #[serde(default, deserialize_with = "crate::period::optional")]
+    pub period: Option<Period>,
 }
 
 fn period_picker(
@@ -65,9 +67,13 @@ fn alert_href(q: &[(&str, &str)]) -> String {
 
 /// 一屏纵览: the whole picture of a period on one screen; every figure links to its detail.
 /// Served from the page cache; only the frame (user, CSRF token) is made per request.
-pub async fn cockpit(State(st): State<AppState>, auth: Auth, Query(q): Query<PeriodQ>) -> PageOut {
+pub async fn cockpit(
+    State(st): State<AppState>,
+    auth: Auth,
+    PageQuery(q): PageQuery<PeriodQ>,
+) -> PageOut {
     let l = auth.lang;
-    let period = st.period_or_latest(q.period.as_deref()).await.page()?;
+    let period = st.period_or_latest(q.period).await.page()?;
     let body = st
         .cached(format!("cockpit/{}/{period}", l.code()), || {
             cockpit_body(&st, l, &period)
@@ -430,8 +436,8 @@ async fn cockpit_body(st: &AppState, l: Lang, period: &str) -> Result<String, Ap
 
 #[derive(Deserialize, Default)]
 pub struct DrillQ {
-    #[serde(default)]
-    pub period: Option<String>,
+    #[serde(default, deserialize_with = "crate::period::optional")]
+    pub period: Option<Period>,
     #[serde(flatten)]
     pub scope: Scope,
 }
@@ -461,10 +467,14 @@ fn scope_href(period: &str, s: &Scope) -> String {
 }
 
 /// Region → department → unit → project → source rows, with a 12-month trend at each level.
-pub async fn drill(State(st): State<AppState>, auth: Auth, Query(q): Query<DrillQ>) -> PageOut {
+pub async fn drill(
+    State(st): State<AppState>,
+    auth: Auth,
+    PageQuery(q): PageQuery<DrillQ>,
+) -> PageOut {
     let l = auth.lang;
     let t = |zh: &'static str, en: &'static str| l.t(zh, en);
-    let period = st.period_or_latest(q.period.as_deref()).await.page()?;
+    let period = st.period_or_latest(q.period).await.page()?;
     let scope = clean_scope(q.scope);
     let bands = st.bands().page()?;
     let ctx = st.engine().await.page()?;
@@ -681,12 +691,12 @@ fn alert_table(alerts: &[Alert], l: Lang, limit: usize) -> String {
 
 #[derive(Deserialize, Default, Clone)]
 pub struct AlertsQ {
-    #[serde(default)]
-    pub period: Option<String>,
+    #[serde(default, deserialize_with = "crate::period::optional")]
+    pub period: Option<Period>,
     #[serde(default)]
     pub rule: Option<String>,
-    #[serde(default)]
-    pub level: Option<String>,
+    #[serde(default, deserialize_with = "crate::rules::optional_level")]
+    pub level: Option<AlertLevel>,
     #[serde(default)]
     pub category: Option<String>,
     #[serde(default)]
@@ -711,25 +721,10 @@ pub async fn filtered(st: &AppState, q: &AlertsQ) -> Result<Vec<Alert>, AppError
             AppError::bad_request(format!("status `{s}`: use open, new, acknowledged, rectifying, closed, dismissed or resolved"))
         })?),
     };
-    let level = match some(&q.level) {
-        Some(l) => Some(
-            crate::rules::level(&l)
-                .ok_or_else(|| {
-                    AppError::bad_request(format!(
-                        "level `{l}`: use 红/橙/黄/蓝 or red/orange/yellow/blue"
-                    ))
-                })?
-                .to_string(),
-        ),
-        None => None,
-    };
-    if let Some(p) = some(&q.period) {
-        crate::figures::split_period(&p).map_err(|e| AppError::bad_request(e.to_string()))?;
-    }
     let filter = Filter {
-        period: some(&q.period),
+        period: q.period.map(|p| p.to_string()),
         status: exact,
-        level,
+        level: q.level.map(|l| l.zh().to_string()),
         rule: some(&q.rule),
         category: some(&q.category),
         dept: some(&q.dept),
@@ -740,17 +735,22 @@ pub async fn filtered(st: &AppState, q: &AlertsQ) -> Result<Vec<Alert>, AppError
 }
 
 fn query_string(q: &AlertsQ) -> String {
+    let period = q.period.map(|p| p.to_string());
     query([
-        ("period", q.period.as_deref()),
+        ("period", period.as_deref()),
         ("rule", q.rule.as_deref()),
-        ("level", q.level.as_deref()),
+        ("level", q.level.map(AlertLevel::zh)),
         ("category", q.category.as_deref()),
         ("dept", q.dept.as_deref()),
         ("status", q.status.as_deref()),
     ])
 }
 
-pub async fn alerts(State(st): State<AppState>, auth: Auth, Query(q): Query<AlertsQ>) -> PageOut {
+pub async fn alerts(
+    State(st): State<AppState>,
+    auth: Auth,
+    PageQuery(q): PageQuery<AlertsQ>,
+) -> PageOut {
     let l = auth.lang;
     let t = |zh: &'static str, en: &'static str| l.t(zh, en);
     let list = filtered(&st, &q).await.page()?;
@@ -789,7 +789,7 @@ pub async fn alerts(State(st): State<AppState>, auth: Auth, Query(q): Query<Aler
         select(
             "period",
             &opt(periods.iter().map(|p| (p.clone(), p.clone())).collect()),
-            q.period.as_deref()
+            q.period.map(|p| p.to_string()).as_deref()
         ),
         t("规则", "Rule"),
         select(
@@ -807,7 +807,7 @@ pub async fn alerts(State(st): State<AppState>, auth: Auth, Query(q): Query<Aler
                 .iter()
                 .map(|x| (x.to_string(), crate::i18n::level_label(x, l)))
                 .collect()),
-            q.level.as_deref()
+            q.level.map(AlertLevel::zh)
         ),
         t("类别", "Category"),
         select(
@@ -924,7 +924,7 @@ fn download(bytes: Vec<u8>, mime: &'static str, name: &str) -> Response {
 pub async fn alerts_csv(
     State(st): State<AppState>,
     auth: Auth,
-    Query(q): Query<AlertsQ>,
+    PageQuery(q): PageQuery<AlertsQ>,
 ) -> Result<Response, AppError> {
     let list = filtered(&st, &q).await.page()?;
     let (header, rows) = export_rows(&list, auth.lang);
@@ -944,7 +944,7 @@ pub async fn alerts_csv(
 pub async fn alerts_xlsx(
     State(st): State<AppState>,
     auth: Auth,
-    Query(q): Query<AlertsQ>,
+    PageQuery(q): PageQuery<AlertsQ>,
 ) -> Result<Response, AppError> {
     let list = filtered(&st, &q).await.page()?;
     let (header, rows) = export_rows(&list, auth.lang);
@@ -2138,12 +2138,12 @@ pub async fn generate_report(
 ) -> Result<Response, AppError> {
     auth.check_csrf(&f.csrf)?;
     auth.require(Role::Analyst)?;
-    crate::figures::split_period(&f.period).page()?;
     let lang = f.lang.as_deref().and_then(Lang::parse).unwrap_or_default();
-    let (h, _) = crate::report::generate(&st.data_dir, &st.catalog, &st.config, &f.period, lang)
+    let period = f.period.trim().parse::<Period>().page()?.to_string();
+    let (h, _) = crate::report::generate(&st.data_dir, &st.catalog, &st.config, &period, lang)
         .await
         .page()?;
-    let (u, p) = (auth.user().to_string(), f.period.clone());
+    let (u, p) = (auth.user().to_string(), period);
     st.users
         .write(move |us| us.audit(&u, "report.generate", &p))
         .await

@@ -1,0 +1,111 @@
+//! A reporting month, parsed once at the edge (CLI argument, query string, form) and carried as a
+//! type, so no handler re-parses `YYYY-MM` text or meets a malformed one.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::error::{PurseError, Result};
+
+/// `YYYY-MM`, year from 1900, month 1–12.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Period {
+    year: i32,
+    month: u32,
+}
+
+impl Period {
+    pub fn new(year: i32, month: u32) -> Result<Period> {
+        Period::from_str(&format!("{year:04}-{month:02}"))
+    }
+    pub fn year(self) -> i32 {
+        self.year
+    }
+    pub fn month(self) -> u32 {
+        self.month
+    }
+    /// The month before.
+    pub fn prev(self) -> Period {
+        if self.month == 1 {
+            Period {
+                year: self.year - 1,
+                month: 12,
+            }
+        } else {
+            Period {
+                year: self.year,
+                month: self.month - 1,
+            }
+        }
+    }
+}
+
+impl FromStr for Period {
+    type Err = PurseError;
+    fn from_str(p: &str) -> Result<Period> {
+        let bad = || PurseError::Invalid(format!("period `{p}` is not YYYY-MM"));
+        if p.len() != 7 {
+            return Err(bad());
+        }
+        let (y, m) = p.split_once('-').ok_or_else(bad)?;
+        let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        if !all_digits(y) || !all_digits(m) {
+            return Err(bad());
+        }
+        let year: i32 = y.parse().map_err(|_| bad())?;
+        let month: u32 = m.parse().map_err(|_| bad())?;
+        if !(1..=12).contains(&month) || year < 1900 {
+            return Err(bad());
+        }
+        Ok(Period { year, month })
+    }
+}
+
+impl fmt::Display for Period {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}", self.year, self.month)
+    }
+}
+
+impl serde::Serialize for Period {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Period {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Period, D::Error> {
+        let s = String::deserialize(d)?;
+        s.trim().parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// For query strings and forms: absent or blank is `None` (the newest period), anything else
+/// must be a period.
+pub fn optional<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<Period>, D::Error> {
+    let s: Option<String> = serde::Deserialize::deserialize(d)?;
+    match s.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(p) => p.parse().map(Some).map_err(serde::de::Error::custom),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_prints_and_steps_back() {
+        let p: Period = "2025-01".parse().unwrap();
+        assert_eq!((p.year(), p.month()), (2025, 1));
+        assert_eq!(p.prev().to_string(), "2024-12");
+        assert_eq!(Period::new(2025, 3).unwrap().to_string(), "2025-03");
+        for bad in [
+            "2025-13", "2025-00", "2025-1", "25-01", "1899-12", "2025/01", "+025-01", "2025-+1", "",
+        ] {
+            let e = bad.parse::<Period>().unwrap_err().to_string();
+            assert_eq!(e, format!("period `{bad}` is not YYYY-MM"));
+        }
+    }
+}
