@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
+use chrono::{NaiveDate, NaiveDateTime};
 
 use crate::config::Config;
 use crate::datasets::Catalog;
@@ -25,125 +25,29 @@ impl Clock for SystemClock {
     }
 }
 
-/// One cron field: the allowed values, or any.
+/// A five-field cron expression (`minute hour day month weekday`), read by the `croner` crate:
+/// POSIX/Vixie semantics, so when both day of month and weekday are restricted a day matching
+/// either fires (`0 8 1 * 1` is the 1st and every Monday), plus names (`MON`, `JAN`) and `L`.
 #[derive(Debug, Clone, PartialEq)]
-struct Field(Option<Vec<u32>>, bool);
-
-impl Field {
-    fn parse(s: &str, lo: u32, hi: u32, what: &str) -> Result<Field> {
-        let bad = || {
-            PurseError::Config(format!(
-                "report schedule: {what} `{s}` (allowed {lo}–{hi}, *, a-b, a,b, */n)"
-            ))
-        };
-        // Written with a leading `*` (`*`, `*/2`): for the day fields this means "not restricted"
-        // in cron's day-of-month OR weekday rule.
-        let star = s.starts_with('*');
-        if s == "*" {
-            return Ok(Field(None, true));
-        }
-        let mut v = Vec::new();
-        for part in s.split(',') {
-            let (range, step) = match part.split_once('/') {
-                Some((r, st)) => (r, st.parse::<u32>().map_err(|_| bad())?),
-                None => (part, 1),
-            };
-            if step == 0 {
-                return Err(bad());
-            }
-            let (a, b) = if range == "*" {
-                (lo, hi)
-            } else if let Some((a, b)) = range.split_once('-') {
-                (a.parse().map_err(|_| bad())?, b.parse().map_err(|_| bad())?)
-            } else {
-                let a: u32 = range.parse().map_err(|_| bad())?;
-                (a, a)
-            };
-            if a < lo || b > hi || a > b {
-                return Err(bad());
-            }
-            v.extend((a..=b).step_by(step as usize));
-        }
-        v.sort_unstable();
-        v.dedup();
-        Ok(Field(Some(v), star))
-    }
-    fn restricted(&self) -> bool {
-        !self.1
-    }
-    fn has(&self, x: u32) -> bool {
-        self.0.as_ref().is_none_or(|v| v.contains(&x))
-    }
-}
-
-/// A parsed five-field cron expression.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Cron {
-    minute: Field,
-    hour: Field,
-    day: Field,
-    month: Field,
-    weekday: Field,
-}
+pub struct Cron(croner::Cron);
 
 impl Cron {
     pub fn parse(s: &str) -> Result<Cron> {
-        let f: Vec<&str> = s.split_whitespace().collect();
-        if f.len() != 5 {
+        if s.split_whitespace().count() != 5 {
             return Err(PurseError::Config(format!(
                 "report schedule `{s}`: five fields expected (minute hour day month weekday), e.g. `0 8 5 * *`"
             )));
         }
-        Ok(Cron {
-            minute: Field::parse(f[0], 0, 59, "minute")?,
-            hour: Field::parse(f[1], 0, 23, "hour")?,
-            day: Field::parse(f[2], 1, 31, "day")?,
-            month: Field::parse(f[3], 1, 12, "month")?,
-            weekday: Field::parse(f[4], 0, 7, "weekday")?,
+        s.parse::<croner::Cron>().map(Cron).map_err(|e| {
+            PurseError::Config(format!(
+                "report schedule `{s}`: {e} (fields: minute 0–59, hour 0–23, day 1–31, month 1–12, weekday 0–7; *, a-b, a,b, */n)"
+            ))
         })
     }
 
-    /// Standard cron: when both day of month and weekday are restricted, a day matching either
-    /// fires (`0 8 1 * 1` is the 1st and every Monday); when one is `*`, the other decides.
-    fn day_matches(&self, d: NaiveDate) -> bool {
-        let wd = d.weekday().num_days_from_sunday();
-        let by_dom = self.day.has(d.day());
-        let by_dow = self.weekday.has(wd) || (wd == 0 && self.weekday.has(7));
-        let day = match (self.day.restricted(), self.weekday.restricted()) {
-            (true, true) => by_dom || by_dow,
-            _ => by_dom && by_dow,
-        };
-        day && self.month.has(d.month())
-    }
-
-    /// The first firing at or after `t` (within ten years).
+    /// The first firing at or after `t` (local wall-clock time).
     pub fn next_at_or_after(&self, t: NaiveDateTime) -> Option<NaiveDateTime> {
-        let t0 = if t.second() == 0 && t.nanosecond() == 0 {
-            t
-        } else {
-            t.with_second(0)?.with_nanosecond(0)? + Duration::minutes(1)
-        };
-        let mut day = t0.date();
-        for _ in 0..3700 {
-            if self.day_matches(day) {
-                for h in 0..24 {
-                    if !self.hour.has(h) {
-                        continue;
-                    }
-                    for m in 0..60 {
-                        if !self.minute.has(m) {
-                            continue;
-                        }
-                        let at = day.and_time(NaiveTime::from_hms_opt(h, m, 0)?);
-                        if at >= t0 {
-                            return Some(at);
-                        }
-                    }
-                }
-            }
-            day = day.succ_opt()?;
-        }
-        None
+        self.0.find_next_occurrence(&t, true).ok()
     }
 
     /// When the report of `period` is due: the first firing once the period is over.
@@ -282,10 +186,17 @@ mod tests {
             c.next_at_or_after(at("2026-12-01 09:00")),
             Some(at("2026-12-07 08:00"))
         );
-        // `*/2` counts as unrestricted for the rule: only the weekday decides.
+        // POSIX: only a bare `*` leaves a day field unrestricted; `*/2` restricts it, so odd
+        // days or Mondays fire (Vixie cron would AND them here; the crate follows POSIX).
         let d = Cron::parse("0 8 */2 * 1").unwrap();
         assert_eq!(
             d.next_at_or_after(at("2026-12-01 09:00")),
+            Some(at("2026-12-03 08:00"))
+        );
+        // Names, as crontab(5) allows.
+        let n = Cron::parse("0 8 * * MON").unwrap();
+        assert_eq!(
+            n.next_at_or_after(at("2026-12-01 09:00")),
             Some(at("2026-12-07 08:00"))
         );
     }
@@ -319,6 +230,7 @@ mod tests {
             "0 8 0 * *",
             "a 8 5 * *",
             "*/0 8 5 * *",
+            "0 0 8 5 * *",
         ] {
             assert!(Cron::parse(bad).is_err(), "{bad}");
         }
