@@ -23,6 +23,20 @@ impl Period {
     pub fn month(self) -> u32 {
         self.month
     }
+    /// The month after.
+    pub fn next(self) -> Period {
+        if self.month == 12 {
+            Period {
+                year: self.year + 1,
+                month: 1,
+            }
+        } else {
+            Period {
+                year: self.year,
+                month: self.month + 1,
+            }
+        }
+    }
     /// The month before.
     pub fn prev(self) -> Period {
         if self.month == 1 {
@@ -100,6 +114,8 @@ mod tests {
         let p: Period = "2025-01".parse().unwrap();
         assert_eq!((p.year(), p.month()), (2025, 1));
         assert_eq!(p.prev().to_string(), "2024-12");
+        assert_eq!(p.prev().next(), p);
+        assert_eq!("2025-12".parse::<Period>().unwrap().next().to_string(), "2026-01");
         assert_eq!(Period::new(2025, 3).unwrap().to_string(), "2025-03");
         for bad in [
             "2025-13", "2025-00", "2025-1", "25-01", "1899-12", "2025/01", "+025-01", "2025-+1", "",

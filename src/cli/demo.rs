@@ -1,0 +1,113 @@
+//! `purse demo`: Generate the demo region 示范市, load and check it, create a demo account per role, and serve.
+
+use super::*;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Where the demo's data directory goes (default: purse-demo in the system's temp folder)
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub bind: std::net::SocketAddr,
+    /// Prepare the data directory and stop, without serving
+    #[arg(long)]
+    pub no_serve: bool,
+}
+
+pub fn run(args: Args) -> Result<ExitCode> {
+    let Args {
+        data_dir,
+        bind,
+        no_serve,
+    } = args;
+    let data_dir = data_dir.unwrap_or_else(|| std::env::temp_dir().join("purse-demo"));
+    let rejected = prepare_demo(&data_dir)?;
+    let users = purse::users::Users::open(&data_dir)?;
+    let accounts = [
+        ("viewer", purse::users::Role::Viewer),
+        ("analyst", purse::users::Role::Analyst),
+        ("adviser", purse::users::Role::Adviser),
+        ("admin", purse::users::Role::Admin),
+    ];
+    for (name, role) in accounts {
+        users.add(name, role, &format!("demo-{name}"), "demo")?;
+    }
+    drop(users);
+    let d = data_dir.display();
+    println!("\nDemo accounts (user / password): viewer / demo-viewer, analyst / demo-analyst,");
+    println!("  adviser / demo-adviser (SQL console), admin / demo-admin (users, uploads)");
+    println!("The same data from the command line:");
+    println!("  purse alerts --data-dir {d} --status new");
+    println!("  purse report --data-dir {d} --period 2025-12");
+    println!("Open http://{bind}/ and log in, e.g. as analyst / demo-analyst.");
+    if no_serve {
+        return Ok(if rejected {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        });
+    }
+    super::serve::serve(&data_dir, bind, false)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Generates the demo region into DIR/extracts, loads it and checks every month once; says
+/// whether any extract was rejected. Running it again changes nothing.
+pub fn prepare_demo(data_dir: &std::path::Path) -> Result<bool> {
+    // The demo's own settings: its region is 示范市. A real deployment runs `purse init`.
+    if !data_dir.join("purse.toml").exists() {
+        let (code, name) = purse::config::DEMO_REGION;
+        purse::config::write_init(data_dir, code, name, false)?;
+    }
+    let extracts = data_dir.join("extracts");
+    println!("{}", purse::synth::generate(&extracts, 1, 2025, &[])?);
+    let (config, catalog) = catalog_for(data_dir)?;
+    let mut wh =
+        Warehouse::open(data_dir).with_context(|| format!("opening {}", data_dir.display()))?;
+    let outcomes = purse::ingest::ingest_paths(
+        &mut wh,
+        &catalog,
+        &config,
+        std::slice::from_ref(&extracts),
+        &purse::ingest::Options::default(),
+        |o| super::ingest::print_outcome(o, true),
+    )?;
+    let n = |s| outcomes.iter().filter(|o| o.status == s).count();
+    println!(
+        "ingested {} extracts ({} loaded, {} already there, {} rejected) into {}\n",
+        outcomes.len(),
+        n(Status::Loaded),
+        n(Status::Unchanged),
+        n(Status::Rejected),
+        data_dir.display()
+    );
+    super::datasets::print_datasets(&wh)?;
+    drop(wh);
+    // Check every month once; months already checked keep their alerts as they are.
+    let set = purse::rules::RuleSet::resolve(None, data_dir, &catalog, &config.rules)?;
+    let selected = purse::check::select(&set, &[])?;
+    let done = purse::alerts::AlertStore::open(data_dir)?.checked_periods()?;
+    let rt = tokio::runtime::Runtime::new()?;
+    rt.block_on(purse::check::validate(&set, &catalog))?;
+    println!();
+    let session = rt.block_on(purse::check::CheckSession::open(data_dir, &catalog))?;
+    for p in periods("2025-01..2025-12")? {
+        if done.contains(&p) {
+            continue;
+        }
+        let res = rt.block_on(session.check(data_dir, &selected, &p, false))?;
+        if let Some(s) = res.summary {
+            println!(
+                "checked {p}: {} rules, {} findings, {} new alerts, {} resolved by data ({} ms)",
+                s.rules_run, s.findings, s.new_alerts, s.resolved, s.duration_ms
+            );
+        }
+    }
+    let alerts = purse::alerts::AlertStore::open(data_dir)?.list(&Default::default())?;
+    let by_level: Vec<String> = purse::rules::LEVELS
+        .iter()
+        .map(|l| format!("{l} {}", alerts.iter().filter(|a| a.level == *l).count()))
+        .collect();
+    println!("{} alerts ({})", alerts.len(), by_level.join(", "));
+    Ok(n(Status::Rejected) > 0)
+}

@@ -1,0 +1,138 @@
+//! The subcommands of `purse`, one module each: its arguments (`Args`) and what it does
+//! (`run`). Shared here: the data-directory flag, the period-range parser and the loading of a
+//! directory's catalog and rules.
+
+pub mod alert;
+pub mod alerts;
+pub mod check;
+pub mod datasets;
+pub mod demo;
+pub mod generate;
+pub mod ingest;
+pub mod init;
+pub mod loads;
+pub mod query;
+pub mod report;
+pub mod rules;
+pub mod runs;
+pub mod schema;
+pub mod serve;
+pub mod sql_worker;
+pub mod user;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use clap::Subcommand;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use purse::config::{Config, resolve_data_dir};
+use purse::datasets::Catalog;
+use purse::ingest::{Outcome, Status};
+use purse::output::{Format, render};
+use purse::period::Period;
+use purse::warehouse::Warehouse;
+
+#[derive(clap::Args, Clone)]
+pub struct DataDir {
+    /// Data directory (default: $PURSE_DATA_DIR, else ./purse-data)
+    #[arg(long, global = true)]
+    pub data_dir: Option<PathBuf>,
+}
+
+/// `2025-10` or `2025-01..2025-12`, each month checked.
+fn periods(spec: &str) -> Result<Vec<String>> {
+    let Some((a, b)) = spec.split_once("..") else {
+        return Ok(vec![spec.parse::<Period>()?.to_string()]);
+    };
+    let (mut p, end) = (a.parse::<Period>()?, b.parse::<Period>()?);
+    let mut out = Vec::new();
+    while p <= end {
+        out.push(p.to_string());
+        p = p.next();
+        if out.len() > 1200 {
+            bail!("period range too long");
+        }
+    }
+    Ok(out)
+}
+
+/// The catalog and the rule set a data directory uses (its `purse.toml` overrides applied).
+fn load_rules(
+    dir: &std::path::Path,
+    rules_dir: Option<&std::path::Path>,
+) -> Result<(Catalog, purse::rules::RuleSet)> {
+    let (config, catalog) = catalog_for(dir)?;
+    let set = purse::rules::RuleSet::resolve(rules_dir, dir, &catalog, &config.rules)?;
+    Ok((catalog, set))
+}
+
+fn catalog_for(dir: &std::path::Path) -> Result<(Config, Catalog)> {
+    let config = Config::load(dir)?;
+    let catalog = Catalog::with_aliases(&config.aliases)?;
+    Ok((config, catalog))
+}
+
+#[derive(Subcommand)]
+pub enum Cmd {
+    /// The SQL console's worker (started by the server, one per query; not for people)
+    #[command(hide = true)]
+    SqlWorker(sql_worker::Args),
+    /// Write DIR/purse.toml for a deployment: its region and every other setting, commented
+    Init(init::Args),
+    /// Load extracts (CSV in UTF-8/GBK, XLSX) into the warehouse; folders load every extract in them
+    Ingest(ingest::Args),
+    /// Run read-only SQL over the warehouse
+    Query(query::Args),
+    /// Write a synthetic region (demo, tests, benchmarks), deterministically from a seed
+    Gen(generate::Args),
+    /// Generate the demo region 示范市, load and check it, create a demo account per role, and serve
+    Demo(demo::Args),
+    /// Serve the web front end and the JSON API, with the monthly report scheduler
+    Serve(serve::Args),
+    /// Local users and their roles
+    User(user::Args),
+    /// Make the monthly alert report (月度预警报告) of a period
+    Report(report::Args),
+    /// What is loaded: dataset, periods, rows, sources
+    Datasets(datasets::Args),
+    /// The load manifest: every file accepted or rejected, newest first
+    Loads(loads::Args),
+    /// The canonical schema of each dataset, with column docs and accepted headers
+    Schema(schema::Args),
+    /// Run the rules for a period (or a range 2025-01..2025-12) and store the alerts
+    Check(check::Args),
+    /// The rule catalog: id, title, category, datasets, severity, parameters, how often fired
+    Rules(rules::Args),
+    /// List alerts
+    Alerts(alerts::Args),
+    /// Past `purse check` runs: period, rules run, findings by level, new and resolved, time
+    Runs(runs::Args),
+    /// Show an alert or move it through its lifecycle
+    Alert(alert::Args),
+}
+
+/// Runs one subcommand.
+pub fn run(cmd: Cmd) -> Result<ExitCode> {
+    match cmd {
+        Cmd::SqlWorker(a) => sql_worker::run(a),
+        Cmd::Init(a) => init::run(a),
+        Cmd::Ingest(a) => ingest::run(a),
+        Cmd::Query(a) => query::run(a),
+        Cmd::Gen(a) => generate::run(a),
+        Cmd::Demo(a) => demo::run(a),
+        Cmd::Serve(a) => serve::run(a),
+        Cmd::User(a) => user::run(a),
+        Cmd::Report(a) => report::run(a),
+        Cmd::Datasets(a) => datasets::run(a),
+        Cmd::Loads(a) => loads::run(a),
+        Cmd::Schema(a) => schema::run(a),
+        Cmd::Check(a) => check::run(a),
+        Cmd::Rules(a) => rules::run(a),
+        Cmd::Alerts(a) => alerts::run(a),
+        Cmd::Runs(a) => runs::run(a),
+        Cmd::Alert(a) => alert::run(a),
+    }
+}
