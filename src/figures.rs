@@ -454,6 +454,8 @@ pub struct Bands {
     /// SOE leverage warning lines, %.
     pub soe_industrial_pct: f64,
     pub soe_other_pct: f64,
+    /// Above the warning line by this many pp: red rather than yellow.
+    pub soe_control_pp: f64,
 }
 
 impl Default for Bands {
@@ -466,6 +468,7 @@ impl Default for Bands {
             debt_red_pct: 300.0,
             soe_industrial_pct: 70.0,
             soe_other_pct: 75.0,
+            soe_control_pp: 5.0,
         }
     }
 }
@@ -492,6 +495,7 @@ impl Bands {
             debt_red_pct: param("debt_ratio", "red_pct", d.debt_red_pct),
             soe_industrial_pct: param("soe_leverage", "industrial_pct", d.soe_industrial_pct),
             soe_other_pct: param("soe_leverage", "other_pct", d.soe_other_pct),
+            soe_control_pp: param("soe_leverage", "control_pp", d.soe_control_pp),
         }
     }
 

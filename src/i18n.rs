@@ -76,32 +76,12 @@ pub fn pct(v: Option<f64>) -> String {
     v.map(|x| format!("{x:.1}%")).unwrap_or_else(|| "—".into())
 }
 
-/// Minimal HTML escaping for text and attribute values.
-pub fn esc(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '"' => o.push_str("&quot;"),
-            '\'' => o.push_str("&#39;"),
-            _ => o.push(c),
-        }
-    }
-    o
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn escapes_and_translates() {
-        assert_eq!(
-            esc("<a href='x'>&</a>"),
-            "&lt;a href=&#39;x&#39;&gt;&amp;&lt;/a&gt;"
-        );
+    fn translates() {
         assert_eq!(Lang::parse("EN"), Some(Lang::En));
         assert_eq!(term("流速", Lang::En), "pace");
         assert_eq!(pct(Some(83.333)), "83.3%");

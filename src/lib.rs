@@ -24,6 +24,7 @@ pub mod report;
 pub mod rules;
 pub mod synth;
 pub mod users;
+pub mod views;
 pub mod warehouse;
 pub mod web;
 

@@ -115,7 +115,10 @@ mod tests {
         assert_eq!((p.year(), p.month()), (2025, 1));
         assert_eq!(p.prev().to_string(), "2024-12");
         assert_eq!(p.prev().next(), p);
-        assert_eq!("2025-12".parse::<Period>().unwrap().next().to_string(), "2026-01");
+        assert_eq!(
+            "2025-12".parse::<Period>().unwrap().next().to_string(),
+            "2026-01"
+        );
         assert_eq!(Period::new(2025, 3).unwrap().to_string(), "2025-03");
         for bad in [
             "2025-13", "2025-00", "2025-1", "25-01", "1899-12", "2025/01", "+025-01", "2025-+1", "",

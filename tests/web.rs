@@ -407,7 +407,7 @@ async fn every_page_renders_for_a_viewer() {
     let mut en = Client::new(base(), "viewer");
     en.cookie.push_str("; lang=en");
     let (_, html) = en.get("/cockpit").await;
-    assert!(html.contains("The four budgets") && html.contains("lang=en"));
+    assert!(html.contains("The four budgets") && html.contains("lang=\"en\""));
     // Refusals for the viewer role.
     for uri in ["/console", "/users"] {
         let (s, _) = c.get(uri).await;
@@ -699,7 +699,7 @@ async fn upload(c: &Client, name: &str, bytes: &[u8]) -> (StatusCode, String) {
         if !html.contains("data-state=\"running\"") {
             return (s, html);
         }
-        assert!(html.contains("http-equiv=refresh"), "{html}");
+        assert!(html.contains("http-equiv=\"refresh\""), "{html}");
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     panic!("upload job {job} still running after 30 s");
@@ -1370,4 +1370,48 @@ async fn colour_bands_follow_the_rule_parameters() {
     let bands = bands_of(&v);
     assert_eq!(bands.len(), plain_bands.len());
     assert!(bands.iter().all(|b| b == "red"), "{bands:?}");
+}
+
+/// Whatever a user types comes back escaped (the templates escape every value): a comment on an
+/// alert and a query's name cannot inject markup into the pages that show them.
+#[tokio::test]
+async fn user_text_is_escaped_in_every_page() {
+    let dir = copy();
+    let c = Client::new(dir.path(), "adviser");
+    let (_, list) = c.get("/api/alerts?status=open").await;
+    let list: serde_json::Value = serde_json::from_str(&list).unwrap();
+    let id = list["alerts"][0]["id"].as_i64().unwrap();
+    let evil = "<script>alert(1)</script>\"><img src=x onerror=alert(2)>";
+    let r = c
+        .form(
+            &format!("/alerts/{id}/act"),
+            &[("csrf", &c.csrf), ("action", "comment"), ("text", evil)],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (s, html) = c.get(&format!("/alerts/{id}")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        html.contains(
+            "&lt;script&gt;alert(1)&lt;/script&gt;&quot;&gt;&lt;img src=x onerror=alert(2)&gt;"
+        ),
+        "{html}"
+    );
+    assert!(
+        !html.contains("<script") && !html.contains("<img"),
+        "{html}"
+    );
+    let r = c
+        .form(
+            "/console/save",
+            &[("csrf", &c.csrf), ("sql", "SELECT 1"), ("name", evil)],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, html) = c.get("/console").await;
+    assert!(html.contains("&lt;script&gt;alert(1)"), "{html}");
+    assert!(
+        !html.contains("<script") && !html.contains("<img"),
+        "{html}"
+    );
 }

@@ -11,13 +11,16 @@ use std::path::{Path, PathBuf};
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, Worksheet};
 
 use crate::alerts::{Alert, AlertStore, PeriodRecord, Status};
-use crate::charts::{self, Bar};
+use crate::charts::Bar;
 use crate::config::Config;
 use crate::datasets::Catalog;
 use crate::error::{PurseError, Result};
 use crate::figures::{self, Cockpit, Val};
-use crate::i18n::{Lang, esc, level_class, level_label, pct, term};
+use maud::{DOCTYPE, PreEscaped, html};
+
+use crate::i18n::{Lang, level_class, level_label, pct, term};
 use crate::rules::{CATEGORIES, LEVELS};
+use crate::views;
 
 /// Everything the report says about one period.
 #[derive(Debug, Clone)]
@@ -157,15 +160,11 @@ th{background:#eef2ff}td.n{text-align:right;font-variant-numeric:tabular-nums}
 @media print{body{margin:0;max-width:none}h2{page-break-after:avoid}.chart{page-break-inside:avoid}}
 "#;
 
-fn num_td(s: String) -> String {
-    format!("<td class=n>{}</td>", esc(&s))
-}
-
-/// The report as one HTML document.
+/// The report as one HTML document (maud: every value escaped; charts are plotters' SVG). What
+/// the cockpit also shows is drawn by the same partials in [`crate::views`].
 pub fn html(r: &Report, lang: Lang) -> String {
     let t = |zh: &'static str, en: &'static str| lang.t(zh, en);
     let c = &r.cockpit;
-    let mut h = String::with_capacity(64 * 1024);
     let title = match lang {
         Lang::Zh => format!(
             "{}{}预算联网监督月度预警报告",
@@ -174,33 +173,17 @@ pub fn html(r: &Report, lang: Lang) -> String {
         ),
         Lang::En => format!("{} monthly alert report, {}", r.region_name, r.period),
     };
-    h.push_str(&format!(
-        "<!DOCTYPE html><html lang={}><head><meta charset=utf-8><title>{}</title><style>{CSS}</style></head><body>",
-        lang.code(),
-        esc(&title)
-    ));
-    h.push_str(&format!("<h1>{}</h1>", esc(&title)));
-    h.push_str(&format!(
-        "<p class=sub>{} {} · {} {} · {} {:.1}%</p>",
-        t("报告日", "As of"),
-        r.as_of,
-        t("数据截至载入", "Data up to load"),
-        esc(&r.data_as_of),
-        t("序时进度", "Time progress"),
-        c.time_progress
-    ));
-
-    // 1. Overview
     let red = r
         .month
         .alerts
         .iter()
         .filter(|(_, p)| p.level == "红")
         .count();
-    h.push_str(&format!("<h2>{}</h2>", t("一、总体情况", "1. Overview")));
-    let mut summary = String::new();
-    for k in &c.budgets {
-        summary.push_str(&match lang {
+    let overdue = r.rectifications.iter().filter(|x| x.1).count();
+    let summary: String = c
+        .budgets
+        .iter()
+        .map(|k| match lang {
             Lang::Zh => format!(
                 "{}累计支出{}万元，执行{}（序时进度{:.1}%）；",
                 k.budget_kind,
@@ -215,538 +198,221 @@ pub fn html(r: &Report, lang: Lang) -> String {
                 pct(k.rate),
                 c.time_progress
             ),
-        });
-    }
-    h.push_str(&format!("<p>{}</p>", esc(&summary)));
-    h.push_str(&format!(
-        "<p>{}</p>",
-        esc(&match lang {
-            Lang::Zh => format!(
-                "本月触发预警{}条，其中新增{}条、持续{}条，红色{}条；上月预警本月已消除{}条；整改中{}条，其中逾期{}条。",
-                r.month.alerts.len(),
-                r.month.new,
-                r.month.continuing(),
-                red,
-                r.month.gone.len(),
-                r.rectifications.len(),
-                r.rectifications.iter().filter(|x| x.1).count()
-            ),
-            Lang::En => format!(
-                "{} alerts this month: {} new, {} continuing, {} red; {} of last month's no longer fire; {} under rectification, {} overdue.",
-                r.month.alerts.len(),
-                r.month.new,
-                r.month.continuing(),
-                red,
-                r.month.gone.len(),
-                r.rectifications.len(),
-                r.rectifications.iter().filter(|x| x.1).count()
-            ),
-        })
-    ));
-
-    // 2. Execution
-    h.push_str(&format!(
-        "<h2>{}</h2>",
-        t(
-            "二、预算执行与序时进度",
-            "2. Budget execution against time progress"
-        )
-    ));
-    h.push_str(&format!(
-        "<div class=chart>{}</div>",
-        charts::hbars(
-            t("四本预算执行进度", "Execution of the four budgets"),
-            &kind_bars(&c.budgets, &c.bands, lang),
-            Some((c.time_progress, t("序时进度", "time progress"))),
-            "%"
-        )
-    ));
-    h.push_str(&exec_table(&c.budgets, &c.bands, lang, t("预算", "Budget")));
-    if !c.revenue.is_empty() {
-        h.push_str(&exec_table(
-            &c.revenue,
-            &c.bands,
-            lang,
-            t("收入", "Revenue"),
-        ));
-    }
-    if !c.lagging_depts.is_empty() {
-        h.push_str(&format!(
-            "<p><b>{}</b></p>",
-            t("执行进度最慢的部门", "Departments furthest behind")
-        ));
-        h.push_str(&format!(
-            "<table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
-            t("部门", "Department"),
-            t("调整预算（万元）", "Adjusted budget (10k yuan)"),
-            t("累计支出（万元）", "Spent (10k yuan)"),
-            t("执行率", "Execution"),
-            t("落后序时（百分点）", "Behind (pp)")
-        ));
-        for d in &c.lagging_depts {
-            h.push_str(&format!(
-                "<tr><td>{}</td>{}{}{}{}</tr>",
-                esc(&d.name),
-                num_td(d.budget.wan()),
-                num_td(d.ytd.wan()),
-                num_td(pct(d.rate)),
-                num_td(d.behind_pp.map(|b| format!("{b:.1}")).unwrap_or_default())
-            ));
-        }
-        h.push_str("</table>");
-    }
-    h.push_str(&format!(
-        "<div class=chart>{}</div>",
-        charts::execution_trend(
-            t(
-                "近12个月支出执行率（红线为序时进度）",
-                "Execution over 12 months (red: time progress)"
-            ),
-            t("执行率", "execution"),
-            &c.trend,
-        )
-    ));
-
-    // 3. Alerts
-    h.push_str(&format!(
-        "<h2>{}</h2>",
-        t("三、预警概况", "3. Alerts by severity and category")
-    ));
-    let m = matrix(&r.month.alerts);
-    let bars: Vec<Bar> = LEVELS
-        .iter()
-        .map(|l| Bar {
-            label: level_label(l, lang),
-            value: r.month.alerts.iter().filter(|(_, p)| p.level == *l).count() as f64,
-            colour: Some(match *l {
-                "红" => "red",
-                "橙" => "orange",
-                "黄" => "yellow",
-                _ => "blue",
-            }),
         })
         .collect();
-    h.push_str(&format!(
-        "<div class=chart>{}</div>",
-        charts::vbars(
-            t("本月预警（按等级）", "Alerts this month by severity"),
-            &bars
-        )
-    ));
-    h.push_str(&format!(
-        "<table><tr><th>{}</th>",
-        t("等级 \\ 类别", "Severity \\ category")
-    ));
-    for cat in CATEGORIES {
-        h.push_str(&format!("<th>{}</th>", esc(&term(cat, lang))));
-    }
-    h.push_str(&format!("<th>{}</th></tr>", t("合计", "Total")));
-    for l in LEVELS {
-        h.push_str(&format!(
-            "<tr><td class={}>{}</td>",
-            level_class(l),
-            esc(&level_label(l, lang))
-        ));
-        let mut tot = (0, 0);
-        for cat in CATEGORIES {
-            let (n, cont) = m
-                .get(&(l.to_string(), cat.to_string()))
-                .copied()
-                .unwrap_or((0, 0));
-            tot = (tot.0 + n, tot.1 + cont);
-            h.push_str(&num_td(cell(n, cont, lang)));
-        }
-        h.push_str(&num_td(cell(tot.0, tot.1, lang)));
-        h.push_str("</tr>");
-    }
-    h.push_str(&format!(
-        "</table><p class=note>{}</p>",
-        t("格式：新增 + 持续。", "Format: new + continuing.")
-    ));
-
-    // 4. Top findings
-    h.push_str(&format!(
-        "<h2>{}</h2>",
-        t("四、重点问题", "4. Top findings")
-    ));
-    if r.month.alerts.is_empty() {
-        h.push_str(&format!(
-            "<p>{}</p>",
-            t("本月无预警。", "No alerts this month.")
-        ));
-    }
-    for (a, p) in r.month.alerts.iter().take(10) {
-        h.push_str(&format!(
-            "<div class=finding><p><span class={}>[{}]</span> <b>{}</b> — {}{}</p>",
-            level_class(&p.level),
-            esc(&level_label(&p.level, lang)),
-            esc(&a.title),
-            esc(match lang {
-                Lang::Zh => &p.message_zh,
-                Lang::En => &a.message_en,
-            }),
-            if a.first_period == p.period {
-                t("（新增）", " (new)")
-            } else {
-                t("（持续）", " (continuing)")
-            }
-        ));
-        if !p.evidence.is_empty() {
-            h.push_str("<table class=kv>");
-            let shown = p
-                .evidence
-                .iter()
-                .filter(|(k, _)| !crate::rules::RESERVED_OUTPUT.contains(&k.as_str()))
-                .take(10);
-            for (k, v) in shown {
-                h.push_str(&format!("<tr><td>{}</td><td>{}</td></tr>", esc(k), esc(v)));
-            }
-            h.push_str("</table>");
-        }
-        h.push_str("</div>");
-    }
-    if r.month.alerts.len() > 10 {
-        h.push_str(&format!(
-            "<p class=note>{} {}</p>",
-            t(
-                "其余预警见 XLSX 附表，共",
-                "The full list is in the XLSX workbook:"
-            ),
-            r.month.alerts.len()
-        ));
-    }
-
-    // 5. Rectification
-    h.push_str(&format!(
-        "<h2>{}</h2>",
-        t("五、整改情况", "5. Rectification")
-    ));
-    if r.rectifications.is_empty() {
-        h.push_str(&format!(
-            "<p>{}</p>",
-            t("暂无整改中的预警。", "Nothing under rectification.")
-        ));
-    } else {
-        h.push_str(&format!(
-            "<table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
-            t("预警", "Alert"),
-            t("对象", "Subject"),
-            t("责任人", "Owner"),
-            t("整改期限", "Due"),
-            t("状态", "State")
-        ));
-        for (a, overdue) in &r.rectifications {
-            h.push_str(&format!(
-                "<tr><td>#{} {}</td><td>{}</td><td>{}</td><td>{}</td><td class={}>{}</td></tr>",
-                a.id,
-                esc(&a.title),
-                esc(&a.subject),
-                esc(a.owner.as_deref().unwrap_or("")),
-                esc(a.due_date.as_deref().unwrap_or("")),
-                if *overdue { "red" } else { "green" },
-                if *overdue {
-                    t("逾期", "overdue")
-                } else {
-                    t("按期", "on time")
-                }
-            ));
-        }
-        h.push_str("</table>");
-    }
-
-    // 6. Debt and SOE
-    h.push_str(&format!(
-        "<h2>{}</h2>",
-        t("六、政府债务与国有企业风险", "6. Debt and SOE risk")
-    ));
-    if !c.debt.is_empty() {
-        h.push_str(&format!(
-            "<table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
-            t("地区", "Region"),
-            t("债务余额（万元）", "Debt balance (10k yuan)"),
-            t("债务限额（万元）", "Debt limit (10k yuan)"),
-            t("债务率", "Debt ratio"),
-            t("风险等级", "Risk")
-        ));
-        for d in &c.debt {
-            h.push_str(&format!(
-                "<tr><td>{}</td>{}{}{}<td class={}>{}</td></tr>",
-                esc(if d.region_name.is_empty() {
-                    &d.region_code
-                } else {
-                    &d.region_name
-                }),
-                num_td(d.balance.wan()),
-                num_td(d.limit.wan()),
-                num_td(pct(d.ratio)),
-                d.band,
-                band_label(d.band, lang)
-            ));
-        }
-        h.push_str("</table>");
-    }
-    let s = &c.soe;
-    h.push_str(&format!(
-        "<p>{}</p>",
-        esc(&match lang {
-            Lang::Zh => format!(
-                "国有企业{}户，资产总额{}万元，负债总额{}万元，资产负债率{}；利润总额{}万元，同比{}；{}户资产负债率超过警戒线。",
-                s.enterprises,
-                s.assets.wan(),
-                s.liabilities.wan(),
-                pct(s.leverage),
-                s.profit.wan(),
-                pct(s.profit_change),
-                s.above_warning_line
-            ),
-            Lang::En => format!(
-                "{} SOEs: assets {} and liabilities {} (10k yuan), leverage {}; profit {} (10k yuan), {} year on year; {} above the leverage warning line.",
-                s.enterprises,
-                s.assets.wan(),
-                s.liabilities.wan(),
-                pct(s.leverage),
-                s.profit.wan(),
-                pct(s.profit_change),
-                s.above_warning_line
-            ),
-        })
-    ));
-    if !s.top.is_empty() {
-        let bars: Vec<Bar> = s
-            .top
+    let alerts_line = match lang {
+        Lang::Zh => format!(
+            "本月触发预警{}条，其中新增{}条、持续{}条，红色{}条；上月预警本月已消除{}条；整改中{}条，其中逾期{}条。",
+            r.month.alerts.len(),
+            r.month.new,
+            r.month.continuing(),
+            red,
+            r.month.gone.len(),
+            r.rectifications.len(),
+            overdue
+        ),
+        Lang::En => format!(
+            "{} alerts this month: {} new, {} continuing, {} red; {} of last month's no longer fire; {} under rectification, {} overdue.",
+            r.month.alerts.len(),
+            r.month.new,
+            r.month.continuing(),
+            red,
+            r.month.gone.len(),
+            r.rectifications.len(),
+            overdue
+        ),
+    };
+    let m = matrix(&r.month.alerts);
+    let cell = |lv: &str, cat: Option<&str>| {
+        let (n, cont) = CATEGORIES
             .iter()
-            .map(|l| Bar {
-                label: l.name.clone(),
-                value: l.leverage,
-                colour: Some(if l.leverage >= l.warning + 5.0 {
-                    "red"
-                } else if l.leverage >= l.warning {
-                    "yellow"
-                } else {
-                    "green"
-                }),
+            .filter(|c| cat.is_none_or(|x| x == **c))
+            .map(|c| {
+                m.get(&(lv.to_string(), c.to_string()))
+                    .copied()
+                    .unwrap_or((0, 0))
             })
-            .collect();
-        h.push_str(&format!(
-            "<div class=chart>{}</div>",
-            charts::hbars(
-                t("资产负债率最高的企业", "Highest SOE leverage"),
-                &bars,
-                Some((
-                    c.bands.soe_industrial_pct,
-                    t("工业警戒线", "industrial line")
-                )),
-                "%"
-            )
-        ));
-    }
-
-    // 7. Indicators
-    h.push_str(&format!(
-        "<h2>{}</h2>",
-        t(
-            "七、经济指标与年度目标",
-            "7. Economic indicators against targets"
-        )
-    ));
-    let with_target: Vec<_> = c.indicators.iter().filter(|i| i.target.is_some()).collect();
-    if with_target.is_empty() {
-        h.push_str(&format!(
-            "<p>{}</p>",
-            t(
-                "本月无可比的指标目标。",
-                "No indicator with a target this month."
-            )
-        ));
-    } else {
-        h.push_str(&format!(
-            "<table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
-            t("指标", "Indicator"),
-            t("累计增长", "YTD growth"),
-            t("年度目标", "Target"),
-            t("偏差（百分点）", "Gap (pp)")
-        ));
-        for i in with_target {
-            let cls = match i.gap {
-                Some(g) if g <= -1.0 => "red",
-                Some(g) if g <= -0.5 => "yellow",
-                _ => "green",
-            };
-            h.push_str(&format!(
-                "<tr><td>{}</td>{}{}<td class=\"n {cls}\">{}</td></tr>",
-                esc(&i.name),
-                num_td(pct(i.ytd_yoy)),
-                num_td(pct(i.target)),
-                i.gap.map(|g| format!("{g:+.2}")).unwrap_or_default()
-            ));
+            .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+        if n + cont == 0 {
+            String::new()
+        } else {
+            format!("{n} + {cont}")
         }
-        h.push_str("</table>");
-    }
-
-    // 8. Changes since last month
-    h.push_str(&format!(
-        "<h2>{}</h2>",
-        t("八、与上月相比", "8. Changes since last month")
-    ));
-    match &r.previous {
-        Some(p) => {
-            h.push_str("<ul>");
-            for k in &c.budgets {
-                if let Some(pk) = p.budgets.iter().find(|x| x.budget_kind == k.budget_kind) {
-                    let d = k.rate.zip(pk.rate).map(|(a, b)| a - b);
-                    h.push_str(&format!(
-                        "<li>{}：{} → {}（{}）</li>",
-                        esc(&term(&k.budget_kind, lang)),
-                        pct(pk.rate),
-                        pct(k.rate),
-                        d.map(|d| format!("{d:+.1} pp")).unwrap_or_default()
-                    ));
-                }
-            }
-            h.push_str("</ul>");
-        }
-        None => h.push_str(&format!(
-            "<p>{}</p>",
-            t("无上月数据。", "No data for last month.")
-        )),
-    }
+    };
+    let level_span = |lv: &str| {
+        html! { span class=(level_class(lv)) { "[" (level_label(lv, lang)) "]" } }
+    };
     let new: Vec<&(Alert, PeriodRecord)> = r
         .month
         .alerts
         .iter()
         .filter(|(a, p)| a.first_period == p.period)
         .collect();
-    h.push_str(&format!(
-        "<p><b>{} {}</b></p>",
-        t("新增预警", "New alerts:"),
-        new.len()
-    ));
-    if !new.is_empty() {
-        h.push_str("<ul>");
-        for (a, p) in new {
-            h.push_str(&format!(
-                "<li><span class={}>[{}]</span> {} — {}</li>",
-                level_class(&p.level),
-                esc(&level_label(&p.level, lang)),
-                esc(&a.title),
-                esc(&a.subject)
-            ));
+    let doc = html! {
+        (DOCTYPE)
+        html lang=(lang.code()) {
+            head {
+                meta charset="utf-8";
+                title { (title) }
+                style { (PreEscaped(CSS)) }
+            }
+            body {
+                h1 { (title) }
+                p.sub {
+                    (t("报告日", "As of")) " " (r.as_of) " · "
+                    (t("数据截至载入", "Data up to load")) " " (r.data_as_of) " · "
+                    (t("序时进度", "Time progress")) " " (format!("{:.1}%", c.time_progress))
+                }
+
+                h2 { (t("一、总体情况", "1. Overview")) }
+                p { (summary) }
+                p { (alerts_line) }
+
+                h2 { (t("二、预算执行与序时进度", "2. Budget execution against time progress")) }
+                (views::execution_bars(c, &c.budgets, t("四本预算执行进度", "Execution of the four budgets"), lang))
+                (views::exec_table(c, &c.budgets, t("预算", "Budget"), None, lang))
+                @if !c.revenue.is_empty() {
+                    (views::exec_table(c, &c.revenue, t("收入", "Revenue"), None, lang))
+                }
+                @if !c.lagging_depts.is_empty() {
+                    p { b { (t("执行进度最慢的部门", "Departments furthest behind")) } }
+                    (views::lagging_depts(c, lang, |_| None))
+                }
+                (views::trend(c, lang))
+
+                h2 { (t("三、预警概况", "3. Alerts by severity and category")) }
+                (views::severity_bars(
+                    t("本月预警（按等级）", "Alerts this month by severity"),
+                    |lv| r.month.alerts.iter().filter(|(_, p)| p.level == lv).count(),
+                    lang,
+                ))
+                table {
+                    tr {
+                        th { (t("等级 \\ 类别", "Severity \\ category")) }
+                        @for cat in CATEGORIES { th { (term(cat, lang)) } }
+                        th { (t("合计", "Total")) }
+                    }
+                    @for lv in LEVELS {
+                        tr {
+                            td class=(level_class(lv)) { (level_label(lv, lang)) }
+                            @for cat in CATEGORIES { td.n { (cell(lv, Some(cat))) } }
+                            td.n { (cell(lv, None)) }
+                        }
+                    }
+                }
+                p.note { (t("格式：新增 + 持续。", "Format: new + continuing.")) }
+
+                h2 { (t("四、重点问题", "4. Top findings")) }
+                @if r.month.alerts.is_empty() { p { (t("本月无预警。", "No alerts this month.")) } }
+                @for (a, p) in r.month.alerts.iter().take(10) {
+                    div.finding {
+                        p {
+                            (level_span(&p.level)) " " b { (a.title) } " — "
+                            (match lang { Lang::Zh => &p.message_zh, Lang::En => &a.message_en })
+                            (if a.first_period == p.period { t("（新增）", " (new)") } else { t("（持续）", " (continuing)") })
+                        }
+                        @if !p.evidence.is_empty() {
+                            table.kv {
+                                @for (k, v) in p.evidence.iter().filter(|(k, _)| !crate::rules::RESERVED_OUTPUT.contains(&k.as_str())).take(10) {
+                                    tr { td { (k) } td { (v) } }
+                                }
+                            }
+                        }
+                    }
+                }
+                @if r.month.alerts.len() > 10 {
+                    p.note { (t("其余预警见 XLSX 附表，共", "The full list is in the XLSX workbook:")) " " (r.month.alerts.len()) }
+                }
+
+                h2 { (t("五、整改情况", "5. Rectification")) }
+                @if r.rectifications.is_empty() {
+                    p { (t("暂无整改中的预警。", "Nothing under rectification.")) }
+                } @else {
+                    table {
+                        tr {
+                            th { (t("预警", "Alert")) } th { (t("对象", "Subject")) } th { (t("责任人", "Owner")) }
+                            th { (t("整改期限", "Due")) } th { (t("状态", "State")) }
+                        }
+                        @for (a, overdue) in &r.rectifications {
+                            tr {
+                                td { "#" (a.id) " " (a.title) }
+                                td { (a.subject) }
+                                td { (a.owner.as_deref().unwrap_or("")) }
+                                td { (a.due_date.as_deref().unwrap_or("")) }
+                                td class=(if *overdue { "red" } else { "green" }) {
+                                    (if *overdue { t("逾期", "overdue") } else { t("按期", "on time") })
+                                }
+                            }
+                        }
+                    }
+                }
+
+                h2 { (t("六、政府债务与国有企业风险", "6. Debt and SOE risk")) }
+                @if !c.debt.is_empty() { (views::debt_table(c, lang)) }
+                (views::soe(c, lang, usize::MAX))
+
+                h2 { (t("七、经济指标与年度目标", "7. Economic indicators against targets")) }
+                @if c.indicators.iter().all(|i| i.target.is_none()) {
+                    p { (t("本月无可比的指标目标。", "No indicator with a target this month.")) }
+                } @else {
+                    (views::indicators_table(c, lang))
+                }
+
+                h2 { (t("八、与上月相比", "8. Changes since last month")) }
+                @match &r.previous {
+                    Some(p) => {
+                        ul {
+                            @for k in &c.budgets {
+                                @if let Some(pk) = p.budgets.iter().find(|x| x.budget_kind == k.budget_kind) {
+                                    li {
+                                        (term(&k.budget_kind, lang)) "：" (pct(pk.rate)) " → " (pct(k.rate))
+                                        "（" (k.rate.zip(pk.rate).map(|(a, b)| format!("{:+.1} pp", a - b)).unwrap_or_default()) "）"
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    None => { p { (t("无上月数据。", "No data for last month.")) } }
+                }
+                p { b { (t("新增预警", "New alerts:")) " " (new.len()) } }
+                @if !new.is_empty() {
+                    ul { @for (a, p) in &new { li { (level_span(&p.level)) " " (a.title) " — " (a.subject) } } }
+                }
+                p { b { (t("本月已不再触发的预警", "No longer firing:")) " " (r.month.gone.len()) } }
+                @if !r.month.gone.is_empty() {
+                    ul {
+                        @for a in &r.month.gone {
+                            li { (a.title) " — " (a.subject) "（" (match lang { Lang::Zh => a.status.zh(), Lang::En => a.status.as_str() }) "）" }
+                        }
+                    }
+                }
+                @if !r.month.held.is_empty() {
+                    p { b {
+                        (t("上月预警本月缺少数据、未作判断（仍在办）", "Last month's alerts not judged this month for want of data (still open):"))
+                        " " (r.month.held.len())
+                    } }
+                    ul { @for a in &r.month.held { li { (a.title) " — " (a.subject) } } }
+                }
+                @if !r.not_evaluated.is_empty() {
+                    p { b { (t("本期未评估的规则", "Rules not evaluated this period:")) " " (r.not_evaluated.len()) } }
+                    ul { @for o in &r.not_evaluated { li { code { (o.rule_id) } " — " (o.reason.as_deref().unwrap_or("")) } } }
+                }
+                p.note {
+                    (t(
+                        "本报告由 purse 根据预算联网监督数据自动生成；金额单位为万元，执行率 = 累计支出 ÷ 调整预算。",
+                        "Generated by purse from the budget supervision data; amounts in 10,000 yuan; execution = spent ÷ adjusted budget."
+                    ))
+                }
+            }
         }
-        h.push_str("</ul>");
-    }
-    h.push_str(&format!(
-        "<p><b>{} {}</b></p>",
-        t("本月已不再触发的预警", "No longer firing:"),
-        r.month.gone.len()
-    ));
-    if !r.month.gone.is_empty() {
-        h.push_str("<ul>");
-        for a in &r.month.gone {
-            h.push_str(&format!(
-                "<li>{} — {}（{}）</li>",
-                esc(&a.title),
-                esc(&a.subject),
-                esc(match lang {
-                    Lang::Zh => a.status.zh(),
-                    Lang::En => a.status.as_str(),
-                })
-            ));
-        }
-        h.push_str("</ul>");
-    }
-    if !r.month.held.is_empty() {
-        h.push_str(&format!(
-            "<p><b>{} {}</b></p><ul>",
-            t(
-                "上月预警本月缺少数据、未作判断（仍在办）",
-                "Last month's alerts not judged this month for want of data (still open):"
-            ),
-            r.month.held.len()
-        ));
-        for a in &r.month.held {
-            h.push_str(&format!("<li>{} — {}</li>", esc(&a.title), esc(&a.subject)));
-        }
-        h.push_str("</ul>");
-    }
-    if !r.not_evaluated.is_empty() {
-        h.push_str(&format!(
-            "<p><b>{} {}</b></p><ul>",
-            t("本期未评估的规则", "Rules not evaluated this period:"),
-            r.not_evaluated.len()
-        ));
-        for o in &r.not_evaluated {
-            h.push_str(&format!(
-                "<li><code>{}</code> — {}</li>",
-                esc(&o.rule_id),
-                esc(o.reason.as_deref().unwrap_or(""))
-            ));
-        }
-        h.push_str("</ul>");
-    }
-    h.push_str(&format!(
-        "<p class=note>{}</p></body></html>\n",
-        t(
-            "本报告由 purse 根据预算联网监督数据自动生成；金额单位为万元，执行率 = 累计支出 ÷ 调整预算。",
-            "Generated by purse from the budget supervision data; amounts in 10,000 yuan; execution = spent ÷ adjusted budget."
-        )
-    ));
-    h
+    };
+    let mut out = doc.into_string();
+    out.push('\n');
+    out
 }
 
-fn cell(n: usize, cont: usize, _lang: Lang) -> String {
-    if n + cont == 0 {
-        String::new()
-    } else {
-        format!("{n} + {cont}")
-    }
-}
-
-pub fn band_label(band: &str, lang: Lang) -> &'static str {
-    match (band, lang) {
-        ("red", Lang::Zh) => "红色",
-        ("orange", Lang::Zh) => "橙色",
-        ("yellow", Lang::Zh) => "黄色",
-        ("green", Lang::Zh) => "绿色",
-        ("red", Lang::En) => "red",
-        ("orange", Lang::En) => "orange",
-        ("yellow", Lang::En) => "yellow",
-        ("green", Lang::En) => "green",
-        _ => "—",
-    }
-}
-
-fn exec_table(
-    rows: &[figures::KindExec],
-    bands: &figures::Bands,
-    lang: Lang,
-    what: &str,
-) -> String {
-    let t = |zh: &'static str, en: &'static str| lang.t(zh, en);
-    let mut h = format!(
-        "<table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
-        esc(what),
-        t("调整预算（万元）", "Adjusted budget (10k yuan)"),
-        t("累计完成（万元）", "Year to date (10k yuan)"),
-        t("完成率", "Rate"),
-        t("落后序时（百分点）", "Behind (pp)")
-    );
-    for k in rows {
-        let cls = match bands.lag(k.behind_pp) {
-            "green" => "",
-            c => c,
-        };
-        h.push_str(&format!(
-            "<tr><td>{}</td>{}{}{}<td class=\"n {cls}\">{}</td></tr>",
-            esc(&term(&k.budget_kind, lang)),
-            num_td(k.budget.wan()),
-            num_td(k.ytd.wan()),
-            num_td(pct(k.rate)),
-            k.behind_pp.map(|b| format!("{b:.1}")).unwrap_or_default()
-        ));
-    }
-    h.push_str("</table>");
-    h
-}
+/// The label of a debt-risk band (the report's tables and its XLSX).
+pub use crate::views::band_label;
 
 fn xerr(e: rust_xlsxwriter::XlsxError) -> PurseError {
     PurseError::Invalid(format!("writing XLSX: {e}"))

@@ -15,7 +15,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::{AppError, AppState, html};
-use crate::i18n::{Lang, esc};
+use crate::i18n::Lang;
 use crate::users::{Role, Session, random_token};
 
 pub const SESSION_COOKIE: &str = "purse_session";
@@ -228,27 +228,23 @@ pub async fn login_page(
     let lang = super::lang_of(&headers);
     let t = |zh: &'static str, en: &'static str| lang.t(zh, en);
     let pre = random_token();
-    let err = q
-        .error
-        .map(|e| format!("<p class=error>{}</p>", esc(&e)))
-        .unwrap_or_default();
-    let body = format!(
-        "<main class=narrow><h1>purse · {}</h1>{err}\
-         <form method=post action=/login class=login>\
-         <input type=hidden name=csrf value=\"{pre}\"><input type=hidden name=next value=\"{}\">\
-         <label>{} <input name=user autocomplete=username required autofocus></label>\
-         <label>{} <input name=password type=password autocomplete=current-password required></label>\
-         <button type=submit>{}</button></form>\
-         <p class=note><a href=\"/lang?to={}&amp;next=/login\">{}</a></p></main>",
-        t("预算联网监督 登录", "budget supervision · log in"),
-        esc(q.next.as_deref().unwrap_or("/cockpit")),
-        t("用户名", "User"),
-        t("密码", "Password"),
-        t("登录", "Log in"),
-        if lang == Lang::Zh { "en" } else { "zh" },
-        t("English", "中文"),
-    );
-    let mut res = Html(html::bare(lang, t("登录", "Log in"), &body)).into_response();
+    let body = maud::html! {
+        main.narrow {
+            h1 { "purse · " (t("预算联网监督 登录", "budget supervision · log in")) }
+            @if let Some(e) = &q.error { p.error { (e) } }
+            form.login method="post" action="/login" {
+                input type="hidden" name="csrf" value=(pre);
+                input type="hidden" name="next" value=(q.next.as_deref().unwrap_or("/cockpit"));
+                label { (t("用户名", "User")) " " input name="user" autocomplete="username" required autofocus; }
+                label { (t("密码", "Password")) " " input name="password" type="password" autocomplete="current-password" required; }
+                button type="submit" { (t("登录", "Log in")) }
+            }
+            p.note {
+                a href={ "/lang?to=" (if lang == Lang::Zh { "en" } else { "zh" }) "&next=/login" } { (t("English", "中文")) }
+            }
+        }
+    };
+    let mut res = Html(html::bare(lang, t("登录", "Log in"), body).into_string()).into_response();
     if let Ok(v) = HeaderValue::from_str(&format!(
         "{LOGIN_COOKIE}={pre}; HttpOnly; SameSite=Strict; Path=/login; Max-Age=3600"
     )) {

@@ -7,12 +7,13 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::html::{a, csrf, table};
+use maud::{Markup, html};
+
+use super::html::{self, Frame, a, csrf, table, text};
 use super::{AppError, AppState, Auth, PageResult};
 use crate::charts::{self, Bar};
 use crate::console::{ConsoleError, Limits, Outcome};
 use crate::figures::Val;
-use crate::i18n::esc;
 use crate::users::Role;
 
 fn limits(st: &AppState) -> Limits {
@@ -76,30 +77,30 @@ fn example(period: &str) -> String {
     )
 }
 
-fn schema_browser(st: &AppState) -> String {
-    let mut s = String::from("<aside class=schema>");
-    for ds in &st.catalog.datasets {
-        s.push_str(&format!(
-            "<details><summary><code>{}</code> {}</summary><ul>",
-            esc(&ds.name),
-            esc(&ds.title)
-        ));
-        for c in &ds.columns {
-            s.push_str(&format!(
-                "<li><code>{}</code> <span class=type>{}</span> <span class=doc>{}</span></li>",
-                esc(&c.name),
-                esc(&format!("{}", c.data_type())),
-                esc(&c.doc)
-            ));
+fn schema_browser(st: &AppState) -> Markup {
+    html! {
+        aside.schema {
+            @for ds in &st.catalog.datasets {
+                details {
+                    summary { code { (ds.name) } " " (ds.title) }
+                    ul {
+                        @for c in &ds.columns {
+                            li { code { (c.name) } " " span.type { (format!("{}", c.data_type())) } " " span.doc { (c.doc) } }
+                        }
+                        li { code { "period" } " " span.type { "Utf8" } " " span.doc { "期间 YYYY-MM (partition)" } }
+                        @if ds.hierarchy.is_some() {
+                            li { code { "is_detail" } " " span.type { "Boolean" } " " span.doc { "明细行：求和只用明细 (sum these only)" } }
+                        }
+                        li { code { "load_id" } ", " code { "source_row" } " " span.doc { "lineage → purse_loads" } }
+                    }
+                }
+            }
+            details {
+                summary { code { "purse_loads" } " 载入记录" }
+                ul { li { code { "load_id, file, sheet, dataset, status, loaded_at" } } }
+            }
         }
-        s.push_str("<li><code>period</code> <span class=type>Utf8</span> <span class=doc>期间 YYYY-MM (partition)</span></li>");
-        if ds.hierarchy.is_some() {
-            s.push_str("<li><code>is_detail</code> <span class=type>Boolean</span> <span class=doc>明细行：求和只用明细 (sum these only)</span></li>");
-        }
-        s.push_str("<li><code>load_id</code>, <code>source_row</code> <span class=doc>lineage → purse_loads</span></li></ul></details>");
     }
-    s.push_str("<details><summary><code>purse_loads</code> 载入记录</summary><ul><li><code>load_id, file, sheet, dataset, status, loaded_at</code></li></ul></details></aside>");
-    s
 }
 
 /// A chart of the result when its first column is a time or a category and another is a number.
@@ -148,33 +149,9 @@ async fn render(
         .read(move |c| Ok::<_, crate::PurseError>((c.visible(&user)?, c.recent(Some(&user), 10)?)))
         .await
         .page()?;
-    let c = csrf(auth);
-    let mut main = format!(
-        "<form method=post action=/console id=sqlform>{c}<textarea name=sql rows=10 spellcheck=false>{}</textarea>\
-         <div class=bar><button type=submit>{}</button> \
-         <button formaction=/console/export name=format value=csv>CSV</button> \
-         <button formaction=/console/export name=format value=xlsx>XLSX</button> \
-         <button formaction=/console/export name=format value=parquet>Parquet</button> \
-         <input name=name placeholder=\"{}\"> <label><input type=checkbox name=shared value=1> {}</label> \
-         <button formaction=/console/save>{}</button></div></form>",
-        esc(sql),
-        t("运行", "Run"),
-        t("保存名称", "name to save as"),
-        t("共享", "shared"),
-        t("保存", "Save"),
-    );
-    main.push_str(&format!(
-        "<p class=note>{} {} {} · {} {} s · {} {} MiB</p>",
-        t("只读；最多返回", "Read-only; at most"),
-        st.config.web.sql_max_rows,
-        t("行", "rows"),
-        t("时限", "time limit"),
-        st.config.web.sql_timeout_secs,
-        t("内存", "memory"),
-        st.config.web.sql_memory_mib
-    ));
-    match result {
-        None => {}
+    let w = &st.config.web;
+    let outcome = match result {
+        None => html! {},
         Some(Err(e)) => {
             let pos = match &e {
                 ConsoleError::Sql {
@@ -184,97 +161,91 @@ async fn render(
                 } => format!(" ({} {li}, {} {co})", t("行", "line"), t("列", "column")),
                 _ => String::new(),
             };
-            main.push_str(&format!(
-                "<p class=error id=sqlerror>{}{pos}</p>",
-                esc(&e.to_string())
-            ));
+            html! { p.error #sqlerror { (e.to_string()) (pos) } }
         }
         Some(Ok(o)) => {
-            main.push_str(&format!(
-                "<p id=sqlstatus>{} {} {}{} · {} ms</p>",
-                o.rows,
-                t("行", "rows"),
-                if o.truncated {
-                    t("(已截断)", "(cut at the limit)")
-                } else {
-                    ""
-                },
-                "",
-                o.duration.as_millis()
-            ));
-            if let Some(svg) = result_chart(&o) {
-                main.push_str(&format!("<div class=chart>{svg}</div>"));
-            }
             let cols = o.columns();
             let hdr: Vec<&str> = cols.iter().map(String::as_str).collect();
-            let rows: Vec<Vec<String>> = o
+            let rows: Vec<Vec<Markup>> = o
                 .values()
                 .iter()
                 .take(1000)
-                .map(|r| r.iter().map(|v| esc(&v.text())).collect())
+                .map(|r| r.iter().map(|v| text(&v.text())).collect())
                 .collect();
-            main.push_str(&table(&hdr, &rows, "data results"));
-            if o.rows > 1000 {
-                main.push_str(&format!(
-                    "<p class=note>{}</p>",
-                    t(
-                        "页面显示前 1000 行；导出可得全部结果。",
-                        "The page shows 1,000 rows; export for all of them."
-                    )
-                ));
+            html! {
+                p #sqlstatus {
+                    (o.rows) " " (t("行", "rows")) " "
+                    @if o.truncated { (t("(已截断)", "(cut at the limit)")) }
+                    " · " (o.duration.as_millis()) " ms"
+                }
+                @if let Some(svg) = result_chart(&o) { (crate::views::chart(svg)) }
+                (table(&hdr, &rows, "data results"))
+                @if o.rows > 1000 {
+                    p.note { (t("页面显示前 1000 行；导出可得全部结果。", "The page shows 1,000 rows; export for all of them.")) }
+                }
             }
         }
-    }
-    let mut side = String::from("<div class=side>");
-    side.push_str(&schema_browser(st));
-    side.push_str(&format!(
-        "<h3>{}</h3><ul class=saved>",
-        t("保存的查询", "Saved queries")
-    ));
-    for q in &saved {
-        let del = if q.owner == auth.user() {
-            format!(
-                "<form method=post action=/console/delete class=inline>{c}<input type=hidden name=id value={}><button class=link>✕</button></form>",
-                q.id
-            )
-        } else {
-            String::new()
-        };
-        side.push_str(&format!(
-            "<li>{} <span class=note>{}{}</span> {del}</li>",
-            a(&format!("/console?q={}", q.id), &q.name),
-            esc(&q.owner),
-            if q.shared {
-                t(" · 共享", " · shared")
-            } else {
-                ""
+    };
+    let body = html! {
+        h1 { (t("SQL 查询(专家)", "SQL console (advisers)")) }
+        div.console {
+            div.main {
+                form #sqlform method="post" action="/console" {
+                    (csrf(auth))
+                    textarea name="sql" rows="10" spellcheck="false" { (sql) }
+                    div.bar {
+                        button type="submit" { (t("运行", "Run")) } " "
+                        button formaction="/console/export" name="format" value="csv" { "CSV" } " "
+                        button formaction="/console/export" name="format" value="xlsx" { "XLSX" } " "
+                        button formaction="/console/export" name="format" value="parquet" { "Parquet" } " "
+                        input name="name" placeholder=(t("保存名称", "name to save as")); " "
+                        label { input type="checkbox" name="shared" value="1"; " " (t("共享", "shared")) } " "
+                        button formaction="/console/save" { (t("保存", "Save")) }
+                    }
+                }
+                p.note {
+                    (t("只读；最多返回", "Read-only; at most")) " " (w.sql_max_rows) " " (t("行", "rows"))
+                    " · " (t("时限", "time limit")) " " (w.sql_timeout_secs) " s · "
+                    (t("内存", "memory")) " " (w.sql_memory_mib) " MiB"
+                }
+                (outcome)
             }
-        ));
-    }
-    side.push_str(&format!(
-        "</ul><h3>{}</h3><ul class=recent>",
-        t("最近运行", "Recent")
-    ));
-    for r in &recent {
-        side.push_str(&format!(
-            "<li><code>{}</code> <span class=note>{} ms{}</span></li>",
-            esc(&r.sql.chars().take(80).collect::<String>()),
-            r.duration_ms,
-            r.error.as_ref().map(|_| " ✗").unwrap_or("")
-        ));
-    }
-    side.push_str("</ul></div>");
-    let body = format!(
-        "<h1>{}</h1><div class=console><div class=main>{main}</div>{side}</div>",
-        t("SQL 查询(专家)", "SQL console (advisers)")
-    );
-    Ok(super::html::page(
+            div.side {
+                (schema_browser(st))
+                h3 { (t("保存的查询", "Saved queries")) }
+                ul.saved {
+                    @for q in &saved {
+                        li {
+                            (a(&format!("/console?q={}", q.id), &q.name)) " "
+                            span.note { (q.owner) @if q.shared { (t(" · 共享", " · shared")) } } " "
+                            @if q.owner == auth.user() {
+                                form.inline method="post" action="/console/delete" {
+                                    (csrf(auth))
+                                    input type="hidden" name="id" value=(q.id);
+                                    button.link { "✕" }
+                                }
+                            }
+                        }
+                    }
+                }
+                h3 { (t("最近运行", "Recent")) }
+                ul.recent {
+                    @for r in &recent {
+                        li {
+                            code { (r.sql.chars().take(80).collect::<String>()) } " "
+                            span.note { (r.duration_ms) " ms" @if r.error.is_some() { " ✗" } }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Ok(html::page(
         auth,
-        "console",
-        t("SQL 查询", "SQL console"),
-        "/console",
-        &body,
-    ))
+        Frame::new("console", t("SQL 查询", "SQL console"), "/console"),
+        body,
+    )
+    .into_string())
 }
 
 pub async fn page_handler(st: &AppState, auth: &Auth, q: &PageQ) -> Result<Html<String>, AppError> {

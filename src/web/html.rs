@@ -1,33 +1,59 @@
-//! Page frame and small HTML helpers. Pages are plain HTML forms and links: they work without
-//! JavaScript.
+//! Page frame and small HTML pieces, as maud templates: checked when purse compiles, every
+//! interpolated value escaped unless it is marked `PreEscaped` (only the SVG charts plotters
+//! draws, in [`crate::views::chart`], and a cached page body). Pages are plain HTML forms and links: they work without JavaScript.
+
+use maud::{DOCTYPE, Markup, html};
 
 use super::Auth;
-use crate::i18n::{Lang, esc};
+use crate::i18n::Lang;
 use crate::users::Role;
 
+/// The document around a body: head, stylesheet, and (while a job runs) a self-refresh.
+fn document(lang: Lang, title: &str, refresh: bool, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang=(lang.code()) {
+            head {
+                meta charset="utf-8";
+                @if refresh { meta http-equiv="refresh" content="1"; }
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · purse" }
+                link rel="stylesheet" href="/static/purse.css";
+            }
+            body { (body) }
+        }
+    }
+}
+
 /// A page without navigation (login, errors).
-pub fn bare(lang: Lang, title: &str, body: &str) -> String {
-    let mut s = String::with_capacity(body.len() + 512);
-    open(&mut s, lang, title);
-    s.push_str(body);
-    s.push_str("</body></html>");
-    s
+pub fn bare(lang: Lang, title: &str, body: Markup) -> Markup {
+    document(lang, title, false, body)
 }
 
-/// The document head and the opening body tag.
-fn open(s: &mut String, lang: Lang, title: &str) {
-    s.push_str(&format!(
-        "<!DOCTYPE html><html lang={}><head><meta charset=utf-8>\
-         <meta name=viewport content=\"width=device-width, initial-scale=1\">\
-         <title>{} · purse</title><link rel=stylesheet href=/static/purse.css></head><body>",
-        lang.code(),
-        esc(title)
-    ));
+/// What a page tells the frame about itself.
+pub struct Frame<'a> {
+    /// The navigation entry to highlight.
+    pub active: &'a str,
+    pub title: &'a str,
+    /// Where the language switch comes back to.
+    pub path: &'a str,
+    /// Reload every second (a running upload job).
+    pub refresh: bool,
 }
 
-/// A page with the navigation bar, the user, the language switch and logout. Written into one
-/// buffer: a cached page body is copied once per request, not once per layer.
-pub fn page(auth: &Auth, active: &str, title: &str, path: &str, body: &str) -> String {
+impl<'a> Frame<'a> {
+    pub fn new(active: &'a str, title: &'a str, path: &'a str) -> Frame<'a> {
+        Frame {
+            active,
+            title,
+            path,
+            refresh: false,
+        }
+    }
+}
+
+/// A page with the navigation bar, the user, the language switch and logout.
+pub fn page(auth: &Auth, f: Frame<'_>, body: Markup) -> Markup {
     let l = auth.lang;
     let t = |zh: &'static str, en: &'static str| l.t(zh, en);
     let mut nav = vec![
@@ -44,104 +70,93 @@ pub fn page(auth: &Auth, active: &str, title: &str, path: &str, body: &str) -> S
     if auth.role() >= Role::Admin {
         nav.push(("users", "/users", t("用户", "Users")));
     }
-    let links: String = nav
-        .iter()
-        .map(|(k, href, label)| {
-            format!(
-                "<a href=\"{href}\"{}>{label}</a>",
-                if *k == active { " class=active" } else { "" }
-            )
-        })
-        .collect();
-    let other = if l == Lang::Zh {
+    let (other, other_label) = if l == Lang::Zh {
         ("en", "English")
     } else {
         ("zh", "中文")
     };
-    let mut s = String::with_capacity(body.len() + 2048);
-    open(&mut s, l, title);
-    s.push_str(&format!(
-        "<header><span class=brand>purse · {}</span><nav>{links}</nav>\
-         <span class=who>{} ({}) · <a href=\"/lang?to={}&amp;next={}\">{}</a> · \
-         <form method=post action=/logout class=inline><input type=hidden name=csrf value=\"{}\">\
-         <button type=submit class=link>{}</button></form></span></header><main>",
-        t("预算联网监督", "budget supervision"),
-        esc(auth.user()),
-        match l {
-            Lang::Zh => auth.role().zh(),
-            Lang::En => auth.role().as_str(),
+    let role = match l {
+        Lang::Zh => auth.role().zh(),
+        Lang::En => auth.role().as_str(),
+    };
+    let switch = format!("/lang?to={other}&next={}", super::auth::urlencode(f.path));
+    document(
+        l,
+        f.title,
+        f.refresh,
+        html! {
+            header {
+                span.brand { "purse · " (t("预算联网监督", "budget supervision")) }
+                nav {
+                    @for (k, href, label) in &nav {
+                        a href=(href) class=[(*k == f.active).then_some("active")] { (label) }
+                    }
+                }
+                span.who {
+                    (auth.user()) " (" (role) ") · "
+                    a href=(switch) { (other_label) }
+                    " · "
+                    form.inline method="post" action="/logout" {
+                        (csrf(auth))
+                        button.link type="submit" { (t("退出", "Log out")) }
+                    }
+                }
+            }
+            main { (body) }
         },
-        other.0,
-        esc(&super::auth::urlencode(path)),
-        other.1,
-        esc(&auth.session.csrf),
-        t("退出", "Log out"),
-    ));
-    s.push_str(body);
-    s.push_str("</main></body></html>");
-    s
+    )
 }
 
 /// The hidden CSRF field of a form.
-pub fn csrf(auth: &Auth) -> String {
-    format!(
-        "<input type=hidden name=csrf value=\"{}\">",
-        esc(&auth.session.csrf)
-    )
+pub fn csrf(auth: &Auth) -> Markup {
+    html! { input type="hidden" name="csrf" value=(auth.session.csrf); }
 }
 
 /// A `<select>` with the given options (value, label), one selected.
-pub fn select(name: &str, options: &[(String, String)], selected: Option<&str>) -> String {
-    let mut s = format!("<select name={name}>");
-    for (v, label) in options {
-        s.push_str(&format!(
-            "<option value=\"{}\"{}>{}</option>",
-            esc(v),
-            if Some(v.as_str()) == selected {
-                " selected"
-            } else {
-                ""
-            },
-            esc(label)
-        ));
+pub fn select(name: &str, options: &[(String, String)], selected: Option<&str>) -> Markup {
+    html! {
+        select name=(name) {
+            @for (v, label) in options {
+                option value=(v) selected[Some(v.as_str()) == selected] { (label) }
+            }
+        }
     }
-    s.push_str("</select>");
-    s
 }
 
-/// A table from a header and rows of already-escaped HTML cells.
-pub fn table(header: &[&str], rows: &[Vec<String>], class: &str) -> String {
-    let mut s = format!("<table class=\"{class}\"><thead><tr>");
-    for h in header {
-        s.push_str(&format!("<th>{}</th>", esc(h)));
-    }
-    s.push_str("</tr></thead><tbody>");
-    for r in rows {
-        s.push_str("<tr>");
-        for c in r {
-            s.push_str(&format!("<td>{c}</td>"));
+/// A table from a header and rows of cells.
+pub fn table(header: &[&str], rows: &[Vec<Markup>], class: &str) -> Markup {
+    html! {
+        table class=(class) {
+            thead { tr { @for h in header { th { (h) } } } }
+            tbody {
+                @for r in rows {
+                    tr { @for c in r { td { (c) } } }
+                }
+            }
         }
-        s.push_str("</tr>");
     }
-    s.push_str("</tbody></table>");
-    s
 }
 
 /// A right-aligned number cell's content.
-pub fn num(s: &str) -> String {
-    format!("<span class=n>{}</span>", esc(s))
+pub fn num(s: &str) -> Markup {
+    html! { span.n { (s) } }
 }
 
 /// A severity badge.
-pub fn level(level: &str, lang: Lang) -> String {
-    format!(
-        "<span class=\"badge {}\">{}</span>",
-        crate::i18n::level_class(level),
-        esc(&crate::i18n::level_label(level, lang))
-    )
+pub fn level(level: &str, lang: Lang) -> Markup {
+    html! {
+        span class={ "badge " (crate::i18n::level_class(level)) } {
+            (crate::i18n::level_label(level, lang))
+        }
+    }
 }
 
-/// A link with escaped text.
-pub fn a(href: &str, text: &str) -> String {
-    format!("<a href=\"{}\">{}</a>", esc(href), esc(text))
+/// A link.
+pub fn a(href: &str, text: &str) -> Markup {
+    html! { a href=(href) { (text) } }
+}
+
+/// Text as a cell.
+pub fn text(s: &str) -> Markup {
+    html! { (s) }
 }

@@ -9,7 +9,7 @@ mod auth;
 pub use auth::limiter_entries;
 mod console;
 mod html;
-mod jobs;
+pub mod jobs;
 mod pages;
 mod store;
 
@@ -30,7 +30,7 @@ use crate::alerts::AlertStore;
 use crate::config::Config;
 use crate::datasets::Catalog;
 use crate::figures::Cockpit;
-use crate::i18n::{Lang, esc};
+use crate::i18n::Lang;
 use crate::users::Users;
 
 pub use auth::Auth;
@@ -311,17 +311,19 @@ impl IntoResponse for AppError {
             return Redirect::to("/login").into_response();
         }
         if self.html {
-            let body = format!(
-                "<!DOCTYPE html><html lang=zh><head><meta charset=utf-8><title>{} {}</title>\
-                 <link rel=stylesheet href=/static/purse.css></head><body><main class=narrow>\
-                 <h1>{} {}</h1><p class=error>{}</p><p><a href=\"javascript:history.back()\">← 返回 Back</a> · \
-                 <a href=/cockpit>一屏纵览 Cockpit</a></p></main></body></html>",
-                self.status.as_u16(),
-                esc(self.code),
-                self.status.as_u16(),
-                esc(self.status.canonical_reason().unwrap_or("")),
-                esc(&self.message)
-            );
+            let title = format!("{} {}", self.status.as_u16(), self.code);
+            let body = html::bare(
+                crate::i18n::Lang::Zh,
+                &title,
+                maud::html! {
+                    main.narrow {
+                        h1 { (self.status.as_u16()) " " (self.status.canonical_reason().unwrap_or("")) }
+                        p.error { (self.message) }
+                        p { a href="/cockpit" { "← 一屏纵览 Cockpit" } }
+                    }
+                },
+            )
+            .into_string();
             return (self.status, Html(body)).into_response();
         }
         let body = serde_json::json!({"error": {"code": self.code, "message": self.message}});

@@ -1,0 +1,265 @@
+//! What the cockpit page and the monthly report both show, drawn once as maud partials: the
+//! budgets against time progress, the departments furthest behind, the twelve-month trend, debt
+//! by region, SOE leverage, indicators against targets and alerts by severity. Colours come from
+//! the cockpit's [`Bands`](crate::figures::Bands) (the loaded rules' parameters), never from
+//! literals here.
+
+use maud::{Markup, PreEscaped, html};
+
+use crate::charts::{self, Bar};
+use crate::figures::{Cockpit, KindExec};
+use crate::i18n::{Lang, pct, term};
+
+/// An SVG chart drawn by plotters (which escapes its own text).
+pub fn chart(svg: String) -> Markup {
+    html! { div.chart { (PreEscaped(svg)) } }
+}
+
+/// A lag colour as a CSS class: nothing when on track.
+fn lag_class(c: &Cockpit, behind: Option<f64>) -> &'static str {
+    match c.bands.lag(behind) {
+        "green" => "",
+        other => other,
+    }
+}
+
+/// Bars of execution (or revenue) by budget kind, against the time-progress line.
+pub fn execution_bars(c: &Cockpit, rows: &[KindExec], title: &str, lang: Lang) -> Markup {
+    chart(charts::hbars(
+        title,
+        &crate::report::kind_bars(rows, &c.bands, lang),
+        Some((c.time_progress, lang.t("序时进度", "time progress"))),
+        "%",
+    ))
+}
+
+/// Budget (or revenue) kinds: adjusted budget, year to date, rate, and how far behind time
+/// progress, coloured by the lag bands. `link` makes each kind a link (the cockpit's drill-down).
+pub fn exec_table(
+    c: &Cockpit,
+    rows: &[KindExec],
+    what: &str,
+    link: Option<&str>,
+    lang: Lang,
+) -> Markup {
+    let t = |zh: &'static str, en: &'static str| lang.t(zh, en);
+    html! {
+        table.compact {
+            tr {
+                th { (what) }
+                th { (t("调整预算（万元）", "Adjusted budget (10k yuan)")) }
+                th { (t("累计完成（万元）", "Year to date (10k yuan)")) }
+                th { (t("完成率", "Rate")) }
+                th { (t("落后序时（百分点）", "Behind (pp)")) }
+            }
+            @for k in rows {
+                tr {
+                    td {
+                        @match link {
+                            Some(href) => { a href=(href) { (term(&k.budget_kind, lang)) } }
+                            None => { (term(&k.budget_kind, lang)) }
+                        }
+                    }
+                    td.n { (k.budget.wan()) }
+                    td.n { (k.ytd.wan()) }
+                    td.n { (pct(k.rate)) }
+                    td class={ "n " (lag_class(c, k.behind_pp)) } {
+                        (k.behind_pp.map(|b| format!("{b:.1}")).unwrap_or_default())
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The departments furthest behind time progress; `href` gives each one's drill-down link.
+pub fn lagging_depts(c: &Cockpit, lang: Lang, href: impl Fn(&str) -> Option<String>) -> Markup {
+    let t = |zh: &'static str, en: &'static str| lang.t(zh, en);
+    html! {
+        table.compact {
+            tr {
+                th { (t("部门", "Department")) }
+                th { (t("调整预算（万元）", "Adjusted budget (10k yuan)")) }
+                th { (t("累计支出（万元）", "Spent (10k yuan)")) }
+                th { (t("执行率", "Execution")) }
+                th { (t("落后序时（百分点）", "Behind (pp)")) }
+            }
+            @for d in &c.lagging_depts {
+                tr {
+                    td {
+                        @match href(&d.code) {
+                            Some(h) => { a href=(h) { (d.name) } }
+                            None => { (d.name) }
+                        }
+                    }
+                    td.n { (d.budget.wan()) }
+                    td.n { (d.ytd.wan()) }
+                    td.n { (pct(d.rate)) }
+                    td class={ "n " (lag_class(c, d.behind_pp)) } {
+                        (d.behind_pp.map(|x| format!("{x:.1}")).unwrap_or_default())
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Execution over the twelve months up to the period, against time progress.
+pub fn trend(c: &Cockpit, lang: Lang) -> Markup {
+    chart(charts::execution_trend(
+        lang.t(
+            "近12个月支出执行率（红线为序时进度）",
+            "Execution over 12 months (red: time progress)",
+        ),
+        lang.t("执行率", "execution"),
+        &c.trend,
+    ))
+}
+
+/// The label of a debt-risk band.
+pub fn band_label(band: &str, lang: Lang) -> &'static str {
+    match (band, lang) {
+        ("red", Lang::Zh) => "红色",
+        ("orange", Lang::Zh) => "橙色",
+        ("yellow", Lang::Zh) => "黄色",
+        ("green", Lang::Zh) => "绿色",
+        ("red", Lang::En) => "red",
+        ("orange", Lang::En) => "orange",
+        ("yellow", Lang::En) => "yellow",
+        ("green", Lang::En) => "green",
+        _ => "—",
+    }
+}
+
+/// Debt by region: balance, limit, ratio and its risk band.
+pub fn debt_table(c: &Cockpit, lang: Lang) -> Markup {
+    let t = |zh: &'static str, en: &'static str| lang.t(zh, en);
+    let b = &c.bands;
+    html! {
+        table.compact {
+            tr {
+                th { (t("地区", "Region")) }
+                th { (t("债务余额（万元）", "Debt balance (10k yuan)")) }
+                th { (t("债务限额（万元）", "Debt limit (10k yuan)")) }
+                th { (t("债务率", "Debt ratio")) }
+                th { (t("风险等级", "Risk")) }
+            }
+            @for d in &c.debt {
+                tr {
+                    td { (if d.region_name.is_empty() { &d.region_code } else { &d.region_name }) }
+                    td.n { (d.balance.wan()) }
+                    td.n { (d.limit.wan()) }
+                    td.n { (pct(d.ratio)) }
+                    td { span class={ "badge " (d.band) } { (band_label(d.band, lang)) } }
+                }
+            }
+        }
+        p.note {
+            (t("债务率分档：", "Bands: "))
+            (t("黄色 ≥ ", "yellow ≥ ")) (b.debt_yellow_pct) "% · "
+            (t("橙色 ≥ ", "orange ≥ ")) (b.debt_orange_pct) "% · "
+            (t("红色 ≥ ", "red ≥ ")) (b.debt_red_pct) "%"
+        }
+    }
+}
+
+/// SOE totals in a sentence, and the most leveraged enterprises against the warning line.
+pub fn soe(c: &Cockpit, lang: Lang, top: usize) -> Markup {
+    let s = &c.soe;
+    let sentence = match lang {
+        Lang::Zh => format!(
+            "国有企业{}户，资产总额{}万元，负债总额{}万元，资产负债率{}；利润总额{}万元，同比{}；{}户资产负债率超过警戒线。",
+            s.enterprises,
+            s.assets.wan(),
+            s.liabilities.wan(),
+            pct(s.leverage),
+            s.profit.wan(),
+            pct(s.profit_change),
+            s.above_warning_line
+        ),
+        Lang::En => format!(
+            "{} SOEs: assets {} and liabilities {} (10k yuan), leverage {}; profit {} (10k yuan), {} year on year; {} above the leverage warning line.",
+            s.enterprises,
+            s.assets.wan(),
+            s.liabilities.wan(),
+            pct(s.leverage),
+            s.profit.wan(),
+            pct(s.profit_change),
+            s.above_warning_line
+        ),
+    };
+    let bars: Vec<Bar> = s
+        .top
+        .iter()
+        .take(top)
+        .map(|x| Bar {
+            label: x.name.clone(),
+            value: x.leverage,
+            colour: Some(if x.leverage >= x.warning + c.bands.soe_control_pp {
+                "red"
+            } else if x.leverage >= x.warning {
+                "yellow"
+            } else {
+                "green"
+            }),
+        })
+        .collect();
+    let line = c.bands.soe_industrial_pct;
+    html! {
+        p { (sentence) }
+        @if !bars.is_empty() {
+            (chart(charts::hbars(
+                lang.t("资产负债率最高的企业", "Highest SOE leverage"),
+                &bars,
+                Some((line, &format!("{} {line}%", lang.t("工业警戒线", "industrial line")))),
+                "%",
+            )))
+        }
+    }
+}
+
+/// Indicators with a growth target: year to date, target and the gap, coloured when short.
+pub fn indicators_table(c: &Cockpit, lang: Lang) -> Markup {
+    let t = |zh: &'static str, en: &'static str| lang.t(zh, en);
+    html! {
+        table.compact {
+            tr {
+                th { (t("指标", "Indicator")) }
+                th { (t("累计增长", "Year to date")) }
+                th { (t("年度目标", "Target")) }
+                th { (t("偏差（百分点）", "Gap (pp)")) }
+            }
+            @for i in c.indicators.iter().filter(|i| i.target.is_some()) {
+                @let cls = match i.gap {
+                    Some(g) if g <= -1.0 => "red",
+                    Some(g) if g <= -0.5 => "yellow",
+                    _ => "green",
+                };
+                tr {
+                    td { (i.name) }
+                    td.n { (pct(i.ytd_yoy)) }
+                    td.n { (pct(i.target)) }
+                    td { span class={ "badge " (cls) } { (i.gap.map(|g| format!("{g:+.2}")).unwrap_or_default()) } }
+                }
+            }
+        }
+    }
+}
+
+/// Alert counts by severity as bars (levels in order 红 橙 黄 蓝).
+pub fn severity_bars(title: &str, count: impl Fn(&str) -> usize, lang: Lang) -> Markup {
+    let bars: Vec<Bar> = crate::rules::LEVELS
+        .iter()
+        .map(|lv| Bar {
+            label: crate::i18n::level_label(lv, lang),
+            value: count(lv) as f64,
+            colour: Some(match *lv {
+                "红" => "red",
+                "橙" => "orange",
+                "黄" => "yellow",
+                _ => "blue",
+            }),
+        })
+        .collect();
+    chart(charts::vbars(title, &bars))
+}

@@ -1,0 +1,177 @@
+//! 一屏纵览: the whole picture of a period on one screen; every figure links to its detail.
+
+use axum::extract::State;
+use axum::response::Html;
+use maud::{Markup, html};
+
+use super::{PageOut, PeriodQ, alert_href, card, period_picker};
+use crate::alerts::Filter;
+use crate::charts::{self, Bar};
+use crate::i18n::{Lang, pct, term};
+use crate::rules::{CATEGORIES, LEVELS};
+use crate::views;
+use crate::web::html::{Frame, a, level, page};
+use crate::web::{AppError, AppState, Auth, PageQuery, PageResult};
+
+/// Served from the page cache; only the frame (user, CSRF token) is made per request.
+pub async fn cockpit(
+    State(st): State<AppState>,
+    auth: Auth,
+    PageQuery(q): PageQuery<PeriodQ>,
+) -> PageOut {
+    let l = auth.lang;
+    let period = st.period_or_latest(q.period).await.page()?;
+    let body = st
+        .cached(format!("cockpit/{}/{period}", l.code()), || async {
+            Ok(cockpit_body(&st, l, &period).await?.into_string())
+        })
+        .await?;
+    let path = format!("/cockpit?period={period}");
+    let m = page(
+        &auth,
+        Frame::new("cockpit", l.t("一屏纵览", "Cockpit"), &path),
+        maud::PreEscaped(body.to_string()),
+    );
+    Ok(Html(m.into_string()))
+}
+
+async fn cockpit_body(st: &AppState, l: Lang, period: &str) -> Result<Markup, AppError> {
+    let t = |zh: &'static str, en: &'static str| l.t(zh, en);
+    let periods = st.periods().await.page()?;
+    let c = st.cockpit(period).await.page()?;
+    let prev = crate::figures::prev_period(period).page()?;
+    let p = period.to_string();
+    let (month, open) = st
+        .alerts
+        .read(move |store| {
+            let open = Filter {
+                open: true,
+                ..Default::default()
+            };
+            Ok::<_, crate::PurseError>((store.month(&p, &prev)?, store.list(&open)?))
+        })
+        .await
+        .page()?;
+    let drill = format!("/drill?period={period}");
+    let region = c
+        .debt
+        .first()
+        .map(|d| d.region_code.clone())
+        .unwrap_or_else(|| st.config.region_code.clone());
+    let f = &c.funds;
+    let funds = vec![
+        Bar {
+            label: t("下达", "issued").into(),
+            value: f.issued.as_wan_f64(),
+            colour: Some("grey"),
+        },
+        Bar {
+            label: t("分配", "allocated").into(),
+            value: f.allocated.as_wan_f64(),
+            colour: None,
+        },
+        Bar {
+            label: t("拨付", "disbursed").into(),
+            value: f.disbursed.as_wan_f64(),
+            colour: None,
+        },
+        Bar {
+            label: t("支出", "spent").into(),
+            value: f.spent.as_wan_f64(),
+            colour: Some("green"),
+        },
+    ];
+    let spent_share = (f.issued.0 != 0).then(|| 100.0 * f.spent.0 as f64 / f.issued.0 as f64);
+    let count = |lv: &str, cat: &str| {
+        open.iter()
+            .filter(|a| a.level == lv && a.category == cat)
+            .count()
+    };
+    Ok(html! {
+        div.titlebar {
+            h1 { (st.config.region_name) " " (t("一屏纵览", "cockpit")) }
+            (period_picker("/cockpit", &periods, period, l, &[]))
+            span.progress { (t("序时进度", "time progress")) " " (format!("{:.1}%", c.time_progress)) }
+        }
+        div.grid {
+            (card(t("四本预算执行", "The four budgets"), &drill, html! {
+                (views::execution_bars(&c, &c.budgets, t("支出执行率", "Spending against budget"), l))
+                (views::exec_table(&c, &c.budgets, t("预算", "Budget"), Some(&drill), l))
+            }))
+            (card(
+                t("收入完成", "Revenue"),
+                &alert_href(&[("rule", "revenue_outturn"), ("status", "")]),
+                html! {
+                    (views::execution_bars(&c, &c.revenue, t("收入完成率", "Revenue against budget"), l))
+                    (views::exec_table(&c, &c.revenue, t("收入", "Revenue"), None, l))
+                },
+            ))
+            (card(
+                t("执行最慢的部门", "Departments furthest behind"),
+                &drill,
+                views::lagging_depts(&c, l, |code| {
+                    Some(format!("/drill?period={period}&region={region}&dept={code}"))
+                }),
+            ))
+            (card(
+                t("专项资金 下达·分配·拨付·支出", "Special funds: issued, allocated, disbursed, spent"),
+                &alert_href(&[("rule", "idle_special_funds"), ("status", "")]),
+                html! {
+                    (views::chart(charts::vbars(t("专项资金(万元)", "Special funds (10k yuan)"), &funds)))
+                    p.note {
+                        (f.funds) " " (t("项资金", "funds")) " · "
+                        (t("支出/下达", "spent/issued")) " " (pct(spent_share))
+                    }
+                },
+            ))
+            (card(
+                t("政府债务率", "Debt ratio"),
+                &alert_href(&[("rule", "debt_ratio"), ("status", "")]),
+                views::debt_table(&c, l),
+            ))
+            (card(
+                t("国有企业 杠杆与利润", "SOE leverage and profit"),
+                &alert_href(&[("category", "流量"), ("status", "")]),
+                views::soe(&c, l, 5),
+            ))
+            (card(
+                t("经济指标 对照年度目标", "Indicators against targets"),
+                &alert_href(&[("rule", "indicator_deviation"), ("status", "")]),
+                views::indicators_table(&c, l),
+            ))
+            (card(t("预警 按等级与类别", "Alerts by severity and category"), "/alerts?status=open", html! {
+                (views::severity_bars(
+                    t("未办结预警(按等级)", "Open alerts by severity"),
+                    |lv| open.iter().filter(|a| a.level == lv).count(),
+                    l,
+                ))
+                table.compact {
+                    tr {
+                        th {}
+                        @for cat in CATEGORIES { th { (term(cat, l)) } }
+                    }
+                    @for lv in LEVELS {
+                        tr {
+                            td { (level(lv, l)) }
+                            @for cat in CATEGORIES {
+                                td.r {
+                                    @let n = count(lv, cat);
+                                    @if n > 0 {
+                                        (a(&alert_href(&[("level", lv), ("category", cat), ("status", "open")]), &n.to_string()))
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                p {
+                    (t("本月新增", "new this month")) " "
+                    (a(&alert_href(&[("period", period), ("status", "")]), &month.new.to_string()))
+                    " · " (t("持续", "continuing")) " " (month.continuing())
+                    " · " (t("上月预警本月消除", "gone since last month")) " " (month.gone.len())
+                }
+            }))
+            (card(t("近12个月执行率", "Execution, last 12 months"), &drill, views::trend(&c, l)))
+        }
+    })
+}

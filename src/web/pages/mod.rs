@@ -1,0 +1,159 @@
+//! The pages: cockpit, drill-down, alerts and their workflow, rules, data and uploads, users and
+//! reports, one module each. Each is a thin handler over the library that renders a maud
+//! template; the JSON twin of each is in `api.rs`.
+
+mod alerts;
+mod cockpit;
+mod data;
+mod drill;
+mod reports;
+mod rules;
+mod users;
+
+pub use alerts::{
+    ActForm, AlertsQ, action_of, alert, alert_act, alerts, alerts_csv, alerts_xlsx, filtered,
+};
+pub use cockpit::cockpit;
+pub use data::{data, job, load_report, upload};
+pub use drill::{DrillQ, clean_scope, drill};
+pub use reports::{generate_report, report_file, reports};
+pub use rules::{rule, rules};
+pub use users::{add_user, users};
+
+use axum::http::{HeaderValue, header};
+use axum::response::{Html, IntoResponse, Response};
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use super::AppError;
+use super::html::{a, level, num, select, table, text};
+use crate::alerts::{Alert, Status};
+use crate::i18n::{Lang, term};
+use crate::period::Period;
+
+type PageOut = Result<Html<String>, AppError>;
+
+/// A rendered page as the response body.
+fn out(m: Markup) -> PageOut {
+    Ok(Html(m.into_string()))
+}
+
+#[derive(Deserialize, Default)]
+pub struct PeriodQ {
+    #[serde(default, deserialize_with = "crate::period::optional")]
+    pub period: Option<Period>,
+}
+
+/// The period selector of a page; `hidden` carries the rest of the page's query.
+fn period_picker(
+    action: &str,
+    periods: &[String],
+    period: &str,
+    lang: Lang,
+    hidden: &[(&str, &str)],
+) -> Markup {
+    let opts: Vec<(String, String)> = periods.iter().map(|p| (p.clone(), p.clone())).collect();
+    html! {
+        form.picker method="get" action=(action) {
+            @for (k, v) in hidden { input type="hidden" name=(k) value=(v); }
+            label { (lang.t("期间", "Period")) " " (select("period", &opts, Some(period))) }
+            " "
+            button { (lang.t("查看", "Show")) }
+        }
+    }
+}
+
+/// A card of the cockpit: a linked title over its body.
+fn card(title: &str, href: &str, body: Markup) -> Markup {
+    html! {
+        section.card {
+            h2 { a href=(href) { (title) } }
+            (body)
+        }
+    }
+}
+
+/// A query string of the given pairs, values percent-encoded; absent values are left out.
+fn query<'a>(pairs: impl IntoIterator<Item = (&'a str, Option<&'a str>)>) -> String {
+    pairs
+        .into_iter()
+        .filter_map(|(k, v)| Some(format!("{k}={}", super::auth::urlencode(v?))))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn alert_href(q: &[(&str, &str)]) -> String {
+    format!("/alerts?{}", query(q.iter().map(|(k, v)| (*k, Some(*v)))))
+}
+
+fn status_label(s: Status, l: Lang) -> &'static str {
+    match l {
+        Lang::Zh => s.zh(),
+        Lang::En => s.as_str(),
+    }
+}
+
+/// A workflow status badge.
+fn status_badge(s: Status, l: Lang) -> Markup {
+    html! { span class={ "status " (s.as_str()) } { (status_label(s, l)) } }
+}
+
+/// The alert list shared by the alerts page and the drill-down: at most `limit` rows.
+fn alert_table(alerts: &[Alert], l: Lang, limit: usize) -> Markup {
+    let t = |zh: &'static str, en: &'static str| l.t(zh, en);
+    let rows: Vec<Vec<Markup>> = alerts
+        .iter()
+        .take(limit)
+        .map(|x| {
+            let href = format!("/alerts/{}", x.id);
+            vec![
+                a(&href, &format!("#{}", x.id)),
+                level(&x.level, l),
+                text(&term(&x.category, l)),
+                a(&href, &x.title),
+                text(&x.subject),
+                text(x.dept_name.as_deref().unwrap_or("")),
+                status_badge(x.status, l),
+                text(&x.last_period),
+                num(&x.months_open.to_string()),
+            ]
+        })
+        .collect();
+    html! {
+        (table(
+            &[
+                t("编号", "ID"),
+                t("等级", "Severity"),
+                t("类别", "Category"),
+                t("预警", "Alert"),
+                t("对象", "Subject"),
+                t("部门", "Department"),
+                t("状态", "Status"),
+                t("最近", "Last"),
+                t("月数", "Months"),
+            ],
+            &rows,
+            "data",
+        ))
+        @if alerts.len() > limit {
+            p.note { "… " (alerts.len() - limit) " " (t("条未显示", "more not shown")) }
+        }
+    }
+}
+
+/// A file download with its name.
+fn download(bytes: Vec<u8>, mime: &'static str, name: &str) -> Response {
+    let disp = format!("attachment; filename=\"{}\"", name.replace('"', ""));
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(mime)),
+            (
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_str(&disp)
+                    .unwrap_or_else(|_| HeaderValue::from_static("attachment")),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}

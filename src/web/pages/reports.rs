@@ -1,0 +1,149 @@
+//! 月度报告: the archive of monthly reports, making one now, and serving an archived one.
+
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use super::{PageOut, download, out};
+use crate::i18n::Lang;
+use crate::period::Period;
+use crate::users::Role;
+use crate::web::html::{Frame, a, csrf, page, select, table, text};
+use crate::web::{AppError, AppState, Auth, PageResult};
+
+fn file_name(p: &std::path::Path) -> String {
+    p.file_name()
+        .map(|s| s.to_string_lossy().to_string())
+        .unwrap_or_default()
+}
+
+pub async fn reports(State(st): State<AppState>, auth: Auth) -> PageOut {
+    let l = auth.lang;
+    let t = |zh: &'static str, en: &'static str| l.t(zh, en);
+    let dir = st.data_dir.clone();
+    let list =
+        super::super::blocking(move || Ok::<_, crate::PurseError>(crate::report::archived(&dir)))
+            .await
+            .page()?;
+    let rows: Vec<Vec<Markup>> = list
+        .iter()
+        .map(|(p, lang, h, x)| {
+            vec![
+                text(p),
+                text(lang.code()),
+                a(&format!("/reports/{}", file_name(h)), "HTML"),
+                if x.exists() {
+                    a(&format!("/reports/{}", file_name(x)), "XLSX")
+                } else {
+                    html! {}
+                },
+            ]
+        })
+        .collect();
+    let periods = st.periods().await.unwrap_or_default();
+    let opts: Vec<(String, String)> = periods.iter().map(|p| (p.clone(), p.clone())).collect();
+    let langs = vec![
+        ("zh".to_string(), "中文".to_string()),
+        ("en".to_string(), "English".to_string()),
+    ];
+    out(page(
+        &auth,
+        Frame::new("reports", t("月度报告", "Reports"), "/reports"),
+        html! {
+            h1 { (t("月度预警报告", "Monthly alert reports")) }
+            p.note {
+                (t("按计划自动生成(purse.toml [report] schedule)：", "Made on schedule (purse.toml [report] schedule):"))
+                " " code { (st.config.report.schedule) }
+            }
+            @if auth.role() >= Role::Analyst {
+                form.picker method="post" action="/reports" {
+                    (csrf(&auth))
+                    label { (t("期间", "Period")) " " (select("period", &opts, periods.first().map(String::as_str))) }
+                    " " (select("lang", &langs, Some(l.code()))) " "
+                    button { (t("立即生成", "Generate now")) }
+                }
+            }
+            (table(&[t("期间", "Period"), t("语言", "Language"), "HTML", "XLSX"], &rows, "data"))
+        },
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct GenForm {
+    #[serde(default)]
+    csrf: String,
+    period: String,
+    #[serde(default)]
+    lang: Option<String>,
+}
+
+pub async fn generate_report(
+    State(st): State<AppState>,
+    auth: Auth,
+    Form(f): Form<GenForm>,
+) -> Result<Response, AppError> {
+    auth.check_csrf(&f.csrf)?;
+    auth.require(Role::Analyst)?;
+    let lang = f.lang.as_deref().and_then(Lang::parse).unwrap_or_default();
+    let period = f.period.trim().parse::<Period>().page()?.to_string();
+    let (h, _) = crate::report::generate(&st.data_dir, &st.catalog, &st.config, &period, lang)
+        .await
+        .page()?;
+    let (u, p) = (auth.user().to_string(), period);
+    st.users
+        .write(move |us| us.audit(&u, "report.generate", &p))
+        .await
+        .page()?;
+    Ok(Redirect::to(&format!("/reports/{}", file_name(&h))).into_response())
+}
+
+/// Serves an archived report by its file name (only names the archive lists).
+pub async fn report_file(
+    State(st): State<AppState>,
+    _auth: Auth,
+    Path(file): Path<String>,
+) -> Result<Response, AppError> {
+    let dir = st.data_dir.clone();
+    let wanted = file.clone();
+    let found = super::super::blocking(move || {
+        let found = crate::report::archived(&dir)
+            .into_iter()
+            .find_map(|(_, _, h, x)| {
+                if file_name(&h) == wanted {
+                    Some((h, true))
+                } else if file_name(&x) == wanted && x.exists() {
+                    Some((x, false))
+                } else {
+                    None
+                }
+            });
+        let Some((path, is_html)) = found else {
+            return Ok(None);
+        };
+        let bytes = std::fs::read(&path).map_err(|e| crate::PurseError::io(&path, e))?;
+        Ok::<_, crate::PurseError>(Some((bytes, is_html)))
+    })
+    .await
+    .page()?;
+    let (bytes, is_html) =
+        found.ok_or_else(|| AppError::not_found(format!("no report `{file}`")).page())?;
+    if is_html {
+        Ok((
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            )],
+            bytes,
+        )
+            .into_response())
+    } else {
+        Ok(download(
+            bytes,
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            &file,
+        ))
+    }
+}

@@ -1,0 +1,100 @@
+//! 用户: users and their roles, adding or resetting one, and the audit log (admins only).
+
+use axum::Form;
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use super::{PageOut, out};
+use crate::users::Role;
+use crate::web::html::{Frame, csrf, page, select, table, text};
+use crate::web::{AppError, AppState, Auth, PageResult};
+
+pub async fn users(State(st): State<AppState>, auth: Auth) -> PageOut {
+    auth.require(Role::Admin)?;
+    let l = auth.lang;
+    let t = |zh: &'static str, en: &'static str| l.t(zh, en);
+    let (list, log) = st
+        .users
+        .read(|u| Ok::<_, crate::PurseError>((u.list()?, u.audit_log(100)?)))
+        .await
+        .page()?;
+    let rows: Vec<Vec<Markup>> = list
+        .iter()
+        .map(|u| {
+            vec![
+                text(&u.name),
+                text(u.role.as_str()),
+                text(u.role.zh()),
+                text(&u.created_at),
+            ]
+        })
+        .collect();
+    let roles: Vec<(String, String)> = [Role::Viewer, Role::Analyst, Role::Adviser, Role::Admin]
+        .iter()
+        .map(|r| (r.as_str().to_string(), format!("{} {}", r.as_str(), r.zh())))
+        .collect();
+    let log_rows: Vec<Vec<Markup>> = log
+        .iter()
+        .map(|e| {
+            vec![
+                text(&e.at),
+                text(&e.actor),
+                text(&e.action),
+                text(&e.detail),
+            ]
+        })
+        .collect();
+    out(page(
+        &auth,
+        Frame::new("users", t("用户", "Users"), "/users"),
+        html! {
+            h1 { (t("用户", "Users")) }
+            (table(&[t("用户名", "Name"), t("角色", "Role"), "", t("创建", "Created")], &rows, "data"))
+            section.card {
+                h2 { (t("新增或重置用户", "Add or reset a user")) }
+                form method="post" action="/users" {
+                    (csrf(&auth))
+                    input name="name" placeholder=(t("用户名", "name")) required;
+                    " " (select("role", &roles, Some("viewer"))) " "
+                    input name="password" type="password" placeholder=(t("密码(至少8位)", "password (8+)")) required minlength="8";
+                    " "
+                    button { (t("保存", "Save")) }
+                }
+            }
+            h2 { (t("操作日志", "Audit log")) }
+            (table(
+                &[t("时间", "At"), t("操作人", "Actor"), t("操作", "Action"), t("内容", "Detail")],
+                &log_rows,
+                "data",
+            ))
+        },
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct UserForm {
+    #[serde(default)]
+    csrf: String,
+    name: String,
+    role: String,
+    password: String,
+}
+
+pub async fn add_user(
+    State(st): State<AppState>,
+    auth: Auth,
+    Form(f): Form<UserForm>,
+) -> Result<Response, AppError> {
+    auth.check_csrf(&f.csrf)?;
+    auth.require(Role::Admin)?;
+    let role = Role::parse(&f.role)
+        .ok_or_else(|| AppError::bad_request(format!("role `{}`", f.role)).page())?;
+    let actor = auth.user().to_string();
+    st.users
+        .write(move |u| u.add(&f.name, role, &f.password, &actor))
+        .await
+        .page()?;
+    Ok(Redirect::to("/users").into_response())
+}
