@@ -22,6 +22,20 @@ use crate::error::Result;
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Money(pub i128);
 
+/// In the API: a decimal string in 元 with two places, exact (never a float).
+impl utoipa::PartialSchema for Money {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .pattern(Some(r"^-?\d+\.\d{2}$"))
+            .description(Some("exact amount in yuan (元), two decimals"))
+            .examples([serde_json::json!("1234567.89")])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Money {}
+
 impl Money {
     /// 元 with two decimals, exact: `1234567.89`.
     pub fn yuan(self) -> String {
@@ -344,7 +358,7 @@ fn ratio(num: Money, den: Money) -> Option<f64> {
 }
 
 /// Execution (or revenue) of one budget kind against time progress.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct KindExec {
     pub budget_kind: String,
     pub budget: Money,
@@ -355,7 +369,7 @@ pub struct KindExec {
     pub behind_pp: Option<f64>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct UnitExec {
     pub code: String,
     pub name: String,
@@ -365,7 +379,7 @@ pub struct UnitExec {
     pub behind_pp: Option<f64>,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
 pub struct FundsFlow {
     pub funds: i64,
     pub issued: Money,
@@ -374,7 +388,7 @@ pub struct FundsFlow {
     pub spent: Money,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct DebtRegion {
     pub region_code: String,
     pub region_name: String,
@@ -383,10 +397,11 @@ pub struct DebtRegion {
     pub capacity: Money,
     pub ratio: Option<f64>,
     /// green, yellow, orange, red (domain thresholds 120 / 200 / 300 %).
+    #[schema(value_type = String)]
     pub band: &'static str,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
 pub struct SoeSummary {
     pub enterprises: i64,
     pub assets: Money,
@@ -401,7 +416,7 @@ pub struct SoeSummary {
     pub top: Vec<SoeLine>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SoeLine {
     pub name: String,
     pub leverage: f64,
@@ -409,7 +424,7 @@ pub struct SoeLine {
     pub profit: Money,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct IndicatorVsTarget {
     pub code: String,
     pub name: String,
@@ -421,7 +436,7 @@ pub struct IndicatorVsTarget {
 }
 
 /// The cockpit (一屏纵览) figures for one period.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Cockpit {
     pub period: String,
     /// The thresholds the figures were coloured with.
@@ -442,7 +457,7 @@ pub struct Cockpit {
 /// parameters (`execution_lag`, `debt_ratio`, `soe_leverage`, with `[rules.ID]` overrides
 /// applied): one source of truth, so a changed threshold changes the alerts and the colours
 /// together. A pack without one of those rules keeps the domain's defaults for its bands.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Bands {
     /// Spending behind time progress, percentage points: yellow from, red from.
     pub lag_yellow_pp: f64,
@@ -709,7 +724,7 @@ const DEPT_KEY: &str = "coalesce(dept_code, dept_name, '')";
 const AGENCY_KEY: &str = "coalesce(agency_code, agency_name, '')";
 
 /// Where a drill-down stands: each field narrows the one before.
-#[derive(Debug, Clone, Default, Serialize, serde::Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct Scope {
     pub region: Option<String>,
     pub dept: Option<String>,
@@ -747,8 +762,9 @@ impl Scope {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
+#[schema(as = DrillLevel)]
 pub enum Level {
     Region,
     Dept,
@@ -769,7 +785,7 @@ impl Level {
 }
 
 /// One level of the drill-down.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Drill {
     pub period: String,
     pub scope: Scope,

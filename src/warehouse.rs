@@ -88,13 +88,13 @@ pub struct Part {
 }
 
 /// What a committed load replaced.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct Replaced {
     pub load_id: i64,
     pub period: String,
 }
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct LoadRecord {
     pub id: i64,
     pub file: String,
@@ -638,7 +638,7 @@ pub struct LoadMeta {
     pub report: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, serde::Serialize)]
+#[derive(Debug, Clone, Default, serde::Serialize, utoipa::ToSchema)]
 pub struct DatasetSummary {
     pub dataset: String,
     pub periods: Vec<String>,

@@ -656,6 +656,41 @@ async fn json_api_and_openapi() {
     ] {
         assert!(o["paths"][p].is_object(), "{p} documented");
     }
+    // Generated from the handlers: real response schemas, not `{"type": "object"}`.
+    let ok = |p: &str, m: &str| {
+        o["paths"][p][m]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    };
+    assert_eq!(
+        ok("/api/cockpit", "get"),
+        "#/components/schemas/CockpitBody"
+    );
+    assert_eq!(
+        ok("/api/alerts/{id}/actions", "post"),
+        "#/components/schemas/ActBody"
+    );
+    assert_eq!(ok("/api/sql", "post"), "#/components/schemas/SqlBody");
+    let schemas = &o["components"]["schemas"];
+    assert_eq!(schemas["Money"]["type"], "string");
+    assert_eq!(
+        schemas["KindExec"]["properties"]["budget"]["$ref"],
+        "#/components/schemas/Money"
+    );
+    assert!(
+        schemas["Alert"]["required"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!("status"))
+    );
+    for code in ["400", "401", "404"] {
+        assert_eq!(
+            o["paths"]["/api/cockpit"]["get"]["responses"][code]["content"]["application/json"]["schema"]
+                ["$ref"],
+            "#/components/schemas/ErrorBody"
+        );
+    }
 }
 
 fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> (String, Vec<u8>) {

@@ -124,7 +124,7 @@ const MIGRATIONS: &[crate::db::Step] = &[
 ];
 
 /// Where an alert is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     New,
@@ -260,7 +260,7 @@ pub fn allowed_actions(s: Status) -> Vec<&'static str> {
         .collect()
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Alert {
     pub id: i64,
     pub fingerprint: String,
@@ -287,7 +287,7 @@ pub struct Alert {
     pub updated_at: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Event {
     pub at: String,
     pub actor: String,
@@ -297,7 +297,7 @@ pub struct Event {
     pub note: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PeriodRecord {
     pub period: String,
     pub level: String,
@@ -347,7 +347,7 @@ pub struct RunRecord {
 }
 
 /// Why an alert fired in a period (see [`AlertStore::explain`]).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Explanation {
     pub period: String,
     pub run_id: i64,

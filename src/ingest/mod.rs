@@ -23,7 +23,7 @@ use crate::datasets::{Catalog, Grain, SOURCE_ROW};
 use crate::error::{PurseError, Result};
 use crate::warehouse::{LoadMeta, Part, Replaced, Warehouse};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Error,
@@ -40,7 +40,7 @@ impl Severity {
 }
 
 /// One problem found in an extract: where, what was provided, what was expected, why.
-#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct Issue {
     pub severity: Severity,
     /// Row as a person sees it (CSV line, Excel row); `None` for file-level problems.
@@ -107,8 +107,9 @@ pub struct Options {
     pub progress: RowProgress,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
+#[schema(as = LoadStatus)]
 pub enum Status {
     Loaded,
     Unchanged,
@@ -116,7 +117,7 @@ pub enum Status {
     Skipped,
 }
 
-#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct Outcome {
     pub file: String,
     pub sheet: Option<String>,

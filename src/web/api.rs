@@ -1,34 +1,93 @@
 //! The JSON API behind every page. Money is an exact decimal string in 元; errors are
 //! `{"error": {"code", "message"}}` with the HTTP status saying what kind.
+//!
+//! Every handler here carries its OpenAPI description (`#[utoipa::path]`) next to its code, and
+//! every body is a type deriving `ToSchema`: `/api/openapi.json` is generated from them, so the
+//! document cannot drift from what the handlers answer.
+
+use std::collections::BTreeMap;
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use serde::Serialize;
+use utoipa::{OpenApi, ToSchema};
 
 use super::pages::{ActForm, AlertsQ, DrillQ, PeriodQ, action_of, clean_scope, filtered};
 use super::{ApiJson, ApiPath, ApiQuery, AppError, AppState, Auth};
-use crate::alerts::allowed_actions;
+use crate::alerts::{Alert, Event, Explanation, PeriodRecord, allowed_actions};
+use crate::figures::{Cockpit, Drill};
 use crate::users::Role;
 
-type J = Result<Json<Value>, AppError>;
+type J<T> = Result<Json<T>, AppError>;
 
-fn to_json<T: serde::Serialize>(v: &T) -> Result<Value, AppError> {
-    serde_json::to_value(v).map_err(|e| {
-        AppError::new(
-            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            e.to_string(),
-        )
-    })
+/// Every error: a stable code, a message that says what to do, and for SQL errors the place.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
 }
 
-pub async fn periods(State(st): State<AppState>, _a: Auth) -> J {
-    Ok(Json(json!({"periods": st.periods().await?})))
+#[derive(Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// bad_request, unauthorized, forbidden, csrf, not_found, conflict, too_large, invalid_body,
+    /// unsupported_media_type, too_many_attempts, timeout, memory_limit, refused, sql_error,
+    /// internal
+    pub code: String,
+    pub message: String,
+    /// SQL errors only: where in the query.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<u64>,
 }
 
-/// Served from the page cache: figures per data version, alert counts per generation.
+#[derive(Serialize, ToSchema)]
+pub struct PeriodsBody {
+    /// Periods with data, newest first.
+    pub periods: Vec<String>,
+}
+
+#[utoipa::path(get, path = "/api/periods", tag = "figures",
+    responses((status = 200, body = PeriodsBody), (status = 401, body = ErrorBody)))]
+/// Periods with data, newest first
+pub async fn periods(State(st): State<AppState>, _a: Auth) -> J<PeriodsBody> {
+    Ok(Json(PeriodsBody {
+        periods: st.periods().await?,
+    }))
+}
+
+/// Open alerts now.
+#[derive(Serialize, ToSchema)]
+pub struct OpenAlerts {
+    pub total: usize,
+    /// level (红/橙/黄/蓝) → category → count
+    pub by_level_and_category: BTreeMap<String, BTreeMap<String, usize>>,
+}
+
+/// The period's own alerts.
+#[derive(Serialize, ToSchema)]
+pub struct ThisPeriod {
+    pub alerts: usize,
+    pub new: usize,
+    pub continuing: usize,
+}
+
+/// The cockpit's figures with the alert counts.
+#[derive(Serialize, ToSchema)]
+pub struct CockpitBody {
+    #[serde(flatten)]
+    pub figures: Cockpit,
+    pub open_alerts: OpenAlerts,
+    pub this_period: ThisPeriod,
+}
+
+#[utoipa::path(get, path = "/api/cockpit", tag = "figures", params(PeriodQ),
+    responses((status = 200, body = CockpitBody), (status = 400, body = ErrorBody),
+              (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+/// Cockpit figures for a period (default: the newest)
+///
+/// Served from the page cache: figures per data version, alert counts until anything changes.
 pub async fn cockpit(
     State(st): State<AppState>,
     _a: Auth,
@@ -45,7 +104,6 @@ pub async fn cockpit(
 
 async fn cockpit_json(st: &AppState, period: &str) -> Result<String, AppError> {
     let c = st.cockpit(period).await?;
-    let mut v = to_json(c.as_ref())?;
     let (p, prev) = (period.to_string(), crate::figures::prev_period(period)?);
     let (open, month) = st
         .alerts
@@ -57,19 +115,34 @@ async fn cockpit_json(st: &AppState, period: &str) -> Result<String, AppError> {
             Ok::<_, crate::PurseError>((open, s.month(&p, &prev)?))
         })
         .await?;
-    let mut by =
-        std::collections::BTreeMap::<String, std::collections::BTreeMap<String, usize>>::new();
+    let mut by = BTreeMap::<String, BTreeMap<String, usize>>::new();
     for a in &open {
         *by.entry(a.level.clone())
             .or_default()
             .entry(a.category.clone())
             .or_default() += 1;
     }
-    v["open_alerts"] = json!({"total": open.len(), "by_level_and_category": by});
-    v["this_period"] = json!({
-        "alerts": month.alerts.len(), "new": month.new, "continuing": month.continuing()
-    });
-    Ok(v.to_string())
+    let body = CockpitBody {
+        figures: c.as_ref().clone(),
+        open_alerts: OpenAlerts {
+            total: open.len(),
+            by_level_and_category: by,
+        },
+        this_period: ThisPeriod {
+            alerts: month.alerts.len(),
+            new: month.new,
+            continuing: month.continuing(),
+        },
+    };
+    serde_json::to_string(&body).map_err(internal)
+}
+
+fn internal(e: impl std::fmt::Display) -> AppError {
+    AppError::new(
+        axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+        "internal",
+        e.to_string(),
+    )
 }
 
 /// A JSON body that is already serialised (from the page cache).
@@ -84,21 +157,70 @@ fn json_body(body: std::sync::Arc<str>) -> Response {
         .into_response()
 }
 
-pub async fn drill(State(st): State<AppState>, _a: Auth, ApiQuery(q): ApiQuery<DrillQ>) -> J {
+#[utoipa::path(get, path = "/api/drill", tag = "figures",
+    params(("period" = Option<String>, Query, description = "YYYY-MM; empty or absent: the newest"),
+           ("region" = Option<String>, Query, description = "财政区划编码"),
+           ("dept" = Option<String>, Query, description = "department code"),
+           ("agency" = Option<String>, Query, description = "budget unit code"),
+           ("project" = Option<String>, Query, description = "project code; empty: rows without one")),
+    responses((status = 200, body = Drill), (status = 400, body = ErrorBody),
+              (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+/// Drill-down: region → dept → agency → project → source rows
+pub async fn drill(
+    State(st): State<AppState>,
+    _a: Auth,
+    ApiQuery(q): ApiQuery<DrillQ>,
+) -> J<Drill> {
     let period = st.period_or_latest(q.period).await?;
     let ctx = st.engine().await?;
-    let d = crate::figures::drill(&ctx, &period, &clean_scope(q.scope)).await?;
-    Ok(Json(to_json(&d)?))
-}
-
-pub async fn alerts(State(st): State<AppState>, _a: Auth, ApiQuery(q): ApiQuery<AlertsQ>) -> J {
-    let list = filtered(&st, &q).await?;
     Ok(Json(
-        json!({"count": list.len(), "alerts": to_json(&list)?}),
+        crate::figures::drill(&ctx, &period, &clean_scope(q.scope)).await?,
     ))
 }
 
-pub async fn alert(State(st): State<AppState>, auth: Auth, ApiPath(id): ApiPath<i64>) -> J {
+#[derive(Serialize, ToSchema)]
+pub struct AlertsBody {
+    pub count: usize,
+    pub alerts: Vec<Alert>,
+}
+
+#[utoipa::path(get, path = "/api/alerts", tag = "alerts", params(AlertsQ),
+    responses((status = 200, body = AlertsBody), (status = 400, body = ErrorBody),
+              (status = 401, body = ErrorBody)))]
+/// Alerts, filtered; status=open for new + acknowledged + rectifying
+pub async fn alerts(
+    State(st): State<AppState>,
+    _a: Auth,
+    ApiQuery(q): ApiQuery<AlertsQ>,
+) -> J<AlertsBody> {
+    let alerts = filtered(&st, &q).await?;
+    Ok(Json(AlertsBody {
+        count: alerts.len(),
+        alerts,
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AlertBody {
+    pub alert: Alert,
+    /// The run that last found it: SQL, parameters, evidence.
+    pub why: Option<Explanation>,
+    pub history: Vec<PeriodRecord>,
+    pub events: Vec<Event>,
+    /// What this user may do now (empty for viewers).
+    pub allowed_actions: Vec<String>,
+}
+
+#[utoipa::path(get, path = "/api/alerts/{id}", tag = "alerts",
+    params(("id" = i64, Path, minimum = 1)),
+    responses((status = 200, body = AlertBody), (status = 400, body = ErrorBody),
+              (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+/// An alert with its history, audit trail and allowed actions
+pub async fn alert(
+    State(st): State<AppState>,
+    auth: Auth,
+    ApiPath(id): ApiPath<i64>,
+) -> J<AlertBody> {
     let (a, why, history, events) = st
         .alerts
         .read(move |s| {
@@ -107,217 +229,278 @@ pub async fn alert(State(st): State<AppState>, auth: Auth, ApiPath(id): ApiPath<
             Ok::<_, crate::PurseError>((a, why, s.history(id)?, s.events(id)?))
         })
         .await?;
-    let actions: Vec<&str> = if auth.role() >= Role::Analyst {
+    let allowed_actions: Vec<String> = if auth.role() >= Role::Analyst {
         let mut v = allowed_actions(a.status);
         if !v.contains(&"comment") {
             v.push("comment");
         }
-        v
+        v.into_iter().map(str::to_string).collect()
     } else {
         vec![]
     };
-    Ok(Json(json!({
-        "alert": to_json(&a)?,
-        "why": to_json(&why)?,
-        "history": to_json(&history)?,
-        "events": to_json(&events)?,
-        "allowed_actions": actions,
-    })))
+    Ok(Json(AlertBody {
+        alert: a,
+        why,
+        history,
+        events,
+        allowed_actions,
+    }))
 }
 
-/// `POST /api/alerts/{id}/actions {"action": "ack" | "rectify" | "close" | "dismiss" | "comment", …}`
+#[derive(Serialize, ToSchema)]
+pub struct ActBody {
+    /// The alert after the action.
+    pub alert: Alert,
+}
+
+#[utoipa::path(post, path = "/api/alerts/{id}/actions", tag = "alerts",
+    params(("id" = i64, Path, minimum = 1),
+           ("X-CSRF-Token" = String, Header, description = "the csrf token from /api/login")),
+    request_body = ActForm,
+    responses((status = 200, body = ActBody), (status = 400, body = ErrorBody),
+              (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody, description = "the alert's status does not allow the action"),
+              (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
+/// Workflow action (analyst and above): ack, rectify (owner, due), close (evidence), dismiss (reason), comment (text)
 pub async fn act(
     State(st): State<AppState>,
     auth: Auth,
     ApiPath(id): ApiPath<i64>,
     ApiJson(f): ApiJson<ActForm>,
-) -> J {
+) -> J<ActBody> {
     auth.require(Role::Analyst)?;
     let action = action_of(&f)?;
     let user = auth.user().to_string();
-    let a = st.alerts.write(move |s| s.act(id, &action, &user)).await?;
-    Ok(Json(json!({"alert": to_json(&a)?})))
+    let alert = st.alerts.write(move |s| s.act(id, &action, &user)).await?;
+    Ok(Json(ActBody { alert }))
 }
 
-pub async fn rules(State(st): State<AppState>, _a: Auth) -> J {
+/// A rule as the catalog shows it.
+#[derive(Serialize, ToSchema)]
+pub struct RuleInfo {
+    pub id: String,
+    pub title_zh: String,
+    pub title_en: String,
+    pub category: String,
+    pub datasets: Vec<String>,
+    /// A fixed severity, or none when the rule grades by value.
+    pub severity: Option<String>,
+    pub mode: String,
+    pub enabled: bool,
+    /// Parameters in effect (overrides applied).
+    pub params: BTreeMap<String, String>,
+    pub key: Vec<String>,
+    pub description: String,
+    pub sql: String,
+    /// How many alerts it has raised.
+    pub fired: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RulesBody {
+    pub rules: Vec<RuleInfo>,
+}
+
+#[utoipa::path(get, path = "/api/rules", tag = "rules",
+    responses((status = 200, body = RulesBody), (status = 401, body = ErrorBody)))]
+/// The rule catalog with SQL, parameters and how often each fired
+pub async fn rules(State(st): State<AppState>, _a: Auth) -> J<RulesBody> {
     let set = st.rules()?;
     let fired = st.alerts.read(|s| s.counts_by_rule()).await?;
-    let v: Vec<Value> = set
+    let rules = set
         .rules
         .iter()
-        .map(|r| {
-            json!({
-                "id": r.id, "title_zh": r.title_zh, "title_en": r.title_en, "category": r.category,
-                "datasets": r.datasets, "severity": r.fixed_level, "mode": r.mode, "enabled": r.enabled,
-                "params": r.params.iter().map(|(k, v)| (k.clone(), v.to_string())).collect::<std::collections::BTreeMap<_, _>>(),
-                "key": r.key, "description": r.description, "sql": r.sql,
-                "fired": fired.get(&r.id).copied().unwrap_or(0),
-            })
+        .map(|r| RuleInfo {
+            id: r.id.clone(),
+            title_zh: r.title_zh.clone(),
+            title_en: r.title_en.clone(),
+            category: r.category.clone(),
+            datasets: r.datasets.clone(),
+            severity: r.fixed_level.clone(),
+            mode: r.mode.clone(),
+            enabled: r.enabled,
+            params: r
+                .params
+                .iter()
+                .map(|(k, v)| (k.clone(), v.to_string()))
+                .collect(),
+            key: r.key.clone(),
+            description: r.description.clone(),
+            sql: r.sql.clone(),
+            fired: fired.get(&r.id).copied().unwrap_or(0) as i64,
         })
         .collect();
-    Ok(Json(json!({"rules": v})))
+    Ok(Json(RulesBody { rules }))
 }
 
-pub async fn loads(State(st): State<AppState>, _a: Auth) -> J {
+#[derive(Serialize, ToSchema)]
+pub struct LoadsBody {
+    pub datasets: Vec<crate::warehouse::DatasetSummary>,
+    /// Newest first, at most 500.
+    pub loads: Vec<crate::warehouse::LoadRecord>,
+}
+
+#[utoipa::path(get, path = "/api/loads", tag = "data",
+    responses((status = 200, body = LoadsBody), (status = 401, body = ErrorBody)))]
+/// Datasets loaded and the load manifest
+pub async fn loads(State(st): State<AppState>, _a: Auth) -> J<LoadsBody> {
     let dir = st.data_dir.clone();
-    let (summary, loads) =
+    let (datasets, loads) =
         super::blocking(move || match crate::warehouse::Warehouse::open_read(&dir) {
             Ok(wh) => Ok::<_, crate::PurseError>((wh.summary()?, wh.loads(500)?)),
             Err(_) => Ok((vec![], vec![])),
         })
         .await?;
-    Ok(Json(
-        json!({"datasets": to_json(&summary)?, "loads": to_json(&loads)?}),
-    ))
+    Ok(Json(LoadsBody { datasets, loads }))
 }
 
-/// Upload jobs, newest first, with their phase and rows read while they run.
-pub async fn jobs(State(st): State<AppState>, _a: Auth) -> J {
-    let v = st.jobs.read(|j| j.recent(50)).await?;
-    Ok(Json(json!({"jobs": to_json(&v)?})))
+#[derive(Serialize, ToSchema)]
+pub struct JobsBody {
+    pub jobs: Vec<super::jobs::Job>,
 }
 
-pub async fn job(State(st): State<AppState>, _a: Auth, ApiPath(id): ApiPath<i64>) -> J {
-    let j = st
+#[utoipa::path(get, path = "/api/jobs", tag = "data",
+    responses((status = 200, body = JobsBody), (status = 401, body = ErrorBody)))]
+/// Upload jobs, newest first, with their phase and rows read while they run
+pub async fn jobs(State(st): State<AppState>, _a: Auth) -> J<JobsBody> {
+    Ok(Json(JobsBody {
+        jobs: st.jobs.read(|j| j.recent(50)).await?,
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct JobBody {
+    pub job: super::jobs::Job,
+}
+
+#[utoipa::path(get, path = "/api/jobs/{id}", tag = "data",
+    params(("id" = i64, Path, minimum = 1)),
+    responses((status = 200, body = JobBody), (status = 401, body = ErrorBody),
+              (status = 404, body = ErrorBody)))]
+/// An upload job: phase and rows read while it runs, then each sheet's outcome
+pub async fn job(State(st): State<AppState>, _a: Auth, ApiPath(id): ApiPath<i64>) -> J<JobBody> {
+    let job = st
         .jobs
         .read(move |j| j.get(id))
         .await?
         .ok_or_else(|| AppError::not_found(format!("no upload job #{id}")))?;
-    Ok(Json(json!({"job": to_json(&j)?})))
+    Ok(Json(JobBody { job }))
 }
 
-pub async fn reports(State(st): State<AppState>, _a: Auth) -> J {
-    let v: Vec<Value> = crate::report::archived(&st.data_dir)
+/// One archived monthly report.
+#[derive(Serialize, ToSchema)]
+pub struct ReportEntry {
+    pub period: String,
+    /// zh or en
+    pub lang: String,
+    pub html: String,
+    pub xlsx: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ReportsBody {
+    /// When reports are made (cron: minute hour day month weekday).
+    pub schedule: String,
+    pub reports: Vec<ReportEntry>,
+}
+
+#[utoipa::path(get, path = "/api/reports", tag = "reports",
+    responses((status = 200, body = ReportsBody), (status = 401, body = ErrorBody)))]
+/// Archived monthly reports
+pub async fn reports(State(st): State<AppState>, _a: Auth) -> J<ReportsBody> {
+    let name = |p: &std::path::Path| {
+        p.file_name()
+            .map(|s| s.to_string_lossy().to_string())
+            .unwrap_or_default()
+    };
+    let dir = st.data_dir.clone();
+    let list =
+        super::blocking(move || Ok::<_, crate::PurseError>(crate::report::archived(&dir))).await?;
+    let reports = list
         .into_iter()
-        .map(|(p, l, h, x)| {
-            let name = |p: &std::path::Path| p.file_name().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
-            json!({"period": p, "lang": l.code(), "html": format!("/reports/{}", name(&h)), "xlsx": format!("/reports/{}", name(&x))})
+        .map(|(p, l, h, x)| ReportEntry {
+            period: p,
+            lang: l.code().to_string(),
+            html: format!("/reports/{}", name(&h)),
+            xlsx: format!("/reports/{}", name(&x)),
         })
         .collect();
-    Ok(Json(
-        json!({"schedule": st.config.report.schedule, "reports": v}),
-    ))
+    Ok(Json(ReportsBody {
+        schedule: st.config.report.schedule.clone(),
+        reports,
+    }))
 }
 
-pub async fn openapi(_a: Auth) -> Json<Value> {
-    Json(openapi_doc())
-}
+/// Cookie authentication, as every path but login and health needs.
+struct Security;
 
-/// The schema of a query or path parameter, by name.
-fn param_schema(name: &str) -> Value {
-    match name {
-        "period" => {
-            json!({"type": "string", "pattern": "^((19|[2-9][0-9])[0-9]{2}-(0[1-9]|1[0-2]))?$",
-                           "description": "YYYY-MM; empty or absent: the newest period with data"})
-        }
-        "level" => {
-            json!({"type": "string", "enum": ["", "红", "橙", "黄", "蓝", "red", "orange", "yellow", "blue"]})
-        }
-        "status" => {
-            json!({"type": "string", "enum": ["", "open", "new", "acknowledged", "rectifying", "cleared", "closed", "dismissed", "resolved", "recorded"]})
-        }
-        "id" => json!({"type": "integer", "format": "int64", "minimum": 1}),
-        _ => json!({"type": "string"}),
-    }
-}
-
-fn err(codes: &[&str]) -> Value {
-    let mut m = serde_json::Map::new();
-    for c in codes {
-        m.insert(
-            c.to_string(),
-            json!({"$ref": "#/components/responses/Error"}),
+impl utoipa::Modify for Security {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityRequirement, SecurityScheme};
+        let c = doc.components.get_or_insert_with(Default::default);
+        c.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("purse_session"))),
         );
-    }
-    Value::Object(m)
-}
-
-fn get_op(summary: &str, params: &[(&str, &str)]) -> Value {
-    let ps: Vec<Value> = params
-        .iter()
-        .map(|(n, inn)| json!({"name": n, "in": inn, "required": *inn == "path", "schema": param_schema(n)}))
-        .collect();
-    let mut responses = err(&["400", "401", "404"]);
-    responses["200"] = json!({"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}});
-    json!({"summary": summary, "parameters": ps, "responses": responses})
-}
-
-/// A required, non-blank text field.
-fn text() -> Value {
-    json!({"type": "string", "minLength": 1, "pattern": "\\S"})
-}
-
-/// The OpenAPI 3.1 description of `/api`.
-pub fn openapi_doc() -> Value {
-    let q = "query";
-    let alert_filters = [
-        ("period", q),
-        ("rule", q),
-        ("level", q),
-        ("category", q),
-        ("dept", q),
-        ("status", q),
-    ];
-    let csrf = json!({"name": "X-CSRF-Token", "in": "header", "required": true, "schema": {"type": "string"}});
-    let ok = json!({"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}});
-    let action = |name: &str, required: &[&str], props: Value| {
-        let mut p = props;
-        p["action"] = json!({"const": name});
-        let mut req = vec!["action"];
-        req.extend_from_slice(required);
-        json!({"type": "object", "required": req, "properties": p})
-    };
-    let mut act_responses = err(&["400", "401", "403", "404", "409", "415", "422"]);
-    act_responses["200"] = json!({"description": "The alert after the action", "content": {"application/json": {"schema": {"type": "object"}}}});
-    let mut sql_responses = err(&["400", "401", "403", "408", "415", "422"]);
-    sql_responses["200"] = ok.clone();
-    let mut logout_responses = err(&["401", "403"]);
-    logout_responses["200"] = ok.clone();
-    let mut login_responses = err(&["400", "401", "415", "422", "429"]);
-    login_responses["200"] =
-        json!({"description": "user, role and csrf token; sets the session cookie"});
-    json!({
-        "openapi": "3.1.0",
-        "info": {"title": "purse API", "version": env!("CARGO_PKG_VERSION"),
-                 "description": "预算联网监督 purse: cockpit figures, drill-down, alerts and their workflow, rules, loads, reports and read-only SQL. Log in with POST /api/login; send the session cookie, and the returned csrf token as X-CSRF-Token on every POST. Money is an exact decimal string in yuan."},
-        "components": {
-            "securitySchemes": {"session": {"type": "apiKey", "in": "cookie", "name": "purse_session"}},
-            "schemas": {"Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "object", "required": ["code", "message"],
-                "properties": {"code": {"type": "string"}, "message": {"type": "string"}, "line": {"type": ["integer", "null"]}, "column": {"type": ["integer", "null"]}}}}}},
-            "responses": {"Error": {"description": "An error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}
-        },
-        "security": [{"session": []}],
-        "paths": {
-            "/api/health": {"get": {"summary": "Liveness (no session needed)", "security": [], "responses": {"200": ok}}},
-            "/api/login": {"post": {"summary": "Start a session", "security": [],
-                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["user", "password"],
-                    "properties": {"user": {"type": "string"}, "password": {"type": "string"}}}}}},
-                "responses": login_responses}},
-            "/api/logout": {"post": {"summary": "End the session", "parameters": [csrf], "responses": logout_responses}},
-            "/api/periods": {"get": get_op("Periods with data, newest first", &[])},
-            "/api/cockpit": {"get": get_op("Cockpit figures for a period (default: newest)", &[("period", q)])},
-            "/api/drill": {"get": get_op("Drill-down: region → dept → agency → project → source rows", &[("period", q), ("region", q), ("dept", q), ("agency", q), ("project", q)])},
-            "/api/alerts": {"get": get_op("Alerts, filtered; status=open for new+acknowledged+rectifying", &alert_filters)},
-            "/api/alerts/{id}": {"get": get_op("An alert with its history, audit trail and allowed actions", &[("id", "path")])},
-            "/api/alerts/{id}/actions": {"post": {
-                "parameters": [{"name": "id", "in": "path", "required": true, "schema": param_schema("id")}, csrf],
-                "summary": "Workflow action (analyst and above); 409 when the alert's status does not allow it",
-                "requestBody": {"required": true, "content": {"application/json": {"schema": {"oneOf": [
-                    action("ack", &[], json!({})),
-                    action("rectify", &["owner", "due"], json!({"owner": text(), "due": {"type": "string", "format": "date"}})),
-                    action("close", &["evidence"], json!({"evidence": text()})),
-                    action("dismiss", &["reason"], json!({"reason": text()})),
-                    action("comment", &["text"], json!({"text": text()})),
-                ]}}}},
-                "responses": act_responses}},
-            "/api/rules": {"get": get_op("The rule catalog with SQL, parameters and how often each fired", &[])},
-            "/api/loads": {"get": get_op("Datasets loaded and the load manifest", &[])},
-            "/api/reports": {"get": get_op("Archived monthly reports", &[])},
-            "/api/sql": {"post": {"summary": "Read-only SQL (adviser and above); row, time and memory limits",
-                "parameters": [csrf],
-                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["sql"], "properties": {"sql": text()}}}}},
-                "responses": sql_responses}},
-            "/api/openapi.json": {"get": get_op("This document", &[])}
+        doc.security = Some(vec![SecurityRequirement::new(
+            "session",
+            Vec::<String>::new(),
+        )]);
+        // OpenAPI requires a description on every response: the status's own words where the
+        // handler gave none.
+        for item in doc.paths.paths.values_mut() {
+            for op in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.delete,
+                &mut item.patch,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                for (code, resp) in op.responses.responses.iter_mut() {
+                    if let utoipa::openapi::RefOr::T(r) = resp
+                        && r.description.is_empty()
+                    {
+                        r.description = code
+                            .parse::<u16>()
+                            .ok()
+                            .and_then(|c| axum::http::StatusCode::from_u16(c).ok())
+                            .and_then(|c| c.canonical_reason())
+                            .unwrap_or("response")
+                            .to_string();
+                    }
+                }
+            }
         }
-    })
+    }
+}
+
+/// The OpenAPI 3.1 description of `/api`, generated from the handlers and their body types.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "purse API",
+        description = "预算联网监督 purse: cockpit figures, drill-down, alerts and their workflow, rules, loads, upload jobs, reports and read-only SQL. Log in with POST /api/login; send the session cookie, and the returned csrf token as X-CSRF-Token on every POST. Money is an exact decimal string in yuan."
+    ),
+    paths(
+        super::health, super::auth::api_login, super::auth::api_logout, periods, cockpit, drill,
+        alerts, alert, act, rules, loads, jobs, job, reports, super::console::api_sql, openapi
+    ),
+    components(schemas(ErrorBody, ErrorDetail)),
+    modifiers(&Security)
+)]
+pub struct ApiDoc;
+
+#[utoipa::path(get, path = "/api/openapi.json", tag = "meta",
+    responses((status = 200, description = "This document", content_type = "application/json"),
+              (status = 401, body = ErrorBody)))]
+/// This document
+pub async fn openapi(_a: Auth) -> Response {
+    match ApiDoc::openapi().to_json() {
+        Ok(s) => json_body(s.into()),
+        Err(e) => internal(e).into_response(),
+    }
 }

@@ -343,12 +343,34 @@ pub struct CsrfOnly {
     pub csrf: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct ApiLogin {
     user: String,
     password: String,
 }
 
+/// The session's user, role and the CSRF token to send as `X-CSRF-Token`.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct LoginBody {
+    pub user: String,
+    /// viewer, analyst, adviser or admin
+    pub role: String,
+    pub csrf: String,
+}
+
+/// Done.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct OkBody {
+    pub ok: bool,
+}
+
+#[utoipa::path(post, path = "/api/login", tag = "session", security(()), request_body = ApiLogin,
+    responses((status = 200, body = LoginBody, description = "sets the session cookie"),
+              (status = 400, body = super::api::ErrorBody), (status = 401, body = super::api::ErrorBody),
+              (status = 415, body = super::api::ErrorBody), (status = 422, body = super::api::ErrorBody),
+              (status = 429, body = super::api::ErrorBody)))]
+/// Start a session
+///
 /// `POST /api/login {"user", "password"}` → `{"user", "role", "csrf"}` and the session cookie.
 pub async fn api_login(
     State(state): State<AppState>,
@@ -357,9 +379,11 @@ pub async fn api_login(
 ) -> Response {
     match check_login(&state, f.user.trim(), &f.password, &addr).await {
         Ok((token, s)) => {
-            let mut res = axum::Json(serde_json::json!({
-                "user": s.user, "role": s.role.as_str(), "csrf": s.csrf
-            }))
+            let mut res = axum::Json(LoginBody {
+                user: s.user,
+                role: s.role.as_str().to_string(),
+                csrf: s.csrf,
+            })
             .into_response();
             res.headers_mut().append(
                 header::SET_COOKIE,
@@ -371,6 +395,11 @@ pub async fn api_login(
     }
 }
 
+#[utoipa::path(post, path = "/api/logout", tag = "session",
+    params(("X-CSRF-Token" = String, Header)),
+    responses((status = 200, body = OkBody), (status = 401, body = super::api::ErrorBody),
+              (status = 403, body = super::api::ErrorBody)))]
+/// End the session
 pub async fn api_logout(State(state): State<AppState>, auth: Auth, headers: HeaderMap) -> Response {
     end_session(&state, &auth, &headers).await;
     let mut res = axum::Json(serde_json::json!({"ok": true})).into_response();

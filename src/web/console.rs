@@ -380,7 +380,8 @@ pub async fn delete(
     Ok(Redirect::to("/console").into_response())
 }
 
-#[derive(Deserialize)]
+/// Read-only SQL over the warehouse (DataFusion's dialect).
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct ApiSql {
     sql: String,
 }
@@ -399,6 +400,32 @@ fn json_val(v: &Val) -> serde_json::Value {
     }
 }
 
+/// A query's result.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct SqlBody {
+    pub columns: Vec<String>,
+    /// Arrow data type of each column.
+    pub types: Vec<String>,
+    /// Values row by row; money as exact decimal strings.
+    pub rows: Vec<Vec<serde_json::Value>>,
+    pub row_count: usize,
+    /// Cut at the row limit.
+    pub truncated: bool,
+    pub duration_ms: u64,
+}
+
+#[utoipa::path(post, path = "/api/sql", tag = "console",
+    params(("X-CSRF-Token" = String, Header)),
+    request_body = ApiSql,
+    responses((status = 200, body = SqlBody),
+              (status = 400, body = super::api::ErrorBody, description = "SQL error, with line and column"),
+              (status = 401, body = super::api::ErrorBody),
+              (status = 403, body = super::api::ErrorBody, description = "not an adviser, or not a read-only query"),
+              (status = 408, body = super::api::ErrorBody), (status = 415, body = super::api::ErrorBody),
+              (status = 422, body = super::api::ErrorBody, description = "over the memory limit, or a bad body"),
+              (status = 500, body = super::api::ErrorBody)))]
+/// Read-only SQL (adviser and above), in a child process with row, time and memory limits
+///
 /// `POST /api/sql {"sql": "..."}` → `{"columns", "types", "rows", "row_count", "truncated",
 /// "duration_ms"}`. Money comes back as exact decimal strings.
 pub async fn api_sql(
@@ -420,14 +447,14 @@ pub async fn api_sql(
                 .iter()
                 .map(|f| f.data_type().to_string())
                 .collect();
-            Ok(axum::Json(serde_json::json!({
-                "columns": o.columns(),
-                "types": types,
-                "rows": rows,
-                "row_count": o.rows,
-                "truncated": o.truncated,
-                "duration_ms": o.duration.as_millis() as u64,
-            }))
+            Ok(axum::Json(SqlBody {
+                columns: o.columns(),
+                types,
+                rows,
+                row_count: o.rows,
+                truncated: o.truncated,
+                duration_ms: o.duration.as_millis() as u64,
+            })
             .into_response())
         }
         Err(e) => {

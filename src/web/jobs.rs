@@ -32,7 +32,7 @@ CREATE TABLE IF NOT EXISTS upload_jobs (
 const MIGRATIONS: &[crate::db::Step] = &[crate::db::Step::Sql(SCHEMA)];
 
 /// What a job is doing now (in memory while it runs).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Phase {
     /// Waiting for another upload to finish (the warehouse has one writer).
@@ -54,7 +54,7 @@ impl Phase {
 }
 
 /// A job as the Data page and the API see it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Job {
     pub id: i64,
     pub file: String,

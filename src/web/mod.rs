@@ -447,8 +447,22 @@ async fn css() -> impl IntoResponse {
     )
 }
 
-async fn health() -> impl IntoResponse {
-    axum::Json(serde_json::json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")}))
+/// Liveness.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct HealthBody {
+    /// Always `ok` when the server answers.
+    pub status: String,
+    pub version: String,
+}
+
+#[utoipa::path(get, path = "/api/health", tag = "meta", security(()),
+    responses((status = 200, body = HealthBody)))]
+/// Liveness (no session needed)
+async fn health() -> axum::Json<HealthBody> {
+    axum::Json(HealthBody {
+        status: "ok".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+    })
 }
 
 async fn not_found() -> AppError {

@@ -18,13 +18,19 @@ use crate::users::Role;
 use crate::web::html::{Frame, a, csrf, level, num, page, select, table, text};
 use crate::web::{AppError, AppState, Auth, PageQuery, PageResult};
 
-#[derive(Deserialize, Default, Clone)]
+#[derive(Deserialize, Default, Clone, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AlertsQ {
+    /// YYYY-MM: alerts whose last period is this one
     #[serde(default, deserialize_with = "crate::period::optional")]
+    #[param(value_type = Option<String>, pattern = r"^(\d{4}-(0[1-9]|1[0-2]))?$")]
     pub period: Option<Period>,
+    /// A rule id
     #[serde(default)]
     pub rule: Option<String>,
+    /// 红/橙/黄/蓝 or red/orange/yellow/blue
     #[serde(default, deserialize_with = "crate::rules::optional_level")]
+    #[param(value_type = Option<String>)]
     pub level: Option<AlertLevel>,
     #[serde(default)]
     pub category: Option<String>,
@@ -442,7 +448,9 @@ pub async fn alert(State(st): State<AppState>, auth: Auth, Path(id): Path<i64>) 
     ))
 }
 
-#[derive(Deserialize, Default)]
+/// A workflow action: `ack`; `rectify` with `owner` and `due` (YYYY-MM-DD); `close` with
+/// `evidence`; `dismiss` with `reason`; `comment` with `text`.
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 pub struct ActForm {
     #[serde(default)]
     pub csrf: String,

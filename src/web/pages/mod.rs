@@ -38,9 +38,12 @@ fn out(m: Markup) -> PageOut {
     Ok(Html(m.into_string()))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PeriodQ {
+    /// YYYY-MM; empty or absent: the newest period with data
     #[serde(default, deserialize_with = "crate::period::optional")]
+    #[param(value_type = Option<String>, pattern = r"^(\d{4}-(0[1-9]|1[0-2]))?$")]
     pub period: Option<Period>,
 }
 
