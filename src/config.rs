@@ -62,6 +62,9 @@ pub struct WebConfig {
     pub sql_timeout_secs: u64,
     pub sql_max_rows: usize,
     pub sql_memory_mib: usize,
+    /// Address space of the child process that reads an upload (`purse ingest`): a workbook
+    /// that would need more is refused, and the server's own memory is never at stake.
+    pub upload_memory_mib: usize,
 }
 
 impl Default for WebConfig {
@@ -73,6 +76,7 @@ impl Default for WebConfig {
             sql_timeout_secs: 30,
             sql_max_rows: 10_000,
             sql_memory_mib: 512,
+            upload_memory_mib: 4096,
         }
     }
 }
@@ -166,6 +170,8 @@ region_name = {name}
 # sql_timeout_secs = {timeout}
 # sql_max_rows = {rows}
 # sql_memory_mib = {mem}
+# Memory (address space) of the process that reads an uploaded extract.
+# upload_memory_mib = {upload_mem}
 "#,
         code = q(region_code),
         name = q(region_name),
@@ -177,6 +183,7 @@ region_name = {name}
         timeout = d.web.sql_timeout_secs,
         rows = d.web.sql_max_rows,
         mem = d.web.sql_memory_mib,
+        upload_mem = d.web.upload_memory_mib,
     )
 }
 

@@ -205,7 +205,9 @@ const META_TRUNCATED: &str = "purse.truncated";
 
 /// The program a console query runs in: `$PURSE_SQL_WORKER`, else this executable (the purse
 /// binary; tests that embed the server point the variable at it).
-fn worker_exe() -> std::io::Result<std::path::PathBuf> {
+/// The purse binary that runs isolated work (console queries, uploads): `PURSE_SQL_WORKER` when
+/// set (tests, whose own binary is not purse), else this executable.
+pub fn worker_exe() -> std::io::Result<std::path::PathBuf> {
     match std::env::var_os("PURSE_SQL_WORKER") {
         Some(p) => Ok(p.into()),
         None => std::env::current_exe(),
@@ -422,8 +424,8 @@ pub fn worker_main(data_dir: &Path, catalog: &Catalog, limits: &Limits) -> i32 {
 }
 
 /// Caps the process's address space (`RLIMIT_AS`): an allocation past it fails, which ends this
-/// process (the worker), not the server.
-fn limit_address_space(bytes: u64) {
+/// process (a console worker or an upload's ingest), not the server.
+pub fn limit_address_space(bytes: u64) {
     let lim = libc::rlimit {
         rlim_cur: bytes as libc::rlim_t,
         rlim_max: bytes as libc::rlim_t,

@@ -1450,3 +1450,34 @@ async fn user_text_is_escaped_in_every_page() {
         "{html}"
     );
 }
+
+/// An upload is read in its own process with a capped address space (`[web] upload_memory_mib`):
+/// a file that needs more ends that process, not the server. The job says why, the upload is
+/// filed under rejected/ with the reason, nothing is stored, and the server goes on answering.
+#[tokio::test]
+async fn an_upload_that_needs_more_memory_than_allowed_is_refused_and_the_server_stays() {
+    let dir = copy();
+    let mut config = Config::load(dir.path()).unwrap();
+    // Enough to start, not enough to read: the child's allocations fail, as a bomb's would.
+    config.web.upload_memory_mib = 128;
+    let admin = Client::with_config(dir.path(), "admin", config);
+    let before = common::rows_by_dataset(dir.path());
+    let mut good = std::fs::read(fixture("demo/revenue/2025-03.csv")).unwrap();
+    good.extend_from_slice(b"\n");
+    let (s, html) = upload(&admin, "memory-upload.csv", &good).await;
+    assert_eq!(s, StatusCode::OK, "{html}");
+    assert!(
+        html.contains("data-state=\"failed\"")
+            && html.contains("memory-upload.csv: reading it needed more than 128 MiB of memory"),
+        "{html}"
+    );
+    assert_eq!(common::rows_by_dataset(dir.path()), before);
+    let rejected = rejected_uploads(dir.path());
+    assert!(
+        rejected
+            .iter()
+            .any(|n| n.ends_with("memory-upload.csv.reason.txt")),
+        "{rejected:?}"
+    );
+    assert_eq!(admin.get("/api/periods").await.0, StatusCode::OK);
+}

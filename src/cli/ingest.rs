@@ -27,6 +27,12 @@ pub struct Args {
     /// Machine-readable outcomes on stdout
     #[arg(long)]
     pub json: bool,
+    /// Rows read so far as `progress FILE ROWS` lines on stderr (for the server's upload jobs)
+    #[arg(long, hide = true)]
+    pub progress_lines: bool,
+    /// Cap this process's address space, in MiB (the server's upload jobs)
+    #[arg(long, hide = true)]
+    pub memory_mib: Option<u64>,
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
 }
@@ -41,8 +47,14 @@ pub fn run(args: Args) -> Result<ExitCode> {
         allow_partial,
         quiet,
         json,
+        progress_lines,
+        memory_mib,
         paths,
     } = args;
+    #[cfg(unix)]
+    if let Some(m) = memory_mib {
+        purse::console::limit_address_space(m << 20);
+    }
     let dir = resolve_data_dir(dd.data_dir);
     let (config, catalog) = catalog_for(&dir)?;
     let mut set_map = BTreeMap::new();
@@ -71,6 +83,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let rows_bar = bar.clone();
     let progress = purse::ingest::RowProgress::new(move |file, rows| {
         let name = file.file_name().map(|n| n.to_string_lossy().into_owned());
+        if progress_lines {
+            eprintln!("progress {rows} {}", name.as_deref().unwrap_or(""));
+        }
         rows_bar.set_message(format!("{}: {rows} rows read", name.unwrap_or_default()));
     });
     let opts = purse::ingest::Options {

@@ -107,6 +107,19 @@ pub fn page(auth: &Auth, f: Frame<'_>, body: Markup) -> Markup {
     )
 }
 
+/// A page around an already-rendered body (a cached page): the frame is rendered for this
+/// request and the body copied in once, into a buffer of the right size.
+pub fn page_around(auth: &Auth, f: Frame<'_>, body: &str) -> String {
+    const HOLE: &str = "\u{0}purse-body\u{0}";
+    let frame = page(auth, f, maud::PreEscaped(HOLE.to_string())).into_string();
+    let (pre, post) = frame.split_once(HOLE).unwrap_or((&frame, ""));
+    let mut out = String::with_capacity(pre.len() + body.len() + post.len());
+    out.push_str(pre);
+    out.push_str(body);
+    out.push_str(post);
+    out
+}
+
 /// The hidden CSRF field of a form.
 pub fn csrf(auth: &Auth) -> Markup {
     html! { input type="hidden" name="csrf" value=(auth.session.csrf); }

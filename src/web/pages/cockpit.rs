@@ -10,7 +10,7 @@ use crate::charts::{self, Bar};
 use crate::i18n::{Lang, pct, term};
 use crate::rules::{CATEGORIES, LEVELS};
 use crate::views;
-use crate::web::html::{Frame, a, level, page};
+use crate::web::html::{Frame, a, level, page_around};
 use crate::web::{AppError, AppState, Auth, PageQuery, PageResult};
 
 /// Served from the page cache; only the frame (user, CSRF token) is made per request.
@@ -27,12 +27,11 @@ pub async fn cockpit(
         })
         .await?;
     let path = format!("/cockpit?period={period}");
-    let m = page(
+    Ok(Html(page_around(
         &auth,
         Frame::new("cockpit", l.t("一屏纵览", "Cockpit"), &path),
-        maud::PreEscaped(body.to_string()),
-    );
-    Ok(Html(m.into_string()))
+        &body,
+    )))
 }
 
 async fn cockpit_body(st: &AppState, l: Lang, period: &str) -> Result<Markup, AppError> {

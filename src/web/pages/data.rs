@@ -299,30 +299,10 @@ impl UploadJob {
         let st = &self.st;
         let _one = st.ingest.lock().await;
         self.live.set(crate::web::jobs::Phase::Reading);
-        let (data_dir, catalog, config) =
-            (st.data_dir.clone(), st.catalog.clone(), st.config.clone());
-        let (p2, rows) = (self.path.clone(), self.live.rows());
-        let opts = crate::ingest::Options {
-            dataset: self.dataset.clone(),
-            period: self.period.clone(),
-            progress: crate::ingest::RowProgress::new(move |_, n| {
-                rows.store(n as u64, std::sync::atomic::Ordering::Relaxed)
-            }),
-            ..Default::default()
-        };
-        let run = tokio::task::spawn_blocking(move || {
-            let mut wh = crate::warehouse::Warehouse::open(&data_dir)?;
-            crate::ingest::ingest_paths(&mut wh, &catalog, &config, &[p2], &opts, |_| {})
-        })
-        .await;
-        let outcomes = match run {
-            Ok(Ok(o)) => Ok(o),
-            Ok(Err(e)) => Err(e.to_string()),
-            Err(_) => Err(crate::ingest::internal_error(std::path::Path::new(
-                &self.file_name,
-            ))),
-        }
-        .inspect_err(|why| self.file_away(Some(why)))?;
+        let outcomes = self
+            .read_in_child()
+            .await
+            .inspect_err(|why| self.file_away(Some(why)))?;
         let rejected: Vec<&str> = outcomes
             .iter()
             .filter(|o| o.status == crate::ingest::Status::Rejected)
@@ -357,6 +337,83 @@ impl UploadJob {
             .await
             .map_err(|e| format!("loaded, but running the rules failed: {e}"))?;
         Ok((outcomes, periods))
+    }
+
+    /// Reads and loads the file in a child `purse ingest` whose address space is capped
+    /// (`[web] upload_memory_mib`): a workbook that would take the memory of the server (a zip
+    /// bomb, a reader bug) ends that child instead, and the warehouse's commit protocol leaves
+    /// the data as it was. Its row count comes back on stderr as it reads.
+    async fn read_in_child(&self) -> Result<Vec<crate::ingest::Outcome>, String> {
+        use tokio::io::{AsyncBufReadExt, AsyncReadExt};
+        let st = &self.st;
+        let mib = st.config.web.upload_memory_mib.max(64);
+        let exe = crate::console::worker_exe().map_err(|e| format!("finding purse: {e}"))?;
+        let mut cmd = tokio::process::Command::new(exe);
+        cmd.arg("ingest")
+            .args(["--json", "--quiet", "--progress-lines"])
+            .args(["--memory-mib", &mib.to_string()])
+            .arg("--data-dir")
+            .arg(&st.data_dir);
+        if let Some(d) = &self.dataset {
+            cmd.args(["--dataset", d]);
+        }
+        if let Some(p) = &self.period {
+            cmd.args(["--period", p]);
+        }
+        let mut child = cmd
+            .arg(&self.path)
+            .env("MALLOC_ARENA_MAX", "2")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|e| format!("starting the ingest of {}: {e}", self.file_name))?;
+        let mut stdout = child.stdout.take().ok_or("ingest stdout")?;
+        let stderr = child.stderr.take().ok_or("ingest stderr")?;
+        let rows = self.live.rows();
+        let read_out = async {
+            let mut out = Vec::new();
+            // Outcomes are small; a child that writes without end is cut off.
+            let _ = (&mut stdout).take(64 << 20).read_to_end(&mut out).await;
+            out
+        };
+        let read_err = async {
+            let mut lines = tokio::io::BufReader::new(stderr).lines();
+            let mut last = Vec::new();
+            while let Ok(Some(line)) = lines.next_line().await {
+                match line.strip_prefix("progress ") {
+                    Some(p) => {
+                        if let Some(n) = p.split(' ').next().and_then(|n| n.parse::<u64>().ok()) {
+                            rows.store(n, std::sync::atomic::Ordering::Relaxed);
+                        }
+                    }
+                    None if last.len() < 20 => last.push(line),
+                    None => {}
+                }
+            }
+            last.join("\n")
+        };
+        let (out, err) = tokio::join!(read_out, read_err);
+        let status = child
+            .wait()
+            .await
+            .map_err(|e| format!("waiting for the ingest of {}: {e}", self.file_name))?;
+        match status.code() {
+            // 0: everything loaded or unchanged; 1: something rejected, with its reasons.
+            Some(0) | Some(1) => serde_json::from_slice(&out)
+                .map_err(|e| format!("reading the ingest's outcomes: {e}: {err}")),
+            _ if err.contains("memory allocation of") || err.contains("out of memory") => {
+                Err(format!(
+                    "{}: reading it needed more than {mib} MiB of memory ([web] upload_memory_mib); nothing of it was stored",
+                    self.file_name
+                ))
+            }
+            Some(_) if !err.is_empty() => Err(err.trim_start_matches("error: ").to_string()),
+            _ => Err(crate::ingest::internal_error(std::path::Path::new(
+                &self.file_name,
+            ))),
+        }
     }
 
     /// Whatever happened, the upload leaves pending/: accepted/ when every sheet loaded, else
