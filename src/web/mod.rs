@@ -424,10 +424,10 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequestP
         parts: &mut axum::http::request::Parts,
         state: &S,
     ) -> Result<Self, AppError> {
-        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
-            Ok(axum::extract::Query(v)) => Ok(PageQuery(v)),
-            Err(e) => Err(AppError::new(e.status(), code_of(e.status()), e.body_text()).page()),
-        }
+        ApiQuery::<T>::from_request_parts(parts, state)
+            .await
+            .map(|ApiQuery(v)| PageQuery(v))
+            .map_err(AppError::page)
     }
 }
 
