@@ -10,9 +10,26 @@ use crate::charts::{self, Bar};
 use crate::figures::{Cockpit, KindExec};
 use crate::i18n::{Lang, pct, term};
 
-/// An SVG chart drawn by plotters (which escapes its own text).
+/// An SVG chart drawn by plotters (which escapes its own text), inline.
 pub fn chart(svg: String) -> Markup {
     html! { div.chart { (PreEscaped(svg)) } }
+}
+
+/// Where a chart of a partial goes: inline (the report, a file that must stand alone) or served
+/// beside the page (the cockpit, whose HTML is then a fifth of the size and whose charts the
+/// browser keeps).
+pub trait Charts {
+    /// `name` is unique within the page; `title` is the chart's alternative text.
+    fn place(&self, name: &str, title: &str, svg: String) -> Markup;
+}
+
+/// Every chart inline.
+pub struct Inline;
+
+impl Charts for Inline {
+    fn place(&self, _name: &str, _title: &str, svg: String) -> Markup {
+        chart(svg)
+    }
 }
 
 /// A lag colour as a CSS class: nothing when on track.
@@ -24,13 +41,24 @@ fn lag_class(c: &Cockpit, behind: Option<f64>) -> &'static str {
 }
 
 /// Bars of execution (or revenue) by budget kind, against the time-progress line.
-pub fn execution_bars(c: &Cockpit, rows: &[KindExec], title: &str, lang: Lang) -> Markup {
-    chart(charts::hbars(
+pub fn execution_bars(
+    out: &dyn Charts,
+    name: &str,
+    c: &Cockpit,
+    rows: &[KindExec],
+    title: &str,
+    lang: Lang,
+) -> Markup {
+    out.place(
+        name,
         title,
-        &crate::report::kind_bars(rows, &c.bands, lang),
-        Some((c.time_progress, lang.t("序时进度", "time progress"))),
-        "%",
-    ))
+        charts::hbars(
+            title,
+            &crate::report::kind_bars(rows, &c.bands, lang),
+            Some((c.time_progress, lang.t("序时进度", "time progress"))),
+            "%",
+        ),
+    )
 }
 
 /// Budget (or revenue) kinds: adjusted budget, year to date, rate, and how far behind time
@@ -105,15 +133,16 @@ pub fn lagging_depts(c: &Cockpit, lang: Lang, href: impl Fn(&str) -> Option<Stri
 }
 
 /// Execution over the twelve months up to the period, against time progress.
-pub fn trend(c: &Cockpit, lang: Lang) -> Markup {
-    chart(charts::execution_trend(
-        lang.t(
-            "近12个月支出执行率（红线为序时进度）",
-            "Execution over 12 months (red: time progress)",
-        ),
-        lang.t("执行率", "execution"),
-        &c.trend,
-    ))
+pub fn trend(out: &dyn Charts, c: &Cockpit, lang: Lang) -> Markup {
+    let title = lang.t(
+        "近12个月支出执行率（红线为序时进度）",
+        "Execution over 12 months (red: time progress)",
+    );
+    out.place(
+        "trend",
+        title,
+        charts::execution_trend(title, lang.t("执行率", "execution"), &c.trend),
+    )
 }
 
 /// The label of a debt-risk band.
@@ -164,7 +193,7 @@ pub fn debt_table(c: &Cockpit, lang: Lang) -> Markup {
 }
 
 /// SOE totals in a sentence, and the most leveraged enterprises against the warning line.
-pub fn soe(c: &Cockpit, lang: Lang, top: usize) -> Markup {
+pub fn soe(out: &dyn Charts, c: &Cockpit, lang: Lang, top: usize) -> Markup {
     let s = &c.soe;
     let sentence = match lang {
         Lang::Zh => format!(
@@ -208,7 +237,7 @@ pub fn soe(c: &Cockpit, lang: Lang, top: usize) -> Markup {
     html! {
         p { (sentence) }
         @if !bars.is_empty() {
-            (chart(charts::hbars(
+            (out.place("soe", lang.t("资产负债率最高的企业", "Highest SOE leverage"), charts::hbars(
                 lang.t("资产负债率最高的企业", "Highest SOE leverage"),
                 &bars,
                 Some((line, &format!("{} {line}%", lang.t("工业警戒线", "industrial line")))),
@@ -247,7 +276,12 @@ pub fn indicators_table(c: &Cockpit, lang: Lang) -> Markup {
 }
 
 /// Alert counts by severity as bars (levels in order 红 橙 黄 蓝).
-pub fn severity_bars(title: &str, count: impl Fn(&str) -> usize, lang: Lang) -> Markup {
+pub fn severity_bars(
+    out: &dyn Charts,
+    title: &str,
+    count: impl Fn(&str) -> usize,
+    lang: Lang,
+) -> Markup {
     let bars: Vec<Bar> = crate::rules::LEVELS
         .iter()
         .map(|lv| Bar {
@@ -261,5 +295,5 @@ pub fn severity_bars(title: &str, count: impl Fn(&str) -> usize, lang: Lang) -> 
             }),
         })
         .collect();
-    chart(charts::vbars(title, &bars))
+    out.place("severity", title, charts::vbars(title, &bars))
 }

@@ -185,7 +185,14 @@ def main():
         settle(d, lambda: d.url().endswith("/cockpit") and "四本预算执行" in d.source())
         check(d.url().endswith("/cockpit"), "logged in, on the cockpit")
         src = d.source()
-        check("一屏纵览" in src and "四本预算执行" in src and "<svg" in src, "cockpit shows its cards and charts")
+        check("一屏纵览" in src and "四本预算执行" in src, "cockpit shows its cards")
+        # Charts are served beside the page: every one must have loaded as an image.
+        loaded = lambda: d.call("POST", d.s("/execute/sync"), {"script":
+            "const i=[...document.querySelectorAll('.chart img')];"
+            "return [i.length, i.filter(x => x.complete && x.naturalWidth > 0).length]", "args": []})
+        settle(d, lambda: loaded()[0] >= 6 and loaded()[0] == loaded()[1])
+        n, ok = loaded()
+        check(n >= 6 and ok == n, f"cockpit draws its {n} charts ({ok} loaded)")
         d.shot(f"{args.shots}/02-cockpit.png")
 
         print("English on request")

@@ -392,9 +392,45 @@ async fn every_page_renders_for_a_viewer() {
             "{uri}: a viewer sees no console link"
         );
     }
-    // Cockpit charts are inline SVG; money is printed exactly in 万元.
+    // Cockpit charts are served beside the page, as SVG the browser may keep.
     let (_, html) = c.get("/cockpit?period=2025-12").await;
-    assert!(html.matches("<svg").count() >= 5);
+    let charts: Vec<&str> = html
+        .split("src=\"")
+        .skip(1)
+        .filter_map(|s| s.split('"').next())
+        .filter(|u| u.starts_with("/charts/"))
+        .collect();
+    assert!(charts.len() >= 6, "{charts:?}");
+    for u in &charts {
+        let r = c
+            .send(
+                Request::get(*u)
+                    .header(header::COOKIE, &c.cookie)
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::OK, "{u}");
+        assert_eq!(r.headers()[header::CONTENT_TYPE], "image/svg+xml");
+        assert!(
+            r.headers()[header::CACHE_CONTROL]
+                .to_str()
+                .unwrap()
+                .contains("immutable")
+        );
+        assert!(body(r).await.starts_with("<svg"), "{u}");
+    }
+    // A chart of an earlier generation is gone (its page now names new ones); none is served
+    // without a session.
+    let (instance_gen, rest) = charts[0]["/charts/".len()..].split_once('/').unwrap();
+    let (instance, _) = instance_gen.split_once('-').unwrap();
+    let stale = format!("/charts/{instance}-0/{rest}");
+    assert_eq!(c.get(&stale).await.0, StatusCode::NOT_FOUND);
+    let r = app(c.state.clone())
+        .oneshot(Request::get(charts[0]).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
     // Source rows at the bottom of the drill-down carry their lineage.
     let (_, html) = c
         .get("/drill?period=2025-12&region=990100&dept=%E6%95%99%E8%82%B2%E5%B1%80&agency=101001&project=")

@@ -269,7 +269,7 @@ pub fn html(r: &Report, lang: Lang) -> String {
                 p { (alerts_line) }
 
                 h2 { (t("二、预算执行与序时进度", "2. Budget execution against time progress")) }
-                (views::execution_bars(c, &c.budgets, t("四本预算执行进度", "Execution of the four budgets"), lang))
+                (views::execution_bars(&views::Inline, "budgets", c, &c.budgets, t("四本预算执行进度", "Execution of the four budgets"), lang))
                 (views::exec_table(c, &c.budgets, t("预算", "Budget"), None, lang))
                 @if !c.revenue.is_empty() {
                     (views::exec_table(c, &c.revenue, t("收入", "Revenue"), None, lang))
@@ -278,10 +278,11 @@ pub fn html(r: &Report, lang: Lang) -> String {
                     p { b { (t("执行进度最慢的部门", "Departments furthest behind")) } }
                     (views::lagging_depts(c, lang, |_| None))
                 }
-                (views::trend(c, lang))
+                (views::trend(&views::Inline, c, lang))
 
                 h2 { (t("三、预警概况", "3. Alerts by severity and category")) }
                 (views::severity_bars(
+                    &views::Inline,
                     t("本月预警（按等级）", "Alerts this month by severity"),
                     |lv| r.month.alerts.iter().filter(|(_, p)| p.level == lv).count(),
                     lang,
@@ -349,7 +350,7 @@ pub fn html(r: &Report, lang: Lang) -> String {
 
                 h2 { (t("六、政府债务与国有企业风险", "6. Debt and SOE risk")) }
                 @if !c.debt.is_empty() { (views::debt_table(c, lang)) }
-                (views::soe(c, lang, usize::MAX))
+                (views::soe(&views::Inline, c, lang, usize::MAX))
 
                 h2 { (t("七、经济指标与年度目标", "7. Economic indicators against targets")) }
                 @if c.indicators.iter().all(|i| i.target.is_none()) {

@@ -95,7 +95,7 @@ pub async fn cockpit(
 ) -> Result<Response, AppError> {
     let period = st.period_or_latest(q.period).await?;
     let body = st
-        .cached(format!("api/cockpit/{period}"), || {
+        .cached(format!("api/cockpit/{period}"), |_| {
             cockpit_json(&st, &period)
         })
         .await?;

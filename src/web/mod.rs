@@ -58,8 +58,10 @@ pub struct Inner {
     pub jobs: store::Store<jobs::Jobs>,
     versions: Arc<store::Versions>,
     sessions: store::Sessions,
-    /// Rendered pages and JSON bodies for the current generation.
+    /// Rendered pages, JSON bodies and charts for the current generation.
     pages: store::Pages,
+    /// Random per server start: with the generation, a chart URL names one rendering for good.
+    pub instance: String,
     /// Failed logins per (name, address): when they happened.
     failures: Mutex<HashMap<String, Vec<Instant>>>,
     /// One upload is ingested at a time (the warehouse has one writer).
@@ -88,6 +90,7 @@ impl AppState {
             versions,
             sessions: store::Sessions::default(),
             pages: store::Pages::default(),
+            instance: crate::users::random_token()[..8].to_string(),
             catalog,
             config,
             secure_cookies: false,
@@ -132,22 +135,33 @@ impl AppState {
         Ok(())
     }
 
+    /// What the page cache holds under `key` for `generation`.
+    pub fn get_cached(&self, generation: u64, key: &str) -> Option<Arc<str>> {
+        self.pages.get(generation, key)
+    }
+
+    /// Puts into the page cache (ignored for a generation that has passed).
+    pub fn put_cached(&self, generation: u64, key: String, body: Arc<str>) {
+        self.pages.put(generation, key, body)
+    }
+
     /// The session of a token, from memory unless the database changed since it was read.
     pub async fn session(&self, token: &str) -> Result<Option<crate::users::Session>, AppError> {
         self.sessions.get(&self.users, &self.versions, token).await
     }
 
-    /// A rendered body from the cache of this generation, or rendered now and cached.
+    /// A rendered body from the cache of this generation, or rendered now (told the
+    /// generation) and cached.
     pub async fn cached<F, Fut>(&self, key: String, render: F) -> Result<Arc<str>, AppError>
     where
-        F: FnOnce() -> Fut,
+        F: FnOnce(u64) -> Fut,
         Fut: std::future::Future<Output = Result<String, AppError>>,
     {
         let generation = self.generation();
         if let Some(b) = self.pages.get(generation, &key) {
             return Ok(b);
         }
-        let body: Arc<str> = render().await?.into();
+        let body: Arc<str> = render(generation).await?.into();
         self.pages.put(generation, key, body.clone());
         Ok(body)
     }
@@ -499,6 +513,7 @@ pub fn app(state: AppState) -> Router {
         .route("/lang", get(auth::set_lang))
         .route("/static/purse.css", get(css))
         .route("/cockpit", get(pages::cockpit))
+        .route("/charts/{*rest}", get(pages::chart))
         .route("/drill", get(pages::drill))
         .route("/alerts", get(pages::alerts))
         .route("/alerts.csv", get(pages::alerts_csv))

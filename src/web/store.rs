@@ -239,7 +239,8 @@ impl Pages {
             }
             *c = (generation, HashMap::new());
         }
-        if c.1.len() < 256 {
+        // Pages, JSON and charts of many periods and both languages; a few MiB at most.
+        if c.1.len() < 4096 {
             c.1.insert(key, body);
         }
     }

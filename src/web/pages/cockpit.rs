@@ -9,9 +9,104 @@ use crate::alerts::Filter;
 use crate::charts::{self, Bar};
 use crate::i18n::{Lang, pct, term};
 use crate::rules::{CATEGORIES, LEVELS};
-use crate::views;
+use crate::views::{self, Charts};
 use crate::web::html::{Frame, a, level, page_around};
 use crate::web::{AppError, AppState, Auth, PageQuery, PageResult};
+
+/// The cockpit's charts, served beside the page from the page cache at
+/// `/charts/{instance}-{generation}/cockpit/{lang}/{period}/{name}.svg`: a URL names one
+/// rendering for good (the instance is random per server start, the generation moves with every
+/// change), so the browser may keep it.
+struct Served<'a> {
+    st: &'a AppState,
+    generation: u64,
+    prefix: String,
+    /// What this rendering drew, by URL (the cache may refuse to keep it).
+    placed: std::sync::Mutex<Vec<(String, std::sync::Arc<str>)>>,
+}
+
+impl<'a> Served<'a> {
+    fn new(st: &'a AppState, l: Lang, period: &str, generation: u64) -> Served<'a> {
+        Served {
+            st,
+            generation,
+            prefix: format!("cockpit/{}/{period}", l.code()),
+            placed: Default::default(),
+        }
+    }
+}
+
+impl Charts for Served<'_> {
+    fn place(&self, name: &str, title: &str, svg: String) -> Markup {
+        let url = format!(
+            "/charts/{}-{}/{}/{name}.svg",
+            self.st.instance, self.generation, self.prefix
+        );
+        let svg: std::sync::Arc<str> = svg.into();
+        self.st
+            .put_cached(self.generation, url.clone(), svg.clone());
+        if let Ok(mut p) = self.placed.lock() {
+            p.push((url.clone(), svg));
+        }
+        html! { div.chart { img src=(url) alt=(title); } }
+    }
+}
+
+/// `GET /charts/…`: a chart of a cockpit page rendered for this generation. A chart whose page
+/// was rendered under an earlier generation is gone (the page now names new ones); one this
+/// generation has not drawn yet is drawn with its page.
+pub async fn chart(
+    State(st): State<AppState>,
+    _auth: Auth,
+    axum::extract::Path(rest): axum::extract::Path<String>,
+) -> Result<axum::response::Response, AppError> {
+    use axum::http::{HeaderValue, header};
+    use axum::response::IntoResponse;
+    let url = format!("/charts/{rest}");
+    let gone = || AppError::not_found(format!("no chart {url} (reload the page)")).page();
+    let (tag, path) = rest.split_once('/').ok_or_else(gone)?;
+    let generation = tag
+        .strip_prefix(&format!("{}-", st.instance))
+        .and_then(|g| g.parse::<u64>().ok())
+        .filter(|g| *g == st.generation())
+        .ok_or_else(gone)?;
+    let svg = match st.get_cached(generation, &url) {
+        Some(s) => s,
+        None => {
+            // cockpit/{lang}/{period}/{name}.svg: draw the page once more, which puts its charts.
+            let mut parts = path.split('/');
+            let (Some("cockpit"), Some(lang), Some(period)) =
+                (parts.next(), parts.next(), parts.next())
+            else {
+                return Err(gone());
+            };
+            let lang = Lang::parse(lang).ok_or_else(gone)?;
+            let period: crate::period::Period = period.parse().map_err(|_| gone())?;
+            let out = Served::new(&st, lang, &period.to_string(), generation);
+            cockpit_body(&st, lang, &period.to_string(), &out).await?;
+            let placed = out.placed.lock().map(|p| p.clone()).unwrap_or_default();
+            placed
+                .into_iter()
+                .find(|(u, _)| *u == url)
+                .map(|(_, s)| s)
+                .ok_or_else(gone)?
+        }
+    };
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("image/svg+xml"),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("private, max-age=31536000, immutable"),
+            ),
+        ],
+        svg.to_string(),
+    )
+        .into_response())
+}
 
 /// Served from the page cache; only the frame (user, CSRF token) is made per request.
 pub async fn cockpit(
@@ -22,8 +117,12 @@ pub async fn cockpit(
     let l = auth.lang;
     let period = st.period_or_latest(q.period).await.page()?;
     let body = st
-        .cached(format!("cockpit/{}/{period}", l.code()), || async {
-            Ok(cockpit_body(&st, l, &period).await?.into_string())
+        .cached(format!("cockpit/{}/{period}", l.code()), |generation| {
+            let (st, period) = (&st, &period);
+            async move {
+                let out = Served::new(st, l, period, generation);
+                Ok(cockpit_body(st, l, period, &out).await?.into_string())
+            }
         })
         .await?;
     let path = format!("/cockpit?period={period}");
@@ -34,7 +133,12 @@ pub async fn cockpit(
     )))
 }
 
-async fn cockpit_body(st: &AppState, l: Lang, period: &str) -> Result<Markup, AppError> {
+async fn cockpit_body(
+    st: &AppState,
+    l: Lang,
+    period: &str,
+    out: &Served<'_>,
+) -> Result<Markup, AppError> {
     let t = |zh: &'static str, en: &'static str| l.t(zh, en);
     let periods = st.periods().await.page()?;
     let c = st.cockpit(period).await.page()?;
@@ -94,14 +198,14 @@ async fn cockpit_body(st: &AppState, l: Lang, period: &str) -> Result<Markup, Ap
         }
         div.grid {
             (card(t("四本预算执行", "The four budgets"), &drill, html! {
-                (views::execution_bars(&c, &c.budgets, t("支出执行率", "Spending against budget"), l))
+                (views::execution_bars(out, "budgets", &c, &c.budgets, t("支出执行率", "Spending against budget"), l))
                 (views::exec_table(&c, &c.budgets, t("预算", "Budget"), Some(&drill), l))
             }))
             (card(
                 t("收入完成", "Revenue"),
                 &alert_href(&[("rule", "revenue_outturn"), ("status", "")]),
                 html! {
-                    (views::execution_bars(&c, &c.revenue, t("收入完成率", "Revenue against budget"), l))
+                    (views::execution_bars(out, "revenue", &c, &c.revenue, t("收入完成率", "Revenue against budget"), l))
                     (views::exec_table(&c, &c.revenue, t("收入", "Revenue"), None, l))
                 },
             ))
@@ -116,7 +220,7 @@ async fn cockpit_body(st: &AppState, l: Lang, period: &str) -> Result<Markup, Ap
                 t("专项资金 下达·分配·拨付·支出", "Special funds: issued, allocated, disbursed, spent"),
                 &alert_href(&[("rule", "idle_special_funds"), ("status", "")]),
                 html! {
-                    (views::chart(charts::vbars(t("专项资金(万元)", "Special funds (10k yuan)"), &funds)))
+                    (out.place("funds", t("专项资金(万元)", "Special funds (10k yuan)"), charts::vbars(t("专项资金(万元)", "Special funds (10k yuan)"), &funds)))
                     p.note {
                         (f.funds) " " (t("项资金", "funds")) " · "
                         (t("支出/下达", "spent/issued")) " " (pct(spent_share))
@@ -131,7 +235,7 @@ async fn cockpit_body(st: &AppState, l: Lang, period: &str) -> Result<Markup, Ap
             (card(
                 t("国有企业 杠杆与利润", "SOE leverage and profit"),
                 &alert_href(&[("category", "流量"), ("status", "")]),
-                views::soe(&c, l, 5),
+                views::soe(out, &c, l, 5),
             ))
             (card(
                 t("经济指标 对照年度目标", "Indicators against targets"),
@@ -140,6 +244,7 @@ async fn cockpit_body(st: &AppState, l: Lang, period: &str) -> Result<Markup, Ap
             ))
             (card(t("预警 按等级与类别", "Alerts by severity and category"), "/alerts?status=open", html! {
                 (views::severity_bars(
+                    out,
                     t("未办结预警(按等级)", "Open alerts by severity"),
                     |lv| open.iter().filter(|a| a.level == lv).count(),
                     l,
@@ -170,7 +275,7 @@ async fn cockpit_body(st: &AppState, l: Lang, period: &str) -> Result<Markup, Ap
                     " · " (t("上月预警本月消除", "gone since last month")) " " (month.gone.len())
                 }
             }))
-            (card(t("近12个月执行率", "Execution, last 12 months"), &drill, views::trend(&c, l)))
+            (card(t("近12个月执行率", "Execution, last 12 months"), &drill, views::trend(out, &c, l)))
         }
     })
 }

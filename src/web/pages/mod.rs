@@ -13,7 +13,7 @@ mod users;
 pub use alerts::{
     ActForm, AlertsQ, action_of, alert, alert_act, alerts, alerts_csv, alerts_xlsx, filtered,
 };
-pub use cockpit::cockpit;
+pub use cockpit::{chart, cockpit};
 pub use data::{data, job, load_report, upload};
 pub use drill::{DrillQ, clean_scope, drill};
 pub use reports::{generate_report, report_file, reports};
