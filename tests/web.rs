@@ -420,12 +420,28 @@ async fn every_page_renders_for_a_viewer() {
         );
         assert!(body(r).await.starts_with("<svg"), "{u}");
     }
-    // A chart of an earlier generation is gone (its page now names new ones); none is served
-    // without a session.
+    // A chart of an earlier generation (anything changed since its page was drawn) leads to the
+    // same chart now; none is served without a session.
     let (instance_gen, rest) = charts[0]["/charts/".len()..].split_once('/').unwrap();
-    let (instance, _) = instance_gen.split_once('-').unwrap();
+    let (instance, generation) = instance_gen.split_once('-').unwrap();
     let stale = format!("/charts/{instance}-0/{rest}");
-    assert_eq!(c.get(&stale).await.0, StatusCode::NOT_FOUND);
+    let r = c
+        .send(
+            Request::get(&stale)
+                .header(header::COOKIE, &c.cookie)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        location(&r),
+        format!("/charts/{instance}-{generation}/{rest}")
+    );
+    assert_eq!(
+        c.get("/charts/x-1/cockpit/zh/2025-13/trend.svg").await.0,
+        StatusCode::NOT_FOUND
+    );
     let r = app(c.state.clone())
         .oneshot(Request::get(charts[0]).body(Body::empty()).unwrap())
         .await

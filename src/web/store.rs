@@ -6,9 +6,9 @@
 //! `PRAGMA data_version` a few times a second, which changes whenever any other connection (this
 //! process's stores, a `purse ingest` or `purse check` from the command line, a second server)
 //! commits to `purse.db`. When it changes, the poller reads the newest load id once and bumps
-//! the generation, which empties the session cache and every cached page. In-process writes bump
-//! the generation themselves, so a user sees their own change at once; other processes' changes
-//! are seen within [`POLL`].
+//! the generation, which empties the session cache and every cached page. In-process writes look
+//! for their own commit at once, so a user sees their own change immediately; other processes'
+//! changes are seen within [`POLL`].
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -145,8 +145,8 @@ impl<T: Send + 'static> Store<T> {
             .map_err(joined)?
     }
 
-    /// Runs a write on the blocking pool; what was cached is stale afterwards, even if it failed
-    /// half way.
+    /// Runs a write on the blocking pool; what was cached is stale afterwards if it committed
+    /// anything, even if it then failed.
     pub async fn write<R, E, F>(&self, f: F) -> Result<R, AppError>
     where
         F: FnOnce(&mut T) -> Result<R, E> + Send + 'static,
@@ -157,7 +157,11 @@ impl<T: Send + 'static> Store<T> {
         let versions = self.versions.clone();
         tokio::task::spawn_blocking(move || {
             let r = f(&mut lock(&inner)).map_err(Into::into);
-            versions.bump();
+            // Seen now, once: the poller will find nothing new for this commit (a second bump
+            // would only make pages drawn in between stale for nothing).
+            if versions.refresh().is_err() {
+                versions.bump();
+            }
             r
         })
         .await

@@ -52,38 +52,49 @@ impl Charts for Served<'_> {
     }
 }
 
-/// `GET /charts/…`: a chart of a cockpit page rendered for this generation. A chart whose page
-/// was rendered under an earlier generation is gone (the page now names new ones); one this
-/// generation has not drawn yet is drawn with its page.
+/// `GET /charts/…`: a chart of a cockpit page. A URL of this server and generation is served
+/// (drawn with its page if the cache no longer holds it) and may be kept for good; a URL of an
+/// earlier generation or server start (anything in `purse.db` changed since its page was drawn,
+/// possibly a moment ago) is redirected to the same chart now.
 pub async fn chart(
     State(st): State<AppState>,
     _auth: Auth,
     axum::extract::Path(rest): axum::extract::Path<String>,
 ) -> Result<axum::response::Response, AppError> {
     use axum::http::{HeaderValue, header};
-    use axum::response::IntoResponse;
+    use axum::response::{IntoResponse, Redirect};
     let url = format!("/charts/{rest}");
-    let gone = || AppError::not_found(format!("no chart {url} (reload the page)")).page();
+    let gone = || AppError::not_found(format!("no chart {url}")).page();
     let (tag, path) = rest.split_once('/').ok_or_else(gone)?;
-    let generation = tag
-        .strip_prefix(&format!("{}-", st.instance))
-        .and_then(|g| g.parse::<u64>().ok())
-        .filter(|g| *g == st.generation())
-        .ok_or_else(gone)?;
+    // cockpit/{lang}/{period}/{name}.svg
+    let mut parts = path.split('/');
+    let (Some("cockpit"), Some(lang), Some(period), Some(_name), None) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) else {
+        return Err(gone());
+    };
+    let lang = Lang::parse(lang).ok_or_else(gone)?;
+    let period = period
+        .parse::<crate::period::Period>()
+        .map_err(|_| gone())?
+        .to_string();
+    let generation = st.generation();
+    if tag != format!("{}-{generation}", st.instance) {
+        let mut r =
+            Redirect::to(&format!("/charts/{}-{generation}/{path}", st.instance)).into_response();
+        r.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        return Ok(r);
+    }
     let svg = match st.get_cached(generation, &url) {
         Some(s) => s,
         None => {
-            // cockpit/{lang}/{period}/{name}.svg: draw the page once more, which puts its charts.
-            let mut parts = path.split('/');
-            let (Some("cockpit"), Some(lang), Some(period)) =
-                (parts.next(), parts.next(), parts.next())
-            else {
-                return Err(gone());
-            };
-            let lang = Lang::parse(lang).ok_or_else(gone)?;
-            let period: crate::period::Period = period.parse().map_err(|_| gone())?;
-            let out = Served::new(&st, lang, &period.to_string(), generation);
-            cockpit_body(&st, lang, &period.to_string(), &out).await?;
+            let out = Served::new(&st, lang, &period, generation);
+            cockpit_body(&st, lang, &period, &out).await?;
             let placed = out.placed.lock().map(|p| p.clone()).unwrap_or_default();
             placed
                 .into_iter()
