@@ -795,10 +795,10 @@ fn missing_region(
     ))
 }
 
+/// The month before within the same year (January has none: year-to-date starts again).
 fn previous_period(p: &str) -> Option<String> {
-    let (y, m) = p.split_once('-')?;
-    let (y, m): (i32, u32) = (y.parse().ok()?, m.parse().ok()?);
-    (m > 1).then(|| format!("{y:04}-{:02}", m - 1))
+    let p: crate::period::Period = p.parse().ok()?;
+    (p.month() > 1).then(|| p.prev().to_string())
 }
 
 pub fn summarize_periods(p: &[String]) -> String {

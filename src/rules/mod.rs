@@ -718,12 +718,8 @@ impl RuleSet {
 
 fn first_day(period: &str) -> Result<chrono::NaiveDate> {
     let bad = || PurseError::Invalid(format!("period `{period}`: expected YYYY-MM"));
-    let (y, m) = period.split_once('-').ok_or_else(bad)?;
-    if y.len() != 4 || m.len() != 2 {
-        return Err(bad());
-    }
-    let (y, m): (i32, u32) = (y.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
-    chrono::NaiveDate::from_ymd_opt(y, m, 1).ok_or_else(bad)
+    let p: crate::period::Period = period.parse().map_err(|_| bad())?;
+    chrono::NaiveDate::from_ymd_opt(p.year(), p.month(), 1).ok_or_else(bad)
 }
 
 /// The month of a period 'YYYY-MM' (1–12).
