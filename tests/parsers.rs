@@ -163,3 +163,32 @@ fn hostile_cells_are_errors_with_reasons() {
         .unwrap();
     assert_eq!(d.rescale(0, 0), Some(1));
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 600, ..ProptestConfig::default() })]
+
+    /// Periods and severities as they arrive in query strings, forms and `--period`: any text is
+    /// a value or an error naming it, never a panic; a valid period prints back as it was read
+    /// and steps back and forth exactly.
+    #[test]
+    fn periods_and_levels_are_total(s in prop_oneof![
+        any::<String>(),
+        "[0-9+\\-/ ]{0,9}",
+        "(19|20|99)[0-9]{2}-(0[0-9]|1[0-9])",
+    ]) {
+        match s.parse::<purse::period::Period>() {
+            Ok(p) => {
+                prop_assert_eq!(p.to_string(), s.clone());
+                prop_assert!((1..=12).contains(&p.month()) && p.year() >= 1900);
+                prop_assert_eq!(p.next().prev(), p);
+                prop_assert_eq!(p.prev().next(), p);
+            }
+            Err(e) => prop_assert_eq!(e.to_string(), format!("period `{s}` is not YYYY-MM")),
+        }
+        let _ = purse::rules::Level::parse(&s);
+        let _ = purse::figures::split_period(&s);
+        let _ = purse::figures::prev_period(&s);
+        let _ = purse::rules::period_month(&s);
+        let _ = purse::report::schedule::Cron::parse(&s);
+    }
+}
