@@ -20,6 +20,7 @@ pub mod i18n;
 pub mod ingest;
 pub mod output;
 pub mod period;
+pub mod problems;
 pub mod report;
 pub mod rules;
 pub mod synth;

@@ -1,0 +1,770 @@
+//! The problem list (问题清单) and its rectification (整改清单): one list for every source (purse's
+//! alerts, audit findings, deliberation opinions 审议意见, deputies' suggestions 代表建议,
+//! inspections 执法检查 / 专题询问), each item followed through assignment (交办), the responsible
+//! unit's response with its evidence, the committee's review (销号, or 退回 with a reason), and
+//! satisfaction ratings (满意度测评). An unsatisfied rating reopens the item. Nothing is deleted:
+//! every step is an event in the item's trail, evidence files are kept with their SHA-256.
+
+use std::path::Path;
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::error::{PurseError, Result};
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS problems (
+    id              INTEGER PRIMARY KEY,
+    source          TEXT NOT NULL,     -- alert | audit | deliberation | suggestion | inspection
+    source_ref      TEXT NOT NULL,     -- alert id, finding key, document number
+    source_document TEXT NOT NULL,
+    title           TEXT NOT NULL,
+    detail          TEXT NOT NULL,
+    region_code     TEXT,
+    unit            TEXT NOT NULL,     -- the responsible unit (责任单位)
+    requirement     TEXT NOT NULL,     -- what rectification is asked (整改要求)
+    due_date        TEXT NOT NULL,     -- YYYY-MM-DD
+    status          TEXT NOT NULL,
+    created_at      TEXT NOT NULL,
+    updated_at      TEXT NOT NULL,
+    UNIQUE (source, source_ref)
+);
+CREATE INDEX IF NOT EXISTS problems_unit ON problems(unit, status);
+CREATE TABLE IF NOT EXISTS problem_events (
+    id          INTEGER PRIMARY KEY,
+    problem_id  INTEGER NOT NULL REFERENCES problems(id),
+    at          TEXT NOT NULL,
+    actor       TEXT NOT NULL,
+    action      TEXT NOT NULL,
+    from_status TEXT,
+    to_status   TEXT,
+    note        TEXT
+);
+CREATE TABLE IF NOT EXISTS problem_evidence (
+    id          INTEGER PRIMARY KEY,
+    problem_id  INTEGER NOT NULL REFERENCES problems(id),
+    file        TEXT NOT NULL,     -- relative to DIR: evidence/{problem}/{sha256}-{name}
+    name        TEXT NOT NULL,
+    sha256      TEXT NOT NULL,
+    bytes       INTEGER NOT NULL,
+    actor       TEXT NOT NULL,
+    at          TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS problem_ratings (
+    id          INTEGER PRIMARY KEY,
+    problem_id  INTEGER NOT NULL REFERENCES problems(id),
+    rater       TEXT NOT NULL,
+    rating      TEXT NOT NULL,     -- satisfied | basically | unsatisfied
+    note        TEXT,
+    at          TEXT NOT NULL
+);
+";
+
+/// The store's migrations, in order: never edit one that has shipped, add a step.
+const MIGRATIONS: &[crate::db::Step] = &[crate::db::Step::Sql(SCHEMA)];
+
+/// Where a problem item comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    /// A purse alert.
+    Alert,
+    /// An audit finding (审计查出问题).
+    Audit,
+    /// The committee's deliberation opinions (审议意见).
+    Deliberation,
+    /// A deputy's suggestion (代表建议).
+    Suggestion,
+    /// Law-enforcement inspection or special inquiry (执法检查 / 专题询问).
+    Inspection,
+}
+
+impl Source {
+    pub const ALL: [Source; 5] = [
+        Source::Alert,
+        Source::Audit,
+        Source::Deliberation,
+        Source::Suggestion,
+        Source::Inspection,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Alert => "alert",
+            Source::Audit => "audit",
+            Source::Deliberation => "deliberation",
+            Source::Suggestion => "suggestion",
+            Source::Inspection => "inspection",
+        }
+    }
+    pub fn zh(self) -> &'static str {
+        match self {
+            Source::Alert => "预警",
+            Source::Audit => "审计查出问题",
+            Source::Deliberation => "审议意见",
+            Source::Suggestion => "代表建议",
+            Source::Inspection => "执法检查/专题询问",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Source> {
+        Source::ALL
+            .into_iter()
+            .find(|x| x.as_str() == s.trim() || x.zh() == s.trim())
+    }
+}
+
+/// Where an item is in the loop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// On the list, not yet handed to the unit (待交办).
+    Open,
+    /// Handed to the responsible unit with a requirement and a due date (已交办).
+    Assigned,
+    /// The unit has answered with its rectification and evidence (已反馈), awaiting review.
+    Responded,
+    /// Reviewed and sent back with a reason (退回): the unit answers again.
+    SentBack,
+    /// Accepted by the committee (已销号).
+    Closed,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Open => "open",
+            Status::Assigned => "assigned",
+            Status::Responded => "responded",
+            Status::SentBack => "sent_back",
+            Status::Closed => "closed",
+        }
+    }
+    pub fn zh(self) -> &'static str {
+        match self {
+            Status::Open => "待交办",
+            Status::Assigned => "已交办",
+            Status::Responded => "已反馈",
+            Status::SentBack => "退回",
+            Status::Closed => "已销号",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Status> {
+        [
+            Status::Open,
+            Status::Assigned,
+            Status::Responded,
+            Status::SentBack,
+            Status::Closed,
+        ]
+        .into_iter()
+        .find(|x| x.as_str() == s)
+    }
+}
+
+/// A satisfaction rating (满意度测评).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Rating {
+    /// 满意
+    Satisfied,
+    /// 基本满意
+    Basically,
+    /// 不满意: the item is reopened (sent back to the unit).
+    Unsatisfied,
+}
+
+impl Rating {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rating::Satisfied => "satisfied",
+            Rating::Basically => "basically",
+            Rating::Unsatisfied => "unsatisfied",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Rating> {
+        match s.trim() {
+            "satisfied" | "满意" => Some(Rating::Satisfied),
+            "basically" | "基本满意" => Some(Rating::Basically),
+            "unsatisfied" | "不满意" => Some(Rating::Unsatisfied),
+            _ => None,
+        }
+    }
+}
+
+/// A new item, as an analyst enters or imports it.
+#[derive(Debug, Clone)]
+pub struct NewProblem {
+    pub source: Source,
+    pub source_ref: String,
+    pub source_document: String,
+    pub title: String,
+    pub detail: String,
+    pub region_code: Option<String>,
+    pub unit: String,
+    pub requirement: String,
+    pub due_date: chrono::NaiveDate,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    pub id: i64,
+    pub source: Source,
+    pub source_ref: String,
+    pub source_document: String,
+    pub title: String,
+    pub detail: String,
+    pub region_code: Option<String>,
+    pub unit: String,
+    pub requirement: String,
+    pub due_date: String,
+    pub status: Status,
+    /// Past its due date and not closed (as of the day asked).
+    pub overdue: bool,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ProblemEvent {
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub from_status: Option<String>,
+    pub to_status: Option<String>,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Evidence {
+    pub id: i64,
+    pub file: String,
+    pub name: String,
+    pub sha256: String,
+    pub bytes: i64,
+    pub actor: String,
+    pub at: String,
+}
+
+/// A step in the loop, with what it needs.
+#[derive(Debug, Clone)]
+pub enum Step {
+    /// 交办: to the unit, with the requirement and due date as they stand (or changed).
+    Assign {
+        requirement: Option<String>,
+        due: Option<chrono::NaiveDate>,
+    },
+    /// The unit's answer: what it did.
+    Respond { text: String },
+    /// 销号: the committee accepts the rectification.
+    Accept { note: String },
+    /// 退回: the committee sends it back, saying why.
+    SendBack { reason: String },
+}
+
+impl Step {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Step::Assign { .. } => "assign",
+            Step::Respond { .. } => "respond",
+            Step::Accept { .. } => "accept",
+            Step::SendBack { .. } => "send_back",
+        }
+    }
+    /// The statuses the step may start from, and where it leads.
+    fn transition(&self) -> (&'static [Status], Status) {
+        match self {
+            Step::Assign { .. } => (&[Status::Open], Status::Assigned),
+            Step::Respond { .. } => (&[Status::Assigned, Status::SentBack], Status::Responded),
+            Step::Accept { .. } => (&[Status::Responded], Status::Closed),
+            Step::SendBack { .. } => (&[Status::Responded], Status::SentBack),
+        }
+    }
+    fn note(&self) -> Option<String> {
+        match self {
+            Step::Assign { requirement, due } => Some(format!(
+                "{}{}",
+                requirement.as_deref().unwrap_or(""),
+                due.map(|d| format!(" (due {d})")).unwrap_or_default()
+            ))
+            .filter(|s| !s.trim().is_empty()),
+            Step::Respond { text } => Some(text.clone()),
+            Step::Accept { note } => Some(note.clone()).filter(|s| !s.trim().is_empty()),
+            Step::SendBack { reason } => Some(reason.clone()),
+        }
+    }
+}
+
+/// The steps that may follow a status.
+pub fn allowed_steps(s: Status) -> Vec<&'static str> {
+    match s {
+        Status::Open => vec!["assign"],
+        Status::Assigned | Status::SentBack => vec!["respond"],
+        Status::Responded => vec!["accept", "send_back"],
+        Status::Closed => vec![],
+    }
+}
+
+/// Filters for listing items.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub unit: Option<String>,
+    pub status: Option<Status>,
+    pub source: Option<Source>,
+    /// Only items past their due date and not closed, as of this day.
+    pub overdue_on: Option<chrono::NaiveDate>,
+}
+
+pub struct ProblemStore {
+    db: Connection,
+    dir: std::path::PathBuf,
+}
+
+fn now() -> String {
+    chrono::Local::now()
+        .format("%Y-%m-%dT%H:%M:%S%:z")
+        .to_string()
+}
+
+fn today() -> chrono::NaiveDate {
+    chrono::Local::now().date_naive()
+}
+
+const COLS: &str = "id, source, source_ref, source_document, title, detail, region_code, unit, \
+    requirement, due_date, status, created_at, updated_at";
+
+fn row(r: &rusqlite::Row, on: chrono::NaiveDate) -> rusqlite::Result<Problem> {
+    let source: String = r.get(1)?;
+    let status: String = r.get(10)?;
+    let due: String = r.get(9)?;
+    let status = Status::parse(&status).unwrap_or(Status::Open);
+    let overdue = status != Status::Closed
+        && chrono::NaiveDate::parse_from_str(&due, "%Y-%m-%d").is_ok_and(|d| d < on);
+    Ok(Problem {
+        id: r.get(0)?,
+        source: Source::parse(&source).unwrap_or(Source::Alert),
+        source_ref: r.get(2)?,
+        source_document: r.get(3)?,
+        title: r.get(4)?,
+        detail: r.get(5)?,
+        region_code: r.get(6)?,
+        unit: r.get(7)?,
+        requirement: r.get(8)?,
+        due_date: due,
+        status,
+        overdue,
+        created_at: r.get(11)?,
+        updated_at: r.get(12)?,
+    })
+}
+
+fn event(
+    tx: &Connection,
+    id: i64,
+    actor: &str,
+    action: &str,
+    from: Option<Status>,
+    to: Option<Status>,
+    note: Option<&str>,
+) -> Result<()> {
+    tx.execute(
+        "INSERT INTO problem_events (problem_id, at, actor, action, from_status, to_status, note)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            id,
+            now(),
+            actor,
+            action,
+            from.map(Status::as_str),
+            to.map(Status::as_str),
+            note
+        ],
+    )?;
+    Ok(())
+}
+
+fn nonblank(what: &str, s: &str) -> Result<()> {
+    if s.trim().is_empty() {
+        Err(PurseError::Invalid(format!("{what}: must not be empty")))
+    } else {
+        Ok(())
+    }
+}
+
+impl ProblemStore {
+    pub fn open(data_dir: &Path) -> Result<ProblemStore> {
+        Ok(ProblemStore {
+            db: crate::db::open(data_dir, "problems", MIGRATIONS)?,
+            dir: data_dir.to_path_buf(),
+        })
+    }
+
+    /// Puts an item on the list. The same source and reference twice is the same item: the
+    /// second time changes nothing and answers the existing one.
+    pub fn add(&mut self, p: &NewProblem, actor: &str) -> Result<Problem> {
+        for (what, v) in [
+            ("source reference", &p.source_ref),
+            ("title", &p.title),
+            ("responsible unit", &p.unit),
+            ("requirement", &p.requirement),
+        ] {
+            nonblank(what, v)?;
+        }
+        let tx = self.db.transaction()?;
+        let existing: Option<i64> = tx
+            .query_row(
+                "SELECT id FROM problems WHERE source = ?1 AND source_ref = ?2",
+                params![p.source.as_str(), p.source_ref.trim()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let id = match existing {
+            Some(id) => id,
+            None => {
+                let at = now();
+                tx.execute(
+                    "INSERT INTO problems (source, source_ref, source_document, title, detail,
+                         region_code, unit, requirement, due_date, status, created_at, updated_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'open', ?10, ?10)",
+                    params![
+                        p.source.as_str(),
+                        p.source_ref.trim(),
+                        p.source_document.trim(),
+                        p.title.trim(),
+                        p.detail.trim(),
+                        p.region_code,
+                        p.unit.trim(),
+                        p.requirement.trim(),
+                        p.due_date.to_string(),
+                        at
+                    ],
+                )?;
+                let id = tx.last_insert_rowid();
+                event(&tx, id, actor, "add", None, Some(Status::Open), None)?;
+                id
+            }
+        };
+        tx.commit()?;
+        self.get(id)
+    }
+
+    /// An item, with `overdue` as of today.
+    pub fn get(&self, id: i64) -> Result<Problem> {
+        self.get_on(id, today())
+    }
+
+    pub fn get_on(&self, id: i64, on: chrono::NaiveDate) -> Result<Problem> {
+        self.db
+            .query_row(
+                &format!("SELECT {COLS} FROM problems WHERE id = ?1"),
+                params![id],
+                |r| row(r, on),
+            )
+            .optional()?
+            .ok_or_else(|| PurseError::NotFound(format!("no problem item #{id}")))
+    }
+
+    /// Items by filter, overdue first, then by due date; `overdue` as of `on`.
+    pub fn list(&self, f: &Filter, on: chrono::NaiveDate) -> Result<Vec<Problem>> {
+        let mut st = self.db.prepare(&format!(
+            "SELECT {COLS} FROM problems
+             WHERE (?1 IS NULL OR unit = ?1) AND (?2 IS NULL OR status = ?2)
+               AND (?3 IS NULL OR source = ?3)
+             ORDER BY due_date, id"
+        ))?;
+        let v = st
+            .query_map(
+                params![
+                    f.unit.as_deref(),
+                    f.status.map(Status::as_str),
+                    f.source.map(Source::as_str)
+                ],
+                |r| row(r, f.overdue_on.unwrap_or(on)),
+            )?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut v: Vec<Problem> = v
+            .into_iter()
+            .filter(|p| f.overdue_on.is_none() || p.overdue)
+            .collect();
+        v.sort_by_key(|p| !p.overdue);
+        Ok(v)
+    }
+
+    /// Takes a step, refusing one the item's status does not allow with what is allowed now.
+    pub fn step(&mut self, id: i64, step: &Step, actor: &str) -> Result<Problem> {
+        let p = self.get(id)?;
+        let (from, to) = step.transition();
+        if !from.contains(&p.status) {
+            let allowed = allowed_steps(p.status);
+            return Err(PurseError::Conflict(format!(
+                "cannot {} problem #{id}: it is {} ({}); allowed now: {}",
+                step.name(),
+                p.status.zh(),
+                p.status.as_str(),
+                if allowed.is_empty() {
+                    "nothing (closed)".to_string()
+                } else {
+                    allowed.join(", ")
+                }
+            )));
+        }
+        match step {
+            Step::Respond { text } => nonblank("the response", text)?,
+            Step::SendBack { reason } => nonblank("the reason for sending it back", reason)?,
+            _ => {}
+        }
+        let tx = self.db.transaction()?;
+        if let Step::Assign { requirement, due } = step {
+            if let Some(r) = requirement.as_deref().filter(|r| !r.trim().is_empty()) {
+                tx.execute(
+                    "UPDATE problems SET requirement = ?2 WHERE id = ?1",
+                    params![id, r.trim()],
+                )?;
+            }
+            if let Some(d) = due {
+                tx.execute(
+                    "UPDATE problems SET due_date = ?2 WHERE id = ?1",
+                    params![id, d.to_string()],
+                )?;
+            }
+        }
+        tx.execute(
+            "UPDATE problems SET status = ?2, updated_at = ?3 WHERE id = ?1",
+            params![id, to.as_str(), now()],
+        )?;
+        event(
+            &tx,
+            id,
+            actor,
+            step.name(),
+            Some(p.status),
+            Some(to),
+            step.note().as_deref(),
+        )?;
+        tx.commit()?;
+        self.get(id)
+    }
+
+    /// Keeps an evidence file under `DIR/evidence/{id}/` named by its hash, and lists it in the
+    /// item's trail. The same bytes twice are one file.
+    pub fn add_evidence(
+        &mut self,
+        id: i64,
+        name: &str,
+        bytes: &[u8],
+        actor: &str,
+    ) -> Result<Evidence> {
+        self.get(id)?;
+        let sha = crate::hex(&Sha256::digest(bytes));
+        let safe: String = name
+            .rsplit(['/', '\\'])
+            .next()
+            .unwrap_or("evidence")
+            .chars()
+            .filter(|c| !c.is_control() && !matches!(c, ':' | '*' | '?' | '"' | '<' | '>' | '|'))
+            .collect();
+        let safe = safe.trim_start_matches('.');
+        let safe = if safe.is_empty() { "evidence" } else { safe };
+        let rel = format!("evidence/{id}/{}-{safe}", &sha[..16]);
+        let path = self.dir.join(&rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| PurseError::io(parent, e))?;
+        }
+        if !path.exists() {
+            // Written aside, then renamed: a crash leaves no half file under the listed name.
+            let tmp = path.with_extension("part");
+            std::fs::write(&tmp, bytes).map_err(|e| PurseError::io(&tmp, e))?;
+            std::fs::rename(&tmp, &path).map_err(|e| PurseError::io(&path, e))?;
+        }
+        let tx = self.db.transaction()?;
+        let at = now();
+        tx.execute(
+            "INSERT INTO problem_evidence (problem_id, file, name, sha256, bytes, actor, at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![id, rel, safe, sha, bytes.len() as i64, actor, at],
+        )?;
+        let eid = tx.last_insert_rowid();
+        event(
+            &tx,
+            id,
+            actor,
+            "evidence",
+            None,
+            None,
+            Some(&format!("{safe} sha256:{sha}")),
+        )?;
+        tx.commit()?;
+        Ok(Evidence {
+            id: eid,
+            file: rel,
+            name: safe.to_string(),
+            sha256: sha,
+            bytes: bytes.len() as i64,
+            actor: actor.to_string(),
+            at,
+        })
+    }
+
+    pub fn evidence(&self, id: i64) -> Result<Vec<Evidence>> {
+        let mut st = self.db.prepare(
+            "SELECT id, file, name, sha256, bytes, actor, at FROM problem_evidence
+             WHERE problem_id = ?1 ORDER BY id",
+        )?;
+        let v = st
+            .query_map(params![id], |r| {
+                Ok(Evidence {
+                    id: r.get(0)?,
+                    file: r.get(1)?,
+                    name: r.get(2)?,
+                    sha256: r.get(3)?,
+                    bytes: r.get(4)?,
+                    actor: r.get(5)?,
+                    at: r.get(6)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(v)
+    }
+
+    /// A committee member's rating of a closed item. 不满意 reopens it: sent back to the unit,
+    /// with the rating as the reason.
+    pub fn rate(
+        &mut self,
+        id: i64,
+        rating: Rating,
+        note: Option<&str>,
+        rater: &str,
+    ) -> Result<Problem> {
+        let p = self.get(id)?;
+        if p.status != Status::Closed {
+            return Err(PurseError::Conflict(format!(
+                "problem #{id} is {} ({}): only a closed item (已销号) is rated",
+                p.status.zh(),
+                p.status.as_str()
+            )));
+        }
+        let tx = self.db.transaction()?;
+        tx.execute(
+            "INSERT INTO problem_ratings (problem_id, rater, rating, note, at)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![id, rater, rating.as_str(), note, now()],
+        )?;
+        event(
+            &tx,
+            id,
+            rater,
+            "rate",
+            None,
+            None,
+            Some(&format!(
+                "{}{}",
+                rating.as_str(),
+                note.map(|n| format!(": {n}")).unwrap_or_default()
+            )),
+        )?;
+        if rating == Rating::Unsatisfied {
+            tx.execute(
+                "UPDATE problems SET status = 'sent_back', updated_at = ?2 WHERE id = ?1",
+                params![id, now()],
+            )?;
+            event(
+                &tx,
+                id,
+                rater,
+                "reopen",
+                Some(Status::Closed),
+                Some(Status::SentBack),
+                Some("rated unsatisfied (不满意)"),
+            )?;
+        }
+        tx.commit()?;
+        self.get(id)
+    }
+
+    /// Ratings per unit: (unit, satisfied, basically, unsatisfied), units in order.
+    pub fn satisfaction_by_unit(&self) -> Result<Vec<(String, i64, i64, i64)>> {
+        let mut st = self.db.prepare(
+            "SELECT p.unit,
+                    sum(r.rating = 'satisfied'), sum(r.rating = 'basically'),
+                    sum(r.rating = 'unsatisfied')
+             FROM problem_ratings r JOIN problems p ON p.id = r.problem_id
+             GROUP BY p.unit ORDER BY p.unit",
+        )?;
+        let v = st
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(v)
+    }
+
+    /// The item's trail, oldest first.
+    pub fn events(&self, id: i64) -> Result<Vec<ProblemEvent>> {
+        let mut st = self.db.prepare(
+            "SELECT at, actor, action, from_status, to_status, note FROM problem_events
+             WHERE problem_id = ?1 ORDER BY id",
+        )?;
+        let v = st
+            .query_map(params![id], |r| {
+                Ok(ProblemEvent {
+                    at: r.get(0)?,
+                    actor: r.get(1)?,
+                    action: r.get(2)?,
+                    from_status: r.get(3)?,
+                    to_status: r.get(4)?,
+                    note: r.get(5)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(v)
+    }
+
+    /// Puts purse's open alerts on the list (source `alert`, reference the alert id), with the
+    /// alert's owner as the unit when it has one (else its department), and its due date (else
+    /// `default_due`). Alerts already on the list are left as they are. Answers how many were added.
+    pub fn import_alerts(
+        &mut self,
+        alerts: &crate::alerts::AlertStore,
+        default_due: chrono::NaiveDate,
+        actor: &str,
+    ) -> Result<usize> {
+        let open = alerts.list(&crate::alerts::Filter {
+            open: true,
+            ..Default::default()
+        })?;
+        let mut added = 0;
+        for a in open {
+            let known: bool = self.db.query_row(
+                "SELECT count(*) > 0 FROM problems WHERE source = 'alert' AND source_ref = ?1",
+                params![a.id.to_string()],
+                |r| r.get(0),
+            )?;
+            if known {
+                continue;
+            }
+            let unit = a
+                .owner
+                .clone()
+                .or_else(|| a.dept_name.clone())
+                .unwrap_or_else(|| a.subject.clone());
+            let due = a
+                .due_date
+                .as_deref()
+                .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+                .unwrap_or(default_due);
+            self.add(
+                &NewProblem {
+                    source: Source::Alert,
+                    source_ref: a.id.to_string(),
+                    source_document: format!("purse {} ({})", a.rule_id, a.last_period),
+                    title: a.title.clone(),
+                    detail: a.message_zh.clone(),
+                    region_code: a.region_code.clone(),
+                    unit,
+                    requirement: "按预警整改并反馈整改情况及佐证材料".into(),
+                    due_date: due,
+                },
+                actor,
+            )?;
+            added += 1;
+        }
+        Ok(added)
+    }
+}
