@@ -455,3 +455,75 @@ fn a_reader_that_stops_early_ends_the_output_without_a_panic() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(!err.contains("panicked"), "{err}");
 }
+
+/// `purse problems`: an item from a deliberation opinion through 交办, the unit's response and
+/// evidence, a refused step that names what is allowed, 销号 and an unsatisfied rating.
+#[test]
+fn the_problem_list_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("d");
+    let ok = |args: &[&str]| {
+        let o = purse(args, &d);
+        assert!(o.status.success(), "{args:?}: {:?}", text(&o));
+        text(&o).0
+    };
+    let out = ok(&[
+        "problems",
+        "add",
+        "--source",
+        "审议意见",
+        "--ref",
+        "审议〔2025〕3号-1",
+        "--title",
+        "专项资金拨付迟缓",
+        "--unit",
+        "财政局",
+        "--requirement",
+        "加快拨付",
+        "--due",
+        "2025-09-30",
+        "--actor",
+        "analyst",
+    ]);
+    assert_eq!(out.trim(), "#1 专项资金拨付迟缓 (待交办)");
+    ok(&["problems", "assign", "1", "--actor", "analyst"]);
+    let o = purse(&["problems", "accept", "1"], &d);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o)
+            .1
+            .contains("cannot accept problem #1: it is 已交办 (assigned); allowed now: respond"),
+        "{:?}",
+        text(&o)
+    );
+    ok(&[
+        "problems",
+        "respond",
+        "1",
+        "已全部拨付",
+        "--actor",
+        "财政局",
+    ]);
+    let voucher = dir.path().join("凭证.pdf");
+    std::fs::write(&voucher, b"voucher").unwrap();
+    let out = ok(&[
+        "problems",
+        "evidence",
+        "1",
+        voucher.to_str().unwrap(),
+        "--actor",
+        "财政局",
+    ]);
+    assert!(
+        out.contains("sha256:") && out.contains("evidence/1/"),
+        "{out}"
+    );
+    ok(&["problems", "accept", "1", "--actor", "analyst"]);
+    let out = ok(&["problems", "rate", "1", "不满意", "--actor", "member"]);
+    assert_eq!(out.trim(), "#1 rated unsatisfied: now 退回 (sent_back)");
+    let out = ok(&["problems", "list", "--overdue"]);
+    assert!(
+        out.contains("逾期 overdue") && out.contains("1 items"),
+        "{out}"
+    );
+}

@@ -11,6 +11,7 @@ pub mod generate;
 pub mod ingest;
 pub mod init;
 pub mod loads;
+pub mod problems;
 pub mod query;
 pub mod report;
 pub mod rules;
@@ -112,6 +113,8 @@ pub enum Cmd {
     Runs(runs::Args),
     /// Show an alert or move it through its lifecycle
     Alert(alert::Args),
+    /// The problem list (问题清单) and its rectification loop: list, add, import alerts, steps, ratings
+    Problems(problems::Args),
 }
 
 /// Runs one subcommand.
@@ -134,5 +137,6 @@ pub fn run(cmd: Cmd) -> Result<ExitCode> {
         Cmd::Alerts(a) => alerts::run(a),
         Cmd::Runs(a) => runs::run(a),
         Cmd::Alert(a) => alert::run(a),
+        Cmd::Problems(a) => problems::run(a),
     }
 }
