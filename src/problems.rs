@@ -224,15 +224,8 @@ pub struct Problem {
     pub updated_at: String,
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct ProblemEvent {
-    pub at: String,
-    pub actor: String,
-    pub action: String,
-    pub from_status: Option<String>,
-    pub to_status: Option<String>,
-    pub note: Option<String>,
-}
+/// A step in an item's trail: the same shape as an alert's.
+pub type ProblemEvent = crate::alerts::Event;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Evidence {
