@@ -305,15 +305,10 @@ pub async fn run_isolated(
         Some(0) => decode_result(&out, t0.elapsed()),
         Some(WORKER_REFUSED) => Err(serde_json::from_slice::<ConsoleError>(&out)
             .unwrap_or_else(|e| internal(format!("the SQL worker's answer: {e}")))),
-        _ if stderr_text.contains("memory allocation of")
-            || stderr_text.contains("out of memory") =>
-        {
-            Err(ConsoleError::Memory {
-                message: "the query needed more memory than the console allows and was stopped"
-                    .into(),
-                limit_mib: limits.memory_bytes >> 20,
-            })
-        }
+        _ if ran_out_of_memory(&stderr_text) => Err(ConsoleError::Memory {
+            message: "the query needed more memory than the console allows and was stopped".into(),
+            limit_mib: limits.memory_bytes >> 20,
+        }),
         _ => {
             // "thread 'main' panicked at FILE:LINE:" and, on the next line, what it said.
             let lines: Vec<&str> = stderr_text.lines().collect();
@@ -421,6 +416,11 @@ pub fn worker_main(data_dir: &Path, catalog: &Catalog, limits: &Limits) -> i32 {
             WORKER_REFUSED
         }
     }
+}
+
+/// Whether a child's stderr says it died for want of memory (Rust's allocation-failure abort).
+pub fn ran_out_of_memory(stderr: &str) -> bool {
+    stderr.contains("memory allocation of") || stderr.contains("out of memory")
 }
 
 /// Caps the process's address space (`RLIMIT_AS`): an allocation past it fails, which ends this

@@ -14,6 +14,13 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::error::{PurseError, Result};
 
+/// When a row is written: local time to the second with its offset, as every store records it.
+pub fn now() -> String {
+    chrono::Local::now()
+        .format("%Y-%m-%dT%H:%M:%S%:z")
+        .to_string()
+}
+
 /// One migration step of a store.
 pub enum Step {
     /// SQL run as a batch.
@@ -78,7 +85,7 @@ fn migrate(db: &mut Connection, store: &str, steps: &[Step]) -> Result<()> {
         params![
             store,
             steps.len() as i64,
-            chrono::Local::now().to_rfc3339()
+            now()
         ],
     )?;
     tx.commit()?;

@@ -312,11 +312,7 @@ pub struct ProblemStore {
     dir: std::path::PathBuf,
 }
 
-fn now() -> String {
-    chrono::Local::now()
-        .format("%Y-%m-%dT%H:%M:%S%:z")
-        .to_string()
-}
+use crate::db::now;
 
 fn today() -> chrono::NaiveDate {
     chrono::Local::now().date_naive()
@@ -695,16 +691,7 @@ impl ProblemStore {
              WHERE problem_id = ?1 ORDER BY id",
         )?;
         let v = st
-            .query_map(params![id], |r| {
-                Ok(ProblemEvent {
-                    at: r.get(0)?,
-                    actor: r.get(1)?,
-                    action: r.get(2)?,
-                    from_status: r.get(3)?,
-                    to_status: r.get(4)?,
-                    note: r.get(5)?,
-                })
-            })?
+            .query_map(params![id], ProblemEvent::from_row)?
             .collect::<rusqlite::Result<_>>()?;
         Ok(v)
     }

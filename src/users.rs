@@ -103,11 +103,7 @@ pub struct Users {
     db: Connection,
 }
 
-fn now() -> String {
-    chrono::Local::now()
-        .format("%Y-%m-%dT%H:%M:%S%:z")
-        .to_string()
-}
+use crate::db::now;
 
 /// 32 random bytes as hex.
 pub fn random_token() -> String {

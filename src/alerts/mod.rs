@@ -297,6 +297,20 @@ pub struct Event {
     pub note: Option<String>,
 }
 
+impl Event {
+    /// From `SELECT at, actor, action, from_status, to_status, note` of a trail table.
+    pub fn from_row(r: &rusqlite::Row) -> rusqlite::Result<Event> {
+        Ok(Event {
+            at: r.get(0)?,
+            actor: r.get(1)?,
+            action: r.get(2)?,
+            from_status: r.get(3)?,
+            to_status: r.get(4)?,
+            note: r.get(5)?,
+        })
+    }
+}
+
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PeriodRecord {
     pub period: String,
@@ -405,11 +419,7 @@ pub struct AlertStore {
     db: Connection,
 }
 
-fn now() -> String {
-    chrono::Local::now()
-        .format("%Y-%m-%dT%H:%M:%S%:z")
-        .to_string()
-}
+use crate::db::now;
 
 /// Stable identity of a finding: the same rule and key next month is the same alert.
 pub fn fingerprint(rule_id: &str, key: &str) -> String {
@@ -802,16 +812,7 @@ impl AlertStore {
             "SELECT at, actor, action, from_status, to_status, note FROM alert_events WHERE alert_id=?1 ORDER BY id",
         )?;
         let v = stmt
-            .query_map([id], |r| {
-                Ok(Event {
-                    at: r.get(0)?,
-                    actor: r.get(1)?,
-                    action: r.get(2)?,
-                    from_status: r.get(3)?,
-                    to_status: r.get(4)?,
-                    note: r.get(5)?,
-                })
-            })?
+            .query_map([id], Event::from_row)?
             .collect::<rusqlite::Result<_>>()?;
         Ok(v)
     }

@@ -108,18 +108,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if showing {
         explain_alert(&dir, &store, &a)?;
     }
-    println!("audit trail:");
-    for e in store.events(id)? {
-        println!(
-            "  {} {} {} {}→{} {}",
-            e.at,
-            e.actor,
-            e.action,
-            e.from_status.unwrap_or_default(),
-            e.to_status.unwrap_or_default(),
-            e.note.unwrap_or_default()
-        );
-    }
+    print_trail(store.events(id)?);
     Ok(ExitCode::SUCCESS)
 }
 

@@ -43,6 +43,22 @@ pub struct DataDir {
     pub data_dir: Option<PathBuf>,
 }
 
+/// An audit trail (an alert's or a problem item's), oldest first.
+fn print_trail(events: Vec<purse::alerts::Event>) {
+    println!("audit trail:");
+    for e in events {
+        println!(
+            "  {} {} {} {}→{} {}",
+            e.at,
+            e.actor,
+            e.action,
+            e.from_status.unwrap_or_default(),
+            e.to_status.unwrap_or_default(),
+            e.note.unwrap_or_default()
+        );
+    }
+}
+
 /// `2025-10` or `2025-01..2025-12`, each month checked.
 fn periods(spec: &str) -> Result<Vec<String>> {
     let Some((a, b)) = spec.split_once("..") else {

@@ -179,17 +179,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         ProblemCmd::Show { id } => {
             let p = s.get(id)?;
             println!("{}", serde_json::to_string_pretty(&p)?);
-            for e in s.events(id)? {
-                println!(
-                    "{}  {:<10} {:<9} {} → {}  {}",
-                    e.at,
-                    e.actor,
-                    e.action,
-                    e.from_status.unwrap_or_default(),
-                    e.to_status.unwrap_or_default(),
-                    e.note.unwrap_or_default()
-                );
-            }
+            print_trail(s.events(id)?);
             for ev in s.evidence(id)? {
                 println!(
                     "evidence {} {} bytes sha256:{} ({})",

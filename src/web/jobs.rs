@@ -217,8 +217,4 @@ fn row(r: &rusqlite::Row) -> rusqlite::Result<Job> {
     })
 }
 
-fn now() -> String {
-    chrono::Local::now()
-        .format("%Y-%m-%dT%H:%M:%S%:z")
-        .to_string()
-}
+use crate::db::now;

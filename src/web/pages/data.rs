@@ -403,12 +403,10 @@ impl UploadJob {
             // 0: everything loaded or unchanged; 1: something rejected, with its reasons.
             Some(0) | Some(1) => serde_json::from_slice(&out)
                 .map_err(|e| format!("reading the ingest's outcomes: {e}: {err}")),
-            _ if err.contains("memory allocation of") || err.contains("out of memory") => {
-                Err(format!(
-                    "{}: reading it needed more than {mib} MiB of memory ([web] upload_memory_mib); nothing of it was stored",
-                    self.file_name
-                ))
-            }
+            _ if crate::console::ran_out_of_memory(&err) => Err(format!(
+                "{}: reading it needed more than {mib} MiB of memory ([web] upload_memory_mib); nothing of it was stored",
+                self.file_name
+            )),
             Some(_) if !err.is_empty() => Err(err.trim_start_matches("error: ").to_string()),
             _ => Err(crate::ingest::internal_error(std::path::Path::new(
                 &self.file_name,
