@@ -75,9 +75,9 @@ pub struct ThisPeriod {
 
 /// The cockpit's figures with the alert counts.
 #[derive(Serialize, ToSchema)]
-pub struct CockpitBody {
+pub struct CockpitBody<'a> {
     #[serde(flatten)]
-    pub figures: Cockpit,
+    pub figures: &'a Cockpit,
     pub open_alerts: OpenAlerts,
     pub this_period: ThisPeriod,
 }
@@ -123,7 +123,7 @@ async fn cockpit_json(st: &AppState, period: &str) -> Result<String, AppError> {
             .or_default() += 1;
     }
     let body = CockpitBody {
-        figures: c.as_ref().clone(),
+        figures: c.as_ref(),
         open_alerts: OpenAlerts {
             total: open.len(),
             by_level_and_category: by,
@@ -145,14 +145,14 @@ fn internal(e: impl std::fmt::Display) -> AppError {
     )
 }
 
-/// A JSON body that is already serialised (from the page cache).
+/// A JSON body that is already serialised (from the page cache), sent without a copy.
 fn json_body(body: std::sync::Arc<str>) -> Response {
     (
         [(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         )],
-        body.to_string(),
+        super::shared_body(body),
     )
         .into_response()
 }

@@ -48,6 +48,8 @@ pub struct Inner {
     engine: tokio::sync::Mutex<Option<(i64, SessionContext)>>,
     cockpits: Mutex<HashMap<(i64, String), Arc<Cockpit>>>,
     periods: Mutex<Option<(i64, Vec<String>)>>,
+    /// The rules' colour bands, read once per data version (not once per drill-down).
+    bands: Mutex<Option<(i64, crate::figures::Bands)>>,
     /// The alert workflow; SQLite, used from the blocking pool.
     pub alerts: store::Store<AlertStore>,
     /// Users, sessions and the audit log; SQLite, used from the blocking pool.
@@ -97,6 +99,7 @@ impl AppState {
             engine: tokio::sync::Mutex::new(None),
             cockpits: Mutex::new(HashMap::new()),
             periods: Mutex::new(None),
+            bands: Mutex::new(None),
             failures: Mutex::new(HashMap::new()),
             ingest: tokio::sync::Mutex::new(()),
         })))
@@ -127,12 +130,7 @@ impl AppState {
     /// made, so its own user sees it at once).
     pub async fn refresh_versions(&self) -> Result<(), AppError> {
         let v = self.versions.clone();
-        tokio::task::spawn_blocking(move || v.refresh())
-            .await
-            .map_err(|e| {
-                AppError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
-            })??;
-        Ok(())
+        blocking(move || v.refresh()).await
     }
 
     /// What the page cache holds under `key` for `generation`.
@@ -224,13 +222,32 @@ impl AppState {
 
     /// The colour bands of the deployment's rules (thresholds with overrides applied).
     pub fn bands(&self) -> crate::Result<crate::figures::Bands> {
-        Ok(crate::figures::Bands::from_rules(&self.rules()?))
+        let v = self.data_version();
+        if let Some((ver, b)) = lock(&self.bands).as_ref()
+            && *ver == v
+        {
+            return Ok(b.clone());
+        }
+        let b = crate::figures::Bands::from_rules(&self.rules()?);
+        *lock(&self.bands) = Some((v, b.clone()));
+        Ok(b)
     }
 
     /// The deployment's rules: `DIR/queries` if present, else the built-in pack, with overrides.
     pub fn rules(&self) -> crate::Result<crate::rules::RuleSet> {
         crate::rules::RuleSet::resolve(None, &self.data_dir, &self.catalog, &self.config.rules)
     }
+}
+
+/// A cached body as a response body, sharing the cache's bytes instead of copying them.
+pub fn shared_body(body: Arc<str>) -> axum::body::Body {
+    struct Shared(Arc<str>);
+    impl AsRef<[u8]> for Shared {
+        fn as_ref(&self) -> &[u8] {
+            self.0.as_bytes()
+        }
+    }
+    axum::body::Body::from(axum::body::Bytes::from_owner(Shared(body)))
 }
 
 /// Runs blocking work (files, SQLite outside the stores) on the blocking pool.

@@ -16,7 +16,6 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::time::Duration;
 
-use axum::http::StatusCode;
 use rusqlite::Connection;
 
 use super::AppError;
@@ -27,14 +26,6 @@ pub const POLL: Duration = Duration::from_millis(200);
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-fn joined(e: tokio::task::JoinError) -> AppError {
-    AppError::new(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "internal",
-        format!("a database task failed: {e}"),
-    )
 }
 
 /// What changed in `purse.db`, as counters read from memory.
@@ -140,9 +131,7 @@ impl<T: Send + 'static> Store<T> {
         E: Into<AppError> + Send + 'static,
     {
         let inner = self.inner.clone();
-        tokio::task::spawn_blocking(move || f(&lock(&inner)).map_err(Into::into))
-            .await
-            .map_err(joined)?
+        super::blocking(move || f(&lock(&inner))).await
     }
 
     /// Runs a write on the blocking pool; what was cached is stale afterwards if it committed
@@ -155,8 +144,8 @@ impl<T: Send + 'static> Store<T> {
     {
         let inner = self.inner.clone();
         let versions = self.versions.clone();
-        tokio::task::spawn_blocking(move || {
-            let r = f(&mut lock(&inner)).map_err(Into::into);
+        super::blocking(move || {
+            let r = f(&mut lock(&inner));
             // Seen now, once: the poller will find nothing new for this commit (a second bump
             // would only make pages drawn in between stale for nothing).
             if versions.refresh().is_err() {
@@ -165,7 +154,6 @@ impl<T: Send + 'static> Store<T> {
             r
         })
         .await
-        .map_err(joined)?
     }
 }
 

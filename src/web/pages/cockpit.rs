@@ -114,7 +114,7 @@ pub async fn chart(
                 HeaderValue::from_static("private, max-age=31536000, immutable"),
             ),
         ],
-        svg.to_string(),
+        crate::web::shared_body(svg),
     )
         .into_response())
 }
