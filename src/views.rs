@@ -54,11 +54,22 @@ pub fn execution_bars(
         title,
         charts::hbars(
             title,
-            &crate::report::kind_bars(rows, &c.bands, lang),
+            &kind_bars(rows, &c.bands, lang),
             Some((c.time_progress, lang.t("序时进度", "time progress"))),
             "%",
         ),
     )
+}
+
+/// Bars of execution against time progress, one per budget kind (or revenue kind).
+pub fn kind_bars(rows: &[KindExec], bands: &crate::figures::Bands, lang: Lang) -> Vec<Bar> {
+    rows.iter()
+        .map(|k| Bar {
+            label: term(&k.budget_kind, lang),
+            value: k.rate.unwrap_or(0.0),
+            colour: Some(bands.lag(k.behind_pp)),
+        })
+        .collect()
 }
 
 /// Budget (or revenue) kinds: adjusted budget, year to date, rate, and how far behind time

@@ -11,7 +11,6 @@ use std::path::{Path, PathBuf};
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, Worksheet};
 
 use crate::alerts::{Alert, AlertStore, PeriodRecord, Status};
-use crate::charts::Bar;
 use crate::config::Config;
 use crate::datasets::Catalog;
 use crate::error::{PurseError, Result};
@@ -117,17 +116,6 @@ fn period_title(period: &str, lang: Lang) -> String {
         },
         Err(_) => period.to_string(),
     }
-}
-
-/// Bars of execution against time progress, one per budget kind (or revenue kind).
-pub fn kind_bars(rows: &[figures::KindExec], bands: &figures::Bands, lang: Lang) -> Vec<Bar> {
-    rows.iter()
-        .map(|k| Bar {
-            label: term(&k.budget_kind, lang),
-            value: k.rate.unwrap_or(0.0),
-            colour: Some(bands.lag(k.behind_pp)),
-        })
-        .collect()
 }
 
 /// Counts of this period's alerts by level and category.

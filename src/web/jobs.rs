@@ -102,9 +102,7 @@ pub struct Jobs {
 }
 
 impl Jobs {
-    /// Opens the table; jobs a previous process left running are marked interrupted (their
-    /// file stays under `uploads/pending/`, and nothing of it was committed unless its load is
-    /// in the manifest).
+    /// Opens the table (a starting server then calls [`Jobs::sweep`]).
     pub fn open(data_dir: &Path) -> Result<Jobs> {
         let db = crate::db::open(data_dir, "jobs", MIGRATIONS)?;
         Ok(Jobs {
@@ -113,7 +111,8 @@ impl Jobs {
         })
     }
 
-    /// Marks jobs another (ended) server left running as interrupted.
+    /// Marks jobs a previous server left running as interrupted: their file stays under
+    /// `uploads/pending/`, and nothing of it was committed unless its load is in the manifest.
     pub fn sweep(&self) -> Result<usize> {
         Ok(self.db.execute(
             "UPDATE upload_jobs SET state = 'interrupted', finished_at = ?1,
