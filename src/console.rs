@@ -131,11 +131,13 @@ fn classify(e: DataFusionError, limits: &Limits) -> ConsoleError {
     }
 }
 
-/// A fresh session for one console query: its own memory pool, the warehouse and lineage.
+/// A fresh session for one console query: its own memory pool, the warehouse and lineage,
+/// every table bounded to the user's reach.
 pub async fn session(
     data_dir: &Path,
     catalog: &Catalog,
     limits: &Limits,
+    reach: &crate::users::Reach,
 ) -> Result<SessionContext> {
     let runtime = RuntimeEnvBuilder::new()
         .with_memory_limit(limits.memory_bytes, 1.0)
@@ -143,6 +145,7 @@ pub async fn session(
     let config = SessionConfig::from_env()?.with_information_schema(true);
     let ctx = SessionContext::new_with_config_rt(config, runtime);
     crate::engine::register_warehouse(&ctx, data_dir, catalog).await?;
+    crate::engine::restrict(&ctx, catalog, reach).await?;
     Ok(ctx)
 }
 
@@ -222,6 +225,7 @@ pub async fn run_isolated(
     data_dir: &Path,
     sql: &str,
     limits: &Limits,
+    reach: &crate::users::Reach,
 ) -> std::result::Result<Outcome, ConsoleError> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let t0 = Instant::now();
@@ -239,6 +243,11 @@ pub async fn run_isolated(
         .args([
             "--memory-mib",
             &(limits.memory_bytes >> 20).max(1).to_string(),
+        ])
+        // The user's bounds: the worker's tables are views of the rows inside them.
+        .args([
+            "--reach",
+            &serde_json::to_string(reach).map_err(|e| internal(e.to_string()))?,
         ])
         // Few malloc arenas: each reserves 64 MiB of address space.
         .env("MALLOC_ARENA_MAX", "2")
@@ -357,7 +366,12 @@ fn decode_result(bytes: &[u8], duration: Duration) -> std::result::Result<Outcom
 /// `purse sql-worker`: the child side of [`run_isolated`]. Limits its own address space, reads
 /// the SQL on stdin, runs it under the pool and the timeout, and writes the result as an Arrow
 /// IPC stream on stdout (exit 0), or the [`ConsoleError`] as JSON (exit [`WORKER_REFUSED`]).
-pub fn worker_main(data_dir: &Path, catalog: &Catalog, limits: &Limits) -> i32 {
+pub fn worker_main(
+    data_dir: &Path,
+    catalog: &Catalog,
+    limits: &Limits,
+    reach: &crate::users::Reach,
+) -> i32 {
     use std::io::{Read, Write};
     limit_address_space(limits.memory_bytes as u64 + WORKER_BASE_BYTES);
     let mut sql = String::new();
@@ -382,7 +396,7 @@ pub fn worker_main(data_dir: &Path, catalog: &Catalog, limits: &Limits) -> i32 {
         }
     };
     let res = rt.block_on(async {
-        let ctx = session(data_dir, catalog, limits)
+        let ctx = session(data_dir, catalog, limits, reach)
             .await
             .map_err(|e| ConsoleError::Internal {
                 message: e.to_string(),

@@ -183,3 +183,84 @@ pub async fn query(ctx: &SessionContext, sql: &str) -> Result<Vec<RecordBatch>> 
     let df = ctx.sql_with_options(sql, read_only()).await?;
     Ok(df.collect().await?)
 }
+
+/// A SQL string literal.
+fn literal(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+fn in_list(col: &str, values: &[String]) -> String {
+    let v: Vec<String> = values.iter().map(|x| literal(x)).collect();
+    format!("{col} IN ({})", v.join(", "))
+}
+
+/// Bounds a session to a user's reach: every dataset is replaced by a view of the rows inside
+/// it, so whatever reads the session (figures, drill-down, the console, a report) sees only
+/// those rows, by any SQL. The views hold the original tables themselves, not their names:
+/// no query can name its way around them.
+///
+/// Regions bound rows by `region_code`. Departments bound rows by `dept_code` where a table
+/// has one (a row without a code by its department's name); by `agency_code` where it has that
+/// instead (a budget unit belongs to the department it is budgeted under in
+/// `budget_execution`); by `dept_name` (the names `budget_execution` gives those codes) where
+/// it has only a name. A table with no column to judge by is empty for a bounded user, never
+/// whole. The lineage table (`purse_loads`, every file's
+/// name) is empty too.
+pub async fn restrict(
+    ctx: &SessionContext,
+    catalog: &Catalog,
+    reach: &crate::users::Reach,
+) -> Result<()> {
+    if !reach.bounds_data() {
+        return Ok(());
+    }
+    let mut views = Vec::new();
+    for ds in &catalog.datasets {
+        let has = |c: &str| ds.columns.iter().any(|x| x.name == c);
+        let mut conds = Vec::new();
+        if !reach.regions.is_empty() {
+            conds.push(if has("region_code") {
+                in_list("region_code", &reach.regions)
+            } else {
+                "false".to_string()
+            });
+        }
+        if !reach.departments.is_empty() {
+            let codes = in_list("dept_code", &reach.departments);
+            let names = format!(
+                "dept_name IN (SELECT DISTINCT dept_name FROM budget_execution WHERE {codes})"
+            );
+            conds.push(if has("dept_code") {
+                // A row without a department code is judged by its department's name.
+                if has("dept_name") {
+                    format!("({codes} OR ((dept_code IS NULL OR dept_code = '') AND {names}))")
+                } else {
+                    codes
+                }
+            } else if has("agency_code") {
+                format!(
+                    "agency_code IN (SELECT DISTINCT agency_code FROM budget_execution WHERE {codes})"
+                )
+            } else if has("dept_name") {
+                names
+            } else {
+                "false".to_string()
+            });
+        }
+        let sql = format!("SELECT * FROM {} WHERE {}", ds.name, conds.join(" AND "));
+        let df = ctx.sql(&sql).await?;
+        views.push((ds.name.clone(), df.into_view()));
+    }
+    // Swapped only once every view is planned over the original tables.
+    for (name, view) in views {
+        ctx.deregister_table(name.as_str())?;
+        ctx.register_table(name.as_str(), view)?;
+    }
+    if ctx.table_exist("purse_loads")? {
+        let empty = ctx.sql("SELECT * FROM purse_loads WHERE false").await?;
+        let view = empty.into_view();
+        ctx.deregister_table("purse_loads")?;
+        ctx.register_table("purse_loads", view)?;
+    }
+    Ok(())
+}

@@ -6,6 +6,7 @@
 //! files into findings, [`alerts`] keeps them with their lifecycle, and [`check`] runs the three
 //! in order. [`synth`] makes a synthetic region for demos, tests and benchmarks.
 
+pub mod access;
 pub mod alerts;
 pub mod charts;
 pub mod check;

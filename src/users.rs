@@ -37,10 +37,25 @@ CREATE TABLE IF NOT EXISTS audit_log (
 );
 "#;
 
-/// What a user may do. Each role can do everything the ones before it can.
+/// A user's bounds (what rows they may see), kept beside the users.
+const REACH: &str = r#"
+CREATE TABLE IF NOT EXISTS user_reach (
+    user   TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+    kind   TEXT NOT NULL,   -- region | department | unit
+    value  TEXT NOT NULL,
+    PRIMARY KEY (user, kind, value)
+);
+"#;
+
+const MIGRATIONS: &[crate::db::Step] = &[crate::db::Step::Sql(SCHEMA), crate::db::Step::Sql(REACH)];
+
+/// What a user may do. Each role from `Viewer` up can do everything the ones before it can;
+/// `Unit` stands apart below them: a responsible unit sees only its own problem items.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
+    /// A responsible unit (责任单位): its own problem items, its responses and evidence; nothing else.
+    Unit,
     /// Deputies: read every page.
     Viewer,
     /// Committee staff: the alert workflow.
@@ -54,6 +69,7 @@ pub enum Role {
 impl Role {
     pub fn as_str(self) -> &'static str {
         match self {
+            Role::Unit => "unit",
             Role::Viewer => "viewer",
             Role::Analyst => "analyst",
             Role::Adviser => "adviser",
@@ -62,6 +78,7 @@ impl Role {
     }
     pub fn zh(self) -> &'static str {
         match self {
+            Role::Unit => "责任单位",
             Role::Viewer => "查阅",
             Role::Analyst => "分析",
             Role::Adviser => "专家",
@@ -69,9 +86,94 @@ impl Role {
         }
     }
     pub fn parse(s: &str) -> Option<Role> {
-        [Role::Viewer, Role::Analyst, Role::Adviser, Role::Admin]
-            .into_iter()
-            .find(|r| r.as_str() == s)
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+    pub const ALL: [Role; 5] = [
+        Role::Unit,
+        Role::Viewer,
+        Role::Analyst,
+        Role::Adviser,
+        Role::Admin,
+    ];
+}
+
+/// The rows a user may see. Empty lists bound nothing: a user with no reach sees everything.
+/// Regions and departments bound the warehouse (every table is read through a filter, see
+/// [`crate::engine::restrict`]), the alerts and the problem list; units bound the problem list
+/// (a `unit` user sees the items whose responsible unit is theirs).
+#[derive(
+    Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+pub struct Reach {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub regions: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub departments: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub units: Vec<String>,
+}
+
+impl Reach {
+    /// No bounds at all.
+    pub fn is_all(&self) -> bool {
+        self.regions.is_empty() && self.departments.is_empty() && self.units.is_empty()
+    }
+    /// Bounds on the warehouse's rows (regions or departments).
+    pub fn bounds_data(&self) -> bool {
+        !self.regions.is_empty() || !self.departments.is_empty()
+    }
+    /// A stable key for caches: equal reaches, equal keys.
+    pub fn key(&self) -> String {
+        if self.is_all() {
+            return String::new();
+        }
+        format!(
+            "r={};d={};u={}",
+            self.regions.join(","),
+            self.departments.join(","),
+            self.units.join(",")
+        )
+    }
+    /// Whether a region code is inside (no region bound: every region is).
+    pub fn has_region(&self, code: Option<&str>) -> bool {
+        self.regions.is_empty() || code.is_some_and(|c| self.regions.iter().any(|r| r == c))
+    }
+    /// Whether a department (by code) is inside.
+    pub fn has_department(&self, code: Option<&str>) -> bool {
+        self.departments.is_empty() || code.is_some_and(|c| self.departments.iter().any(|d| d == c))
+    }
+    /// Whether a responsible unit (by name) is inside.
+    pub fn has_unit(&self, name: &str) -> bool {
+        self.units.is_empty() || self.units.iter().any(|u| u == name.trim())
+    }
+    /// What a person reads: `regions 110101; departments 101`.
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        for (what, v) in [
+            ("regions", &self.regions),
+            ("departments", &self.departments),
+            ("units", &self.units),
+        ] {
+            if !v.is_empty() {
+                parts.push(format!("{what} {}", v.join(", ")));
+            }
+        }
+        if parts.is_empty() {
+            "everything".into()
+        } else {
+            parts.join("; ")
+        }
+    }
+    fn normalise(mut self) -> Reach {
+        for v in [&mut self.regions, &mut self.departments, &mut self.units] {
+            for x in v.iter_mut() {
+                *x = x.trim().to_string();
+            }
+            v.retain(|x| !x.is_empty());
+            v.sort();
+            v.dedup();
+        }
+        self
     }
 }
 
@@ -80,6 +182,7 @@ pub struct User {
     pub name: String,
     pub role: Role,
     pub created_at: String,
+    pub reach: Reach,
 }
 
 /// A logged-in session as a request sees it.
@@ -87,6 +190,8 @@ pub struct User {
 pub struct Session {
     pub user: String,
     pub role: Role,
+    /// The rows this user may see.
+    pub reach: Reach,
     /// Must come back with every form and state-changing API call.
     pub csrf: String,
 }
@@ -131,7 +236,7 @@ pub const SESSION_SECS: i64 = 36 * 3600;
 impl Users {
     pub fn open(data_dir: &Path) -> Result<Users> {
         Ok(Users {
-            db: crate::db::open(data_dir, "users", &[crate::db::Step::Sql(SCHEMA)])?,
+            db: crate::db::open(data_dir, "users", MIGRATIONS)?,
         })
     }
 
@@ -169,17 +274,71 @@ impl Users {
         let mut st = self
             .db
             .prepare("SELECT name, role, created_at FROM users ORDER BY name")?;
-        let v = st
-            .query_map([], |r| {
-                let role: String = r.get(1)?;
-                Ok(User {
-                    name: r.get(0)?,
-                    role: Role::parse(&role).unwrap_or(Role::Viewer),
-                    created_at: r.get(2)?,
-                })
-            })?
+        let v: Vec<(String, String, String)> = st
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
             .collect::<rusqlite::Result<_>>()?;
-        Ok(v)
+        v.into_iter()
+            .map(|(name, role, created_at)| {
+                Ok(User {
+                    reach: self.reach(&name)?,
+                    role: Role::parse(&role).unwrap_or(Role::Unit),
+                    name,
+                    created_at,
+                })
+            })
+            .collect()
+    }
+
+    /// The rows a user may see.
+    pub fn reach(&self, name: &str) -> Result<Reach> {
+        let mut st = self.db.prepare_cached(
+            "SELECT kind, value FROM user_reach WHERE user = ?1 ORDER BY kind, value",
+        )?;
+        let mut reach = Reach::default();
+        for kv in st.query_map(params![name], |r| Ok((r.get::<_, String>(0)?, r.get(1)?)))? {
+            let (kind, value) = kv?;
+            match kind.as_str() {
+                "region" => reach.regions.push(value),
+                "department" => reach.departments.push(value),
+                _ => reach.units.push(value),
+            }
+        }
+        Ok(reach)
+    }
+
+    /// Bounds a user to regions, departments and units (replacing what they had; an empty
+    /// reach lifts every bound). Their sessions end, so the new bounds hold from the next request.
+    pub fn set_reach(&mut self, name: &str, reach: &Reach, actor: &str) -> Result<()> {
+        let reach = reach.clone().normalise();
+        let tx = self.db.transaction()?;
+        let known: bool = tx.query_row(
+            "SELECT count(*) > 0 FROM users WHERE name = ?1",
+            params![name],
+            |r| r.get(0),
+        )?;
+        if !known {
+            return Err(PurseError::NotFound(format!("no user `{name}`")));
+        }
+        tx.execute("DELETE FROM user_reach WHERE user = ?1", params![name])?;
+        for (kind, values) in [
+            ("region", &reach.regions),
+            ("department", &reach.departments),
+            ("unit", &reach.units),
+        ] {
+            for v in values {
+                tx.execute(
+                    "INSERT INTO user_reach (user, kind, value) VALUES (?1, ?2, ?3)",
+                    params![name, kind, v],
+                )?;
+            }
+        }
+        tx.execute("DELETE FROM sessions WHERE user = ?1", params![name])?;
+        tx.execute(
+            "INSERT INTO audit_log (at, actor, action, detail) VALUES (?1, ?2, 'user.reach', ?3)",
+            params![now(), actor, format!("{name}: {}", reach.describe())],
+        )?;
+        tx.commit()?;
+        Ok(())
     }
 
     /// Checks a password. Unknown users cost the same hashing time as wrong passwords, so the
@@ -240,16 +399,22 @@ impl Users {
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
             )
             .optional()?;
-        Ok(row.and_then(|(user, role, csrf, expires)| {
-            Some((
-                Session {
-                    user,
-                    role: Role::parse(&role)?,
-                    csrf,
-                },
-                expires,
-            ))
-        }))
+        let Some((user, role, csrf, expires)) = row else {
+            return Ok(None);
+        };
+        let Some(role) = Role::parse(&role) else {
+            return Ok(None);
+        };
+        let reach = self.reach(&user)?;
+        Ok(Some((
+            Session {
+                user,
+                role,
+                reach,
+                csrf,
+            },
+            expires,
+        )))
     }
 
     pub fn logout(&self, token: &str) -> Result<()> {

@@ -308,3 +308,58 @@ pub fn severity_bars(
         .collect();
     out.place("severity", title, charts::vbars(title, &bars))
 }
+
+/// The loop (闭环监督) in one month: where the items stand now, what moved in the month, and
+/// the month's satisfaction ratings by unit.
+pub fn loop_card(s: &crate::problems::LoopSummary, lang: Lang) -> Markup {
+    let t = |zh: &'static str, en: &'static str| lang.t(zh, en);
+    html! {
+        table.compact {
+            tr {
+                th { (t("未销号", "Not closed")) }
+                th { (t("待交办", "To assign")) }
+                th { (t("已交办", "Assigned")) }
+                th { (t("已反馈", "Responded")) }
+                th { (t("退回", "Sent back")) }
+                th { (t("逾期", "Overdue")) }
+            }
+            tr {
+                td.r { (s.not_closed()) }
+                td.r { (s.open) }
+                td.r { (s.assigned) }
+                td.r { (s.responded) }
+                td.r { (s.sent_back) }
+                td.r class=(if s.overdue > 0 { "red" } else { "" }) { (s.overdue) }
+            }
+        }
+        p {
+            (s.period) " " (t("新增", "opened")) " " (s.opened_in_period)
+            " · " (t("销号", "closed")) " " (s.closed_in_period)
+            " · " (t("退回", "sent back")) " " (s.sent_back_in_period)
+        }
+        p {
+            (t("满意度", "Satisfaction")) " " (pct(s.satisfaction_pct()))
+            " (" (t("满意", "satisfied")) " " (s.satisfied)
+            " · " (t("基本满意", "basically")) " " (s.basically)
+            " · " (t("不满意", "unsatisfied")) " " (s.unsatisfied) ")"
+        }
+        @if !s.by_unit.is_empty() {
+            table.compact {
+                tr {
+                    th { (t("责任单位", "Unit")) }
+                    th { (t("满意", "Satisfied")) }
+                    th { (t("基本满意", "Basically")) }
+                    th { (t("不满意", "Unsatisfied")) }
+                }
+                @for u in &s.by_unit {
+                    tr {
+                        td { (u.unit) }
+                        td.r { (u.satisfied) }
+                        td.r { (u.basically) }
+                        td.r class=(if u.unsatisfied > 0 { "red" } else { "" }) { (u.unsatisfied) }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """End to end in headless Chromium: log in, read the cockpit, drill down to source rows,
-acknowledge an alert, open every archived monthly report and run a console query.
+acknowledge an alert, open every archived monthly report, run a console query, walk a problem
+item from entry to 销号 through the committee and the unit (with a send-back, evidence and a
+rating), and read a bounded viewer's cockpit.
 
 Drives Debian's chromium through chromedriver's W3C WebDriver API with nothing but the standard
 library. Screenshots go to --shots (default: target/e2e-shots) for a person to look at.
@@ -19,6 +21,7 @@ import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 
@@ -121,6 +124,9 @@ class Driver:
         self.call("POST", self.s("/window/rect"), {"width": 1440, "height": 1000})
         print(f"  screenshot {path}")
 
+    def clear_cookies(self):
+        self.call("DELETE", self.s("/cookie"))
+
     def quit(self):
         try:
             self.call("DELETE", self.s(""))
@@ -139,6 +145,25 @@ def settle(d, pred, timeout=20):
             pass
         time.sleep(0.2)
     return False
+
+
+def login(d, base, user):
+    """A fresh session as `user` (demo password), whoever was logged in."""
+    d.clear_cookies()
+    d.go(base + "/login")
+    d.type(d.find("input[name=user]"), user)
+    d.type(d.find("input[name=password]"), f"demo-{user}")
+    d.click(d.find("form.login button"))
+    settle(d, lambda: "/login" not in d.url())
+
+
+def act(d, button, fields=()):
+    """Fills a form's fields on the item page and presses its button."""
+    for css, text in fields:
+        el = d.find(css)
+        d.clear(el)
+        d.type(el, text)
+    d.click(d.find(f"button#{button}"))
 
 
 def check(cond, what):
@@ -274,6 +299,83 @@ def main():
         settle(d, lambda: "DDL not supported" in d.source())
         check("DDL not supported" in d.source(), "the console refuses DDL")
         d.shot(f"{args.shots}/10-console-refused.png")
+        print("the closed loop: committee and unit")
+        users = subprocess.run([args.purse, "user", "list", "--data-dir", data], check=True,
+                               capture_output=True, text=True).stdout
+        unit_name = next(l.split("units ", 1)[1].strip() for l in users.splitlines()
+                         if l.startswith("unit "))
+        login(d, base, "analyst")
+        d.go(base + "/problems")
+        check("问题清单与整改清单" in d.source() and "闭环" not in d.url(), "the problem list opens")
+        d.shot(f"{args.shots}/11-problems.png")
+        for css, text in [("input[name=source_ref]", "审议意见 e2e-1"),
+                          ("input[name=source_document]", "关于预算执行情况的审议意见"),
+                          ("input[name=title]", "学校维修资金长期结存未用"),
+                          ("input[name=unit]", unit_name),
+                          ("input[name=requirement]", "说明原因并制定使用计划")]:
+            d.type(d.find(css), text)
+        d.click(d.find("form[action='/problems'] button"))
+        settle(d, lambda: "/problems/" in d.url())
+        item = d.url()
+        check("学校维修资金长期结存未用" in d.source() and "待交办" in d.source(), "entered: on the list, to assign")
+        act(d, "assign")
+        settle(d, lambda: "已交办" in d.source())
+        check("已交办" in d.source(), "assigned (交办) to " + unit_name)
+
+        login(d, base, "unit")
+        check(d.url().endswith("/problems"), "the unit lands on its problem list")
+        src = d.source()
+        check("学校维修资金长期结存未用" in src and "一屏纵览" not in src, "it sees the item and no cockpit")
+        d.shot(f"{args.shots}/12-unit-list.png")
+        d.go(item)
+        act(d, "respond", [("textarea[name=text]", "已制定资金使用计划")])
+        settle(d, lambda: "已反馈" in d.source())
+        evidence = os.path.join(tmp or data, "e2e-使用计划.txt")
+        with open(evidence, "w", encoding="utf-8") as f:
+            f.write("资金使用计划：2026年一季度完成维修。")
+        d.call("POST", d.s(f"/element/{d.find('input[type=file][name=file]')}/value"), {"text": evidence})
+        d.click(d.find("button#evidence"))
+        settle(d, lambda: "e2e-使用计划.txt" in d.source())
+        check("已反馈" in d.source() and "e2e-使用计划.txt" in d.source(), "the unit answered with its evidence")
+        d.shot(f"{args.shots}/13-unit-responded.png")
+
+        login(d, base, "analyst")
+        d.go(item)
+        act(d, "send_back", [("input[name=reason]", "缺少资金使用台账")])
+        settle(d, lambda: "退回" in d.source() and "缺少资金使用台账" in d.source())
+        check("缺少资金使用台账" in d.source(), "sent back (退回) with the reason")
+
+        login(d, base, "unit")
+        d.go(item)
+        check("缺少资金使用台账" in d.source(), "the unit reads why")
+        act(d, "respond", [("textarea[name=text]", "已补充资金使用台账")])
+        settle(d, lambda: "已补充资金使用台账" in d.source())
+
+        login(d, base, "analyst")
+        d.go(item)
+        act(d, "accept", [("input[name=note]", "同意销号")])
+        settle(d, lambda: "已销号" in d.source())
+        check("已销号" in d.source(), "accepted (销号)")
+        opts = [o for o in d.find_all("select[name=rating] option") if d.attr(o, "value") == "basically"]
+        d.click(opts[0])
+        act(d, "rate")
+        settle(d, lambda: "basically" in d.source())
+        check("rate" in d.source() and "basically" in d.source(), "rated 基本满意")
+        d.shot(f"{args.shots}/14-closed-rated.png")
+        d.go(base + "/cockpit")
+        check("闭环监督" in d.source() and "满意度 100.0%" in d.source(), "the cockpit's loop card counts the rating")
+        d.go(base + "/problems/notice?unit=" + urllib.parse.quote(unit_name))
+        check("督办单" in d.source() and "学校维修资金长期结存未用" not in d.source(),
+              "the unit's notice lists what is still open (not the closed item)")
+        d.shot(f"{args.shots}/15-notice.png")
+
+        print("a bounded viewer")
+        login(d, base, "district")
+        src = d.source()
+        check(d.url().endswith("/cockpit") and "城东区" in src and "北山县" not in src,
+              "the district's cockpit shows its region only")
+        d.go(base + "/data")
+        check("403" in d.source(), "the Data page is refused to it")
         print("e2e passed")
     finally:
         if d:

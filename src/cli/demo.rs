@@ -22,20 +22,41 @@ pub fn run(args: Args) -> Result<ExitCode> {
     } = args;
     let data_dir = data_dir.unwrap_or_else(|| std::env::temp_dir().join("purse-demo"));
     let rejected = prepare_demo(&data_dir)?;
-    let users = purse::users::Users::open(&data_dir)?;
+    let unit = seed_problems(&data_dir)?;
+    let mut users = purse::users::Users::open(&data_dir)?;
     let accounts = [
         ("viewer", purse::users::Role::Viewer),
         ("analyst", purse::users::Role::Analyst),
         ("adviser", purse::users::Role::Adviser),
         ("admin", purse::users::Role::Admin),
+        ("unit", purse::users::Role::Unit),
+        ("district", purse::users::Role::Viewer),
     ];
     for (name, role) in accounts {
         users.add(name, role, &format!("demo-{name}"), "demo")?;
     }
+    users.set_reach(
+        "unit",
+        &purse::users::Reach {
+            units: vec![unit.clone()],
+            ..Default::default()
+        },
+        "demo",
+    )?;
+    users.set_reach(
+        "district",
+        &purse::users::Reach {
+            regions: vec![DEMO_DISTRICT.into()],
+            ..Default::default()
+        },
+        "demo",
+    )?;
     drop(users);
     let d = data_dir.display();
     println!("\nDemo accounts (user / password): viewer / demo-viewer, analyst / demo-analyst,");
-    println!("  adviser / demo-adviser (SQL console), admin / demo-admin (users, uploads)");
+    println!("  adviser / demo-adviser (SQL console), admin / demo-admin (users, uploads),");
+    println!("  unit / demo-unit (the responsible unit {unit}: its problem items only),");
+    println!("  district / demo-district (a viewer who sees region {DEMO_DISTRICT} only)");
     println!("The same data from the command line:");
     println!("  purse alerts --data-dir {d} --status new");
     println!("  purse report --data-dir {d} --period 2025-12");
@@ -49,6 +70,65 @@ pub fn run(args: Args) -> Result<ExitCode> {
     }
     super::serve::serve(&data_dir, bind, false)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The district the demo's bounded account sees (its debt rows are in the demo data).
+const DEMO_DISTRICT: &str = "990102";
+
+/// Puts the demo's open alerts and two deliberation opinions (审议意见) on the problem list, and
+/// answers the unit with the most items (the demo's `unit` account). Running it again adds
+/// nothing.
+fn seed_problems(data_dir: &std::path::Path) -> Result<String> {
+    use purse::problems::{NewProblem, ProblemStore, Source};
+    let mut store = ProblemStore::open(data_dir)?;
+    let alerts = purse::alerts::AlertStore::open(data_dir)?;
+    // Alerts are due in a month; the two opinions were due ten days ago (overdue, as lists are).
+    let today = chrono::Local::now().date_naive();
+    let due = today + chrono::Duration::days(30);
+    let added = store.import_alerts(&alerts, due, "demo")?;
+    let due = today - chrono::Duration::days(10);
+    let all = store.list(&Default::default(), chrono::Local::now().date_naive())?;
+    let mut counts = std::collections::BTreeMap::<String, usize>::new();
+    for p in &all {
+        *counts.entry(p.unit.clone()).or_default() += 1;
+    }
+    let unit = counts
+        .iter()
+        .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+        .map(|(u, _)| u.clone())
+        .unwrap_or_else(|| "示范市财政局".into());
+    for (n, title, req) in [
+        (
+            "1",
+            "部分专项资金下达后长期未分配使用",
+            "清理沉淀资金，逐项说明未使用原因，按规定收回统筹",
+        ),
+        (
+            "2",
+            "项目支出预算执行进度明显滞后于序时进度",
+            "分析滞后原因，制定执行计划，按月报送进度",
+        ),
+    ] {
+        store.add(
+            &NewProblem {
+                source: Source::Deliberation,
+                source_ref: format!("审议意见 2025-{n}"),
+                source_document: "关于2025年预算执行情况的审议意见".into(),
+                title: title.into(),
+                detail: String::new(),
+                region_code: Some(purse::config::DEMO_REGION.0.into()),
+                unit: unit.clone(),
+                requirement: req.into(),
+                due_date: due,
+            },
+            "demo",
+        )?;
+    }
+    let total = store
+        .list(&Default::default(), chrono::Local::now().date_naive())?
+        .len();
+    println!("problem list: {added} alerts imported, {total} items in all");
+    Ok(unit)
 }
 
 /// Generates the demo region into DIR/extracts, loads it and checks every month once; says

@@ -12,6 +12,9 @@ pub struct Args {
     pub timeout_secs: u64,
     #[arg(long)]
     pub memory_mib: usize,
+    /// The user's reach as JSON (`{"regions": [..], "departments": [..]}`); absent: everything
+    #[arg(long)]
+    pub reach: Option<String>,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
@@ -20,7 +23,12 @@ pub fn run(args: Args) -> Result<ExitCode> {
         max_rows,
         timeout_secs,
         memory_mib,
+        reach,
     } = args;
+    let reach: purse::users::Reach = match reach {
+        Some(j) => serde_json::from_str(&j).context("--reach")?,
+        None => Default::default(),
+    };
     let dir = resolve_data_dir(dd.data_dir);
     let (_, catalog) = catalog_for(&dir)?;
     let limits = purse::console::Limits {
@@ -28,6 +36,6 @@ pub fn run(args: Args) -> Result<ExitCode> {
         timeout: std::time::Duration::from_secs(timeout_secs),
         memory_bytes: memory_mib << 20,
     };
-    let code = purse::console::worker_main(&dir, &catalog, &limits);
+    let code = purse::console::worker_main(&dir, &catalog, &limits, &reach);
     Ok(ExitCode::from(code as u8))
 }

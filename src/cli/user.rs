@@ -16,6 +16,15 @@ pub enum UserCmd {
         password: Option<String>,
         #[arg(long)]
         password_stdin: bool,
+        /// Bound the user to a region (repeatable): they see only its rows, alerts and problems
+        #[arg(long = "region")]
+        regions: Vec<String>,
+        /// Bound the user to a department by code (repeatable)
+        #[arg(long = "department")]
+        departments: Vec<String>,
+        /// The responsible unit (责任单位) a `unit` user answers for (repeatable)
+        #[arg(long = "unit")]
+        units: Vec<String>,
     },
     /// List users and their roles
     List {
@@ -39,7 +48,20 @@ pub fn run(args: Args) -> Result<ExitCode> {
             role,
             password,
             password_stdin,
+            regions,
+            departments,
+            units,
         } => {
+            let reach = purse::users::Reach {
+                regions,
+                departments,
+                units,
+            };
+            if role == purse::users::Role::Unit && reach.units.is_empty() {
+                anyhow::bail!(
+                    "a unit user needs --unit NAME (the responsible unit it answers for)"
+                );
+            }
             let dir = resolve_data_dir(dd.data_dir);
             let (password, made_up) = match (password, password_stdin) {
                 (Some(p), _) => (p, false),
@@ -50,8 +72,14 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 }
                 (None, false) => (purse::users::random_token()[..16].to_string(), true),
             };
-            purse::users::Users::open(&dir)?.add(&name, role, &password, "cli")?;
-            println!("user {name}: role {}", role.as_str());
+            let mut users = purse::users::Users::open(&dir)?;
+            users.add(&name, role, &password, "cli")?;
+            users.set_reach(name.trim(), &reach, "cli")?;
+            println!(
+                "user {name}: role {}, sees {}",
+                role.as_str(),
+                users.reach(name.trim())?.describe()
+            );
             if made_up {
                 println!("password: {password}");
             }
@@ -60,7 +88,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
         UserCmd::List { dd } => {
             let dir = resolve_data_dir(dd.data_dir);
             for u in purse::users::Users::open(&dir)?.list()? {
-                println!("{:<20} {:<8} {}", u.name, u.role.as_str(), u.created_at);
+                println!(
+                    "{:<20} {:<8} {}  {}",
+                    u.name,
+                    u.role.as_str(),
+                    u.created_at,
+                    u.reach.describe()
+                );
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -411,7 +411,7 @@ fn open_workbook_inner(bytes: &[u8]) -> Result<Opened, String> {
     })
 }
 
-fn cell_text(d: &Data) -> String {
+pub(crate) fn cell_text(d: &Data) -> String {
     match d {
         Data::Empty => String::new(),
         Data::String(s) => s.clone(),

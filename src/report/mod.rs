@@ -38,17 +38,26 @@ pub struct Report {
     pub rectifications: Vec<(Alert, bool)>,
     /// Rules that could not judge the period (no data for one of their datasets), and why.
     pub not_evaluated: Vec<crate::alerts::RuleOutcome>,
+    /// The problem list's loop (闭环监督): where items stand as of the report's day, and what
+    /// was opened, closed, sent back and rated in the period's month.
+    pub problems: crate::problems::LoopSummary,
+    /// Whom the report is bounded to (everything for the archived reports).
+    pub reach: crate::users::Reach,
 }
 
-/// Builds the report for `period` from the warehouse and the alert store.
+/// Builds the report for `period` from the warehouse and the alert store, as `reach` sees them
+/// (the archived reports see everything; a bounded user's report is drawn for them).
 pub async fn build(
     data_dir: &Path,
     catalog: &Catalog,
     config: &Config,
     period: &str,
     as_of: chrono::NaiveDate,
+    reach: &crate::users::Reach,
 ) -> Result<Report> {
     let ctx = crate::engine::session(data_dir, catalog).await?;
+    crate::engine::restrict(&ctx, catalog, reach).await?;
+    let vis = crate::access::Visible::of(&ctx, reach).await?;
     let rules = crate::rules::RuleSet::resolve(None, data_dir, catalog, &config.rules)?;
     let bands = figures::Bands::from_rules(&rules);
     let cockpit = figures::cockpit(&ctx, period, &bands).await?;
@@ -76,7 +85,7 @@ pub async fn build(
         Err(_) => String::new(),
     };
     let store = AlertStore::open(data_dir)?;
-    let month = store.month(period, &prev)?;
+    let month = vis.month(store.month(period, &prev)?);
     let due = as_of.format("%Y-%m-%d").to_string();
     let rectifications = store
         .list(&crate::alerts::Filter {
@@ -84,7 +93,7 @@ pub async fn build(
             ..Default::default()
         })?
         .into_iter()
-        .filter(|a| a.first_period.as_str() <= period)
+        .filter(|a| a.first_period.as_str() <= period && vis.alert(a))
         .map(|a| {
             let overdue = a.due_date.as_deref().is_some_and(|d| d < due.as_str());
             (a, overdue)
@@ -95,7 +104,11 @@ pub async fn build(
         .into_iter()
         .filter(|o| !o.evaluated)
         .collect();
+    let problems = crate::problems::ProblemStore::open(data_dir)?
+        .summary(period, as_of, |p| vis.problem(p))?;
     Ok(Report {
+        problems,
+        reach: reach.clone(),
         not_evaluated,
         period: period.to_string(),
         region_name: config.region_name.clone(),
@@ -246,6 +259,9 @@ pub fn html(r: &Report, lang: Lang) -> String {
             }
             body {
                 h1 { (title) }
+                @if !r.reach.is_all() {
+                    p.note { (t("本报告仅含可见范围内的数据：", "This report covers only: ")) (r.reach.describe()) }
+                }
                 p.sub {
                     (t("报告日", "As of")) " " (r.as_of) " · "
                     (t("数据截至载入", "Data up to load")) " " (r.data_as_of) " · "
@@ -335,6 +351,9 @@ pub fn html(r: &Report, lang: Lang) -> String {
                         }
                     }
                 }
+
+                h3 { (t("问题清单闭环", "The problem list's loop")) }
+                (views::loop_card(&r.problems, lang))
 
                 h2 { (t("六、政府债务与国有企业风险", "6. Debt and SOE risk")) }
                 @if !c.debt.is_empty() { (views::debt_table(c, lang)) }
@@ -456,10 +475,20 @@ fn sheet(wb: &mut Workbook, name: &str, header: &[String], rows: &[Vec<Val>]) ->
 
 /// One sheet with a header row: used for exports of alert lists and console results.
 pub fn xlsx_table(name: &str, header: &[String], rows: &[Vec<Val>]) -> Result<Vec<u8>> {
+    xlsx_sheets(&[(name, header, rows)])
+}
+
+/// A sheet to write: its name, header and rows.
+pub type SheetSpec<'a> = (&'a str, &'a [String], &'a [Vec<Val>]);
+
+/// Several sheets, each with a header row (the problem and rectification lists).
+pub fn xlsx_sheets(sheets: &[SheetSpec<'_>]) -> Result<Vec<u8>> {
     let mut wb = Workbook::new();
     // An export is dated the day it is made.
     wb.set_properties(&props(chrono::Local::now().date_naive())?);
-    sheet(&mut wb, name, header, rows)?;
+    for (name, header, rows) in sheets {
+        sheet(&mut wb, name, header, rows)?;
+    }
     wb.save_to_buffer().map_err(xerr)
 }
 
@@ -676,6 +705,42 @@ pub fn xlsx(r: &Report, lang: Lang) -> Result<Vec<u8>> {
             ]
         })
         .collect();
+    let lp = &r.problems;
+    let loop_rows: Vec<Vec<Val>> = [
+        (t("未销号", "Not closed"), lp.not_closed()),
+        (t("待交办", "To assign"), lp.open),
+        (t("已交办", "Assigned"), lp.assigned),
+        (t("已反馈", "Responded"), lp.responded),
+        (t("退回", "Sent back"), lp.sent_back),
+        (t("逾期", "Overdue"), lp.overdue),
+        (t("本月新增", "Opened in the month"), lp.opened_in_period),
+        (t("本月销号", "Closed in the month"), lp.closed_in_period),
+        (
+            t("本月退回", "Sent back in the month"),
+            lp.sent_back_in_period,
+        ),
+        (t("满意", "Satisfied"), lp.satisfied),
+        (t("基本满意", "Basically satisfied"), lp.basically),
+        (t("不满意", "Unsatisfied"), lp.unsatisfied),
+    ]
+    .into_iter()
+    .map(|(k, v)| vec![Val::Text(k), Val::Int(v)])
+    .chain(lp.by_unit.iter().map(|u| {
+        vec![
+            Val::Text(format!(
+                "{} {}/{}/{}",
+                u.unit, u.satisfied, u.basically, u.unsatisfied
+            )),
+            Val::Int(u.satisfied + u.basically + u.unsatisfied),
+        ]
+    }))
+    .collect();
+    sheet(
+        &mut wb,
+        &t("闭环监督", "Loop"),
+        &[t("项目", "Item"), t("数量", "Count")],
+        &loop_rows,
+    )?;
     sheet(
         &mut wb,
         &t("国有企业", "SOEs"),
@@ -763,7 +828,15 @@ pub async fn generate(
 ) -> Result<(PathBuf, PathBuf)> {
     let sched = schedule::Cron::parse(&config.report.schedule)?;
     let as_of = sched.due_date(period)?;
-    let r = build(data_dir, catalog, config, period, as_of).await?;
+    let r = build(
+        data_dir,
+        catalog,
+        config,
+        period,
+        as_of,
+        &crate::users::Reach::default(),
+    )
+    .await?;
     let dir = data_dir.join("reports");
     std::fs::create_dir_all(&dir).map_err(|e| PurseError::io(&dir, e))?;
     let hp = archive_path(data_dir, period, lang, "html");

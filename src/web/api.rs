@@ -14,10 +14,15 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::{OpenApi, ToSchema};
 
-use super::pages::{ActForm, AlertsQ, DrillQ, PeriodQ, action_of, clean_scope, filtered};
+use super::pages::{
+    ActForm, AddForm, AlertsQ, DrillQ, PeriodQ, ProblemActForm, ProblemsQ, act_of, action_of,
+    add_problem_for, allowed_for, apply, clean_scope, filter_of, filtered, new_problem,
+};
 use super::{ApiJson, ApiPath, ApiQuery, AppError, AppState, Auth};
 use crate::alerts::{Alert, Event, Explanation, PeriodRecord, allowed_actions};
 use crate::figures::{Cockpit, Drill};
+use crate::problems::{LoopSummary, Problem};
+use crate::users::Reach;
 use crate::users::Role;
 
 type J<T> = Result<Json<T>, AppError>;
@@ -90,31 +95,31 @@ pub struct CockpitBody<'a> {
 /// Served from the page cache: figures per data version, alert counts until anything changes.
 pub async fn cockpit(
     State(st): State<AppState>,
-    _a: Auth,
+    a: Auth,
     ApiQuery(q): ApiQuery<PeriodQ>,
 ) -> Result<Response, AppError> {
     let period = st.period_or_latest(q.period).await?;
+    let reach = &a.session.reach;
     let body = st
-        .cached(format!("api/cockpit/{period}"), |_| {
-            cockpit_json(&st, &period)
+        .cached(reach, format!("api/cockpit/{period}"), |_| {
+            cockpit_json(&st, &period, reach)
         })
         .await?;
     Ok(json_body(body))
 }
 
-async fn cockpit_json(st: &AppState, period: &str) -> Result<String, AppError> {
-    let c = st.cockpit(period).await?;
-    let (p, prev) = (period.to_string(), crate::figures::prev_period(period)?);
-    let (open, month) = st
-        .alerts
-        .read(move |s| {
-            let open = s.list(&crate::alerts::Filter {
+async fn cockpit_json(st: &AppState, period: &str, reach: &Reach) -> Result<String, AppError> {
+    let c = st.cockpit(period, reach).await?;
+    let open = st
+        .alerts_for(
+            reach,
+            crate::alerts::Filter {
                 open: true,
                 ..Default::default()
-            })?;
-            Ok::<_, crate::PurseError>((open, s.month(&p, &prev)?))
-        })
+            },
+        )
         .await?;
+    let month = st.month_for(reach, period).await?;
     let mut by = BTreeMap::<String, BTreeMap<String, usize>>::new();
     for a in &open {
         *by.entry(a.level.clone())
@@ -166,13 +171,9 @@ fn json_body(body: std::sync::Arc<str>) -> Response {
     responses((status = 200, body = Drill), (status = 400, body = ErrorBody),
               (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 /// Drill-down: region → dept → agency → project → source rows
-pub async fn drill(
-    State(st): State<AppState>,
-    _a: Auth,
-    ApiQuery(q): ApiQuery<DrillQ>,
-) -> J<Drill> {
+pub async fn drill(State(st): State<AppState>, a: Auth, ApiQuery(q): ApiQuery<DrillQ>) -> J<Drill> {
     let period = st.period_or_latest(q.period).await?;
-    let ctx = st.engine().await?;
+    let ctx = st.engine(&a.session.reach).await?;
     Ok(Json(
         crate::figures::drill(&ctx, &period, &clean_scope(q.scope)).await?,
     ))
@@ -190,10 +191,10 @@ pub struct AlertsBody {
 /// Alerts, filtered; status=open for new + acknowledged + rectifying
 pub async fn alerts(
     State(st): State<AppState>,
-    _a: Auth,
+    a: Auth,
     ApiQuery(q): ApiQuery<AlertsQ>,
 ) -> J<AlertsBody> {
-    let alerts = filtered(&st, &q).await?;
+    let alerts = filtered(&st, &a, &q).await?;
     Ok(Json(AlertsBody {
         count: alerts.len(),
         alerts,
@@ -221,6 +222,7 @@ pub async fn alert(
     auth: Auth,
     ApiPath(id): ApiPath<i64>,
 ) -> J<AlertBody> {
+    st.alert_in_reach(&auth.session.reach, id).await?;
     let (a, why, history, events) = st
         .alerts
         .read(move |s| {
@@ -270,6 +272,7 @@ pub async fn act(
     ApiJson(f): ApiJson<ActForm>,
 ) -> J<ActBody> {
     auth.require(Role::Analyst)?;
+    st.alert_in_reach(&auth.session.reach, id).await?;
     let action = action_of(&f)?;
     let user = auth.user().to_string();
     let alert = st.alerts.write(move |s| s.act(id, &action, &user)).await?;
@@ -305,9 +308,9 @@ pub struct RulesBody {
 #[utoipa::path(get, path = "/api/rules", tag = "rules",
     responses((status = 200, body = RulesBody), (status = 401, body = ErrorBody)))]
 /// The rule catalog with SQL, parameters and how often each fired
-pub async fn rules(State(st): State<AppState>, _a: Auth) -> J<RulesBody> {
+pub async fn rules(State(st): State<AppState>, a: Auth) -> J<RulesBody> {
     let set = st.rules()?;
-    let fired = st.alerts.read(|s| s.counts_by_rule()).await?;
+    let fired = st.fired_for(&a.session.reach).await?;
     let rules = set
         .rules
         .iter()
@@ -479,6 +482,135 @@ impl utoipa::Modify for Security {
 }
 
 /// The OpenAPI 3.1 description of `/api`, generated from the handlers and their body types.
+#[derive(Serialize, ToSchema)]
+pub struct ProblemsBody {
+    pub count: usize,
+    /// Overdue first, then by due date.
+    pub problems: Vec<Problem>,
+}
+
+#[utoipa::path(get, path = "/api/problems", tag = "problems", params(ProblemsQ),
+    responses((status = 200, body = ProblemsBody), (status = 400, body = ErrorBody),
+              (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+/// The problem list as the user sees it (a unit: its own items; a bounded user: their reach)
+pub async fn problems(
+    State(st): State<AppState>,
+    a: Auth,
+    ApiQuery(q): ApiQuery<ProblemsQ>,
+) -> J<ProblemsBody> {
+    let problems = st.problems_for(&a.session.reach, filter_of(&q)?).await?;
+    Ok(Json(ProblemsBody {
+        count: problems.len(),
+        problems,
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ProblemBody {
+    pub problem: Problem,
+    /// Every step, oldest first (evidence and ratings included).
+    pub events: Vec<Event>,
+    pub evidence: Vec<crate::problems::Evidence>,
+    /// What this user may do now: assign, respond, accept, send_back, rate, evidence.
+    pub allowed_actions: Vec<String>,
+}
+
+#[utoipa::path(get, path = "/api/problems/{id}", tag = "problems",
+    params(("id" = i64, Path, minimum = 1)),
+    responses((status = 200, body = ProblemBody), (status = 400, body = ErrorBody),
+              (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody)))]
+/// A problem item with its trail, evidence and the user's allowed actions
+pub async fn problem(
+    State(st): State<AppState>,
+    auth: Auth,
+    ApiPath(id): ApiPath<i64>,
+) -> J<ProblemBody> {
+    let problem = st.problem_for(&auth.session.reach, id).await?;
+    let (events, evidence) = st
+        .problems
+        .read(move |s| Ok::<_, crate::PurseError>((s.events(id)?, s.evidence(id)?)))
+        .await?;
+    let allowed_actions = allowed_for(&auth, &problem)
+        .into_iter()
+        .map(str::to_string)
+        .collect();
+    Ok(Json(ProblemBody {
+        problem,
+        events,
+        evidence,
+        allowed_actions,
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ProblemActBody {
+    /// The item after the step.
+    pub problem: Problem,
+}
+
+#[utoipa::path(post, path = "/api/problems/{id}/actions", tag = "problems",
+    params(("id" = i64, Path, minimum = 1),
+           ("X-CSRF-Token" = String, Header, description = "the csrf token from /api/login")),
+    request_body = ProblemActForm,
+    responses((status = 200, body = ProblemActBody), (status = 400, body = ErrorBody),
+              (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody, description = "the item's status does not allow the step"),
+              (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
+/// A step in the loop: assign (committee), respond (the unit), accept / send_back / rate (committee)
+pub async fn problem_act(
+    State(st): State<AppState>,
+    auth: Auth,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(f): ApiJson<ProblemActForm>,
+) -> J<ProblemActBody> {
+    let problem = apply(&st, &auth, id, act_of(&f)?).await?;
+    Ok(Json(ProblemActBody { problem }))
+}
+
+#[utoipa::path(post, path = "/api/problems", tag = "problems",
+    params(("X-CSRF-Token" = String, Header, description = "the csrf token from /api/login")),
+    request_body = AddForm,
+    responses((status = 200, body = ProblemActBody), (status = 400, body = ErrorBody),
+              (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
+/// Put an item on the list (analyst and above); the same source and reference twice is one item
+pub async fn add_problem(
+    State(st): State<AppState>,
+    auth: Auth,
+    ApiJson(f): ApiJson<AddForm>,
+) -> J<ProblemActBody> {
+    let problem = add_problem_for(&st, &auth, new_problem(&f)?).await?;
+    Ok(Json(ProblemActBody { problem }))
+}
+
+#[derive(serde::Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MonthQ {
+    /// YYYY-MM; absent: this month
+    #[serde(default, deserialize_with = "crate::period::optional")]
+    #[param(value_type = Option<String>, pattern = r"^(\d{4}-(0[1-9]|1[0-2]))?$")]
+    pub month: Option<crate::period::Period>,
+}
+
+#[utoipa::path(get, path = "/api/problems/summary", tag = "problems", params(MonthQ),
+    responses((status = 200, body = LoopSummary), (status = 400, body = ErrorBody),
+              (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+/// The loop in a month: items by status, overdue, opened / closed / sent back, satisfaction by unit
+pub async fn problems_summary(
+    State(st): State<AppState>,
+    auth: Auth,
+    ApiQuery(q): ApiQuery<MonthQ>,
+) -> J<LoopSummary> {
+    let today = chrono::Local::now().date_naive();
+    let month = q
+        .month
+        .map(|m| m.to_string())
+        .unwrap_or_else(|| today.format("%Y-%m").to_string());
+    Ok(Json(st.loop_for(&auth.session.reach, &month, today).await?))
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -487,7 +619,8 @@ impl utoipa::Modify for Security {
     ),
     paths(
         super::health, super::auth::api_login, super::auth::api_logout, periods, cockpit, drill,
-        alerts, alert, act, rules, loads, jobs, job, reports, super::console::api_sql, openapi
+        alerts, alert, act, rules, loads, jobs, job, reports, super::console::api_sql, openapi,
+        problems, problem, problem_act, add_problem, problems_summary
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&Security)

@@ -99,6 +99,7 @@ impl FromRequestParts<AppState> for Auth {
         };
         let token = cookie(&parts.headers, SESSION_COOKIE).ok_or_else(unauth)?;
         let session = state.session(&token).await?.ok_or_else(unauth)?;
+        gate(&session, parts.uri.path(), html)?;
         let auth = Auth {
             session,
             lang,
@@ -114,6 +115,82 @@ impl FromRequestParts<AppState> for Auth {
         }
         Ok(auth)
     }
+}
+
+/// Whether `path` is `base` or below it.
+fn under(path: &str, base: &str) -> bool {
+    path == base
+        || path
+            .strip_prefix(base)
+            .is_some_and(|rest| rest.starts_with('/') || rest.starts_with('?'))
+}
+
+/// What a responsible unit's account may open: its problem items, and ending the session.
+const UNIT_PATHS: &[&str] = &["/problems", "/api/problems", "/logout", "/api/logout"];
+
+/// What a bounded user (regions or departments) may open: pages and APIs whose data is read
+/// through the bounded engine or filtered by [`crate::access::Visible`]. Everything else (the
+/// Data page with every file's name, users, archived reports drawn for the whole jurisdiction,
+/// and any page added later until it is reviewed) is refused: closed by default.
+const BOUNDED_PATHS: &[&str] = &[
+    "/cockpit",
+    "/charts",
+    "/drill",
+    "/alerts",
+    "/alerts.csv",
+    "/alerts.xlsx",
+    "/rules",
+    "/console",
+    "/reports",
+    "/problems",
+    "/logout",
+    "/api/periods",
+    "/api/cockpit",
+    "/api/drill",
+    "/api/alerts",
+    "/api/rules",
+    "/api/sql",
+    "/api/problems",
+    "/api/logout",
+    "/api/openapi.json",
+];
+
+/// The one place a session's role and reach decide which paths it may open at all (what it
+/// then sees inside them is bounded where the data is read).
+fn gate(s: &Session, path: &str, html: bool) -> Result<(), AppError> {
+    let refuse = |why: String| {
+        let e = AppError::forbidden(why);
+        if html { e.page() } else { e }
+    };
+    if s.role == Role::Unit {
+        if s.reach.units.is_empty() {
+            return Err(refuse(format!(
+                "{} is a responsible unit's account with no unit bound: an admin sets it (purse user add … --unit NAME)",
+                s.user
+            )));
+        }
+        if UNIT_PATHS.iter().any(|b| under(path, b)) {
+            return Ok(());
+        }
+        if html && (path == "/cockpit" || path == "/") {
+            return Err(AppError::see_other("/problems"));
+        }
+        return Err(refuse(format!(
+            "{} is a responsible unit's account: it sees its own problem items (/problems) only",
+            s.user
+        )));
+    }
+    if s.reach.bounds_data() {
+        let archived_report = path.starts_with("/reports/") && !under(path, "/reports/live");
+        if archived_report || !BOUNDED_PATHS.iter().any(|b| under(path, b)) {
+            return Err(refuse(format!(
+                "{} sees {} only: this page shows more than that",
+                s.user,
+                s.reach.describe()
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// The client's address, when the server knows it (tests without a socket say `local`).

@@ -26,11 +26,12 @@ fn limits(st: &AppState) -> Limits {
 }
 
 /// Runs one console query for a user and logs it, whatever the outcome.
-pub async fn run_logged(st: &AppState, user: &str, sql: &str) -> Result<Outcome, ConsoleError> {
+pub async fn run_logged(st: &AppState, auth: &Auth, sql: &str) -> Result<Outcome, ConsoleError> {
+    let user = auth.user();
     let lim = limits(st);
     let t0 = std::time::Instant::now();
     // In a child process: nothing an adviser writes can take the server's memory or thread.
-    let res = crate::console::run_isolated(&st.data_dir, sql, &lim).await;
+    let res = crate::console::run_isolated(&st.data_dir, sql, &lim, &auth.session.reach).await;
     let (rows, err) = match &res {
         Ok(o) => (Some(o.rows), None),
         Err(e) => (None, Some(e.to_string())),
@@ -287,7 +288,7 @@ pub async fn run_form(
 ) -> Result<Html<String>, AppError> {
     auth.check_csrf(&f.csrf)?;
     auth.require(Role::Adviser)?;
-    let res = run_logged(&st, auth.user(), &f.sql).await;
+    let res = run_logged(&st, &auth, &f.sql).await;
     Ok(Html(render(&st, &auth, &f.sql, Some(res)).await?))
 }
 
@@ -298,7 +299,7 @@ pub async fn export(
 ) -> Result<Response, AppError> {
     auth.check_csrf(&f.csrf)?;
     auth.require(Role::Adviser)?;
-    let o = match run_logged(&st, auth.user(), &f.sql).await {
+    let o = match run_logged(&st, &auth, &f.sql).await {
         Ok(o) => o,
         Err(e) => return Ok(Html(render(&st, &auth, &f.sql, Some(Err(e))).await?).into_response()),
     };
@@ -434,7 +435,7 @@ pub async fn api_sql(
     super::ApiJson(q): super::ApiJson<ApiSql>,
 ) -> Result<Response, AppError> {
     auth.require(Role::Adviser)?;
-    match run_logged(&st, auth.user(), &q.sql).await {
+    match run_logged(&st, &auth, &q.sql).await {
         Ok(o) => {
             let rows: Vec<Vec<serde_json::Value>> = o
                 .values()

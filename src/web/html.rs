@@ -60,10 +60,20 @@ pub fn page(auth: &Auth, f: Frame<'_>, body: Markup) -> Markup {
         ("cockpit", "/cockpit", t("一屏纵览", "Cockpit")),
         ("drill", "/drill", t("穿透查询", "Drill-down")),
         ("alerts", "/alerts?status=open", t("预警", "Alerts")),
+        ("problems", "/problems", t("问题清单", "Problems")),
         ("rules", "/rules", t("规则", "Rules")),
         ("data", "/data", t("数据", "Data")),
         ("reports", "/reports", t("月度报告", "Reports")),
     ];
+    if auth.role() == Role::Unit {
+        nav = vec![(
+            "problems",
+            "/problems",
+            t("本单位问题清单", "Our problem items"),
+        )];
+    } else if auth.session.reach.bounds_data() {
+        nav.retain(|(k, _, _)| *k != "data");
+    }
     if auth.role() >= Role::Adviser {
         nav.push(("console", "/console", t("SQL 查询", "SQL console")));
     }

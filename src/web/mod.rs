@@ -26,14 +26,19 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use datafusion::prelude::SessionContext;
 
+use crate::access::Visible;
 use crate::alerts::AlertStore;
 use crate::config::Config;
 use crate::datasets::Catalog;
 use crate::figures::Cockpit;
 use crate::i18n::Lang;
-use crate::users::Users;
+use crate::users::{Reach, Users};
 
-pub use auth::Auth;
+pub use auth::{Auth, urlencode};
+
+/// An engine for one reach: the data version it was built at, the session bounded to the reach,
+/// and what the reach lets through of alerts and problem items.
+type Engine = (i64, SessionContext, Arc<Visible>);
 
 /// What every handler shares. Cheap to clone.
 #[derive(Clone)]
@@ -45,8 +50,9 @@ pub struct Inner {
     pub config: Config,
     /// Set the `Secure` flag on cookies (behind TLS).
     pub secure_cookies: bool,
-    engine: tokio::sync::Mutex<Option<(i64, SessionContext)>>,
-    cockpits: Mutex<HashMap<(i64, String), Arc<Cockpit>>>,
+    /// One engine per reach (the empty key: everything), rebuilt when a load lands.
+    engines: tokio::sync::Mutex<HashMap<String, Engine>>,
+    cockpits: Mutex<HashMap<(i64, String, String), Arc<Cockpit>>>,
     periods: Mutex<Option<(i64, Vec<String>)>>,
     /// The rules' colour bands, read once per data version (not once per drill-down).
     bands: Mutex<Option<(i64, crate::figures::Bands)>>,
@@ -56,6 +62,8 @@ pub struct Inner {
     pub users: store::Store<Users>,
     /// The console's saved queries and log; SQLite, used from the blocking pool.
     pub console: store::Store<crate::console::ConsoleStore>,
+    /// The problem list and its rectification loop; SQLite, used from the blocking pool.
+    pub problems: store::Store<crate::problems::ProblemStore>,
     /// Upload jobs: their table and, while they run, their progress.
     pub jobs: store::Store<jobs::Jobs>,
     versions: Arc<store::Versions>,
@@ -89,6 +97,10 @@ impl AppState {
                 versions.clone(),
             ),
             jobs: store::Store::new(jobs::Jobs::open(data_dir)?, versions.clone()),
+            problems: store::Store::new(
+                crate::problems::ProblemStore::open(data_dir)?,
+                versions.clone(),
+            ),
             versions,
             sessions: store::Sessions::default(),
             pages: store::Pages::default(),
@@ -96,7 +108,7 @@ impl AppState {
             catalog,
             config,
             secure_cookies: false,
-            engine: tokio::sync::Mutex::new(None),
+            engines: tokio::sync::Mutex::new(HashMap::new()),
             cockpits: Mutex::new(HashMap::new()),
             periods: Mutex::new(None),
             bands: Mutex::new(None),
@@ -133,14 +145,14 @@ impl AppState {
         blocking(move || v.refresh()).await
     }
 
-    /// What the page cache holds under `key` for `generation`.
-    pub fn get_cached(&self, generation: u64, key: &str) -> Option<Arc<str>> {
-        self.pages.get(generation, key)
+    /// What the page cache holds under `key` for `generation` and this reach.
+    pub fn get_cached(&self, reach: &Reach, generation: u64, key: &str) -> Option<Arc<str>> {
+        self.pages.get(generation, &reach_key(reach, key))
     }
 
     /// Puts into the page cache (ignored for a generation that has passed).
-    pub fn put_cached(&self, generation: u64, key: String, body: Arc<str>) {
-        self.pages.put(generation, key, body)
+    pub fn put_cached(&self, reach: &Reach, generation: u64, key: &str, body: Arc<str>) {
+        self.pages.put(generation, reach_key(reach, key), body)
     }
 
     /// The session of a token, from memory unless the database changed since it was read.
@@ -149,13 +161,20 @@ impl AppState {
     }
 
     /// A rendered body from the cache of this generation, or rendered now (told the
-    /// generation) and cached.
-    pub async fn cached<F, Fut>(&self, key: String, render: F) -> Result<Arc<str>, AppError>
+    /// generation) and cached. Bodies are kept per reach: a bounded user never gets a page
+    /// drawn for another.
+    pub async fn cached<F, Fut>(
+        &self,
+        reach: &Reach,
+        key: String,
+        render: F,
+    ) -> Result<Arc<str>, AppError>
     where
         F: FnOnce(u64) -> Fut,
         Fut: std::future::Future<Output = Result<String, AppError>>,
     {
         let generation = self.generation();
+        let key = reach_key(reach, &key);
         if let Some(b) = self.pages.get(generation, &key) {
             return Ok(b);
         }
@@ -164,28 +183,136 @@ impl AppState {
         Ok(body)
     }
 
-    /// The engine over the current warehouse, rebuilt when a load lands.
-    pub async fn engine(&self) -> Result<SessionContext, AppError> {
-        let v = self.data_version();
-        let mut e = self.engine.lock().await;
-        if let Some((ver, ctx)) = e.as_ref()
-            && *ver == v
-        {
-            return Ok(ctx.clone());
-        }
-        let ctx = crate::engine::session(&self.data_dir, &self.catalog).await?;
-        *e = Some((v, ctx.clone()));
-        Ok(ctx)
+    /// The engine over the current warehouse as `reach` sees it (every table bounded by
+    /// [`crate::engine::restrict`]), rebuilt when a load lands.
+    pub async fn engine(&self, reach: &Reach) -> Result<SessionContext, AppError> {
+        Ok(self.engine_and_visible(reach).await?.0)
     }
 
-    /// Cockpit figures for a period, computed once per data version.
-    pub async fn cockpit(&self, period: &str) -> Result<Arc<Cockpit>, AppError> {
+    /// Which alerts and problem items `reach` lets through (read from its bounded engine).
+    pub async fn visible(&self, reach: &Reach) -> Result<Arc<Visible>, AppError> {
+        Ok(self.engine_and_visible(reach).await?.1)
+    }
+
+    async fn engine_and_visible(
+        &self,
+        reach: &Reach,
+    ) -> Result<(SessionContext, Arc<Visible>), AppError> {
         let v = self.data_version();
-        let key = (v, period.to_string());
+        let key = reach.key();
+        let mut e = self.engines.lock().await;
+        if let Some((ver, ctx, vis)) = e.get(&key)
+            && *ver == v
+        {
+            return Ok((ctx.clone(), vis.clone()));
+        }
+        let ctx = crate::engine::session(&self.data_dir, &self.catalog).await?;
+        crate::engine::restrict(&ctx, &self.catalog, reach).await?;
+        let vis = Arc::new(Visible::of(&ctx, reach).await?);
+        e.retain(|_, (ver, _, _)| *ver == v);
+        e.insert(key, (v, ctx.clone(), vis.clone()));
+        Ok((ctx, vis))
+    }
+
+    /// Alerts by filter, as `reach` sees them.
+    pub async fn alerts_for(
+        &self,
+        reach: &Reach,
+        filter: crate::alerts::Filter,
+    ) -> Result<Vec<crate::alerts::Alert>, AppError> {
+        let vis = self.visible(reach).await?;
+        let v = self.alerts.read(move |s| s.list(&filter)).await?;
+        Ok(vis.alerts(v))
+    }
+
+    /// A month's alerts against the month before, as `reach` sees them.
+    pub async fn month_for(
+        &self,
+        reach: &Reach,
+        period: &str,
+    ) -> Result<crate::alerts::MonthAlerts, AppError> {
+        let vis = self.visible(reach).await?;
+        let (p, prev) = (period.to_string(), crate::figures::prev_period(period)?);
+        let m = self.alerts.read(move |s| s.month(&p, &prev)).await?;
+        Ok(vis.month(m))
+    }
+
+    /// How many alerts each rule has raised, of those `reach` sees.
+    pub async fn fired_for(&self, reach: &Reach) -> Result<HashMap<String, i64>, AppError> {
+        if reach.is_all() {
+            return self.alerts.read(|s| s.counts_by_rule()).await;
+        }
+        let mut m = HashMap::new();
+        for a in self.alerts_for(reach, Default::default()).await? {
+            *m.entry(a.rule_id).or_insert(0) += 1;
+        }
+        Ok(m)
+    }
+
+    /// Problem items by filter, as `reach` sees them (overdue as of today).
+    pub async fn problems_for(
+        &self,
+        reach: &Reach,
+        filter: crate::problems::Filter,
+    ) -> Result<Vec<crate::problems::Problem>, AppError> {
+        let vis = self.visible(reach).await?;
+        let on = chrono::Local::now().date_naive();
+        let v = self.problems.read(move |s| s.list(&filter, on)).await?;
+        Ok(vis.problems(v))
+    }
+
+    /// One problem item, if `reach` sees it; otherwise the same answer as for no such item.
+    pub async fn problem_for(
+        &self,
+        reach: &Reach,
+        id: i64,
+    ) -> Result<crate::problems::Problem, AppError> {
+        let vis = self.visible(reach).await?;
+        let p = self.problems.read(move |s| s.get(id)).await?;
+        if vis.problem(&p) {
+            Ok(p)
+        } else {
+            Err(AppError::not_found(format!("no problem item #{id}")))
+        }
+    }
+
+    /// The loop in a month (YYYY-MM) as `reach` sees it, overdue as of `on`.
+    pub async fn loop_for(
+        &self,
+        reach: &Reach,
+        month: &str,
+        on: chrono::NaiveDate,
+    ) -> Result<crate::problems::LoopSummary, AppError> {
+        let vis = self.visible(reach).await?;
+        let m = month.to_string();
+        self.problems
+            .read(move |s| s.summary(&m, on, |p| vis.problem(p)))
+            .await
+    }
+
+    /// Refuses an alert outside `reach` exactly as one that does not exist: a bounded user
+    /// cannot tell another area's alert ids from gaps.
+    pub async fn alert_in_reach(&self, reach: &Reach, id: i64) -> Result<(), AppError> {
+        if reach.is_all() {
+            return Ok(());
+        }
+        let vis = self.visible(reach).await?;
+        let a = self.alerts.read(move |s| s.get(id)).await?;
+        if vis.alert(&a) {
+            Ok(())
+        } else {
+            Err(AppError::not_found(format!("no alert #{id}")))
+        }
+    }
+
+    /// Cockpit figures for a period as `reach` sees them, computed once per data version.
+    pub async fn cockpit(&self, period: &str, reach: &Reach) -> Result<Arc<Cockpit>, AppError> {
+        let v = self.data_version();
+        let key = (v, period.to_string(), reach.key());
         if let Some(c) = lock(&self.cockpits).get(&key) {
             return Ok(c.clone());
         }
-        let ctx = self.engine().await?;
+        let ctx = self.engine(reach).await?;
         let c = Arc::new(crate::figures::cockpit(&ctx, period, &self.bands()?).await?);
         let mut cache = lock(&self.cockpits);
         cache.retain(|k, _| k.0 == v);
@@ -201,7 +328,7 @@ impl AppState {
         {
             return Ok(p.clone());
         }
-        let ctx = self.engine().await?;
+        let ctx = self.engine(&Reach::default()).await?;
         let p = crate::figures::periods(&ctx).await?;
         *lock(&self.periods) = Some((v, p.clone()));
         Ok(p)
@@ -236,6 +363,15 @@ impl AppState {
     /// The deployment's rules: `DIR/queries` if present, else the built-in pack, with overrides.
     pub fn rules(&self) -> crate::Result<crate::rules::RuleSet> {
         crate::rules::RuleSet::resolve(None, &self.data_dir, &self.catalog, &self.config.rules)
+    }
+}
+
+/// A cache key under a reach (everything: the key itself).
+fn reach_key(reach: &Reach, key: &str) -> String {
+    if reach.is_all() {
+        key.to_string()
+    } else {
+        format!("[{}]{key}", reach.key())
     }
 }
 
@@ -297,6 +433,10 @@ impl AppError {
     pub fn unauthorized() -> AppError {
         AppError::new(StatusCode::UNAUTHORIZED, "unauthorized", "log in first")
     }
+    /// Sends the browser elsewhere (a page it may open instead).
+    pub fn see_other(to: &str) -> AppError {
+        AppError::new(StatusCode::SEE_OTHER, "see_other", to)
+    }
     /// Render as a page rather than JSON.
     pub fn page(mut self) -> AppError {
         self.html = true;
@@ -340,6 +480,9 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         if self.status == StatusCode::UNAUTHORIZED && self.html {
             return Redirect::to("/login").into_response();
+        }
+        if self.status == StatusCode::SEE_OTHER {
+            return Redirect::to(&self.message).into_response();
         }
         if self.html {
             let title = format!("{} {}", self.status.as_u16(), self.code);
@@ -549,10 +692,30 @@ pub fn app(state: AppState) -> Router {
         .route("/users", get(pages::users).post(pages::add_user))
         .route("/reports", get(pages::reports).post(pages::generate_report))
         .route("/reports/{file}", get(pages::report_file))
+        .route("/reports/live/{period}", get(pages::live_report))
         .route("/console", get(console::page).post(console::run_form))
         .route("/console/export", post(console::export))
         .route("/console/save", post(console::save))
         .route("/console/delete", post(console::delete))
+        .route("/problems", get(pages::problems).post(pages::add_problem))
+        .route("/problems/export.xlsx", get(pages::problems_export))
+        .route("/problems/notice", get(pages::notice))
+        .route(
+            "/problems/import",
+            post(pages::problems_import).layer(DefaultBodyLimit::max(upload_limit)),
+        )
+        .route(
+            "/problems/import-alerts",
+            post(pages::problems_import_alerts),
+        )
+        .route("/problems/rate-unit", post(pages::rate_unit))
+        .route("/problems/{id}", get(pages::problem))
+        .route("/problems/{id}/act", post(pages::problem_act))
+        .route(
+            "/problems/{id}/evidence",
+            post(pages::problem_evidence).layer(DefaultBodyLimit::max(upload_limit)),
+        )
+        .route("/problems/{id}/evidence/{eid}", get(pages::evidence_file))
         .route("/api/health", get(health))
         .route("/api/login", post(auth::api_login))
         .route("/api/logout", post(auth::api_logout))
@@ -569,6 +732,10 @@ pub fn app(state: AppState) -> Router {
         .route("/api/jobs/{id}", get(api::job))
         .route("/api/reports", get(api::reports))
         .route("/api/sql", post(console::api_sql))
+        .route("/api/problems", get(api::problems).post(api::add_problem))
+        .route("/api/problems/summary", get(api::problems_summary))
+        .route("/api/problems/{id}", get(api::problem))
+        .route("/api/problems/{id}/actions", post(api::problem_act))
         .fallback(not_found)
         .layer(axum::middleware::from_fn(headers))
         .with_state(state)

@@ -2,6 +2,8 @@
 //! and reading back what the warehouse holds.
 #![allow(dead_code)]
 
+pub mod web;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 

@@ -48,7 +48,7 @@ fn some(s: &Option<String>) -> Option<String> {
 }
 
 /// The filtered alert list (shared by the page, the exports and the API).
-pub async fn filtered(st: &AppState, q: &AlertsQ) -> Result<Vec<Alert>, AppError> {
+pub async fn filtered(st: &AppState, auth: &Auth, q: &AlertsQ) -> Result<Vec<Alert>, AppError> {
     let status = some(&q.status);
     let exact = match status.as_deref() {
         None | Some("open") => None,
@@ -66,7 +66,7 @@ pub async fn filtered(st: &AppState, q: &AlertsQ) -> Result<Vec<Alert>, AppError
         agency: None,
         open: status.as_deref() == Some("open"),
     };
-    st.alerts.read(move |s| s.list(&filter)).await
+    st.alerts_for(&auth.session.reach, filter).await
 }
 
 fn query_string(q: &AlertsQ) -> String {
@@ -88,10 +88,9 @@ pub async fn alerts(
 ) -> PageOut {
     let l = auth.lang;
     let t = |zh: &'static str, en: &'static str| l.t(zh, en);
-    let list = filtered(&st, &q).await.page()?;
+    let list = filtered(&st, &auth, &q).await.page()?;
     let all = st
-        .alerts
-        .read(|s| s.list(&Filter::default()))
+        .alerts_for(&auth.session.reach, Filter::default())
         .await
         .page()?;
     let mut rules: Vec<(String, String)> = all
@@ -223,7 +222,7 @@ pub async fn alerts_csv(
     auth: Auth,
     PageQuery(q): PageQuery<AlertsQ>,
 ) -> Result<Response, AppError> {
-    let list = filtered(&st, &q).await.page()?;
+    let list = filtered(&st, &auth, &q).await.page()?;
     let (header, rows) = export_rows(&list, auth.lang);
     let mut w = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
     let io =
@@ -243,7 +242,7 @@ pub async fn alerts_xlsx(
     auth: Auth,
     PageQuery(q): PageQuery<AlertsQ>,
 ) -> Result<Response, AppError> {
-    let list = filtered(&st, &q).await.page()?;
+    let list = filtered(&st, &auth, &q).await.page()?;
     let (header, rows) = export_rows(&list, auth.lang);
     let bytes =
         crate::report::xlsx_table(auth.lang.t("预警清单", "Alerts"), &header, &rows).page()?;
@@ -310,6 +309,7 @@ fn workflow(auth: &Auth, al: &Alert) -> Markup {
 pub async fn alert(State(st): State<AppState>, auth: Auth, Path(id): Path<i64>) -> PageOut {
     let l = auth.lang;
     let t = |zh: &'static str, en: &'static str| l.t(zh, en);
+    st.alert_in_reach(&auth.session.reach, id).await.page()?;
     let (al, hist, events) = st
         .alerts
         .read(move |s| Ok::<_, crate::PurseError>((s.get(id)?, s.history(id)?, s.events(id)?)))
@@ -387,7 +387,7 @@ pub async fn alert(State(st): State<AppState>, auth: Auth, Path(id): Path<i64>) 
             ]
         })
         .collect();
-    let why = why_section(&st, &al, l).await.page()?;
+    let why = why_section(&st, &auth.session.reach, &al, l).await.page()?;
     let title = format!("#{id}");
     let path = format!("/alerts/{id}");
     out(page(
@@ -504,6 +504,7 @@ pub async fn alert_act(
 ) -> Result<Response, AppError> {
     auth.check_csrf(&f.csrf)?;
     auth.require(Role::Analyst)?;
+    st.alert_in_reach(&auth.session.reach, id).await.page()?;
     let action = action_of(&f).page()?;
     let user = auth.user().to_string();
     st.alerts
@@ -515,7 +516,12 @@ pub async fn alert_act(
 
 /// "Why this alert" on the alert page: the parameters and SQL of the run that last found it, and
 /// the source rows behind it with the file, sheet and row each came from.
-async fn why_section(st: &AppState, al: &Alert, l: Lang) -> Result<Markup, AppError> {
+async fn why_section(
+    st: &AppState,
+    reach: &crate::users::Reach,
+    al: &Alert,
+    l: Lang,
+) -> Result<Markup, AppError> {
     let t = |zh: &'static str, en: &'static str| l.t(zh, en);
     let (id, p) = (al.id, al.last_period.clone());
     let Some(ex) = st.alerts.read(move |s| s.explain(id, &p)).await? else {
@@ -529,7 +535,7 @@ async fn why_section(st: &AppState, al: &Alert, l: Lang) -> Result<Markup, AppEr
     let mut sources = Vec::new();
     let rules = st.rules()?;
     if let Some(rule) = rules.get(&al.rule_id) {
-        let ctx = st.engine().await?;
+        let ctx = st.engine(reach).await?;
         for (dataset, batches) in
             crate::rules::explain::source_rows(&ctx, &st.catalog, rule, &ex.evidence, &ex.period)
                 .await?

@@ -19,6 +19,7 @@ use crate::web::{AppError, AppState, Auth, PageQuery, PageResult};
 /// change), so the browser may keep it.
 struct Served<'a> {
     st: &'a AppState,
+    reach: &'a crate::users::Reach,
     generation: u64,
     prefix: String,
     /// What this rendering drew, by URL (the cache may refuse to keep it).
@@ -26,9 +27,16 @@ struct Served<'a> {
 }
 
 impl<'a> Served<'a> {
-    fn new(st: &'a AppState, l: Lang, period: &str, generation: u64) -> Served<'a> {
+    fn new(
+        st: &'a AppState,
+        reach: &'a crate::users::Reach,
+        l: Lang,
+        period: &str,
+        generation: u64,
+    ) -> Served<'a> {
         Served {
             st,
+            reach,
             generation,
             prefix: format!("cockpit/{}/{period}", l.code()),
             placed: Default::default(),
@@ -44,7 +52,7 @@ impl Charts for Served<'_> {
         );
         let svg: std::sync::Arc<str> = svg.into();
         self.st
-            .put_cached(self.generation, url.clone(), svg.clone());
+            .put_cached(self.reach, self.generation, &url, svg.clone());
         if let Ok(mut p) = self.placed.lock() {
             p.push((url.clone(), svg));
         }
@@ -58,7 +66,7 @@ impl Charts for Served<'_> {
 /// possibly a moment ago) is redirected to the same chart now.
 pub async fn chart(
     State(st): State<AppState>,
-    _auth: Auth,
+    auth: Auth,
     axum::extract::Path(rest): axum::extract::Path<String>,
 ) -> Result<axum::response::Response, AppError> {
     use axum::http::{HeaderValue, header};
@@ -90,10 +98,12 @@ pub async fn chart(
             .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         return Ok(r);
     }
-    let svg = match st.get_cached(generation, &url) {
+    // Looked up under the session's reach: a URL drawn for someone else is drawn anew.
+    let reach = &auth.session.reach;
+    let svg = match st.get_cached(reach, generation, &url) {
         Some(s) => s,
         None => {
-            let out = Served::new(&st, lang, &period, generation);
+            let out = Served::new(&st, reach, lang, &period, generation);
             cockpit_body(&st, lang, &period, &out).await?;
             let placed = out.placed.lock().map(|p| p.clone()).unwrap_or_default();
             placed
@@ -127,14 +137,19 @@ pub async fn cockpit(
 ) -> PageOut {
     let l = auth.lang;
     let period = st.period_or_latest(q.period).await.page()?;
+    let reach = &auth.session.reach;
     let body = st
-        .cached(format!("cockpit/{}/{period}", l.code()), |generation| {
-            let (st, period) = (&st, &period);
-            async move {
-                let out = Served::new(st, l, period, generation);
-                Ok(cockpit_body(st, l, period, &out).await?.into_string())
-            }
-        })
+        .cached(
+            reach,
+            format!("cockpit/{}/{period}", l.code()),
+            |generation| {
+                let (st, period) = (&st, &period);
+                async move {
+                    let out = Served::new(st, reach, l, period, generation);
+                    Ok(cockpit_body(st, l, period, &out).await?.into_string())
+                }
+            },
+        )
         .await?;
     let path = format!("/cockpit?period={period}");
     Ok(Html(page_around(
@@ -152,20 +167,22 @@ async fn cockpit_body(
 ) -> Result<Markup, AppError> {
     let t = |zh: &'static str, en: &'static str| l.t(zh, en);
     let periods = st.periods().await.page()?;
-    let c = st.cockpit(period).await.page()?;
-    let prev = crate::figures::prev_period(period).page()?;
-    let p = period.to_string();
-    let (month, open) = st
-        .alerts
-        .read(move |store| {
-            let open = Filter {
+    let reach = out.reach;
+    let c = st.cockpit(period, reach).await.page()?;
+    let month = st.month_for(reach, period).await.page()?;
+    let open = st
+        .alerts_for(
+            reach,
+            Filter {
                 open: true,
                 ..Default::default()
-            };
-            Ok::<_, crate::PurseError>((store.month(&p, &prev)?, store.list(&open)?))
-        })
+            },
+        )
         .await
         .page()?;
+    let today = chrono::Local::now().date_naive();
+    let this_month = today.format("%Y-%m").to_string();
+    let lp = st.loop_for(reach, &this_month, today).await.page()?;
     let drill = format!("/drill?period={period}");
     let region = c
         .debt
@@ -287,6 +304,7 @@ async fn cockpit_body(
                 }
             }))
             (card(t("近12个月执行率", "Execution, last 12 months"), &drill, views::trend(out, &c, l)))
+            (card(t("闭环监督 问题清单", "The loop: problem list"), "/problems", views::loop_card(&lp, l)))
         }
     })
 }

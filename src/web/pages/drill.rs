@@ -55,7 +55,7 @@ pub async fn drill(
     let period = st.period_or_latest(q.period).await.page()?;
     let scope = clean_scope(q.scope);
     let bands = st.bands().page()?;
-    let ctx = st.engine().await.page()?;
+    let ctx = st.engine(&auth.session.reach).await.page()?;
     let d = crate::figures::drill(&ctx, &period, &scope).await.page()?;
     let periods = st.periods().await.page()?;
     let no_project = t("(无项目)", "(no project)");
@@ -161,7 +161,7 @@ pub async fn drill(
         open: true,
         ..Default::default()
     };
-    let alerts = st.alerts.read(move |s| s.list(&filter)).await.page()?;
+    let alerts = st.alerts_for(&auth.session.reach, filter).await.page()?;
     let path = scope_href(&period, &scope);
     out(page(
         &auth,

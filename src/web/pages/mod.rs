@@ -6,6 +6,7 @@ mod alerts;
 mod cockpit;
 mod data;
 mod drill;
+mod problems;
 mod reports;
 mod rules;
 mod users;
@@ -16,7 +17,13 @@ pub use alerts::{
 pub use cockpit::{chart, cockpit};
 pub use data::{data, job, load_report, upload};
 pub use drill::{DrillQ, clean_scope, drill};
-pub use reports::{generate_report, report_file, reports};
+pub use problems::{
+    AddForm, ProblemActForm, ProblemsQ, act_of, add as add_problem_for, add_problem, allowed_for,
+    apply, evidence_file, export as problems_export, filter_of, import as problems_import,
+    import_alerts as problems_import_alerts, new_problem, notice, problem, problem_act,
+    problem_evidence, problems, rate_unit,
+};
+pub use reports::{generate_report, live_report, report_file, reports};
 pub use rules::{rule, rules};
 pub use users::{add_user, users};
 

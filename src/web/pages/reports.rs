@@ -23,6 +23,9 @@ fn file_name(p: &std::path::Path) -> String {
 pub async fn reports(State(st): State<AppState>, auth: Auth) -> PageOut {
     let l = auth.lang;
     let t = |zh: &'static str, en: &'static str| l.t(zh, en);
+    if auth.session.reach.bounds_data() {
+        return bounded_reports(&st, &auth).await;
+    }
     let dir = st.data_dir.clone();
     let list =
         super::super::blocking(move || Ok::<_, crate::PurseError>(crate::report::archived(&dir)))
@@ -69,6 +72,71 @@ pub async fn reports(State(st): State<AppState>, auth: Auth) -> PageOut {
             (table(&[t("期间", "Period"), t("语言", "Language"), "HTML", "XLSX"], &rows, "data"))
         },
     ))
+}
+
+/// The archived reports cover the whole jurisdiction: a bounded user gets each period's report
+/// drawn for their reach instead.
+async fn bounded_reports(st: &AppState, auth: &Auth) -> PageOut {
+    let l = auth.lang;
+    let t = |zh: &'static str, en: &'static str| l.t(zh, en);
+    let periods = st.periods().await.page()?;
+    let rows: Vec<Vec<Markup>> = periods
+        .iter()
+        .map(|p| {
+            vec![
+                text(p),
+                a(&format!("/reports/live/{p}?lang=zh"), "中文"),
+                a(&format!("/reports/live/{p}?lang=en"), "English"),
+            ]
+        })
+        .collect();
+    out(page(
+        auth,
+        Frame::new("reports", t("月度报告", "Reports"), "/reports"),
+        html! {
+            h1 { (t("月度预警报告", "Monthly alert reports")) }
+            p.note { (t("按可见范围生成：", "Drawn for your reach: ")) (auth.session.reach.describe()) }
+            (table(&[t("期间", "Period"), "", ""], &rows, "data"))
+        },
+    ))
+}
+
+#[derive(Deserialize, Default)]
+pub struct LiveQ {
+    #[serde(default)]
+    lang: Option<String>,
+}
+
+/// `GET /reports/live/{period}`: the monthly report drawn now for the user's reach (not archived).
+pub async fn live_report(
+    State(st): State<AppState>,
+    auth: Auth,
+    Path(period): Path<String>,
+    crate::web::PageQuery(q): crate::web::PageQuery<LiveQ>,
+) -> Result<Response, AppError> {
+    let lang = q.lang.as_deref().and_then(Lang::parse).unwrap_or(auth.lang);
+    let period = period.trim().parse::<Period>().page()?.to_string();
+    let as_of = crate::report::schedule::Cron::parse(&st.config.report.schedule)
+        .and_then(|c| c.due_date(&period))
+        .page()?;
+    let r = crate::report::build(
+        &st.data_dir,
+        &st.catalog,
+        &st.config,
+        &period,
+        as_of,
+        &auth.session.reach,
+    )
+    .await
+    .page()?;
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        )],
+        crate::report::html(&r, lang),
+    )
+        .into_response())
 }
 
 #[derive(Deserialize)]

@@ -13,7 +13,7 @@ pub async fn rules(State(st): State<AppState>, auth: Auth) -> PageOut {
     let l = auth.lang;
     let t = |zh: &'static str, en: &'static str| l.t(zh, en);
     let set = st.rules().page()?;
-    let (fired, last, outcomes) = st
+    let (last, outcomes) = st
         .alerts
         .read(|store| {
             let last = store.checked_periods()?.into_iter().next_back();
@@ -21,10 +21,11 @@ pub async fn rules(State(st): State<AppState>, auth: Auth) -> PageOut {
                 Some(p) => store.rule_outcomes(p)?,
                 None => vec![],
             };
-            Ok::<_, crate::PurseError>((store.counts_by_rule()?, last, outcomes))
+            Ok::<_, crate::PurseError>((last, outcomes))
         })
         .await
         .page()?;
+    let fired = st.fired_for(&auth.session.reach).await.page()?;
     let rows: Vec<Vec<Markup>> = set
         .rules
         .iter()
@@ -92,8 +93,7 @@ pub async fn rule(State(st): State<AppState>, auth: Auth, Path(id): Path<String>
         .find(|r| r.id == id)
         .ok_or_else(|| AppError::not_found(format!("no rule `{id}`")).page())?;
     let fired = st
-        .alerts
-        .read(|s| s.counts_by_rule())
+        .fired_for(&auth.session.reach)
         .await
         .page()?
         .get(&r.id)

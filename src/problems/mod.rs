@@ -13,6 +13,8 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{PurseError, Result};
 
+pub mod sheet;
+
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS problems (
     id              INTEGER PRIMARY KEY,
@@ -62,7 +64,23 @@ CREATE TABLE IF NOT EXISTS problem_ratings (
 ";
 
 /// The store's migrations, in order: never edit one that has shipped, add a step.
-const MIGRATIONS: &[crate::db::Step] = &[crate::db::Step::Sql(SCHEMA)];
+/// A committee's rating of a unit's whole list for a period (满意度测评 of the unit).
+const UNIT_RATINGS: &str = "
+CREATE TABLE IF NOT EXISTS problem_unit_ratings (
+    id      INTEGER PRIMARY KEY,
+    unit    TEXT NOT NULL,
+    period  TEXT NOT NULL,     -- YYYY-MM evaluated
+    rater   TEXT NOT NULL,
+    rating  TEXT NOT NULL,
+    note    TEXT,
+    at      TEXT NOT NULL
+);
+";
+
+const MIGRATIONS: &[crate::db::Step] = &[
+    crate::db::Step::Sql(SCHEMA),
+    crate::db::Step::Sql(UNIT_RATINGS),
+];
 
 /// Where a problem item comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -181,6 +199,13 @@ impl Rating {
             Rating::Unsatisfied => "unsatisfied",
         }
     }
+    pub fn zh(self) -> &'static str {
+        match self {
+            Rating::Satisfied => "满意",
+            Rating::Basically => "基本满意",
+            Rating::Unsatisfied => "不满意",
+        }
+    }
     pub fn parse(s: &str) -> Option<Rating> {
         match s.trim() {
             "satisfied" | "满意" => Some(Rating::Satisfied),
@@ -294,6 +319,53 @@ pub fn allowed_steps(s: Status) -> Vec<&'static str> {
         Status::Assigned | Status::SentBack => vec!["respond"],
         Status::Responded => vec!["accept", "send_back"],
         Status::Closed => vec![],
+    }
+}
+
+/// The loop in one period, for the cockpit card and the monthly report.
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
+pub struct LoopSummary {
+    /// The month summarised (YYYY-MM).
+    pub period: String,
+    /// Items not closed now, by where they stand.
+    pub open: i64,
+    pub assigned: i64,
+    pub responded: i64,
+    pub sent_back: i64,
+    /// Not closed and past their due date (as of the day asked).
+    pub overdue: i64,
+    /// Put on the list in the month.
+    pub opened_in_period: i64,
+    /// Accepted (销号) in the month.
+    pub closed_in_period: i64,
+    /// Sent back (退回, including unsatisfied ratings) in the month.
+    pub sent_back_in_period: i64,
+    /// Ratings given in the month: 满意, 基本满意, 不满意.
+    pub satisfied: i64,
+    pub basically: i64,
+    pub unsatisfied: i64,
+    /// Per responsible unit: (unit, satisfied, basically, unsatisfied) in the month.
+    pub by_unit: Vec<UnitRatings>,
+}
+
+/// One unit's ratings in a period.
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
+pub struct UnitRatings {
+    pub unit: String,
+    pub satisfied: i64,
+    pub basically: i64,
+    pub unsatisfied: i64,
+}
+
+impl LoopSummary {
+    /// Items not yet closed.
+    pub fn not_closed(&self) -> i64 {
+        self.open + self.assigned + self.responded + self.sent_back
+    }
+    /// Share of the month's ratings that were 满意 or 基本满意, in percent.
+    pub fn satisfaction_pct(&self) -> Option<f64> {
+        let n = self.satisfied + self.basically + self.unsatisfied;
+        (n > 0).then(|| 100.0 * (self.satisfied + self.basically) as f64 / n as f64)
     }
 }
 
@@ -669,6 +741,43 @@ impl ProblemStore {
         self.get(id)
     }
 
+    /// A committee member's rating of a unit's whole list for a period (YYYY-MM). Nothing is
+    /// reopened by it (items are reopened by their own ratings); it counts in the unit's
+    /// satisfaction for that period.
+    pub fn rate_unit(
+        &mut self,
+        unit: &str,
+        period: &str,
+        rating: Rating,
+        note: Option<&str>,
+        rater: &str,
+    ) -> Result<()> {
+        let period: crate::period::Period = period.parse()?;
+        let known: bool = self.db.query_row(
+            "SELECT count(*) > 0 FROM problems WHERE unit = ?1",
+            params![unit.trim()],
+            |r| r.get(0),
+        )?;
+        if !known {
+            return Err(PurseError::NotFound(format!(
+                "no problem item names `{unit}` as its responsible unit"
+            )));
+        }
+        self.db.execute(
+            "INSERT INTO problem_unit_ratings (unit, period, rater, rating, note, at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                unit.trim(),
+                period.to_string(),
+                rater,
+                rating.as_str(),
+                note,
+                now()
+            ],
+        )?;
+        Ok(())
+    }
+
     /// Ratings per unit: (unit, satisfied, basically, unsatisfied), units in order.
     pub fn satisfaction_by_unit(&self) -> Result<Vec<(String, i64, i64, i64)>> {
         let mut st = self.db.prepare(
@@ -682,6 +791,119 @@ impl ProblemStore {
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
             .collect::<rusqlite::Result<_>>()?;
         Ok(v)
+    }
+
+    /// The loop in `period` (YYYY-MM) over the items `visible` lets through; `overdue` as of `on`.
+    pub fn summary(
+        &self,
+        period: &str,
+        on: chrono::NaiveDate,
+        visible: impl Fn(&Problem) -> bool,
+    ) -> Result<LoopSummary> {
+        let items: Vec<Problem> = self
+            .list(&Filter::default(), on)?
+            .into_iter()
+            .filter(|p| visible(p))
+            .collect();
+        let ids: std::collections::HashSet<i64> = items.iter().map(|p| p.id).collect();
+        let mut s = LoopSummary {
+            period: period.to_string(),
+            ..Default::default()
+        };
+        for p in &items {
+            match p.status {
+                Status::Open => s.open += 1,
+                Status::Assigned => s.assigned += 1,
+                Status::Responded => s.responded += 1,
+                Status::SentBack => s.sent_back += 1,
+                Status::Closed => {}
+            }
+            s.overdue += p.overdue as i64;
+        }
+        let month = format!("{period}-%");
+        let mut st = self
+            .db
+            .prepare("SELECT problem_id, action, to_status FROM problem_events WHERE at LIKE ?1")?;
+        let rows = st
+            .query_map(params![month], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        for (id, action, to) in rows {
+            if !ids.contains(&id) {
+                continue;
+            }
+            match action.as_str() {
+                "add" => s.opened_in_period += 1,
+                "accept" => s.closed_in_period += 1,
+                _ if to.as_deref() == Some("sent_back") => s.sent_back_in_period += 1,
+                _ => {}
+            }
+        }
+        let mut st = self.db.prepare(
+            "SELECT r.problem_id, p.unit, r.rating FROM problem_ratings r
+             JOIN problems p ON p.id = r.problem_id WHERE r.at LIKE ?1 ORDER BY p.unit",
+        )?;
+        let rows = st
+            .query_map(params![month], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let units: std::collections::HashSet<&str> =
+            items.iter().map(|p| p.unit.as_str()).collect();
+        let mut st = self.db.prepare(
+            "SELECT unit, rating FROM problem_unit_ratings WHERE period = ?1 ORDER BY unit",
+        )?;
+        let unit_rows = st
+            .query_map(params![period], |r| {
+                Ok((-1i64, r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut rows: Vec<(i64, String, String)> = rows
+            .into_iter()
+            .filter(|(id, _, _)| ids.contains(id))
+            .chain(
+                unit_rows
+                    .into_iter()
+                    .filter(|(_, u, _)| units.contains(u.as_str())),
+            )
+            .collect();
+        rows.sort_by(|a, b| a.1.cmp(&b.1));
+        for (_, unit, rating) in rows {
+            if s.by_unit.last().is_none_or(|u| u.unit != unit) {
+                s.by_unit.push(UnitRatings {
+                    unit,
+                    ..Default::default()
+                });
+            }
+            let Some(u) = s.by_unit.last_mut() else {
+                continue;
+            };
+            match Rating::parse(&rating) {
+                Some(Rating::Satisfied) => {
+                    s.satisfied += 1;
+                    u.satisfied += 1
+                }
+                Some(Rating::Basically) => {
+                    s.basically += 1;
+                    u.basically += 1
+                }
+                Some(Rating::Unsatisfied) => {
+                    s.unsatisfied += 1;
+                    u.unsatisfied += 1
+                }
+                None => {}
+            }
+        }
+        Ok(s)
     }
 
     /// The item's trail, oldest first.
@@ -705,10 +927,25 @@ impl ProblemStore {
         default_due: chrono::NaiveDate,
         actor: &str,
     ) -> Result<usize> {
-        let open = alerts.list(&crate::alerts::Filter {
-            open: true,
-            ..Default::default()
-        })?;
+        self.import_alerts_where(alerts, default_due, actor, |_| true)
+    }
+
+    /// [`Self::import_alerts`], only the open alerts `keep` lets through (a bounded user's).
+    pub fn import_alerts_where(
+        &mut self,
+        alerts: &crate::alerts::AlertStore,
+        default_due: chrono::NaiveDate,
+        actor: &str,
+        keep: impl Fn(&crate::alerts::Alert) -> bool,
+    ) -> Result<usize> {
+        let open: Vec<crate::alerts::Alert> = alerts
+            .list(&crate::alerts::Filter {
+                open: true,
+                ..Default::default()
+            })?
+            .into_iter()
+            .filter(|a| keep(a))
+            .collect();
         let mut added = 0;
         for a in open {
             let known: bool = self.db.query_row(
