@@ -314,7 +314,7 @@ def main():
                           ("input[name=unit]", unit_name),
                           ("input[name=requirement]", "说明原因并制定使用计划")]:
             d.type(d.find(css), text)
-        d.click(d.find("form[action='/problems'] button"))
+        d.click(d.find("button#add"))
         settle(d, lambda: "/problems/" in d.url())
         item = d.url()
         check("学校维修资金长期结存未用" in d.source() and "待交办" in d.source(), "entered: on the list, to assign")

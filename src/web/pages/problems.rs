@@ -329,7 +329,7 @@ pub async fn problems(
             @if committee {
                 section.card {
                     h2 { (t("录入问题", "Enter an item")) }
-                    form method="post" action="/problems" {
+                    form id="add-problem" method="post" action="/problems" {
                         (csrf(&auth))
                         label { (t("来源", "Source")) " " (select("source", &sources[1..], Some("deliberation"))) }
                         " " label { (t("来源文件", "Source document")) " " input name="source_document" placeholder=(t("如:常委会审议意见 第3号", "e.g. deliberation opinion no. 3")); }
@@ -344,7 +344,7 @@ pub async fn problems(
                         " " label { (t("整改期限", "Due")) " " input name="due" type="date" value=(due_default) required; }
                         br;
                         label { (t("整改要求", "Requirement")) " " input name="requirement" required size="60"; }
-                        " " button { (t("加入清单", "Add")) }
+                        " " button id="add" { (t("加入清单", "Add")) }
                     }
                 }
                 section.card {
