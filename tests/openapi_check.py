@@ -66,6 +66,14 @@ try:
     s, b = req("/api/sql", {"sql": "SELEC 1"}, {"x-csrf-token": csrf}); ok &= check("/api/sql", "post", s, b)
     s, b = req("/api/cockpit?period=2025-13"); ok &= check("/api/cockpit", "get", s, b)
     s, b = req("/api/jobs/999"); ok &= check("/api/jobs/{id}", "get", s, b)
+    s, b = req("/api/problems"); ok &= check("/api/problems", "get", s, b)
+    pid = b["problems"][0]["id"]
+    s, b = req(f"/api/problems/{pid}"); ok &= check("/api/problems/{id}", "get", s, b)
+    s, b = req(f"/api/problems/{pid}/actions", {"action": "assign", "due": "2099-01-31"}, {"x-csrf-token": csrf}); ok &= check("/api/problems/{id}/actions", "post", s, b)
+    s, b = req(f"/api/problems/{pid}/actions", {"action": "accept"}, {"x-csrf-token": csrf}); ok &= check("/api/problems/{id}/actions", "post", s, b)
+    s, b = req("/api/problems", {"source": "审议意见", "source_ref": "oa-1", "title": "t", "unit": "u", "requirement": "r", "due": "2099-01-31"}, {"x-csrf-token": csrf}); ok &= check("/api/problems", "post", s, b)
+    s, b = req("/api/problems/summary"); ok &= check("/api/problems/summary", "get", s, b)
+    s, b = req("/api/problems/99999"); ok &= check("/api/problems/{id}", "get", s, b)
     sys.exit(0 if ok else 1)
 finally:
     server.terminate()

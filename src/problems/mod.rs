@@ -84,6 +84,7 @@ const MIGRATIONS: &[crate::db::Step] = &[
 
 /// Where a problem item comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = ProblemSource)]
 #[serde(rename_all = "lowercase")]
 pub enum Source {
     /// A purse alert.
@@ -133,6 +134,7 @@ impl Source {
 
 /// Where an item is in the loop.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = ProblemStatus)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// On the list, not yet handed to the unit (待交办).
@@ -181,6 +183,7 @@ impl Status {
 
 /// A satisfaction rating (满意度测评).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = ProblemRating)]
 #[serde(rename_all = "lowercase")]
 pub enum Rating {
     /// 满意
@@ -253,6 +256,7 @@ pub struct Problem {
 pub type ProblemEvent = crate::alerts::Event;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = ProblemEvidence)]
 pub struct Evidence {
     pub id: i64,
     pub file: String,
