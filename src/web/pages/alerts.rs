@@ -371,22 +371,7 @@ pub async fn alert(State(st): State<AppState>, auth: Auth, Path(id): Path<i64>) 
             ]
         })
         .collect();
-    let trail: Vec<Vec<Markup>> = events
-        .iter()
-        .map(|e| {
-            vec![
-                text(&e.at),
-                text(&e.actor),
-                text(&e.action),
-                text(&format!(
-                    "{} → {}",
-                    e.from_status.as_deref().unwrap_or(""),
-                    e.to_status.as_deref().unwrap_or("")
-                )),
-                text(e.note.as_deref().unwrap_or("")),
-            ]
-        })
-        .collect();
+    let trail = super::trail_rows(&events);
     let why = why_section(&st, &auth.session.reach, &al, l).await.page()?;
     let title = format!("#{id}");
     let path = format!("/alerts/{id}");

@@ -1,10 +1,7 @@
 //! 数据: what is loaded (datasets, the load manifest, issue reports), uploads as background jobs
 //! with their progress and outcome, and the upload itself.
 
-use std::collections::BTreeMap;
-
 use axum::extract::{Multipart, Path, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 
@@ -439,30 +436,9 @@ impl UploadJob {
 pub async fn upload(
     State(st): State<AppState>,
     auth: Auth,
-    mut mp: Multipart,
+    mp: Multipart,
 ) -> Result<Response, AppError> {
-    let mut fields: BTreeMap<String, String> = BTreeMap::new();
-    let mut file: Option<(String, Vec<u8>)> = None;
-    let mp_err = |e: axum::extract::multipart::MultipartError| {
-        let status = e.status();
-        let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
-            "too_large"
-        } else {
-            "bad_request"
-        };
-        AppError::new(status, code, format!("upload: {}", e.body_text())).page()
-    };
-    while let Some(field) = mp.next_field().await.map_err(mp_err)? {
-        let name = field.name().unwrap_or("").to_string();
-        if name == "file" {
-            let fname = field.file_name().unwrap_or("upload").to_string();
-            let bytes = field.bytes().await.map_err(mp_err)?;
-            file = Some((fname, bytes.to_vec()));
-        } else {
-            let v = field.text().await.unwrap_or_default();
-            fields.insert(name, v);
-        }
-    }
+    let (fields, file) = super::read_multipart(mp).await?;
     auth.check_csrf(fields.get("csrf").map(String::as_str).unwrap_or(""))?;
     auth.require(Role::Admin)?;
     let (fname, bytes) =

@@ -167,3 +167,57 @@ fn download(bytes: Vec<u8>, mime: &'static str, name: &str) -> Response {
     )
         .into_response()
 }
+
+/// An audit trail (alert or problem item) as table rows: when, who, what, status change, note.
+fn trail_rows(events: &[crate::alerts::Event]) -> Vec<Vec<Markup>> {
+    events
+        .iter()
+        .map(|e| {
+            vec![
+                text(&e.at),
+                text(&e.actor),
+                text(&e.action),
+                text(&format!(
+                    "{} → {}",
+                    e.from_status.as_deref().unwrap_or(""),
+                    e.to_status.as_deref().unwrap_or("")
+                )),
+                text(e.note.as_deref().unwrap_or("")),
+            ]
+        })
+        .collect()
+}
+
+/// A multipart form (an upload): its text fields and its one `file`, with size and syntax
+/// refusals as page errors.
+async fn read_multipart(
+    mut mp: axum::extract::Multipart,
+) -> Result<
+    (
+        std::collections::BTreeMap<String, String>,
+        Option<(String, Vec<u8>)>,
+    ),
+    AppError,
+> {
+    let mut fields = std::collections::BTreeMap::new();
+    let mut file = None;
+    let mp_err = |e: axum::extract::multipart::MultipartError| {
+        let status = e.status();
+        let code = if status == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            "too_large"
+        } else {
+            "bad_request"
+        };
+        AppError::new(status, code, format!("upload: {}", e.body_text())).page()
+    };
+    while let Some(field) = mp.next_field().await.map_err(mp_err)? {
+        let name = field.name().unwrap_or("").to_string();
+        if name == "file" {
+            let fname = field.file_name().unwrap_or("upload").to_string();
+            file = Some((fname, field.bytes().await.map_err(mp_err)?.to_vec()));
+        } else {
+            fields.insert(name, field.text().await.unwrap_or_default());
+        }
+    }
+    Ok((fields, file))
+}

@@ -6,8 +6,6 @@
 //! Who may do what is decided in [`apply`] (pages and API alike); what each user sees is
 //! bounded by their reach through [`AppState::problems_for`] and [`AppState::problem_for`].
 
-use std::collections::BTreeMap;
-
 use axum::Form;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -427,22 +425,7 @@ pub async fn problem(State(st): State<AppState>, auth: Auth, Path(id): Path<i64>
         ],
         vec![text(t("状态", "Status")), text(status_zh(p.status, l))],
     ];
-    let trail: Vec<Vec<Markup>> = events
-        .iter()
-        .map(|e| {
-            vec![
-                text(&e.at),
-                text(&e.actor),
-                text(&e.action),
-                text(&format!(
-                    "{} → {}",
-                    e.from_status.as_deref().unwrap_or(""),
-                    e.to_status.as_deref().unwrap_or("")
-                )),
-                text(e.note.as_deref().unwrap_or("")),
-            ]
-        })
-        .collect();
+    let trail = super::trail_rows(&events);
     let files: Vec<Vec<Markup>> = evidence
         .iter()
         .map(|e| {
@@ -534,33 +517,6 @@ pub async fn problem_act(
     Ok(Redirect::to(&format!("/problems/{id}")).into_response())
 }
 
-/// Reads a multipart form: its text fields and its one file.
-async fn multipart(
-    mut mp: Multipart,
-) -> Result<(BTreeMap<String, String>, Option<(String, Vec<u8>)>), AppError> {
-    let mut fields = BTreeMap::new();
-    let mut file = None;
-    let mp_err = |e: axum::extract::multipart::MultipartError| {
-        let status = e.status();
-        let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
-            "too_large"
-        } else {
-            "bad_request"
-        };
-        AppError::new(status, code, format!("upload: {}", e.body_text())).page()
-    };
-    while let Some(field) = mp.next_field().await.map_err(mp_err)? {
-        let name = field.name().unwrap_or("").to_string();
-        if name == "file" {
-            let fname = field.file_name().unwrap_or("upload").to_string();
-            file = Some((fname, field.bytes().await.map_err(mp_err)?.to_vec()));
-        } else {
-            fields.insert(name, field.text().await.unwrap_or_default());
-        }
-    }
-    Ok((fields, file))
-}
-
 /// `POST /problems/{id}/evidence`: the unit's (or the committee's) evidence file.
 pub async fn problem_evidence(
     State(st): State<AppState>,
@@ -568,7 +524,7 @@ pub async fn problem_evidence(
     Path(id): Path<i64>,
     mp: Multipart,
 ) -> Result<Response, AppError> {
-    let (fields, file) = multipart(mp).await?;
+    let (fields, file) = super::read_multipart(mp).await?;
     auth.check_csrf(fields.get("csrf").map(String::as_str).unwrap_or(""))?;
     let p = st.problem_for(&auth.session.reach, id).await.page()?;
     if !allowed_for(&auth, &p).contains(&"evidence") {
@@ -709,7 +665,7 @@ pub async fn import(
     auth: Auth,
     mp: Multipart,
 ) -> Result<Response, AppError> {
-    let (fields, file) = multipart(mp).await?;
+    let (fields, file) = super::read_multipart(mp).await?;
     auth.check_csrf(fields.get("csrf").map(String::as_str).unwrap_or(""))?;
     auth.require(Role::Analyst)?;
     let (name, bytes) =
