@@ -2,6 +2,8 @@
 //! never a panic, whatever the input), and the values bureaus write come back exactly.
 //! The `fuzz/` crate runs the same entry points coverage-guided for longer.
 
+mod common;
+
 use std::collections::BTreeMap;
 
 use proptest::prelude::*;
@@ -122,7 +124,19 @@ proptest! {
         let set = BTreeMap::from([("region_code".to_string(), "330326".to_string())]);
         let config = Config::default();
         let ctx = Context { set: &set, title: &title, config: &config, period: Some((2025, Some(10))), progress: &|_| {} };
-        let _ = build::build(&catalog.codes, &catalog.datasets[m.dataset], &sheet, &m, &ctx, 1);
+        let ds = &catalog.datasets[m.dataset];
+        let whole = build::build(&catalog.codes, ds, &sheet, &m, &ctx, 1);
+        // Read in parts (hostile cells, quotes and all), it is the same sheet.
+        let skip = m.header_row + m.header_rows;
+        let split = build::build_in_parts(&catalog.codes, ds, &sheet, &m, &ctx, 1, &sheet.parts_from(skip, 3, 0));
+        match (whole, split) {
+            (Ok(w), Ok(p)) => {
+                prop_assert_eq!(p.batches, w.batches);
+                prop_assert_eq!(format!("{:?}", p.issues), format!("{:?}", w.issues));
+            }
+            (Err(w), Err(p)) => prop_assert_eq!(p, w),
+            (w, p) => prop_assert!(false, "whole {:?} vs parts {:?}", w.is_ok(), p.is_ok()),
+        }
     }
 }
 
@@ -190,5 +204,68 @@ proptest! {
         let _ = purse::figures::prev_period(&s);
         let _ = purse::rules::period_month(&s);
         let _ = purse::report::schedule::Cron::parse(&s);
+    }
+}
+
+/// A large CSV read in parts (one thread each) builds exactly what it builds read whole: the
+/// demo's payments and budget extracts, every batch, scope, issue and count.
+#[test]
+fn a_sheet_built_in_parts_is_the_sheet_built_whole() {
+    let catalog = Catalog::builtin();
+    let set = BTreeMap::from([("region_code".to_string(), "990100".to_string())]);
+    let config = Config::default();
+    for rel in [
+        "demo/payments/2025-03.csv",
+        "demo/budget_execution/2025-03.csv",
+        "demo/revenue/2025-03.csv",
+    ] {
+        let bytes = std::fs::read(common::fixture(rel)).unwrap();
+        let opened = purse::ingest::read::open(&bytes).unwrap();
+        let sheet = &opened.sheets[0];
+        let head: Vec<Vec<String>> = sheet
+            .head(60)
+            .unwrap()
+            .into_iter()
+            .map(|(_, c)| c)
+            .collect();
+        let m = find_header(&catalog, None, &head).unwrap();
+        let title = parse_title(&head[..m.header_row]);
+        let ctx = Context {
+            set: &set,
+            title: &title,
+            config: &config,
+            period: Some((2025, Some(3))),
+            progress: &|_| {},
+        };
+        let ds = &catalog.datasets[m.dataset];
+        let skip = m.header_row + m.header_rows;
+        let whole = build::build_in_parts(
+            &catalog.codes,
+            ds,
+            sheet,
+            &m,
+            &ctx,
+            7,
+            &sheet.parts_from(skip, 1, 0),
+        )
+        .unwrap();
+        for n in [2, 3, 7] {
+            let parts = sheet.parts_from(skip, n, 0);
+            assert_eq!(parts.len(), n, "{rel}");
+            let split =
+                build::build_in_parts(&catalog.codes, ds, sheet, &m, &ctx, 7, &parts).unwrap();
+            assert_eq!(split.batches, whole.batches, "{rel} in {n}");
+            assert_eq!(split.scopes, whole.scopes, "{rel} in {n}");
+            assert_eq!(
+                format!("{:?}", split.issues),
+                format!("{:?}", whole.issues),
+                "{rel} in {n}"
+            );
+            assert_eq!(
+                (split.rows_read, split.totals_skipped),
+                (whole.rows_read, whole.totals_skipped)
+            );
+        }
+        assert!(whole.rows_read > 10, "{rel}");
     }
 }

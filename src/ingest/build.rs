@@ -1,18 +1,20 @@
 //! Rows of text cells → canonical Arrow columns, one record batch per period, with every
 //! problem recorded as an [`Issue`] naming the row, column, value and what was expected.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chrono::{Datelike, NaiveDate};
 use datafusion::arrow::array::{
-    Array, ArrayRef, BooleanArray, BooleanBuilder, Date32Array, Decimal128Array, Int32Array,
-    Int64Array, RecordBatch, StringArray,
+    Array, ArrayRef, BooleanArray, Date32Array, Decimal128Array, Int32Array, Int64Array,
+    RecordBatch, StringArray, StringBuilder,
 };
-use datafusion::arrow::compute::filter_record_batch;
+use datafusion::arrow::compute::{concat, filter_record_batch};
 
 use super::header::{Mapped, Mapping, TitleInfo, is_note, is_total_label};
-use super::read::Sheet;
+use super::read::{Part, Sheet};
 use super::value::{is_blank, parse_bool, parse_date, parse_decimal, parse_int, to_half_width};
 use super::{Issue, Severity};
 use crate::config::Config;
@@ -26,7 +28,7 @@ pub struct Context<'a> {
     /// File-level period (`--period`, title, month-labelled headers), if any.
     pub period: Option<(i32, Option<u32>)>,
     /// Told the rows read so far, every [`PROGRESS_EVERY`] rows.
-    pub progress: &'a dyn Fn(usize),
+    pub progress: &'a (dyn Fn(usize) + Sync),
 }
 
 /// How often [`Context::progress`] hears from a sheet being read.
@@ -66,7 +68,8 @@ impl Context<'_> {
 }
 
 enum Buf {
-    Text(Vec<Option<String>>),
+    /// Appended straight into Arrow's buffers: no `String` per cell.
+    Text(StringBuilder),
     Dec(Vec<Option<i128>>),
     Int(Vec<Option<i32>>),
     Date(Vec<Option<i32>>),
@@ -153,7 +156,57 @@ pub fn period_string(grain: Grain, year: i32, month: Option<u32>) -> Option<Stri
     }
 }
 
-/// Reads the data rows of `sheet` below the header described by `m`.
+/// At most this many threads read one sheet (parts of a large CSV).
+const READERS: usize = 4;
+
+/// What one part of a sheet read: its columns, and what is merged in order afterwards.
+struct Partial {
+    arrays: Vec<ArrayRef>,
+    periods: Vec<Option<u32>>,
+    period_names: Vec<String>,
+    source_rows: Vec<i32>,
+    issues: Vec<Issue>,
+    unknown: BTreeMap<(usize, String), (usize, usize)>,
+    rows_read: usize,
+    totals_skipped: usize,
+    /// A note or signature line ended the table inside this part.
+    ended: bool,
+}
+
+/// The columns a part gathered, as Arrow arrays.
+fn finish(bufs: Vec<Buf>, ds: &Dataset) -> Vec<ArrayRef> {
+    bufs.into_iter()
+        .zip(&ds.columns)
+        .map(|(buf, col)| -> ArrayRef {
+            match buf {
+                Buf::Text(mut v) => Arc::new(v.finish()),
+                Buf::Dec(v) => Arc::new(Decimal128Array::from(v).with_data_type(col.data_type())),
+                Buf::Int(v) => Arc::new(Int32Array::from(v)),
+                Buf::Date(v) => Arc::new(Date32Array::from(v)),
+                Buf::Bool(v) => Arc::new(BooleanArray::from(v)),
+            }
+        })
+        .collect()
+}
+
+/// What a panic said.
+fn panic_text(e: &Box<dyn std::any::Any + Send>) -> String {
+    e.downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| e.downcast_ref::<String>().cloned())
+        .unwrap_or_default()
+}
+
+/// Each row's period by name, for the checks that group by it.
+fn period_of<'a>(periods: &[Option<u32>], names: &'a [String]) -> Vec<Option<&'a str>> {
+    periods
+        .iter()
+        .map(|p| p.map(|i| names[i as usize].as_str()))
+        .collect()
+}
+
+/// Reads the data rows of `sheet` below the header described by `m`; a large CSV in parts,
+/// one thread each (up to [`READERS`] and the machine's cores), as if read whole.
 pub fn build(
     codes: &HashMap<String, HashSet<String>>,
     ds: &Dataset,
@@ -162,22 +215,26 @@ pub fn build(
     ctx: &Context,
     load_id: i64,
 ) -> Result<Built, String> {
+    let readers = READERS.min(
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1),
+    );
+    let parts = sheet.parts(m.header_row + m.header_rows, readers);
+    build_in_parts(codes, ds, sheet, m, ctx, load_id, &parts)
+}
+
+/// [`build`] over the parts given (each from [`Sheet::parts`]), one thread per part.
+pub fn build_in_parts(
+    codes: &HashMap<String, HashSet<String>>,
+    ds: &Dataset,
+    sheet: &Sheet,
+    m: &Mapping,
+    ctx: &Context,
+    load_id: i64,
+    parts: &[Part],
+) -> Result<Built, String> {
     let ncols = ds.columns.len();
-    let mut bufs: Vec<Buf> = ds
-        .columns
-        .iter()
-        .map(|c| match c.ty {
-            ColType::Text | ColType::Code => Buf::Text(Vec::new()),
-            ColType::Money | ColType::Number => Buf::Dec(Vec::new()),
-            ColType::Int => Buf::Int(Vec::new()),
-            ColType::Date => Buf::Date(Vec::new()),
-            ColType::Bool => Buf::Bool(Vec::new()),
-        })
-        .collect();
-    let mut periods: Vec<Option<String>> = Vec::new();
-    let mut source_rows: Vec<i32> = Vec::new();
-    let mut issues = Vec::new();
-    let (mut rows_read, mut totals_skipped) = (0usize, 0usize);
 
     // Wide tables become long: one record per unpivot group (一般债务 / 专项债务) and per period
     // label when periods stand side by side (2014 | 2015 | 2016, or 1月 … 12月).
@@ -270,23 +327,44 @@ pub fn build(
             split_names.insert(ci, n);
         }
     }
-    let skip = m.header_row + m.header_rows;
     let file_unit = ctx.title.unit_pow.unwrap_or(0);
 
-    let mut row_vals: Vec<Option<String>> = vec![None; ncols];
-    // Unknown classification codes: one warning per distinct code, with its first row and count.
-    let mut unknown: BTreeMap<(usize, String), (usize, usize)> = BTreeMap::new();
     let lists: Vec<Option<&HashSet<String>>> = ds
         .columns
         .iter()
         .map(|c| c.classification.as_ref().and_then(|k| codes.get(k)))
         .collect();
-    sheet.for_each_row(skip, |line, cells| {
+    // Rows read so far by every part, for the progress callback.
+    let done = AtomicUsize::new(0);
+    // Reads one part of the sheet (the whole of it, or a piece of a large CSV on its own thread).
+    let read = |part: &Part| -> Result<Partial, String> {
+        let mut bufs: Vec<Buf> = ds
+            .columns
+            .iter()
+            .map(|c| match c.ty {
+                ColType::Text | ColType::Code => Buf::Text(StringBuilder::new()),
+                ColType::Money | ColType::Number => Buf::Dec(Vec::new()),
+                ColType::Int => Buf::Int(Vec::new()),
+                ColType::Date => Buf::Date(Vec::new()),
+                ColType::Bool => Buf::Bool(Vec::new()),
+            })
+            .collect();
+        // Each row's period as an index into `period_names` (a file holds a handful of periods).
+        let mut periods: Vec<Option<u32>> = Vec::new();
+        let mut period_names: Vec<String> = Vec::new();
+        let mut source_rows: Vec<i32> = Vec::new();
+        let mut issues = Vec::new();
+        let (mut rows_read, mut totals_skipped) = (0usize, 0usize);
+        let mut ended = false;
+        // Unknown classification codes: one warning per distinct code, with its first row and count.
+        let mut unknown: BTreeMap<(usize, String), (usize, usize)> = BTreeMap::new();
+        sheet.for_each_row_in(part, |line, cells| {
         let nonempty: Vec<&str> = cells.iter().copied().filter(|c| !c.trim().is_empty()).collect();
         if nonempty.is_empty() {
             return true;
         }
         if nonempty.len() <= 2 && is_note(nonempty[0]) {
+            ended = true;
             return false; // notes and signatures: the table has ended
         }
         if nonempty.iter().take(4).any(|c| is_total_label(c)) {
@@ -299,7 +377,7 @@ pub fn build(
         }
         rows_read += 1;
         if rows_read % PROGRESS_EVERY == 0 {
-            (ctx.progress)(rows_read);
+            (ctx.progress)(done.fetch_add(PROGRESS_EVERY, Ordering::Relaxed) + PROGRESS_EVERY);
         }
         for (vi, var) in variants.iter().enumerate() {
             let (g, label) = (&var.group, &var.period);
@@ -313,17 +391,18 @@ pub fn build(
             } else if (g.is_some() || label.is_some()) && !src.iter().flatten().any(|x| specific(x) && !blank(x)) {
                 continue;
             }
-            for (ci, v) in row_vals.iter_mut().enumerate() {
-                *v = match src[ci] {
-                    Some(x) => cells.get(x.src).map(|c| c.trim().to_string()).filter(|c| !is_blank(c)),
-                    None => fills[ci].clone(),
-                };
-            }
+            // The row's values borrow from the cells (and fills); only rewritten ones are owned.
+            let mut row_vals: Vec<Option<Cow<str>>> = (0..ncols)
+                .map(|ci| match src[ci] {
+                    Some(x) => cells.get(x.src).map(|c| c.trim()).filter(|c| !is_blank(c)).map(Cow::Borrowed),
+                    None => fills[ci].as_deref().map(Cow::Borrowed),
+                })
+                .collect();
             if let (Some(k), Some(kc)) = (var.measure, key_ci) {
-                row_vals[kc] = Some(measure_cols[k].header.clone());
+                row_vals[kc] = Some(Cow::Borrowed(measure_cols[k].header.as_str()));
             }
             if let (Some(g), Some(uc), Some(u)) = (g, unpivot_col, &ds.unpivot) {
-                row_vals[uc] = Some(u.groups[*g].clone());
+                row_vals[uc] = Some(Cow::Borrowed(u.groups[*g].as_str()));
             }
             // "2010101 行政运行" in one cell: split into code and name.
             for (&ci, &ni) in &split_names {
@@ -334,8 +413,8 @@ pub fn build(
                     let v = to_half_width(&v);
                     if let Some((code, name)) = v.trim().split_once(char::is_whitespace)
                         && ds.columns[ci].shape.check(code).is_none() && row_vals[ni].is_none() {
-                            row_vals[ci] = Some(code.to_string());
-                            row_vals[ni] = Some(name.trim().to_string());
+                            row_vals[ci] = Some(Cow::Owned(code.to_string()));
+                            row_vals[ni] = Some(Cow::Owned(name.trim().to_string()));
                         }
                 }
             }
@@ -347,8 +426,8 @@ pub fn build(
                             let h = super::header::normalize_header(&name);
                             if let Some(p) = h.unit_pow {
                                 let open = name.rfind(['(', '（']).unwrap_or(name.len());
-                                row_vals[ni] = Some(name[..open].trim().to_string());
-                                row_vals[uc] = Some(match p { 0 => "元", 4 => "万元", 8 => "亿元", _ => "" }.to_string());
+                                row_vals[ni] = Some(Cow::Owned(name[..open].trim().to_string()));
+                                row_vals[uc] = Some(Cow::Borrowed(match p { 0 => "元", 4 => "万元", 8 => "亿元", _ => "" }));
                             }
                         }
             let mut row_period: Option<String> = None;
@@ -380,7 +459,7 @@ pub fn build(
                                 unknown.entry((ci, r.to_string())).or_insert((line, 0)).1 += 1;
                             }
                         }
-                        v.push(row_vals[ci].take());
+                        v.append_option(row_vals[ci].as_deref());
                     }
                     (Buf::Dec(v), None) => v.push(None),
                     (Buf::Dec(v), Some(r)) => {
@@ -481,11 +560,86 @@ pub fn build(
                     reason: "no period for this row".into(),
                 });
             }
-            periods.push(row_period);
+            periods.push(row_period.map(|p| {
+                match period_names.iter().position(|q| *q == p) {
+                    Some(i) => i as u32,
+                    None => {
+                        period_names.push(p);
+                        (period_names.len() - 1) as u32
+                    }
+                }
+            }));
             source_rows.push(line as i32);
         }
         true
     })?;
+        Ok(Partial {
+            arrays: finish(bufs, ds),
+            periods,
+            period_names,
+            source_rows,
+            issues,
+            unknown,
+            rows_read,
+            totals_skipped,
+            ended,
+        })
+    };
+    let partials: Vec<Partial> = if parts.len() <= 1 {
+        vec![read(parts.first().ok_or("internal: no part to read")?)?]
+    } else {
+        std::thread::scope(|s| {
+            let handles: Vec<_> = parts.iter().map(|p| s.spawn(|| read(p))).collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join().unwrap_or_else(|e| {
+                        Err(format!(
+                            "internal: a reading thread stopped: {}",
+                            panic_text(&e)
+                        ))
+                    })
+                })
+                .collect::<Result<Vec<_>, String>>()
+        })?
+    };
+    // The parts in order, as one: rows after a note that ended the table are not data.
+    let mut periods: Vec<Option<u32>> = Vec::new();
+    let mut period_names: Vec<String> = Vec::new();
+    let mut source_rows: Vec<i32> = Vec::new();
+    let mut issues = Vec::new();
+    let (mut rows_read, mut totals_skipped) = (0usize, 0usize);
+    let mut unknown: BTreeMap<(usize, String), (usize, usize)> = BTreeMap::new();
+    let mut columns: Vec<Vec<ArrayRef>> = vec![Vec::new(); ncols];
+    for p in partials {
+        let remap: Vec<u32> = p
+            .period_names
+            .into_iter()
+            .map(|name| match period_names.iter().position(|q| *q == name) {
+                Some(i) => i as u32,
+                None => {
+                    period_names.push(name);
+                    (period_names.len() - 1) as u32
+                }
+            })
+            .collect();
+        periods.extend(p.periods.iter().map(|q| q.map(|i| remap[i as usize])));
+        source_rows.extend(p.source_rows);
+        issues.extend(p.issues);
+        for (k, (first, count)) in p.unknown {
+            let e = unknown.entry(k).or_insert((first, 0));
+            e.0 = e.0.min(first);
+            e.1 += count;
+        }
+        rows_read += p.rows_read;
+        totals_skipped += p.totals_skipped;
+        for (c, a) in columns.iter_mut().zip(p.arrays) {
+            c.push(a);
+        }
+        if p.ended {
+            break;
+        }
+    }
 
     for ((ci, code), (first, count)) in unknown {
         issues.push(Issue {
@@ -504,19 +658,25 @@ pub fn build(
     }
     let n = source_rows.len();
     let mut arrays: Vec<ArrayRef> = Vec::with_capacity(ncols + 3);
-    for (buf, col) in bufs.into_iter().zip(&ds.columns) {
-        let a: ArrayRef = match buf {
-            Buf::Text(v) => Arc::new(StringArray::from(v)),
-            Buf::Dec(v) => Arc::new(Decimal128Array::from(v).with_data_type(col.data_type())),
-            Buf::Int(v) => Arc::new(Int32Array::from(v)),
-            Buf::Date(v) => Arc::new(Date32Array::from(v)),
-            Buf::Bool(v) => Arc::new(BooleanArray::from(v)),
-        };
-        arrays.push(a);
+    // Column by column, each part's piece let go as soon as it is joined: memory holds the
+    // file's columns once, plus one column.
+    for parts in columns {
+        arrays.push(if parts.len() == 1 {
+            parts.into_iter().next().ok_or("internal: no part")?
+        } else {
+            let refs: Vec<&dyn Array> = parts.iter().map(|a| a.as_ref()).collect();
+            concat(&refs).map_err(|e| format!("internal: {e}"))?
+        });
     }
     if ds.hierarchy.is_some() {
-        let detail =
-            super::validate::hierarchy(ds, &arrays, &periods, &source_rows, file_unit, &mut issues);
+        let detail = super::validate::hierarchy(
+            ds,
+            &arrays,
+            &period_of(&periods, &period_names),
+            &source_rows,
+            file_unit,
+            &mut issues,
+        );
         arrays.push(Arc::new(detail));
     }
     arrays.push(Arc::new(Int64Array::from(vec![load_id; n])));
@@ -526,33 +686,49 @@ pub fn build(
 
     let mut batches = BTreeMap::new();
     let mut scopes: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    let distinct: BTreeSet<&String> = periods.iter().flatten().collect();
     let scope_cols: Vec<(usize, &str)> = ds
         .scope
         .iter()
         .filter_map(|s| ds.column_index(s).map(|i| (i, s.as_str())))
         .collect();
-    for p in distinct {
-        let mut mask = BooleanBuilder::with_capacity(n);
-        for q in &periods {
-            mask.append_value(q.as_ref() == Some(p));
-        }
-        let part =
-            filter_record_batch(&batch, &mask.finish()).map_err(|e| format!("internal: {e}"))?;
+    let mut order: Vec<u32> = (0..period_names.len() as u32).collect();
+    order.sort_by(|a, b| period_names[*a as usize].cmp(&period_names[*b as usize]));
+    let every_row_one_period = period_names.len() == 1 && periods.iter().all(|p| *p == Some(0));
+    for i in order {
+        let p = &period_names[i as usize];
+        // The usual monthly file: one period, every row: the batch as it is, no copy.
+        let part = if every_row_one_period {
+            batch.clone()
+        } else {
+            let mask: BooleanArray = periods.iter().map(|q| Some(*q == Some(i))).collect();
+            filter_record_batch(&batch, &mask).map_err(|e| format!("internal: {e}"))?
+        };
+        let texts: Vec<(Option<&StringArray>, &str)> = scope_cols
+            .iter()
+            .map(|(c, name)| {
+                (
+                    part.column(*c).as_any().downcast_ref::<StringArray>(),
+                    *name,
+                )
+            })
+            .collect();
         let mut set = BTreeSet::new();
+        let mut key = String::new();
         for r in 0..part.num_rows() {
-            let key: Vec<String> = scope_cols
-                .iter()
-                .map(|(i, name)| {
-                    let v = part
-                        .column(*i)
-                        .as_any()
-                        .downcast_ref::<StringArray>()
-                        .and_then(|a| (!a.is_null(r)).then(|| a.value(r).to_string()));
-                    format!("{name}={}", v.unwrap_or_default())
-                })
-                .collect();
-            set.insert(key.join("|"));
+            key.clear();
+            for (j, (a, name)) in texts.iter().enumerate() {
+                if j > 0 {
+                    key.push('|');
+                }
+                key.push_str(name);
+                key.push('=');
+                if let Some(a) = a.filter(|a| !a.is_null(r)) {
+                    key.push_str(a.value(r));
+                }
+            }
+            if !set.contains(key.as_str()) {
+                set.insert(key.clone());
+            }
         }
         scopes.insert(p.clone(), set);
         batches.insert(p.clone(), part);

@@ -242,14 +242,48 @@ pub fn ingest_paths(
     if let Some(p) = &opts.period {
         parse_period(p)?;
     }
+    let files = expand_paths(paths)?;
     let mut all = Vec::new();
-    for path in expand_paths(paths)? {
-        for o in ingest_file(wh, catalog, config, &path, opts)? {
-            on_done(&o);
-            all.push(o);
+    // The next file is read, hashed and decoded (a workbook parsed) on a thread of its own
+    // while this one is checked and written: two files in memory at most.
+    std::thread::scope(|s| -> Result<()> {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<(PathBuf, Result<Read>)>(0);
+        let files = &files;
+        s.spawn(move || {
+            for path in files {
+                let read = read_bytes(path);
+                if tx.send((path.clone(), read)).is_err() {
+                    break; // the receiver stopped on an error
+                }
+            }
+        });
+        for (path, read) in rx {
+            for o in ingest_file(wh, catalog, config, &path, read?, opts)? {
+                on_done(&o);
+                all.push(o);
+            }
         }
-    }
+        Ok(())
+    })?;
     Ok(all)
+}
+
+/// A file as read before anything is decided about it: its hash and size, and what opening it
+/// gave (sheets, or why it could not be read).
+pub struct Read {
+    sha: String,
+    size: u64,
+    opened: std::result::Result<read::Opened, String>,
+}
+
+/// Reads, hashes and opens a file. Only an I/O error is an `Err`; an unreadable file is a
+/// `Read` whose `opened` says why (it is then refused, with its hash on record).
+fn read_bytes(path: &Path) -> Result<Read> {
+    let bytes = std::fs::read(path).map_err(|e| PurseError::io(path, e))?;
+    let sha = crate::hex(&Sha256::digest(&bytes));
+    let size = bytes.len() as u64;
+    let opened = guarded(path, move || read::open_owned(bytes));
+    Ok(Read { sha, size, opened })
 }
 
 /// The message a file gets when reading it hit a bug: no input should, but if one does the
@@ -303,11 +337,12 @@ pub fn ingest_file(
     catalog: &Catalog,
     config: &Config,
     path: &Path,
+    read: Read,
     opts: &Options,
 ) -> Result<Vec<Outcome>> {
     let before = wh.last_load_id()?;
     let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        read_file(wh, catalog, config, path, opts)
+        read_file(wh, catalog, config, path, read, opts)
     }));
     match run {
         Ok(r) => r,
@@ -342,12 +377,11 @@ fn read_file(
     catalog: &Catalog,
     config: &Config,
     path: &Path,
+    read: Read,
     opts: &Options,
 ) -> Result<Vec<Outcome>> {
-    let bytes = std::fs::read(path).map_err(|e| PurseError::io(path, e))?;
-    let sha = crate::hex(&Sha256::digest(&bytes));
-    let size = bytes.len() as u64;
-    let opened = match guarded(path, || read::open(&bytes)) {
+    let Read { sha, size, opened } = read;
+    let opened = match opened {
         Ok(o) => o,
         Err(msg) => {
             let id = wh.begin_load(path, None, &sha)?;
@@ -364,7 +398,6 @@ fn read_file(
             )?]);
         }
     };
-    drop(bytes);
     let meta = LoadMeta {
         format: Some(opened.format.to_string()),
         encoding: opened.encoding.map(|e| e.label().to_string()),

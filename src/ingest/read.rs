@@ -56,7 +56,31 @@ pub fn open(bytes: &[u8]) -> Result<Opened, String> {
     if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
         return open_workbook(bytes);
     }
-    let (mut text, enc) = decode_text(bytes)?;
+    let (text, enc) = decode_text(bytes)?;
+    csv_text(text, enc)
+}
+
+/// [`open`], taking the bytes: a plain UTF-8 file (the usual large extract) becomes its text
+/// without a copy.
+pub fn open_owned(bytes: Vec<u8>) -> Result<Opened, String> {
+    let plain = !bytes.is_empty()
+        && !bytes.starts_with(b"PK\x03\x04")
+        && !bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0])
+        && !bytes.starts_with(b"\xEF\xBB\xBF")
+        && !bytes.starts_with(b"\xFF\xFE")
+        && !bytes.starts_with(b"\xFE\xFF")
+        && !bytes.contains(&0);
+    if !plain {
+        return open(&bytes);
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => csv_text(text, Encoding::Utf8),
+        Err(e) => open(e.as_bytes()),
+    }
+}
+
+/// A CSV's decoded text as one sheet.
+fn csv_text(mut text: String, enc: Encoding) -> Result<Opened, String> {
     // Old Mac exports end lines with CR alone; make them ordinary lines so row numbers count.
     if !text.contains('\n') && text.contains('\r') {
         text = text.replace('\r', "\n");
@@ -432,33 +456,159 @@ pub(crate) fn cell_text(d: &Data) -> String {
     }
 }
 
+/// A stretch of a sheet's rows: all of them, or for a large CSV one of the pieces read on
+/// threads of their own. Pieces start and end between records, never inside a quoted field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Part {
+    /// Byte range of the CSV text (the whole text for a worksheet).
+    start: usize,
+    end: usize,
+    /// Records to pass over at its start (the header, in the first part).
+    skip: usize,
+    /// Lines before `start`: row numbers stay those of the file.
+    line_offset: usize,
+}
+
+/// A CSV smaller than this is read on one thread.
+const PARALLEL_MIN_BYTES: usize = 8 << 20;
+
+fn csv_reader(text: &str, delimiter: u8) -> csv::Reader<&[u8]> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(text.as_bytes())
+}
+
 impl Sheet {
     /// Calls `f(row_number, cells)` for each row from the `skip`-th on (0-based), in order,
     /// until it returns false. Row numbers are what a person sees: the CSV line, the Excel row.
     pub fn for_each_row(
         &self,
         skip: usize,
+        f: impl FnMut(usize, &[&str]) -> bool,
+    ) -> Result<(), String> {
+        let whole = Part {
+            start: 0,
+            end: usize::MAX,
+            skip,
+            line_offset: 0,
+        };
+        self.for_each_row_in(&whole, f)
+    }
+
+    /// The sheet from record `skip` on, in at most `n` parts of about equal size: one part
+    /// unless it is a CSV of [`PARALLEL_MIN_BYTES`] or more. Cuts fall at line ends; when the
+    /// text has quotes, at record ends as the CSV reader finds them (a quoted field may hold a
+    /// line break).
+    pub fn parts(&self, skip: usize, n: usize) -> Vec<Part> {
+        self.parts_from(skip, n, PARALLEL_MIN_BYTES)
+    }
+
+    /// [`Sheet::parts`] with the size below which a CSV stays whole.
+    pub fn parts_from(&self, skip: usize, n: usize, min_bytes: usize) -> Vec<Part> {
+        let whole = vec![Part {
+            start: 0,
+            end: usize::MAX,
+            skip,
+            line_offset: 0,
+        }];
+        let Body::Csv { text, delimiter } = &self.body else {
+            return whole;
+        };
+        if n < 2 || text.len() < min_bytes.max(1) {
+            return whole;
+        }
+        // Where the records to pass over end.
+        let mut rdr = csv_reader(text, *delimiter);
+        let mut rec = csv::ByteRecord::new();
+        for _ in 0..skip {
+            match rdr.read_byte_record(&mut rec) {
+                Ok(true) => {}
+                _ => return whole,
+            }
+        }
+        let body_start = rdr.position().byte() as usize;
+        let bytes = text.as_bytes();
+        let len = bytes.len();
+        let targets: Vec<usize> = (1..n)
+            .map(|k| body_start + (len - body_start) * k / n)
+            .collect();
+        let mut cuts = Vec::with_capacity(n - 1);
+        if !bytes[body_start..].contains(&b'"') {
+            // No quoting: every line end is a record end.
+            for t in targets {
+                let from = t.max(cuts.last().copied().unwrap_or(0));
+                if let Some(i) = bytes[from..].iter().position(|&b| b == b'\n') {
+                    cuts.push(from + i + 1);
+                }
+            }
+        } else {
+            // Record ends as the reader finds them, the first one past each target.
+            let mut t = targets.into_iter().peekable();
+            while let Some(&target) = t.peek() {
+                match rdr.read_byte_record(&mut rec) {
+                    Ok(true) => {}
+                    _ => break,
+                }
+                let at = rdr.position().byte() as usize;
+                if at >= target {
+                    cuts.push(at);
+                    t.next();
+                }
+            }
+        }
+        cuts.retain(|&c| c > body_start && c < len);
+        cuts.dedup();
+        if cuts.is_empty() {
+            return whole;
+        }
+        let mut parts = Vec::with_capacity(cuts.len() + 1);
+        let (mut start, mut lines) = (0usize, 0usize);
+        for end in cuts.into_iter().chain(std::iter::once(len)) {
+            parts.push(Part {
+                start,
+                end,
+                skip: if start == 0 { skip } else { 0 },
+                line_offset: lines,
+            });
+            lines += bytes[start..end].iter().filter(|&&b| b == b'\n').count();
+            start = end;
+        }
+        parts
+    }
+
+    /// [`Sheet::for_each_row`] over one part.
+    pub fn for_each_row_in(
+        &self,
+        part: &Part,
         mut f: impl FnMut(usize, &[&str]) -> bool,
     ) -> Result<(), String> {
         match &self.body {
             Body::Csv { text, delimiter } => {
-                let mut rdr = csv::ReaderBuilder::new()
-                    .has_headers(false)
-                    .flexible(true)
-                    .delimiter(*delimiter)
-                    .from_reader(text.as_bytes());
+                let end = part.end.min(text.len());
+                let piece = text
+                    .get(part.start.min(end)..end)
+                    .ok_or("internal: a part of the CSV does not start at a character")?;
+                let mut rdr = csv_reader(piece, *delimiter);
                 let mut rec = csv::StringRecord::new();
                 let mut i = 0usize;
                 loop {
                     match rdr.read_record(&mut rec) {
                         Ok(false) => break,
                         Ok(true) => {}
+                        Err(e) if part.line_offset > 0 => {
+                            return Err(format!(
+                                "CSV syntax: {e} (lines counted from line {})",
+                                part.line_offset + 1
+                            ));
+                        }
                         Err(e) => return Err(format!("CSV syntax: {e}")),
                     }
-                    if i >= skip {
+                    if i >= part.skip {
                         let line = rec.position().map(|p| p.line() as usize).unwrap_or(i + 1);
                         let cells: Vec<&str> = rec.iter().collect();
-                        if !f(line, &cells) {
+                        if !f(part.line_offset + line, &cells) {
                             break;
                         }
                     }
@@ -468,7 +618,7 @@ impl Sheet {
             }
             Body::Grid { first_row, rows } => {
                 let mut cells: Vec<&str> = Vec::new();
-                for (i, row) in rows.iter().enumerate().skip(skip) {
+                for (i, row) in rows.iter().enumerate().skip(part.skip) {
                     cells.clear();
                     cells.extend(row.iter().map(String::as_str));
                     if !f(first_row + i, &cells) {
@@ -547,6 +697,73 @@ mod tests {
         assert!(
             err.contains("damaged") && err.contains("dimensions claim"),
             "{err}"
+        );
+    }
+
+    fn rows_of(sheet: &Sheet, parts: &[Part]) -> Vec<(usize, Vec<String>)> {
+        let mut out = Vec::new();
+        for p in parts {
+            sheet
+                .for_each_row_in(p, |line, cells| {
+                    out.push((line, cells.iter().map(|c| c.to_string()).collect()));
+                    true
+                })
+                .unwrap();
+        }
+        out
+    }
+
+    proptest::proptest! {
+        /// A CSV read in parts gives the rows, cells and line numbers of the CSV read whole:
+        /// quoted fields with commas, doubled quotes and line breaks, blank lines, stray quotes
+        /// inside unquoted fields, CRLF, a header to pass over.
+        #[test]
+        fn a_csv_read_in_parts_is_the_csv_read_whole(
+            rows in proptest::collection::vec(
+                proptest::collection::vec(
+                    proptest::prop_oneof![
+                        "[a-z0-9 ]{0,6}",
+                        "\"[a-z,\n]{0,6}\"",
+                        "\"x\"\"y\"",
+                        "ab\"c",
+                        "预算[0-9]{1,3}",
+                    ],
+                    1..5,
+                ),
+                0..60,
+            ),
+            crlf in proptest::bool::ANY,
+            skip in 0usize..3,
+            n in 2usize..5,
+        ) {
+            let eol = if crlf { "\r\n" } else { "\n" };
+            let text: String = rows.iter().map(|r| r.join(",") + eol).collect();
+            let Ok(opened) = open(text.as_bytes()) else { return Ok(()) };
+            let sheet = &opened.sheets[0];
+            let whole = rows_of(sheet, &sheet.parts_from(skip, 1, 0));
+            let parts = sheet.parts_from(skip, n, 0);
+            proptest::prop_assert_eq!(rows_of(sheet, &parts), whole);
+        }
+    }
+
+    #[test]
+    fn a_large_csv_is_cut_between_records() {
+        let mut text = String::from("a,b\n");
+        for i in 0..2000 {
+            text.push_str(&format!("{i},\"line\nbreak {i}\"\n"));
+        }
+        let opened = open(text.as_bytes()).unwrap();
+        let sheet = &opened.sheets[0];
+        let parts = sheet.parts_from(1, 3, 0);
+        assert_eq!(parts.len(), 3, "{parts:?}");
+        let rows = rows_of(sheet, &parts);
+        assert_eq!(rows.len(), 2000);
+        assert_eq!(
+            rows[1500],
+            (
+                3002,
+                vec!["1500".to_string(), "line\nbreak 1500".to_string()]
+            )
         );
     }
 

@@ -39,7 +39,7 @@ pub fn fmt_yuan(fen: i128) -> String {
 pub fn hierarchy(
     ds: &Dataset,
     arrays: &[ArrayRef],
-    periods: &[Option<String>],
+    periods: &[Option<&str>],
     rows: &[i32],
     unit_pow: u32,
     issues: &mut Vec<Issue>,
@@ -63,7 +63,7 @@ pub fn hierarchy(
     let mut groups: HashMap<GroupKey, HashMap<&str, Vec<usize>>> = HashMap::new();
     for (r, period) in periods.iter().enumerate().take(n) {
         let key = (
-            period.clone().unwrap_or_default(),
+            period.unwrap_or_default().to_string(),
             key_cols
                 .iter()
                 .map(|&c| text(&arrays[c], r))

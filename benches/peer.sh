@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# purse against DuckDB on the same work, side by side in one run (issue #13):
+#
+#   1. ingest: one month of UTF-8 payments at --scale 20 (≈ 160 MiB, 778 k rows) into Parquet
+#      (purse: `purse ingest`, validated, hashed, zstd Parquet, manifest; DuckDB: read_csv →
+#      COPY … TO zstd Parquet), best of RUNS, wall time and peak RSS of each;
+#   2. the whole --scale 20 region (106 extracts, 2.1 GB) loaded by `purse ingest`: wall against
+#      CPU (user + sys), i.e. how much of the second core it uses;
+#   3. the rule pack for 2025-12 at --scale 20 on both engines over the same Parquet
+#      (tests/portability.py --repeat RUNS, which also checks the findings are identical).
+#
+#   benches/peer.sh            # RUNS=3 by default
+#   PURSE=/other/purse benches/peer.sh   # measure another build ("before")
+#
+# Needs python3 with duckdb (pip install duckdb) and GNU time (/usr/bin/time). Data is generated
+# once under $CARGO_TARGET_DIR/purse-bench/peer (about 2 GB).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/purse-target}"
+RUNS="${RUNS:-3}"
+BENCH="$CARGO_TARGET_DIR/purse-bench/peer"
+if [ -z "${PURSE:-}" ]; then
+    cargo build --release --quiet
+    PURSE="$CARGO_TARGET_DIR/release/purse"
+fi
+python3 -c "import duckdb" 2>/dev/null || { echo "duckdb is needed: pip install duckdb" >&2; exit 2; }
+[ -x /usr/bin/time ] || { echo "GNU time is needed: apt-get install time" >&2; exit 2; }
+mkdir -p "$BENCH"
+IN="$BENCH/extracts"
+if [ ! -e "$IN/anomalies.toml" ]; then
+    echo "== generating --scale 20 (once)"
+    "$PURSE" gen --scale 20 --out "$IN" >/dev/null
+fi
+CSV="$IN/payments/2025-01.csv"
+echo "== ingest one month of payments: $(du -h "$CSV" | cut -f1), $(($(wc -l <"$CSV") - 1)) rows; best of $RUNS"
+
+# "SECONDS MAXRSS_KB" of a command, from GNU time.
+measure() {
+    local out
+    out=$( { /usr/bin/time -f "%e %M %U %S" "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1)
+    echo "$out"
+}
+best() { sort -n | head -1; }
+
+P_T=(); P_M=(); D_T=(); D_M=()
+for i in $(seq "$RUNS"); do
+    rm -rf "$BENCH/one" && "$PURSE" init --data-dir "$BENCH/one" --region-code 990100 --region-name 示范市 >/dev/null
+    read -r t m _ _ < <(measure "$PURSE" ingest -q --data-dir "$BENCH/one" "$CSV")
+    P_T+=("$t"); P_M+=("$m")
+    rm -f "$BENCH/duck.parquet"
+    read -r t m _ _ < <(measure python3 -c "
+import duckdb
+duckdb.connect().execute(\"COPY (SELECT * FROM read_csv('$CSV')) TO '$BENCH/duck.parquet' (FORMAT parquet, COMPRESSION zstd)\")
+")
+    D_T+=("$t"); D_M+=("$m")
+done
+pt=$(printf '%s\n' "${P_T[@]}" | best); dt=$(printf '%s\n' "${D_T[@]}" | best)
+pm=$(printf '%s\n' "${P_M[@]}" | sort -n | tail -1); dm=$(printf '%s\n' "${D_M[@]}" | sort -n | tail -1)
+printf 'purse  %6.2f s  peak RSS %5d MB\n' "$pt" $((pm / 1024))
+printf 'duckdb %6.2f s  peak RSS %5d MB\n' "$dt" $((dm / 1024))
+python3 -c "print(f'ingest ratio purse/duckdb {$pt/$dt:.2f}')"
+echo "largest file $(($(stat -c %s "$CSV") / 1048576)) MB"
+
+echo "== the whole --scale 20 region: purse ingest of $(du -sh "$IN" | cut -f1) in $(find "$IN" -type f ! -name '*.toml' | wc -l) extracts"
+rm -rf "$BENCH/all" && "$PURSE" init --data-dir "$BENCH/all" --region-code 990100 --region-name 示范市 >/dev/null
+read -r t m u s < <(measure "$PURSE" ingest -q --data-dir "$BENCH/all" "$IN")
+python3 -c "print(f'wall {$t:.1f} s, CPU {$u+$s:.1f} s (wall/CPU {$t/($u+$s):.2f}; 0.50 = both cores busy), peak RSS {$m//1024} MB')"
+
+echo "== the rule pack for 2025-12 at --scale 20, best of $RUNS, findings compared"
+python3 tests/portability.py "$PURSE" --data-dir "$BENCH/all" --periods 2025-12 --repeat "$RUNS" | tail -3
