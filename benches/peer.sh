@@ -34,11 +34,11 @@ fi
 CSV="$IN/payments/2025-01.csv"
 echo "== ingest one month of payments: $(du -h "$CSV" | cut -f1), $(($(wc -l <"$CSV") - 1)) rows; best of $RUNS"
 
-# "SECONDS MAXRSS_KB" of a command, from GNU time.
+# "SECONDS MAXRSS_KB USER SYS" of a command, from GNU time.
 measure() {
-    local out
-    out=$( { /usr/bin/time -f "%e %M %U %S" "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1)
-    echo "$out"
+    /usr/bin/time -o "$BENCH/time.txt" -f "%e %M %U %S" "$@" >/dev/null 2>"$BENCH/stderr.txt" \
+        || { cat "$BENCH/stderr.txt" >&2; exit 1; }
+    tail -1 "$BENCH/time.txt"
 }
 best() { sort -n | head -1; }
 
@@ -61,7 +61,7 @@ printf 'duckdb %6.2f s  peak RSS %5d MB\n' "$dt" $((dm / 1024))
 python3 -c "print(f'ingest ratio purse/duckdb {$pt/$dt:.2f}')"
 echo "largest file $(($(stat -c %s "$CSV") / 1048576)) MB"
 
-echo "== the whole --scale 20 region: purse ingest of $(du -sh "$IN" | cut -f1) in $(find "$IN" -type f ! -name '*.toml' | wc -l) extracts"
+echo "== the whole --scale 20 region: purse ingest of $(du -sh "$IN" | cut -f1) in $(find "$IN" -type f ! -name '*.toml' | wc -l) files"
 rm -rf "$BENCH/all" && "$PURSE" init --data-dir "$BENCH/all" --region-code 990100 --region-name 示范市 >/dev/null
 read -r t m u s < <(measure "$PURSE" ingest -q --data-dir "$BENCH/all" "$IN")
 python3 -c "print(f'wall {$t:.1f} s, CPU {$u+$s:.1f} s (wall/CPU {$t/($u+$s):.2f}; 0.50 = both cores busy), peak RSS {$m//1024} MB')"

@@ -359,15 +359,24 @@ pub fn build_in_parts(
         // Unknown classification codes: one warning per distinct code, with its first row and count.
         let mut unknown: BTreeMap<(usize, String), (usize, usize)> = BTreeMap::new();
         sheet.for_each_row_in(part, |line, cells| {
-        let nonempty: Vec<&str> = cells.iter().copied().filter(|c| !c.trim().is_empty()).collect();
-        if nonempty.is_empty() {
+        // The first four non-empty cells and how many there are (no vector per row).
+        let mut first = [""; 4];
+        let mut count = 0usize;
+        for c in cells.iter().filter(|c| !c.trim().is_empty()) {
+            if count < 4 {
+                first[count] = c;
+            }
+            count += 1;
+        }
+        let nonempty = &first[..count.min(4)];
+        if count == 0 {
             return true;
         }
-        if nonempty.len() <= 2 && is_note(nonempty[0]) {
+        if count <= 2 && is_note(nonempty[0]) {
             ended = true;
             return false; // notes and signatures: the table has ended
         }
-        if nonempty.iter().take(4).any(|c| is_total_label(c)) {
+        if nonempty.iter().any(|c| is_total_label(c)) {
             totals_skipped += 1;
             return true;
         }

@@ -210,6 +210,28 @@ pub fn parse_date(raw: &str) -> Result<Option<NaiveDate>, &'static str> {
     if is_blank(raw) {
         return Ok(None);
     }
+    // The usual spelling, 2025-10-03, read straight from its bytes.
+    let b = raw.trim().as_bytes();
+    if b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+    {
+        let n = |r: std::ops::Range<usize>| {
+            b[r].iter()
+                .fold(0u32, |acc, c| acc * 10 + u32::from(c - b'0'))
+        };
+        let (y, m, d) = (n(0..4), n(5..7), n(8..10));
+        return if (1900..=2200).contains(&y) {
+            NaiveDate::from_ymd_opt(y as i32, m, d)
+                .map(Some)
+                .ok_or("no such calendar date")
+        } else {
+            Err("not a date")
+        };
+    }
     let s = to_half_width(raw);
     let s = s.trim();
     let s = s.split([' ', 'T']).next().unwrap_or(s);
