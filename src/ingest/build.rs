@@ -156,6 +156,15 @@ pub fn period_string(grain: Grain, year: i32, month: Option<u32>) -> Option<Stri
     }
 }
 
+/// The period of a row as (year, month), when [`period_string`] would name it.
+fn period_key(grain: Grain, year: i32, month: Option<u32>) -> Option<(i32, Option<u32>)> {
+    match (grain, month) {
+        (Grain::Year, _) => Some((year, None)),
+        (Grain::Month, Some(m)) if (1..=12).contains(&m) => Some((year, Some(m))),
+        _ => None,
+    }
+}
+
 /// At most this many threads read one sheet (parts of a large CSV).
 const READERS: usize = 4;
 
@@ -349,9 +358,9 @@ pub fn build_in_parts(
                 ColType::Bool => Buf::Bool(Vec::new()),
             })
             .collect();
-        // Each row's period as an index into `period_names` (a file holds a handful of periods).
+        // Each row's period as an index into `period_keys` (a file holds a handful of periods).
         let mut periods: Vec<Option<u32>> = Vec::new();
-        let mut period_names: Vec<String> = Vec::new();
+        let mut period_keys: Vec<(i32, Option<u32>)> = Vec::new();
         let mut source_rows: Vec<i32> = Vec::new();
         let mut issues = Vec::new();
         let (mut rows_read, mut totals_skipped) = (0usize, 0usize);
@@ -439,7 +448,8 @@ pub fn build_in_parts(
                                 row_vals[uc] = Some(Cow::Borrowed(match p { 0 => "元", 4 => "万元", 8 => "亿元", _ => "" }));
                             }
                         }
-            let mut row_period: Option<String> = None;
+            // (year, month): a key, not a string per row; named once per distinct period.
+            let mut row_period: Option<(i32, Option<u32>)> = None;
             let mut row_ok = true;
             for (ci, col) in ds.columns.iter().enumerate() {
                 let raw = row_vals[ci].as_deref();
@@ -511,7 +521,7 @@ pub fn build_in_parts(
                             let d = x.flatten();
                             if Some(ci) == period_from_ci
                                 && let Some(d) = d {
-                                    row_period = period_string(ds.grain, d.year(), Some(d.month()));
+                                    row_period = period_key(ds.grain, d.year(), Some(d.month()));
                                 }
                             v.push(d.map(days));
                         }
@@ -536,21 +546,21 @@ pub fn build_in_parts(
                 let y = year_ci.and_then(|c| if let Buf::Int(v) = &bufs[c] { v.last().copied().flatten() } else { None });
                 let mo = month_ci.and_then(|c| if let Buf::Int(v) = &bufs[c] { v.last().copied().flatten() } else { None });
                 let from_cols = match (y, mo, src[year_ci.unwrap_or(0)].is_some() || src[month_ci.unwrap_or(0)].is_some()) {
-                    (Some(y), mo, true) => period_string(ds.grain, y, mo.map(|m| m as u32)),
+                    (Some(y), mo, true) => period_key(ds.grain, y, mo.map(|m| m as u32)),
                     _ => None,
                 };
                 let from_label = label.and_then(|(y, mo)| {
                     let y = y.or(ctx.period.map(|p| p.0))?;
-                    period_string(ds.grain, y, mo.or(ctx.period.and_then(|p| p.1)))
+                    period_key(ds.grain, y, mo.or(ctx.period.and_then(|p| p.1)))
                 });
                 row_period = from_cols
                     .or(from_label)
-                    .or_else(|| ctx.period.and_then(|(y, mo)| period_string(ds.grain, y, mo)));
+                    .or_else(|| ctx.period.and_then(|(y, mo)| period_key(ds.grain, y, mo)));
             }
             // Implicit year/month follow the row's period.
             if let Some(p) = &row_period {
-                let y: Option<i32> = p.get(..4).and_then(|s| s.parse().ok());
-                let mo: Option<i32> = p.get(5..7).and_then(|s| s.parse().ok());
+                let y: Option<i32> = Some(p.0);
+                let mo: Option<i32> = p.1.map(|m| m as i32);
                 for (ci, val) in [(year_ci, y), (month_ci, mo)] {
                     if let Some(ci) = ci
                         && let Buf::Int(v) = &mut bufs[ci]
@@ -570,11 +580,11 @@ pub fn build_in_parts(
                 });
             }
             periods.push(row_period.map(|p| {
-                match period_names.iter().position(|q| *q == p) {
+                match period_keys.iter().position(|q| *q == p) {
                     Some(i) => i as u32,
                     None => {
-                        period_names.push(p);
-                        (period_names.len() - 1) as u32
+                        period_keys.push(p);
+                        (period_keys.len() - 1) as u32
                     }
                 }
             }));
@@ -585,7 +595,10 @@ pub fn build_in_parts(
         Ok(Partial {
             arrays: finish(bufs, ds),
             periods,
-            period_names,
+            period_names: period_keys
+                .iter()
+                .map(|(y, m)| period_string(ds.grain, *y, *m).unwrap_or_default())
+                .collect(),
             source_rows,
             issues,
             unknown,

@@ -718,6 +718,10 @@ pub fn required_missing(ds: &Dataset, m: &Mapping) -> Vec<String> {
 
 /// Labels that mark a totals row, never loaded as data.
 pub fn is_total_label(cell: &str) -> bool {
+    // Every label has 计 or a t (total, full width included): most cells are out at once.
+    if !cell.contains(['计', 't', 'T', 'ｔ', 'Ｔ']) {
+        return false;
+    }
     let s: String = to_half_width(cell)
         .chars()
         .filter(|c| !c.is_whitespace())

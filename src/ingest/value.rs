@@ -9,7 +9,13 @@ use chrono::NaiveDate;
 /// Full-width ASCII (U+FF01..U+FF5E) → half-width, ideographic space → space. Borrowed when
 /// there is nothing to convert, which is almost every cell: ingest calls this per cell.
 pub fn to_half_width(s: &str) -> Cow<'_, str> {
-    if s.is_ascii() {
+    let converts = |c: char| {
+        matches!(
+            c,
+            '\u{FF01}'..='\u{FF5E}' | '\u{3000}' | '\u{00A0}' | '\u{2212}'
+        )
+    };
+    if s.is_ascii() || !s.chars().any(converts) {
         return Cow::Borrowed(s);
     }
     Cow::Owned(
