@@ -718,8 +718,9 @@ pub fn required_missing(ds: &Dataset, m: &Mapping) -> Vec<String> {
 
 /// Labels that mark a totals row, never loaded as data.
 pub fn is_total_label(cell: &str) -> bool {
-    // Every label has 计 or a t (total, full width included): most cells are out at once.
-    if !cell.contains(['计', 't', 'T', 'ｔ', 'Ｔ']) {
+    // Every label has 计 (bytes E8 AE A1), a t or T, or full-width Ｔ/ｔ (lead byte EF): a cell
+    // with none of those bytes is out at once, without decoding it.
+    if !cell.bytes().any(|b| matches!(b, b't' | b'T' | 0xE8 | 0xEF)) {
         return false;
     }
     let s: String = to_half_width(cell)
@@ -872,6 +873,8 @@ mod tests {
         assert!(is_total_label("合  计"));
         assert!(is_total_label("收入总计"));
         assert!(!is_total_label("教育支出"));
+        assert!(is_total_label("ＴＯＴＡＬ") && is_total_label(" Total "));
+        assert!(!is_total_label("101001") && !is_total_label("示范市教育局本级"));
         assert!(is_note("注：本表数据为快报数"));
         assert!(is_note("制表人：张三"));
     }
