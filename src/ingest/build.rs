@@ -198,8 +198,8 @@ fn finish(bufs: Vec<Buf>, ds: &Dataset) -> Vec<ArrayRef> {
         .collect()
 }
 
-/// What a panic said.
-fn panic_text(e: &Box<dyn std::any::Any + Send>) -> String {
+/// What a panic said (its message, when it has one).
+pub(crate) fn panic_text(e: &Box<dyn std::any::Any + Send>) -> String {
     e.downcast_ref::<&str>()
         .map(|s| s.to_string())
         .or_else(|| e.downcast_ref::<String>().cloned())

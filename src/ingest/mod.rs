@@ -303,14 +303,11 @@ fn guarded<T>(
 ) -> std::result::Result<T, String> {
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
         Ok(r) => r,
-        Err(payload) => {
-            let what = payload
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| payload.downcast_ref::<String>().cloned())
-                .unwrap_or_default();
-            Err(format!("{}: {what}", internal_error(path)))
-        }
+        Err(payload) => Err(format!(
+            "{}: {}",
+            internal_error(path),
+            build::panic_text(&payload)
+        )),
     }
 }
 
