@@ -735,6 +735,74 @@ async fn the_lists_export_both_sheets_with_the_loop() {
     assert_eq!(row[8].to_string(), "已交办");
 }
 
+#[tokio::test]
+async fn audit_findings_go_on_the_list_once_within_the_reach() {
+    let dir = copy();
+    let open_findings = all_rows(
+        dir.path(),
+        "SELECT region_code, report_name, finding_no, audited_entity FROM (
+             SELECT *, row_number() OVER (PARTITION BY region_code, report_name, finding_no
+                                          ORDER BY period DESC) AS latest FROM audit_findings)
+         WHERE latest = 1 AND status <> '已整改' ORDER BY 1, 2, 3",
+    );
+    assert!(open_findings.len() >= 2, "{open_findings:?}");
+    // 城东区 has no findings of its own: its import adds nothing of the city's.
+    let east = Client::new(dir.path(), "east");
+    let r = east
+        .form(
+            "/problems/import-audit",
+            &[("csrf", &east.csrf), ("due", "2099-12-31")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, v) = east.get("/api/problems?source=audit").await;
+    let v: serde_json::Value = serde_json::from_str(&v).unwrap();
+    assert_eq!(v["count"], 0, "{v}");
+    let analyst = Client::new(dir.path(), "analyst");
+    let (_, v) = analyst.get("/api/problems?source=audit").await;
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&v).unwrap()["count"],
+        0
+    );
+    // The analyst's import: every finding not yet rectified, once, under its audited entity.
+    for _ in 0..2 {
+        let r = analyst
+            .form(
+                "/problems/import-audit",
+                &[("csrf", &analyst.csrf), ("due", "2099-12-31")],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    }
+    let (_, v) = analyst.get("/api/problems?source=audit").await;
+    let v: serde_json::Value = serde_json::from_str(&v).unwrap();
+    assert_eq!(v["count"], open_findings.len(), "{v}");
+    for f in &open_findings {
+        let p = v["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["source_ref"] == format!("{}|{}", f[1], f[2]))
+            .unwrap_or_else(|| panic!("{f:?} not on the list: {v}"));
+        assert_eq!(p["unit"], f[3].as_str(), "{p}");
+        assert_eq!(p["source_document"], f[1].as_str(), "{p}");
+        assert_eq!(p["region_code"], f[0].as_str(), "{p}");
+    }
+    let unit = Client::new(dir.path(), "analyst");
+    let r = unit
+        .form(
+            "/problems/import-audit",
+            &[("csrf", &unit.csrf), ("due", "someday")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        body(r)
+            .await
+            .contains("due date `someday`: expected YYYY-MM-DD")
+    );
+}
+
 fn workbook(rows: &[&[&str]]) -> Vec<u8> {
     let mut wb = rust_xlsxwriter::Workbook::new();
     let ws = wb.add_worksheet();

@@ -48,6 +48,12 @@ pub enum ProblemCmd {
         #[arg(long)]
         due: chrono::NaiveDate,
     },
+    /// Put the audit findings (审计查出问题) of the warehouse on the list (each once; rectified ones left off)
+    ImportAudit {
+        /// Due date for findings without one
+        #[arg(long)]
+        due: chrono::NaiveDate,
+    },
     /// One item with its trail and evidence
     Show { id: i64 },
     /// 交办 to the unit
@@ -174,6 +180,20 @@ pub fn run(args: Args) -> Result<ExitCode> {
             let alerts = purse::alerts::AlertStore::open(&dir)?;
             let n = s.import_alerts(&alerts, due, actor)?;
             println!("{n} open alerts put on the problem list");
+            Ok(ExitCode::SUCCESS)
+        }
+        ProblemCmd::ImportAudit { due } => {
+            let (_, catalog) = catalog_for(&dir)?;
+            let rt = tokio::runtime::Runtime::new()?;
+            let findings = rt.block_on(async {
+                let ctx = purse::engine::session(&dir, &catalog).await?;
+                purse::problems::audit_findings(&ctx).await
+            })?;
+            let n = s.import_audit(&findings, due, actor)?;
+            println!(
+                "{n} audit findings put on the problem list (of {} in the warehouse)",
+                findings.len()
+            );
             Ok(ExitCode::SUCCESS)
         }
         ProblemCmd::Show { id } => {

@@ -326,6 +326,55 @@ pub fn allowed_steps(s: Status) -> Vec<&'static str> {
     }
 }
 
+/// An audit finding as the `audit_findings` dataset holds it (its latest period).
+#[derive(Debug, Clone, Default)]
+pub struct AuditFinding {
+    pub region_code: Option<String>,
+    pub report_name: String,
+    pub finding_no: String,
+    pub audited_entity: String,
+    pub category: String,
+    pub description: String,
+    /// 涉及金额 in 元, as an exact decimal string.
+    pub amount: Option<String>,
+    pub due_date: Option<chrono::NaiveDate>,
+    pub status: String,
+}
+
+/// The audit findings of a session (bounded or not), each in its latest period.
+pub async fn audit_findings(
+    ctx: &datafusion::prelude::SessionContext,
+) -> Result<Vec<AuditFinding>> {
+    let rows = crate::figures::fetch(
+        ctx,
+        "SELECT region_code, report_name, finding_no, audited_entity, category, description,
+                CAST(amount AS VARCHAR), CAST(due_date AS VARCHAR), status
+         FROM (SELECT *, row_number() OVER (PARTITION BY region_code, report_name, finding_no
+                                            ORDER BY period DESC) AS latest
+               FROM audit_findings) WHERE latest = 1
+         ORDER BY region_code, report_name, finding_no",
+        &[],
+    )
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let t = |i: usize| r[i].text();
+            AuditFinding {
+                region_code: Some(t(0)).filter(|s| !s.is_empty()),
+                report_name: t(1),
+                finding_no: t(2),
+                audited_entity: t(3),
+                category: t(4),
+                description: t(5),
+                amount: Some(t(6)).filter(|s| !s.is_empty()),
+                due_date: chrono::NaiveDate::parse_from_str(&t(7), "%Y-%m-%d").ok(),
+                status: t(8),
+            }
+        })
+        .collect())
+}
+
 /// The loop in one period, for the cockpit card and the monthly report.
 #[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
 pub struct LoopSummary {
@@ -932,6 +981,58 @@ impl ProblemStore {
         actor: &str,
     ) -> Result<usize> {
         self.import_alerts_where(alerts, default_due, actor, |_| true)
+    }
+
+    /// Puts audit findings (审计查出问题, from the `audit_findings` dataset) on the list: each
+    /// finding once (source `audit`, reference `report|number`), its audited entity as the
+    /// responsible unit, its own due date (else `default_due`). Findings already rectified
+    /// (已整改) are left off. Answers how many were added.
+    pub fn import_audit(
+        &mut self,
+        findings: &[AuditFinding],
+        default_due: chrono::NaiveDate,
+        actor: &str,
+    ) -> Result<usize> {
+        let mut added = 0;
+        for f in findings {
+            if f.status.trim() == "已整改" || f.audited_entity.trim().is_empty() {
+                continue;
+            }
+            let source_ref = format!("{}|{}", f.report_name.trim(), f.finding_no.trim());
+            let known: bool = self.db.query_row(
+                "SELECT count(*) > 0 FROM problems WHERE source = 'audit' AND source_ref = ?1",
+                params![source_ref],
+                |r| r.get(0),
+            )?;
+            if known {
+                continue;
+            }
+            let title = if f.category.trim().is_empty() {
+                f.description.chars().take(40).collect()
+            } else {
+                f.category.trim().to_string()
+            };
+            let detail = match &f.amount {
+                Some(a) => format!("{}（涉及金额 {a} 元）", f.description.trim()),
+                None => f.description.trim().to_string(),
+            };
+            self.add(
+                &NewProblem {
+                    source: Source::Audit,
+                    source_ref,
+                    source_document: f.report_name.trim().to_string(),
+                    title,
+                    detail,
+                    region_code: f.region_code.clone(),
+                    unit: f.audited_entity.trim().to_string(),
+                    requirement: "按审计报告要求整改，反馈整改情况及佐证材料".into(),
+                    due_date: f.due_date.unwrap_or(default_due),
+                },
+                actor,
+            )?;
+            added += 1;
+        }
+        Ok(added)
     }
 
     /// [`Self::import_alerts`], only the open alerts `keep` lets through (a bounded user's).

@@ -708,6 +708,7 @@ pub fn app(state: AppState) -> Router {
             "/problems/import-alerts",
             post(pages::problems_import_alerts),
         )
+        .route("/problems/import-audit", post(pages::problems_import_audit))
         .route("/problems/rate-unit", post(pages::rate_unit))
         .route("/problems/{id}", get(pages::problem))
         .route("/problems/{id}/act", post(pages::problem_act))

@@ -20,8 +20,8 @@ pub use drill::{DrillQ, clean_scope, drill};
 pub use problems::{
     AddForm, ProblemActForm, ProblemsQ, act_of, add as add_problem_for, add_problem, allowed_for,
     apply, evidence_file, export as problems_export, filter_of, import as problems_import,
-    import_alerts as problems_import_alerts, new_problem, notice, problem, problem_act,
-    problem_evidence, problems, rate_unit,
+    import_alerts as problems_import_alerts, import_audit as problems_import_audit, new_problem,
+    notice, problem, problem_act, problem_evidence, problems, rate_unit,
 };
 pub use reports::{generate_report, live_report, report_file, reports};
 pub use rules::{rule, rules};

@@ -354,6 +354,12 @@ pub async fn problems(
                         " " label { (t("无来源列时按", "Source when the file has none")) " " (select("source", &sources, None)) }
                         " " button { (t("导入", "Import")) }
                     }
+                    form method="post" action="/problems/import-audit" {
+                        (csrf(&auth))
+                        (t("把审计查出问题(审计数据集)列入清单,无期限的默认", "Put the audit findings (audit dataset) on the list, due by default"))
+                        " " input name="due" type="date" value=(due_default) required;
+                        " " button { (t("导入审计问题", "Import audit findings")) }
+                    }
                     form method="post" action="/problems/import-alerts" {
                         (csrf(&auth))
                         (t("把未办结的预警列入清单,默认期限", "Put open alerts on the list, due by default"))
@@ -708,6 +714,28 @@ pub struct ImportAlertsForm {
     #[serde(default)]
     csrf: String,
     due: String,
+}
+
+/// `POST /problems/import-audit`: the warehouse's audit findings (those the user's reach
+/// reads) onto the list.
+pub async fn import_audit(
+    State(st): State<AppState>,
+    auth: Auth,
+    Form(f): Form<ImportAlertsForm>,
+) -> Result<Response, AppError> {
+    auth.check_csrf(&f.csrf)?;
+    auth.require(Role::Analyst)?;
+    let due = crate::problems::sheet::parse_date(&f.due).ok_or_else(|| {
+        AppError::bad_request(format!("due date `{}`: expected YYYY-MM-DD", f.due)).page()
+    })?;
+    let ctx = st.engine(&auth.session.reach).await.page()?;
+    let findings = crate::problems::audit_findings(&ctx).await.page()?;
+    let user = auth.user().to_string();
+    st.problems
+        .write(move |s| s.import_audit(&findings, due, &user))
+        .await
+        .page()?;
+    Ok(Redirect::to("/problems?source=audit").into_response())
 }
 
 /// `POST /problems/import-alerts`: purse's open alerts (those the user sees) onto the list.
