@@ -673,9 +673,20 @@ async fn an_item_walks_from_entry_to_closing_through_committee_and_unit() {
         cockpit.contains("闭环监督") && cockpit.contains("满意度 50.0%"),
         "satisfaction on the card"
     );
-    // The unit's two lists, and its printable notice with the due dates.
-    let (s, _) = unit.get("/problems/export.xlsx?unit=教育局").await;
-    assert_eq!(s, StatusCode::OK);
+    // The unit's two lists (named for the unit), and its printable notice with the due dates.
+    let r = unit
+        .send(
+            axum::http::Request::get("/problems/export.xlsx?unit=%E6%95%99%E8%82%B2%E5%B1%80")
+                .header(header::COOKIE, &unit.cookie)
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(
+        r.headers()[header::CONTENT_DISPOSITION],
+        "attachment; filename=\"problems-___.xlsx\"; filename*=UTF-8''problems-%E6%95%99%E8%82%B2%E5%B1%80.xlsx"
+    );
     let (s, notice) = unit.get("/problems/notice?unit=教育局").await;
     assert_eq!(s, StatusCode::OK);
     assert!(

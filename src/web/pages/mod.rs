@@ -152,8 +152,23 @@ fn alert_table(alerts: &[Alert], l: Lang, limit: usize) -> Markup {
 }
 
 /// A file download with its name.
+/// A file to save. Its name goes as plain ASCII (`filename`, others replaced by `_`) and as
+/// UTF-8 (`filename*`, RFC 6266): `问题清单-教育局.xlsx` arrives named as it is.
 fn download(bytes: Vec<u8>, mime: &'static str, name: &str) -> Response {
-    let disp = format!("attachment; filename=\"{}\"", name.replace('"', ""));
+    let ascii: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let disp = format!(
+        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
+        super::urlencode(name)
+    );
     (
         [
             (header::CONTENT_TYPE, HeaderValue::from_static(mime)),
