@@ -18,6 +18,9 @@ use std::path::{Path, PathBuf};
 use datafusion::arrow::array::RecordBatch;
 use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use datafusion::parquet::arrow::arrow_writer::{
+    ArrowColumnChunk, ArrowColumnWriter, ArrowLeafColumn, compute_leaves,
+};
 use datafusion::parquet::basic::{Compression, ZstdLevel};
 use datafusion::parquet::file::properties::WriterProperties;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -71,6 +74,50 @@ const MIGRATIONS: &[crate::db::Step] = &[crate::db::Step::Sql(SCHEMA)];
 
 /// (dataset, period, scope lines, rows) of each live part: see [`Warehouse::live_parts`].
 pub type LiveParts = Vec<(String, String, String, u64)>;
+
+/// Rows per Parquet row group.
+const ROW_GROUP_ROWS: usize = 256 * 1024;
+
+/// Encodes one row group's columns on up to `threads` threads (columns dealt round-robin);
+/// the chunks come back in column order.
+fn encode_columns(
+    jobs: Vec<(usize, ArrowColumnWriter, ArrowLeafColumn)>,
+    threads: usize,
+) -> Result<Vec<ArrowColumnChunk>> {
+    let n = jobs.len();
+    let threads = threads.clamp(1, n.max(1));
+    let mut lanes: Vec<Vec<(usize, ArrowColumnWriter, ArrowLeafColumn)>> =
+        (0..threads).map(|_| Vec::new()).collect();
+    for (k, job) in jobs.into_iter().enumerate() {
+        lanes[k % threads].push(job);
+    }
+    let encode = |lane: Vec<(usize, ArrowColumnWriter, ArrowLeafColumn)>| {
+        lane.into_iter()
+            .map(|(i, mut w, leaf)| {
+                w.write(&leaf)?;
+                Ok((i, w.close()?))
+            })
+            .collect::<std::result::Result<Vec<_>, datafusion::parquet::errors::ParquetError>>()
+    };
+    let done: Vec<(usize, ArrowColumnChunk)> = std::thread::scope(|s| {
+        let handles: Vec<_> = lanes.into_iter().map(|l| s.spawn(|| encode(l))).collect();
+        let mut all = Vec::with_capacity(n);
+        for h in handles {
+            match h.join() {
+                Ok(r) => all.extend(r?),
+                Err(_) => {
+                    return Err(PurseError::Warehouse(
+                        "internal: a Parquet encoding thread stopped".into(),
+                    ));
+                }
+            }
+        }
+        Ok(all)
+    })?;
+    let mut done = done;
+    done.sort_by_key(|(i, _)| *i);
+    Ok(done.into_iter().map(|(_, c)| c).collect())
+}
 
 pub struct Warehouse {
     pub dir: PathBuf,
@@ -370,11 +417,36 @@ impl Warehouse {
         let file = io(&path, File::create(&path))?;
         let props = WriterProperties::builder()
             .set_compression(Compression::ZSTD(ZstdLevel::try_new(3)?))
-            .set_max_row_group_row_count(Some(256 * 1024))
+            .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
             .build();
-        let mut w = ArrowWriter::try_new(file, batch.schema(), Some(props))?;
-        w.write(batch)?;
-        let f = w.into_inner()?;
+        // ArrowWriter sets up the file (schema, the Arrow schema in the footer); the row groups'
+        // columns are then encoded on the machine's cores, each column chunk appended in order.
+        let (mut writer, factory) =
+            ArrowWriter::try_new(file, batch.schema(), Some(props))?.into_serialized_writer()?;
+        let schema = batch.schema();
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+        let rows = batch.num_rows();
+        for (g, start) in (0..rows).step_by(ROW_GROUP_ROWS).enumerate() {
+            let part = batch.slice(start, ROW_GROUP_ROWS.min(rows - start));
+            let mut leaves = Vec::new();
+            for (array, field) in part.columns().iter().zip(schema.fields()) {
+                leaves.extend(compute_leaves(field, array)?);
+            }
+            let jobs: Vec<(usize, ArrowColumnWriter, ArrowLeafColumn)> = factory
+                .create_column_writers(g)?
+                .into_iter()
+                .zip(leaves)
+                .enumerate()
+                .map(|(i, (w, l))| (i, w, l))
+                .collect();
+            let chunks = encode_columns(jobs, threads)?;
+            let mut group = writer.next_row_group()?;
+            for chunk in chunks {
+                chunk.append_to_row_group(&mut group)?;
+            }
+            group.close()?;
+        }
+        let f = writer.into_inner()?;
         io(&path, f.sync_all())?;
         Ok(())
     }
