@@ -125,10 +125,21 @@ impl Source {
             Source::Inspection => "执法检查/专题询问",
         }
     }
+    /// Its name, its Chinese name, or the short forms lists use (审计, 审议, 代表建议, 执法检查,
+    /// 专题询问, 预警 …).
     pub fn parse(s: &str) -> Option<Source> {
+        let s = s.trim();
         Source::ALL
             .into_iter()
-            .find(|x| x.as_str() == s.trim() || x.zh() == s.trim())
+            .find(|x| x.as_str() == s || x.zh() == s)
+            .or(match s {
+                "审计" | "审计发现" | "审计查出" => Some(Source::Audit),
+                "审议" | "常委会审议意见" => Some(Source::Deliberation),
+                "建议" | "人大代表建议" => Some(Source::Suggestion),
+                "执法检查" | "专题询问" | "检查" | "询问" => Some(Source::Inspection),
+                "预警信息" => Some(Source::Alert),
+                _ => None,
+            })
     }
 }
 
@@ -980,7 +991,11 @@ impl ProblemStore {
         default_due: chrono::NaiveDate,
         actor: &str,
     ) -> Result<usize> {
-        self.import_alerts_where(alerts, default_due, actor, |_| true)
+        let open = alerts.list(&crate::alerts::Filter {
+            open: true,
+            ..Default::default()
+        })?;
+        self.import_alert_list(&open, default_due, actor)
     }
 
     /// Puts audit findings (审计查出问题, from the `audit_findings` dataset) on the list: each
@@ -1035,22 +1050,13 @@ impl ProblemStore {
         Ok(added)
     }
 
-    /// [`Self::import_alerts`], only the open alerts `keep` lets through (a bounded user's).
-    pub fn import_alerts_where(
+    /// [`Self::import_alerts`] for alerts already listed (a bounded user's open alerts).
+    pub fn import_alert_list(
         &mut self,
-        alerts: &crate::alerts::AlertStore,
+        open: &[crate::alerts::Alert],
         default_due: chrono::NaiveDate,
         actor: &str,
-        keep: impl Fn(&crate::alerts::Alert) -> bool,
     ) -> Result<usize> {
-        let open: Vec<crate::alerts::Alert> = alerts
-            .list(&crate::alerts::Filter {
-                open: true,
-                ..Default::default()
-            })?
-            .into_iter()
-            .filter(|a| keep(a))
-            .collect();
         let mut added = 0;
         for a in open {
             let known: bool = self.db.query_row(

@@ -99,18 +99,6 @@ pub fn parse_date(s: &str) -> Option<chrono::NaiveDate> {
     chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d").ok()
 }
 
-/// A source as lists write it, including the short forms.
-pub fn parse_source(s: &str) -> Option<Source> {
-    Source::parse(s).or_else(|| match s.trim() {
-        "审计" | "审计发现" | "审计查出" | "审计查出问题" => Some(Source::Audit),
-        "审议" | "审议意见" | "常委会审议意见" => Some(Source::Deliberation),
-        "建议" | "代表建议" | "人大代表建议" => Some(Source::Suggestion),
-        "执法检查" | "专题询问" | "检查" | "询问" => Some(Source::Inspection),
-        "预警" | "预警信息" => Some(Source::Alert),
-        _ => None,
-    })
-}
-
 /// Reads the items of an XLSX (the first sheet; the header row is found among the first 20
 /// rows by its 责任单位 column). Rows without a 问题 and a 责任单位 are skipped (blank or
 /// subtotal lines). `default_source` applies where the file has no 来源 column or cell.
@@ -212,7 +200,7 @@ pub fn read_xlsx(
         let source = if source_text.is_empty() {
             default_source
         } else {
-            parse_source(&source_text)
+            Source::parse(&source_text)
         };
         if source.is_none() {
             issue(

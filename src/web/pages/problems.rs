@@ -38,6 +38,12 @@ pub struct ProblemsQ {
     pub overdue: Option<String>,
 }
 
+/// A due date as forms and lists write it (2026-03-31, 2026/3/31, 2026年3月31日).
+fn due_date(s: &str) -> Result<chrono::NaiveDate, AppError> {
+    crate::problems::sheet::parse_date(s)
+        .ok_or_else(|| AppError::bad_request(format!("due date `{s}`: expected YYYY-MM-DD")))
+}
+
 fn some(s: &Option<String>) -> Option<String> {
     s.as_ref()
         .map(|v| v.trim().to_string())
@@ -56,7 +62,7 @@ pub fn filter_of(q: &ProblemsQ) -> Result<Filter, AppError> {
     };
     let source = match some(&q.source) {
         None => None,
-        Some(s) => Some(crate::problems::sheet::parse_source(&s).ok_or_else(|| {
+        Some(s) => Some(Source::parse(&s).ok_or_else(|| {
             AppError::bad_request(format!(
                 "source `{s}`: use alert, audit, deliberation, suggestion or inspection"
             ))
@@ -105,12 +111,7 @@ pub fn act_of(f: &ProblemActForm) -> Result<Act, AppError> {
     Ok(match f.action.as_str() {
         "assign" => Act::Step(Step::Assign {
             requirement: some(&f.requirement),
-            due: match some(&f.due) {
-                None => None,
-                Some(d) => Some(crate::problems::sheet::parse_date(&d).ok_or_else(|| {
-                    AppError::bad_request(format!("due date `{d}`: expected YYYY-MM-DD"))
-                })?),
-            },
+            due: some(&f.due).as_deref().map(due_date).transpose()?,
         }),
         "respond" => Act::Step(Step::Respond { text: txt(&f.text) }),
         "accept" => Act::Step(Step::Accept { note: txt(&f.note) }),
@@ -612,15 +613,13 @@ pub struct AddForm {
 
 /// A new item from the entry form or the API.
 pub fn new_problem(f: &AddForm) -> Result<crate::problems::NewProblem, AppError> {
-    let source = crate::problems::sheet::parse_source(&f.source).ok_or_else(|| {
+    let source = Source::parse(&f.source).ok_or_else(|| {
         AppError::bad_request(format!(
             "source `{}`: use alert, audit, deliberation, suggestion or inspection",
             f.source
         ))
     })?;
-    let due_date = crate::problems::sheet::parse_date(&f.due).ok_or_else(|| {
-        AppError::bad_request(format!("due date `{}`: expected YYYY-MM-DD", f.due))
-    })?;
+    let due_date = due_date(&f.due)?;
     Ok(crate::problems::NewProblem {
         source,
         source_ref: f.source_ref.trim().to_string(),
@@ -676,9 +675,7 @@ pub async fn import(
     auth.require(Role::Analyst)?;
     let (name, bytes) =
         file.ok_or_else(|| AppError::bad_request("no file in the upload").page())?;
-    let default = fields
-        .get("source")
-        .and_then(|s| crate::problems::sheet::parse_source(s));
+    let default = fields.get("source").and_then(|s| Source::parse(s));
     let items =
         crate::web::blocking(move || crate::problems::sheet::read_xlsx(&name, &bytes, default))
             .await
@@ -725,9 +722,7 @@ pub async fn import_audit(
 ) -> Result<Response, AppError> {
     auth.check_csrf(&f.csrf)?;
     auth.require(Role::Analyst)?;
-    let due = crate::problems::sheet::parse_date(&f.due).ok_or_else(|| {
-        AppError::bad_request(format!("due date `{}`: expected YYYY-MM-DD", f.due)).page()
-    })?;
+    let due = due_date(&f.due).page()?;
     let ctx = st.engine(&auth.session.reach).await.page()?;
     let findings = crate::problems::audit_findings(&ctx).await.page()?;
     let user = auth.user().to_string();
@@ -746,17 +741,20 @@ pub async fn import_alerts(
 ) -> Result<Response, AppError> {
     auth.check_csrf(&f.csrf)?;
     auth.require(Role::Analyst)?;
-    let due = crate::problems::sheet::parse_date(&f.due).ok_or_else(|| {
-        AppError::bad_request(format!("due date `{}`: expected YYYY-MM-DD", f.due)).page()
-    })?;
-    let vis = st.visible(&auth.session.reach).await.page()?;
+    let due = due_date(&f.due).page()?;
+    let open = st
+        .alerts_for(
+            &auth.session.reach,
+            crate::alerts::Filter {
+                open: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .page()?;
     let user = auth.user().to_string();
-    let data_dir = st.data_dir.clone();
     st.problems
-        .write(move |s| {
-            let alerts = crate::alerts::AlertStore::open(&data_dir)?;
-            s.import_alerts_where(&alerts, due, &user, |a| vis.alert(a))
-        })
+        .write(move |s| s.import_alert_list(&open, due, &user))
         .await
         .page()?;
     Ok(Redirect::to("/problems?source=alert").into_response())
