@@ -164,12 +164,25 @@ pub fn lines(
     reference: Option<Vec<f64>>,
     unit: &str,
 ) -> String {
+    lines_dashed(title, x, series, None, reference, unit)
+}
+
+/// [`lines`] with one more series drawn dashed (a projection), in the first series' colour.
+pub fn lines_dashed(
+    title: &str,
+    x: &[String],
+    series: &[(&str, Vec<Option<f64>>)],
+    dashed: Option<(&str, Vec<Option<f64>>)>,
+    reference: Option<Vec<f64>>,
+    unit: &str,
+) -> String {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (560, 260)).into_drawing_area();
         let _ = root.fill(&WHITE);
         let all = series
             .iter()
+            .chain(dashed.iter())
             .flat_map(|s| s.1.iter().flatten().copied())
             .chain(reference.iter().flatten().copied());
         let (lo, hi) = all.fold((0.0f64, 1.0f64), |(a, b), v| (a.min(v), b.max(v)));
@@ -221,6 +234,22 @@ pub fn lines(
                 let _ = chart.draw_series(pts.into_iter().map(|p| Circle::new(p, 3, c.filled())));
             }
         }
+        if let Some((name, ys)) = &dashed {
+            let pts: Vec<(i32, f64)> = ys
+                .iter()
+                .enumerate()
+                .filter_map(|(i, y)| y.map(|v| (i as i32, v)))
+                .collect();
+            let style = palette[0].stroke_width(2);
+            if let Ok(a) = chart.draw_series(DashedLineSeries::new(pts.clone(), 6, 4, style)) {
+                a.label(*name);
+            }
+            let _ = chart.draw_series(
+                pts.into_iter()
+                    .skip(1)
+                    .map(|p| Circle::new(p, 3, palette[0].stroke_width(1))),
+            );
+        }
         if let Some(r) = reference {
             let pts: Vec<(i32, f64)> = r
                 .into_iter()
@@ -237,15 +266,41 @@ pub fn lines(
 /// Execution month by month against time progress (the red line), as the cockpit, the
 /// drill-down and the report draw it.
 pub fn execution_trend(title: &str, label: &str, trend: &[(String, Option<f64>)]) -> String {
-    let months: Vec<String> = trend.iter().map(|x| x.0.clone()).collect();
+    execution_outlook(title, label, trend, None)
+}
+
+/// [`execution_trend`] continued to December by a dashed projection (`path`: the projected
+/// cumulative execution from the last month with data on, as `foresight::projection` gives it).
+pub fn execution_outlook(
+    title: &str,
+    label: &str,
+    trend: &[(String, Option<f64>)],
+    projection: Option<(&str, &[(String, f64)])>,
+) -> String {
+    let mut months: Vec<String> = trend.iter().map(|x| x.0.clone()).collect();
+    let mut actual: Vec<Option<f64>> = trend.iter().map(|x| x.1).collect();
+    let dashed = projection.map(|(name, path)| {
+        for (m, _) in path {
+            if months.last().is_some_and(|last| m > last) {
+                months.push(m.clone());
+                actual.push(None);
+            }
+        }
+        let ys = months
+            .iter()
+            .map(|m| path.iter().find(|p| &p.0 == m).map(|p| p.1))
+            .collect();
+        (name, ys)
+    });
     let progress = months
         .iter()
         .map(|p| crate::figures::time_progress(p).unwrap_or(0.0))
         .collect();
-    lines(
+    lines_dashed(
         title,
         &months,
-        &[(label, trend.iter().map(|x| x.1).collect())],
+        &[(label, actual)],
+        dashed,
         Some(progress),
         "%",
     )

@@ -471,6 +471,8 @@ pub struct Bands {
     pub soe_other_pct: f64,
     /// Above the warning line by this many pp: red rather than yellow.
     pub soe_control_pp: f64,
+    /// Year-end execution projected below this: a unit is flagged (projected_execution).
+    pub projected_pct: f64,
 }
 
 impl Default for Bands {
@@ -484,6 +486,7 @@ impl Default for Bands {
             soe_industrial_pct: 70.0,
             soe_other_pct: 75.0,
             soe_control_pp: 5.0,
+            projected_pct: 85.0,
         }
     }
 }
@@ -511,6 +514,7 @@ impl Bands {
             soe_industrial_pct: param("soe_leverage", "industrial_pct", d.soe_industrial_pct),
             soe_other_pct: param("soe_leverage", "other_pct", d.soe_other_pct),
             soe_control_pp: param("soe_leverage", "control_pp", d.soe_control_pp),
+            projected_pct: param("projected_execution", "yellow_pct", d.projected_pct),
         }
     }
 

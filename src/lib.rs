@@ -17,6 +17,7 @@ pub mod db;
 pub mod engine;
 pub mod error;
 pub mod figures;
+pub mod foresight;
 pub mod i18n;
 pub mod ingest;
 pub mod output;

@@ -476,6 +476,22 @@ impl Region {
             "2025-04",
             format!("{nm}: non-salary spending 26 pp behind from April to October (yellow)"),
         );
+        // Against its own earlier years (written by write_execution_history) the same two
+        // units' pace says, months ahead, where their years will end.
+        let (c, nm) = (u(self, lag_red), n(self, lag_red));
+        self.anomaly(
+            "projected_execution",
+            format!("agency_code={c}"),
+            "2025-03",
+            format!("{nm}: at its pace the year ends near 67 % of the budget (red from March)"),
+        );
+        let (c, nm) = (u(self, lag_yellow), n(self, lag_yellow));
+        self.anomaly(
+            "projected_execution",
+            format!("agency_code={c}"),
+            "2025-04",
+            format!("{nm}: projected below 85 % from April until its November catch-up"),
+        );
 
         if let Some(l) = self.unit_lines(over).find(|l| l.dept_econ.0 == "30201") {
             l.cum = std::array::from_fn(|i| (i + 1) as f64 / 12.0 * 1.3);
@@ -668,7 +684,7 @@ pub fn generate(out: &Path, scale: u32, seed: u64, only: &[String]) -> Result<St
             continue;
         }
         let n = match d {
-            "budget_execution" => r.write_execution(out)?,
+            "budget_execution" => r.write_execution(out)? + r.write_execution_history(out)?,
             "revenue" => r.write_revenue(out)?,
             "payments" => r.write_payments(out)?,
             "special_funds" => r.write_special_funds(out)?,
@@ -855,6 +871,72 @@ impl Region {
                     &out.join(format!("budget_execution/{YEAR}-{m:02}.xlsx")),
                 )?;
             }
+        }
+        Ok(rows)
+    }
+
+    /// The three years before, month by month, as a finance bureau's history export: one UTF-8
+    /// CSV per year in 元 with 年度 and 月份 columns, one row per unit, budget kind and function
+    /// (economic detail summed away). Each year spends 95–100 % of a budget that grew towards
+    /// this year's, at a pace that wanders around an even one. It gives year-end projection its
+    /// seasonal profiles and the held-back years its backtest, and PEFA PI-1/PI-2 their three
+    /// years.
+    fn write_execution_history(&self, out: &Path) -> Result<usize> {
+        use std::collections::BTreeMap;
+        let mut groups: BTreeMap<(usize, usize, &str), (i64, i64, &str)> = BTreeMap::new();
+        for l in &self.lines {
+            let g = groups
+                .entry((l.unit, l.kind, l.func.0))
+                .or_insert((0, 0, l.func.1));
+            g.0 += l.initial;
+            g.1 += l.adjusted;
+        }
+        let mut rng = Rng(self.seed ^ 0x4849_5354_4f52_5900);
+        let mut rows = 0;
+        for year in YEAR - 3..YEAR {
+            let mut t = String::from(
+                "年度,月份,财政区划编码,预算类型,部门编码,部门名称,预算单位编码,预算单位名称,功能分类科目编码,功能分类科目名称,年初预算数,调整后预算数,本月支出,累计支出\n",
+            );
+            let back = (YEAR - year) as f64;
+            for (&(unit, kind, fcode), &(initial, adjusted, fname)) in &groups {
+                let u = &self.units[unit];
+                let d = &self.depts[u.dept];
+                let budget =
+                    fen100(adjusted as f64 / 100.0 * (1.0 - 0.04 * back) * (0.97 + rng.f() * 0.06));
+                let original =
+                    fen100(budget as f64 / 100.0 * (initial as f64 / adjusted.max(1) as f64));
+                let end = 0.95 + rng.f() * 0.05;
+                let cum = smooth_curve(&mut rng, end);
+                let ytd = |m: usize| fen100(budget as f64 / 100.0 * cum[m - 1]);
+                for m in 1..=12usize {
+                    let month = ytd(m) - if m > 1 { ytd(m - 1) } else { 0 };
+                    let _ = writeln!(
+                        t,
+                        "{}",
+                        csv_line(&[
+                            year.to_string(),
+                            m.to_string(),
+                            REGION_CODE.into(),
+                            KINDS[kind].into(),
+                            d.code.clone(),
+                            d.name.clone(),
+                            u.code.clone(),
+                            u.name.clone(),
+                            fcode.into(),
+                            fname.into(),
+                            yuan(original),
+                            yuan(budget),
+                            yuan(month),
+                            yuan(ytd(m)),
+                        ])
+                    );
+                    rows += 1;
+                }
+            }
+            write(
+                &out.join(format!("budget_execution/history_{year}.csv")),
+                t.as_bytes(),
+            )?;
         }
         Ok(rows)
     }

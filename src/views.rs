@@ -144,15 +144,29 @@ pub fn lagging_depts(c: &Cockpit, lang: Lang, href: impl Fn(&str) -> Option<Stri
 }
 
 /// Execution over the twelve months up to the period, against time progress.
-pub fn trend(out: &dyn Charts, c: &Cockpit, lang: Lang) -> Markup {
+/// The twelve-month trend; with the jurisdiction's projection (one region), continued dashed
+/// to December.
+pub fn trend(
+    out: &dyn Charts,
+    c: &Cockpit,
+    outlook: Option<&crate::foresight::Outlook>,
+    lang: Lang,
+) -> Markup {
     let title = lang.t(
-        "近12个月支出执行率（红线为序时进度）",
-        "Execution over 12 months (red: time progress)",
+        "近12个月支出执行率（红线为序时进度，虚线为年末预测）",
+        "Execution over 12 months (red: time progress; dashed: projection)",
     );
+    let mut regions = outlook
+        .into_iter()
+        .flat_map(|o| o.of_grain(crate::foresight::Grain::Region));
+    let path = match (regions.next(), regions.next()) {
+        (Some(p), None) => Some((lang.t("预测", "projection"), p.path.as_slice())),
+        _ => None,
+    };
     out.place(
         "trend",
         title,
-        charts::execution_trend(title, lang.t("执行率", "execution"), &c.trend),
+        charts::execution_outlook(title, lang.t("执行率", "execution"), &c.trend, path),
     )
 }
 
@@ -357,6 +371,76 @@ pub fn loop_card(s: &crate::problems::LoopSummary, lang: Lang) -> Markup {
                         td.r { (u.satisfied) }
                         td.r { (u.basically) }
                         td.r class=(if u.unsatisfied > 0 { "red" } else { "" }) { (u.unsatisfied) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// "x %" of a projection's interval, or "—" without held-back years.
+fn interval(p: &crate::foresight::Projection) -> String {
+    match (p.low, p.high) {
+        (Some(a), Some(b)) => format!("{a:.1}–{b:.1}%"),
+        _ => "—".into(),
+    }
+}
+
+/// Year-end projection (年终执行预测): each budget kind where the year will end at its pace,
+/// the PEFA grades the projected year would get, and the units projected below the rule's
+/// threshold. `unit_href` links a unit to where it is shown.
+pub fn outlook_card(
+    o: &crate::foresight::Outlook,
+    below_pct: f64,
+    lang: Lang,
+    unit_href: impl Fn(&crate::foresight::Projection) -> Option<String>,
+) -> Markup {
+    use crate::foresight::Grain;
+    let t = |zh: &'static str, en: &'static str| lang.t(zh, en);
+    let low = o.units_below(below_pct);
+    html! {
+        table.compact {
+            tr {
+                th { (t("预算", "Budget")) }
+                th.r { (t("目前", "Now")) }
+                th.r { (t("预计年末", "Year-end")) }
+                th.r { (t("区间", "Interval")) }
+                th { (t("依据", "Profile")) }
+            }
+            @for p in o.of_grain(Grain::BudgetKind) {
+                tr {
+                    td { (term(&p.name, lang)) }
+                    td.r { (pct(p.rate_now)) }
+                    td.r class=(if p.rate.is_some_and(|r| r < below_pct) { "n red" } else { "n" }) { (pct(p.rate)) }
+                    td.r { (interval(p)) }
+                    td { (p.basis.zh()) }
+                }
+            }
+        }
+        @for g in &o.pefa {
+            p {
+                "PEFA " (t("预计", "projected")) " PI-1 " (pct(g.pi1_outturn))
+                @if let Some(x) = g.pi1_grade { " (" (x) ")" }
+                " · PI-2.1 " (pct(g.pi2_variance))
+                @if let Some(x) = g.pi2_grade { " (" (x) ")" }
+            }
+        }
+        p {
+            (t("预计年末执行率低于", "Units projected below ")) (format!("{below_pct}%"))
+            (t("的单位", "")) ": " b { (low.len()) }
+        }
+        @if !low.is_empty() {
+            table.compact {
+                @for p in low.iter().take(5) {
+                    tr {
+                        td {
+                            @match unit_href(p) {
+                                Some(h) => a href=(h) { (p.name) },
+                                None => (p.name),
+                            }
+                        }
+                        td.r.n.red { (pct(p.rate)) }
+                        td.r { (interval(p)) }
                     }
                 }
             }

@@ -26,7 +26,7 @@ fn committed_fixtures_are_what_the_generator_writes() {
         );
         n += 1;
     }
-    assert_eq!(n, 79, "files (108 extracts, counting workbook sheets)");
+    assert_eq!(n, 82, "files (111 extracts, counting workbook sheets)");
     let manifest = std::fs::read_to_string(dir.path().join("anomalies.toml")).unwrap();
     assert_eq!(
         manifest,
@@ -40,11 +40,11 @@ fn demo_region_loads_completely_and_reloading_is_a_no_op() {
     let out = ingest(dir.path(), &[fixture("demo")], &Options::default());
     let bad: Vec<_> = out.iter().filter(|o| o.status != Status::Loaded).collect();
     assert!(bad.is_empty(), "{bad:#?}");
-    assert_eq!(out.len(), 108);
+    assert_eq!(out.len(), 111);
     let expected: BTreeMap<String, i64> = [
         ("audit_findings", 12),
         ("bonds", 39),
-        ("budget_execution", 18216),
+        ("budget_execution", 18216 + 3 * 4812),
         ("debt", 144),
         ("indicators", 320),
         ("payments", 26505),
@@ -67,7 +67,7 @@ fn demo_region_loads_completely_and_reloading_is_a_no_op() {
     // The four budget kinds came from the GBK column in H1 and from the sheet titles in H2.
     let r = query(
         dir.path(),
-        "SELECT count(DISTINCT budget_kind), count(DISTINCT period) FROM budget_execution WHERE month > 6",
+        "SELECT count(DISTINCT budget_kind), count(DISTINCT period) FROM budget_execution WHERE year = 2025 AND month > 6",
     );
     assert_eq!(r[0], vec!["4", "6"]);
     // Amounts came in 万元 and are stored exactly in 元.

@@ -389,6 +389,79 @@ async fn every_page_renders_for_a_viewer() {
     assert_eq!(c.get("/alerts?period=&level=").await.0, StatusCode::OK);
 }
 
+/// Foresight in the browser: the cockpit's projection card, the drill-down's projection line,
+/// column and dashed chart, and the backtest panel on a rule's page (which writes nothing).
+#[tokio::test]
+async fn projection_and_backtest_pages() {
+    let c = Client::new(base(), "viewer");
+    let (s, html) = c.get("/cockpit?period=2025-06").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("年终执行预测"), "cockpit lacks the card");
+    // The two planted laggards, lowest first, with their intervals.
+    let first = html.find("示范市教育第5学校").expect("lag unit listed");
+    let second = html
+        .find("示范市卫生健康委员会第5医院")
+        .expect("second unit listed");
+    assert!(first < second);
+    assert!(
+        html.contains("67.1%") && html.contains("PEFA"),
+        "projection figures"
+    );
+    let (s, html) = c.get("/drill?period=2025-06&region=990100").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        html.contains("按目前进度预计年末执行率"),
+        "drill lacks the projection line"
+    );
+    assert!(
+        html.contains("预计年末"),
+        "drill lacks the projection column"
+    );
+    assert!(
+        html.contains("stroke-dasharray")
+            || html.matches("<line").count() > 0
+            || html.contains("虚线为年末预测")
+    );
+    let (s, html) = c
+        .get("/drill?period=2025-06&region=990100&dept=101&agency=101006")
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("67.1%"), "unit-level projection");
+    // The backtest panel: the form alone, then a run with a lower threshold.
+    let (s, html) = c.get("/rules/execution_lag").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("run-backtest") && !html.contains("backtest-result"));
+    let alerts_before = purse::alerts::AlertStore::open(base())
+        .unwrap()
+        .list(&Default::default())
+        .unwrap()
+        .len();
+    let (s, html) = c
+        .get("/rules/execution_lag?from=2025-01&to=2025-12&p_yellow_pp=5&p_red_pp=20")
+        .await;
+    assert_eq!(s, StatusCode::OK, "{html}");
+    assert!(html.contains("backtest-result"));
+    assert!(html.contains("yellow_pp</code> 10 → <b>5</b>"), "{html}");
+    assert!(
+        html.contains("示范市教育第19学校"),
+        "a unit the lower threshold adds"
+    );
+    assert!(html.contains("id=\"precision\""));
+    let after = purse::alerts::AlertStore::open(base())
+        .unwrap()
+        .list(&Default::default())
+        .unwrap()
+        .len();
+    assert_eq!(alerts_before, after, "a backtest writes no alert");
+    let (s, _) = c.get("/rules/execution_lag?from=2025-13&to=2025-12").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, html) = c
+        .get("/rules/execution_lag?from=2025-01&to=2025-02&p_yellow_pp=five")
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{html}");
+    assert!(html.contains("takes a number, not `five`"));
+}
+
 #[tokio::test]
 async fn alert_workflow_by_role_with_csrf() {
     let dir = copy();
@@ -583,7 +656,7 @@ async fn json_api_and_openapi() {
     assert_eq!(d["trend"].as_array().unwrap().len(), 12);
     let (_, t) = c.get("/api/rules").await;
     let r: serde_json::Value = serde_json::from_str(&t).unwrap();
-    assert_eq!(r["rules"].as_array().unwrap().len(), 30);
+    assert_eq!(r["rules"].as_array().unwrap().len(), 31);
     let (_, t) = c.get("/api/loads").await;
     let l: serde_json::Value = serde_json::from_str(&t).unwrap();
     assert!(l["loads"].as_array().unwrap().len() >= 100);

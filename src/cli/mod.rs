@@ -4,6 +4,7 @@
 
 pub mod alert;
 pub mod alerts;
+pub mod backtest;
 pub mod check;
 pub mod datasets;
 pub mod demo;
@@ -12,6 +13,7 @@ pub mod ingest;
 pub mod init;
 pub mod loads;
 pub mod problems;
+pub mod project;
 pub mod query;
 pub mod report;
 pub mod rules;
@@ -131,6 +133,10 @@ pub enum Cmd {
     Alert(alert::Args),
     /// The problem list (问题清单) and its rectification loop: list, add, import alerts, steps, ratings
     Problems(problems::Args),
+    /// Where the year will end at its pace (年终执行预测), with intervals; --accuracy for the backtest
+    Project(project::Args),
+    /// Try a rule, with changed parameters (--set), over past periods without touching alerts
+    Backtest(backtest::Args),
 }
 
 /// Runs one subcommand.
@@ -152,6 +158,8 @@ pub fn run(cmd: Cmd) -> Result<ExitCode> {
         Cmd::Rules(a) => rules::run(a),
         Cmd::Alerts(a) => alerts::run(a),
         Cmd::Runs(a) => runs::run(a),
+        Cmd::Project(a) => project::run(a),
+        Cmd::Backtest(a) => backtest::run(a),
         Cmd::Alert(a) => alert::run(a),
         Cmd::Problems(a) => problems::run(a),
     }

@@ -43,6 +43,8 @@ pub struct Report {
     pub problems: crate::problems::LoopSummary,
     /// Whom the report is bounded to (everything for the archived reports).
     pub reach: crate::users::Reach,
+    /// Where the year will end at its pace (年终执行预测), with the projected PEFA grades.
+    pub outlook: crate::foresight::Outlook,
 }
 
 /// Builds the report for `period` from the warehouse and the alert store, as `reach` sees them
@@ -106,7 +108,9 @@ pub async fn build(
         .collect();
     let problems = crate::problems::ProblemStore::open(data_dir)?
         .summary(period, as_of, |p| vis.problem(p))?;
+    let outlook = crate::foresight::Outlook::of(&ctx, period).await?;
     Ok(Report {
+        outlook,
         problems,
         reach: reach.clone(),
         not_evaluated,
@@ -282,7 +286,11 @@ pub fn html(r: &Report, lang: Lang) -> String {
                     p { b { (t("执行进度最慢的部门", "Departments furthest behind")) } }
                     (views::lagging_depts(c, lang, |_| None))
                 }
-                (views::trend(&views::Inline, c, lang))
+                (views::trend(&views::Inline, c, Some(&r.outlook), lang))
+                @if !r.outlook.projections.is_empty() {
+                    p { b { (t("年终执行预测", "Where the year will end")) } }
+                    (views::outlook_card(&r.outlook, c.bands.projected_pct, lang, |_| None))
+                }
 
                 h2 { (t("三、预警概况", "3. Alerts by severity and category")) }
                 (views::severity_bars(

@@ -184,6 +184,28 @@ pub fn parse_months(s: &str) -> Option<Vec<u32>> {
     (!out.is_empty()).then_some(out)
 }
 
+/// `[12]` → "month 12", `[3..=11]` → "months 3-11", `[3, 6, 9, 12]` → "months 3, 6, 9, 12": the
+/// way `-- months:` is written.
+pub fn describe_months(months: &[u32]) -> String {
+    let mut runs: Vec<(u32, u32)> = Vec::new();
+    for &m in months {
+        match runs.last_mut() {
+            Some(r) if r.1 + 1 == m => r.1 = m,
+            _ => runs.push((m, m)),
+        }
+    }
+    let parts: Vec<String> = runs
+        .iter()
+        .map(|&(a, b)| match b - a {
+            0 => a.to_string(),
+            1 => format!("{a}, {b}"),
+            _ => format!("{a}-{b}"),
+        })
+        .collect();
+    let word = if months.len() == 1 { "month" } else { "months" };
+    format!("{word} {}", parts.join(", "))
+}
+
 /// A rule parameter's value: numbers stay exact decimals in text until bound.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ParamValue {

@@ -366,8 +366,10 @@ pub async fn run_rule_cached(
     };
     let month = crate::rules::period_month(period)?;
     if !rule.months.contains(&month) {
-        let months: Vec<String> = rule.months.iter().map(|m| m.to_string()).collect();
-        run.outcome = Outcome::NotEvaluated(format!("applies in month {} only", months.join(", ")));
+        run.outcome = Outcome::NotEvaluated(format!(
+            "applies in {} only",
+            crate::rules::describe_months(&rule.months)
+        ));
         run.duration = started.elapsed();
         return Ok(run);
     }

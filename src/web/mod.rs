@@ -31,6 +31,7 @@ use crate::alerts::AlertStore;
 use crate::config::Config;
 use crate::datasets::Catalog;
 use crate::figures::Cockpit;
+use crate::foresight::projection::Outlook;
 use crate::i18n::Lang;
 use crate::users::{Reach, Users};
 
@@ -53,6 +54,8 @@ pub struct Inner {
     /// One engine per reach (the empty key: everything), rebuilt when a load lands.
     engines: tokio::sync::Mutex<HashMap<String, Engine>>,
     cockpits: Mutex<HashMap<(i64, String, String), Arc<Cockpit>>>,
+    /// Year-end projections per (data version, period, reach), every grain from one read.
+    outlooks: Mutex<HashMap<(i64, String, String), Arc<Outlook>>>,
     periods: Mutex<Option<(i64, Vec<String>)>>,
     /// The rules' colour bands, read once per data version (not once per drill-down).
     bands: Mutex<Option<(i64, crate::figures::Bands)>>,
@@ -110,6 +113,7 @@ impl AppState {
             secure_cookies: false,
             engines: tokio::sync::Mutex::new(HashMap::new()),
             cockpits: Mutex::new(HashMap::new()),
+            outlooks: Mutex::new(HashMap::new()),
             periods: Mutex::new(None),
             bands: Mutex::new(None),
             failures: Mutex::new(HashMap::new()),
@@ -318,6 +322,21 @@ impl AppState {
         cache.retain(|k, _| k.0 == v);
         cache.insert(key, c.clone());
         Ok(c)
+    }
+
+    /// Year-end projections of every grain as `reach` sees them, computed once per data version.
+    pub async fn outlook(&self, period: &str, reach: &Reach) -> Result<Arc<Outlook>, AppError> {
+        let v = self.data_version();
+        let key = (v, period.to_string(), reach.key());
+        if let Some(c) = lock(&self.outlooks).get(&key) {
+            return Ok(c.clone());
+        }
+        let ctx = self.engine(reach).await?;
+        let o = Arc::new(Outlook::of(&ctx, period).await?);
+        let mut cache = lock(&self.outlooks);
+        cache.retain(|k, _| k.0 == v);
+        cache.insert(key, o.clone());
+        Ok(o)
     }
 
     /// Periods with data, newest first.

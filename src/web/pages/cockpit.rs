@@ -183,6 +183,7 @@ async fn cockpit_body(
     let today = chrono::Local::now().date_naive();
     let this_month = today.format("%Y-%m").to_string();
     let lp = st.loop_for(reach, &this_month, today).await.page()?;
+    let outlook = st.outlook(period, reach).await.page()?;
     let drill = format!("/drill?period={period}");
     let region = c
         .debt
@@ -303,7 +304,14 @@ async fn cockpit_body(
                     " · " (t("上月预警本月消除", "gone since last month")) " " (month.gone.len())
                 }
             }))
-            (card(t("近12个月执行率", "Execution, last 12 months"), &drill, views::trend(out, &c, l)))
+            (card(t("近12个月执行率", "Execution, last 12 months"), &drill, views::trend(out, &c, Some(&outlook), l)))
+            (card(
+                t("年终执行预测", "Where the year will end"),
+                &alert_href(&[("rule", "projected_execution"), ("status", "")]),
+                views::outlook_card(&outlook, c.bands.projected_pct, l, |p| {
+                    Some(format!("/drill?period={period}&region={}&dept={}&agency={}", p.region_code, p.dept_key.as_deref().unwrap_or(""), p.key))
+                }),
+            ))
             (card(t("闭环监督 问题清单", "The loop: problem list"), "/problems", views::loop_card(&lp, l)))
         }
     })

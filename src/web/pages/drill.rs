@@ -8,6 +8,7 @@ use super::{PageOut, alert_table, out, period_picker, query};
 use crate::alerts::Filter;
 use crate::charts;
 use crate::figures::{Level, Scope};
+use crate::foresight::Grain;
 use crate::i18n::pct;
 use crate::period::Period;
 use crate::web::html::{Frame, a, num, page, table, text};
@@ -57,6 +58,24 @@ pub async fn drill(
     let bands = st.bands().page()?;
     let ctx = st.engine(&auth.session.reach).await.page()?;
     let d = crate::figures::drill(&ctx, &period, &scope).await.page()?;
+    let outlook = st.outlook(&period, &auth.session.reach).await.page()?;
+    // Where this scope's year will end, and each row's: regions by code, departments by name
+    // (what the projection keys them by), units by code.
+    let region = scope.region.as_deref().unwrap_or("");
+    let here = match (&scope.region, &scope.dept, &scope.agency, &scope.project) {
+        (Some(r), None, None, None) => outlook.find(Grain::Region, r, r),
+        (Some(r), Some(_), None, None) => {
+            d.names.get(1).and_then(|n| outlook.find(Grain::Dept, r, n))
+        }
+        (Some(r), Some(_), Some(a), None) => outlook.find(Grain::Agency, r, a),
+        _ => None,
+    };
+    let row_projection = |r: &crate::figures::UnitExec| match d.level {
+        Level::Region => outlook.find(Grain::Region, &r.code, &r.code),
+        Level::Dept => outlook.find(Grain::Dept, region, &r.name),
+        Level::Agency => outlook.find(Grain::Agency, region, &r.code),
+        _ => None,
+    };
     let periods = st.periods().await.page()?;
     let no_project = t("(无项目)", "(no project)");
     // Breadcrumbs: each level of the scope, named, linking back up.
@@ -130,12 +149,17 @@ pub async fn drill(
                     "green" => "",
                     c => c,
                 };
+                let projected = row_projection(r);
+                let low = projected
+                    .and_then(|p| p.rate)
+                    .is_some_and(|x| x < bands.projected_pct);
                 vec![
                     text(&r.code),
                     a(&scope_href(&period, &s), &name),
                     num(&r.budget.wan()),
                     num(&r.ytd.wan()),
                     html! { span class={ "n " (cls) } { (pct(r.rate)) } },
+                    html! { span class=(if low { "n red" } else { "n" }) { (pct(projected.and_then(|p| p.rate))) } },
                 ]
             })
             .collect();
@@ -148,6 +172,7 @@ pub async fn drill(
                     t("调整预算(万元)", "Budget (10k)"),
                     t("累计支出(万元)", "Spent (10k)"),
                     t("执行率", "Rate"),
+                    t("预计年末", "Year-end (projected)"),
                 ],
                 &rows,
                 "data",
@@ -183,10 +208,22 @@ pub async fn drill(
                 (t("执行率", "execution")) " " b { (pct(d.total.rate)) } " · "
                 (t("序时进度", "time progress")) " " (format!("{:.1}%", d.time_progress))
             }
-            (crate::views::chart(charts::execution_trend(
-                t("近12个月执行率(红线为序时进度)", "Execution over 12 months (red: time progress)"),
+            @if let Some(p) = here {
+                p.outlook {
+                    (t("按目前进度预计年末执行率", "At this pace the year ends at")) " " b { (pct(p.rate)) }
+                    @if let (Some(lo), Some(hi)) = (p.low, p.high) {
+                        " (" (t("区间", "interval")) " " (format!("{lo:.1}–{hi:.1}%")) ")"
+                    }
+                    " · " (t("依据", "profile")) " " (p.basis.zh())
+                    @if p.years > 0 { " " (p.years) (t("年", " yr")) }
+                    " · " (t("截至", "as of")) " " (p.as_of)
+                }
+            }
+            (crate::views::chart(charts::execution_outlook(
+                t("近12个月执行率(红线为序时进度，虚线为年末预测)", "Execution over 12 months (red: time progress; dashed: projection)"),
                 t("执行率", "execution"),
                 &d.trend,
+                here.map(|p| (t("预测", "projection"), p.path.as_slice())),
             )))
             (listing)
             h2 { (t("相关未办结预警", "Open alerts here")) " (" (alerts.len()) ")" }

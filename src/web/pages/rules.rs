@@ -1,13 +1,15 @@
 //! 规则: the rule catalog with how often each fired and whether it could judge the last period,
 //! and one rule with its parameters (defaults and in effect) and SQL.
 
+use std::collections::HashMap;
+
 use axum::extract::{Path, State};
 use maud::{Markup, html};
 
 use super::{PageOut, alert_href, out};
 use crate::i18n::term;
 use crate::web::html::{Frame, a, num, page, table, text};
-use crate::web::{AppError, AppState, Auth, PageResult};
+use crate::web::{AppError, AppState, Auth, PageQuery, PageResult};
 
 pub async fn rules(State(st): State<AppState>, auth: Auth) -> PageOut {
     let l = auth.lang;
@@ -83,7 +85,12 @@ pub async fn rules(State(st): State<AppState>, auth: Auth) -> PageOut {
     ))
 }
 
-pub async fn rule(State(st): State<AppState>, auth: Auth, Path(id): Path<String>) -> PageOut {
+pub async fn rule(
+    State(st): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    PageQuery(q): PageQuery<HashMap<String, String>>,
+) -> PageOut {
     let l = auth.lang;
     let t = |zh: &'static str, en: &'static str| l.t(zh, en);
     let set = st.rules().page()?;
@@ -128,6 +135,7 @@ pub async fn rule(State(st): State<AppState>, auth: Auth, Path(id): Path<String>
         ),
         (t("触发次数", "Fired"), fired.to_string()),
     ];
+    let backtest_panel = backtest(&st, &auth, r, &q).await.page()?;
     let path = format!("/rules/{id}");
     out(page(
         &auth,
@@ -142,9 +150,157 @@ pub async fn rule(State(st): State<AppState>, auth: Auth, Path(id): Path<String>
                 &params,
                 "compact",
             ))
+            (backtest_panel)
             h2 { "SQL" }
             pre.sql { (r.sql) }
             p { (a(&alert_href(&[("rule", &r.id), ("status", "")]), t("查看该规则的预警", "Alerts of this rule"))) }
         },
     ))
+}
+
+/// 回测: the rule's parameters as a form (each prefilled with the value in effect) and a range
+/// of periods; with a range given, the rule runs over it as it is and as proposed, on the
+/// user's own (bounded) engine, and nothing is written.
+async fn backtest(
+    st: &AppState,
+    auth: &Auth,
+    r: &crate::rules::Rule,
+    q: &HashMap<String, String>,
+) -> Result<Markup, AppError> {
+    let l = auth.lang;
+    let t = |zh: &'static str, en: &'static str| l.t(zh, en);
+    let periods = st.periods().await?;
+    let (latest, earliest) = (
+        periods.first().cloned().unwrap_or_default(),
+        periods.last().cloned().unwrap_or_default(),
+    );
+    let from = q.get("from").filter(|v| !v.is_empty());
+    let to = q.get("to").filter(|v| !v.is_empty());
+    let value = |k: &str| {
+        q.get(&format!("p_{k}"))
+            .cloned()
+            .unwrap_or_else(|| r.params.get(k).map(|v| v.to_string()).unwrap_or_default())
+    };
+    let form = html! {
+        h2 #backtest { (t("回测", "Backtest")) }
+        p.note { (t("按拟调整的参数在历史期间试运行本规则：不产生、不改变任何预警。", "Run the rule with proposed parameters over past periods: no alert is created or changed.")) }
+        form.backtest method="get" action={ "/rules/" (r.id) "#backtest" } {
+            label { (t("起", "From")) " " input type="month" name="from" value=(from.cloned().unwrap_or(earliest)); }
+            " "
+            label { (t("止", "To")) " " input type="month" name="to" value=(to.cloned().unwrap_or(latest)); }
+            @for k in r.params.keys() {
+                " "
+                label { code { (k) } " " input type="text" size="8" name={ "p_" (k) } value=(value(k)); }
+            }
+            " "
+            button #run-backtest type="submit" { (t("回测", "Run backtest")) }
+        }
+    };
+    let (Some(from), Some(to)) = (from, to) else {
+        return Ok(form);
+    };
+    let range = period_range(from, to)?;
+    let sets: Vec<(String, String)> = r
+        .params
+        .iter()
+        .filter_map(|(k, v)| {
+            let proposed = value(k);
+            (proposed.trim() != v.to_string()).then(|| (k.clone(), proposed))
+        })
+        .collect();
+    let reach = &auth.session.reach;
+    let ctx = st.engine(reach).await?;
+    let past = st
+        .alerts_for(
+            reach,
+            crate::alerts::Filter {
+                rule: Some(r.id.clone()),
+                ..Default::default()
+            },
+        )
+        .await?;
+    let bt = crate::foresight::backtest::run(&ctx, r, &sets, &range, &past)
+        .await
+        .map_err(AppError::from)?;
+    let months: Vec<Vec<Markup>> = bt
+        .months
+        .iter()
+        .map(|m| match &m.not_evaluated {
+            Some(why) => vec![text(&m.period), html! { span.muted { (why) } }, html! {}],
+            None => vec![
+                text(&m.period),
+                num(&m.current.to_string()),
+                html! { span class=(if m.proposed != m.current { "n changed" } else { "n" }) { (m.proposed) } },
+            ],
+        })
+        .collect();
+    let depts: Vec<Vec<Markup>> = bt
+        .by_dept
+        .iter()
+        .map(|(d, a, b)| {
+            vec![
+                text(if d.is_empty() { "—" } else { d }),
+                num(&a.to_string()),
+                num(&b.to_string()),
+            ]
+        })
+        .collect();
+    let listing = |v: &[crate::foresight::backtest::Changed]| -> Vec<Vec<Markup>> {
+        v.iter()
+            .take(100)
+            .map(|c| vec![text(&c.period), text(&c.level), text(&c.message)])
+            .collect()
+    };
+    let p = &bt.past;
+    Ok(html! {
+        (form)
+        section #backtest-result {
+            p {
+                @if bt.changed.is_empty() {
+                    (t("参数未改变：以下为现行参数下的触发情况。", "No parameter changed: how the rule fires as it is."))
+                } @else {
+                    @for (k, a, b) in &bt.changed { code { (k) } " " (a) " → " b { (b) } " " }
+                }
+            }
+            (table(&[t("期间", "Period"), t("现行", "Current"), t("拟调整", "Proposed")], &months, "compact"))
+            h3 { (t("按部门", "By department")) }
+            (table(&[t("部门", "Department"), t("现行", "Current"), t("拟调整", "Proposed")], &depts, "compact"))
+            h3 { (t("新增的发现", "Findings the change adds")) " (" (bt.new.len()) ")" }
+            (table(&[t("期间", "Period"), t("等级", "Level"), t("消息", "Message")], &listing(&bt.new), "compact"))
+            h3 { (t("消失的发现", "Findings the change removes")) " (" (bt.gone.len()) ")" }
+            (table(&[t("期间", "Period"), t("等级", "Level"), t("消息", "Message")], &listing(&bt.gone), "compact"))
+            h3 { (t("本规则以往预警的结果", "How this rule's past alerts ended")) }
+            p #precision {
+                (t("已销号", "closed")) " " (p.closed) " · "
+                (t("已排除", "dismissed")) " " (p.dismissed) " · "
+                (t("数据消除", "resolved by data")) " " (p.resolved) " · "
+                (t("办理中", "open")) " " (p.open) " · "
+                (t("精确率（销号/(销号+排除)）", "precision (closed / (closed + dismissed))")) " "
+                b { (p.precision.map(|x| format!("{x:.0}%")).unwrap_or_else(|| "—".into())) }
+            }
+        }
+    })
+}
+
+/// The months from `from` to `to`, both `YYYY-MM`, at most ten years.
+fn period_range(from: &str, to: &str) -> Result<Vec<String>, AppError> {
+    let bad = |v: &str| AppError::bad_request(format!("`{v}` is not a period YYYY-MM"));
+    let mut p: crate::period::Period = from.parse().map_err(|_| bad(from))?;
+    let end: crate::period::Period = to.parse().map_err(|_| bad(to))?;
+    let mut out = Vec::new();
+    while p <= end {
+        out.push(p.to_string());
+        if out.len() > 120 {
+            return Err(AppError::bad_request(
+                "backtest: at most 120 months at a time",
+            ));
+        }
+        p = p.next();
+    }
+    if out.is_empty() {
+        return Err(AppError::bad_request(format!(
+            "backtest: {from} is after {to}"
+        )));
+    }
+    Ok(out)
 }

@@ -1,0 +1,111 @@
+-- id: projected_execution
+-- title: 年终执行预测偏低 | Year-end execution projected low
+-- category: 流速
+-- datasets: budget_execution
+-- cadence: month
+-- months: 3-11
+-- severity: level
+-- params: yellow_pct = 85, red_pct = 70, z = 1.645
+-- key: region_code, agency_code, year
+-- message: 按目前进度，{subject}{year}年末执行率预计为{value}%（区间{low}%–{high}%，依据{basis}季节规律），低于{expected}% | At this pace {subject} will end {year} at {value}% of its budget (interval {low}–{high}%, from {basis_en} seasonal profile), below {expected}%
+-- description: Months ahead, where a budget unit's year will end: its year-to-date spending
+--   divided by the share of the year's spending its earlier years (up to five) had reached by
+--   this month (the seasonal profile), over its adjusted budget. A unit without a complete
+--   earlier year takes its department's profile, then its region's. The interval is the
+--   projection ± z × the root-mean-square error the method made on the region's held-back years
+--   (each earlier year projected from the others, units with two or more years; z = 1.645 is
+--   about 90 %); without such years there is no interval. Fires from March to November on units
+--   whose projection is below yellow_pct (red below red_pct). The year is in the key: next year's
+--   pace is a new finding. purse's cockpit, drill-down and report compute the same projection
+--   (foresight::projection), for departments, budget kinds and special funds too.
+WITH base AS (
+    SELECT region_code,
+           coalesce(agency_code, agency_name, '') AS agency,
+           max(coalesce(dept_name, dept_code, '')) AS dept,
+           CAST(substr(period, 1, 4) AS BIGINT) AS fy,
+           CAST(substr(period, 6, 2) AS BIGINT) AS mo,
+           sum(adjusted_budget) AS budget,
+           sum(ytd_amount) AS ytd
+    FROM budget_execution
+    WHERE is_detail
+      AND (period = $period
+           OR (substr(period, 6, 2) IN (substr($period, 6, 2), '12')
+               AND period >= CAST($year - 5 AS VARCHAR) AND period < CAST($year AS VARCHAR)))
+    GROUP BY region_code, coalesce(agency_code, agency_name, ''),
+             CAST(substr(period, 1, 4) AS BIGINT), CAST(substr(period, 6, 2) AS BIGINT)
+), lvl AS (
+    -- A unit by its code, a department by its name (extracts name departments more often than
+    -- they code them), the region as a whole.
+    SELECT region_code, 'agency' AS lvl, agency AS k, fy, mo, budget, ytd FROM base
+    UNION ALL
+    SELECT region_code, 'dept', dept, fy, mo, sum(budget), sum(ytd) FROM base
+    GROUP BY region_code, dept, fy, mo
+    UNION ALL
+    SELECT region_code, 'region', '', fy, mo, sum(budget), sum(ytd) FROM base
+    GROUP BY region_code, fy, mo
+), yr AS (
+    -- Each complete earlier year: the share of its spending reached by this month, and how it ended.
+    SELECT a.region_code, a.lvl, a.k, a.fy,
+           CAST(a.ytd AS DOUBLE) / CAST(b.ytd AS DOUBLE) AS share,
+           CAST(a.ytd AS DOUBLE) AS ytd_m,
+           CAST(a.budget AS DOUBLE) AS budget_m,
+           100.0 * CAST(b.ytd AS DOUBLE) / CAST(b.budget AS DOUBLE) AS final_rate
+    FROM lvl a
+    JOIN lvl b ON a.region_code = b.region_code AND a.lvl = b.lvl AND a.k = b.k AND a.fy = b.fy
+    WHERE a.fy < $year AND a.mo = $month AND b.mo = 12 AND b.ytd > 0 AND b.budget > 0
+), prof AS (
+    SELECT region_code, lvl, k, sum(share) AS s, count(*) AS n
+    FROM yr
+    GROUP BY region_code, lvl, k
+), err AS (
+    -- Held-back years: each projected from the unit's other years, against how it ended.
+    SELECT y.region_code,
+           sqrt(avg(power(y.final_rate - 100.0 * y.ytd_m / ((p.s - y.share) / (p.n - 1) * y.budget_m), 2))) AS rmse
+    FROM yr y
+    JOIN prof p ON p.region_code = y.region_code AND p.lvl = y.lvl AND p.k = y.k
+    WHERE y.lvl = 'agency' AND p.n >= 2 AND p.s - y.share > 0 AND y.budget_m > 0
+    GROUP BY y.region_code
+), now AS (
+    SELECT region_code, agency, dept, budget, ytd FROM base
+    WHERE fy = $year AND mo = $month AND budget > 0
+), pick AS (
+    SELECT n.region_code, n.agency, n.budget, n.ytd,
+           CASE WHEN u.n > 0 THEN u.s / u.n WHEN d.n > 0 THEN d.s / d.n ELSE r.s / r.n END AS share,
+           CASE WHEN u.n > 0 THEN '本单位' WHEN d.n > 0 THEN '本部门' ELSE '本地区' END AS basis,
+           CASE WHEN u.n > 0 THEN 'its own' WHEN d.n > 0 THEN 'its department''s' ELSE 'its region''s' END AS basis_en
+    FROM now n
+    LEFT JOIN prof u ON u.lvl = 'agency' AND u.region_code = n.region_code AND u.k = n.agency
+    LEFT JOIN prof d ON d.lvl = 'dept' AND d.region_code = n.region_code AND d.k = n.dept
+    LEFT JOIN prof r ON r.lvl = 'region' AND r.region_code = n.region_code
+), proj AS (
+    SELECT p.*, e.rmse,
+           100.0 * CAST(p.ytd AS DOUBLE) / (p.share * CAST(p.budget AS DOUBLE)) AS projected
+    FROM pick p
+    LEFT JOIN err e ON e.region_code = p.region_code
+    WHERE p.share > 0
+), names AS (
+    SELECT region_code, coalesce(agency_code, agency_name, '') AS agency,
+           max(agency_name) AS agency_name, max(dept_name) AS dept_name, max(agency_code) AS agency_code
+    FROM budget_execution
+    WHERE period = $period
+    GROUP BY region_code, coalesce(agency_code, agency_name, '')
+)
+SELECT p.region_code,
+       coalesce(n.agency_code, p.agency) AS agency_code,
+       $year AS year,
+       coalesce(n.agency_name, p.agency) AS subject,
+       n.dept_name,
+       CASE WHEN p.projected < $red_pct THEN '红' ELSE '黄' END AS level,
+       round(p.projected, 1) AS value,
+       $yellow_pct AS expected,
+       round(p.projected - $yellow_pct, 1) AS difference,
+       coalesce(CAST(round(p.projected - $z * p.rmse, 1) AS VARCHAR), '—') AS low,
+       coalesce(CAST(round(p.projected + $z * p.rmse, 1) AS VARCHAR), '—') AS high,
+       p.basis,
+       p.basis_en,
+       round(100.0 * CAST(p.ytd AS DOUBLE) / CAST(p.budget AS DOUBLE), 1) AS rate_now,
+       p.ytd AS ytd_amount,
+       p.budget AS adjusted_budget
+FROM proj p
+LEFT JOIN names n ON n.region_code = p.region_code AND n.agency = p.agency
+WHERE p.projected < $yellow_pct

@@ -1,0 +1,341 @@
+//! Foresight: the year-end projection (the same figures as the rule's SQL, its fallbacks, a
+//! missing month, two regions), its backtest on the demo's generated history (accuracy at months 6
+//! and 9), and the rule backtest (new and gone findings, parameter errors, nothing written).
+
+mod common;
+
+use std::sync::Arc;
+
+use datafusion::arrow::datatypes::{Field, Schema};
+use datafusion::datasource::MemTable;
+use datafusion::prelude::SessionContext;
+
+use common::{fixture, ingest};
+use purse::datasets::Catalog;
+use purse::foresight::backtest;
+use purse::foresight::projection::{self, Basis, Grain, Outlook};
+use purse::ingest::Options;
+use purse::rules::RuleSet;
+use purse::rules::runner::run_rule;
+
+/// Every dataset as an empty in-memory table with its canonical (all nullable) schema.
+async fn empty_ctx() -> SessionContext {
+    let ctx = SessionContext::new();
+    for ds in &Catalog::builtin().datasets {
+        let fields: Vec<Field> = purse::engine::table_schema(ds)
+            .fields()
+            .iter()
+            .map(|f| f.as_ref().clone().with_nullable(true))
+            .collect();
+        let t = MemTable::try_new(Arc::new(Schema::new(fields)), vec![vec![]]).unwrap();
+        ctx.register_table(&ds.name, Arc::new(t)).unwrap();
+    }
+    ctx
+}
+
+/// The history of tests/rules/projected_execution.slt, plus a July in which only 丙 reports.
+const HISTORY: &str = "INSERT INTO budget_execution (period, year, month, region_code, region_name, budget_kind, dept_code, dept_name, agency_code, agency_name, func_code, initial_budget, adjusted_budget, ytd_amount, is_detail) VALUES
+('2022-06', 2022, 6, '990100', '甲市', '一般公共预算', '101', '教育局', '101001', '甲单位', '2050101', 1000.00, 1000.00, 100.00, true),
+('2023-06', 2023, 6, '990100', '甲市', '一般公共预算', '101', '教育局', '101001', '甲单位', '2050101', 1000.00, 1000.00, 480.00, true),
+('2023-12', 2023, 12, '990100', '甲市', '一般公共预算', '101', '教育局', '101001', '甲单位', '2050101', 1000.00, 1000.00, 1000.00, true),
+('2024-06', 2024, 6, '990100', '甲市', '一般公共预算', '101', '教育局', '101001', '甲单位', '2050101', 1000.00, 1000.00, 520.00, true),
+('2024-12', 2024, 12, '990100', '甲市', '一般公共预算', '101', '教育局', '101001', '甲单位', '2050101', 1000.00, 1000.00, 1000.00, true),
+('2025-06', 2025, 6, '990100', '甲市', '一般公共预算', '101', '教育局', '101001', '甲单位', '2050101', 1000.00, 1000.00, 300.00, true),
+('2025-06', 2025, 6, '990100', '甲市', '一般公共预算', '101', '教育局', '101002', '乙单位', '2050101', 1000.00, 1000.00, 400.00, true),
+('2025-06', 2025, 6, '990100', '甲市', '一般公共预算', '201', '卫健委', '201001', '丙单位', '2100201', 1000.00, 1000.00, 450.00, true),
+('2025-06', 2025, 6, '990100', '甲市', '一般公共预算', '201', '卫健委', '201002', '丁单位', '2100201', 1000.00, 1000.00, 425.00, true),
+('2025-06', 2025, 6, '990100', '甲市', '一般公共预算', '201', '卫健委', '201003', '戊单位', '2100201', 1000.00, 1000.00, 424.00, true),
+('2025-07', 2025, 7, '990100', '甲市', '一般公共预算', '201', '卫健委', '201001', '丙单位', '2100201', 1000.00, 1000.00, 500.00, true),
+('2023-06', 2023, 6, '990200', '乙县', '一般公共预算', '101', '教育局', '101001', '乙县甲单位', '2050101', 1000.00, 1000.00, 225.00, true),
+('2023-12', 2023, 12, '990200', '乙县', '一般公共预算', '101', '教育局', '101001', '乙县甲单位', '2050101', 1000.00, 1000.00, 900.00, true),
+('2024-06', 2024, 6, '990200', '乙县', '一般公共预算', '101', '教育局', '101001', '乙县甲单位', '2050101', 1000.00, 1000.00, 250.00, true),
+('2024-12', 2024, 12, '990200', '乙县', '一般公共预算', '101', '教育局', '101001', '乙县甲单位', '2050101', 1000.00, 1000.00, 1000.00, true),
+('2025-06', 2025, 6, '990200', '乙县', '一般公共预算', '101', '教育局', '101001', '乙县甲单位', '2050101', 1000.00, 1000.00, 200.00, true)";
+
+async fn history_ctx() -> SessionContext {
+    let ctx = empty_ctx().await;
+    ctx.sql(HISTORY).await.unwrap().collect().await.unwrap();
+    ctx
+}
+
+fn r1(x: Option<f64>) -> String {
+    x.map(|x| format!("{x:.1}")).unwrap_or_else(|| "—".into())
+}
+
+#[tokio::test]
+async fn unit_projections_fall_back_and_keep_regions_apart() {
+    let ctx = history_ctx().await;
+    let ps = projection::project(&ctx, "2025-06", Grain::Agency)
+        .await
+        .unwrap();
+    let got = |region: &str, key: &str| {
+        let p = ps
+            .iter()
+            .find(|p| p.region_code == region && p.key == key)
+            .unwrap_or_else(|| panic!("no projection for {region} {key}"));
+        (r1(p.rate), r1(p.low), r1(p.high), p.basis, p.years)
+    };
+    // Its own two years (48 % and 52 % by June): 30 % now is 60 % at year end; the held-back
+    // years of the region give ± 1.645 × 8.02 pp.
+    assert_eq!(
+        got("990100", "101001"),
+        ("60.0".into(), "46.8".into(), "73.2".into(), Basis::Own, 2)
+    );
+    assert_eq!(
+        got("990100", "101002"),
+        (
+            "80.0".into(),
+            "66.8".into(),
+            "93.2".into(),
+            Basis::Department,
+            2
+        )
+    );
+    assert_eq!(
+        got("990100", "201003"),
+        (
+            "84.8".into(),
+            "71.6".into(),
+            "98.0".into(),
+            Basis::Region,
+            2
+        )
+    );
+    // Region 990200 reuses the code with its own back-loaded years: 20 % in June is 80 %, not
+    // the 40 % region 990100's profile would say.
+    assert_eq!(
+        got("990200", "101001"),
+        ("80.0".into(), "80.0".into(), "80.0".into(), Basis::Own, 2)
+    );
+    // The path runs from June's actual rate to the projection in December.
+    let p = ps
+        .iter()
+        .find(|p| p.region_code == "990100" && p.key == "101001")
+        .unwrap();
+    assert_eq!(
+        p.path
+            .first()
+            .map(|x| (x.0.as_str(), format!("{:.1}", x.1))),
+        Some(("2025-06", "30.0".into()))
+    );
+    assert_eq!(p.path.last().map(|x| x.0.as_str()), Some("2025-12"));
+}
+
+#[tokio::test]
+async fn a_missing_month_projects_from_the_last_one_reported() {
+    let ctx = history_ctx().await;
+    let ps = projection::project(&ctx, "2025-07", Grain::Agency)
+        .await
+        .unwrap();
+    let a = ps
+        .iter()
+        .find(|p| p.region_code == "990100" && p.key == "101001")
+        .unwrap();
+    // 甲 sent nothing for July: its June figure still stands, and says so.
+    assert_eq!(a.as_of, "2025-06");
+    assert_eq!(r1(a.rate), "60.0");
+    let c = ps.iter().find(|p| p.key == "201001").unwrap();
+    assert_eq!(c.as_of, "2025-07");
+    // July has no history anywhere: an even pace, 500 / (7/12) = 85.7 %, and no interval.
+    assert_eq!(
+        (r1(c.rate), c.basis, c.low),
+        ("85.7".into(), Basis::Even, None)
+    );
+}
+
+#[tokio::test]
+async fn the_rule_and_the_projection_agree() {
+    let ctx = history_ctx().await;
+    let catalog = Catalog::builtin();
+    let set = RuleSet::builtin(&catalog, &Default::default()).unwrap();
+    let rule = set.get("projected_execution").unwrap();
+    // Every unit, whatever its projection: the threshold above all of them.
+    let all = backtest::with_params(rule, &[("yellow_pct".into(), "1000".into())]).unwrap();
+    let run = run_rule(&ctx, &all, "2025-06").await.unwrap();
+    let ps = projection::project(&ctx, "2025-06", Grain::Agency)
+        .await
+        .unwrap();
+    assert_eq!(run.findings.len(), 6, "{:?}", run.findings);
+    for f in &run.findings {
+        let p = ps
+            .iter()
+            .find(|p| {
+                Some(&p.region_code) == f.region_code.as_ref()
+                    && Some(&p.key) == f.agency_code.as_ref()
+            })
+            .unwrap();
+        assert_eq!(
+            f.value.as_deref(),
+            Some(r1(p.rate).as_str()),
+            "{}",
+            f.subject
+        );
+        assert_eq!(f.evidence["low"], r1(p.low), "{}", f.subject);
+        assert_eq!(f.evidence["high"], r1(p.high), "{}", f.subject);
+    }
+}
+
+#[tokio::test]
+async fn pefa_outlook_grades_the_projected_year() {
+    assert_eq!(projection::pi1_grade(95.0), 'A');
+    assert_eq!(projection::pi1_grade(94.99), 'B');
+    assert_eq!(projection::pi1_grade(115.0), 'C');
+    assert_eq!(projection::pi1_grade(115.01), 'D');
+    assert_eq!(projection::pi2_grade(4.99), 'A');
+    assert_eq!(projection::pi2_grade(5.0), 'B');
+    let ctx = history_ctx().await;
+    let o = Outlook::of(&ctx, "2025-06").await.unwrap();
+    let g = o.pefa.iter().find(|g| g.region_code == "990200").unwrap();
+    // 990200: one unit projected to 800 of an original 1000.
+    assert_eq!((r1(g.pi1_outturn), g.pi1_grade), ("80.0".into(), Some('D')));
+}
+
+/// The demo's three generated years, each held back and projected from the other two.
+#[test]
+fn accuracy_on_the_demo_history_at_months_6_and_9() {
+    let dir = tempfile::tempdir().unwrap();
+    ingest(
+        dir.path(),
+        &[fixture("demo/budget_execution")],
+        &Options::default(),
+    );
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let catalog = Catalog::builtin();
+    let acc = rt
+        .block_on(async {
+            let ctx = purse::engine::session(dir.path(), &catalog).await?;
+            projection::accuracy(
+                &ctx,
+                "2025-12",
+                &[Grain::Region, Grain::Dept, Grain::Agency],
+            )
+            .await
+        })
+        .unwrap();
+    for (grain, month) in [
+        (Grain::Agency, 6),
+        (Grain::Agency, 9),
+        (Grain::Dept, 6),
+        (Grain::Dept, 9),
+    ] {
+        let a = acc
+            .iter()
+            .find(|a| a.grain == grain && a.month == month)
+            .unwrap_or_else(|| panic!("no accuracy for {grain:?} month {month}"));
+        // 138 units (or 12 departments) × 3 held-back years.
+        let n = if grain == Grain::Agency {
+            138 * 3
+        } else {
+            12 * 3
+        };
+        assert_eq!(a.n, n);
+        assert!(
+            a.mae > 0.0 && a.mae < 3.0,
+            "{grain:?} month {month}: MAE {}",
+            a.mae
+        );
+        assert!(a.rmse >= a.mae);
+    }
+}
+
+#[tokio::test]
+async fn a_backtest_shows_what_a_change_adds_and_removes() {
+    let ctx = empty_ctx().await;
+    ctx.sql(
+        "INSERT INTO budget_execution (period, year, month, region_code, agency_code, agency_name, dept_name, func_code, adjusted_budget, ytd_amount, is_detail) VALUES
+         ('2025-06', 2025, 6, '990100', '101001', '甲单位', '教育局', '2050101', 1000.00, 350.00, true),
+         ('2025-06', 2025, 6, '990100', '101002', '乙单位', '卫健委', '2050101', 1000.00, 420.00, true),
+         ('2025-07', 2025, 7, '990100', '101001', '甲单位', '教育局', '2050101', 1000.00, 500.00, true)",
+    )
+    .await
+    .unwrap()
+    .collect()
+    .await
+    .unwrap();
+    let set = RuleSet::builtin(&Catalog::builtin(), &Default::default()).unwrap();
+    let rule = set.get("execution_lag").unwrap();
+    let periods: Vec<String> = ["2025-05", "2025-06", "2025-07"].map(String::from).to_vec();
+    let bt = backtest::run(
+        &ctx,
+        rule,
+        &[("yellow_pp".into(), "5".into())],
+        &periods,
+        &[],
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        bt.changed,
+        vec![("yellow_pp".to_string(), "10".to_string(), "5".to_string())]
+    );
+    let m: Vec<(String, Option<String>, usize, usize)> = bt
+        .months
+        .iter()
+        .map(|m| {
+            (
+                m.period.clone(),
+                m.not_evaluated.clone(),
+                m.current,
+                m.proposed,
+            )
+        })
+        .collect();
+    assert_eq!(
+        m,
+        vec![
+            (
+                "2025-05".into(),
+                Some("no data for budget_execution in 2025-05".into()),
+                0,
+                0
+            ),
+            // June (50 %): 甲 15 pp behind fires either way, 乙 8 pp only at 5.
+            ("2025-06".into(), None, 1, 2),
+            // July (58.3 %): 甲 at 50 %, 8.3 pp behind.
+            ("2025-07".into(), None, 0, 1),
+        ]
+    );
+    let new: Vec<(&str, &str)> = bt
+        .new
+        .iter()
+        .map(|c| (c.period.as_str(), c.alert_key.as_str()))
+        .collect();
+    assert_eq!(
+        new,
+        vec![("2025-06", "990100|101002"), ("2025-07", "990100|101001")]
+    );
+    assert!(bt.gone.is_empty());
+    assert_eq!(
+        bt.by_dept,
+        vec![("卫健委".into(), 0, 1), ("教育局".into(), 1, 2)]
+    );
+    assert_eq!(bt.past.precision, None);
+    // Raising the threshold removes instead.
+    let bt = backtest::run(
+        &ctx,
+        rule,
+        &[("yellow_pp".into(), "20".into())],
+        &periods,
+        &[],
+    )
+    .await
+    .unwrap();
+    assert_eq!(bt.gone.len(), 1);
+    assert!(bt.new.is_empty());
+    // Parameters are checked before anything runs.
+    let e = backtest::with_params(rule, &[("yellow".into(), "5".into())])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("no parameter `yellow`") && e.contains("yellow_pp"),
+        "{e}"
+    );
+    let e = backtest::with_params(rule, &[("yellow_pp".into(), "five".into())])
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("takes a number, not `five`"), "{e}");
+    let e = backtest::parse_sets(&["yellow_pp".into()])
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("expected PARAM=VALUE"), "{e}");
+}
