@@ -61,6 +61,8 @@ pub struct CheckResult {
 /// statistics cached once, not per month). The warehouse does not change under a check.
 pub struct CheckSession {
     ctx: datafusion::prelude::SessionContext,
+    catalog: Catalog,
+    data_dir: std::path::PathBuf,
     cache: RunCache,
     /// Live rows per dataset, to start the heaviest rules first.
     rows: std::collections::BTreeMap<String, u64>,
@@ -77,6 +79,8 @@ impl CheckSession {
         }
         Ok(CheckSession {
             ctx,
+            catalog: catalog.clone(),
+            data_dir: data_dir.to_path_buf(),
             cache: parts.map(RunCache::with_manifest).unwrap_or_default(),
             rows,
         })
@@ -111,6 +115,7 @@ impl CheckSession {
             .buffer_unordered(rule_concurrency())
             .try_collect()
             .await?;
+        self.hold_below_quality(rules, period, &mut done).await?;
         done.sort_by_key(|(i, _)| *i);
         let runs: Vec<RuleRun> = done.into_iter().map(|(_, r)| r).collect();
         let summary = if dry_run {
@@ -120,6 +125,52 @@ impl CheckSession {
             Some(store.record_run(period, rules, &runs, &started_at, t0.elapsed().as_millis())?)
         };
         Ok(CheckResult { runs, summary })
+    }
+}
+
+impl CheckSession {
+    /// A rule with `min_quality` whose datasets grade below it for the period is not evaluated:
+    /// its findings are dropped and its alerts left as they are, with the grade as the reason.
+    async fn hold_below_quality(
+        &self,
+        rules: &[&Rule],
+        period: &str,
+        done: &mut [(usize, RuleRun)],
+    ) -> Result<()> {
+        if !rules.iter().any(|r| r.min_quality.is_some()) {
+            return Ok(());
+        }
+        let config = crate::config::Config::load(&self.data_dir)?;
+        let deliveries = match crate::warehouse::Warehouse::open_read(&self.data_dir) {
+            Ok(wh) => crate::foresight::quality::Deliveries::read(&wh)?,
+            Err(_) => Default::default(),
+        };
+        let card = crate::foresight::quality::scorecard(
+            &self.ctx,
+            &self.catalog,
+            &deliveries,
+            &config.quality,
+            period,
+            chrono::Local::now().date_naive(),
+        )
+        .await?;
+        for (i, run) in done.iter_mut() {
+            let Some(min) = rules[*i].min_quality else {
+                continue;
+            };
+            let below = rules[*i].datasets.iter().find_map(|d| {
+                card.grade_of(d)
+                    .filter(|g| !crate::foresight::quality::meets(*g, min))
+                    .map(|g| (d, g))
+            });
+            if let Some((d, g)) = below {
+                run.findings.clear();
+                run.outcome = crate::rules::runner::Outcome::NotEvaluated(format!(
+                    "{d} data quality {g} for the twelve months to {period}, below the rule's minimum {min}"
+                ));
+            }
+        }
+        Ok(())
     }
 }
 

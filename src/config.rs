@@ -32,6 +32,27 @@ pub struct Config {
     pub report: ReportConfig,
     /// The web server: `[web] max_upload_mib = 64`.
     pub web: WebConfig,
+    /// The data-quality scorecard: `[quality] due_day = 15`.
+    pub quality: QualityConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct QualityConfig {
+    /// A month's extract is due by this day of the following month (1–28).
+    pub due_day: u32,
+    /// The first period whose timeliness is graded (`YYYY-MM`); empty: the first period due
+    /// after the warehouse's first load (history loaded at set-up is not "late").
+    pub graded_from: String,
+}
+
+impl Default for QualityConfig {
+    fn default() -> Self {
+        QualityConfig {
+            due_day: 15,
+            graded_from: String::new(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -92,6 +113,7 @@ impl Default for Config {
             rules: BTreeMap::new(),
             report: ReportConfig::default(),
             web: WebConfig::default(),
+            quality: QualityConfig::default(),
         }
     }
 }
@@ -157,6 +179,13 @@ region_name = {name}
 # [rules.benford]
 # enabled = false
 
+[quality]
+# The data-quality scorecard (数据 › 数据质量). A month's extract is due by this day of the
+# following month; timeliness is graded from graded_from (default: the first period due after
+# the warehouse's first load).
+# due_day = {due_day}
+# graded_from = "2026-01"
+
 [report]
 # Cron-style "minute hour day-of-month month weekday", local time.
 # schedule = {schedule}
@@ -184,6 +213,7 @@ region_name = {name}
         rows = d.web.sql_max_rows,
         mem = d.web.sql_memory_mib,
         upload_mem = d.web.upload_memory_mib,
+        due_day = d.quality.due_day,
     )
 }
 

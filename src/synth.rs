@@ -1183,21 +1183,48 @@ impl Region {
                     .iter()
                     .filter(|l| l.unit == ui && !l.dept_econ.0.starts_with("301"))
                     .collect();
+                let invented = u.dept % DEPTS.len() == benford_dept;
+                let mut batch: Vec<(&Line, u64, i64, String)> = Vec::with_capacity(per_unit);
                 for _ in 0..per_unit {
                     let l = *rng.pick(&lines);
                     let day = rng.range(1, days);
                     // Log-uniform over four whole decades, 100 元 to 1,000,000 元: first digits
                     // follow Benford's law.
                     let mut fen = (10f64.powf(4.0 + rng.f() * 4.0)).round() as i64;
-                    if fen % 1_000_000 == 0 {
-                        fen += 37;
-                    }
-                    if u.dept % DEPTS.len() == benford_dept {
+                    if invented {
                         // Planted: invented amounts, first digits 5–9 as often as 1–4.
                         fen = (rng.range(1, 9) as i64 * 1_000_000 + rng.range(0, 999_999) as i64)
                             * if rng.f() < 0.5 { 1 } else { 10 };
                     }
                     let payee = rng.pick(&vendors).clone();
+                    batch.push((l, day, fen, payee));
+                }
+                // The treasury pays what the unit spends: its goods-and-services and project
+                // payments add up to the month's non-salary execution (a log-uniform sample
+                // scaled stays Benford), so execution and payments reconcile. 统计局's invented
+                // amounts do not.
+                let target: i64 = lines.iter().map(|l| l.month(m as usize)).sum();
+                let drawn: i64 = batch.iter().map(|b| b.2).sum();
+                if !invented && drawn > 0 {
+                    let f = target.max(0) as f64 / drawn as f64;
+                    let mut left = target.max(0);
+                    let n = batch.len();
+                    for (i, b) in batch.iter_mut().enumerate() {
+                        b.2 = if i + 1 == n {
+                            left
+                        } else {
+                            (b.2 as f64 * f).round() as i64
+                        };
+                        left -= b.2;
+                    }
+                }
+                for (l, day, mut fen, payee) in batch {
+                    if fen <= 0 {
+                        continue;
+                    }
+                    if fen % 1_000_000 == 0 {
+                        fen += 37;
+                    }
                     let quota = format!("ZB{YEAR}-{}-{}", u.code, l.dept_econ.0);
                     emit(
                         &mut t,
@@ -1210,6 +1237,37 @@ impl Region {
                         quota,
                     );
                     rows += 1;
+                }
+                // Salaries through the payroll account (工资统发), in two batches when the total
+                // happens to be a round sum (a payroll is never a round figure).
+                let salary_lines: Vec<&Line> = self
+                    .lines
+                    .iter()
+                    .filter(|l| l.unit == ui && l.dept_econ.0.starts_with("301"))
+                    .collect();
+                let salary: i64 = salary_lines.iter().map(|l| l.month(m as usize)).sum();
+                if let Some(sl) = salary_lines.first()
+                    && salary > 0
+                {
+                    let payroll = format!("{}工资统发户", u.name);
+                    let parts = if salary % 1_000_000 == 0 {
+                        vec![salary - 10_000, 10_000]
+                    } else {
+                        vec![salary]
+                    };
+                    for (k, fen) in parts.into_iter().enumerate() {
+                        emit(
+                            &mut t,
+                            format!("{YEAR}-{m:02}-{:02}", 10 + k),
+                            u,
+                            &payroll,
+                            fen,
+                            sl,
+                            "工资统发",
+                            format!("ZB{YEAR}-{}-{}", u.code, sl.dept_econ.0),
+                        );
+                        rows += 1;
+                    }
                 }
                 let l = lines[0];
                 if ui == dup_unit && m == 3 {

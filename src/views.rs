@@ -447,3 +447,50 @@ pub fn outlook_card(
         }
     }
 }
+
+/// The scorecard: one row per source with its grade and parts (the data page and the report).
+pub fn quality_table(card: &crate::foresight::quality::Scorecard, lang: Lang) -> Markup {
+    let t = |zh: &'static str, en: &'static str| lang.t(zh, en);
+    let grade_class = |g: Option<char>| match g {
+        Some('A') | Some('B') => "",
+        Some('C') => "yellow",
+        Some(_) => "red",
+        None => "",
+    };
+    html! {
+        p.note {
+            (t("近12个月至", "Twelve months to ")) (card.period) " · "
+            (t("次月", "due by day ")) (card.due_day) (t("日前报送", " of the next month")) " · "
+            (t("及时性自", "timeliness graded from ")) (card.graded_from.as_deref().unwrap_or("—")) (t("起评价", ""))
+            @if card.unrecognised_rejected > 0 {
+                " · " (t("无法识别而拒收的文件", "rejected files of no recognisable dataset")) " " (card.unrecognised_rejected)
+            }
+        }
+        table.compact #quality {
+            tr {
+                th { (t("数据源", "Source")) }
+                th { (t("等级", "Grade")) }
+                th.r { (t("得分", "Score")) }
+                th.r { (t("及时", "On time")) }
+                th.r { (t("完整", "Complete")) }
+                th.r { (t("核对一致", "Reconciled")) }
+                th { (t("核对对象", "Against")) }
+                th.r { (t("接收/拒收", "Accepted / rejected")) }
+                th.r { (t("更正", "Corrected")) }
+            }
+            @for s in &card.sources {
+                tr {
+                    td { a href={ "/data/quality?period=" (card.period) "#q-" (s.dataset) } { (s.title) } }
+                    td class=(grade_class(s.grade)) { b { (s.grade.map(String::from).unwrap_or_else(|| "—".into())) } }
+                    td.r { (pct(s.score)) }
+                    td.r { (pct(s.timeliness)) }
+                    td.r { (pct(s.completeness)) }
+                    td.r { (pct(s.reconciliation)) }
+                    td { (s.reconciled_with.join("、")) }
+                    td.r { (s.accepted_files) " / " (s.rejected_files) }
+                    td.r { (s.corrections) }
+                }
+            }
+        }
+    }
+}

@@ -642,6 +642,21 @@ impl Warehouse {
         Ok(map.into_values().collect())
     }
 
+    /// Every part ever accepted, live or replaced: (dataset, period, when its load started,
+    /// still live). The first is when a period arrived; a replaced one is a correction.
+    pub fn part_history(&self) -> Result<Vec<(String, String, String, bool)>> {
+        let mut stmt = self.db.prepare(
+            "SELECT p.dataset, p.period, l.started_at, p.active FROM load_parts p
+             JOIN loads l ON l.id = p.load_id WHERE l.status = 'accepted' ORDER BY l.started_at",
+        )?;
+        let v = stmt
+            .query_map([], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get::<_, i64>(3)? == 1))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(v)
+    }
+
     pub fn loads(&self, limit: usize) -> Result<Vec<LoadRecord>> {
         let mut stmt = self.db.prepare(
             "SELECT id, file, sheet, dataset, status, rows, errors, warnings, message, report, started_at

@@ -108,6 +108,7 @@ fn sweep(dir: &Path) -> Vec<String> {
         "/rules/debt_ratio",
         "/rules/execution_lag",
         "/data",
+        "/data/quality",
         "/users",
         "/reports",
         "/reports/live/2025-12",
@@ -250,6 +251,7 @@ async fn a_bounded_user_reaches_no_other_area_by_any_url() {
         // What a bounded user may not open at all says why.
         for uri in [
             "/data",
+            "/data/quality",
             "/users",
             "/api/loads",
             "/reports/report-2025-12.zh.html",

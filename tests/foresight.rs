@@ -339,3 +339,141 @@ async fn a_backtest_shows_what_a_change_adds_and_removes() {
         .to_string();
     assert!(e.contains("expected PARAM=VALUE"), "{e}");
 }
+
+#[test]
+fn due_days_and_grades() {
+    use purse::foresight::quality::{due_date, grade, meets};
+    assert_eq!(due_date("2025-12", 15).unwrap().to_string(), "2026-01-15");
+    assert_eq!(due_date("2025-01", 31).unwrap().to_string(), "2025-02-28");
+    assert!(due_date("2025-13", 15).is_err());
+    assert_eq!(
+        (
+            grade(95.0),
+            grade(94.99),
+            grade(85.0),
+            grade(70.0),
+            grade(69.9)
+        ),
+        ('A', 'B', 'B', 'C', 'D')
+    );
+    assert!(meets('A', 'B') && meets('B', 'B') && !meets('C', 'B'));
+}
+
+/// The demo's sources over 2025, then the same with timeliness graded from January (every
+/// extract arrived today, long after its due day), a rejected file, and a rule that refuses to
+/// run on a source below B.
+#[test]
+fn the_scorecard_grades_each_source_and_holds_a_rule_below_its_grade() {
+    use purse::foresight::quality::{Deliveries, scorecard};
+    let dir = tempfile::tempdir().unwrap();
+    ingest(dir.path(), &[fixture("demo")], &Options::default());
+    // A payments extract with an unreadable amount: rejected, counted against payments.
+    let bad = dir.path().join("payments-bad.csv");
+    let text = std::fs::read_to_string(fixture("demo/payments/2025-03.csv")).unwrap();
+    let mut lines: Vec<String> = text.lines().take(3).map(String::from).collect();
+    lines[2] = lines[2].replacen(",", ",not-a-date-", 1);
+    std::fs::write(&bad, lines.join("\n")).unwrap();
+    let out = ingest(dir.path(), &[bad], &Options::default());
+    assert_eq!(
+        out[0].status,
+        purse::ingest::Status::Rejected,
+        "{:?}",
+        out[0]
+    );
+    let catalog = Catalog::builtin();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let today = chrono::Local::now().date_naive();
+    let wh = purse::warehouse::Warehouse::open_read(dir.path()).unwrap();
+    let deliveries = Deliveries::read(&wh).unwrap();
+    drop(wh);
+    let mut config = purse::config::Config::load(dir.path()).unwrap().quality;
+    let card = rt
+        .block_on(async {
+            let ctx = purse::engine::session(dir.path(), &catalog).await?;
+            scorecard(&ctx, &catalog, &deliveries, &config, "2025-12", today).await
+        })
+        .unwrap();
+    let src = |name: &str| {
+        card.sources
+            .iter()
+            .find(|s| s.dataset == name)
+            .unwrap()
+            .clone()
+    };
+    let exec = src("budget_execution");
+    // Loaded today: 2025 is history, not graded for timeliness.
+    assert_eq!(exec.timeliness, None);
+    assert_eq!(exec.completeness, Some(100.0));
+    // Execution and payments agree by unit and month except 统计局's invented payments (8 units)
+    // and the months of the planted duplicate and split payments.
+    let r = exec.reconciliation.unwrap();
+    assert!((90.0..97.0).contains(&r), "{r}");
+    assert_eq!(
+        exec.reconciled_with,
+        vec!["payments".to_string(), "special_funds".to_string()]
+    );
+    let december = exec.periods.iter().find(|p| p.period == "2025-12").unwrap();
+    // 138 units against their payments, 7 departments' special funds against their execution.
+    assert_eq!(
+        (december.expected, december.reporting, december.compared),
+        (138, 138, 145)
+    );
+    let pay = src("payments");
+    assert_eq!((pay.accepted_files, pay.rejected_files), (12, 1));
+    assert_eq!(pay.grade, Some('A'));
+    // Graded from January: every month arrived long after its due day.
+    config.graded_from = "2025-01".into();
+    let card = rt
+        .block_on(async {
+            let ctx = purse::engine::session(dir.path(), &catalog).await?;
+            scorecard(&ctx, &catalog, &deliveries, &config, "2025-12", today).await
+        })
+        .unwrap();
+    let exec = card
+        .sources
+        .iter()
+        .find(|s| s.dataset == "budget_execution")
+        .unwrap();
+    assert_eq!(exec.timeliness, Some(0.0));
+    let jan = exec.periods.iter().find(|p| p.period == "2025-01").unwrap();
+    let due = chrono::NaiveDate::from_ymd_opt(2025, 2, 15).unwrap();
+    assert_eq!(jan.days_late, Some((today - due).num_days()));
+    assert_eq!(exec.grade, Some('C'));
+    // A rule asking for B on its source is held, with the grade as the reason.
+    std::fs::write(
+        dir.path().join("purse.toml"),
+        format!(
+            "{}\n[rules.execution_lag]\nmin_quality = \"B\"\n",
+            std::fs::read_to_string(dir.path().join("purse.toml"))
+                .unwrap()
+                .replace("[quality]\n", "[quality]\ngraded_from = \"2025-01\"\n")
+        ),
+    )
+    .unwrap();
+    let config = purse::config::Config::load(dir.path()).unwrap();
+    let set = RuleSet::resolve(None, dir.path(), &catalog, &config.rules).unwrap();
+    let rules: Vec<&purse::rules::Rule> = ["execution_lag", "over_budget"]
+        .iter()
+        .map(|id| set.get(id).unwrap())
+        .collect();
+    let res = rt
+        .block_on(purse::check::check(
+            dir.path(),
+            &catalog,
+            &rules,
+            "2025-06",
+            true,
+        ))
+        .unwrap();
+    assert_eq!(
+        res.runs[0].outcome,
+        purse::rules::runner::Outcome::NotEvaluated(
+            "budget_execution data quality C for the twelve months to 2025-06, below the rule's minimum B".into()
+        )
+    );
+    assert!(res.runs[0].findings.is_empty());
+    assert_eq!(
+        res.runs[1].outcome,
+        purse::rules::runner::Outcome::Evaluated
+    );
+}

@@ -47,7 +47,7 @@ fn demo_region_loads_completely_and_reloading_is_a_no_op() {
         ("budget_execution", 18216 + 3 * 4812),
         ("debt", 144),
         ("indicators", 320),
-        ("payments", 26505),
+        ("payments", 28159),
         ("projects", 96),
         ("revenue", 266),
         ("soe_finance", 84),

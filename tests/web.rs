@@ -460,6 +460,14 @@ async fn projection_and_backtest_pages() {
         .await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{html}");
     assert!(html.contains("takes a number, not `five`"));
+    // The scorecard under 数据, and in the report.
+    let (s, html) = c.get("/data/quality?period=2025-12").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("数据质量评分") && html.contains("id=\"quality\""));
+    assert!(html.contains("q-budget_execution") && html.contains("核对一致"));
+    let (s, html) = c.get("/reports/live/2025-12").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("九、数据质量") && html.contains("年终执行预测"));
 }
 
 #[tokio::test]
@@ -1072,7 +1080,7 @@ async fn console_page_runs_exports_and_saves() {
         html.contains("budget_execution") && html.contains("调整后预算")
             || html.contains("adjusted_budget")
     );
-    let q = "SELECT period, sum(ytd_amount) AS spent FROM budget_execution WHERE is_detail GROUP BY period ORDER BY period";
+    let q = "SELECT period, sum(ytd_amount) AS spent FROM budget_execution WHERE is_detail AND year = 2025 GROUP BY period ORDER BY period";
     let r = c.form("/console", &[("csrf", &c.csrf), ("sql", q)]).await;
     let html = body(r).await;
     assert!(

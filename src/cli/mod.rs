@@ -14,6 +14,7 @@ pub mod init;
 pub mod loads;
 pub mod problems;
 pub mod project;
+pub mod quality;
 pub mod query;
 pub mod report;
 pub mod rules;
@@ -137,6 +138,8 @@ pub enum Cmd {
     Project(project::Args),
     /// Try a rule, with changed parameters (--set), over past periods without touching alerts
     Backtest(backtest::Args),
+    /// The data-quality scorecard per source: timeliness, completeness, reconciliation, files
+    Quality(quality::Args),
 }
 
 /// Runs one subcommand.
@@ -160,6 +163,7 @@ pub fn run(cmd: Cmd) -> Result<ExitCode> {
         Cmd::Runs(a) => runs::run(a),
         Cmd::Project(a) => project::run(a),
         Cmd::Backtest(a) => backtest::run(a),
+        Cmd::Quality(a) => quality::run(a),
         Cmd::Alert(a) => alert::run(a),
         Cmd::Problems(a) => problems::run(a),
     }

@@ -3,5 +3,6 @@
 
 pub mod backtest;
 pub mod projection;
+pub mod quality;
 
 pub use projection::{Accuracy, Basis, Grain, Outlook, PefaOutlook, Projection};

@@ -45,6 +45,8 @@ pub struct Report {
     pub reach: crate::users::Reach,
     /// Where the year will end at its pace (年终执行预测), with the projected PEFA grades.
     pub outlook: crate::foresight::Outlook,
+    /// How good the data behind the report is, per source.
+    pub quality: crate::foresight::quality::Scorecard,
 }
 
 /// Builds the report for `period` from the warehouse and the alert store, as `reach` sees them
@@ -109,7 +111,21 @@ pub async fn build(
     let problems = crate::problems::ProblemStore::open(data_dir)?
         .summary(period, as_of, |p| vis.problem(p))?;
     let outlook = crate::foresight::Outlook::of(&ctx, period).await?;
+    let deliveries = match crate::warehouse::Warehouse::open_read(data_dir) {
+        Ok(wh) => crate::foresight::quality::Deliveries::read(&wh)?,
+        Err(_) => Default::default(),
+    };
+    let quality = crate::foresight::quality::scorecard(
+        &ctx,
+        catalog,
+        &deliveries,
+        &config.quality,
+        period,
+        as_of,
+    )
+    .await?;
     Ok(Report {
+        quality,
         outlook,
         problems,
         reach: reach.clone(),
@@ -413,6 +429,9 @@ pub fn html(r: &Report, lang: Lang) -> String {
                     p { b { (t("本期未评估的规则", "Rules not evaluated this period:")) " " (r.not_evaluated.len()) } }
                     ul { @for o in &r.not_evaluated { li { code { (o.rule_id) } " — " (o.reason.as_deref().unwrap_or("")) } } }
                 }
+
+                h2 { (t("九、数据质量", "9. Data quality")) }
+                (views::quality_table(&r.quality, lang))
                 p.note {
                     (t(
                         "本报告由 purse 根据预算联网监督数据自动生成；金额单位为万元，执行率 = 累计支出 ÷ 调整预算。",

@@ -12,6 +12,9 @@ use crate::datasets::Catalog;
 use crate::error::{PurseError, Result};
 use crate::i18n::Lang;
 
+/// How many of the newest loaded months the scheduler catches up on.
+pub const CATCH_UP_MONTHS: usize = 12;
+
 /// Local wall-clock time, or a hand-moved one in tests.
 pub trait Clock: Send + Sync {
     fn now(&self) -> NaiveDateTime;
@@ -108,6 +111,12 @@ impl Scheduler {
                 .unwrap_or_default(),
             Err(_) => vec![],
         };
+        // Only the twelve newest months are caught up: a deployment that loads years of history
+        // (for projections and backtests) gets its reports from now on, not an archive of the
+        // past; `purse report --period` still makes any month on demand.
+        let mut loaded = loaded;
+        loaded.sort();
+        let loaded = loaded.split_off(loaded.len().saturating_sub(CATCH_UP_MONTHS));
         let langs = self.languages();
         let mut v = Vec::new();
         for p in loaded {

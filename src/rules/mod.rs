@@ -310,6 +310,9 @@ pub struct Rule {
     pub mode: String,
     pub description: String,
     pub enabled: bool,
+    /// The worst data-quality grade (A–D) of its datasets the rule runs on (`[rules.ID]
+    /// min_quality = "B"`); below it the period is not evaluated. `None`: any.
+    pub min_quality: Option<char>,
     pub sql: String,
     pub path: PathBuf,
 }
@@ -564,6 +567,7 @@ pub fn parse(path: &Path, text: &str, catalog: &Catalog) -> Result<Rule> {
         mode,
         description: meta.get("description").cloned().unwrap_or_default(),
         enabled: true,
+        min_quality: None,
         sql,
         path: path.to_path_buf(),
     })
@@ -707,6 +711,17 @@ impl RuleSet {
                     rule.enabled = v.as_bool().ok_or_else(|| {
                         PurseError::Config(format!("[rules.{id}] enabled must be true or false"))
                     })?;
+                    continue;
+                }
+                if k == "min_quality" {
+                    rule.min_quality = match v.as_str().map(str::trim) {
+                        Some(g @ ("A" | "B" | "C" | "D")) => g.chars().next(),
+                        _ => {
+                            return Err(PurseError::Config(format!(
+                                "[rules.{id}] min_quality must be \"A\", \"B\", \"C\" or \"D\""
+                            )));
+                        }
+                    };
                     continue;
                 }
                 if k == "months" {

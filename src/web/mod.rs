@@ -339,6 +339,32 @@ impl AppState {
         Ok(o)
     }
 
+    /// The data-quality scorecard of the twelve months to `period`, as `reach` sees the data.
+    pub async fn scorecard(
+        &self,
+        period: &str,
+        reach: &Reach,
+    ) -> Result<crate::foresight::quality::Scorecard, AppError> {
+        let dir = self.data_dir.clone();
+        let deliveries = blocking(move || {
+            crate::foresight::quality::Deliveries::read(&crate::warehouse::Warehouse::open_read(
+                &dir,
+            )?)
+        })
+        .await?;
+        let ctx = self.engine(reach).await?;
+        let today = chrono::Local::now().date_naive();
+        Ok(crate::foresight::quality::scorecard(
+            &ctx,
+            &self.catalog,
+            &deliveries,
+            &self.config.quality,
+            period,
+            today,
+        )
+        .await?)
+    }
+
     /// Periods with data, newest first.
     pub async fn periods(&self) -> Result<Vec<String>, AppError> {
         let v = self.data_version();
@@ -704,6 +730,7 @@ pub fn app(state: AppState) -> Router {
         .route("/data", get(pages::data))
         .route("/data/loads/{id}/report", get(pages::load_report))
         .route("/data/jobs/{id}", get(pages::job))
+        .route("/data/quality", get(pages::quality))
         .route(
             "/data/upload",
             post(pages::upload).layer(DefaultBodyLimit::max(upload_limit)),

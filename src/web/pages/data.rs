@@ -101,6 +101,7 @@ pub async fn data(State(st): State<AppState>, auth: Auth) -> PageOut {
         Frame::new("data", t("数据", "Data"), "/data"),
         html! {
             h1 { (t("数据", "Data")) }
+            p { (a("/data/quality", t("数据质量评分 ›", "Data-quality scorecard ›"))) }
             @if auth.role() >= Role::Admin {
                 section.card {
                     h2 { (t("上传数据文件", "Upload an extract")) }
@@ -557,4 +558,72 @@ mod tests {
         assert_eq!(safe_name("..\\x\\预算.csv"), "预算.csv");
         assert_eq!(safe_name(".."), "upload.csv");
     }
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct QualityQ {
+    #[serde(default, deserialize_with = "crate::period::optional")]
+    pub period: Option<crate::period::Period>,
+}
+
+/// 数据质量: each source's grade over the twelve months to the period, and its months.
+pub async fn quality(
+    State(st): State<AppState>,
+    auth: Auth,
+    crate::web::PageQuery(q): crate::web::PageQuery<QualityQ>,
+) -> PageOut {
+    let l = auth.lang;
+    let t = |zh: &'static str, en: &'static str| l.t(zh, en);
+    let period = st.period_or_latest(q.period).await.page()?;
+    let card = st.scorecard(&period, &auth.session.reach).await.page()?;
+    let periods = st.periods().await.page()?;
+    let path = format!("/data/quality?period={period}");
+    out(page(
+        &auth,
+        Frame::new("data", t("数据质量", "Data quality"), &path),
+        html! {
+            div.titlebar {
+                h1 { (t("数据质量评分", "Data-quality scorecard")) }
+                (super::period_picker("/data/quality", &periods, &period, l, &[]))
+            }
+            (crate::views::quality_table(&card, l))
+            @for s in &card.sources {
+                @if !s.periods.is_empty() {
+                    h2 id={ "q-" (s.dataset) } { (s.title) " · " (s.dataset) }
+                    (table(
+                        &[
+                            t("期间", "Period"),
+                            t("到达", "Arrived"),
+                            t("应报", "Due"),
+                            t("及时", "Timeliness"),
+                            t("报送/应报送", "Reporting / expected"),
+                            t("未报送（部分）", "Missing (some)"),
+                            t("核对一致/核对", "Agreeing / compared"),
+                            t("更正", "Corrected"),
+                        ],
+                        &s.periods
+                            .iter()
+                            .map(|p| {
+                                vec![
+                                    text(&p.period),
+                                    text(p.arrived.as_deref().unwrap_or("—")),
+                                    text(&p.due),
+                                    match p.days_late {
+                                        Some(0) => text(t("按时", "on time")),
+                                        Some(d) => html! { span.red { (d) (t("天逾期", " days late")) } },
+                                        None => html! { span.muted { (t("不评", "not graded")) } },
+                                    },
+                                    num(&format!("{}/{}", p.reporting, p.expected)),
+                                    text(&p.missing.join("、")),
+                                    num(&format!("{}/{}", p.agreeing, p.compared)),
+                                    num(&p.corrections.to_string()),
+                                ]
+                            })
+                            .collect::<Vec<_>>(),
+                        "compact",
+                    ))
+                }
+            }
+        },
+    ))
 }
