@@ -380,6 +380,10 @@ fn the_scorecard_grades_each_source_and_holds_a_rule_below_its_grade() {
         "{:?}",
         out[0]
     );
+    // March's revenue delivered again, corrected: one correction.
+    let fixed = common::corrected_revenue(dir.path(), 1.0);
+    let out = ingest(dir.path(), &[fixed], &Options::default());
+    assert_eq!(out[0].status, purse::ingest::Status::Loaded, "{:?}", out[0]);
     let catalog = Catalog::builtin();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let today = chrono::Local::now().date_naive();
@@ -421,6 +425,14 @@ fn the_scorecard_grades_each_source_and_holds_a_rule_below_its_grade() {
     let pay = src("payments");
     assert_eq!((pay.accepted_files, pay.rejected_files), (12, 1));
     assert_eq!(pay.grade, Some('A'));
+    let revenue = src("revenue");
+    assert_eq!(revenue.corrections, 1);
+    let march = revenue
+        .periods
+        .iter()
+        .find(|p| p.period == "2025-03")
+        .unwrap();
+    assert_eq!(march.corrections, 1);
     // Graded from January: every month arrived long after its due day.
     config.graded_from = "2025-01".into();
     let card = rt
@@ -476,4 +488,88 @@ fn the_scorecard_grades_each_source_and_holds_a_rule_below_its_grade() {
         res.runs[1].outcome,
         purse::rules::runner::Outcome::Evaluated
     );
+}
+
+/// Debt against bonds and special funds against execution, in two regions, with a month that
+/// never came.
+#[tokio::test]
+async fn reconciliations_across_datasets() {
+    use purse::foresight::quality::{Deliveries, scorecard};
+    let ctx = empty_ctx().await;
+    for sql in [
+        "INSERT INTO debt (period, region_code, debt_type, issued) VALUES
+         ('2025-06', '990100', '专项债务', 300.00),
+         ('2025-06', '990200', '专项债务', 500.00)",
+        // 990100's list adds up (100 + 200 this year; last year's bond does not count); 990200
+        // lists 400 of the 500 it reports.
+        "INSERT INTO bonds (period, region_code, bond_code, issue_date, amount) VALUES
+         ('2025-06', '990100', 'B1', DATE '2025-02-18', 100.00),
+         ('2025-06', '990100', 'B2', DATE '2025-05-18', 200.00),
+         ('2025-06', '990100', 'B0', DATE '2024-11-18', 999.00),
+         ('2025-06', '990200', 'B9', DATE '2025-03-01', 400.00)",
+        // 教育局's funds spent 80 of its 100 executed; 卫健委's 150 exceed its 120.
+        "INSERT INTO special_funds (period, region_code, fund_code, dept_name, spent_amount) VALUES
+         ('2025-06', '990100', 'F1', '教育局', 80.00),
+         ('2025-06', '990100', 'F2', '卫健委', 150.00)",
+        "INSERT INTO budget_execution (period, region_code, dept_name, agency_code, func_code, ytd_amount, month_amount, is_detail) VALUES
+         ('2025-06', '990100', '教育局', '101001', '2050101', 100.00, 10.00, true),
+         ('2025-06', '990100', '卫健委', '201001', '2100201', 120.00, 10.00, true)",
+    ] {
+        ctx.sql(sql).await.unwrap().collect().await.unwrap();
+    }
+    let at = "2025-07-10T09:00:00.000+08:00".to_string();
+    let deliveries = Deliveries {
+        parts: ["debt", "bonds", "special_funds", "budget_execution"]
+            .iter()
+            .map(|d| (d.to_string(), "2025-06".to_string(), at.clone(), true))
+            .collect(),
+        loads: vec![],
+    };
+    let config = purse::config::QualityConfig {
+        due_day: 15,
+        graded_from: "2025-06".into(),
+    };
+    let card = |today: (i32, u32, u32)| {
+        let (ctx, deliveries, config) = (&ctx, &deliveries, &config);
+        async move {
+            let today = chrono::NaiveDate::from_ymd_opt(today.0, today.1, today.2).unwrap();
+            scorecard(
+                ctx,
+                &Catalog::builtin(),
+                deliveries,
+                config,
+                "2025-07",
+                today,
+            )
+            .await
+            .unwrap()
+        }
+    };
+    let c = card((2025, 8, 1)).await;
+    let src = |name: &str| {
+        c.sources
+            .iter()
+            .find(|s| s.dataset == name)
+            .unwrap()
+            .clone()
+    };
+    let june = |name: &str| {
+        let s = src(name);
+        let p = s.periods.iter().find(|p| p.period == "2025-06").unwrap();
+        (p.compared, p.agreeing, p.days_late)
+    };
+    // Arrived 2025-07-10, due 2025-07-15: on time. July has not come and is not due until
+    // 2025-08-15: not graded yet, not listed.
+    assert_eq!(june("bonds"), (2, 1, Some(0)));
+    assert_eq!(june("debt"), (2, 1, Some(0)));
+    assert_eq!(june("special_funds"), (2, 1, Some(0)));
+    assert_eq!(src("debt").reconciliation, Some(50.0));
+    assert_eq!(src("debt").timeliness, Some(100.0));
+    assert!(src("debt").periods.iter().all(|p| p.period != "2025-07"));
+    // Past its due day a missing month is late by the days since.
+    let c = card((2025, 8, 20)).await;
+    let debt = c.sources.iter().find(|s| s.dataset == "debt").unwrap();
+    let july = debt.periods.iter().find(|p| p.period == "2025-07").unwrap();
+    assert_eq!((july.arrived.as_deref(), july.days_late), (None, Some(5)));
+    assert_eq!(debt.timeliness, Some(50.0));
 }
