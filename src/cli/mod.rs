@@ -79,6 +79,21 @@ fn periods(spec: &str) -> Result<Vec<String>> {
     Ok(out)
 }
 
+/// `--period` if given (checked), else the newest period with budget execution.
+async fn period_or_latest(
+    ctx: &datafusion::prelude::SessionContext,
+    period: Option<&str>,
+) -> Result<String> {
+    Ok(match period {
+        Some(p) => p.parse::<Period>()?.to_string(),
+        None => purse::figures::periods(ctx)
+            .await?
+            .into_iter()
+            .next()
+            .context("no budget execution loaded")?,
+    })
+}
+
 /// The catalog and the rule set a data directory uses (its `purse.toml` overrides applied).
 fn load_rules(
     dir: &std::path::Path,

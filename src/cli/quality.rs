@@ -3,6 +3,7 @@
 
 use super::*;
 use purse::foresight::quality;
+use purse::i18n::pct;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -18,10 +19,6 @@ pub struct Args {
     pub json: bool,
 }
 
-fn pct(x: Option<f64>) -> String {
-    x.map(|x| format!("{x:.1}%")).unwrap_or_else(|| "—".into())
-}
-
 pub fn run(args: Args) -> Result<ExitCode> {
     let dir = resolve_data_dir(args.dd.data_dir);
     let (config, catalog) = catalog_for(&dir)?;
@@ -29,14 +26,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let rt = tokio::runtime::Runtime::new()?;
     let card = rt.block_on(async {
         let ctx = purse::engine::session(&dir, &catalog).await?;
-        let period = match args.period {
-            Some(p) => p.parse::<Period>()?.to_string(),
-            None => purse::figures::periods(&ctx)
-                .await?
-                .into_iter()
-                .next()
-                .context("no budget execution loaded")?,
-        };
+        let period = period_or_latest(&ctx, args.period.as_deref()).await?;
         let today = chrono::Local::now().date_naive();
         anyhow::Ok(
             quality::scorecard(&ctx, &catalog, &deliveries, &config.quality, &period, today)
