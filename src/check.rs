@@ -70,9 +70,18 @@ pub struct CheckSession {
 
 impl CheckSession {
     pub async fn open(data_dir: &Path, catalog: &Catalog) -> Result<CheckSession> {
+        Self::open_on(engine::engine(), data_dir, catalog).await
+    }
+
+    /// [`CheckSession::open`] on a given engine (local, or a Ballista scheduler).
+    pub async fn open_on(
+        on: &engine::EngineUrl,
+        data_dir: &Path,
+        catalog: &Catalog,
+    ) -> Result<CheckSession> {
         // One look at the manifest serves the session's lineage and the rules' coverage (what
         // each dataset holds per period and scope, written at load).
-        let (ctx, parts) = engine::session_and_parts(data_dir, catalog).await?;
+        let (ctx, parts) = engine::session_and_parts_on(on, data_dir, catalog).await?;
         let mut rows = std::collections::BTreeMap::new();
         for (dataset, _, _, n) in parts.iter().flatten() {
             *rows.entry(dataset.clone()).or_insert(0) += n;

@@ -139,11 +139,18 @@ pub async fn session(
     limits: &Limits,
     reach: &crate::users::Reach,
 ) -> Result<SessionContext> {
-    let runtime = RuntimeEnvBuilder::new()
-        .with_memory_limit(limits.memory_bytes, 1.0)
-        .build_arc()?;
     let config = SessionConfig::from_env()?.with_information_schema(true);
-    let ctx = SessionContext::new_with_config_rt(config, runtime);
+    let ctx = match crate::engine::engine() {
+        crate::engine::EngineUrl::Local => {
+            let runtime = RuntimeEnvBuilder::new()
+                .with_memory_limit(limits.memory_bytes, 1.0)
+                .build_arc()?;
+            SessionContext::new_with_config_rt(config, runtime)
+        }
+        // On a cluster the executors' own memory settings bound the work; this worker only
+        // plans and receives at most max_rows.
+        _ => crate::engine::new_context(config).await?,
+    };
     crate::engine::register_warehouse(&ctx, data_dir, catalog).await?;
     crate::engine::restrict(&ctx, catalog, reach).await?;
     Ok(ctx)
@@ -232,6 +239,7 @@ pub async fn run_isolated(
     let internal = |m: String| ConsoleError::Internal { message: m };
     let exe = worker_exe().map_err(|e| internal(format!("finding the SQL worker: {e}")))?;
     let mut child = tokio::process::Command::new(exe)
+        .env("PURSE_ENGINE", crate::engine::engine().to_string())
         .arg("sql-worker")
         .arg("--data-dir")
         .arg(data_dir)

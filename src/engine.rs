@@ -18,6 +18,131 @@ use crate::warehouse::{LiveParts, Warehouse};
 /// Name of the hive partition column every dataset has.
 pub const PERIOD: &str = "period";
 
+/// Where the SQL runs: DataFusion in this process (`local`, the default), or a Apache DataFusion
+/// Ballista cluster (`ballista://HOST:PORT`, its scheduler) whose executors read the same
+/// warehouse path. Chosen once per process (`--engine`, else `PURSE_ENGINE`), so every session
+/// the process opens — figures, rules, reports, the console's workers — runs on the same engine.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum EngineUrl {
+    #[default]
+    Local,
+    Ballista {
+        host: String,
+        port: u16,
+    },
+}
+
+impl std::str::FromStr for EngineUrl {
+    type Err = crate::PurseError;
+    fn from_str(s: &str) -> Result<EngineUrl> {
+        let s = s.trim();
+        if s.is_empty() || s == "local" {
+            return Ok(EngineUrl::Local);
+        }
+        let bad = || {
+            crate::PurseError::Invalid(format!(
+                "engine `{s}`: expected `local` or `ballista://HOST:PORT` (the scheduler's address)"
+            ))
+        };
+        let rest = s
+            .strip_prefix("ballista://")
+            .or_else(|| s.strip_prefix("df://"))
+            .ok_or_else(bad)?;
+        let (host, port) = rest
+            .trim_end_matches('/')
+            .rsplit_once(':')
+            .ok_or_else(bad)?;
+        let port: u16 = port.parse().map_err(|_| bad())?;
+        if host.is_empty() {
+            return Err(bad());
+        }
+        Ok(EngineUrl::Ballista {
+            host: host.to_string(),
+            port,
+        })
+    }
+}
+
+impl std::fmt::Display for EngineUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EngineUrl::Local => f.write_str("local"),
+            EngineUrl::Ballista { host, port } => write!(f, "ballista://{host}:{port}"),
+        }
+    }
+}
+
+static ENGINE: std::sync::OnceLock<EngineUrl> = std::sync::OnceLock::new();
+
+/// Chooses this process's engine (the CLI's `--engine`), before any session is opened.
+pub fn set_engine(e: EngineUrl) -> Result<()> {
+    let want = e.clone();
+    let got = ENGINE.get_or_init(|| e);
+    if *got != want {
+        return Err(crate::PurseError::Invalid(format!(
+            "the engine is already {got}; it is chosen once, at start"
+        )));
+    }
+    Ok(())
+}
+
+/// This process's engine: as set, else `PURSE_ENGINE`, else local.
+pub fn engine() -> &'static EngineUrl {
+    ENGINE.get_or_init(|| {
+        std::env::var("PURSE_ENGINE")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_default()
+    })
+}
+
+/// A session on the process's engine: a plain DataFusion context, or a Ballista client context
+/// whose plans the scheduler distributes (same registration, same SQL).
+pub async fn new_context(config: SessionConfig) -> Result<SessionContext> {
+    new_context_on(engine(), config).await
+}
+
+/// [`new_context`] on a given engine (a test comparing engines in one process).
+pub async fn new_context_on(engine: &EngineUrl, config: SessionConfig) -> Result<SessionContext> {
+    match engine {
+        EngineUrl::Local => Ok(SessionContext::new_with_config(config)),
+        EngineUrl::Ballista { host, port } => remote_context(host, *port, config).await,
+    }
+}
+
+#[cfg(feature = "ballista")]
+async fn remote_context(host: &str, port: u16, config: SessionConfig) -> Result<SessionContext> {
+    use ballista::prelude::{SessionConfigExt, SessionContextExt};
+    use datafusion::execution::SessionStateBuilder;
+    let mut ballista_config = SessionConfig::new_with_ballista()
+        .with_information_schema(true)
+        .with_target_partitions(config.target_partitions());
+    // The static distributed planner: Ballista 55's adaptive planner (on by default) kept its
+    // scheduler spinning on our rule pack (seen on loopback, 1 scheduler + 2 executors).
+    ballista_config = ballista_config
+        .with_ballista_job_name("purse")
+        .with_ballista_adaptive_query_planner(false);
+    let state = SessionStateBuilder::new()
+        .with_config(ballista_config)
+        .with_default_features()
+        .build();
+    SessionContext::remote_with_state(&format!("df://{host}:{port}"), state)
+        .await
+        .map_err(|e| {
+            crate::PurseError::Invalid(format!(
+                "the Ballista scheduler at {host}:{port} cannot be reached: {e}"
+            ))
+        })
+}
+
+#[cfg(not(feature = "ballista"))]
+async fn remote_context(host: &str, port: u16, _: SessionConfig) -> Result<SessionContext> {
+    Err(crate::PurseError::Invalid(format!(
+        "engine ballista://{host}:{port}: this purse was built without Ballista; build it with \
+         `cargo build --release --features ballista`"
+    )))
+}
+
 fn has_parquet(dir: &Path) -> bool {
     let Ok(rd) = std::fs::read_dir(dir) else {
         return false;
@@ -105,8 +230,17 @@ pub async fn session_and_parts(
     data_dir: &Path,
     catalog: &Catalog,
 ) -> Result<(SessionContext, Option<LiveParts>)> {
+    session_and_parts_on(engine(), data_dir, catalog).await
+}
+
+/// [`session_and_parts`] on a given engine.
+pub async fn session_and_parts_on(
+    engine: &EngineUrl,
+    data_dir: &Path,
+    catalog: &Catalog,
+) -> Result<(SessionContext, Option<LiveParts>)> {
     let config = SessionConfig::from_env()?.with_information_schema(true);
-    let ctx = SessionContext::new_with_config(config);
+    let ctx = new_context_on(engine, config).await?;
     let parts = register_warehouse(&ctx, data_dir, catalog).await?;
     Ok((ctx, parts))
 }

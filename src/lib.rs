@@ -10,6 +10,7 @@ pub mod access;
 pub mod alerts;
 pub mod charts;
 pub mod check;
+pub mod cluster;
 pub mod config;
 pub mod console;
 pub mod datasets;

@@ -14,6 +14,10 @@ use clap::Parser;
     about = "Online supervision of the public purse (预算联网监督)"
 )]
 struct Cli {
+    /// Where queries run: `local` (this process, the default) or `ballista://HOST:PORT` (a
+    /// Ballista scheduler; needs a build with `--features ballista`). Default: $PURSE_ENGINE.
+    #[arg(long, global = true)]
+    engine: Option<String>,
     #[command(subcommand)]
     cmd: cli::Cmd,
 }
@@ -28,6 +32,13 @@ fn main() -> ExitCode {
         // SAFETY: restores the default disposition of one signal before any thread starts.
         unsafe {
             libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        }
+    }
+    if let Some(e) = &cli.engine {
+        let chosen = e.parse().and_then(purse::engine::set_engine);
+        if let Err(e) = chosen {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
         }
     }
     match cli::run(cli.cmd) {

@@ -33,37 +33,47 @@ WITH base AS (
                AND period >= CAST($year - 5 AS VARCHAR) AND period < CAST($year AS VARCHAR)))
     GROUP BY region_code, coalesce(agency_code, agency_name, ''),
              CAST(substr(period, 1, 4) AS BIGINT), CAST(substr(period, 6, 2) AS BIGINT)
-), lvl AS (
-    -- A unit by its code, a department by its name (extracts name departments more often than
-    -- they code them), the region as a whole.
-    SELECT region_code, 'agency' AS lvl, agency AS k, fy, mo, budget, ytd FROM base
-    UNION ALL
-    SELECT region_code, 'dept', dept, fy, mo, sum(budget), sum(ytd) FROM base
-    GROUP BY region_code, dept, fy, mo
-    UNION ALL
-    SELECT region_code, 'region', '', fy, mo, sum(budget), sum(ytd) FROM base
-    GROUP BY region_code, fy, mo
-), yr AS (
-    -- Each complete earlier year: the share of its spending reached by this month, and how it ended.
-    SELECT a.region_code, a.lvl, a.k, a.fy,
+), dbase AS (
+    -- A department by its name (extracts name departments more often than they code them).
+    SELECT region_code, dept, fy, mo, sum(budget) AS budget, sum(ytd) AS ytd
+    FROM base GROUP BY region_code, dept, fy, mo
+), rbase AS (
+    SELECT region_code, fy, mo, sum(budget) AS budget, sum(ytd) AS ytd
+    FROM base GROUP BY region_code, fy, mo
+), ayr AS (
+    -- Each complete earlier year of a unit: the share of its spending reached by this month,
+    -- and how the year ended.
+    SELECT a.region_code, a.agency, a.fy,
            CAST(a.ytd AS DOUBLE) / CAST(b.ytd AS DOUBLE) AS share,
            CAST(a.ytd AS DOUBLE) AS ytd_m,
            CAST(a.budget AS DOUBLE) AS budget_m,
            100.0 * CAST(b.ytd AS DOUBLE) / CAST(b.budget AS DOUBLE) AS final_rate
-    FROM lvl a
-    JOIN lvl b ON a.region_code = b.region_code AND a.lvl = b.lvl AND a.k = b.k AND a.fy = b.fy
+    FROM base a
+    JOIN base b ON a.region_code = b.region_code AND a.agency = b.agency AND a.fy = b.fy
     WHERE a.fy < $year AND a.mo = $month AND b.mo = 12 AND b.ytd > 0 AND b.budget > 0
-), prof AS (
-    SELECT region_code, lvl, k, sum(share) AS s, count(*) AS n
-    FROM yr
-    GROUP BY region_code, lvl, k
+), dyr AS (
+    SELECT a.region_code, a.dept, CAST(a.ytd AS DOUBLE) / CAST(b.ytd AS DOUBLE) AS share
+    FROM dbase a
+    JOIN dbase b ON a.region_code = b.region_code AND a.dept = b.dept AND a.fy = b.fy
+    WHERE a.fy < $year AND a.mo = $month AND b.mo = 12 AND b.ytd > 0 AND b.budget > 0
+), ryr AS (
+    SELECT a.region_code, CAST(a.ytd AS DOUBLE) / CAST(b.ytd AS DOUBLE) AS share
+    FROM rbase a
+    JOIN rbase b ON a.region_code = b.region_code AND a.fy = b.fy
+    WHERE a.fy < $year AND a.mo = $month AND b.mo = 12 AND b.ytd > 0 AND b.budget > 0
+), aprof AS (
+    SELECT region_code, agency, sum(share) AS s, count(*) AS n FROM ayr GROUP BY region_code, agency
+), dprof AS (
+    SELECT region_code, dept, sum(share) AS s, count(*) AS n FROM dyr GROUP BY region_code, dept
+), rprof AS (
+    SELECT region_code, sum(share) AS s, count(*) AS n FROM ryr GROUP BY region_code
 ), err AS (
     -- Held-back years: each projected from the unit's other years, against how it ended.
     SELECT y.region_code,
            sqrt(avg(power(y.final_rate - 100.0 * y.ytd_m / ((p.s - y.share) / (p.n - 1) * y.budget_m), 2))) AS rmse
-    FROM yr y
-    JOIN prof p ON p.region_code = y.region_code AND p.lvl = y.lvl AND p.k = y.k
-    WHERE y.lvl = 'agency' AND p.n >= 2 AND p.s - y.share > 0 AND y.budget_m > 0
+    FROM ayr y
+    JOIN aprof p ON p.region_code = y.region_code AND p.agency = y.agency
+    WHERE p.n >= 2 AND p.s - y.share > 0 AND y.budget_m > 0
     GROUP BY y.region_code
 ), now AS (
     SELECT region_code, agency, dept, budget, ytd FROM base
@@ -74,9 +84,9 @@ WITH base AS (
            CASE WHEN u.n > 0 THEN '本单位' WHEN d.n > 0 THEN '本部门' ELSE '本地区' END AS basis,
            CASE WHEN u.n > 0 THEN 'its own' WHEN d.n > 0 THEN 'its department''s' ELSE 'its region''s' END AS basis_en
     FROM now n
-    LEFT JOIN prof u ON u.lvl = 'agency' AND u.region_code = n.region_code AND u.k = n.agency
-    LEFT JOIN prof d ON d.lvl = 'dept' AND d.region_code = n.region_code AND d.k = n.dept
-    LEFT JOIN prof r ON r.lvl = 'region' AND r.region_code = n.region_code
+    LEFT JOIN aprof u ON u.region_code = n.region_code AND u.agency = n.agency
+    LEFT JOIN dprof d ON d.region_code = n.region_code AND d.dept = n.dept
+    LEFT JOIN rprof r ON r.region_code = n.region_code
 ), proj AS (
     SELECT p.*, e.rmse,
            100.0 * CAST(p.ytd AS DOUBLE) / (p.share * CAST(p.budget AS DOUBLE)) AS projected

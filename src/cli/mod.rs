@@ -6,6 +6,7 @@ pub mod alert;
 pub mod alerts;
 pub mod backtest;
 pub mod check;
+pub mod cluster;
 pub mod datasets;
 pub mod demo;
 pub mod generate;
@@ -155,6 +156,10 @@ pub enum Cmd {
     Backtest(backtest::Args),
     /// The data-quality scorecard per source: timeliness, completeness, reconciliation, files
     Quality(quality::Args),
+    /// A Ballista scheduler for `--engine ballista://HOST:PORT` (a build with --features ballista)
+    Scheduler(cluster::SchedulerArgs),
+    /// A Ballista executor serving a scheduler; it reads the warehouse at the same path
+    Executor(cluster::ExecutorArgs),
 }
 
 /// Runs one subcommand.
@@ -179,6 +184,8 @@ pub fn run(cmd: Cmd) -> Result<ExitCode> {
         Cmd::Project(a) => project::run(a),
         Cmd::Backtest(a) => backtest::run(a),
         Cmd::Quality(a) => quality::run(a),
+        Cmd::Scheduler(a) => cluster::scheduler(a),
+        Cmd::Executor(a) => cluster::executor(a),
         Cmd::Alert(a) => alert::run(a),
         Cmd::Problems(a) => problems::run(a),
     }
