@@ -114,6 +114,28 @@ pub async fn new_context_on(engine: &EngineUrl, config: SessionConfig) -> Result
 async fn remote_context(host: &str, port: u16, config: SessionConfig) -> Result<SessionContext> {
     use ballista::prelude::{SessionConfigExt, SessionContextExt};
     use datafusion::execution::SessionStateBuilder;
+    // The client connects lazily, at the first query; a scheduler that is not there is said
+    // here, by name, rather than as a transport error from inside the first rule.
+    let addr = format!("{host}:{port}");
+    let probe = tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+        use std::net::ToSocketAddrs;
+        let mut last = std::io::Error::other("the name resolves to no address");
+        for a in addr.to_socket_addrs()? {
+            match std::net::TcpStream::connect_timeout(&a, std::time::Duration::from_secs(5)) {
+                Ok(_) => return Ok(()),
+                Err(e) => last = e,
+            }
+        }
+        Err(last)
+    })
+    .await
+    .map_err(|e| crate::PurseError::Invalid(format!("probing the scheduler: {e}")))?;
+    if let Err(e) = probe {
+        return Err(crate::PurseError::Invalid(format!(
+            "the Ballista scheduler at {host}:{port} does not answer ({e}): start it with \
+             `purse scheduler --bind {host}:{port}`, or check --engine"
+        )));
+    }
     let mut ballista_config = SessionConfig::new_with_ballista()
         .with_information_schema(true)
         .with_target_partitions(config.target_partitions());
@@ -397,4 +419,34 @@ pub async fn restrict(
         ctx.register_table("purse_loads", view)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod engine_url_tests {
+    use super::EngineUrl;
+
+    #[test]
+    fn engines_are_local_or_a_scheduler_address() {
+        assert_eq!("local".parse::<EngineUrl>().unwrap(), EngineUrl::Local);
+        assert_eq!("".parse::<EngineUrl>().unwrap(), EngineUrl::Local);
+        let b = EngineUrl::Ballista {
+            host: "10.0.0.5".into(),
+            port: 50050,
+        };
+        assert_eq!("ballista://10.0.0.5:50050".parse::<EngineUrl>().unwrap(), b);
+        assert_eq!("df://10.0.0.5:50050/".parse::<EngineUrl>().unwrap(), b);
+        assert_eq!(b.to_string(), "ballista://10.0.0.5:50050");
+        for bad in [
+            "ballista://host",
+            "ballista://:50050",
+            "http://h:1",
+            "ballista://h:99999",
+        ] {
+            let e = bad.parse::<EngineUrl>().unwrap_err().to_string();
+            assert!(
+                e.contains("expected `local` or `ballista://HOST:PORT`"),
+                "{bad}: {e}"
+            );
+        }
+    }
 }

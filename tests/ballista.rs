@@ -114,6 +114,21 @@ async fn pack_on_two_executors() {
         }
     }
 
+    // A scheduler that is not there is named, not a transport error from inside a rule.
+    let closed = EngineUrl::Ballista {
+        host: "127.0.0.1".into(),
+        port: free_port(),
+    };
+    let e = purse::engine::session_and_parts_on(&closed, dir.path(), &Catalog::builtin())
+        .await
+        .err()
+        .expect("no scheduler there")
+        .to_string();
+    assert!(
+        e.contains("does not answer") && e.contains("purse scheduler --bind"),
+        "{e}"
+    );
+
     let local = run_pack(&EngineUrl::Local, dir.path()).await;
     let t1 = Instant::now();
     let distributed = run_pack(&on, dir.path()).await;
