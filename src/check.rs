@@ -115,16 +115,22 @@ impl CheckSession {
         let weight = |r: &Rule| -> u64 { r.datasets.iter().filter_map(|d| self.rows.get(d)).sum() };
         let mut order: Vec<usize> = (0..rules.len()).collect();
         order.sort_by_key(|&i| std::cmp::Reverse(weight(rules[i])));
-        let pending = order.into_iter().map(|i| async move {
-            run_rule_cached(&self.ctx, rules[i], period, &self.cache)
-                .await
-                .map(|r| (i, r))
+        // A rule held for its sources' quality is not run at all.
+        let held = self.quality_holds(rules, period).await?;
+        let pending = order.into_iter().map(|i| {
+            let held = held[i].clone();
+            async move {
+                let run = match held {
+                    Some(why) => not_run(rules[i], period, why),
+                    None => run_rule_cached(&self.ctx, rules[i], period, &self.cache).await,
+                };
+                run.map(|r| (i, r))
+            }
         });
         let mut done: Vec<(usize, RuleRun)> = futures::stream::iter(pending)
             .buffer_unordered(rule_concurrency())
             .try_collect()
             .await?;
-        self.hold_below_quality(rules, period, &mut done).await?;
         done.sort_by_key(|(i, _)| *i);
         let runs: Vec<RuleRun> = done.into_iter().map(|(_, r)| r).collect();
         let summary = if dry_run {
@@ -138,16 +144,11 @@ impl CheckSession {
 }
 
 impl CheckSession {
-    /// A rule with `min_quality` whose datasets grade below it for the period is not evaluated:
-    /// its findings are dropped and its alerts left as they are, with the grade as the reason.
-    async fn hold_below_quality(
-        &self,
-        rules: &[&Rule],
-        period: &str,
-        done: &mut [(usize, RuleRun)],
-    ) -> Result<()> {
+    /// Per rule, why it is held for the period: a rule with `min_quality` one of whose datasets
+    /// grades below it is not evaluated, and its alerts are left as they are.
+    async fn quality_holds(&self, rules: &[&Rule], period: &str) -> Result<Vec<Option<String>>> {
         if !rules.iter().any(|r| r.min_quality.is_some()) {
-            return Ok(());
+            return Ok(vec![None; rules.len()]);
         }
         let config = crate::config::Config::load(&self.data_dir)?;
         let deliveries = match crate::warehouse::Warehouse::open_read(&self.data_dir) {
@@ -163,24 +164,32 @@ impl CheckSession {
             chrono::Local::now().date_naive(),
         )
         .await?;
-        for (i, run) in done.iter_mut() {
-            let Some(min) = rules[*i].min_quality else {
-                continue;
-            };
-            let below = rules[*i].datasets.iter().find_map(|d| {
-                card.grade_of(d)
-                    .filter(|g| !crate::foresight::quality::meets(*g, min))
-                    .map(|g| (d, g))
-            });
-            if let Some((d, g)) = below {
-                run.findings.clear();
-                run.outcome = crate::rules::runner::Outcome::NotEvaluated(format!(
-                    "{d} data quality {g} for the twelve months to {period}, below the rule's minimum {min}"
-                ));
-            }
-        }
-        Ok(())
+        Ok(rules
+            .iter()
+            .map(|r| {
+                let min = r.min_quality?;
+                r.datasets.iter().find_map(|d| {
+                    let g = card.grade_of(d).filter(|g| !crate::foresight::quality::meets(*g, min))?;
+                    Some(format!(
+                        "{d} data quality {g} for the twelve months to {period}, below the rule's minimum {min}"
+                    ))
+                })
+            })
+            .collect())
     }
+}
+
+/// The run of a rule that was not run: not evaluated, for `why`.
+fn not_run(rule: &Rule, period: &str, why: String) -> Result<RuleRun> {
+    Ok(RuleRun {
+        rule_id: rule.id.clone(),
+        duration: std::time::Duration::ZERO,
+        rows_scanned: 0,
+        outcome: crate::rules::runner::Outcome::NotEvaluated(why),
+        coverage: vec![],
+        params: crate::rules::runner::bindings(rule, period)?,
+        findings: vec![],
+    })
 }
 
 /// Runs the selected rules for one period; stores alerts unless `dry_run`. A range of periods

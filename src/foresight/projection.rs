@@ -167,6 +167,8 @@ struct Book {
     ents: BTreeMap<(Grain, String, String), Entity>,
     all: Series,
     funds_all: BTreeMap<String, Series>,
+    /// See [`Book::rmse`].
+    rmse: std::cell::RefCell<HashMap<(Grain, String, u32), Option<f64>>>,
 }
 
 fn add(s: &mut Series, y: i32, m: u32, v: (i128, i128, i128)) {
@@ -180,8 +182,9 @@ fn add(s: &mut Series, y: i32, m: u32, v: (i128, i128, i128)) {
 /// year ended (% of its final budget), with the year's own figures at `m`.
 struct YearShare {
     share: f64,
-    ytd_m: f64,
-    budget_m: f64,
+    /// The year's spending and budget at month `m`, in fen.
+    ytd_m: i128,
+    budget_m: i128,
     final_rate: f64,
 }
 
@@ -196,8 +199,8 @@ fn shares(s: &Series, before: i32, m: u32) -> Vec<YearShare> {
         }
         out.push(YearShare {
             share: at.2 as f64 / end.2 as f64,
-            ytd_m: at.2 as f64,
-            budget_m: at.1 as f64,
+            ytd_m: at.2,
+            budget_m: at.1,
             final_rate: 100.0 * end.2 as f64 / end.1 as f64,
         });
     }
@@ -240,6 +243,7 @@ impl Book {
             ents: BTreeMap::new(),
             all: Series::new(),
             funds_all: BTreeMap::new(),
+            rmse: Default::default(),
         };
         for r in &rows {
             let region = r[0].text();
@@ -330,18 +334,28 @@ impl Book {
 
     /// The month's root-mean-square error of held-back years for a grain in a region: each
     /// entity with two or more complete earlier years, each of them projected from the others.
-    fn residuals(&self, grain: Grain, region: &str, m: u32) -> Vec<(f64, f64)> {
-        let mut out = Vec::new();
-        for ((g, r, _), e) in self
+    /// The month's root-mean-square error of held-back years for a grain in a region (every
+    /// entity with two or more complete earlier years, each year projected from the others),
+    /// computed once per (grain, region, month) and shared by the region's entities.
+    fn rmse(&self, grain: Grain, region: &str, m: u32) -> Option<f64> {
+        let key = (grain, region.to_string(), m);
+        if let Some(v) = self.rmse.borrow().get(&key) {
+            return *v;
+        }
+        let mut r = Vec::new();
+        for ((g, reg, _), e) in self
             .ents
             .range((grain, region.to_string(), String::new())..)
         {
-            if *g != grain || r != region {
+            if *g != grain || reg != region {
                 break;
             }
-            out.extend(held_back(&e.series, self.year, m));
+            r.extend(held_back(&e.series, self.year, m).into_iter().map(|x| x.0));
         }
-        out
+        let v =
+            (!r.is_empty()).then(|| (r.iter().map(|x| x * x).sum::<f64>() / r.len() as f64).sqrt());
+        self.rmse.borrow_mut().insert(key, v);
+        v
     }
 
     fn project(&self, grain: Grain, region: &str, key: &str, e: &Entity) -> Option<Projection> {
@@ -360,9 +374,7 @@ impl Book {
         let projected = (ytd as f64 / share).round() as i128;
         let pct = |x: f64| (budget > 0).then(|| 100.0 * x / budget as f64);
         let rate = pct(projected as f64);
-        let r = self.residuals(grain, region, as_of);
-        let rmse = (!r.is_empty())
-            .then(|| (r.iter().map(|x| x.0 * x.0).sum::<f64>() / r.len() as f64).sqrt());
+        let rmse = self.rmse(grain, region, as_of);
         let path = (as_of..=12)
             .filter_map(|k| {
                 let sh_k = match profile_series {
@@ -412,9 +424,11 @@ fn held_back(s: &Series, year: i32, m: u32) -> Vec<(f64, f64)> {
         .filter_map(|y| {
             let loo = (total - y.share) / (v.len() - 1) as f64;
             let actual = y.final_rate;
-            (loo > 0.0 && y.budget_m > 0.0).then(|| {
-                let p = 100.0 * y.ytd_m / (loo * y.budget_m);
-                let even = 100.0 * y.ytd_m * 12.0 / (m as f64 * y.budget_m);
+            (loo > 0.0 && y.budget_m > 0).then(|| {
+                // A ratio of two exact amounts: only the quotient is a float.
+                let spent = y.ytd_m as f64 / y.budget_m as f64;
+                let p = 100.0 * spent / loo;
+                let even = 100.0 * spent * 12.0 / m as f64;
                 (actual - p, actual - even)
             })
         })
@@ -423,13 +437,10 @@ fn held_back(s: &Series, year: i32, m: u32) -> Vec<(f64, f64)> {
 
 /// Projections of every entity of `grain` with data in the period's year, as of the period.
 pub async fn project(ctx: &SessionContext, period: &str, grain: Grain) -> Result<Vec<Projection>> {
-    let book = Book::load(ctx, period).await?;
-    Ok(book
-        .ents
-        .iter()
-        .filter(|((g, ..), _)| *g == grain)
-        .filter_map(|((g, region, key), e)| book.project(*g, region, key, e))
-        .collect())
+    Ok(project_all(ctx, period, &[grain])
+        .await?
+        .remove(&grain)
+        .unwrap_or_default())
 }
 
 /// Projections of several grains from one read of the warehouse.
@@ -550,15 +561,6 @@ pub fn pefa_outlook(regions: &[Projection], functions: &[Projection]) -> Vec<Pef
             }
         })
         .collect()
-}
-
-/// Region names where the caller has only codes (the cockpit's outlook line).
-pub fn name_of<'a>(regions: &'a [Projection], code: &'a str) -> &'a str {
-    regions
-        .iter()
-        .find(|r| r.region_code == code)
-        .map(|r| r.name.as_str())
-        .unwrap_or(code)
 }
 
 /// Every grain's projections for a period, with the PEFA outlook: what the cockpit, the
