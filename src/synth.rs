@@ -667,6 +667,9 @@ pub const DATASETS: [&str; 11] = [
     "audit_findings",
 ];
 
+/// Rows in one Excel worksheet (the .xlsx format's limit).
+const XLSX_MAX_ROWS: usize = 1_048_576;
+
 /// Writes the region into `out` (only the datasets in `only`, when given); returns a
 /// one-paragraph summary.
 pub fn generate(out: &Path, scale: u32, seed: u64, only: &[String]) -> Result<String> {
@@ -723,11 +726,17 @@ pub fn generate(out: &Path, scale: u32, seed: u64, only: &[String]) -> Result<St
 
 impl Region {
     /// Months 1–6: GBK CSV, title rows, 单位：万元, all four budget kinds in one file.
-    /// Months 7–12: XLSX, one sheet per budget kind, merged two-row header, totals row, notes.
+    /// Months 7–12: XLSX, one sheet per budget kind, merged two-row header, totals row, notes —
+    /// unless a budget kind has more lines than an Excel sheet has rows (`--scale` above ≈ 60):
+    /// a bureau's system exports such a month as CSV too, and so does the generator.
     fn write_execution(&self, out: &Path) -> Result<usize> {
         let mut rows = 0;
+        let fits_a_sheet = (0..KINDS.len()).all(|k| {
+            // four header rows, the totals row, a blank row and the notes
+            self.lines.iter().filter(|l| l.kind == k).count() + 7 <= XLSX_MAX_ROWS
+        });
         for m in 1..=12usize {
-            if m <= 6 {
+            if m <= 6 || !fits_a_sheet {
                 let mut t = String::new();
                 let _ = writeln!(
                     t,
@@ -1122,6 +1131,12 @@ impl Region {
         let nobudget_unit = 29;
         let mut no_budget_voucher = String::new();
         let mut rows = 0;
+        // Each unit's lines, in order: looked up per unit and month (a scan of all lines for
+        // each unit was quadratic: hours at --scale 100).
+        let mut by_unit: Vec<Vec<usize>> = vec![Vec::new(); self.units.len()];
+        for (i, l) in self.lines.iter().enumerate() {
+            by_unit[l.unit].push(i);
+        }
         for m in 1..=12u32 {
             let days = match m {
                 2 => 28,
@@ -1178,10 +1193,10 @@ impl Region {
                 voucher
             };
             for (ui, u) in self.units.iter().enumerate() {
-                let lines: Vec<&Line> = self
-                    .lines
+                let lines: Vec<&Line> = by_unit[ui]
                     .iter()
-                    .filter(|l| l.unit == ui && !l.dept_econ.0.starts_with("301"))
+                    .map(|&i| &self.lines[i])
+                    .filter(|l| !l.dept_econ.0.starts_with("301"))
                     .collect();
                 let invented = u.dept % DEPTS.len() == benford_dept;
                 let mut batch: Vec<(&Line, u64, i64, String)> = Vec::with_capacity(per_unit);
@@ -1240,10 +1255,10 @@ impl Region {
                 }
                 // Salaries through the payroll account (工资统发), in two batches when the total
                 // happens to be a round sum (a payroll is never a round figure).
-                let salary_lines: Vec<&Line> = self
-                    .lines
+                let salary_lines: Vec<&Line> = by_unit[ui]
                     .iter()
-                    .filter(|l| l.unit == ui && l.dept_econ.0.starts_with("301"))
+                    .map(|&i| &self.lines[i])
+                    .filter(|l| l.dept_econ.0.starts_with("301"))
                     .collect();
                 let salary: i64 = salary_lines.iter().map(|l| l.month(m as usize)).sum();
                 if let Some(sl) = salary_lines.first()
