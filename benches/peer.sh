@@ -59,7 +59,20 @@ pm=$(printf '%s\n' "${P_M[@]}" | sort -n | tail -1); dm=$(printf '%s\n' "${D_M[@
 printf 'purse  %6.2f s  peak RSS %5d MB\n' "$pt" $((pm / 1024))
 printf 'duckdb %6.2f s  peak RSS %5d MB\n' "$dt" $((dm / 1024))
 python3 -c "print(f'ingest ratio purse/duckdb {$pt/$dt:.2f}')"
-echo "largest file $(($(stat -c %s "$CSV") / 1048576)) MB"
+python3 -c "print(f'peak RSS / file size: purse {$pm*1024/$(stat -c %s "$CSV"):.1f}x, duckdb {$dm*1024/$(stat -c %s "$CSV"):.1f}x')"
+
+echo "== one month of budget execution as bureaus send it (GBK, title rows, 万元, code hierarchy checked, 累计 continued from last month): purse alone"
+EX="$IN/budget_execution"
+E_T=(); E_M=()
+for i in $(seq "$RUNS"); do
+    rm -rf "$BENCH/ex" && "$PURSE" init --data-dir "$BENCH/ex" --region-code 990100 --region-name 示范市 >/dev/null
+    "$PURSE" ingest -q --data-dir "$BENCH/ex" "$EX/2025-01.csv" >/dev/null
+    read -r t m _ _ < <(measure "$PURSE" ingest -q --data-dir "$BENCH/ex" "$EX/2025-02.csv")
+    E_T+=("$t"); E_M+=("$m")
+done
+et=$(printf '%s\n' "${E_T[@]}" | best); em=$(printf '%s\n' "${E_M[@]}" | sort -n | tail -1)
+es=$(stat -c %s "$EX/2025-02.csv")
+python3 -c "print(f'purse  {$et:6.2f} s  peak RSS {$em//1024:5d} MB for a {$es/1048576:.0f} MB file ({$em*1024/$es:.1f}x), {$es/1048576/$et:.0f} MB/s')"
 
 echo "== the whole --scale 20 region: purse ingest of $(du -sh "$IN" | cut -f1) in $(find "$IN" -type f ! -name '*.toml' | wc -l) files"
 rm -rf "$BENCH/all" && "$PURSE" init --data-dir "$BENCH/all" --region-code 990100 --region-name 示范市 >/dev/null

@@ -405,7 +405,9 @@ fn read_file(
         .iter()
         .filter_map(|s| s.name.clone())
         .collect();
-    let sheets: Vec<&read::Sheet> = match &opts.sheet {
+    // Sheets are handed over, not lent: each is let go as soon as its rows are built, so a
+    // large CSV's text is not held beside its columns while they are checked and written.
+    let sheets: Vec<read::Sheet> = match &opts.sheet {
         Some(want)
             if opened
                 .sheets
@@ -414,7 +416,7 @@ fn read_file(
         {
             opened
                 .sheets
-                .iter()
+                .into_iter()
                 .filter(|s| s.name.as_deref() == Some(want))
                 .collect()
         }
@@ -433,7 +435,7 @@ fn read_file(
                 size,
             )?]);
         }
-        None => opened.sheets.iter().collect(),
+        None => opened.sheets,
     };
     let multi = sheets.len() > 1;
     let only = opts
@@ -560,7 +562,7 @@ fn ingest_sheet(
     config: &Config,
     path: &Path,
     sha: &str,
-    sheet: &read::Sheet,
+    sheet: read::Sheet,
     only: Option<usize>,
     multi: bool,
     opts: &Options,
@@ -668,13 +670,15 @@ fn ingest_sheet(
     }
     let built = match guarded(path, || {
         injected_panic(path);
-        build::build(&catalog.codes, ds, sheet, &m, &ctx, id)
+        build::build(&catalog.codes, ds, &sheet, &m, &ctx, id)
     }) {
         Ok(b) => b,
         Err(msg) => {
             return reject_file(wh, id, path, sheet_name, Some(&ds.name), meta, msg);
         }
     };
+    // The text is in the columns now; last month's rows are read next.
+    drop(sheet);
     let mut issues = built.issues;
     if built.rows_read == 0 {
         issues.insert(0, Issue::file("no data rows below the header"));
