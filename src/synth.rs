@@ -670,6 +670,12 @@ pub const DATASETS: [&str; 11] = [
 /// Rows in one Excel worksheet (the .xlsx format's limit).
 const XLSX_MAX_ROWS: usize = 1_048_576;
 
+/// Whether a sheet of `lines` execution lines fits in a worksheet: four header rows, the lines,
+/// the totals row, a blank row and the notes.
+fn fits_a_sheet(lines: usize) -> bool {
+    lines + 7 <= XLSX_MAX_ROWS
+}
+
 /// Writes the region into `out` (only the datasets in `only`, when given); returns a
 /// one-paragraph summary.
 pub fn generate(out: &Path, scale: u32, seed: u64, only: &[String]) -> Result<String> {
@@ -731,10 +737,8 @@ impl Region {
     /// a bureau's system exports such a month as CSV too, and so does the generator.
     fn write_execution(&self, out: &Path) -> Result<usize> {
         let mut rows = 0;
-        let fits_a_sheet = (0..KINDS.len()).all(|k| {
-            // four header rows, the totals row, a blank row and the notes
-            self.lines.iter().filter(|l| l.kind == k).count() + 7 <= XLSX_MAX_ROWS
-        });
+        let fits_a_sheet = (0..KINDS.len())
+            .all(|k| fits_a_sheet(self.lines.iter().filter(|l| l.kind == k).count()));
         for m in 1..=12usize {
             if m <= 6 || !fits_a_sheet {
                 let mut t = String::new();
@@ -2403,6 +2407,17 @@ mod tests {
         assert_eq!(wan(12_345_670_000), "12345.67");
         assert_eq!(thousands("1234567.89"), "1,234,567.89");
         assert_eq!(thousands("-1234"), "-1,234");
+    }
+
+    #[test]
+    fn execution_past_a_sheets_rows_is_written_as_csv() {
+        assert!(fits_a_sheet(1_048_569) && !fits_a_sheet(1_048_570));
+        // The demo writes months 7–12 as workbooks (at --scale 100, 3.3 M lines, the general
+        // budget's sheet would not fit and every month is CSV).
+        let r = Region::new(1, 2025);
+        assert!(
+            (0..KINDS.len()).all(|k| fits_a_sheet(r.lines.iter().filter(|l| l.kind == k).count()))
+        );
     }
 
     #[test]
