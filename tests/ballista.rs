@@ -42,7 +42,10 @@ async fn run_pack(on: &EngineUrl, dir: &std::path::Path) -> Seen {
     let (mut findings, mut outcomes) = (BTreeSet::new(), BTreeSet::new());
     for m in 1..=12 {
         let p = format!("2025-{m:02}");
-        let res = session.check(dir, &rules, &p, true).await.unwrap();
+        let res = session
+            .check(dir, &rules, &p, true)
+            .await
+            .unwrap_or_else(|e| panic!("{p}: {e}"));
         for r in &res.runs {
             let o = match &r.outcome {
                 Outcome::Evaluated => "evaluated".to_string(),
@@ -80,6 +83,9 @@ fn the_pack_on_a_scheduler_and_two_executors_finds_what_the_local_engine_finds()
 
 async fn pack_on_two_executors() {
     let dir = tempfile::tempdir().unwrap();
+    // A job left pending fails its rule after this long (a rule takes seconds here), naming the
+    // rule and period, instead of the test never ending.
+    purse::rules::runner::set_cluster_job_limit(Duration::from_secs(60));
     ingest(dir.path(), &[fixture("demo")], &Options::default());
 
     let scheduler: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();

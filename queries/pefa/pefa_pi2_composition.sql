@@ -30,7 +30,7 @@ WITH items AS (
                             ELSE CASE WHEN substr(b.func_code, 1, 3) = '227' THEN '227' ELSE 'rest' END END AS item,
            sum(b.ytd_amount) AS actual, sum(b.initial_budget) AS original
     FROM budget_execution b
-    CROSS JOIN (SELECT 'PI-2.1' AS dimension UNION ALL SELECT 'PI-2.2' UNION ALL SELECT 'PI-2.3') d
+    CROSS JOIN (VALUES ('PI-2.1'), ('PI-2.2'), ('PI-2.3')) AS d(dimension)
     WHERE b.period IN ($period, CAST($year - 1 AS VARCHAR) || '-12', CAST($year - 2 AS VARCHAR) || '-12') AND b.is_detail
       AND CASE d.dimension
               WHEN 'PI-2.1' THEN b.func_code IS NOT NULL AND substr(b.func_code, 1, 3) NOT IN ('227', '232', '233')

@@ -133,6 +133,37 @@ pub fn substituted_sql(rule: &Rule, period: &str) -> Result<String> {
     Ok(sql)
 }
 
+/// Whether the session plans on a Ballista cluster (its options carry Ballista's).
+fn on_cluster(ctx: &SessionContext) -> bool {
+    ctx.state()
+        .config()
+        .options()
+        .entries()
+        .iter()
+        .any(|e| e.key.starts_with("ballista."))
+}
+
+/// How long one rule's job may take on a cluster before the rule fails:
+/// `PURSE_CLUSTER_JOB_TIMEOUT` seconds, default 900 (the slowest rule at `--scale 100` took under
+/// a minute on the loopback cluster).
+fn cluster_job_limit() -> Duration {
+    *CLUSTER_JOB_LIMIT.get_or_init(|| {
+        let secs = std::env::var("PURSE_CLUSTER_JOB_TIMEOUT")
+            .ok()
+            .and_then(|v| v.parse::<u64>().ok())
+            .filter(|s| *s > 0)
+            .unwrap_or(900);
+        Duration::from_secs(secs)
+    })
+}
+
+static CLUSTER_JOB_LIMIT: std::sync::OnceLock<Duration> = std::sync::OnceLock::new();
+
+/// Sets the limit of [`cluster_job_limit`] for this process (before any rule runs; tests).
+pub fn set_cluster_job_limit(limit: Duration) {
+    let _ = CLUSTER_JOB_LIMIT.set(limit);
+}
+
 fn scanned(plan: &Arc<dyn ExecutionPlan>) -> usize {
     let children = plan.children();
     if children.is_empty() {
@@ -391,9 +422,21 @@ pub async fn run_rule_cached(
         .create_physical_plan()
         .await
         .map_err(|e| fail(e.into()))?;
-    let batches = collect(plan.clone(), ctx.task_ctx())
-        .await
-        .map_err(|e| fail(e.into()))?;
+    let run_plan = collect(plan.clone(), ctx.task_ctx());
+    // On a cluster a job can be left pending for ever (Ballista 55, every executor idle): it
+    // gets a time limit, and the rule fails saying so instead of the check never ending.
+    let batches = if on_cluster(ctx) {
+        let limit = cluster_job_limit();
+        tokio::time::timeout(limit, run_plan).await.map_err(|_| {
+            fail(PurseError::Invalid(format!(
+                "the cluster did not answer within {} s (PURSE_CLUSTER_JOB_TIMEOUT)",
+                limit.as_secs()
+            )))
+        })?
+    } else {
+        run_plan.await
+    }
+    .map_err(|e| fail(e.into()))?;
     run.rows_scanned = scanned(&plan);
     run.findings = findings(rule, &batches).map_err(fail)?;
     run.duration = started.elapsed();
