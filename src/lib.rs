@@ -13,6 +13,7 @@ pub mod check;
 pub mod cluster;
 pub mod config;
 pub mod console;
+pub mod cores;
 pub mod datasets;
 pub mod db;
 pub mod engine;

@@ -27,34 +27,29 @@ struct Cli {
 /// scheduler and executors, and any client of a Ballista engine. An executor that restored the
 /// default died silently (exit 141) on its first write to a connection its peer had closed —
 /// within seconds of starting next to a `purse scheduler` on this machine.
-fn talks_over_sockets(cmd: &cli::Cmd, engine: Option<&str>) -> bool {
+fn talks_over_sockets(cmd: &cli::Cmd, engine: &purse::engine::EngineUrl) -> bool {
     matches!(
         cmd,
         cli::Cmd::Serve(_) | cli::Cmd::Demo(_) | cli::Cmd::Scheduler(_) | cli::Cmd::Executor(_)
-    ) || engine.is_some_and(|e| e.trim().starts_with("ballista://"))
+    ) || !matches!(engine, purse::engine::EngineUrl::Local)
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    // A reader that stops early (`purse alerts | head`) ends a printing command quietly, as any
-    // Unix tool does, instead of a panic on the broken pipe.
-    let engine = cli
-        .engine
-        .clone()
-        .or_else(|| std::env::var("PURSE_ENGINE").ok());
-    let on_sockets = talks_over_sockets(&cli.cmd, engine.as_deref());
-    #[cfg(unix)]
-    if !on_sockets {
-        // SAFETY: restores the default disposition of one signal before any thread starts.
-        unsafe {
-            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-        }
-    }
     if let Some(e) = &cli.engine {
         let chosen = e.parse().and_then(purse::engine::set_engine);
         if let Err(e) = chosen {
             eprintln!("error: {e}");
             return ExitCode::from(2);
+        }
+    }
+    // A reader that stops early (`purse alerts | head`) ends a printing command quietly, as any
+    // Unix tool does, instead of a panic on the broken pipe.
+    #[cfg(unix)]
+    if !talks_over_sockets(&cli.cmd, purse::engine::engine()) {
+        // SAFETY: restores the default disposition of one signal before any thread starts.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
         }
     }
     match cli::run(cli.cmd) {
@@ -88,20 +83,19 @@ mod tests {
 
     #[test]
     fn servers_and_cluster_clients_keep_sigpipe_ignored() {
+        use purse::engine::EngineUrl;
+        let local = EngineUrl::Local;
         for server in [
             &["serve"][..],
             &["executor", "--scheduler", "127.0.0.1:50050"],
             &["scheduler", "--bind", "127.0.0.1:50050"],
         ] {
-            assert!(talks_over_sockets(&cmd(server), None), "{server:?}");
+            assert!(talks_over_sockets(&cmd(server), &local), "{server:?}");
         }
         let check = cmd(&["check", "--period", "2025-06"]);
-        assert!(talks_over_sockets(
-            &check,
-            Some("ballista://10.0.0.5:50050")
-        ));
-        assert!(!talks_over_sockets(&check, Some("local")));
-        assert!(!talks_over_sockets(&check, None));
-        assert!(!talks_over_sockets(&cmd(&["alerts"]), None));
+        let cluster: EngineUrl = "ballista://10.0.0.5:50050".parse().unwrap();
+        assert!(talks_over_sockets(&check, &cluster));
+        assert!(!talks_over_sockets(&check, &local));
+        assert!(!talks_over_sockets(&cmd(&["alerts"]), &local));
     }
 }

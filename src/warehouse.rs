@@ -81,42 +81,16 @@ const ROW_GROUP_ROWS: usize = 256 * 1024;
 /// Encodes one row group's columns on up to `threads` threads (columns dealt round-robin);
 /// the chunks come back in column order.
 fn encode_columns(
-    jobs: Vec<(usize, ArrowColumnWriter, ArrowLeafColumn)>,
+    jobs: Vec<(ArrowColumnWriter, ArrowLeafColumn)>,
     threads: usize,
 ) -> Result<Vec<ArrowColumnChunk>> {
-    let n = jobs.len();
-    let threads = threads.clamp(1, n.max(1));
-    let mut lanes: Vec<Vec<(usize, ArrowColumnWriter, ArrowLeafColumn)>> =
-        (0..threads).map(|_| Vec::new()).collect();
-    for (k, job) in jobs.into_iter().enumerate() {
-        lanes[k % threads].push(job);
-    }
-    let encode = |lane: Vec<(usize, ArrowColumnWriter, ArrowLeafColumn)>| {
-        lane.into_iter()
-            .map(|(i, mut w, leaf)| {
-                w.write(&leaf)?;
-                Ok((i, w.close()?))
-            })
-            .collect::<std::result::Result<Vec<_>, datafusion::parquet::errors::ParquetError>>()
+    let encode = |(mut w, leaf): (ArrowColumnWriter, ArrowLeafColumn)| -> Result<ArrowColumnChunk> {
+        w.write(&leaf)?;
+        Ok(w.close()?)
     };
-    let done: Vec<(usize, ArrowColumnChunk)> = std::thread::scope(|s| {
-        let handles: Vec<_> = lanes.into_iter().map(|l| s.spawn(|| encode(l))).collect();
-        let mut all = Vec::with_capacity(n);
-        for h in handles {
-            match h.join() {
-                Ok(r) => all.extend(r?),
-                Err(_) => {
-                    return Err(PurseError::Warehouse(
-                        "internal: a Parquet encoding thread stopped".into(),
-                    ));
-                }
-            }
-        }
-        Ok(all)
-    })?;
-    let mut done = done;
-    done.sort_by_key(|(i, _)| *i);
-    Ok(done.into_iter().map(|(_, c)| c).collect())
+    crate::cores::map_in_order(jobs, threads, encode, || {
+        PurseError::Warehouse("internal: a Parquet encoding thread stopped".into())
+    })
 }
 
 pub struct Warehouse {
@@ -424,7 +398,7 @@ impl Warehouse {
         let (mut writer, factory) =
             ArrowWriter::try_new(file, batch.schema(), Some(props))?.into_serialized_writer()?;
         let schema = batch.schema();
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+        let threads = crate::cores::available(4);
         let rows = batch.num_rows();
         for (g, start) in (0..rows).step_by(ROW_GROUP_ROWS).enumerate() {
             let part = batch.slice(start, ROW_GROUP_ROWS.min(rows - start));
@@ -432,12 +406,10 @@ impl Warehouse {
             for (array, field) in part.columns().iter().zip(schema.fields()) {
                 leaves.extend(compute_leaves(field, array)?);
             }
-            let jobs: Vec<(usize, ArrowColumnWriter, ArrowLeafColumn)> = factory
+            let jobs: Vec<(ArrowColumnWriter, ArrowLeafColumn)> = factory
                 .create_column_writers(g)?
                 .into_iter()
                 .zip(leaves)
-                .enumerate()
-                .map(|(i, (w, l))| (i, w, l))
                 .collect();
             let chunks = encode_columns(jobs, threads)?;
             let mut group = writer.next_row_group()?;

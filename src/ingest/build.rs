@@ -104,38 +104,9 @@ fn join_parts(columns: Vec<Vec<ArrayRef>>) -> Result<Vec<ArrayRef>, String> {
     if columns.iter().all(|c| c.len() == 1) {
         return columns.into_iter().map(join).collect();
     }
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
-    let ncols = columns.len();
-    let mut lanes: Vec<Vec<(usize, Vec<ArrayRef>)>> = (0..threads).map(|_| Vec::new()).collect();
-    for (i, c) in columns.into_iter().enumerate() {
-        lanes[i % threads].push((i, c));
-    }
-    let mut joined: Vec<Option<ArrayRef>> = vec![None; ncols];
-    std::thread::scope(|s| -> Result<(), String> {
-        let handles: Vec<_> = lanes
-            .into_iter()
-            .map(|lane| {
-                s.spawn(move || {
-                    lane.into_iter()
-                        .map(|(i, c)| join(c).map(|a| (i, a)))
-                        .collect::<Result<Vec<_>, String>>()
-                })
-            })
-            .collect();
-        for h in handles {
-            let done = h
-                .join()
-                .map_err(|_| "internal: a thread joining columns stopped".to_string())??;
-            for (i, a) in done {
-                joined[i] = Some(a);
-            }
-        }
-        Ok(())
-    })?;
-    joined
-        .into_iter()
-        .map(|a| a.ok_or_else(|| "internal: a column was not joined".to_string()))
-        .collect()
+    crate::cores::map_in_order(columns, crate::cores::available(4), join, || {
+        "internal: a thread joining columns stopped".to_string()
+    })
 }
 
 /// One long record drawn from a wide row.

@@ -210,6 +210,8 @@ pub struct RunCache {
     done: std::sync::Mutex<HashMap<(String, String, String), Coverage>>,
     manifest: Option<crate::warehouse::LiveParts>,
     plans: std::sync::Mutex<HashMap<(String, u64), datafusion::logical_expr::LogicalPlan>>,
+    /// Whether the session plans on a cluster: looked up once, not per rule run.
+    cluster: std::sync::OnceLock<bool>,
 }
 
 impl RunCache {
@@ -425,7 +427,7 @@ pub async fn run_rule_cached(
     let run_plan = collect(plan.clone(), ctx.task_ctx());
     // On a cluster a job can be left pending for ever (Ballista 55, every executor idle): it
     // gets a time limit, and the rule fails saying so instead of the check never ending.
-    let batches = if on_cluster(ctx) {
+    let batches = if *cache.cluster.get_or_init(|| on_cluster(ctx)) {
         let limit = cluster_job_limit();
         tokio::time::timeout(limit, run_plan).await.map_err(|_| {
             fail(PurseError::Invalid(format!(
