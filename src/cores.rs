@@ -1,13 +1,17 @@
 //! Work spread over the machine's cores in plain threads (ingest is CPU-bound and synchronous).
 
-/// Applies `f` to each item on up to `threads` threads (items dealt round-robin) and returns
-/// the results in the items' order; the first error wins. A thread that panics is reported as
-/// `stopped` (an internal error), not propagated.
+use std::sync::{Condvar, Mutex};
+
+/// Applies `f` to each item on up to `threads` threads and returns the results in the items'
+/// order; the first error (in that order) wins. Each thread takes the next item as it comes
+/// free, so a few large items do not leave a core idle behind a fixed share, and an item is
+/// dropped as soon as `f` is done with it. A thread that panics is reported as `stopped(what
+/// the panic said)` (an internal error), not propagated.
 pub fn map_in_order<T, R, E>(
     items: Vec<T>,
     threads: usize,
     f: impl Fn(T) -> Result<R, E> + Sync,
-    stopped: impl Fn() -> E,
+    stopped: impl Fn(String) -> E,
 ) -> Result<Vec<R>, E>
 where
     T: Send,
@@ -16,30 +20,185 @@ where
 {
     let n = items.len();
     let threads = threads.clamp(1, n.max(1));
-    let mut lanes: Vec<Vec<(usize, T)>> = (0..threads).map(|_| Vec::new()).collect();
-    for (i, item) in items.into_iter().enumerate() {
-        lanes[i % threads].push((i, item));
+    if threads == 1 {
+        return items.into_iter().map(f).collect();
     }
-    let f = &f;
-    let mut done: Vec<(usize, R)> = std::thread::scope(|s| {
-        let handles: Vec<_> = lanes
-            .into_iter()
-            .map(|lane| {
-                s.spawn(move || {
-                    lane.into_iter()
-                        .map(|(i, item)| f(item).map(|r| (i, r)))
-                        .collect::<Result<Vec<_>, E>>()
+    let queue = Mutex::new(items.into_iter().enumerate());
+    let done: Mutex<Vec<Option<Result<R, E>>>> = Mutex::new((0..n).map(|_| None).collect());
+    let panicked = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                s.spawn(|| {
+                    loop {
+                        // A poisoned lock means another thread panicked: stop taking work.
+                        let Ok(next) = queue.lock().map(|mut q| q.next()) else {
+                            break;
+                        };
+                        let Some((i, item)) = next else { break };
+                        let r = f(item);
+                        let Ok(mut d) = done.lock() else { break };
+                        d[i] = Some(r);
+                    }
                 })
             })
             .collect();
-        let mut all = Vec::with_capacity(n);
+        // Joined here, a thread's panic is an error of ours instead of the scope's panic.
+        let mut panicked = None;
         for h in handles {
-            all.extend(h.join().map_err(|_| stopped())??);
+            if let Err(e) = h.join() {
+                panicked.get_or_insert(panic_text(&e));
+            }
         }
-        Ok(all)
-    })?;
-    done.sort_by_key(|(i, _)| *i);
-    Ok(done.into_iter().map(|(_, r)| r).collect())
+        panicked
+    });
+    if let Some(what) = panicked {
+        return Err(stopped(what));
+    }
+    let done = done
+        .into_inner()
+        .map_err(|_| stopped("a lock was poisoned".into()))?;
+    done.into_iter()
+        .map(|r| r.unwrap_or_else(|| Err(stopped("an item was not done".into()))))
+        .collect()
+}
+
+/// Applies `f` to each item on up to `threads` threads and hands the results to `consume` on
+/// the calling thread, in the items' order, as they come: a sheet's parts are read on the
+/// cores while the parts read so far are written. At most `threads + 1` items are taken beyond
+/// the last one consumed, so memory holds a few results, not all of them. `consume` returning
+/// `Ok(false)` stops the work (the rest is not needed); an error from `f` or `consume` stops it
+/// and is returned. A thread that panics is reported as `stopped(what the panic said)`.
+pub fn for_each_in_order<T, R, E>(
+    items: Vec<T>,
+    threads: usize,
+    f: impl Fn(T) -> Result<R, E> + Sync,
+    mut consume: impl FnMut(R) -> Result<bool, E>,
+    stopped: impl Fn(String) -> E + Sync,
+) -> Result<(), E>
+where
+    T: Send,
+    R: Send,
+    E: Send,
+{
+    let n = items.len();
+    let threads = threads.clamp(1, n.max(1));
+    if threads == 1 {
+        for item in items {
+            if !consume(f(item)?)? {
+                break;
+            }
+        }
+        return Ok(());
+    }
+    struct Queue<I> {
+        items: I,
+        taken: usize,
+        consumed: usize,
+        stop: bool,
+    }
+    let queue = Mutex::new(Queue {
+        items: items.into_iter().enumerate(),
+        taken: 0,
+        consumed: 0,
+        stop: false,
+    });
+    let freed = Condvar::new();
+    let window = threads + 1;
+    let (tx, rx) = std::sync::mpsc::channel::<(usize, Result<R, E>)>();
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                let tx = tx.clone();
+                let (queue, freed, f, stopped) = (&queue, &freed, &f, &stopped);
+                s.spawn(move || {
+                    loop {
+                        let next = {
+                            let Ok(mut q) = queue.lock() else { return };
+                            loop {
+                                if q.stop {
+                                    return;
+                                }
+                                if q.taken < q.consumed + window {
+                                    break;
+                                }
+                                let Ok(g) = freed.wait(q) else { return };
+                                q = g;
+                            }
+                            q.taken += 1;
+                            q.items.next()
+                        };
+                        let Some((i, item)) = next else { return };
+                        // A panic is this item's error: the other threads must not wait
+                        // for it (they wait for the consumer, which waits for this item).
+                        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(item)))
+                            .unwrap_or_else(|e| Err(stopped(panic_text(&e))));
+                        if tx.send((i, r)).is_err() {
+                            return;
+                        }
+                    }
+                })
+            })
+            .collect();
+        drop(tx);
+        let halt = || {
+            if let Ok(mut q) = queue.lock() {
+                q.stop = true;
+            }
+            freed.notify_all();
+        };
+        let mut waiting = std::collections::BTreeMap::new();
+        let (mut next, mut result, mut done) = (0usize, Ok(()), false);
+        for (i, r) in rx.iter() {
+            if done {
+                continue; // drained so the threads can finish
+            }
+            waiting.insert(i, r);
+            while let Some(r) = waiting.remove(&next) {
+                next += 1;
+                let r = r.and_then(|r| {
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| consume(r)))
+                        .unwrap_or_else(|e| Err(stopped(panic_text(&e))))
+                });
+                match r {
+                    Ok(true) => {}
+                    Ok(false) => done = true,
+                    Err(e) => {
+                        result = Err(e);
+                        done = true;
+                    }
+                }
+                if done {
+                    waiting.clear();
+                    halt();
+                    break;
+                }
+                if let Ok(mut q) = queue.lock() {
+                    q.consumed = next;
+                }
+                freed.notify_all();
+            }
+        }
+        let mut panicked = None;
+        for h in handles {
+            if let Err(e) = h.join() {
+                panicked.get_or_insert(panic_text(&e));
+            }
+        }
+        match (panicked, result) {
+            (_, Err(e)) => Err(e),
+            (Some(what), Ok(())) => Err(stopped(what)),
+            (None, Ok(())) if !done && next < n => Err(stopped("an item was not done".into())),
+            (None, Ok(())) => Ok(()),
+        }
+    })
+}
+
+/// What a panic said (its message, when it has one).
+pub fn panic_text(e: &Box<dyn std::any::Any + Send>) -> String {
+    e.downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| e.downcast_ref::<String>().cloned())
+        .unwrap_or_default()
 }
 
 /// The machine's cores, at most `max`.
@@ -55,7 +214,7 @@ mod tests {
             (0..10).collect(),
             3,
             |x: u32| Ok(x * 2),
-            || "stopped".into(),
+            |_| "stopped".into(),
         );
         assert_eq!(r.unwrap(), (0..10).map(|x| x * 2).collect::<Vec<_>>());
         let e: Result<Vec<u32>, String> = super::map_in_order(
@@ -68,8 +227,82 @@ mod tests {
                     Ok(x)
                 }
             },
-            || "stopped".into(),
+            |_| "stopped".into(),
         );
         assert_eq!(e.unwrap_err(), "bad 7");
+        let p: Result<Vec<u32>, String> = super::map_in_order(
+            (0..10).collect(),
+            2,
+            |x: u32| if x == 3 { panic!("a bug") } else { Ok(x) },
+            |_| "stopped".into(),
+        );
+        assert_eq!(p.unwrap_err(), "stopped");
+        let p: Result<Vec<u32>, String> = super::map_in_order(
+            (0..10).collect(),
+            2,
+            |x: u32| if x == 3 { panic!("a bug") } else { Ok(x) },
+            |what| what,
+        );
+        assert_eq!(p.unwrap_err(), "a bug");
+    }
+
+    /// Results reach `consume` in order whatever order the threads finish in; `Ok(false)`
+    /// stops the work; errors and panics come back.
+    #[test]
+    fn for_each_in_order_consumes_in_order_and_stops() {
+        let slow_first = |x: u32| -> Result<u32, String> {
+            if x.is_multiple_of(3) {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            Ok(x)
+        };
+        let mut seen = Vec::new();
+        super::for_each_in_order(
+            (0..20).collect(),
+            3,
+            slow_first,
+            |x| {
+                seen.push(x);
+                Ok(true)
+            },
+            |w| w,
+        )
+        .unwrap();
+        assert_eq!(seen, (0..20).collect::<Vec<_>>());
+        let mut seen = Vec::new();
+        super::for_each_in_order(
+            (0..20).collect(),
+            2,
+            slow_first,
+            |x| {
+                seen.push(x);
+                Ok(x < 5)
+            },
+            |w| w,
+        )
+        .unwrap();
+        assert_eq!(seen, (0..=5).collect::<Vec<_>>());
+        let e = super::for_each_in_order(
+            (0..20).collect(),
+            2,
+            |x: u32| {
+                if x == 7 {
+                    Err(format!("bad {x}"))
+                } else {
+                    Ok(x)
+                }
+            },
+            |_| Ok(true),
+            |w| w,
+        );
+        assert_eq!(e.unwrap_err(), "bad 7");
+        let p = super::for_each_in_order(
+            (0..20).collect(),
+            2,
+            |x: u32| if x == 4 { panic!("a bug") } else { Ok(x) },
+            |_| Ok(true),
+            |w: String| w,
+        );
+        assert_eq!(p.unwrap_err(), "a bug");
     }
 }

@@ -376,3 +376,62 @@ fn xls_cell_beyond_the_formats_columns_in_a_differently_named_stream() {
         o.message
     );
 }
+
+/// A file larger than a read piece (8 MiB) is read, checked and written piece by piece: every
+/// good row loads, into both of its months, and a bad row far into the file is named by its
+/// line — blank lines counted — whether the file is refused or loaded in part.
+#[test]
+fn a_file_read_in_pieces_names_a_bad_row_by_its_line_and_loads_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("payments_large.csv");
+    let mut text = String::from(
+        "支付凭证号,支付日期,预算单位编码,预算单位名称,收款人,金额,功能分类,经济分类,用途\n",
+    );
+    let rows = 70_000;
+    let (mut line, mut bad_line) = (1, 0);
+    for i in 0..rows {
+        if i == 1000 {
+            text.push('\n'); // a blank line: counted in the lines, not a row
+            line += 1;
+        }
+        line += 1;
+        let month = if i < rows / 2 { 1 } else { 2 };
+        let amount = if i == rows - 100 {
+            bad_line = line;
+            "12.3x".to_string()
+        } else {
+            format!("{}.{:02}", i % 9000 + 1, i % 100)
+        };
+        text.push_str(&format!(
+            "ZF{i:010},2025-{month:02}-{:02},101001,示范市教育局本级,示范市某某设备有限公司第{i}号,{amount},2050202,30213,设备购置费用支出（长文本填充以使文件超过一片）\n",
+            i % 28 + 1
+        ));
+    }
+    assert!(
+        text.len() > purse::ingest::read::PIECE_BYTES,
+        "{}",
+        text.len()
+    );
+    std::fs::write(&path, &text).unwrap();
+
+    let strict = ingest(dir.path(), std::slice::from_ref(&path), &Options::default());
+    assert_eq!(strict[0].status, Status::Rejected, "{:#?}", strict[0]);
+    has_issue(&strict[0], bad_line, "amount (金额)", "12.3x", "");
+    assert_eq!(rows_by_dataset(dir.path()).get("payments"), None);
+    assert!(parquet_files(dir.path()).is_empty());
+
+    let opts = Options {
+        allow_partial: true,
+        ..Default::default()
+    };
+    let partial = ingest(dir.path(), &[path], &opts);
+    let o = &partial[0];
+    assert_eq!(o.status, Status::Loaded, "{o:#?}");
+    assert_eq!((o.rows, o.errors), (rows - 1, 1));
+    assert_eq!(o.periods, vec!["2025-01", "2025-02"]);
+    has_issue(o, bad_line, "amount (金额)", "12.3x", "");
+    assert_eq!(
+        rows_by_dataset(dir.path()).get("payments"),
+        Some(&(rows as i64 - 1))
+    );
+}

@@ -4,15 +4,35 @@
 
 mod common;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
+use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::compute::concat_batches;
 use proptest::prelude::*;
 use purse::config::Config;
 use purse::datasets::Catalog;
 use purse::ingest::build::{self, Context};
 use purse::ingest::header::{find_header, normalize_header, parse_title};
-use purse::ingest::read::{self, Body, Sheet};
-use purse::ingest::value::{parse_bool, parse_date, parse_decimal, parse_int};
+use purse::ingest::read::{self, Sheet};
+use purse::ingest::value::{parse_bool, parse_date, parse_decimal, parse_int, trim};
+
+/// A sheet built with the rows it hands over gathered: each period's batches as one (a sheet
+/// read in parts hands over a batch per part).
+#[allow(clippy::type_complexity)]
+fn gather(
+    f: impl FnOnce(&mut build::Sink) -> Result<build::Built, String>,
+) -> Result<(build::Built, BTreeMap<String, RecordBatch>), String> {
+    let mut rows: BTreeMap<String, Vec<RecordBatch>> = BTreeMap::new();
+    let built = f(&mut |p: &str, batch: RecordBatch, _: &HashSet<usize>| {
+        rows.entry(p.to_string()).or_default().push(batch);
+        Ok(())
+    })?;
+    let joined = rows
+        .iter()
+        .map(|(p, v)| (p.clone(), concat_batches(&v[0].schema(), v).unwrap()))
+        .collect();
+    Ok((built, joined))
+}
 
 /// Cells as bureaus and hostile files write them: digits, separators, CJK, signs, units, junk.
 fn cell() -> impl Strategy<Value = String> {
@@ -28,6 +48,18 @@ proptest! {
     // Enough cases to meet every branch each run, few enough for a debug build on 2 cores; the
     // fuzz targets run the same entry points for minutes.
     #![proptest_config(ProptestConfig { cases: 600, ..ProptestConfig::default() })]
+
+    /// The fast trim is `str::trim`, white space of every kind at either end (U+3000, NBSP,
+    /// U+2028, …) or none.
+    #[test]
+    fn trim_is_str_trim(
+        s in cell(),
+        pad in proptest::sample::select(vec!["", " ", "\u{3000}", "\u{a0}", "\t", "\u{2028}", "\u{85}", "\u{1680}", "\u{205f}"]),
+        end in proptest::sample::select(vec!["", " ", "\u{3000}", "\u{2009}", "\r\n", "\u{202f}", "预"]),
+    ) {
+        let t = format!("{pad}{s}{end}");
+        prop_assert_eq!(trim(&t), t.trim());
+    }
 
     #[test]
     fn value_parsers_are_total(s in cell()) {
@@ -116,7 +148,7 @@ proptest! {
             w.write_record(r).unwrap();
         }
         text.push_str(&String::from_utf8(w.into_inner().unwrap()).unwrap());
-        let sheet = Sheet { name: None, body: Body::Csv { text, delimiter: b',' } };
+        let sheet = Sheet::csv(text, b',');
         let catalog = Catalog::builtin();
         let head: Vec<Vec<String>> = sheet.head(60).unwrap().into_iter().map(|(_, c)| c).collect();
         let Some(m) = find_header(&catalog, None, &head) else { return Ok(()) };
@@ -125,13 +157,14 @@ proptest! {
         let config = Config::default();
         let ctx = Context { set: &set, title: &title, config: &config, period: Some((2025, Some(10))), progress: &|_| {} };
         let ds = &catalog.datasets[m.dataset];
-        let whole = build::build(&catalog.codes, ds, &sheet, &m, &ctx, 1);
+        let whole = gather(|sink| build::build(&catalog.codes, ds, sheet.clone(), &m, &ctx, 1, sink));
         // Read in parts (hostile cells, quotes and all), it is the same sheet.
         let skip = m.header_row + m.header_rows;
-        let split = build::build_in_parts(&catalog.codes, ds, &sheet, &m, &ctx, 1, &sheet.parts_from(skip, 3, 0));
+        let parts = sheet.parts_from(skip, 3, 0);
+        let split = gather(|sink| build::build_in_parts(&catalog.codes, ds, sheet, &m, &ctx, 1, parts, sink));
         match (whole, split) {
-            (Ok(w), Ok(p)) => {
-                prop_assert_eq!(p.batches, w.batches);
+            (Ok((w, w_rows)), Ok((p, p_rows))) => {
+                prop_assert_eq!(p_rows, w_rows);
                 prop_assert_eq!(format!("{:?}", p.issues), format!("{:?}", w.issues));
             }
             (Err(w), Err(p)) => prop_assert_eq!(p, w),
@@ -239,22 +272,19 @@ fn a_sheet_built_in_parts_is_the_sheet_built_whole() {
         };
         let ds = &catalog.datasets[m.dataset];
         let skip = m.header_row + m.header_rows;
-        let whole = build::build_in_parts(
-            &catalog.codes,
-            ds,
-            sheet,
-            &m,
-            &ctx,
-            7,
-            &sheet.parts_from(skip, 1, 0),
-        )
+        let (whole, whole_rows) = gather(|sink| {
+            let parts = sheet.parts_from(skip, 1, 0);
+            build::build_in_parts(&catalog.codes, ds, sheet.clone(), &m, &ctx, 7, parts, sink)
+        })
         .unwrap();
         for n in [2, 3, 7] {
             let parts = sheet.parts_from(skip, n, 0);
             assert_eq!(parts.len(), n, "{rel}");
-            let split =
-                build::build_in_parts(&catalog.codes, ds, sheet, &m, &ctx, 7, &parts).unwrap();
-            assert_eq!(split.batches, whole.batches, "{rel} in {n}");
+            let (split, split_rows) = gather(|sink| {
+                build::build_in_parts(&catalog.codes, ds, sheet.clone(), &m, &ctx, 7, parts, sink)
+            })
+            .unwrap();
+            assert_eq!(split_rows, whole_rows, "{rel} in {n}");
             assert_eq!(split.scopes, whole.scopes, "{rel} in {n}");
             assert_eq!(
                 format!("{:?}", split.issues),

@@ -61,10 +61,11 @@ fuzz_target!(|data: &[u8]| {
         let _ = build::build(
             &catalog.codes,
             &catalog.datasets[m.dataset],
-            sheet,
+            sheet.clone(),
             &m,
             &ctx,
             1,
+            &mut |_: &str, _, _: &std::collections::HashSet<usize>| Ok(()),
         );
     }
 });

@@ -15,7 +15,9 @@ use datafusion::arrow::compute::{concat, filter_record_batch};
 
 use super::header::{Mapped, Mapping, TitleInfo, is_note, is_total_label};
 use super::read::{Part, Sheet};
-use super::value::{is_blank, parse_bool, parse_date, parse_decimal, parse_int, to_half_width};
+use super::value::{
+    is_blank, parse_bool, parse_date, parse_decimal, parse_int, to_half_width, trim,
+};
 use super::{Issue, Severity};
 use crate::config::Config;
 use crate::datasets::{ColType, Dataset, Grain, MONEY_SCALE, NUMBER_SCALE};
@@ -76,16 +78,18 @@ enum Buf {
     Bool(Vec<Option<bool>>),
 }
 
-/// The result of reading one sheet into a dataset.
+/// The result of reading one sheet into a dataset (its rows went to the [`Sink`]).
 pub struct Built {
-    /// period → batch (file schema)
-    pub batches: BTreeMap<String, RecordBatch>,
     /// period → sorted distinct scope values ("region_code=…|budget_kind=…")
     pub scopes: BTreeMap<String, BTreeSet<String>>,
     pub issues: Vec<Issue>,
     pub rows_read: usize,
     pub totals_skipped: usize,
 }
+
+/// Where a sheet's rows go as they are read, in the sheet's order: `(period, rows, the source
+/// rows with errors among the issues found so far)`. An error stops the reading.
+pub type Sink<'s> = dyn FnMut(&str, RecordBatch, &HashSet<usize>) -> Result<(), String> + 's;
 
 /// Each column's pieces (one per part) joined into one array. Columns are independent, so
 /// they are joined on the machine's cores (the join is a copy of the file's columns: done on
@@ -104,7 +108,7 @@ fn join_parts(columns: Vec<Vec<ArrayRef>>) -> Result<Vec<ArrayRef>, String> {
     if columns.iter().all(|c| c.len() == 1) {
         return columns.into_iter().map(join).collect();
     }
-    crate::cores::map_in_order(columns, crate::cores::available(4), join, || {
+    crate::cores::map_in_order(columns, crate::cores::available(4), join, |_| {
         "internal: a thread joining columns stopped".to_string()
     })
 }
@@ -220,14 +224,6 @@ fn finish(bufs: Vec<Buf>, ds: &Dataset) -> Vec<ArrayRef> {
         .collect()
 }
 
-/// What a panic said (its message, when it has one).
-pub(crate) fn panic_text(e: &Box<dyn std::any::Any + Send>) -> String {
-    e.downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| e.downcast_ref::<String>().cloned())
-        .unwrap_or_default()
-}
-
 /// Each row's period by name, for the checks that group by it.
 fn period_of<'a>(periods: &[Option<u32>], names: &'a [String]) -> Vec<Option<&'a str>> {
     periods
@@ -236,34 +232,83 @@ fn period_of<'a>(periods: &[Option<u32>], names: &'a [String]) -> Vec<Option<&'a
         .collect()
 }
 
+/// Adds the scope keys ("region_code=…|budget_kind=…") of a batch's rows to `set`.
+fn scope_keys(part: &RecordBatch, scope_cols: &[(usize, &str)], set: &mut BTreeSet<String>) {
+    let texts: Vec<(Option<&StringArray>, &str)> = scope_cols
+        .iter()
+        .map(|(c, name)| {
+            (
+                part.column(*c).as_any().downcast_ref::<StringArray>(),
+                *name,
+            )
+        })
+        .collect();
+    let mut key = String::new();
+    // Rows come grouped (a unit's rows together): a row whose scope values are the previous
+    // row's adds nothing, and is passed over without building its key.
+    let same_as_previous = |r: usize| {
+        r > 0
+            && texts.iter().all(|(a, _)| match a {
+                Some(a) => match (a.is_null(r), a.is_null(r - 1)) {
+                    (true, true) => true,
+                    (false, false) => a.value(r) == a.value(r - 1),
+                    _ => false,
+                },
+                None => true,
+            })
+    };
+    for r in 0..part.num_rows() {
+        if same_as_previous(r) {
+            continue;
+        }
+        key.clear();
+        for (j, (a, name)) in texts.iter().enumerate() {
+            if j > 0 {
+                key.push('|');
+            }
+            key.push_str(name);
+            key.push('=');
+            if let Some(a) = a.filter(|a| !a.is_null(r)) {
+                key.push_str(a.value(r));
+            }
+        }
+        if !set.contains(key.as_str()) {
+            set.insert(key.clone());
+        }
+    }
+}
+
 /// Reads the data rows of `sheet` below the header described by `m`; a large CSV in parts,
-/// one thread each (up to [`READERS`] and the machine's cores), as if read whole.
+/// on up to [`READERS`] threads (and the machine's cores), as if read whole.
 pub fn build(
     codes: &HashMap<String, HashSet<String>>,
     ds: &Dataset,
-    sheet: &Sheet,
+    sheet: Sheet,
     m: &Mapping,
     ctx: &Context,
     load_id: i64,
+    sink: &mut Sink,
 ) -> Result<Built, String> {
-    let readers = READERS.min(
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1),
+    let parts = sheet.parts(
+        m.header_row + m.header_rows,
+        crate::cores::available(READERS),
     );
-    let parts = sheet.parts(m.header_row + m.header_rows, readers);
-    build_in_parts(codes, ds, sheet, m, ctx, load_id, &parts)
+    build_in_parts(codes, ds, sheet, m, ctx, load_id, parts, sink)
 }
 
-/// [`build`] over the parts given (each from [`Sheet::parts`]), one thread per part.
+/// [`build`] over the parts given (from [`Sheet::parts`]), taken in order by the threads. The
+/// sheet is let go first, and each part once read: a part's text lives until its rows are
+/// columns, and a part's columns until the sink has them.
+#[allow(clippy::too_many_arguments)]
 pub fn build_in_parts(
     codes: &HashMap<String, HashSet<String>>,
     ds: &Dataset,
-    sheet: &Sheet,
+    sheet: Sheet,
     m: &Mapping,
     ctx: &Context,
     load_id: i64,
-    parts: &[Part],
+    parts: Vec<Part>,
+    sink: &mut Sink,
 ) -> Result<Built, String> {
     let ncols = ds.columns.len();
 
@@ -293,7 +338,8 @@ pub fn build_in_parts(
         period_labels.push(None);
     }
     // Series side by side: unrecognised numeric columns become measures of their own.
-    let measure_cols = measure_columns(ds, sheet, m);
+    let measure_cols = measure_columns(ds, &sheet, m);
+    drop(sheet);
     let value_ci = ds
         .measures
         .as_ref()
@@ -360,10 +406,16 @@ pub fn build_in_parts(
     }
     let file_unit = ctx.title.unit_pow.unwrap_or(0);
 
-    let lists: Vec<Option<&HashSet<String>>> = ds
+    // The code lists looked up on every row, with a fast hash (the catalog's use SipHash).
+    let lists: Vec<Option<HashSet<&str, foldhash::fast::FixedState>>> = ds
         .columns
         .iter()
-        .map(|c| c.classification.as_ref().and_then(|k| codes.get(k)))
+        .map(|c| {
+            c.classification
+                .as_ref()
+                .and_then(|k| codes.get(k))
+                .map(|l| l.iter().map(String::as_str).collect())
+        })
         .collect();
     // Rows read so far by every part, for the progress callback.
     let done = AtomicUsize::new(0);
@@ -389,11 +441,13 @@ pub fn build_in_parts(
         let mut ended = false;
         // Unknown classification codes: one warning per distinct code, with its first row and count.
         let mut unknown: BTreeMap<(usize, String), (usize, usize)> = BTreeMap::new();
-        sheet.for_each_row_in(part, |line, cells| {
+        // One vector for every row's values (see `recycle`).
+        let mut spare_vals: Vec<Option<Cow<str>>> = Vec::new();
+        part.for_each_row(|line, cells| {
         // The first four non-empty cells and how many there are (no vector per row).
         let mut first = [""; 4];
         let mut count = 0usize;
-        for c in cells.iter().filter(|c| !c.trim().is_empty()) {
+        for c in cells.iter().filter(|c| !trim(c).is_empty()) {
             if count < 4 {
                 first[count] = c;
             }
@@ -412,7 +466,7 @@ pub fn build_in_parts(
             return true;
         }
         // A repeated header (page breaks in printed exports) is not data.
-        if m.cols.iter().filter(|x| cells.get(x.src).is_some_and(|c| c.trim() == x.header)).count() >= 2 {
+        if m.cols.iter().filter(|x| cells.get(x.src).is_some_and(|c| trim(c) == x.header)).count() >= 2 {
             return true;
         }
         rows_read += 1;
@@ -432,12 +486,12 @@ pub fn build_in_parts(
                 continue;
             }
             // The row's values borrow from the cells (and fills); only rewritten ones are owned.
-            let mut row_vals: Vec<Option<Cow<str>>> = (0..ncols)
+            let mut row_vals: Vec<Option<Cow<str>>> = super::recycle(std::mem::take(&mut spare_vals));
+            row_vals.extend((0..ncols)
                 .map(|ci| match src[ci] {
-                    Some(x) => cells.get(x.src).map(|c| c.trim()).filter(|c| !is_blank(c)).map(Cow::Borrowed),
+                    Some(x) => cells.get(x.src).map(|c| trim(c)).filter(|c| !is_blank(c)).map(Cow::Borrowed),
                     None => fills[ci].as_deref().map(Cow::Borrowed),
-                })
-                .collect();
+                }));
             if let (Some(k), Some(kc)) = (var.measure, key_ci) {
                 row_vals[kc] = Some(Cow::Borrowed(measure_cols[k].header.as_str()));
             }
@@ -496,7 +550,7 @@ pub fn build_in_parts(
                             if let Some(exp) = col.shape.check(r) {
                                 bad(exp, "code has the wrong shape");
                                 row_ok = false;
-                            } else if lists[ci].is_some_and(|l| !l.contains(r)) {
+                            } else if lists[ci].as_ref().is_some_and(|l| !l.contains(r)) {
                                 unknown.entry((ci, r.to_string())).or_insert((line, 0)).1 += 1;
                             }
                         }
@@ -611,6 +665,7 @@ pub fn build_in_parts(
                 }
             }));
             source_rows.push(line as i32);
+            spare_vals = super::recycle(row_vals);
         }
         true
     })?;
@@ -629,62 +684,129 @@ pub fn build_in_parts(
             ended,
         })
     };
-    let partials: Vec<Partial> = if parts.len() <= 1 {
-        vec![read(parts.first().ok_or("internal: no part to read")?)?]
-    } else {
-        std::thread::scope(|s| {
-            let handles: Vec<_> = parts.iter().map(|p| s.spawn(|| read(p))).collect();
-            handles
-                .into_iter()
-                .map(|h| {
-                    h.join().unwrap_or_else(|e| {
-                        Err(format!(
-                            "internal: a reading thread stopped: {}",
-                            panic_text(&e)
-                        ))
-                    })
-                })
-                .collect::<Result<Vec<_>, String>>()
-        })?
-    };
-    // The parts in order, as one: rows after a note that ended the table are not data.
-    let mut periods: Vec<Option<u32>> = Vec::new();
+    // Threads take the parts in order and let each go once read; each part's rows go to the
+    // sink as soon as the parts before it have (a code hierarchy is checked over the whole
+    // sheet: its parts are gathered first).
+    let stream = ds.hierarchy.is_none();
     let mut period_names: Vec<String> = Vec::new();
-    let mut source_rows: Vec<i32> = Vec::new();
     let mut issues = Vec::new();
     let (mut rows_read, mut totals_skipped) = (0usize, 0usize);
     let mut unknown: BTreeMap<(usize, String), (usize, usize)> = BTreeMap::new();
-    let mut columns: Vec<Vec<ArrayRef>> = vec![Vec::new(); ncols];
-    for p in partials {
-        let remap: Vec<u32> = p
-            .period_names
-            .into_iter()
-            .map(|name| match period_names.iter().position(|q| *q == name) {
-                Some(i) => i as u32,
-                None => {
-                    period_names.push(name);
-                    (period_names.len() - 1) as u32
-                }
-            })
-            .collect();
-        periods.extend(p.periods.iter().map(|q| q.map(|i| remap[i as usize])));
-        source_rows.extend(p.source_rows);
-        issues.extend(p.issues);
-        for (k, (first, count)) in p.unknown {
-            let e = unknown.entry(k).or_insert((first, 0));
-            e.0 = e.0.min(first);
-            e.1 += count;
+    let mut scopes: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let scope_cols: Vec<(usize, &str)> = ds
+        .scope
+        .iter()
+        .filter_map(|s| ds.column_index(s).map(|i| (i, s.as_str())))
+        .collect();
+    let batch_of = |mut arrays: Vec<ArrayRef>, source_rows: Vec<i32>| {
+        arrays.push(Arc::new(Int64Array::from(vec![load_id; source_rows.len()])));
+        arrays.push(Arc::new(Int32Array::from(source_rows)));
+        RecordBatch::try_new(ds.file_schema(), arrays).map_err(|e| format!("internal: {e}"))
+    };
+    // Hands a batch's rows to the sink, period by period.
+    let mut emit = |batch: RecordBatch,
+                    periods: &[Option<u32>],
+                    names: &[String],
+                    errors: &HashSet<usize>,
+                    scopes: &mut BTreeMap<String, BTreeSet<String>>|
+     -> Result<(), String> {
+        let mut present: Vec<u32> = periods.iter().flatten().copied().collect();
+        present.sort_unstable();
+        present.dedup();
+        for i in present {
+            // The usual monthly file: every row in one period: the batch as it is, no copy.
+            let part = if periods.iter().all(|q| *q == Some(i)) {
+                batch.clone()
+            } else {
+                let mask: BooleanArray = periods.iter().map(|q| Some(*q == Some(i))).collect();
+                filter_record_batch(&batch, &mask).map_err(|e| format!("internal: {e}"))?
+            };
+            let name = &names[i as usize];
+            scope_keys(&part, &scope_cols, scopes.entry(name.clone()).or_default());
+            sink(name, part, errors)?;
         }
-        rows_read += p.rows_read;
-        totals_skipped += p.totals_skipped;
-        for (c, a) in columns.iter_mut().zip(p.arrays) {
-            c.push(a);
+        Ok(())
+    };
+    let error_rows = |issues: &[Issue]| -> HashSet<usize> {
+        issues
+            .iter()
+            .filter(|i| i.severity == Severity::Error)
+            .filter_map(|i| i.row)
+            .collect()
+    };
+    // Gathered parts (a hierarchy): columns, each row's period and source row.
+    type Gathered = (Vec<ArrayRef>, Vec<Option<u32>>, Vec<i32>);
+    let mut gathered: Vec<Gathered> = Vec::new();
+    crate::cores::for_each_in_order(
+        parts,
+        crate::cores::available(READERS),
+        |p| read(&p),
+        |p: Partial| -> Result<bool, String> {
+            let remap: Vec<u32> = p
+                .period_names
+                .into_iter()
+                .map(|name| match period_names.iter().position(|q| *q == name) {
+                    Some(i) => i as u32,
+                    None => {
+                        period_names.push(name);
+                        (period_names.len() - 1) as u32
+                    }
+                })
+                .collect();
+            let periods: Vec<Option<u32>> = p
+                .periods
+                .iter()
+                .map(|q| q.map(|i| remap[i as usize]))
+                .collect();
+            for (k, (first, count)) in p.unknown {
+                let e = unknown.entry(k).or_insert((first, 0));
+                e.0 = e.0.min(first);
+                e.1 += count;
+            }
+            rows_read += p.rows_read;
+            totals_skipped += p.totals_skipped;
+            if stream {
+                let errors = error_rows(&p.issues);
+                let batch = batch_of(p.arrays, p.source_rows)?;
+                emit(batch, &periods, &period_names, &errors, &mut scopes)?;
+            } else {
+                gathered.push((p.arrays, periods, p.source_rows));
+            }
+            issues.extend(p.issues);
+            // Rows after a note that ended the table are not data.
+            Ok(!p.ended)
+        },
+        |what| format!("internal: a reading thread stopped: {what}"),
+    )?;
+    if !stream && !gathered.is_empty() {
+        let mut columns: Vec<Vec<ArrayRef>> = vec![Vec::new(); ncols];
+        let (mut periods, mut source_rows) = (Vec::new(), Vec::new());
+        for (arrays, p, rows) in gathered {
+            for (c, a) in columns.iter_mut().zip(arrays) {
+                c.push(a);
+            }
+            periods.extend(p);
+            source_rows.extend(rows);
         }
-        if p.ended {
-            break;
-        }
+        let mut arrays = join_parts(columns)?;
+        let detail = super::validate::hierarchy(
+            ds,
+            &arrays,
+            &period_of(&periods, &period_names),
+            &source_rows,
+            file_unit,
+            &mut issues,
+        );
+        arrays.push(Arc::new(detail));
+        let errors = error_rows(&issues);
+        emit(
+            batch_of(arrays, source_rows)?,
+            &periods,
+            &period_names,
+            &errors,
+            &mut scopes,
+        )?;
     }
-
     for ((ci, code), (first, count)) in unknown {
         issues.push(Issue {
             severity: Severity::Warning,
@@ -700,91 +822,7 @@ pub fn build_in_parts(
             ),
         });
     }
-    let n = source_rows.len();
-    let mut arrays = join_parts(columns)?;
-    if ds.hierarchy.is_some() {
-        let detail = super::validate::hierarchy(
-            ds,
-            &arrays,
-            &period_of(&periods, &period_names),
-            &source_rows,
-            file_unit,
-            &mut issues,
-        );
-        arrays.push(Arc::new(detail));
-    }
-    arrays.push(Arc::new(Int64Array::from(vec![load_id; n])));
-    arrays.push(Arc::new(Int32Array::from(source_rows.clone())));
-    let batch =
-        RecordBatch::try_new(ds.file_schema(), arrays).map_err(|e| format!("internal: {e}"))?;
-
-    let mut batches = BTreeMap::new();
-    let mut scopes: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    let scope_cols: Vec<(usize, &str)> = ds
-        .scope
-        .iter()
-        .filter_map(|s| ds.column_index(s).map(|i| (i, s.as_str())))
-        .collect();
-    let mut order: Vec<u32> = (0..period_names.len() as u32).collect();
-    order.sort_by(|a, b| period_names[*a as usize].cmp(&period_names[*b as usize]));
-    let every_row_one_period = period_names.len() == 1 && periods.iter().all(|p| *p == Some(0));
-    for i in order {
-        let p = &period_names[i as usize];
-        // The usual monthly file: one period, every row: the batch as it is, no copy.
-        let part = if every_row_one_period {
-            batch.clone()
-        } else {
-            let mask: BooleanArray = periods.iter().map(|q| Some(*q == Some(i))).collect();
-            filter_record_batch(&batch, &mask).map_err(|e| format!("internal: {e}"))?
-        };
-        let texts: Vec<(Option<&StringArray>, &str)> = scope_cols
-            .iter()
-            .map(|(c, name)| {
-                (
-                    part.column(*c).as_any().downcast_ref::<StringArray>(),
-                    *name,
-                )
-            })
-            .collect();
-        let mut set = BTreeSet::new();
-        let mut key = String::new();
-        // Rows come grouped (a unit's rows together): a row whose scope values are the previous
-        // row's adds nothing, and is passed over without building its key.
-        let same_as_previous = |r: usize| {
-            r > 0
-                && texts.iter().all(|(a, _)| match a {
-                    Some(a) => match (a.is_null(r), a.is_null(r - 1)) {
-                        (true, true) => true,
-                        (false, false) => a.value(r) == a.value(r - 1),
-                        _ => false,
-                    },
-                    None => true,
-                })
-        };
-        for r in 0..part.num_rows() {
-            if same_as_previous(r) {
-                continue;
-            }
-            key.clear();
-            for (j, (a, name)) in texts.iter().enumerate() {
-                if j > 0 {
-                    key.push('|');
-                }
-                key.push_str(name);
-                key.push('=');
-                if let Some(a) = a.filter(|a| !a.is_null(r)) {
-                    key.push_str(a.value(r));
-                }
-            }
-            if !set.contains(key.as_str()) {
-                set.insert(key.clone());
-            }
-        }
-        scopes.insert(p.clone(), set);
-        batches.insert(p.clone(), part);
-    }
     Ok(Built {
-        batches,
         scopes,
         issues,
         rows_read,

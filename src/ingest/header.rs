@@ -720,6 +720,14 @@ pub fn required_missing(ds: &Dataset, m: &Mapping) -> Vec<String> {
 pub fn is_total_label(cell: &str) -> bool {
     // Every label has 计, a t or T, or a full-width Ｔ/ｔ: a cell with none of them (nearly every
     // data cell; this runs on four cells of every row) is out after one scan for those chars.
+    // The bytes first: 计, Ｔ and ｔ end in 0xA1, 0xB4 and 0x94 (one pass over a short cell's
+    // bytes, where the chars' scan decoded every character).
+    if !cell
+        .bytes()
+        .any(|b| matches!(b, b't' | b'T' | 0xA1 | 0xB4 | 0x94))
+    {
+        return false;
+    }
     if !cell.contains(['计', 't', 'T', 'Ｔ', 'ｔ']) {
         return false;
     }

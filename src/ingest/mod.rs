@@ -10,18 +10,18 @@ pub mod read;
 pub mod validate;
 pub mod value;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use datafusion::arrow::array::{BooleanArray, Int32Array};
+use datafusion::arrow::array::{BooleanArray, Int32Array, RecordBatch};
 use datafusion::arrow::compute::filter_record_batch;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::config::Config;
-use crate::datasets::{Catalog, Grain, SOURCE_ROW};
+use crate::datasets::{Catalog, ColType, Grain, SOURCE_ROW};
 use crate::error::{PurseError, Result};
-use crate::warehouse::{LoadMeta, Part, Replaced, Warehouse};
+use crate::warehouse::{LoadMeta, Part, PartWriter, Replaced, Warehouse};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
@@ -278,12 +278,66 @@ pub struct Read {
 
 /// Reads, hashes and opens a file. Only an I/O error is an `Err`; an unreadable file is a
 /// `Read` whose `opened` says why (it is then refused, with its hash on record).
+///
+/// The file comes in pieces ([`read::PieceReader`]) through three threads: one reads, one
+/// hashes, one checks the text (UTF-8, lines, quotes), so a large file is hashed and checked
+/// while it is still being read.
 fn read_bytes(path: &Path) -> Result<Read> {
-    let bytes = std::fs::read(path).map_err(|e| PurseError::io(path, e))?;
-    let sha = crate::hex(&Sha256::digest(&bytes));
-    let size = bytes.len() as u64;
-    let opened = guarded(path, move || read::open_owned(bytes));
+    let io = |e: std::io::Error| PurseError::io(path, e);
+    let file = std::fs::File::open(path).map_err(io)?;
+    let mut reader = read::PieceReader::new(file, read::PIECE_BYTES);
+    let stopped = || PurseError::Invalid(internal_error(path));
+    let (sha, size, checked) = std::thread::scope(|s| -> Result<_> {
+        let (to_hash, hashing) = std::sync::mpsc::sync_channel::<Vec<u8>>(2);
+        let (to_check, checking) = std::sync::mpsc::sync_channel::<Vec<u8>>(2);
+        let hasher = s.spawn(move || {
+            let (mut h, mut size) = (Sha256::new(), 0u64);
+            for piece in hashing {
+                h.update(&piece);
+                size += piece.len() as u64;
+                if to_check.send(piece).is_err() {
+                    break;
+                }
+            }
+            (crate::hex(&h.finalize()), size)
+        });
+        let checker = s.spawn(move || checking.into_iter().map(read::check_piece).collect());
+        let mut failed = None;
+        loop {
+            match reader.next_piece() {
+                Ok(Some(piece)) => {
+                    if to_hash.send(piece).is_err() {
+                        break;
+                    }
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    failed = Some(e);
+                    break;
+                }
+            }
+        }
+        drop(to_hash);
+        let (sha, size) = hasher.join().map_err(|_| stopped())?;
+        let checked: Vec<read::Checked> = checker.join().map_err(|_| stopped())?;
+        match failed {
+            Some(e) => Err(io(e)),
+            None => Ok((sha, size, checked)),
+        }
+    })?;
+    let opened = guarded(path, move || read::open_pieces(checked));
     Ok(Read { sha, size, opened })
+}
+
+/// An empty vector on `v`'s allocation, for items of another lifetime: a row's cells borrow
+/// that row's text, so a vector of them cannot outlive the row, but its allocation can (std
+/// collects in place when the items have the same size and alignment). Ingest reuses one per
+/// thread instead of allocating one per row.
+pub(crate) fn recycle<T, U>(mut v: Vec<T>) -> Vec<U> {
+    v.clear();
+    v.into_iter()
+        .map(|_| unreachable!("the vector is empty"))
+        .collect()
 }
 
 /// The message a file gets when reading it hit a bug: no input should, but if one does the
@@ -306,7 +360,7 @@ fn guarded<T>(
         Err(payload) => Err(format!(
             "{}: {}",
             internal_error(path),
-            build::panic_text(&payload)
+            crate::cores::panic_text(&payload)
         )),
     }
 }
@@ -668,33 +722,45 @@ fn ingest_sheet(
     if let Some(msg) = missing_region(ds, &m, &ctx, path) {
         return reject_file(wh, id, path, sheet_name, Some(&ds.name), meta, msg);
     }
-    let built = match guarded(path, || {
-        injected_panic(path);
-        build::build(&catalog.codes, ds, &sheet, &m, &ctx, id)
-    }) {
+    // Rows are written to the load's staging part by part as the sheet is read; a refused
+    // file's staging is swept by `reject`.
+    let mut staged = Staged::default();
+    let built = {
+        let (shared, allow_partial) = (&*wh, opts.allow_partial);
+        let free_text: Vec<&str> = ds
+            .columns
+            .iter()
+            .filter(|c| c.ty == ColType::Text)
+            .map(|c| c.name.as_str())
+            .collect();
+        let mut sink = |p: &str, batch: RecordBatch, errors: &HashSet<usize>| {
+            staged
+                .take(shared, ds, id, &free_text, allow_partial, p, batch, errors)
+                .map_err(|e| {
+                    let msg = e.to_string();
+                    staged.failed = Some(e);
+                    msg
+                })
+        };
+        guarded(path, || {
+            injected_panic(path);
+            build::build(&catalog.codes, ds, sheet, &m, &ctx, id, &mut sink)
+        })
+    };
+    if let Some(e) = staged.failed.take() {
+        return Err(e);
+    }
+    let built = match built {
         Ok(b) => b,
         Err(msg) => {
             return reject_file(wh, id, path, sheet_name, Some(&ds.name), meta, msg);
         }
     };
-    // The text is in the columns now; last month's rows are read next.
-    drop(sheet);
     let mut issues = built.issues;
     if built.rows_read == 0 {
         issues.insert(0, Issue::file("no data rows below the header"));
     }
-    // Continuity with last month's 累计, for datasets that carry it.
-    if ds.grain == Grain::Month && !ds.continuity_key.is_empty() {
-        for (p, batch) in &built.batches {
-            if let Some(prev) = previous_period(p) {
-                let old = wh.read_period(&ds.name, &prev)?;
-                if !old.is_empty() {
-                    let prev_map = validate::ytd_by_key(ds, &old);
-                    validate::continuity(ds, batch, &prev_map, &mut issues);
-                }
-            }
-        }
-    }
+    issues.append(&mut staged.continuity);
     let errors = issues
         .iter()
         .filter(|i| i.severity == Severity::Error)
@@ -703,6 +769,7 @@ fn ingest_sheet(
         .iter()
         .any(|i| i.row.is_none() && i.severity == Severity::Error);
     if errors > 0 && (!opts.allow_partial || file_level) {
+        drop(staged);
         return reject(
             wh,
             id,
@@ -715,37 +782,14 @@ fn ingest_sheet(
             0,
         );
     }
-    let bad_rows: HashSet<usize> = issues
-        .iter()
-        .filter(|i| i.severity == Severity::Error)
-        .filter_map(|i| i.row)
-        .collect();
     let mut parts = Vec::new();
-    for (p, batch) in &built.batches {
-        let batch = if bad_rows.is_empty() {
-            batch.clone()
-        } else {
-            let rows = batch
-                .column(batch.schema().index_of(SOURCE_ROW)?)
-                .as_any()
-                .downcast_ref::<Int32Array>()
-                .cloned()
-                .ok_or_else(|| PurseError::Invalid("internal: source_row type".into()))?;
-            let keep: BooleanArray = rows
-                .iter()
-                .map(|r| Some(!bad_rows.contains(&(r.unwrap_or(0) as usize))))
-                .collect();
-            filter_record_batch(batch, &keep)?
-        };
-        if batch.num_rows() == 0 {
-            continue;
-        }
-        wh.stage(id, &ds.name, p, &batch)?;
+    for (p, w) in staged.writers {
+        let rows = w.finish()?;
         parts.push(Part {
             dataset: ds.name.clone(),
-            period: p.clone(),
-            scope: built.scopes.get(p).cloned().unwrap_or_default(),
-            rows: batch.num_rows(),
+            scope: built.scopes.get(&p).cloned().unwrap_or_default(),
+            period: p,
+            rows,
         });
     }
     let report = write_report(wh, id, path, &issues)?;
@@ -796,6 +840,81 @@ fn ingest_sheet(
     o.report = report;
     o.issues = issues.into_iter().take(20).collect();
     Ok(o)
+}
+
+/// A sheet's rows on their way into the load's staging: a Parquet writer per period, and the
+/// continuity warnings found on the way.
+#[derive(Default)]
+struct Staged {
+    writers: BTreeMap<String, PartWriter>,
+    /// Last month's rows, by period, for the continuity check.
+    previous: HashMap<String, Vec<RecordBatch>>,
+    continuity: Vec<Issue>,
+    /// A row had an error and partial loads are off: the file will be refused, so nothing more
+    /// is written.
+    refusing: bool,
+    /// Writing failed (an I/O error, not the file's fault): reported as such, not as a refusal.
+    failed: Option<PurseError>,
+}
+
+impl Staged {
+    /// Takes one batch of a period: checks it against last month's 累计 (datasets that carry
+    /// it), leaves out its rows with errors (partial loads) and writes the rest.
+    #[allow(clippy::too_many_arguments)]
+    fn take(
+        &mut self,
+        wh: &Warehouse,
+        ds: &crate::datasets::Dataset,
+        id: i64,
+        free_text: &[&str],
+        allow_partial: bool,
+        period: &str,
+        batch: RecordBatch,
+        errors: &HashSet<usize>,
+    ) -> Result<()> {
+        if ds.grain == Grain::Month
+            && !ds.continuity_key.is_empty()
+            && let Some(prev) = previous_period(period)
+        {
+            if !self.previous.contains_key(&prev) {
+                let old = wh.read_period(&ds.name, &prev)?;
+                self.previous.insert(prev.clone(), old);
+            }
+            if let Some(old) = self.previous.get(&prev).filter(|o| !o.is_empty()) {
+                let prev_map = validate::ytd_by_key(ds, old);
+                validate::continuity(ds, &batch, &prev_map, &mut self.continuity);
+            }
+        }
+        self.refusing |= !errors.is_empty() && !allow_partial;
+        if self.refusing {
+            return Ok(());
+        }
+        let batch = if errors.is_empty() {
+            batch
+        } else {
+            let rows = batch
+                .column(batch.schema().index_of(SOURCE_ROW)?)
+                .as_any()
+                .downcast_ref::<Int32Array>()
+                .cloned()
+                .ok_or_else(|| PurseError::Invalid("internal: source_row type".into()))?;
+            let keep: BooleanArray = rows
+                .iter()
+                .map(|r| Some(!errors.contains(&(r.unwrap_or(0) as usize))))
+                .collect();
+            filter_record_batch(&batch, &keep)?
+        };
+        if batch.num_rows() == 0 {
+            return Ok(());
+        }
+        let w = match self.writers.entry(period.to_string()) {
+            std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::btree_map::Entry::Vacant(e) => {
+                e.insert(wh.part_writer(id, &ds.name, period, batch.schema(), free_text)?)
+            }
+        };
+        w.write(batch)
+    }
 }
 
 /// A dataset scoped by region needs every row to say which region it is about: from a region

@@ -30,9 +30,36 @@ pub fn to_half_width(s: &str) -> Cow<'_, str> {
     )
 }
 
+/// [`str::trim`], answering at once for the usual cell, which starts and ends with a visible
+/// ASCII character (ingest trims every cell of every row).
+#[inline]
+pub fn trim(s: &str) -> &str {
+    // A character can be white space only if its first byte is one of these: ASCII up to the
+    // space, or the lead byte of U+0085/U+00A0 (C2), U+1680 (E1), U+2000–U+205F (E2), U+3000
+    // (E3). Anything else at both ends (a digit, a letter, a CJK character) needs no trim.
+    let may_be_space = |lead: u8| lead <= b' ' || matches!(lead, 0xC2 | 0xE1..=0xE3);
+    let b = s.as_bytes();
+    let Some(&first) = b.first() else {
+        return s;
+    };
+    let mut last = b.len() - 1;
+    while last > 0 && b[last] & 0xC0 == 0x80 {
+        last -= 1;
+    }
+    if !may_be_space(first) && !may_be_space(b[last]) {
+        return s;
+    }
+    s.trim()
+}
+
 /// Cells that mean "nothing here" rather than zero or an error.
 pub fn is_blank(s: &str) -> bool {
-    let t = s.trim_matches(|c: char| c.is_whitespace() || c == '\u{3000}');
+    // U+3000 (the ideographic space) is white space to `trim`.
+    let t = trim(s);
+    // No blank spelling is longer than 6 bytes ("——", "……").
+    if t.len() > 6 {
+        return false;
+    }
     matches!(
         t,
         "" | "-"
@@ -290,6 +317,12 @@ pub fn parse_date(raw: &str) -> Result<Option<NaiveDate>, &'static str> {
 pub fn parse_bool(raw: &str) -> Result<Option<bool>, &'static str> {
     if is_blank(raw) {
         return Ok(None);
+    }
+    // The usual spellings as they are, before folding width and case.
+    match trim(raw) {
+        "是" => return Ok(Some(true)),
+        "否" => return Ok(Some(false)),
+        _ => {}
     }
     let s = to_half_width(raw).trim().to_lowercase();
     match s.as_str() {
