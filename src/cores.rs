@@ -65,12 +65,14 @@ where
 /// Applies `f` to each item on up to `threads` threads and hands the results to `consume` on
 /// the calling thread, in the items' order, as they come: a sheet's parts are read on the
 /// cores while the parts read so far are written. At most `threads + 1` items are taken beyond
-/// the last one consumed, so memory holds a few results, not all of them. `consume` returning
+/// the last one consumed, so memory holds a few results, not all of them; and beyond the one
+/// being consumed and the next, only while their `cost` (a file's size) stays within `budget`. `consume` returning
 /// `Ok(false)` stops the work (the rest is not needed); an error from `f` or `consume` stops it
 /// and is returned. A thread that panics is reported as `stopped(what the panic said)`.
 pub fn for_each_in_order<T, R, E>(
     items: Vec<T>,
     threads: usize,
+    (cost, budget): (impl Fn(&T) -> u64 + Sync, u64),
     f: impl Fn(T) -> Result<R, E> + Sync,
     mut consume: impl FnMut(R) -> Result<bool, E>,
     stopped: impl Fn(String) -> E + Sync,
@@ -92,13 +94,14 @@ where
     }
     struct Queue<I> {
         items: I,
-        taken: usize,
+        /// The cost of each item taken.
+        costs: Vec<u64>,
         consumed: usize,
         stop: bool,
     }
     let queue = Mutex::new(Queue {
-        items: items.into_iter().enumerate(),
-        taken: 0,
+        items: items.into_iter().enumerate().peekable(),
+        costs: Vec::with_capacity(n),
         consumed: 0,
         stop: false,
     });
@@ -109,7 +112,7 @@ where
         let handles: Vec<_> = (0..threads)
             .map(|_| {
                 let tx = tx.clone();
-                let (queue, freed, f, stopped) = (&queue, &freed, &f, &stopped);
+                let (queue, freed, f, stopped, cost) = (&queue, &freed, &f, &stopped, &cost);
                 s.spawn(move || {
                     loop {
                         let next = {
@@ -118,13 +121,22 @@ where
                                 if q.stop {
                                     return;
                                 }
-                                if q.taken < q.consumed + window {
+                                let taken = q.costs.len();
+                                let Some(c) = q.items.peek().map(|(_, item)| cost(item)) else {
+                                    return;
+                                };
+                                // Those taken beyond the one being consumed and the next.
+                                let ahead: u64 =
+                                    q.costs.iter().skip(q.consumed + 1).sum::<u64>() + c;
+                                if taken <= q.consumed + 1
+                                    || (taken < q.consumed + window && ahead <= budget)
+                                {
+                                    q.costs.push(c);
                                     break;
                                 }
                                 let Ok(g) = freed.wait(q) else { return };
                                 q = g;
                             }
-                            q.taken += 1;
                             q.items.next()
                         };
                         let Some((i, item)) = next else { return };
@@ -260,6 +272,7 @@ mod tests {
         super::for_each_in_order(
             (0..20).collect(),
             3,
+            FREE,
             slow_first,
             |x| {
                 seen.push(x);
@@ -273,6 +286,7 @@ mod tests {
         super::for_each_in_order(
             (0..20).collect(),
             2,
+            FREE,
             slow_first,
             |x| {
                 seen.push(x);
@@ -285,6 +299,7 @@ mod tests {
         let e = super::for_each_in_order(
             (0..20).collect(),
             2,
+            FREE,
             |x: u32| {
                 if x == 7 {
                     Err(format!("bad {x}"))
@@ -299,10 +314,44 @@ mod tests {
         let p = super::for_each_in_order(
             (0..20).collect(),
             2,
+            FREE,
             |x: u32| if x == 4 { panic!("a bug") } else { Ok(x) },
             |_| Ok(true),
             |w: String| w,
         );
         assert_eq!(p.unwrap_err(), "a bug");
+    }
+
+    /// No budget on what is read ahead.
+    const FREE: (fn(&u32) -> u64, u64) = (|_| 0, u64::MAX);
+
+    /// Items beyond the one being consumed and the next are taken only within the budget: with
+    /// items of cost 100 and a budget of 150, a thread never starts an item more than one past
+    /// the one being consumed; with a budget of 250, two.
+    #[test]
+    fn read_ahead_stays_within_the_budget() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        for (budget, most) in [(150, 1), (250, 2)] {
+            let consumed = AtomicUsize::new(0);
+            let furthest = AtomicUsize::new(0);
+            super::for_each_in_order(
+                (0..12u32).collect(),
+                3,
+                (|_: &u32| 100, budget),
+                |x: u32| -> Result<u32, String> {
+                    let ahead = x as usize - consumed.load(Ordering::SeqCst);
+                    furthest.fetch_max(ahead, Ordering::SeqCst);
+                    Ok(x)
+                },
+                |_| {
+                    std::thread::sleep(std::time::Duration::from_millis(3));
+                    consumed.fetch_add(1, Ordering::SeqCst);
+                    Ok(true)
+                },
+                |w| w,
+            )
+            .unwrap();
+            assert_eq!(furthest.load(Ordering::SeqCst), most, "budget {budget}");
+        }
     }
 }

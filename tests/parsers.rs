@@ -240,8 +240,8 @@ proptest! {
     }
 }
 
-/// A large CSV read in parts (one thread each) builds exactly what it builds read whole: the
-/// demo's payments and budget extracts, every batch, scope, issue and count.
+/// A large CSV or worksheet read in parts (one thread each) builds exactly what it builds read
+/// whole: the demo's payments and budget extracts, every batch, scope, issue and count.
 #[test]
 fn a_sheet_built_in_parts_is_the_sheet_built_whole() {
     let catalog = Catalog::builtin();
@@ -251,6 +251,7 @@ fn a_sheet_built_in_parts_is_the_sheet_built_whole() {
         "demo/payments/2025-03.csv",
         "demo/budget_execution/2025-03.csv",
         "demo/revenue/2025-03.csv",
+        "demo/budget_execution/2025-07.xlsx",
     ] {
         let bytes = std::fs::read(common::fixture(rel)).unwrap();
         let opened = purse::ingest::read::open(&bytes).unwrap();

@@ -740,6 +740,7 @@ pub fn build_in_parts(
     crate::cores::for_each_in_order(
         parts,
         crate::cores::available(READERS),
+        (|_: &Part| 0, u64::MAX),
         |p| read(&p),
         |p: Partial| -> Result<bool, String> {
             let remap: Vec<u32> = p

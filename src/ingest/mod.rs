@@ -227,6 +227,9 @@ fn parse_period(p: &str) -> Result<(i32, Option<u32>)> {
     Ok((y, m))
 }
 
+/// What files read ahead beyond the next may come to on disk (see `ingest_paths`).
+const READ_AHEAD_BYTES: u64 = 256 << 20;
+
 /// Ingests files and folders; each extract is accepted or rejected on its own.
 pub fn ingest_paths(
     wh: &mut Warehouse,
@@ -244,27 +247,28 @@ pub fn ingest_paths(
     }
     let files = expand_paths(paths)?;
     let mut all = Vec::new();
-    // The next file is read, hashed and decoded (a workbook parsed) on a thread of its own
-    // while this one is checked and written: two files in memory at most.
-    std::thread::scope(|s| -> Result<()> {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<(PathBuf, Result<Read>)>(0);
-        let files = &files;
-        s.spawn(move || {
-            for path in files {
-                let read = read_bytes(path);
-                if tx.send((path.clone(), read)).is_err() {
-                    break; // the receiver stopped on an error
-                }
-            }
-        });
-        for (path, read) in rx {
+    // The next files are read, hashed and decoded (a workbook parsed) on threads of their own
+    // while this one is checked and written, in order: a workbook takes seconds to parse on
+    // one core (calamine), so one reading thread left the other core idle behind it. In
+    // memory: the file being written, the next, and one more if those two read ahead come to
+    // no more than READ_AHEAD_BYTES on disk.
+    crate::cores::for_each_in_order(
+        files,
+        crate::cores::available(2),
+        (
+            |p: &PathBuf| std::fs::metadata(p).map_or(0, |m| m.len()),
+            READ_AHEAD_BYTES,
+        ),
+        |path: PathBuf| Ok((read_bytes(&path), path)),
+        |(read, path)| {
             for o in ingest_file(wh, catalog, config, &path, read?, opts)? {
                 on_done(&o);
                 all.push(o);
             }
-        }
-        Ok(())
-    })?;
+            Ok(true)
+        },
+        |what| PurseError::Invalid(format!("internal: a reading thread stopped: {what}")),
+    )?;
     Ok(all)
 }
 

@@ -694,6 +694,9 @@ impl PartialEq for Part {
     }
 }
 
+/// A worksheet with fewer data rows than this is read on one thread.
+const GRID_PARALLEL_MIN_ROWS: usize = 20_000;
+
 /// A CSV smaller than this is read on one thread.
 const PARALLEL_MIN_BYTES: usize = 8 << 20;
 
@@ -770,7 +773,9 @@ impl Part {
             }
             PartSrc::Grid { rows, first_row } => {
                 let mut cells: Vec<&str> = Vec::new();
-                for (i, row) in rows.iter().enumerate().skip(self.skip) {
+                let end = self.end.min(rows.len());
+                let stretch = rows.iter().enumerate().take(end).skip(self.start.min(end));
+                for (i, row) in stretch.skip(self.skip) {
                     cells.clear();
                     cells.extend(row.iter().map(String::as_str));
                     if !f(first_row + i, &cells) {
@@ -905,7 +910,7 @@ impl Sheet {
                     first_row: *first_row,
                 },
                 start: 0,
-                end: 0,
+                end: rows.len(),
                 skip: 0,
                 line_offset: 0,
             }],
@@ -920,7 +925,8 @@ impl Sheet {
         self.parts_from(skip, n, PARALLEL_MIN_BYTES)
     }
 
-    /// [`Sheet::parts`] with the size below which a one-piece CSV stays whole.
+    /// [`Sheet::parts`] with the size below which a one-piece CSV stays whole (a worksheet
+    /// stays whole below that many data rows or [`GRID_PARALLEL_MIN_ROWS`], the fewer).
     pub fn parts_from(&self, skip: usize, n: usize, min_bytes: usize) -> Vec<Part> {
         let mut whole = self.whole_parts();
         if whole.len() > 1 {
@@ -944,8 +950,28 @@ impl Sheet {
             return Vec::new();
         };
         first.skip = skip;
-        let PartSrc::Csv { text, delimiter } = &first.src else {
-            return vec![first];
+        let (text, delimiter) = match &first.src {
+            PartSrc::Csv { text, delimiter } => (text, delimiter),
+            PartSrc::Grid { rows, .. } => {
+                // A large worksheet in stretches of rows, read on threads of their own.
+                let (len, body) = (rows.len(), skip.min(rows.len()));
+                if n < 2 || len - body < GRID_PARALLEL_MIN_ROWS.min(min_bytes.max(1)) {
+                    return vec![first];
+                }
+                return (0..n)
+                    .map(|k| Part {
+                        src: first.src.clone(),
+                        start: if k == 0 {
+                            0
+                        } else {
+                            body + (len - body) * k / n
+                        },
+                        end: body + (len - body) * (k + 1) / n,
+                        skip: if k == 0 { skip } else { 0 },
+                        line_offset: 0,
+                    })
+                    .collect();
+            }
         };
         if n < 2 || text.len() < min_bytes.max(1) {
             return vec![first];
