@@ -17,12 +17,12 @@ use std::path::{Path, PathBuf};
 
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::SchemaRef;
-use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use datafusion::parquet::arrow::arrow_writer::{
     ArrowColumnChunk, ArrowColumnWriter, ArrowLeafColumn, ArrowRowGroupWriterFactory,
     compute_leaves,
 };
+use datafusion::parquet::arrow::{ArrowWriter, ProjectionMask};
 use datafusion::parquet::basic::{Compression, ZstdLevel};
 use datafusion::parquet::file::properties::{EnabledStatistics, WriterProperties};
 use datafusion::parquet::file::writer::SerializedFileWriter;
@@ -652,11 +652,27 @@ impl Warehouse {
     }
 
     /// Reads a dataset's live rows of one period (used by load-time checks, small).
-    pub fn read_period(&self, dataset: &str, period: &str) -> Result<Vec<RecordBatch>> {
+    pub fn read_period(
+        &self,
+        dataset: &str,
+        period: &str,
+        columns: Option<&[&str]>,
+    ) -> Result<Vec<RecordBatch>> {
         let mut out = Vec::new();
         for path in self.live_files(dataset, Some(period))? {
             let f = io(&path, File::open(&path))?;
-            for b in ParquetRecordBatchReaderBuilder::try_new(f)?.build()? {
+            let mut builder = ParquetRecordBatchReaderBuilder::try_new(f)?;
+            if let Some(columns) = columns {
+                // Only the columns asked for (those the file has): last month's keys and 累计
+                // for the continuity check, not its every column.
+                let roots: Vec<usize> = columns
+                    .iter()
+                    .filter_map(|c| builder.schema().index_of(c).ok())
+                    .collect();
+                let mask = ProjectionMask::roots(builder.parquet_schema(), roots);
+                builder = builder.with_projection(mask);
+            }
+            for b in builder.build()? {
                 out.push(b?);
             }
         }

@@ -881,7 +881,13 @@ impl Staged {
             && let Some(prev) = previous_period(period)
         {
             if !self.previous.contains_key(&prev) {
-                let old = wh.read_period(&ds.name, &prev)?;
+                let columns: Vec<&str> = ds
+                    .continuity_key
+                    .iter()
+                    .map(String::as_str)
+                    .chain(["ytd_amount", crate::datasets::IS_DETAIL])
+                    .collect();
+                let old = wh.read_period(&ds.name, &prev, Some(&columns))?;
                 self.previous.insert(prev.clone(), old);
             }
             if let Some(old) = self.previous.get(&prev).filter(|o| !o.is_empty()) {
