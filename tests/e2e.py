@@ -359,8 +359,10 @@ def main():
         opts = [o for o in d.find_all("select[name=rating] option") if d.attr(o, "value") == "basically"]
         d.click(opts[0])
         act(d, "rate")
-        settle(d, lambda: "basically" in d.source())
-        check("rate" in d.source() and "basically" in d.source(), "rated 基本满意")
+        # The rating's line in the trail: "basically" alone is already on the page (the form's
+        # option), so waiting for it went on to the cockpit before the rating was recorded.
+        settle(d, lambda: "<td>basically</td>" in d.source())
+        check("<td>rate</td>" in d.source() and "<td>basically</td>" in d.source(), "rated 基本满意")
         d.shot(f"{args.shots}/14-closed-rated.png")
         d.go(base + "/cockpit")
         check("闭环监督" in d.source() and "满意度 100.0%" in d.source(), "the cockpit's loop card counts the rating")
