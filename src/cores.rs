@@ -11,55 +11,21 @@ pub fn map_in_order<T, R, E>(
     items: Vec<T>,
     threads: usize,
     f: impl Fn(T) -> Result<R, E> + Sync,
-    stopped: impl Fn(String) -> E,
+    stopped: impl Fn(String) -> E + Sync,
 ) -> Result<Vec<R>, E>
 where
     T: Send,
     R: Send,
     E: Send,
 {
-    let n = items.len();
-    let threads = threads.clamp(1, n.max(1));
-    if threads == 1 {
-        return items.into_iter().map(f).collect();
-    }
-    let queue = Mutex::new(items.into_iter().enumerate());
-    let done: Mutex<Vec<Option<Result<R, E>>>> = Mutex::new((0..n).map(|_| None).collect());
-    let panicked = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads)
-            .map(|_| {
-                s.spawn(|| {
-                    loop {
-                        // A poisoned lock means another thread panicked: stop taking work.
-                        let Ok(next) = queue.lock().map(|mut q| q.next()) else {
-                            break;
-                        };
-                        let Some((i, item)) = next else { break };
-                        let r = f(item);
-                        let Ok(mut d) = done.lock() else { break };
-                        d[i] = Some(r);
-                    }
-                })
-            })
-            .collect();
-        // Joined here, a thread's panic is an error of ours instead of the scope's panic.
-        let mut panicked = None;
-        for h in handles {
-            if let Err(e) = h.join() {
-                panicked.get_or_insert(panic_text(&e));
-            }
-        }
-        panicked
-    });
-    if let Some(what) = panicked {
-        return Err(stopped(what));
-    }
-    let done = done
-        .into_inner()
-        .map_err(|_| stopped("a lock was poisoned".into()))?;
-    done.into_iter()
-        .map(|r| r.unwrap_or_else(|| Err(stopped("an item was not done".into()))))
-        .collect()
+    let mut out = Vec::with_capacity(items.len());
+    let free = (|_: &T| 0, u64::MAX);
+    let keep = |r| {
+        out.push(r);
+        Ok(true)
+    };
+    for_each_in_order(items, threads, free, f, keep, stopped)?;
+    Ok(out)
 }
 
 /// Applies `f` to each item on up to `threads` threads and hands the results to `consume` on

@@ -140,12 +140,15 @@ pub fn open_pieces(mut pieces: Vec<Checked>) -> Result<Opened, String> {
         && plain_start(pieces[0].bytes())
         && pieces.iter().all(|p| !p.nul && !p.quotes);
     if !plain {
-        if pieces.len() == 1 {
-            let p = pieces.pop().map(|p| match p.text {
-                Ok(t) => t.into_bytes(),
-                Err(b) => b,
-            });
-            return open_owned(p.unwrap_or_default());
+        if pieces.len() == 1
+            && let Some(p) = pieces.pop()
+        {
+            // One piece: already checked as UTF-8, it is not checked again.
+            return match p.text {
+                Ok(t) if plain_start(t.as_bytes()) && !p.nul => csv_text(t, Encoding::Utf8),
+                Ok(t) => open_owned(t.into_bytes()),
+                Err(b) => open_owned(b),
+            };
         }
         return whole(pieces);
     }
