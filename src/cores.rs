@@ -32,9 +32,11 @@ where
 /// the calling thread, in the items' order, as they come: a sheet's parts are read on the
 /// cores while the parts read so far are written. At most `threads + 1` items are taken beyond
 /// the last one consumed, so memory holds a few results, not all of them; and beyond the one
-/// being consumed and the next, only while their `cost` (a file's size) stays within `budget`. `consume` returning
-/// `Ok(false)` stops the work (the rest is not needed); an error from `f` or `consume` stops it
-/// and is returned. A thread that panics is reported as `stopped(what the panic said)`.
+/// being consumed and the next, only while their `cost` (a file's size, asked once per item)
+/// stays within `budget`. `consume` returning `Ok(false)` stops the work (the rest is not
+/// needed); an error from `f` or `consume` stops it and is returned. On more than one thread a
+/// panic in `f` or `consume` is reported as `stopped(what the panic said)`; on one, it reaches
+/// the caller.
 pub fn for_each_in_order<T, R, E>(
     items: Vec<T>,
     threads: usize,
@@ -58,16 +60,16 @@ where
         }
         return Ok(());
     }
+    let costs: Vec<u64> = items.iter().map(&cost).collect();
     struct Queue<I> {
         items: I,
-        /// The cost of each item taken.
-        costs: Vec<u64>,
+        taken: usize,
         consumed: usize,
         stop: bool,
     }
     let queue = Mutex::new(Queue {
-        items: items.into_iter().enumerate().peekable(),
-        costs: Vec::with_capacity(n),
+        items: items.into_iter().enumerate(),
+        taken: 0,
         consumed: 0,
         stop: false,
     });
@@ -78,7 +80,7 @@ where
         let handles: Vec<_> = (0..threads)
             .map(|_| {
                 let tx = tx.clone();
-                let (queue, freed, f, stopped, cost) = (&queue, &freed, &f, &stopped, &cost);
+                let (queue, freed, f, stopped, costs) = (&queue, &freed, &f, &stopped, &costs);
                 s.spawn(move || {
                     loop {
                         let next = {
@@ -87,17 +89,15 @@ where
                                 if q.stop {
                                     return;
                                 }
-                                let taken = q.costs.len();
-                                let Some(c) = q.items.peek().map(|(_, item)| cost(item)) else {
-                                    return;
-                                };
-                                // Those taken beyond the one being consumed and the next.
-                                let ahead: u64 =
-                                    q.costs.iter().skip(q.consumed + 1).sum::<u64>() + c;
+                                let taken = q.taken;
+                                // Those taken beyond the one being consumed, and this one.
+                                let ahead: u64 = costs
+                                    .get(q.consumed + 1..=taken)
+                                    .map_or(0, |c| c.iter().sum());
                                 if taken <= q.consumed + 1
                                     || (taken < q.consumed + window && ahead <= budget)
                                 {
-                                    q.costs.push(c);
+                                    q.taken += 1;
                                     break;
                                 }
                                 let Ok(g) = freed.wait(q) else { return };
@@ -234,34 +234,25 @@ mod tests {
             }
             Ok(x)
         };
-        let mut seen = Vec::new();
-        super::for_each_in_order(
-            (0..20).collect(),
-            3,
-            FREE,
-            slow_first,
-            |x| {
-                seen.push(x);
-                Ok(true)
-            },
-            |w| w,
-        )
-        .unwrap();
-        assert_eq!(seen, (0..20).collect::<Vec<_>>());
-        let mut seen = Vec::new();
-        super::for_each_in_order(
-            (0..20).collect(),
-            2,
-            FREE,
-            slow_first,
-            |x| {
-                seen.push(x);
-                Ok(x < 5)
-            },
-            |w| w,
-        )
-        .unwrap();
-        assert_eq!(seen, (0..=5).collect::<Vec<_>>());
+        // The items `consume` saw, on `threads` threads, stopping after `last` if given.
+        let seen = |threads: usize, last: Option<u32>| {
+            let mut seen = Vec::new();
+            super::for_each_in_order(
+                (0..20).collect(),
+                threads,
+                FREE,
+                slow_first,
+                |x| {
+                    seen.push(x);
+                    Ok(last.is_none_or(|l| x < l))
+                },
+                |w| w,
+            )
+            .unwrap();
+            seen
+        };
+        assert_eq!(seen(3, None), (0..20).collect::<Vec<_>>());
+        assert_eq!(seen(2, Some(5)), (0..=5).collect::<Vec<_>>());
         let e = super::for_each_in_order(
             (0..20).collect(),
             2,

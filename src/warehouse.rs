@@ -107,7 +107,6 @@ pub struct PartWriter {
     schema: SchemaRef,
     /// Rows not yet in a row group, as the batches they came in.
     pending: Vec<RecordBatch>,
-    pending_rows: usize,
     groups: usize,
     rows: usize,
 }
@@ -115,12 +114,15 @@ pub struct PartWriter {
 impl PartWriter {
     /// Takes a batch; a row group is written as soon as [`ROW_GROUP_ROWS`] rows wait.
     pub fn write(&mut self, batch: RecordBatch) -> Result<()> {
-        self.pending_rows += batch.num_rows();
         self.pending.push(batch);
-        while self.pending_rows >= ROW_GROUP_ROWS {
+        while self.pending_rows() >= ROW_GROUP_ROWS {
             self.flush_group(ROW_GROUP_ROWS)?;
         }
         Ok(())
+    }
+
+    fn pending_rows(&self) -> usize {
+        self.pending.iter().map(RecordBatch::num_rows).sum()
     }
 
     /// Writes the first `n` waiting rows as a row group: each column's writer is handed the
@@ -171,14 +173,14 @@ impl PartWriter {
         group.close()?;
         self.groups += 1;
         self.rows += n - want;
-        self.pending_rows -= n - want;
         Ok(())
     }
 
     /// Writes what waits, closes the file and syncs it; the rows written.
     pub fn finish(mut self) -> Result<usize> {
-        if self.pending_rows > 0 {
-            self.flush_group(self.pending_rows)?;
+        let left = self.pending_rows();
+        if left > 0 {
+            self.flush_group(left)?;
         }
         let f = self.writer.into_inner()?;
         io(&self.path, f.sync_all())?;
@@ -468,8 +470,8 @@ impl Warehouse {
     }
 
     /// A writer of one part under `DIR/staging/<id>/` (fsynced when finished), taking its rows
-    /// batch by batch as a sheet is read: rows are written out a row group at a time, so a large file's columns
-    /// are never all in memory. `free_text` columns (names, purposes) get no min/max
+    /// batch by batch as a sheet is read: rows are written out a row group at a time, so a
+    /// large file's columns are never all in memory. `free_text` columns (names, purposes) get no min/max
     /// statistics: they prune nothing, and comparing every value was 7 % of a payments load.
     pub fn part_writer(
         &self,
@@ -503,7 +505,6 @@ impl Warehouse {
             factory,
             schema,
             pending: Vec::new(),
-            pending_rows: 0,
             groups: 0,
             rows: 0,
         })
@@ -656,23 +657,20 @@ impl Warehouse {
         &self,
         dataset: &str,
         period: &str,
-        columns: Option<&[&str]>,
+        columns: &[&str],
     ) -> Result<Vec<RecordBatch>> {
         let mut out = Vec::new();
         for path in self.live_files(dataset, Some(period))? {
             let f = io(&path, File::open(&path))?;
-            let mut builder = ParquetRecordBatchReaderBuilder::try_new(f)?;
-            if let Some(columns) = columns {
-                // Only the columns asked for (those the file has): last month's keys and 累计
-                // for the continuity check, not its every column.
-                let roots: Vec<usize> = columns
-                    .iter()
-                    .filter_map(|c| builder.schema().index_of(c).ok())
-                    .collect();
-                let mask = ProjectionMask::roots(builder.parquet_schema(), roots);
-                builder = builder.with_projection(mask);
-            }
-            for b in builder.build()? {
+            let builder = ParquetRecordBatchReaderBuilder::try_new(f)?;
+            // Only the columns asked for (those the file has): last month's keys and 累计 for
+            // the continuity check, not its every column.
+            let roots: Vec<usize> = columns
+                .iter()
+                .filter_map(|c| builder.schema().index_of(c).ok())
+                .collect();
+            let mask = ProjectionMask::roots(builder.parquet_schema(), roots);
+            for b in builder.with_projection(mask).build()? {
                 out.push(b?);
             }
         }

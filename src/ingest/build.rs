@@ -88,7 +88,9 @@ pub struct Built {
 }
 
 /// Where a sheet's rows go as they are read, in the sheet's order: `(period, rows, the source
-/// rows with errors among the issues found so far)`. An error stops the reading.
+/// rows with errors among the issues found so far)`. An error stops the reading. A dataset
+/// checked over the whole sheet (a code hierarchy, 累计 continuity) comes as one batch per
+/// period, once the sheet is read.
 pub type Sink<'s> = dyn FnMut(&str, RecordBatch, &HashSet<usize>) -> Result<(), String> + 's;
 
 /// Each column's pieces (one per part) joined into one array. Columns are independent, so
@@ -685,9 +687,10 @@ pub fn build_in_parts(
         })
     };
     // Threads take the parts in order and let each go once read; each part's rows go to the
-    // sink as soon as the parts before it have (a code hierarchy is checked over the whole
-    // sheet: its parts are gathered first).
-    let stream = ds.hierarchy.is_none();
+    // sink as soon as the parts before it have. A code hierarchy is checked over the whole
+    // sheet, and 累计 against last month's per period: such a sheet's parts are gathered
+    // first, and the sink has each period in one batch.
+    let stream = ds.hierarchy.is_none() && ds.continuity_key.is_empty();
     let mut period_names: Vec<String> = Vec::new();
     let mut issues = Vec::new();
     let (mut rows_read, mut totals_skipped) = (0usize, 0usize);
@@ -734,7 +737,7 @@ pub fn build_in_parts(
             .filter_map(|i| i.row)
             .collect()
     };
-    // Gathered parts (a hierarchy): columns, each row's period and source row.
+    // Gathered parts: columns, each row's period and source row.
     type Gathered = (Vec<ArrayRef>, Vec<Option<u32>>, Vec<i32>);
     let mut gathered: Vec<Gathered> = Vec::new();
     crate::cores::for_each_in_order(
@@ -790,15 +793,17 @@ pub fn build_in_parts(
             source_rows.extend(rows);
         }
         let mut arrays = join_parts(columns)?;
-        let detail = super::validate::hierarchy(
-            ds,
-            &arrays,
-            &period_of(&periods, &period_names),
-            &source_rows,
-            file_unit,
-            &mut issues,
-        );
-        arrays.push(Arc::new(detail));
+        if ds.hierarchy.is_some() {
+            let detail = super::validate::hierarchy(
+                ds,
+                &arrays,
+                &period_of(&periods, &period_names),
+                &source_rows,
+                file_unit,
+                &mut issues,
+            );
+            arrays.push(Arc::new(detail));
+        }
         let errors = error_rows(&issues);
         emit(
             batch_of(arrays, source_rows)?,

@@ -10,7 +10,7 @@ pub mod read;
 pub mod validate;
 pub mod value;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use datafusion::arrow::array::{BooleanArray, Int32Array, RecordBatch};
@@ -728,23 +728,14 @@ fn ingest_sheet(
     }
     // Rows are written to the load's staging part by part as the sheet is read; a refused
     // file's staging is swept by `reject`.
-    let mut staged = Staged::default();
+    let mut staged = Staged::new(wh, ds, id, opts.allow_partial);
     let built = {
-        let (shared, allow_partial) = (&*wh, opts.allow_partial);
-        let free_text: Vec<&str> = ds
-            .columns
-            .iter()
-            .filter(|c| c.ty == ColType::Text)
-            .map(|c| c.name.as_str())
-            .collect();
         let mut sink = |p: &str, batch: RecordBatch, errors: &HashSet<usize>| {
-            staged
-                .take(shared, ds, id, &free_text, allow_partial, p, batch, errors)
-                .map_err(|e| {
-                    let msg = e.to_string();
-                    staged.failed = Some(e);
-                    msg
-                })
+            staged.take(p, batch, errors).map_err(|e| {
+                let msg = e.to_string();
+                staged.failed = Some(e);
+                msg
+            })
         };
         guarded(path, || {
             injected_panic(path);
@@ -848,11 +839,14 @@ fn ingest_sheet(
 
 /// A sheet's rows on their way into the load's staging: a Parquet writer per period, and the
 /// continuity warnings found on the way.
-#[derive(Default)]
-struct Staged {
+struct Staged<'a> {
+    wh: &'a Warehouse,
+    ds: &'a crate::datasets::Dataset,
+    load_id: i64,
+    allow_partial: bool,
+    /// Columns of free text: no min/max statistics (see [`Warehouse::part_writer`]).
+    free_text: Vec<&'a str>,
     writers: BTreeMap<String, PartWriter>,
-    /// Last month's rows, by period, for the continuity check.
-    previous: HashMap<String, Vec<RecordBatch>>,
     continuity: Vec<Issue>,
     /// A row had an error and partial loads are off: the file will be refused, so nothing more
     /// is written.
@@ -861,41 +855,54 @@ struct Staged {
     failed: Option<PurseError>,
 }
 
-impl Staged {
-    /// Takes one batch of a period: checks it against last month's 累计 (datasets that carry
-    /// it), leaves out its rows with errors (partial loads) and writes the rest.
-    #[allow(clippy::too_many_arguments)]
-    fn take(
-        &mut self,
-        wh: &Warehouse,
-        ds: &crate::datasets::Dataset,
-        id: i64,
-        free_text: &[&str],
+impl<'a> Staged<'a> {
+    fn new(
+        wh: &'a Warehouse,
+        ds: &'a crate::datasets::Dataset,
+        load_id: i64,
         allow_partial: bool,
-        period: &str,
-        batch: RecordBatch,
-        errors: &HashSet<usize>,
-    ) -> Result<()> {
+    ) -> Self {
+        let free_text = ds
+            .columns
+            .iter()
+            .filter(|c| c.ty == ColType::Text)
+            .map(|c| c.name.as_str())
+            .collect();
+        Staged {
+            wh,
+            ds,
+            load_id,
+            allow_partial,
+            free_text,
+            writers: BTreeMap::new(),
+            continuity: Vec::new(),
+            refusing: false,
+            failed: None,
+        }
+    }
+
+    /// Takes one batch of a period: checks it against last month's 累计 (datasets that carry
+    /// it come one batch per period: see [`build::Sink`]), leaves out its rows with errors
+    /// (partial loads) and writes the rest.
+    fn take(&mut self, period: &str, batch: RecordBatch, errors: &HashSet<usize>) -> Result<()> {
+        let ds = self.ds;
         if ds.grain == Grain::Month
             && !ds.continuity_key.is_empty()
             && let Some(prev) = previous_period(period)
         {
-            if !self.previous.contains_key(&prev) {
-                let columns: Vec<&str> = ds
-                    .continuity_key
-                    .iter()
-                    .map(String::as_str)
-                    .chain(["ytd_amount", crate::datasets::IS_DETAIL])
-                    .collect();
-                let old = wh.read_period(&ds.name, &prev, Some(&columns))?;
-                self.previous.insert(prev.clone(), old);
-            }
-            if let Some(old) = self.previous.get(&prev).filter(|o| !o.is_empty()) {
-                let prev_map = validate::ytd_by_key(ds, old);
+            let columns: Vec<&str> = ds
+                .continuity_key
+                .iter()
+                .map(String::as_str)
+                .chain(["ytd_amount", crate::datasets::IS_DETAIL])
+                .collect();
+            let old = self.wh.read_period(&ds.name, &prev, &columns)?;
+            if !old.is_empty() {
+                let prev_map = validate::ytd_by_key(ds, &old);
                 validate::continuity(ds, &batch, &prev_map, &mut self.continuity);
             }
         }
-        self.refusing |= !errors.is_empty() && !allow_partial;
+        self.refusing |= !errors.is_empty() && !self.allow_partial;
         if self.refusing {
             return Ok(());
         }
@@ -919,9 +926,13 @@ impl Staged {
         }
         let w = match self.writers.entry(period.to_string()) {
             std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
-            std::collections::btree_map::Entry::Vacant(e) => {
-                e.insert(wh.part_writer(id, &ds.name, period, batch.schema(), free_text)?)
-            }
+            std::collections::btree_map::Entry::Vacant(e) => e.insert(self.wh.part_writer(
+                self.load_id,
+                &ds.name,
+                period,
+                batch.schema(),
+                &self.free_text,
+            )?),
         };
         w.write(batch)
     }

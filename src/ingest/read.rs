@@ -73,20 +73,6 @@ impl<R: std::io::Read> PieceReader<R> {
         loop {
             let want = (buf.len() / self.piece + 1) * self.piece;
             buf.reserve_exact(want - buf.len());
-            if std::env::var_os("PURSE_X_HUGE").is_some() {
-                let start = buf.as_ptr() as usize + buf.len();
-                let end = buf.as_ptr() as usize + buf.capacity();
-                let a = (start + (2 << 20) - 1) & !((2 << 20) - 1);
-                if end > a {
-                    unsafe {
-                        libc::madvise(
-                            a as *mut libc::c_void,
-                            (end - a) & !((2 << 20) - 1),
-                            libc::MADV_HUGEPAGE,
-                        )
-                    };
-                }
-            }
             let limit = (want - buf.len()) as u64;
             let got = (&mut self.r).take(limit).read_to_end(&mut buf)?;
             if (got as u64) < limit {
@@ -130,7 +116,7 @@ pub fn check_piece(bytes: Vec<u8>) -> Checked {
 /// workbook, a BOM, quoted fields that may hold line breaks) is joined and opened whole.
 pub fn open_pieces(mut pieces: Vec<Checked>) -> Result<Opened, String> {
     let whole = |pieces: Vec<Checked>| {
-        let mut bytes = Vec::with_capacity(pieces.iter().map(Checked::len).sum());
+        let mut bytes = Vec::with_capacity(pieces.iter().map(|p| p.bytes().len()).sum());
         for p in pieces {
             bytes.extend_from_slice(p.bytes());
         }
@@ -146,8 +132,7 @@ pub fn open_pieces(mut pieces: Vec<Checked>) -> Result<Opened, String> {
             // One piece: already checked as UTF-8, it is not checked again.
             return match p.text {
                 Ok(t) if plain_start(t.as_bytes()) && !p.nul => csv_text(t, Encoding::Utf8),
-                Ok(t) => open_owned(t.into_bytes()),
-                Err(b) => open_owned(b),
+                _ => open_owned(p.into_bytes()),
             };
         }
         return whole(pieces);
@@ -158,13 +143,11 @@ pub fn open_pieces(mut pieces: Vec<Checked>) -> Result<Opened, String> {
     let mut out = Vec::with_capacity(pieces.len());
     let mut lines_before = 0;
     for p in pieces {
+        let lines = p.lines;
         let text = match p.text {
             Ok(t) if utf8 => t,
-            other => {
-                let bytes = match other {
-                    Ok(t) => t.into_bytes(),
-                    Err(b) => b,
-                };
+            _ => {
+                let bytes = p.into_bytes();
                 let (t, _, bad) = encoding_rs::GB18030.decode(&bytes);
                 if bad {
                     return Err("unreadable encoding: neither UTF-8 nor GBK/GB18030".into());
@@ -176,7 +159,7 @@ pub fn open_pieces(mut pieces: Vec<Checked>) -> Result<Opened, String> {
             text: Arc::new(text),
             lines_before,
         });
-        lines_before += p.lines;
+        lines_before += lines;
     }
     if out.iter().all(|p| p.text.trim().is_empty()) {
         return Err("the file is empty".into());
@@ -207,12 +190,11 @@ impl Checked {
         }
     }
 
-    pub fn len(&self) -> usize {
-        self.bytes().len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
+    fn into_bytes(self) -> Vec<u8> {
+        match self.text {
+            Ok(t) => t.into_bytes(),
+            Err(b) => b,
+        }
     }
 }
 
@@ -723,56 +705,10 @@ impl Part {
                     .ok_or("internal: a part of the CSV does not start at a character")?;
                 if memchr::memchr(b'"', piece.as_bytes()).is_none() {
                     for_each_unquoted(piece, *delimiter, self.skip, self.line_offset, f);
-                    return Ok(());
+                    Ok(())
+                } else {
+                    for_each_quoted(piece, *delimiter, self.skip, self.line_offset, f)
                 }
-                let mut rdr = csv_reader(piece, *delimiter);
-                let mut rec = csv::ByteRecord::new();
-                let mut i = 0usize;
-                // Line numbers are counted here from the record's first byte: the CSV reader's
-                // own count is off after a blank line ("a\n\nb" puts b on line 2).
-                let bytes = piece.as_bytes();
-                let (mut counted, mut lines) = (0usize, 0usize);
-                let mut spare: Vec<&str> = Vec::new();
-                loop {
-                    match rdr.read_byte_record(&mut rec) {
-                        Ok(false) => break,
-                        Ok(true) => {}
-                        Err(e) if self.line_offset > 0 => {
-                            return Err(format!(
-                                "CSV syntax: {e} (lines counted from line {})",
-                                self.line_offset + 1
-                            ));
-                        }
-                        Err(e) => return Err(format!("CSV syntax: {e}")),
-                    }
-                    if i >= self.skip {
-                        let line = match rec.position() {
-                            Some(p) => {
-                                // The position is where the reader began: before any blank
-                                // lines it passed over.
-                                let mut at = (p.byte() as usize).min(bytes.len());
-                                while at < bytes.len() && matches!(bytes[at], b'\r' | b'\n') {
-                                    at += 1;
-                                }
-                                if at > counted {
-                                    lines +=
-                                        memchr::memchr_iter(b'\n', &bytes[counted..at]).count();
-                                    counted = at;
-                                }
-                                lines + 1
-                            }
-                            None => i + 1,
-                        };
-                        let mut cells: Vec<&str> = super::recycle(std::mem::take(&mut spare));
-                        cells.extend(rec.iter().map(field_text));
-                        if !f(self.line_offset + line, &cells) {
-                            break;
-                        }
-                        spare = super::recycle(cells);
-                    }
-                    i += 1;
-                }
-                Ok(())
             }
             PartSrc::Grid { rows, first_row } => {
                 let mut cells: Vec<&str> = Vec::new();
@@ -789,6 +725,64 @@ impl Part {
             }
         }
     }
+}
+
+/// The rows of CSV text with quotes, through the CSV reader (a quoted field may hold a
+/// delimiter, a doubled quote or a line break).
+fn for_each_quoted(
+    piece: &str,
+    delimiter: u8,
+    skip: usize,
+    line_offset: usize,
+    mut f: impl FnMut(usize, &[&str]) -> bool,
+) -> Result<(), String> {
+    let mut rdr = csv_reader(piece, delimiter);
+    let mut rec = csv::ByteRecord::new();
+    let mut i = 0usize;
+    // Line numbers are counted here from the record's first byte: the CSV reader's
+    // own count is off after a blank line ("a\n\nb" puts b on line 2).
+    let bytes = piece.as_bytes();
+    let (mut counted, mut lines) = (0usize, 0usize);
+    let mut spare: Vec<&str> = Vec::new();
+    loop {
+        match rdr.read_byte_record(&mut rec) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) if line_offset > 0 => {
+                return Err(format!(
+                    "CSV syntax: {e} (lines counted from line {})",
+                    line_offset + 1
+                ));
+            }
+            Err(e) => return Err(format!("CSV syntax: {e}")),
+        }
+        if i >= skip {
+            let line = match rec.position() {
+                Some(p) => {
+                    // The position is where the reader began: before any blank
+                    // lines it passed over.
+                    let mut at = (p.byte() as usize).min(bytes.len());
+                    while at < bytes.len() && matches!(bytes[at], b'\r' | b'\n') {
+                        at += 1;
+                    }
+                    if at > counted {
+                        lines += memchr::memchr_iter(b'\n', &bytes[counted..at]).count();
+                        counted = at;
+                    }
+                    lines + 1
+                }
+                None => i + 1,
+            };
+            let mut cells: Vec<&str> = super::recycle(std::mem::take(&mut spare));
+            cells.extend(rec.iter().map(field_text));
+            if !f(line_offset + line, &cells) {
+                break;
+            }
+            spare = super::recycle(cells);
+        }
+        i += 1;
+    }
+    Ok(())
 }
 
 /// The rows of CSV text without a quote character, as the CSV reader would give them (a
