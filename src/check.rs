@@ -40,14 +40,27 @@ pub fn select<'a>(rules: &'a RuleSet, only: &[String]) -> Result<Vec<&'a Rule>> 
         .collect()
 }
 
-/// How many rules run at once: `PURSE_RULE_CONCURRENCY`, else twice the cores (a small rule
-/// rarely keeps a core busy on its own; 1 runs them one by one, with the least memory).
+/// How many rules run at once: `PURSE_RULE_CONCURRENCY`, else one per core.
 pub fn rule_concurrency() -> usize {
     std::env::var("PURSE_RULE_CONCURRENCY")
         .ok()
         .and_then(|v| v.parse::<usize>().ok())
         .filter(|n| *n > 0)
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()) * 2)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
+}
+
+/// The partitions each rule's plan gets when `running` rules run at once on a session of
+/// `target` partitions (its cores, or `DATAFUSION_EXECUTION_TARGET_PARTITIONS`): the cores are
+/// shared out between the rules, so a pack's rules run one partition each, side by side, and a
+/// rule checked on its own gets them all.
+///
+/// Why not every rule on every core: a plan split into partitions pays for it (repartitioning
+/// between stages, partial and final aggregates, a thread hand-over per batch), which a rule
+/// over a month of data cannot earn back. Measured on the pack for 2025-12 at `--scale 20`
+/// (30 rules, 2 cores): 1.42 s with each rule on 2 partitions, 1.12 s with rules side by side
+/// on one partition each, the heaviest first.
+pub fn partitions_per_rule(target: usize, concurrency: usize, running: usize) -> usize {
+    (target / concurrency.min(running).max(1)).max(1)
 }
 
 #[derive(Debug, Serialize)]
@@ -63,9 +76,11 @@ pub struct CheckSession {
     ctx: datafusion::prelude::SessionContext,
     catalog: Catalog,
     data_dir: std::path::PathBuf,
-    cache: RunCache,
+    cache: std::sync::Arc<RunCache>,
     /// Live rows per dataset, to start the heaviest rules first.
     rows: std::collections::BTreeMap<String, u64>,
+    /// Whether plans run in this process (the cores are then shared out between the rules).
+    local: bool,
 }
 
 impl CheckSession {
@@ -90,9 +105,23 @@ impl CheckSession {
             ctx,
             catalog: catalog.clone(),
             data_dir: data_dir.to_path_buf(),
-            cache: parts.map(RunCache::with_manifest).unwrap_or_default(),
+            cache: std::sync::Arc::new(parts.map(RunCache::with_manifest).unwrap_or_default()),
             rows,
+            local: *on == engine::EngineUrl::Local,
         })
+    }
+
+    /// [`validate`] on this session: each rule planned once, on its worker, and the plan kept
+    /// for its runs. The first broken rule in the set's order is the one named.
+    pub async fn validate(&self, rules: &RuleSet) -> Result<()> {
+        let checks = rules.rules.iter().map(|r| {
+            let (ctx, cache, rule) = (self.ctx.clone(), self.cache.clone(), r.clone());
+            tokio::spawn(async move { cache.check_shape(&ctx, &rule).await })
+        });
+        for done in futures::future::join_all(checks).await {
+            done.map_err(|e| PurseError::Invalid(format!("rule validation: {e}")))??;
+        }
+        Ok(())
     }
 
     /// Runs the selected rules for a period; stores alerts unless `dry_run`.
@@ -108,8 +137,8 @@ impl CheckSession {
             .format("%Y-%m-%dT%H:%M:%S%:z")
             .to_string();
         let t0 = Instant::now();
-        // Rules are independent reads: a few run at once, so the many small ones overlap
-        // instead of each leaving a core idle. The heaviest (by the live rows of what they read)
+        // Rules are independent reads: they run side by side, one per core, each as a task of
+        // its own (see `partitions_per_rule`). The heaviest (by the live rows of what they read)
         // start first, so no big rule is left running alone at the end. Results keep the
         // pack's order.
         let weight = |r: &Rule| -> u64 { r.datasets.iter().filter_map(|d| self.rows.get(d)).sum() };
@@ -117,18 +146,38 @@ impl CheckSession {
         order.sort_by_key(|&i| std::cmp::Reverse(weight(rules[i])));
         // A rule held for its sources' quality is not run at all.
         let held = self.quality_holds(rules, period).await?;
+        // On a cluster the scheduler shares out its executors; here the cores are shared out
+        // between the rules running at once.
+        let concurrency = rule_concurrency();
+        let partitions = self.local.then(|| {
+            let running = held.iter().filter(|h| h.is_none()).count();
+            partitions_per_rule(
+                self.ctx.state().config().target_partitions(),
+                concurrency,
+                running,
+            )
+        });
         let pending = order.into_iter().map(|i| {
             let held = held[i].clone();
+            let (ctx, cache) = (self.ctx.clone(), self.cache.clone());
+            let (rule, period) = (rules[i].clone(), period.to_string());
             async move {
                 let run = match held {
-                    Some(why) => not_run(rules[i], period, why),
-                    None => run_rule_cached(&self.ctx, rules[i], period, &self.cache).await,
+                    Some(why) => not_run(&rule, &period, why),
+                    // Each rule is a task of its own: its planning and the part of its plan that
+                    // runs in one partition go to whichever worker is free, not all to the
+                    // thread that awaits the pack.
+                    None => tokio::spawn(async move {
+                        run_rule_cached(&ctx, &rule, &period, &cache, partitions).await
+                    })
+                    .await
+                    .map_err(|e| PurseError::Invalid(format!("rule {}: {e}", rules[i].id)))?,
                 };
                 run.map(|r| (i, r))
             }
         });
         let mut done: Vec<(usize, RuleRun)> = futures::stream::iter(pending)
-            .buffer_unordered(rule_concurrency())
+            .buffer_unordered(concurrency)
             .try_collect()
             .await?;
         done.sort_by_key(|(i, _)| *i);
@@ -228,4 +277,24 @@ pub async fn check_periods(
         out.push(session.check(data_dir, &selected, p, false).await?);
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::partitions_per_rule;
+
+    #[test]
+    fn cores_are_shared_out_between_the_rules_running_at_once() {
+        // A pack on two cores, two rules at a time: one partition each.
+        assert_eq!(partitions_per_rule(2, 2, 30), 1);
+        // One rule checked on its own gets every core.
+        assert_eq!(partitions_per_rule(2, 2, 1), 2);
+        // Rules one by one (PURSE_RULE_CONCURRENCY=1): each gets every core.
+        assert_eq!(partitions_per_rule(2, 1, 30), 2);
+        // More partitions than rules at once (DATAFUSION_EXECUTION_TARGET_PARTITIONS=8).
+        assert_eq!(partitions_per_rule(8, 2, 30), 4);
+        // Never below one, whatever is asked.
+        assert_eq!(partitions_per_rule(2, 8, 30), 1);
+        assert_eq!(partitions_per_rule(1, 2, 0), 1);
+    }
 }

@@ -296,6 +296,73 @@ fn a_rule_whose_key_is_no_identity_is_refused_and_stores_nothing() {
 }
 
 #[test]
+fn a_check_session_names_the_first_broken_rule_and_runs_the_rules_it_validated() {
+    let env = Env::new();
+    march(&env);
+    let rules_dir = tempfile::tempdir().unwrap();
+    let rule = |id: &str, select: &str| {
+        format!(
+            "-- id: {id}\n-- title: t | t\n-- category: 流速\n-- datasets: budget_execution\n\
+             -- severity: 黄\n-- key: region_code, agency_code\n-- message: {{subject}} | {{subject}}\n\
+             SELECT {select} FROM budget_execution WHERE period = $period AND ytd_amount > 0"
+        )
+    };
+    let good = "coalesce(region_code, '') AS region_code, agency_code, agency_name AS subject";
+    std::fs::write(rules_dir.path().join("a_good.sql"), rule("a_good", good)).unwrap();
+    // No `subject` column (what a finding is about); another broken file after it.
+    std::fs::write(
+        rules_dir.path().join("b_z_broken.sql"),
+        rule("b_z_broken", "agency_code, agency_name AS subject"),
+    )
+    .unwrap();
+    std::fs::write(
+        rules_dir.path().join("b_broken.sql"),
+        rule(
+            "b_broken",
+            "coalesce(region_code, '') AS region_code, agency_code",
+        ),
+    )
+    .unwrap();
+    std::fs::write(rules_dir.path().join("c_good.sql"), rule("c_good", good)).unwrap();
+    let set = RuleSet::load(rules_dir.path(), &env.catalog, &Default::default()).unwrap();
+    let session = env
+        .rt
+        .block_on(purse::check::CheckSession::open(
+            env.dir.path(),
+            &env.catalog,
+        ))
+        .unwrap();
+    let e = env
+        .rt
+        .block_on(session.validate(&set))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("b_broken.sql"), "{e}");
+    assert!(
+        e.contains("the query must return a `subject` column"),
+        "{e}"
+    );
+
+    // Without the broken files, the plans validated are the ones run, findings and all.
+    std::fs::remove_file(rules_dir.path().join("b_broken.sql")).unwrap();
+    std::fs::remove_file(rules_dir.path().join("b_z_broken.sql")).unwrap();
+    let set = RuleSet::load(rules_dir.path(), &env.catalog, &Default::default()).unwrap();
+    env.rt.block_on(session.validate(&set)).unwrap();
+    let selected = purse::check::select(&set, &[]).unwrap();
+    let res = env
+        .rt
+        .block_on(session.check(env.dir.path(), &selected, "2025-03", true))
+        .unwrap();
+    // March has two units with payments to date, one in each region.
+    for (run, id) in res.runs.iter().zip(["a_good", "c_good"]) {
+        assert_eq!(run.rule_id, id);
+        let keys: Vec<&str> = run.findings.iter().map(|f| f.alert_key.as_str()).collect();
+        assert_eq!(keys, ["990100|101002", "990200|101001"], "{id}");
+    }
+    assert_eq!(res.runs.len(), 2);
+}
+
+#[test]
 fn record_mode_scores_are_kept_but_open_no_workflow() {
     let env = Env::new();
     let files = env.files.path();

@@ -36,9 +36,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
     // Refuses a data directory with nothing loaded, and finishes an interrupted load.
     Warehouse::open_read(&dir)?;
     let rt = tokio::runtime::Runtime::new()?;
-    rt.block_on(purse::check::validate(&set, &catalog))?;
     let periods = periods(&period)?;
     let session = rt.block_on(purse::check::CheckSession::open(&dir, &catalog))?;
+    rt.block_on(session.validate(&set))?;
     for p in periods {
         let res = rt.block_on(session.check(&dir, &selected, &p, dry_run))?;
         if json {

@@ -168,9 +168,9 @@ pub fn prepare_demo(data_dir: &std::path::Path) -> Result<bool> {
     let selected = purse::check::select(&set, &[])?;
     let done = purse::alerts::AlertStore::open(data_dir)?.checked_periods()?;
     let rt = tokio::runtime::Runtime::new()?;
-    rt.block_on(purse::check::validate(&set, &catalog))?;
     println!();
     let session = rt.block_on(purse::check::CheckSession::open(data_dir, &catalog))?;
+    rt.block_on(session.validate(&set))?;
     for p in periods("2025-01..2025-12")? {
         if done.contains(&p) {
             continue;

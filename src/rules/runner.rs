@@ -226,6 +226,7 @@ impl RunCache {
     async fn planned(
         &self,
         ctx: &SessionContext,
+        state: datafusion::execution::SessionState,
         rule: &Rule,
         params: &[(String, ParamValue)],
     ) -> Planned {
@@ -245,7 +246,7 @@ impl RunCache {
                 p
             }
         };
-        datafusion::dataframe::DataFrame::new(ctx.state(), plan).with_param_values(scalars(params))
+        datafusion::dataframe::DataFrame::new(state, plan).with_param_values(scalars(params))
     }
 
     /// Coverage of a dataset in a window from the manifest: each part's scope lines
@@ -373,7 +374,7 @@ async fn queried_coverage(
 /// and each dataset it reads has data standing in the period (its cadence's window). Otherwise
 /// the run says why it was not evaluated and finds nothing.
 pub async fn run_rule(ctx: &SessionContext, rule: &Rule, period: &str) -> Result<RuleRun> {
-    run_rule_cached(ctx, rule, period, &RunCache::default()).await
+    run_rule_cached(ctx, rule, period, &RunCache::default(), None).await
 }
 
 /// [`run_rule`] sharing what one check has already read of each dataset's scopes.
@@ -382,6 +383,7 @@ pub async fn run_rule_cached(
     rule: &Rule,
     period: &str,
     cache: &RunCache,
+    partitions: Option<usize>,
 ) -> Result<RuleRun> {
     let started = Instant::now();
     let fail = |e: PurseError| {
@@ -416,15 +418,20 @@ pub async fn run_rule_cached(
         run.duration = started.elapsed();
         return Ok(run);
     }
+    let mut state = ctx.state();
+    if let Some(n) = partitions {
+        state.config_mut().options_mut().execution.target_partitions = n;
+    }
+    let task = std::sync::Arc::new(datafusion::execution::TaskContext::from(&state));
     let df = cache
-        .planned(ctx, rule, &params)
+        .planned(ctx, state, rule, &params)
         .await
         .map_err(|e| fail(e.into()))?;
     let plan = df
         .create_physical_plan()
         .await
         .map_err(|e| fail(e.into()))?;
-    let run_plan = collect(plan.clone(), ctx.task_ctx());
+    let run_plan = collect(plan.clone(), task);
     // On a cluster a job can be left pending for ever (Ballista 55, every executor idle): it
     // gets a time limit, and the rule fails saying so instead of the check never ending.
     let batches = if *cache.cluster.get_or_init(|| on_cluster(ctx)) {
@@ -448,12 +455,24 @@ pub async fn run_rule_cached(
 /// Checks the output shape a rule promises (at load, against empty tables) without running it
 /// on data: the required columns, the level column, the message's fields.
 pub async fn check_shape(ctx: &SessionContext, rule: &Rule) -> Result<()> {
+    let params = bindings(rule, "2000-01")?;
+    shape_of(rule, planned(ctx, rule, &params).await)
+}
+
+impl RunCache {
+    /// [`check_shape`] on a check's own session: the rule's plan is kept for its runs, so a
+    /// check parses and plans each rule's SQL once, not once to validate and again to run.
+    pub async fn check_shape(&self, ctx: &SessionContext, rule: &Rule) -> Result<()> {
+        let params = bindings(rule, "2000-01")?;
+        shape_of(rule, self.planned(ctx, ctx.state(), rule, &params).await)
+    }
+}
+
+/// Whether a planned rule returns what it promises.
+fn shape_of(rule: &Rule, df: Planned) -> Result<()> {
     let fail =
         |msg: String| PurseError::Invalid(format!("rule file {}: {msg}", rule.path.display()));
-    let params = bindings(rule, "2000-01")?;
-    let df = planned(ctx, rule, &params)
-        .await
-        .map_err(|e| fail(format!("the SQL does not plan: {e}")))?;
+    let df = df.map_err(|e| fail(format!("the SQL does not plan: {e}")))?;
     let schema = df.schema().clone();
     let has = |c: &str| schema.fields().iter().any(|f| f.name() == c);
     for c in REQUIRED_OUTPUT {
