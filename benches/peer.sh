@@ -80,4 +80,4 @@ read -r t m u s < <(measure "$PURSE" ingest -q --data-dir "$BENCH/all" "$IN")
 python3 -c "print(f'wall {$t:.1f} s, CPU {$u+$s:.1f} s (wall/CPU {$t/($u+$s):.2f}; 0.50 = both cores busy), peak RSS {$m//1024} MB')"
 
 echo "== the rule pack for 2025-12 at --scale 20, best of $RUNS, findings compared"
-python3 tests/portability.py "$PURSE" --data-dir "$BENCH/all" --periods 2025-12 --repeat "$RUNS" | tail -3
+python3 tests/portability.py "$PURSE" --data-dir "$BENCH/all" --periods 2025-12 --repeat "$RUNS" | tail -4

@@ -12,6 +12,7 @@ import argparse
 import calendar
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -60,6 +61,19 @@ def substitute(rule, period):
     return sql
 
 
+def run_measured(cmd):
+    """Runs cmd to completion: (its standard output, its peak RSS in KiB), or raises on failure."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode != 0:
+            err.seek(0)
+            raise subprocess.CalledProcessError(proc.returncode, cmd, stderr=err.read().decode())
+        out.seek(0)
+        return out.read().decode(), usage.ru_maxrss
+
+
 LEVELS = {"红": "红", "red": "红", "橙": "橙", "orange": "橙", "黄": "黄", "yellow": "黄", "蓝": "蓝", "blue": "蓝"}
 
 
@@ -95,13 +109,14 @@ def main():
 
     passed = failed = skipped = 0
     t_purse = t_duck = 0.0
+    rss_purse = 0
     for p in periods(args.periods):
         best_purse = best_duck = float("inf")
         for attempt in range(args.repeat):
             t0 = time.perf_counter()
-            out = subprocess.run([binary, "check", "--dry-run", "--json", "--period", p, "--data-dir", data],
-                                 check=True, capture_output=True, text=True).stdout
+            out, rss = run_measured([binary, "check", "--dry-run", "--json", "--period", p, "--data-dir", data])
             best_purse = min(best_purse, time.perf_counter() - t0)
+            rss_purse = max(rss_purse, rss)
             ours = {}
             judged = set()
             for run in json.loads(out)["runs"]:
@@ -148,6 +163,9 @@ def main():
     print(f"pack time over {len(periods(args.periods))} periods (best of {args.repeat}): purse {t_purse:.2f} s "
           f"(the whole `purse check` process: start-up, rule validation, every rule), duckdb {t_duck:.2f} s "
           f"(the rules' queries alone), ratio purse/duckdb {t_purse / t_duck if t_duck else float('nan'):.2f}")
+    # ru_maxrss is in KiB on Linux. DuckDB's is this Python process's, which holds it (and every view).
+    print(f"peak RSS: purse check {rss_purse // 1024} MB, duckdb (in this python process) "
+          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MB")
     if "/debug/" in binary:
         print("(a debug build: the timings above say nothing about speed; use target/release/purse)")
     print(f"({skipped} rule-periods not judged by purse for want of data or out of the rule's months: not compared)")
