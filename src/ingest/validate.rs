@@ -70,7 +70,7 @@ pub fn hierarchy(
         period(a) == period(b) && keys.iter().all(|&k| text(k, a) == text(k, b))
     };
     let mut order: Vec<u32> = (0..n as u32).collect();
-    order.sort_unstable_by(|&a, &b| {
+    crate::cores::sort_unstable_by(&mut order, |&a, &b| {
         let (a, b) = (a as usize, b as usize);
         period(a)
             .cmp(period(b))
@@ -175,15 +175,12 @@ pub fn continuity(ds: &Dataset, batch: &RecordBatch, previous: &YtdByKey, issues
         .as_any()
         .downcast_ref::<datafusion::arrow::array::Int32Array>();
     let detail = detail_mask(ds, batch);
-    for (r, is_detail) in detail.iter().enumerate() {
-        if !is_detail {
-            continue;
-        }
+    let check_row = |r: usize, issues: &mut Vec<Issue>| {
         let Some(prev) = previous.get(&keys, r) else {
-            continue;
+            return;
         };
         let Some(now) = dec(ytd, r) else {
-            continue;
+            return;
         };
         let row = rows.map(|a| a.value(r) as usize);
         if now < prev {
@@ -207,7 +204,17 @@ pub fn continuity(ds: &Dataset, batch: &RecordBatch, previous: &YtdByKey, issues
                 reason: "累计 does not continue last month's".into(),
             });
         }
-    }
+    };
+    // Rows are looked up independently: a month's rows in stretches on the cores, their issues
+    // kept in row order.
+    let found = crate::cores::split_range(detail.len(), |range| {
+        let mut issues = Vec::new();
+        for r in range.filter(|&r| detail[r]) {
+            check_row(r, &mut issues);
+        }
+        issues
+    });
+    issues.extend(found.into_iter().flatten());
 }
 
 pub fn detail_mask(ds: &Dataset, batch: &RecordBatch) -> Vec<bool> {
@@ -456,6 +463,92 @@ mod tests {
             .collect();
         k.sort();
         k
+    }
+
+    /// A month long enough to be checked on two cores: the totals and detail rows found are
+    /// those of the reference, and 累计 breaks are reported once each, in row order.
+    #[test]
+    fn a_long_month_is_checked_on_the_cores_as_on_one() {
+        let catalog = Catalog::builtin();
+        let ds = catalog.get("budget_execution").unwrap();
+        let n = 2 * crate::cores::SPLIT_MIN + 7;
+        // Units 0..=2, codes cycling through a tree, two regions, two periods: many equal keys.
+        let rows: Vec<Row> = (0..n)
+            .map(|i| {
+                let code = CODES[i % CODES.len()];
+                let v = ((i * 37) % 50) as i64;
+                (
+                    (i / 7 % 2) as u8,
+                    (i / 3 % 2) as u8,
+                    (i % 3) as u8,
+                    code,
+                    Some(v),
+                    Some(v + 1),
+                )
+            })
+            .collect();
+        let a = arrays(ds, &rows);
+        let periods: Vec<Option<&str>> = rows
+            .iter()
+            .map(|r| Some(if r.0 == 0 { "2025-01" } else { "2025-02" }))
+            .collect();
+        let lines: Vec<i32> = (0..n as i32).map(|i| i + 4).collect();
+        let (mut got, mut want) = (Vec::new(), Vec::new());
+        let detail = hierarchy(ds, &a, &periods, &lines, 0, &mut got);
+        let expected = hierarchy_by_maps(ds, &a, &periods, &lines, &mut want);
+        assert_eq!(
+            detail.iter().map(|d| d.unwrap()).collect::<Vec<_>>(),
+            expected
+        );
+        assert!(!want.is_empty());
+        assert_eq!(issue_keys(&got), issue_keys(&want));
+
+        // 累计: every unit its own key; each 1000th row's 累计 falls below last month's.
+        let month = |ytd: &dyn Fn(usize) -> i128| -> RecordBatch {
+            let mut cols: Vec<ArrayRef> = ds
+                .columns
+                .iter()
+                .map(|c| -> ArrayRef {
+                    match c.name.as_str() {
+                        "region_code" => Arc::new(StringArray::from(vec!["990100"; n])),
+                        "agency_code" => Arc::new(StringArray::from_iter_values(
+                            (0..n).map(|i| format!("{i:06}")),
+                        )),
+                        "func_code" => Arc::new(StringArray::from(vec!["2010101"; n])),
+                        "ytd_amount" => Arc::new(
+                            Decimal128Array::from_iter_values((0..n).map(ytd))
+                                .with_data_type(c.data_type()),
+                        ),
+                        _ => new_null_array(&c.data_type(), n),
+                    }
+                })
+                .collect();
+            cols.push(Arc::new(BooleanArray::from(vec![true; n])));
+            cols.push(Arc::new(datafusion::arrow::array::Int64Array::from(vec![
+                1;
+                n
+            ])));
+            cols.push(Arc::new(Int32Array::from_iter_values(
+                (0..n as i32).map(|i| i + 2),
+            )));
+            RecordBatch::try_new(ds.file_schema(), cols).unwrap()
+        };
+        let last = [month(&|i| 1000 + i as i128)];
+        let now = month(&|i| if i % 1000 == 999 { 5 } else { 2000 + i as i128 });
+        let mut issues = Vec::new();
+        continuity(ds, &now, &ytd_by_key(ds, &last), &mut issues);
+        let rows: Vec<usize> = issues.iter().filter_map(|i| i.row).collect();
+        let expected: Vec<usize> = (0..n).filter(|i| i % 1000 == 999).map(|i| i + 2).collect();
+        assert_eq!(rows, expected);
+        assert!(
+            issues
+                .iter()
+                .all(|i| i.reason.starts_with("累计 below last month's"))
+        );
+        assert_eq!(
+            issues[0].expected,
+            format!(">= {} (last month's 累计)", fmt_yuan(1999))
+        );
     }
 
     proptest! {
