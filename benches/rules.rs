@@ -30,7 +30,8 @@ fn rules(c: &mut Criterion) {
         })
     });
     g.finish();
-    // Per rule, once, so the slow ones are named.
+    // Per rule, once, so the slow ones are named. Rules run side by side (one per core), so a
+    // rule's time includes waiting for its core; `PURSE_RULE_CONCURRENCY=1` times each alone.
     let res = rt
         .block_on(purse::check::check(
             &data, &catalog, &selected, "2025-12", true,
