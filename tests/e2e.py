@@ -154,7 +154,10 @@ def login(d, base, user):
     d.type(d.find("input[name=user]"), user)
     d.type(d.find("input[name=password]"), f"demo-{user}")
     d.click(d.find("form.login button"))
-    settle(d, lambda: "/login" not in d.url())
+    # A debug build hashes the password slowly (Argon2), more so while the server checks or
+    # reports in the background: wait for the landing page, and say so if it never comes,
+    # rather than going on without a session.
+    check(settle(d, lambda: "/login" not in d.url(), timeout=90), f"{user} is logged in")
 
 
 def act(d, button, fields=()):
