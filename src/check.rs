@@ -11,19 +11,8 @@ use crate::alerts::{AlertStore, RunSummary};
 use crate::datasets::Catalog;
 use crate::engine;
 use crate::error::{PurseError, Result};
-use crate::rules::runner::{RuleRun, RunCache, check_shape, run_rule_cached};
+use crate::rules::runner::{RuleRun, RunCache, run_rule_cached};
 use crate::rules::{Rule, RuleSet};
-
-/// Validates every rule against the catalog's (empty) tables: it must plan, return the reserved
-/// columns and the fields its message uses. Run at start-up so a broken rule file is named
-/// before anything is checked.
-pub async fn validate(rules: &RuleSet, catalog: &Catalog) -> Result<()> {
-    let ctx = engine::empty_session(catalog)?;
-    for r in &rules.rules {
-        check_shape(&ctx, r).await?;
-    }
-    Ok(())
-}
 
 /// Picks the rules to run: the enabled ones, or exactly those named.
 pub fn select<'a>(rules: &'a RuleSet, only: &[String]) -> Result<Vec<&'a Rule>> {
@@ -111,8 +100,10 @@ impl CheckSession {
         })
     }
 
-    /// [`validate`] on this session: each rule planned once, on its worker, and the plan kept
-    /// for its runs. The first broken rule in the set's order is the one named.
+    /// Validates every rule of the set before anything is checked, so a broken rule file is
+    /// named first: it must plan, return the reserved columns and the fields its message uses.
+    /// Each rule is planned once, on a worker, on this session, and the plan kept for its runs.
+    /// The first broken rule in the set's order is the one named.
     pub async fn validate(&self, rules: &RuleSet) -> Result<()> {
         let checks = rules.rules.iter().map(|r| {
             let (ctx, cache, rule) = (self.ctx.clone(), self.cache.clone(), r.clone());

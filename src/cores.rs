@@ -227,25 +227,19 @@ where
 }
 
 /// `f` over the ranges of `0..n` cut into one stretch per core (two at most; one when `n` is
-/// small), each on a thread of its own; the results in the order of their ranges.
+/// small), on [`map_in_order`]; the results in the order of their ranges. A panic in `f` is
+/// raised again here, with what it said, as it would be on one thread.
 pub fn split_range<R, F>(n: usize, f: F) -> Vec<R>
 where
     R: Send,
     F: Fn(std::ops::Range<usize>) -> R + Sync,
 {
-    if n < SPLIT_MIN || available(2) < 2 {
-        return vec![f(0..n)];
-    }
-    let mid = n / 2;
-    std::thread::scope(|s| {
-        let first = s.spawn(|| f(0..mid));
-        let second = f(mid..n);
-        // A panic in the first half is raised here, as it would be on one thread.
-        let first = first
-            .join()
-            .unwrap_or_else(|p| std::panic::resume_unwind(p));
-        vec![first, second]
-    })
+    let threads = if n < SPLIT_MIN { 1 } else { available(2) };
+    let ranges: Vec<_> = (0..threads)
+        .map(|k| n * k / threads..n * (k + 1) / threads)
+        .collect();
+    map_in_order(ranges, threads, |r| Ok(f(r)), |what| what)
+        .unwrap_or_else(|what: String| panic!("{what}"))
 }
 
 #[cfg(test)]

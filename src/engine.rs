@@ -237,16 +237,6 @@ fn register_empty(ctx: &SessionContext, ds: &crate::datasets::Dataset) -> Result
     Ok(())
 }
 
-/// Every dataset as an empty table: rules are planned against it to validate their shape
-/// before they meet any data.
-pub fn empty_session(catalog: &Catalog) -> Result<SessionContext> {
-    let ctx = SessionContext::new();
-    for ds in &catalog.datasets {
-        register_empty(&ctx, ds)?;
-    }
-    Ok(ctx)
-}
-
 /// The engine over a data directory. DataFusion settings can be tuned per deployment through
 /// `DATAFUSION_*` environment variables (e.g. `DATAFUSION_EXECUTION_TARGET_PARTITIONS=4`).
 pub async fn session(data_dir: &Path, catalog: &Catalog) -> Result<SessionContext> {

@@ -39,12 +39,12 @@ fn every_planted_anomaly_and_nothing_else() {
     let set = RuleSet::builtin(&catalog, &Default::default()).unwrap();
     let rules = purse::check::select(&set, &[]).unwrap();
     let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(purse::check::validate(&set, &catalog)).unwrap();
     // The months through one session, as `purse check --period 2025-01..2025-12` runs them
     // (coverage and each rule's plan reused across months).
     let session = rt
         .block_on(purse::check::CheckSession::open(dir.path(), &catalog))
         .unwrap();
+    rt.block_on(session.validate(&set)).unwrap();
     for m in 1..=12 {
         let p = format!("2025-{m:02}");
         rt.block_on(session.check(dir.path(), &rules, &p, false))

@@ -180,13 +180,6 @@ fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 type Planned =
     std::result::Result<datafusion::dataframe::DataFrame, datafusion::error::DataFusionError>;
 
-/// The rule's SQL planned read-only, with its parameters bound as placeholder values.
-async fn planned(ctx: &SessionContext, rule: &Rule, params: &[(String, ParamValue)]) -> Planned {
-    ctx.sql_with_options(&rule.sql, read_only())
-        .await?
-        .with_param_values(scalars(params))
-}
-
 fn scalars(params: &[(String, ParamValue)]) -> Vec<(String, ScalarValue)> {
     params
         .iter()
@@ -222,10 +215,10 @@ impl RunCache {
         }
     }
 
-    /// [`planned`], from the cached logical plan when this rule (this SQL) was planned before.
+    /// The rule's SQL planned read-only (from the cached logical plan when this rule, this SQL,
+    /// was planned before), with its parameters bound as placeholder values.
     async fn planned(
         &self,
-        ctx: &SessionContext,
         state: datafusion::execution::SessionState,
         rule: &Rule,
         params: &[(String, ParamValue)],
@@ -238,10 +231,9 @@ impl RunCache {
         let plan = match cached {
             Some(p) => p,
             None => {
-                let p = ctx
-                    .sql_with_options(&rule.sql, read_only())
-                    .await?
-                    .into_unoptimized_plan();
+                // What `sql_with_options` does, on the state the plan will run with.
+                let p = state.create_logical_plan(&rule.sql).await?;
+                read_only().verify_plan(&p)?;
                 lock(&self.plans).insert(key, p.clone());
                 p
             }
@@ -424,7 +416,7 @@ pub async fn run_rule_cached(
     }
     let task = std::sync::Arc::new(datafusion::execution::TaskContext::from(&state));
     let df = cache
-        .planned(ctx, state, rule, &params)
+        .planned(state, rule, &params)
         .await
         .map_err(|e| fail(e.into()))?;
     let plan = df
@@ -452,19 +444,13 @@ pub async fn run_rule_cached(
     Ok(run)
 }
 
-/// Checks the output shape a rule promises (at load, against empty tables) without running it
-/// on data: the required columns, the level column, the message's fields.
-pub async fn check_shape(ctx: &SessionContext, rule: &Rule) -> Result<()> {
-    let params = bindings(rule, "2000-01")?;
-    shape_of(rule, planned(ctx, rule, &params).await)
-}
-
 impl RunCache {
-    /// [`check_shape`] on a check's own session: the rule's plan is kept for its runs, so a
-    /// check parses and plans each rule's SQL once, not once to validate and again to run.
+    /// Checks the output shape a rule promises without running it on data: the required
+    /// columns, the level column, the message's fields. The rule's plan is kept for its runs,
+    /// so a check parses and plans each rule's SQL once, not once to validate and again to run.
     pub async fn check_shape(&self, ctx: &SessionContext, rule: &Rule) -> Result<()> {
         let params = bindings(rule, "2000-01")?;
-        shape_of(rule, self.planned(ctx, ctx.state(), rule, &params).await)
+        shape_of(rule, self.planned(ctx.state(), rule, &params).await)
     }
 }
 
