@@ -140,7 +140,7 @@ fn run(args: &[&str]) -> Output {
 }
 
 const GOOD_RULE: &str = "-- id: big_debt\n-- title: 大额债务 | Big debt\n-- category: 流量\n-- datasets: debt\n\
-    -- severity: 黄\n-- params: limit = 100\n-- key: region_code, debt_type\n-- message: {subject} | {subject}\n\
+    -- severity: 黄\n-- finding: state\n-- basis: balance\n-- params: limit = 100\n-- key: region_code, debt_type\n-- message: {subject} | {subject}\n\
     SELECT region_code, debt_type, region_name AS subject FROM debt WHERE period = $period AND debt_balance > $limit\n";
 
 #[test]

@@ -264,7 +264,7 @@ fn a_rule_whose_key_is_no_identity_is_refused_and_stores_nothing() {
     std::fs::write(
         rules_dir.path().join("lag_by_code.sql"),
         "-- id: lag_by_code\n-- title: 按编码 | By code\n-- category: 流速\n-- datasets: budget_execution\n\
-         -- severity: 黄\n-- key: agency_code\n-- message: {subject} | {subject}\n\
+         -- severity: 黄\n-- finding: state\n-- basis: ytd\n-- key: agency_code\n-- message: {subject} | {subject}\n\
          SELECT agency_code, agency_name AS subject, sum(ytd_amount) AS ytd_amount FROM budget_execution\n\
          WHERE period = $period GROUP BY region_code, agency_code, agency_name",
     )
@@ -303,7 +303,7 @@ fn a_check_session_names_the_first_broken_rule_and_runs_the_rules_it_validated()
     let rule = |id: &str, select: &str| {
         format!(
             "-- id: {id}\n-- title: t | t\n-- category: 流速\n-- datasets: budget_execution\n\
-             -- severity: 黄\n-- key: region_code, agency_code\n-- message: {{subject}} | {{subject}}\n\
+             -- severity: 黄\n-- finding: state\n-- basis: ytd\n-- key: region_code, agency_code\n-- message: {{subject}} | {{subject}}\n\
              SELECT {select} FROM budget_execution WHERE period = $period AND ytd_amount > 0"
         )
     };
@@ -501,4 +501,407 @@ fn a_quarterly_indicator_keeps_its_alert_in_months_without_it() {
     let s = env.check(&["indicator_deviation"], "2025-06").unwrap();
     assert_eq!(s.resolved, 1, "{s:?}");
     assert_eq!(env.alert("990100|GDP").status, Status::Resolved);
+}
+
+impl Env {
+    /// Writes `text` as a file and loads it.
+    fn load_text(&self, name: &str, text: &str) {
+        let p = self.files.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        let out = ingest(self.dir.path(), &[p], &Options::default());
+        assert!(
+            out.iter()
+                .all(|o| o.status == purse::ingest::Status::Loaded),
+            "{out:#?}"
+        );
+    }
+
+    /// Every alert with this key (one per term), by term.
+    fn terms(&self, key: &str) -> Vec<(Option<String>, Status)> {
+        let mut v: Vec<(Option<String>, Status)> = self
+            .store()
+            .list(&Filter::default())
+            .unwrap()
+            .into_iter()
+            .filter(|a| a.alert_key == key)
+            .map(|a| (a.term, a.status))
+            .collect();
+        v.sort_by(|a, b| a.0.cmp(&b.0));
+        v
+    }
+}
+
+const PAYMENTS: &str = "支付日期,财政区划,支付凭证号,预算单位编码,预算单位名称,收款人,金额\n";
+
+#[test]
+fn a_duplicate_payment_stays_until_someone_acts_on_it() {
+    let env = Env::new();
+    // September: 甲 pays 金科技 38,000.00 twice within two days.
+    env.load_text(
+        "pay-2025-09.csv",
+        &format!(
+            "{PAYMENTS}2025-09-10,990100,V1,101001,甲单位,金科技,38000.00\n\
+             2025-09-12,990100,V2,101001,甲单位,金科技,38000.00\n"
+        ),
+    );
+    let s = env.check(&["duplicate_payment"], "2025-09").unwrap();
+    assert_eq!((s.new_alerts, s.findings), (1, 1), "{s:?}");
+    let key = "990100|101001|金科技|V2";
+    assert_eq!(env.alert(key).status, Status::New);
+    // October's payments come; nobody acted. The September payment is still a duplicate.
+    env.load_text(
+        "pay-2025-10.csv",
+        &format!("{PAYMENTS}2025-10-20,990100,V3,101001,甲单位,宏建设,5000.00\n"),
+    );
+    let s = env.check(&["duplicate_payment"], "2025-10").unwrap();
+    assert!(s.not_evaluated.is_empty(), "{s:?}");
+    assert_eq!((s.findings, s.resolved, s.cleared), (0, 0, 0), "{s:?}");
+    let a = env.alert(key);
+    assert_eq!((a.status, a.last_period.as_str()), (Status::New, "2025-09"));
+    // Only a person ends it.
+    let mut store = env.store();
+    let a = store
+        .act(
+            a.id,
+            &Action::Dismiss {
+                reason: "同一合同两期款项".into(),
+            },
+            "analyst",
+        )
+        .unwrap();
+    assert_eq!(a.status, Status::Dismissed);
+}
+
+/// (region, unit code, unit name, budget, ytd) for a month of the execution extract.
+fn execution(env: &Env, period: &str, rows: &[(&str, &str, &str, &str, &str)]) {
+    env.load(&format!("exec-{period}.csv"), period, rows);
+}
+
+#[test]
+fn january_never_judges_last_years_overspending() {
+    let env = Env::new();
+    // December 2025: 甲 over its budget (120 %), 乙 over too, in two regions.
+    execution(
+        &env,
+        "2025-12",
+        &[
+            ("990100", "101001", "甲单位", "1000000", "1200000"),
+            ("990200", "101002", "乙单位", "100000", "200000"),
+        ],
+    );
+    let s = env.check(&["over_budget"], "2025-12").unwrap();
+    assert_eq!(s.new_alerts, 2, "{s:?}");
+    // January 2026 restarts the year to date: 甲 has spent 5 % of its new budget, 乙 is over its
+    // new budget again.
+    execution(
+        &env,
+        "2026-01",
+        &[
+            ("990100", "101001", "甲单位", "1000000", "50000"),
+            ("990200", "101002", "乙单位", "100000", "150000"),
+        ],
+    );
+    let s = env.check(&["over_budget"], "2026-01").unwrap();
+    assert_eq!((s.resolved, s.new_alerts), (0, 1), "{s:?}");
+    let jia = "990100|一般公共预算|101001|2050101|||";
+    let yi = "990200|一般公共预算|101002|2050101|||";
+    // 2025's findings are 2025's: January says nothing of them.
+    assert_eq!(env.terms(jia), vec![(Some("2025".into()), Status::New)]);
+    // 乙's 2026 overspending is a finding of its own, beside 2025's.
+    assert_eq!(
+        env.terms(yi),
+        vec![
+            (Some("2025".into()), Status::New),
+            (Some("2026".into()), Status::New)
+        ]
+    );
+    // February: 乙 back within its 2026 budget: 2026's finding is resolved, 2025's stays.
+    execution(
+        &env,
+        "2026-02",
+        &[
+            ("990100", "101001", "甲单位", "1000000", "90000"),
+            ("990200", "101002", "乙单位", "200000", "160000"),
+        ],
+    );
+    let s = env.check(&["over_budget"], "2026-02").unwrap();
+    assert_eq!(s.resolved, 1, "{s:?}");
+    assert_eq!(
+        env.terms(yi),
+        vec![
+            (Some("2025".into()), Status::New),
+            (Some("2026".into()), Status::Resolved)
+        ]
+    );
+    assert_eq!(env.terms(jia), vec![(Some("2025".into()), Status::New)]);
+}
+
+#[test]
+fn a_month_of_balances_only_is_judged_against_the_limit_in_force() {
+    let env = Env::new();
+    // September: limits and balances; 北山县 专项 above its limit, 南河县 within.
+    env.load_text(
+        "debt-2025-09.csv",
+        "年度,月份,财政区划,地区,债务类型,债务限额,债务余额\n\
+         2025,9,990122,北山县,专项债务,3000000000.00,3480000000.00\n\
+         2025,9,990123,南河县,专项债务,1000000000.00,900000000.00\n",
+    );
+    let s = env.check(&["debt_limit"], "2025-09").unwrap();
+    assert_eq!(s.new_alerts, 1, "{s:?}");
+    // October reports balances only (limits are set once a year): still above the limit in force.
+    env.load_text(
+        "debt-2025-10.csv",
+        "年度,月份,财政区划,地区,债务类型,债务余额\n\
+         2025,10,990122,北山县,专项债务,3400000000.00\n\
+         2025,10,990123,南河县,专项债务,950000000.00\n",
+    );
+    let s = env.check(&["debt_limit"], "2025-10").unwrap();
+    assert_eq!((s.resolved, s.continuing), (0, 1), "{s:?}");
+    let a = env.alert("990122|专项债务");
+    assert_eq!(a.status, Status::New);
+    assert_eq!(
+        a.message_zh,
+        "北山县专项债务余额34.00亿元，超过限额30.00亿元，超出4.00亿元（余额截至2025-10，限额截至2025-09）"
+    );
+    // November: the balance is down to 29.00亿, under the limit in force: now the data clears it.
+    env.load_text(
+        "debt-2025-11.csv",
+        "年度,月份,财政区划,地区,债务类型,债务余额\n2025,11,990122,北山县,专项债务,2900000000.00\n",
+    );
+    let s = env.check(&["debt_limit"], "2025-11").unwrap();
+    assert_eq!(s.resolved, 1, "{s:?}");
+    assert_eq!(env.alert("990122|专项债务").status, Status::Resolved);
+}
+
+mod histories {
+    //! The lifecycle's invariants over generated histories: months with gaps and re-runs,
+    //! December → January, two regions and partial regions, other rules' runs, people acting.
+    //! The store is driven as `purse check` drives it, with the runs a rule would return.
+
+    use std::collections::{BTreeMap, HashMap};
+    use std::path::Path;
+    use std::time::Duration;
+
+    use proptest::prelude::*;
+    use purse::alerts::{Action, Alert, AlertStore, Filter, Status};
+    use purse::datasets::Catalog;
+    use purse::rules::runner::{Coverage, Finding, Outcome, RuleRun};
+    use purse::rules::{FindingKind, Rule};
+
+    const PERIODS: [&str; 6] = [
+        "2025-10", "2025-11", "2025-12", "2026-01", "2026-02", "2026-04",
+    ];
+    const REGIONS: [&str; 2] = ["990100", "990200"];
+    const KEYS: [&str; 2] = ["A", "B"];
+
+    fn rule(id: &str, finding: &str, basis: &str, dataset: &str) -> Rule {
+        let text = format!(
+            "-- id: {id}\n-- title: t | t\n-- category: 合规\n-- datasets: {dataset}\n-- finding: {finding}\n\
+             -- basis: {basis}\n-- severity: 黄\n-- key: region_code, unit\n-- message: {{subject}} | {{subject}}\n\
+             SELECT region_code, 'x' AS unit, 'x' AS subject FROM {dataset} WHERE period = $period"
+        );
+        purse::rules::parse(
+            Path::new(&format!("q/{id}.sql")),
+            &text,
+            &Catalog::builtin(),
+        )
+        .unwrap()
+    }
+
+    fn rules() -> Vec<Rule> {
+        vec![
+            rule("ev", "event", "month", "payments"),
+            rule("ytd", "state", "ytd", "budget_execution"),
+            rule("bal", "state", "balance", "debt"),
+            rule("mon", "state", "month", "indicators"),
+        ]
+    }
+
+    #[derive(Debug, Clone)]
+    enum Step {
+        /// A run of rule `rule` for a period: evaluated or not, the regions with data (a bit
+        /// each), and the findings (region, key) among the regions with data.
+        Run {
+            period: usize,
+            rule: usize,
+            evaluated: bool,
+            regions: u8,
+            found: Vec<(usize, usize)>,
+        },
+        /// Someone acts on the n-th alert (by id order): 0 ack, 1 rectify, 2 close, 3 dismiss.
+        Act { nth: usize, action: u8 },
+    }
+
+    fn step() -> impl Strategy<Value = Step> {
+        prop_oneof![
+            4 => (0..PERIODS.len(), 0..4usize, proptest::bool::weighted(0.85), 0u8..4,
+                  proptest::collection::vec((0..2usize, 0..2usize), 0..4))
+                .prop_map(|(period, rule, evaluated, regions, found)| {
+                    let found = found
+                        .into_iter()
+                        .filter(|(r, _)| regions & (1 << r) != 0)
+                        .collect();
+                    Step::Run { period, rule, evaluated, regions, found }
+                }),
+            1 => (0..8usize, 0u8..4).prop_map(|(nth, action)| Step::Act { nth, action }),
+        ]
+    }
+
+    fn run_of(rule: &Rule, evaluated: bool, regions: u8, found: &[(usize, usize)]) -> RuleRun {
+        let present: Vec<Vec<String>> = (0..2)
+            .filter(|r| regions & (1 << r) != 0)
+            .map(|r| vec![REGIONS[r].to_string()])
+            .collect();
+        let mut seen = std::collections::BTreeSet::new();
+        let findings = found
+            .iter()
+            .filter(|f| seen.insert(**f))
+            .map(|&(r, k)| {
+                let evidence: BTreeMap<String, String> = [
+                    ("region_code", REGIONS[r]),
+                    ("unit", KEYS[k]),
+                    ("subject", KEYS[k]),
+                ]
+                .into_iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect();
+                Finding {
+                    rule_id: rule.id.clone(),
+                    alert_key: format!("{}|{}", REGIONS[r], KEYS[k]),
+                    subject: KEYS[k].into(),
+                    level: "黄".into(),
+                    value: None,
+                    expected: None,
+                    difference: None,
+                    dept_name: None,
+                    agency_code: None,
+                    region_code: Some(REGIONS[r].into()),
+                    message_zh: KEYS[k].into(),
+                    message_en: KEYS[k].into(),
+                    evidence,
+                    rows: vec![],
+                }
+            })
+            .collect();
+        RuleRun {
+            rule_id: rule.id.clone(),
+            duration: Duration::ZERO,
+            rows_scanned: 0,
+            outcome: if evaluated {
+                Outcome::Evaluated
+            } else {
+                Outcome::NotEvaluated("no data".into())
+            },
+            coverage: vec![Coverage {
+                dataset: rule.datasets[0].clone(),
+                columns: vec!["region_code".into()],
+                present,
+            }],
+            params: vec![],
+            findings: if evaluated { findings } else { vec![] },
+        }
+    }
+
+    fn snapshot(store: &AlertStore) -> HashMap<i64, Alert> {
+        store
+            .list(&Filter::default())
+            .unwrap()
+            .into_iter()
+            .map(|a| (a.id, a))
+            .collect()
+    }
+
+    fn same(a: &Alert, b: &Alert) -> bool {
+        (
+            a.status,
+            &a.last_period,
+            &a.first_period,
+            a.months_open,
+            &a.term,
+        ) == (
+            b.status,
+            &b.last_period,
+            &b.first_period,
+            b.months_open,
+            &b.term,
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+        #[test]
+        fn the_lifecycle_holds_over_any_history(steps in proptest::collection::vec(step(), 1..24)) {
+            let dir = tempfile::tempdir().unwrap();
+            let mut store = AlertStore::open(dir.path()).unwrap();
+            let rules = rules();
+            let refs: Vec<&Rule> = rules.iter().collect();
+            for s in &steps {
+                let before = snapshot(&store);
+                match s {
+                    Step::Act { nth, action } => {
+                        let mut ids: Vec<i64> = before.keys().copied().collect();
+                        ids.sort_unstable();
+                        let Some(&id) = ids.get(*nth) else { continue };
+                        let a = match action {
+                            0 => Action::Ack,
+                            1 => Action::Rectify { owner: "财政局".into(), due: chrono::NaiveDate::from_ymd_opt(2026, 6, 30).unwrap() },
+                            2 => Action::Close { evidence: "已整改".into() },
+                            _ => Action::Dismiss { reason: "误报".into() },
+                        };
+                        let _ = store.act(id, &a, "analyst");
+                    }
+                    Step::Run { period, rule, evaluated, regions, found } => {
+                        let (period, rule) = (PERIODS[*period], &rules[*rule]);
+                        let run = run_of(rule, *evaluated, *regions, found);
+                        let shown: Vec<String> = run.findings.iter().map(|f| f.alert_key.clone()).collect();
+                        store.record_run(period, &refs, &[run], "t", 0).unwrap();
+                        let after = snapshot(&store);
+                        let run_term = rule.basis.term(period).unwrap();
+                        for (id, a) in &after {
+                            let Some(b) = before.get(id) else {
+                                // A new alert is one of this run's findings, open, of this term.
+                                prop_assert_eq!(&a.rule_id, &rule.id);
+                                prop_assert!(shown.contains(&a.alert_key));
+                                prop_assert_eq!(a.term.as_deref(), Some(run_term.as_str()));
+                                prop_assert_eq!(a.status, Status::New);
+                                continue;
+                            };
+                            // Another rule's data, or a run that judged nothing, changes nothing.
+                            if a.rule_id != rule.id || !*evaluated {
+                                prop_assert!(same(a, b), "{:?} -> {:?}", b, a);
+                                continue;
+                            }
+                            if matches!(a.status, Status::Resolved | Status::Cleared) && a.status != b.status {
+                                // Resolved by data only: a state, not shown, of the run's term,
+                                // in a region the run had data for.
+                                let kind = rules.iter().find(|r| r.id == a.rule_id).unwrap().finding;
+                                prop_assert_eq!(kind, FindingKind::State, "an event resolved by data: {:?}", a);
+                                prop_assert!(!shown.contains(&a.alert_key) || a.term.as_deref() != Some(run_term.as_str()));
+                                prop_assert_eq!(a.term.as_deref(), Some(run_term.as_str()), "judged across terms: {:?} in {}", a, period);
+                                let region = a.region_code.as_deref().unwrap();
+                                let bit = REGIONS.iter().position(|r| *r == region).unwrap();
+                                prop_assert!(regions & (1 << bit) != 0, "resolved without data for {}", region);
+                                prop_assert!(b.last_period.as_str() <= period);
+                                // January never resolves a prior year's year-to-date finding.
+                                prop_assert!(rule.basis != purse::rules::Basis::Ytd || a.term.as_deref() == Some(&period[..4]));
+                            }
+                        }
+                        // Every finding shown is an alert of this run's term that saw this period.
+                        for key in &shown {
+                            let a = after.values().find(|a| &a.rule_id == &rule.id && &a.alert_key == key
+                                && a.term.as_deref() == Some(run_term.as_str()));
+                            prop_assert!(a.is_some(), "finding {} has no alert", key);
+                        }
+                    }
+                }
+                // An event is never resolved by data, whatever happened.
+                for a in snapshot(&store).values() {
+                    if a.rule_id == "ev" {
+                        prop_assert!(!matches!(a.status, Status::Resolved | Status::Cleared), "{:?}", a);
+                    }
+                }
+            }
+        }
+    }
 }

@@ -3,6 +3,8 @@
 -- category: 合规
 -- datasets: audit_findings
 -- cadence: standing
+-- finding: state
+-- basis: balance
 -- severity: level
 -- params: red_days = 90, default_due_days = 180
 -- key: region_code, report_name, finding_no

@@ -3,6 +3,8 @@
 -- category: 流量
 -- datasets: budget_execution
 -- cadence: month
+-- finding: state
+-- basis: ytd
 -- severity: 蓝
 -- params: max_change_pct = 30
 -- key: region_code, agency_code, project_code

@@ -3,6 +3,8 @@
 -- category: 流速
 -- datasets: budget_execution
 -- cadence: month
+-- finding: state
+-- basis: annual
 -- months: 12
 -- severity: 黄
 -- params: min_pct = 20

@@ -3,6 +3,8 @@
 -- category: 流量
 -- datasets: budget_execution
 -- cadence: month
+-- finding: state
+-- basis: ytd
 -- severity: level
 -- key: region_code, budget_kind, agency_code, func_code, gov_econ_code, dept_econ_code, project_code
 -- message: {subject}{dept_econ_name}累计支出{ytd_amount}，{problem}{difference}（调整后预算{expected}） | {subject} spent {ytd_amount} on {dept_econ_name}, {difference} {problem_en} (adjusted budget {expected})

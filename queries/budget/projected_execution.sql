@@ -3,6 +3,8 @@
 -- category: 流速
 -- datasets: budget_execution
 -- cadence: month
+-- finding: state
+-- basis: ytd
 -- months: 3-11
 -- severity: level
 -- params: yellow_pct = 85, red_pct = 70, z = 1.645

@@ -3,6 +3,8 @@
 -- category: 合规
 -- datasets: budget_execution
 -- cadence: month
+-- finding: state
+-- basis: ytd
 -- severity: 黄
 -- params: max_growth_pct = 0
 -- key: region_code, agency_code, dept_econ_code

@@ -3,6 +3,8 @@
 -- category: 合规
 -- datasets: budget_execution
 -- cadence: month
+-- finding: state
+-- basis: ytd
 -- severity: 蓝
 -- params: max_share_pct = 20
 -- key: region_code, agency_code, project_code

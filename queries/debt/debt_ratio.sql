@@ -3,6 +3,8 @@
 -- category: 流量
 -- datasets: debt
 -- cadence: year
+-- finding: state
+-- basis: balance
 -- severity: level
 -- params: yellow_pct = 120, orange_pct = 200, red_pct = 300
 -- key: region_code

@@ -3,6 +3,8 @@
 -- category: 流量
 -- datasets: debt
 -- cadence: year
+-- finding: state
+-- basis: balance
 -- severity: level
 -- params: low_pct = 10, medium_pct = 20, severe_pct = 50
 -- key: region_code, debt_type

@@ -3,6 +3,8 @@
 -- category: 流量
 -- datasets: debt, budget_execution
 -- cadence: month
+-- finding: state
+-- basis: balance
 -- severity: level
 -- params: low = 0.3, idle = 0.8
 -- key: region_code

@@ -3,6 +3,8 @@
 -- category: 流速
 -- datasets: special_funds
 -- cadence: month
+-- finding: state
+-- basis: balance
 -- severity: level
 -- params: general_days = 30, earmarked_days = 60, idle_days = 180, min_spent_pct = 30
 -- key: region_code, fund_key, project_key

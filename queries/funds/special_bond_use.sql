@@ -3,6 +3,8 @@
 -- category: 流速
 -- datasets: bonds
 -- cadence: quarter
+-- finding: state
+-- basis: balance
 -- severity: level
 -- params: window_months = 6, yellow_pp = 10, red_pp = 30
 -- key: region_code, bond_code, project_key

@@ -3,6 +3,8 @@
 -- category: 流速
 -- datasets: indicators, targets
 -- cadence: month
+-- finding: state
+-- basis: ytd
 -- severity: level
 -- params: yellow_pp = 0.5, red_pp = 1, about_pp = 0
 -- key: region_code, indicator_key

@@ -5,6 +5,8 @@
 -- severity: 黄
 -- params: max_mad = 0.015, min_count = 1000, min_amount = 10
 -- cadence: month
+-- finding: state
+-- basis: ytd
 -- key: region_code, dept_name
 -- message: {subject}年内{n}笔支付的首位数字分布偏离本福特定律（MAD {value}，阈值{expected}） | {subject}: first digits of {n} payments this year deviate from Benford's law (MAD {value}, threshold {expected})
 -- description: Nigrini's mean absolute deviation of first-digit shares from log10(1 + 1/d), per

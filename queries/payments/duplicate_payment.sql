@@ -3,6 +3,8 @@
 -- category: 合规
 -- datasets: payments
 -- cadence: month
+-- finding: event
+-- basis: month
 -- severity: 橙
 -- params: window_days = 7
 -- key: region_code, agency_code, payee, payment

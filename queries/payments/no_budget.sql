@@ -3,6 +3,8 @@
 -- category: 合规
 -- datasets: payments, budget_execution
 -- cadence: month
+-- finding: event
+-- basis: month
 -- severity: 红
 -- key: region_code, agency_code, payment
 -- message: {subject}于{pay_date}向{payee}支付{value}，{problem} | {subject} paid {value} to {payee} on {pay_date}: {problem_en}

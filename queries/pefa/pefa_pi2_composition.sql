@@ -3,6 +3,8 @@
 -- category: 其他
 -- datasets: budget_execution
 -- cadence: month
+-- finding: state
+-- basis: annual
 -- months: 12
 -- severity: level
 -- key: region_code, budget_kind, year, dimension

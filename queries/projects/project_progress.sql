@@ -3,6 +3,8 @@
 -- category: 流速
 -- datasets: projects
 -- cadence: month
+-- finding: state
+-- basis: ytd
 -- severity: level
 -- params: yellow_pp = 15, red_pp = 30
 -- key: region_code, project_key

@@ -3,6 +3,8 @@
 -- category: 流速
 -- datasets: revenue
 -- cadence: month
+-- finding: state
+-- basis: ytd
 -- severity: level
 -- params: yellow_pp = 10, red_pp = 20
 -- key: region_code, budget_kind

@@ -3,6 +3,8 @@
 -- category: 流量
 -- datasets: revenue
 -- cadence: month
+-- finding: state
+-- basis: ytd
 -- severity: 黄
 -- params: max_share_pct = 30
 -- key: region_code

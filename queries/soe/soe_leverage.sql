@@ -3,6 +3,8 @@
 -- category: 流量
 -- datasets: soe_finance
 -- cadence: quarter
+-- finding: state
+-- basis: balance
 -- severity: level
 -- params: industrial_pct = 70, other_pct = 75, control_pp = 5
 -- key: region_code, enterprise_key

@@ -3,6 +3,8 @@
 -- category: 流量
 -- datasets: soe_finance
 -- cadence: quarter
+-- finding: state
+-- basis: ytd
 -- severity: 黄
 -- params: max_decline_pct = 20
 -- key: region_code, enterprise_key

@@ -12,8 +12,8 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{PurseError, Result};
 use crate::rules::ParamValue;
-use crate::rules::Rule;
 use crate::rules::runner::{Outcome, RuleRun};
+use crate::rules::{FindingKind, Rule};
 
 const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS alerts(
@@ -117,10 +117,20 @@ fn added_in_0_2(db: &Connection) -> Result<()> {
     Ok(())
 }
 
+/// The term a finding belongs to (its fiscal year, quarter or month, from the rule's `basis`;
+/// NULL on alerts stored before terms, whose term is read off their last period), and a
+/// finding's evidence rows (JSON array; NULL where the finding is its one output row).
+fn added_terms(db: &Connection) -> Result<()> {
+    crate::db::add_column(db, "alerts", "term", "TEXT")?;
+    crate::db::add_column(db, "alert_periods", "evidence_rows", "TEXT")?;
+    Ok(())
+}
+
 /// The alert store's migrations, in order: never edit one that has shipped, add a step.
 const MIGRATIONS: &[crate::db::Step] = &[
     crate::db::Step::Sql(SCHEMA),
     crate::db::Step::Code(added_in_0_2),
+    crate::db::Step::Code(added_terms),
 ];
 
 /// Where an alert is in its life.
@@ -285,6 +295,8 @@ pub struct Alert {
     pub owner: Option<String>,
     pub due_date: Option<String>,
     pub updated_at: String,
+    /// The period the finding belongs to (fiscal year, quarter or month; empty for a balance).
+    pub term: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -320,6 +332,14 @@ pub struct PeriodRecord {
     pub difference: Option<String>,
     pub message_zh: String,
     pub evidence: BTreeMap<String, String>,
+    /// The rows behind the finding (each payment of a split), where the rule has them.
+    pub rows: Vec<BTreeMap<String, String>>,
+}
+
+/// Evidence rows as stored (a JSON array, or NULL).
+fn rows_of(json: Option<String>) -> Vec<BTreeMap<String, String>> {
+    json.and_then(|j| serde_json::from_str(&j).ok())
+        .unwrap_or_default()
 }
 
 /// What one `purse check` did.
@@ -427,6 +447,27 @@ pub fn fingerprint(rule_id: &str, key: &str) -> String {
     crate::hex(&h[..10])
 }
 
+/// Identity of a finding within its term (its fiscal year for year-to-date figures, its month
+/// for a month's flow …): 2026's overspending of a line is not 2025's. A balance has no term,
+/// and keeps the identity it always had.
+pub fn fingerprint_in(rule_id: &str, term: &str, key: &str) -> String {
+    if term.is_empty() {
+        return fingerprint(rule_id, key);
+    }
+    let h = Sha256::digest(format!("{rule_id}\u{1f}{term}\u{1f}{key}").as_bytes());
+    crate::hex(&h[..10])
+}
+
+/// The term of a finding: from the period of the data it rests on (`data_period` in its
+/// evidence, for rules whose data stands longer than a month), else the run's period.
+pub fn term_of(rule: &Rule, period: &str, evidence: &BTreeMap<String, String>) -> String {
+    evidence
+        .get("data_period")
+        .and_then(|p| rule.basis.term(p))
+        .or_else(|| rule.basis.term(period))
+        .unwrap_or_default()
+}
+
 fn row_to_alert(r: &rusqlite::Row) -> rusqlite::Result<Alert> {
     let status: String = r.get(10)?;
     Ok(Alert {
@@ -453,12 +494,13 @@ fn row_to_alert(r: &rusqlite::Row) -> rusqlite::Result<Alert> {
         due_date: r.get(20)?,
         updated_at: r.get(21)?,
         region_code: r.get(22)?,
+        term: r.get(23)?,
     })
 }
 
 const ALERT_COLS: &str = "id, fingerprint, rule_id, alert_key, category, title, subject, dept_name, agency_code, level, \
      status, first_period, last_period, months_open, value, expected, difference, message_zh, message_en, owner, \
-     due_date, updated_at, region_code";
+     due_date, updated_at, region_code, term";
 
 impl AlertStore {
     pub fn open(data_dir: &Path) -> Result<AlertStore> {
@@ -539,16 +581,14 @@ impl AlertStore {
             let record_only = rule.mode == "record";
             let mut seen = std::collections::HashSet::new();
             for f in &run.findings {
-                let fp = fingerprint(&f.rule_id, &f.alert_key);
+                let term = term_of(rule, period, &f.evidence);
+                let fp = fingerprint_in(&f.rule_id, &term, &f.alert_key);
                 seen.insert(fp.clone());
                 *s.by_level.entry(f.level.clone()).or_default() += 1;
-                let existing: Option<(i64, String, String)> = tx
-                    .query_row(
-                        "SELECT id, status, last_period FROM alerts WHERE fingerprint=?1",
-                        [&fp],
-                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-                    )
-                    .optional()?;
+                let existing = match find_alert(&tx, &fp)? {
+                    Some(e) => Some(e),
+                    None => adopt_legacy(&tx, rule, &f.alert_key, &term, &fp)?,
+                };
                 let evidence = serde_json::to_string(&f.evidence).unwrap_or_default();
                 let id = match existing {
                     None => {
@@ -556,12 +596,12 @@ impl AlertStore {
                         tx.execute(
                             "INSERT INTO alerts(fingerprint, rule_id, alert_key, category, title, subject, dept_name, agency_code,
                                  level, status, first_period, last_period, months_open, value, expected, difference,
-                                 message_zh, message_en, created_at, updated_at, region_code)
-                                 VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?17,?10,?10,1,?11,?12,?13,?14,?15,?16,?16,?18)",
+                                 message_zh, message_en, created_at, updated_at, region_code, term)
+                                 VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?17,?10,?10,1,?11,?12,?13,?14,?15,?16,?16,?18,?19)",
                             params![
                                 fp, f.rule_id, f.alert_key, rule.category, rule.title_zh, f.subject, f.dept_name,
                                 f.agency_code, f.level, period, f.value, f.expected, f.difference, f.message_zh,
-                                f.message_en, now(), first, f.region_code
+                                f.message_en, now(), first, f.region_code, term
                             ],
                         )?;
                         let id = tx.last_insert_rowid();
@@ -581,7 +621,10 @@ impl AlertStore {
                         let st = Status::parse(&status).unwrap_or(Status::New);
                         // Seen again after it was resolved or closed: the problem is back. Seen
                         // again while awaiting 销号: the rectification is not done after all.
+                        // An event found again is the same event (a re-run of its month): a
+                        // closed one stays closed.
                         let back_to = match st {
+                            _ if rule.finding == FindingKind::Event => None,
                             Status::Resolved | Status::Closed => Some(Status::New),
                             Status::Cleared => Some(Status::Rectifying),
                             _ => None,
@@ -621,39 +664,59 @@ impl AlertStore {
                     }
                 };
                 // One record per alert and period: a re-run of the period replaces its own.
+                let rows = (!f.rows.is_empty())
+                    .then(|| serde_json::to_string(&f.rows).unwrap_or_default());
                 tx.execute(
-                    "INSERT INTO alert_periods(alert_id, period, run_id, level, value, expected, difference, message_zh, evidence)
-                     VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)
+                    "INSERT INTO alert_periods(alert_id, period, run_id, level, value, expected, difference, message_zh, evidence,
+                         evidence_rows)
+                     VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)
                      ON CONFLICT(alert_id, period) DO UPDATE SET run_id=excluded.run_id, level=excluded.level,
                      value=excluded.value, expected=excluded.expected, difference=excluded.difference,
-                     message_zh=excluded.message_zh, evidence=excluded.evidence",
-                    params![id, period, run_id, f.level, f.value, f.expected, f.difference, f.message_zh, evidence],
+                     message_zh=excluded.message_zh, evidence=excluded.evidence, evidence_rows=excluded.evidence_rows",
+                    params![id, period, run_id, f.level, f.value, f.expected, f.difference, f.message_zh, evidence, rows],
                 )?;
                 tx.execute(
                     "UPDATE alerts SET months_open = (SELECT count(*) FROM alert_periods WHERE alert_id=?1) WHERE id=?1",
                     [id],
                 )?;
             }
+            // An event (a payment, a duplicate) is never made untrue by later data: it stays
+            // until someone closes or dismisses it.
+            if rule.finding == FindingKind::Event {
+                continue;
+            }
             // Open alerts of this rule that this run did not show, each with its last evidence.
             let mut stmt = tx.prepare(
-                "SELECT a.id, a.fingerprint, a.status, p.evidence FROM alerts a
+                "SELECT a.id, a.fingerprint, a.status, p.evidence, a.term, a.last_period FROM alerts a
                  LEFT JOIN alert_periods p ON p.alert_id = a.id AND p.period = a.last_period
                  WHERE a.rule_id=?1 AND a.status IN ('new','acknowledged','rectifying') AND a.last_period <= ?2",
             )?;
-            let open: Vec<(i64, String, String, Option<String>)> = stmt
+            type Open = (i64, String, String, Option<String>, Option<String>, String);
+            let open: Vec<Open> = stmt
                 .query_map(params![run.rule_id, period], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                    ))
                 })?
                 .collect::<rusqlite::Result<_>>()?;
             drop(stmt);
-            for (id, fp, status, evidence) in open {
+            // A run judges the findings of its own term only: January's year-to-date figures
+            // say nothing of last year's, a month's payments nothing of another month's.
+            let run_term = rule.basis.term(period).unwrap_or_default();
+            for (id, fp, status, evidence, term, last) in open {
                 if seen.contains(&fp) {
                     continue;
                 }
                 let evidence: BTreeMap<String, String> = evidence
                     .and_then(|e| serde_json::from_str(&e).ok())
                     .unwrap_or_default();
-                if !run.covers(&evidence) {
+                let term = term.unwrap_or_else(|| term_of(rule, &last, &evidence));
+                if term != run_term || !run.covers(&evidence) {
                     // No data for this alert's region (budget kind, report, year …) this period:
                     // absence of data is not evidence.
                     s.held += 1;
@@ -847,24 +910,26 @@ impl AlertStore {
             .collect::<Vec<_>>()
             .join(", ");
         let mut stmt = self.db.prepare(&format!(
-            "SELECT {cols}, p.period, p.level, p.value, p.expected, p.difference, p.message_zh, p.evidence
+            "SELECT {cols}, p.period, p.level, p.value, p.expected, p.difference, p.message_zh, p.evidence,
+                    p.evidence_rows
              FROM alerts a JOIN alert_periods p ON p.alert_id = a.id WHERE p.period = ?1
              ORDER BY CASE p.level WHEN '红' THEN 0 WHEN '橙' THEN 1 WHEN '黄' THEN 2 ELSE 3 END, a.rule_id, a.alert_key"
         ))?;
         let v = stmt
             .query_map([period], |r| {
                 let a = row_to_alert(r)?;
-                let ev: String = r.get(29)?;
+                let ev: String = r.get(30)?;
                 Ok((
                     a,
                     PeriodRecord {
-                        period: r.get(23)?,
-                        level: r.get(24)?,
-                        value: r.get(25)?,
-                        expected: r.get(26)?,
-                        difference: r.get(27)?,
-                        message_zh: r.get(28)?,
+                        period: r.get(24)?,
+                        level: r.get(25)?,
+                        value: r.get(26)?,
+                        expected: r.get(27)?,
+                        difference: r.get(28)?,
+                        message_zh: r.get(29)?,
                         evidence: serde_json::from_str(&ev).unwrap_or_default(),
+                        rows: rows_of(r.get(31)?),
                     },
                 ))
             })?
@@ -874,7 +939,7 @@ impl AlertStore {
 
     pub fn history(&self, id: i64) -> Result<Vec<PeriodRecord>> {
         let mut stmt = self.db.prepare(
-            "SELECT period, level, value, expected, difference, message_zh, evidence FROM alert_periods
+            "SELECT period, level, value, expected, difference, message_zh, evidence, evidence_rows FROM alert_periods
              WHERE alert_id=?1 ORDER BY period",
         )?;
         let v = stmt
@@ -888,6 +953,7 @@ impl AlertStore {
                     difference: r.get(4)?,
                     message_zh: r.get(5)?,
                     evidence: serde_json::from_str(&ev).unwrap_or_default(),
+                    rows: rows_of(r.get(7)?),
                 })
             })?
             .collect::<rusqlite::Result<_>>()?;
@@ -1001,6 +1067,48 @@ impl AlertStore {
             .collect::<rusqlite::Result<_>>()?;
         Ok(v)
     }
+}
+
+/// The alert with this fingerprint: (id, status, last period).
+fn find_alert(tx: &rusqlite::Transaction, fp: &str) -> Result<Option<(i64, String, String)>> {
+    Ok(tx
+        .query_row(
+            "SELECT id, status, last_period FROM alerts WHERE fingerprint=?1",
+            [fp],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?)
+}
+
+/// An alert stored before findings had terms (its fingerprint is rule + key) whose last period
+/// lies in `term`: the same finding, given its term's fingerprint now, so an upgrade neither
+/// duplicates a deployment's open alerts nor loses their trail.
+fn adopt_legacy(
+    tx: &rusqlite::Transaction,
+    rule: &Rule,
+    key: &str,
+    term: &str,
+    fp: &str,
+) -> Result<Option<(i64, String, String)>> {
+    if term.is_empty() {
+        return Ok(None);
+    }
+    let legacy = fingerprint(&rule.id, key);
+    let Some((id, status, last)) = find_alert(tx, &legacy)? else {
+        return Ok(None);
+    };
+    let untermed: bool =
+        tx.query_row("SELECT term IS NULL FROM alerts WHERE id=?1", [id], |r| {
+            r.get(0)
+        })?;
+    if !untermed || rule.basis.term(&last).as_deref() != Some(term) {
+        return Ok(None);
+    }
+    tx.execute(
+        "UPDATE alerts SET fingerprint=?2, term=?3 WHERE id=?1",
+        params![id, fp, term],
+    )?;
+    Ok(Some((id, status, last)))
 }
 
 fn event(

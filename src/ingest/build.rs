@@ -193,6 +193,10 @@ fn period_key(grain: Grain, year: i32, month: Option<u32>) -> Option<(i32, Optio
     }
 }
 
+/// How a code column reads for a row that names its entity (a unit) but gives no code: the
+/// name, after this prefix, so it never passes for a code and two names never share a key.
+pub const NAME_KEY: &str = "名称:";
+
 /// At most this many threads read one sheet (parts of a large CSV).
 const READERS: usize = 4;
 
@@ -204,6 +208,8 @@ struct Partial {
     source_rows: Vec<i32>,
     issues: Vec<Issue>,
     unknown: BTreeMap<(usize, String), (usize, usize)>,
+    /// Rows keyed by their name for want of a code, per code column: (first row, count).
+    named: BTreeMap<usize, (usize, usize)>,
     rows_read: usize,
     totals_skipped: usize,
     /// A note or signature line ended the table inside this part.
@@ -407,6 +413,20 @@ pub fn build_in_parts(
         }
     }
     let file_unit = ctx.title.unit_pow.unwrap_or(0);
+    // Entities identified by a code with a name beside it (a unit, a department, a project; not
+    // a classification, not a region): a row that names one without its code is keyed by the
+    // name, so rules that group by the code never lump every code-less unit into one.
+    let named_cols: Vec<(usize, usize)> = split_names
+        .iter()
+        .filter(|&(&ci, _)| {
+            let c = &ds.columns[ci];
+            c.ty == ColType::Code
+                && c.classification.is_none()
+                && c.fill.is_none()
+                && c.name != "region_code"
+        })
+        .map(|(&ci, &ni)| (ci, ni))
+        .collect();
 
     // The code lists looked up on every row, with a fast hash (the catalog's use SipHash).
     let lists: Vec<Option<HashSet<&str, foldhash::fast::FixedState>>> = ds
@@ -443,6 +463,7 @@ pub fn build_in_parts(
         let mut ended = false;
         // Unknown classification codes: one warning per distinct code, with its first row and count.
         let mut unknown: BTreeMap<(usize, String), (usize, usize)> = BTreeMap::new();
+        let mut named: BTreeMap<usize, (usize, usize)> = BTreeMap::new();
         // One vector for every row's values (see `recycle`).
         let mut spare_vals: Vec<Option<Cow<str>>> = Vec::new();
         part.for_each_row(|line, cells| {
@@ -514,6 +535,14 @@ pub fn build_in_parts(
                         }
                 }
             }
+            for &(ci, ni) in &named_cols {
+                if row_vals[ci].is_none()
+                    && let Some(name) = row_vals[ni].as_deref()
+                {
+                    row_vals[ci] = Some(Cow::Owned(format!("{NAME_KEY}{name}")));
+                    named.entry(ci).or_insert((line, 0)).1 += 1;
+                }
+            }
             // Indicator names that carry their unit, as NBS exports do: "…(100 million yuan)".
             if let Some(uc) = unit_ci
                 && row_vals[uc].is_none()
@@ -549,7 +578,9 @@ pub fn build_in_parts(
                 match (&mut bufs[ci], raw) {
                     (Buf::Text(v), raw) => {
                         if let (Some(r), ColType::Code) = (raw, col.ty) {
-                            if let Some(exp) = col.shape.check(r) {
+                            if r.starts_with(NAME_KEY) {
+                                // Keyed by its name (above): no code to check.
+                            } else if let Some(exp) = col.shape.check(r) {
                                 bad(exp, "code has the wrong shape");
                                 row_ok = false;
                             } else if lists[ci].as_ref().is_some_and(|l| !l.contains(r)) {
@@ -681,6 +712,7 @@ pub fn build_in_parts(
             source_rows,
             issues,
             unknown,
+            named,
             rows_read,
             totals_skipped,
             ended,
@@ -695,6 +727,7 @@ pub fn build_in_parts(
     let mut issues = Vec::new();
     let (mut rows_read, mut totals_skipped) = (0usize, 0usize);
     let mut unknown: BTreeMap<(usize, String), (usize, usize)> = BTreeMap::new();
+    let mut named: BTreeMap<usize, (usize, usize)> = BTreeMap::new();
     let mut scopes: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let scope_cols: Vec<(usize, &str)> = ds
         .scope
@@ -767,6 +800,11 @@ pub fn build_in_parts(
                 e.0 = e.0.min(first);
                 e.1 += count;
             }
+            for (k, (first, count)) in p.named {
+                let e = named.entry(k).or_insert((first, 0));
+                e.0 = e.0.min(first);
+                e.1 += count;
+            }
             rows_read += p.rows_read;
             totals_skipped += p.totals_skipped;
             if stream {
@@ -812,6 +850,22 @@ pub fn build_in_parts(
             &errors,
             &mut scopes,
         )?;
+    }
+    for (ci, (first, count)) in named {
+        let c = &ds.columns[ci];
+        let name = c.name_column.as_deref().unwrap_or("");
+        issues.push(Issue {
+            severity: Severity::Warning,
+            row: Some(first),
+            column: c.name.clone(),
+            value: String::new(),
+            expected: "a code".into(),
+            reason: format!(
+                "{count} rows give {name} but no {}: each is keyed by its name (`{NAME_KEY}<name>`), \
+                 so different names stay apart; give the codes to key them by code",
+                c.name
+            ),
+        });
     }
     for ((ci, code), (first, count)) in unknown {
         issues.push(Issue {

@@ -167,6 +167,135 @@ impl Cadence {
     }
 }
 
+/// What a rule's finding is, declared in its header (`-- finding:`), from which the alert engine
+/// derives what may resolve it. Nothing about a rule's lifecycle lives in code of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FindingKind {
+    /// About one transaction (a payment, a duplicate, a split): later data never makes it untrue,
+    /// so it stays until someone closes or dismisses it.
+    Event,
+    /// About a position (a ratio, a balance, execution to date): a later run that judges the same
+    /// subject on data of the same basis judges it again, and may find it gone.
+    State,
+}
+
+impl FindingKind {
+    pub fn parse(s: &str) -> Option<FindingKind> {
+        match s.trim() {
+            "event" => Some(FindingKind::Event),
+            "state" => Some(FindingKind::State),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FindingKind::Event => "event",
+            FindingKind::State => "state",
+        }
+    }
+
+    pub fn zh(self) -> &'static str {
+        match self {
+            FindingKind::Event => "事件（待处置）",
+            FindingKind::State => "状态（逐期复核）",
+        }
+    }
+}
+
+/// What the figures a finding rests on measure (`-- basis:`), and so which period a finding
+/// belongs to (its *term*): a year-to-date figure belongs to its fiscal year (they restart each
+/// January), a month's flow to its month, a quarter's to its quarter, a year's to its year; a
+/// balance belongs to no period (any later balance judges it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Basis {
+    Month,
+    Ytd,
+    Balance,
+    Annual,
+    Quarter,
+}
+
+impl Basis {
+    pub fn parse(s: &str) -> Option<Basis> {
+        match s.trim() {
+            "month" => Some(Basis::Month),
+            "ytd" => Some(Basis::Ytd),
+            "balance" => Some(Basis::Balance),
+            "annual" => Some(Basis::Annual),
+            "quarter" => Some(Basis::Quarter),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Basis::Month => "month",
+            Basis::Ytd => "ytd",
+            Basis::Balance => "balance",
+            Basis::Annual => "annual",
+            Basis::Quarter => "quarter",
+        }
+    }
+
+    pub fn zh(self) -> &'static str {
+        match self {
+            Basis::Month => "当月",
+            Basis::Ytd => "年初至今（按财政年度）",
+            Basis::Balance => "时点余额",
+            Basis::Annual => "全年",
+            Basis::Quarter => "季度",
+        }
+    }
+
+    /// The term a finding on data of `period` ('YYYY-MM') belongs to: '2025-09' (month),
+    /// '2025-Q3' (quarter), '2025' (ytd, annual), '' (balance). `None` for a malformed period.
+    pub fn term(self, period: &str) -> Option<String> {
+        let p: crate::period::Period = period.parse().ok()?;
+        Some(match self {
+            Basis::Month => format!("{:04}-{:02}", p.year(), p.month()),
+            Basis::Quarter => format!("{:04}-Q{}", p.year(), (p.month() - 1) / 3 + 1),
+            Basis::Ytd | Basis::Annual => format!("{:04}", p.year()),
+            Basis::Balance => String::new(),
+        })
+    }
+}
+
+/// A figure a message states about its evidence rows (`-- tally: value = count, total =
+/// sum(amount)`): the runner recomputes it from the rows and refuses a finding that disagrees.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum Tally {
+    /// The number of evidence rows.
+    Count,
+    /// The sum of a column over the evidence rows.
+    Sum(String),
+}
+
+/// `value = count, total = sum(amount)` → [(value, Count), (total, Sum(amount))].
+fn parse_tally(s: &str) -> Option<Vec<(String, Tally)>> {
+    let mut out = Vec::new();
+    for item in s.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+        let (field, what) = item.split_once('=')?;
+        let (field, what) = (field.trim(), what.trim());
+        let tally = if what == "count" {
+            Tally::Count
+        } else {
+            let col = what.strip_prefix("sum(")?.strip_suffix(')')?.trim();
+            if col.is_empty() {
+                return None;
+            }
+            Tally::Sum(col.to_string())
+        };
+        if field.is_empty() {
+            return None;
+        }
+        out.push((field.to_string(), tally));
+    }
+    (!out.is_empty()).then_some(out)
+}
+
 /// The months of the year a rule applies in (`-- months: 12`, `10-12`, `3, 6, 9, 12`).
 pub fn parse_months(s: &str) -> Option<Vec<u32>> {
     let mut out = Vec::new();
@@ -305,6 +434,20 @@ pub struct Rule {
     pub message_en: String,
     /// How long the latest data of the rule's datasets stands (`-- cadence:`).
     pub cadence: Cadence,
+    /// What the finding is (`-- finding:`): an event stays until acted on, a state is judged
+    /// again each period.
+    pub finding: FindingKind,
+    /// What its figures measure (`-- basis:`): which period a finding belongs to.
+    pub basis: Basis,
+    /// Columns (`dataset.column`, or `column` where the rule reads one dataset) a subject must
+    /// have, not NULL, in the cadence's window for the run to have judged it (`-- requires:`):
+    /// a month that reports balances only does not judge a limit breach.
+    pub requires: Vec<(String, String)>,
+    /// Columns that vary from one evidence row of a finding to the next (`-- evidence:`): the
+    /// rule returns one row per evidence row (a payment), the rows of one key are one finding.
+    pub evidence_columns: Vec<String>,
+    /// Figures the message states about the evidence rows, recomputed by the runner.
+    pub tally: Vec<(String, Tally)>,
     /// The months the rule applies in (`-- months:`); other months it is not evaluated.
     pub months: Vec<u32>,
     pub mode: String,
@@ -390,7 +533,12 @@ pub fn parse(path: &Path, text: &str, catalog: &Catalog) -> Result<Rule> {
         }
         sql_lines.push(line);
     }
-    const KNOWN: [&str; 12] = [
+    const KNOWN: [&str; 17] = [
+        "finding",
+        "basis",
+        "requires",
+        "evidence",
+        "tally",
         "cadence",
         "months",
         "id",
@@ -491,6 +639,97 @@ pub fn parse(path: &Path, text: &str, catalog: &Catalog) -> Result<Rule> {
             )
         })?,
     };
+    let finding = need("finding").map_err(|_| {
+        err(
+            path,
+            "missing header `-- finding:` (event: about one transaction, stays until acted on; \
+             state: about a position, judged again each period)",
+        )
+    })?;
+    let finding = FindingKind::parse(&finding).ok_or_else(|| {
+        err(
+            path,
+            format!("unknown finding `{finding}` (known: event, state)"),
+        )
+    })?;
+    let basis = need("basis").map_err(|_| {
+        err(
+            path,
+            "missing header `-- basis:` (month, ytd, balance, annual or quarter: what its figures measure)",
+        )
+    })?;
+    let basis = Basis::parse(&basis).ok_or_else(|| {
+        err(
+            path,
+            format!("unknown basis `{basis}` (known: month, ytd, balance, annual, quarter)"),
+        )
+    })?;
+    let mut requires = Vec::new();
+    for item in meta
+        .get("requires")
+        .map(|r| {
+            r.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default()
+    {
+        let (ds, col) = match item.split_once('.') {
+            Some((d, c)) => (d.trim().to_string(), c.trim().to_string()),
+            None if datasets.len() == 1 => (datasets[0].clone(), item.to_string()),
+            None => {
+                return Err(err(
+                    path,
+                    format!(
+                        "requires `{item}`: name it `dataset.column` (the rule reads several datasets)"
+                    ),
+                ));
+            }
+        };
+        if !datasets.contains(&ds) {
+            return Err(err(
+                path,
+                format!("requires `{item}`: the rule does not read `{ds}`"),
+            ));
+        }
+        if catalog
+            .get(&ds)
+            .map_err(|e| err(path, e))?
+            .column(&col)
+            .is_none()
+        {
+            return Err(err(
+                path,
+                format!("requires `{item}`: `{ds}` has no column `{col}`"),
+            ));
+        }
+        requires.push((ds, col));
+    }
+    let evidence_columns: Vec<String> = meta
+        .get("evidence")
+        .map(|e| {
+            e.split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    let tally = match meta.get("tally") {
+        None => vec![],
+        Some(t) => parse_tally(t).ok_or_else(|| {
+            err(
+                path,
+                format!("tally `{t}`: expected `field = count` or `field = sum(column)`, comma separated"),
+            )
+        })?,
+    };
+    if !tally.is_empty() && evidence_columns.is_empty() {
+        return Err(err(
+            path,
+            "`-- tally:` needs `-- evidence:` (the columns of each evidence row it counts)",
+        ));
+    }
     let months = match meta.get("months") {
         None => (1..=12).collect(),
         Some(m) => parse_months(m).ok_or_else(|| {
@@ -563,6 +802,11 @@ pub fn parse(path: &Path, text: &str, catalog: &Catalog) -> Result<Rule> {
         message_zh,
         message_en,
         cadence,
+        finding,
+        basis,
+        requires,
+        evidence_columns,
+        tally,
         months,
         mode,
         description: meta.get("description").cloned().unwrap_or_default(),
@@ -798,7 +1042,7 @@ mod tests {
     }
 
     const OK: &str = "-- id: demo_rule\n-- title: 示例 | Demo\n-- category: 流速\n-- datasets: budget_execution\n\
-                      -- severity: level\n-- params: red_pp = 20\n-- key: agency_code\n-- message: {subject} | {subject}\n\
+                      -- severity: level\n-- finding: state\n-- basis: ytd\n-- params: red_pp = 20\n-- key: agency_code\n-- message: {subject} | {subject}\n\
                       SELECT agency_code, agency_name AS subject FROM budget_execution \
                       WHERE period = $period AND ytd_amount > $red_pp";
 

@@ -33,8 +33,13 @@ pub struct Finding {
     pub region_code: Option<String>,
     pub message_zh: String,
     pub message_en: String,
-    /// Every output column of the row, as text (money exact, in 元).
+    /// Every output column of the row, as text (money exact, in 元); for a rule with evidence
+    /// rows (`-- evidence:`), the columns the rows share.
     pub evidence: BTreeMap<String, String>,
+    /// The rows behind the finding (the payments of a split), each with the rule's
+    /// `-- evidence:` columns; empty where the finding is its one output row.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rows: Vec<BTreeMap<String, String>>,
 }
 
 /// Whether a rule could judge a period at all.
@@ -294,7 +299,18 @@ async fn coverage(
     for name in &rule.datasets {
         let ds = CATALOG.get(name)?;
         let window = rule.cadence.window(period, ds.grain)?;
-        let cache_key = (name.clone(), window.0.clone(), window.1.clone());
+        // Only the rows that carry what the rule needs judge a subject (`-- requires:`).
+        let required: Vec<String> = rule
+            .requires
+            .iter()
+            .filter(|(d, _)| d == name)
+            .map(|(_, c)| c.clone())
+            .collect();
+        let cache_key = (
+            format!("{name}\u{1f}{}", required.join(",")),
+            window.0.clone(),
+            window.1.clone(),
+        );
         if let Some(c) = cache
             .done
             .lock()
@@ -313,9 +329,14 @@ async fn coverage(
         if ds.column("year").is_some() {
             columns.push("year".into());
         }
-        let c = match cache.manifest_coverage(ds, &columns, &window) {
+        let from_manifest = if required.is_empty() {
+            cache.manifest_coverage(ds, &columns, &window)
+        } else {
+            None
+        };
+        let c = match from_manifest {
             Some(c) => c,
-            None => queried_coverage(ctx, name, columns, &window).await?,
+            None => queried_coverage(ctx, name, columns, &window, &required).await?,
         };
         if let Ok(mut m) = cache.done.lock() {
             m.insert(cache_key, c.clone());
@@ -331,6 +352,7 @@ async fn queried_coverage(
     name: &str,
     columns: Vec<String>,
     (from, to): &(String, String),
+    required: &[String],
 ) -> Result<Coverage> {
     let select = if columns.is_empty() {
         "DISTINCT 1 AS present".to_string()
@@ -338,8 +360,12 @@ async fn queried_coverage(
         let quoted: Vec<String> = columns.iter().map(|c| format!("\"{c}\"")).collect();
         format!("DISTINCT {}", quoted.join(", "))
     };
+    let not_null: String = required
+        .iter()
+        .map(|c| format!(" AND \"{c}\" IS NOT NULL"))
+        .collect();
     let sql = format!(
-        "SELECT {select} FROM \"{name}\" WHERE {PERIOD} >= '{from}' AND {PERIOD} <= '{to}'"
+        "SELECT {select} FROM \"{name}\" WHERE {PERIOD} >= '{from}' AND {PERIOD} <= '{to}'{not_null}"
     );
     let batches = ctx
         .sql_with_options(&sql, read_only())
@@ -479,6 +505,32 @@ fn shape_of(rule: &Rule, df: Planned) -> Result<()> {
             "the query returns `region_code`, so `-- key:` must include it".into(),
         ));
     }
+    for c in &rule.evidence_columns {
+        if !has(c) {
+            return Err(fail(format!(
+                "`-- evidence:` names `{c}` but the query returns no such column"
+            )));
+        }
+        if rule.key.contains(c) {
+            return Err(fail(format!(
+                "`{c}` is both a key column and an evidence column: an evidence row varies within a finding"
+            )));
+        }
+    }
+    for (field, t) in &rule.tally {
+        if !has(field) {
+            return Err(fail(format!(
+                "`-- tally:` states `{field}` but the query returns no such column"
+            )));
+        }
+        if let super::Tally::Sum(c) = t
+            && !rule.evidence_columns.contains(c)
+        {
+            return Err(fail(format!(
+                "`-- tally:` sums `{c}`, which is not one of the `-- evidence:` columns"
+            )));
+        }
+    }
     if rule.fixed_level.is_none() && !has("level") {
         return Err(fail(
             "`-- severity: level` but the query returns no `level` column".into(),
@@ -491,6 +543,12 @@ fn shape_of(rule: &Rule, df: Planned) -> Result<()> {
         if !has(f) {
             return Err(fail(format!(
                 "the message uses `{{{f}}}` but the query returns no such column"
+            )));
+        }
+        if rule.evidence_columns.contains(f) {
+            return Err(fail(format!(
+                "the message uses `{{{f}}}`, an evidence column that varies from row to row: \
+                 state it through a `-- tally:` figure"
             )));
         }
     }
@@ -539,6 +597,44 @@ fn findings(rule: &Rule, batches: &[RecordBatch]) -> Result<Vec<Finding>> {
             let alert_key = alert_key(&rule.key, &values).ok_or_else(|| {
                 PurseError::Invalid("returned a row whose key columns are all empty".into())
             })?;
+            if !rule.evidence_columns.is_empty() {
+                // One row per evidence row: the finding is what the rows of a key share.
+                let (shared, row) = split_evidence(&rule.evidence_columns, values);
+                if let Some(&i) = seen.get(&alert_key) {
+                    let f: &mut Finding = &mut out[i];
+                    if f.evidence != shared {
+                        return Err(PurseError::Invalid(format!(
+                            "returned two rows with the same key `{alert_key}` ({}) that differ outside \
+                             their evidence columns ({}): {} and {}",
+                            rule.key.join(", "),
+                            rule.evidence_columns.join(", "),
+                            show_row(&f.evidence),
+                            show_row(&shared)
+                        )));
+                    }
+                    f.rows.push(row);
+                    continue;
+                }
+                seen.insert(alert_key.clone(), out.len());
+                let get = |c: &str| shared.get(c).filter(|v| !v.is_empty()).cloned();
+                out.push(Finding {
+                    rule_id: rule.id.clone(),
+                    subject: get("subject").unwrap_or_else(|| alert_key.clone()),
+                    alert_key,
+                    level,
+                    value: get("value"),
+                    expected: get("expected"),
+                    difference: get("difference"),
+                    dept_name: get("dept_name"),
+                    agency_code: get("agency_code"),
+                    region_code: get("region_code"),
+                    message_zh: render(&rule.message_zh, &shared, &money),
+                    message_en: render(&rule.message_en, &shared, &money),
+                    evidence: shared,
+                    rows: vec![row],
+                });
+                continue;
+            }
             if let Some(&other) = seen.get(&alert_key) {
                 return Err(PurseError::Invalid(format!(
                     "returned two rows with the same key `{alert_key}` ({}): {} and {}; \
@@ -551,8 +647,8 @@ fn findings(rule: &Rule, batches: &[RecordBatch]) -> Result<Vec<Finding>> {
             seen.insert(alert_key.clone(), out.len());
             out.push(Finding {
                 rule_id: rule.id.clone(),
+                subject: get("subject").unwrap_or_else(|| alert_key.clone()),
                 alert_key,
-                subject: get("subject").unwrap_or_default(),
                 level,
                 value: get("value"),
                 expected: get("expected"),
@@ -563,10 +659,82 @@ fn findings(rule: &Rule, batches: &[RecordBatch]) -> Result<Vec<Finding>> {
                 message_zh: render(&rule.message_zh, &values, &money),
                 message_en: render(&rule.message_en, &values, &money),
                 evidence: values,
+                rows: vec![],
             });
         }
     }
+    for f in &out {
+        check_tally(rule, f)?;
+    }
     Ok(out)
+}
+
+/// A row's values split into what the finding's rows share and the row's own evidence columns.
+fn split_evidence(
+    columns: &[String],
+    mut values: BTreeMap<String, String>,
+) -> (BTreeMap<String, String>, BTreeMap<String, String>) {
+    let row = columns
+        .iter()
+        .map(|c| (c.clone(), values.remove(c).unwrap_or_default()))
+        .collect();
+    (values, row)
+}
+
+/// Every figure a message states about its evidence rows (`-- tally:`) must be what the rows
+/// give: a count is their number, a sum their exact decimal sum. A rule that counts the pairs of
+/// a self-join instead of the payments is refused here, naming the finding, what it stated and
+/// what its rows give.
+pub fn check_tally(rule: &Rule, f: &Finding) -> Result<()> {
+    for (field, t) in &rule.tally {
+        let stated = f.evidence.get(field).map(String::as_str).unwrap_or("");
+        let (computed, what) = match t {
+            super::Tally::Count => ((f.rows.len() as i128, 0u32), "count".to_string()),
+            super::Tally::Sum(c) => {
+                let mut total: (i128, u32) = (0, 0);
+                for r in &f.rows {
+                    let v = r.get(c).map(String::as_str).unwrap_or("");
+                    let Some(x) = crate::figures::parse_decimal(v) else {
+                        return Err(PurseError::Invalid(format!(
+                            "finding `{}`: evidence column `{c}` holds `{v}`, not a number, so `{field}` cannot be checked",
+                            f.alert_key
+                        )));
+                    };
+                    total = add_decimal(total, x);
+                }
+                (total, format!("sum of {c}"))
+            }
+        };
+        let ok = crate::figures::parse_decimal(stated).is_some_and(|s| same_decimal(s, computed));
+        if !ok {
+            return Err(PurseError::Invalid(format!(
+                "finding `{}`: the message states {field} = `{stated}`, but the {} of its {} evidence rows is {}",
+                f.alert_key,
+                what,
+                f.rows.len(),
+                crate::figures::decimal_text(computed.0, computed.1 as i8)
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Exact decimal arithmetic on `parse_decimal`'s (digits, scale); `None` past i128.
+fn rescale((v, s): (i128, u32), to: u32) -> Option<i128> {
+    v.checked_mul(10i128.checked_pow(to.saturating_sub(s))?)
+}
+
+fn add_decimal(a: (i128, u32), b: (i128, u32)) -> (i128, u32) {
+    let s = a.1.max(b.1);
+    match (rescale(a, s), rescale(b, s)) {
+        (Some(x), Some(y)) => (x.saturating_add(y), s),
+        _ => (i128::MAX, 0),
+    }
+}
+
+fn same_decimal(a: (i128, u32), b: (i128, u32)) -> bool {
+    let s = a.1.max(b.1);
+    matches!((rescale(a, s), rescale(b, s)), (Some(x), Some(y)) if x == y)
 }
 
 /// A finding's identity: its `-- key:` columns joined by `|` (an empty column stays empty).
