@@ -484,7 +484,7 @@ fn a_quarterly_indicator_keeps_its_alert_in_months_without_it() {
     assert_eq!(gdp.level, "红");
     assert!(
         gdp.message_zh
-            .contains("年度目标增长5%左右（下限），偏离1.0个百分点"),
+            .contains("累计增长4.0%，年度目标增长5%左右（区间），偏离1.0个百分点"),
         "{}",
         gdp.message_zh
     );
@@ -904,4 +904,46 @@ mod histories {
             }
         }
     }
+}
+
+#[test]
+fn units_named_without_codes_are_judged_each_on_its_own() {
+    let env = Env::new();
+    // A county table that names its units but gives no unit codes: 第一中学 has spent 2.20亿 of
+    // 4.50亿 by October, 卫生院 3.21亿 of 4.20亿; the county 5.41亿 of 8.70亿 in all.
+    let p = env.files.path().join("county-2025-10.csv");
+    std::fs::write(
+        &p,
+        "年度,月份,财政区划,预算类型,预算单位名称,功能分类科目,调整后预算数,累计支出\n\
+         2025,10,990100,一般公共预算,第一中学,2050203,450000000.00,220000000.00\n\
+         2025,10,990100,一般公共预算,卫生院,2100302,420000000.00,321000000.00\n",
+    )
+    .unwrap();
+    let out = ingest(env.dir.path(), &[p], &Options::default());
+    assert_eq!(out[0].status, purse::ingest::Status::Loaded, "{out:#?}");
+    // Said once, with the count.
+    let said: Vec<&purse::ingest::Issue> = out[0]
+        .issues
+        .iter()
+        .filter(|i| i.column == "agency_code")
+        .collect();
+    assert_eq!(said.len(), 1, "{:#?}", out[0].issues);
+    assert!(
+        said[0]
+            .reason
+            .starts_with("2 rows give agency_name but no agency_code"),
+        "{}",
+        said[0].reason
+    );
+    let s = env.check(&["execution_lag"], "2025-10").unwrap();
+    // One finding, on the school and its own figures (48.9 % against 83.3 %), not the county's
+    // 62.2 % pinned on one name; 卫生院 (76.4 %) is 6.9 pp behind, under the yellow line.
+    assert_eq!(s.findings, 1, "{s:?}");
+    let a = env.alert("990100|名称:第一中学");
+    assert_eq!(a.subject, "第一中学");
+    assert_eq!(a.level, "红");
+    assert_eq!(
+        a.message_zh,
+        "第一中学累计支出2.20亿元，为调整预算4.50亿元的48.9%，序时进度83.3%，落后34.4个百分点"
+    );
 }

@@ -31,7 +31,25 @@ WITH latest AS (
 ), f AS (
     SELECT l.region_code, l.report_name, a.finding_no, l.ledger_period,
            max(a.audited_entity) AS audited_entity, max(a.category) AS category, max(a.description) AS description,
-           max(a.status) AS status, sum(a.amount) AS amount, min(a.due_date) AS due_date, min(fs.first_period) AS first_period
+           -- Done only when every row of the finding says done: a status is text, and max() over
+           -- text would let '已整改' (U+5DF2) beat '尚未整改' (U+5C1A).
+           min(CASE WHEN (coalesce(a.status, '') LIKE '%已整改%' OR coalesce(a.status, '') LIKE '%完成整改%'
+                          OR coalesce(a.status, '') LIKE '%整改完毕%' OR coalesce(a.status, '') LIKE '%整改完成%'
+                          OR coalesce(a.status, '') LIKE '%已销号%' OR coalesce(a.status, '') LIKE '%已办结%'
+                          OR coalesce(a.status, '') LIKE '%已完成%')
+                         AND coalesce(a.status, '') NOT LIKE '%未%' AND coalesce(a.status, '') NOT LIKE '%尚%'
+                         AND coalesce(a.status, '') NOT LIKE '%部分%' AND coalesce(a.status, '') NOT LIKE '%基本%'
+                         AND coalesce(a.status, '') NOT LIKE '%正在%'
+                    THEN 1 ELSE 0 END) AS all_done,
+           -- The status shown is an open row's where there is one.
+           coalesce(max(CASE WHEN NOT ((coalesce(a.status, '') LIKE '%已整改%' OR coalesce(a.status, '') LIKE '%完成整改%'
+                          OR coalesce(a.status, '') LIKE '%整改完毕%' OR coalesce(a.status, '') LIKE '%整改完成%'
+                          OR coalesce(a.status, '') LIKE '%已销号%' OR coalesce(a.status, '') LIKE '%已办结%'
+                          OR coalesce(a.status, '') LIKE '%已完成%')
+                         AND coalesce(a.status, '') NOT LIKE '%未%' AND coalesce(a.status, '') NOT LIKE '%尚%'
+                         AND coalesce(a.status, '') NOT LIKE '%部分%' AND coalesce(a.status, '') NOT LIKE '%基本%'
+                         AND coalesce(a.status, '') NOT LIKE '%正在%') THEN a.status END), max(a.status)) AS status,
+           sum(a.amount) AS amount, min(a.due_date) AS due_date, min(fs.first_period) AS first_period
     FROM audit_findings a
     JOIN latest l ON coalesce(a.region_code, '') = l.region_code AND coalesce(a.report_name, '') = l.report_name
                  AND a.period = l.ledger_period
@@ -48,11 +66,7 @@ WITH latest AS (
     FROM f
 ), open AS (
     SELECT * FROM d
-    WHERE overdue_days > 0
-      AND NOT ((s LIKE '%已整改%' OR s LIKE '%完成整改%' OR s LIKE '%整改完毕%' OR s LIKE '%整改完成%'
-                OR s LIKE '%已销号%' OR s LIKE '%已办结%' OR s LIKE '%已完成%')
-               AND s NOT LIKE '%未%' AND s NOT LIKE '%尚%' AND s NOT LIKE '%部分%' AND s NOT LIKE '%基本%'
-               AND s NOT LIKE '%正在%')
+    WHERE overdue_days > 0 AND all_done = 0
 )
 SELECT region_code, report_name, finding_no,
        coalesce(audited_entity, finding_no) AS subject,

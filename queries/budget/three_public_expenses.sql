@@ -8,7 +8,7 @@
 -- severity: 黄
 -- params: max_growth_pct = 0
 -- key: region_code, agency_code, dept_econ_code
--- message: {subject}{dept_econ_name}累计{ytd_amount}，比上年同期{prior_ytd_amount}增长{value}% | {subject}: {dept_econ_name} {ytd_amount}, up {value}% on last year's {prior_ytd_amount}
+-- message: {subject}{dept_econ_name}累计{ytd_amount}，比上年同期{prior_ytd_amount}{change_zh} | {subject}: {dept_econ_name} {ytd_amount}, {change_en} on last year's {prior_ytd_amount}
 -- description: 三公经费 (因公出国(境) 30212, 公务接待 30217, 公务用车运行维护 30231, 公务用车购置
 --   31013) are to fall year on year: growth of the year-to-date amount above max_growth_pct is
 --   flagged, per region and unit.
@@ -22,14 +22,22 @@ WITH t AS (
     WHERE period = $period AND is_detail AND dept_econ_code IN ('30212', '30217', '30231', '31013')
     GROUP BY region_code, agency_code, dept_econ_code
 ), g AS (
-    SELECT *, 100.0 * CAST(ytd_amount - prior_ytd_amount AS DOUBLE) / CAST(prior_ytd_amount AS DOUBLE) AS growth
-    FROM t WHERE prior_ytd_amount > 0
+    -- From nothing last year (0 → 5万) is growth too, with no percentage to give.
+    SELECT *,
+           CASE WHEN prior_ytd_amount > 0
+                THEN 100.0 * CAST(ytd_amount - prior_ytd_amount AS DOUBLE) / CAST(prior_ytd_amount AS DOUBLE) END AS growth
+    FROM t WHERE prior_ytd_amount > 0 OR (prior_ytd_amount = 0 AND ytd_amount > 0)
 )
 SELECT region_code, agency_code, dept_econ_code,
        coalesce(agency_name, agency_code) AS subject, dept_name, dept_econ_name,
-       round(growth, 1) AS value,
+       -- Two decimals where one would read as no growth at all (100.01 against 100: 增长0.01%).
+       round(growth, CASE WHEN growth < 0.05 THEN 2 ELSE 1 END) AS value,
        $max_growth_pct AS expected,
-       round(growth - $max_growth_pct, 1) AS difference,
+       round(growth - $max_growth_pct, CASE WHEN growth < 0.05 THEN 2 ELSE 1 END) AS difference,
+       CASE WHEN growth IS NULL THEN '由零新增'
+            ELSE '增长' || CAST(round(growth, CASE WHEN growth < 0.05 THEN 2 ELSE 1 END) AS VARCHAR) || '%' END AS change_zh,
+       CASE WHEN growth IS NULL THEN 'new (none last year)'
+            ELSE 'up ' || CAST(round(growth, CASE WHEN growth < 0.05 THEN 2 ELSE 1 END) AS VARCHAR) || '%' END AS change_en,
        ytd_amount, prior_ytd_amount
 FROM g
-WHERE growth > $max_growth_pct
+WHERE growth IS NULL OR growth > $max_growth_pct

@@ -8,7 +8,7 @@
 -- severity: 黄
 -- params: max_decline_pct = 20
 -- key: region_code, enterprise_key
--- message: {subject}利润总额{profit}，比上年同期{prior_profit}下降{value}%（数据截至{data_period}） | {subject}: profit {profit}, down {value}% on last year's {prior_profit} (data as of {data_period})
+-- message: {subject}利润总额{profit}，比上年同期{prior_profit}{change_zh}（数据截至{data_period}） | {subject}: profit {profit}, {change_en} on last year's {prior_profit} (data as of {data_period})
 -- description: Year-to-date profit against the same period last year. Each enterprise's latest
 --   report of the last three months stands (cadence: quarter). A loss against a profit counts.
 WITH latest AS (
@@ -25,14 +25,27 @@ WITH latest AS (
      AND s.period = l.data_period
     GROUP BY l.region_code, l.enterprise_key, l.data_period
 ), x AS (
-    SELECT *, 100.0 * CAST(prior_profit - profit AS DOUBLE) / CAST(prior_profit AS DOUBLE) AS decline
-    FROM s WHERE prior_profit > 0
+    -- Down on last year's profit, or a loss that deepens (-10 → -50: 400 % worse), measured
+    -- against the size of last year's figure; a loss from break-even has no percentage.
+    SELECT *,
+           CASE WHEN prior_profit <> 0
+                THEN 100.0 * CAST(prior_profit - profit AS DOUBLE) / abs(CAST(prior_profit AS DOUBLE)) END AS decline
+    FROM s WHERE prior_profit <> 0 OR (prior_profit = 0 AND profit < 0)
+), shown AS (
+    -- Two decimals where one would hide that the line was crossed (20.01 % against 20 %).
+    SELECT *, CASE WHEN decline - $max_decline_pct < 0.05 THEN 2 ELSE 1 END AS digits FROM x
 )
 SELECT region_code, enterprise_key, data_period,
        enterprise_name AS subject,
-       round(decline, 1) AS value,
+       round(decline, digits) AS value,
        $max_decline_pct AS expected,
-       round(decline - $max_decline_pct, 1) AS difference,
+       round(decline - $max_decline_pct, digits) AS difference,
+       CASE WHEN decline IS NULL THEN '由盈亏持平转为亏损'
+            WHEN prior_profit < 0 THEN '亏损扩大' || CAST(round(decline, digits) AS VARCHAR) || '%'
+            ELSE '下降' || CAST(round(decline, digits) AS VARCHAR) || '%' END AS change_zh,
+       CASE WHEN decline IS NULL THEN 'a loss from break-even'
+            WHEN prior_profit < 0 THEN 'loss ' || CAST(round(decline, digits) AS VARCHAR) || '% deeper'
+            ELSE 'down ' || CAST(round(decline, digits) AS VARCHAR) || '%' END AS change_en,
        profit, prior_profit
-FROM x
-WHERE decline > $max_decline_pct
+FROM shown
+WHERE decline IS NULL OR decline > $max_decline_pct

@@ -10,6 +10,10 @@ pub struct Args {
     pub rules_dir: Option<PathBuf>,
     #[arg(long)]
     pub json: bool,
+    /// The pack as a Markdown table (finding kind, basis, cadence, months, datasets per rule),
+    /// as the README shows it.
+    #[arg(long, conflicts_with = "json")]
+    pub markdown: bool,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
@@ -17,6 +21,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         dd,
         rules_dir,
         json,
+        markdown,
     } = args;
     let dir = resolve_data_dir(dd.data_dir);
     let (_, set) = load_rules(&dir, rules_dir.as_deref())?;
@@ -27,6 +32,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
     };
     if json {
         println!("{}", serde_json::to_string_pretty(&set.rules)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if markdown {
+        print!("{}", purse::rules::markdown_table(&set.rules));
         return Ok(ExitCode::SUCCESS);
     }
     for r in &set.rules {

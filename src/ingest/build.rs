@@ -413,18 +413,13 @@ pub fn build_in_parts(
         }
     }
     let file_unit = ctx.title.unit_pow.unwrap_or(0);
-    // Entities identified by a code with a name beside it (a unit, a department, a project; not
-    // a classification, not a region): a row that names one without its code is keyed by the
-    // name, so rules that group by the code never lump every code-less unit into one.
+    // A budget unit named by a file that has no unit code column at all (a county table with
+    // unit names only) is keyed by its name, so rules that group by unit never lump every
+    // code-less unit into one. A blank code cell in a file that has codes is left blank (a
+    // subtotal, or a row the bureau left incomplete: keying it by name would split a unit).
     let named_cols: Vec<(usize, usize)> = split_names
         .iter()
-        .filter(|&(&ci, _)| {
-            let c = &ds.columns[ci];
-            c.ty == ColType::Code
-                && c.classification.is_none()
-                && c.fill.is_none()
-                && c.name != "region_code"
-        })
+        .filter(|&(&ci, _)| ds.columns[ci].name == "agency_code" && ds.columns[ci].fill.is_none())
         .map(|(&ci, &ni)| (ci, ni))
         .collect();
 
@@ -536,7 +531,8 @@ pub fn build_in_parts(
                 }
             }
             for &(ci, ni) in &named_cols {
-                if row_vals[ci].is_none()
+                if src[ci].is_none()
+                    && row_vals[ci].is_none()
                     && let Some(name) = row_vals[ni].as_deref()
                 {
                     row_vals[ci] = Some(Cow::Owned(format!("{NAME_KEY}{name}")));

@@ -997,6 +997,36 @@ impl RuleSet {
     }
 }
 
+/// The rule pack as a Markdown table, one row per rule, from the headers alone: what each
+/// finding is and what its figures measure, so the README never drifts from the rules
+/// (`purse rules --markdown`; a test compares the README's copy).
+pub fn markdown_table(rules: &[Rule]) -> String {
+    let mut out = String::from(
+        "| rule | 规则 | finding | basis | cadence | months | datasets |\n|---|---|---|---|---|---|---|\n",
+    );
+    for r in rules {
+        let months = if r.months.len() == 12 {
+            "all".to_string()
+        } else {
+            describe_months(&r.months)
+                .trim_start_matches("months ")
+                .trim_start_matches("month ")
+                .to_string()
+        };
+        out.push_str(&format!(
+            "| `{}` | {} | {} | {} | {} | {} | {} |\n",
+            r.id,
+            r.title_zh,
+            r.finding.as_str(),
+            r.basis.as_str(),
+            r.cadence.as_str(),
+            months,
+            r.datasets.join(", ")
+        ));
+    }
+    out
+}
+
 fn first_day(period: &str) -> Result<chrono::NaiveDate> {
     let bad = || PurseError::Invalid(format!("period `{period}`: expected YYYY-MM"));
     let p: crate::period::Period = period.parse().map_err(|_| bad())?;
@@ -1147,6 +1177,90 @@ mod tests {
             ParamValue::Number("3".into()).scalar(),
             ScalarValue::Int64(Some(3))
         );
+    }
+
+    #[test]
+    fn the_readme_lists_every_rule_as_its_header_says() {
+        let set = RuleSet::builtin(&Catalog::builtin(), &Default::default()).unwrap();
+        let readme = include_str!("../../README.md");
+        let (_, rest) = readme.split_once("<!-- rules:begin -->\n").unwrap();
+        let (table, _) = rest.split_once("<!-- rules:end -->").unwrap();
+        assert_eq!(
+            table,
+            markdown_table(&set.rules),
+            "README.md's rule table is stale: paste `purse rules --markdown` between its markers"
+        );
+        // Every rule declares both, and the table says so.
+        assert_eq!(table.lines().count(), set.rules.len() + 2);
+    }
+
+    #[test]
+    fn terms_follow_the_basis() {
+        assert_eq!(Basis::Ytd.term("2025-12").unwrap(), "2025");
+        assert_eq!(Basis::Ytd.term("2026-01").unwrap(), "2026");
+        assert_eq!(Basis::Annual.term("2024-12").unwrap(), "2024");
+        assert_eq!(Basis::Quarter.term("2025-03").unwrap(), "2025-Q1");
+        assert_eq!(Basis::Quarter.term("2025-04").unwrap(), "2025-Q2");
+        assert_eq!(Basis::Quarter.term("2025-12").unwrap(), "2025-Q4");
+        assert_eq!(Basis::Month.term("2025-09").unwrap(), "2025-09");
+        assert_eq!(Basis::Balance.term("2025-09").unwrap(), "");
+        assert!(Basis::Ytd.term("2025-13").is_none());
+    }
+
+    #[test]
+    fn a_rule_must_say_what_its_finding_is() {
+        for (bad, want) in [
+            (
+                OK.replace("-- finding: state\n", ""),
+                "missing header `-- finding:`",
+            ),
+            (
+                OK.replace("-- basis: ytd\n", ""),
+                "missing header `-- basis:`",
+            ),
+            (
+                OK.replace("finding: state", "finding: status"),
+                "unknown finding `status`",
+            ),
+            (
+                OK.replace("basis: ytd", "basis: daily"),
+                "unknown basis `daily`",
+            ),
+            (
+                OK.replace("-- key:", "-- requires: nosuch\n-- key:"),
+                "requires `nosuch`: `budget_execution` has no column `nosuch`",
+            ),
+            (
+                OK.replace("-- key:", "-- tally: value = count\n-- key:"),
+                "`-- tally:` needs `-- evidence:`",
+            ),
+            (
+                OK.replace(
+                    "-- key:",
+                    "-- evidence: amount\n-- tally: value = avg(amount)\n-- key:",
+                ),
+                "tally `value = avg(amount)`",
+            ),
+        ] {
+            let e = p(&bad).unwrap_err().to_string();
+            assert!(
+                e.contains("queries/x/demo_rule.sql") && e.contains(want),
+                "{e}"
+            );
+        }
+        let r = p(&OK.replace(
+            "-- key:",
+            "-- evidence: amount\n-- tally: value = count, total = sum(amount)\n-- key:",
+        ))
+        .unwrap();
+        assert_eq!(
+            r.tally,
+            vec![
+                ("value".to_string(), Tally::Count),
+                ("total".to_string(), Tally::Sum("amount".into()))
+            ]
+        );
+        assert_eq!((r.finding, r.basis), (FindingKind::State, Basis::Ytd));
     }
 
     #[test]
