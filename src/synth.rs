@@ -2075,6 +2075,12 @@ impl Region {
             "GDP growth ≈ 4.4 % against 5.0 % (yellow)".into(),
         );
         self.anomaly(
+            "indicator_deviation",
+            "indicator_code=CPI".into(),
+            "2025-01",
+            "CPI ≈ 1 % against 涨幅2%左右, a band: a shortfall the committee reads too".into(),
+        );
+        self.anomaly(
             "indicator_break",
             "indicator_code=RSCG".into(),
             "2025-08",

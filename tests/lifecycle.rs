@@ -889,7 +889,7 @@ mod histories {
                         }
                         // Every finding shown is an alert of this run's term that saw this period.
                         for key in &shown {
-                            let a = after.values().find(|a| &a.rule_id == &rule.id && &a.alert_key == key
+                            let a = after.values().find(|a| a.rule_id == rule.id && &a.alert_key == key
                                 && a.term.as_deref() == Some(run_term.as_str()));
                             prop_assert!(a.is_some(), "finding {} has no alert", key);
                         }

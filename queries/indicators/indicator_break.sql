@@ -4,7 +4,7 @@
 -- datasets: indicators
 -- cadence: month
 -- finding: state
--- basis: month
+-- basis: balance
 -- severity: 黄
 -- params: max_z = 3.5, history_months = 36, min_history = 12
 -- key: region_code, indicator_key

@@ -616,23 +616,7 @@ fn findings(rule: &Rule, batches: &[RecordBatch]) -> Result<Vec<Finding>> {
                     continue;
                 }
                 seen.insert(alert_key.clone(), out.len());
-                let get = |c: &str| shared.get(c).filter(|v| !v.is_empty()).cloned();
-                out.push(Finding {
-                    rule_id: rule.id.clone(),
-                    subject: get("subject").unwrap_or_else(|| alert_key.clone()),
-                    alert_key,
-                    level,
-                    value: get("value"),
-                    expected: get("expected"),
-                    difference: get("difference"),
-                    dept_name: get("dept_name"),
-                    agency_code: get("agency_code"),
-                    region_code: get("region_code"),
-                    message_zh: render(&rule.message_zh, &shared, &money),
-                    message_en: render(&rule.message_en, &shared, &money),
-                    evidence: shared,
-                    rows: vec![row],
-                });
+                out.push(finding(rule, alert_key, level, shared, &money, vec![row]));
                 continue;
             }
             if let Some(&other) = seen.get(&alert_key) {
@@ -645,28 +629,42 @@ fn findings(rule: &Rule, batches: &[RecordBatch]) -> Result<Vec<Finding>> {
                 )));
             }
             seen.insert(alert_key.clone(), out.len());
-            out.push(Finding {
-                rule_id: rule.id.clone(),
-                subject: get("subject").unwrap_or_else(|| alert_key.clone()),
-                alert_key,
-                level,
-                value: get("value"),
-                expected: get("expected"),
-                difference: get("difference"),
-                dept_name: get("dept_name"),
-                agency_code: get("agency_code"),
-                region_code: get("region_code"),
-                message_zh: render(&rule.message_zh, &values, &money),
-                message_en: render(&rule.message_en, &values, &money),
-                evidence: values,
-                rows: vec![],
-            });
+            out.push(finding(rule, alert_key, level, values, &money, vec![]));
         }
     }
     for f in &out {
         check_tally(rule, f)?;
     }
     Ok(out)
+}
+
+/// A finding from the values its rows share: the reserved columns, the messages rendered, and
+/// its subject (its key where the rule gives no name: an alert always names what it is about).
+fn finding(
+    rule: &Rule,
+    alert_key: String,
+    level: String,
+    values: BTreeMap<String, String>,
+    money: &BTreeSet<String>,
+    rows: Vec<BTreeMap<String, String>>,
+) -> Finding {
+    let get = |c: &str| values.get(c).filter(|v| !v.is_empty()).cloned();
+    Finding {
+        rule_id: rule.id.clone(),
+        subject: get("subject").unwrap_or_else(|| alert_key.clone()),
+        alert_key,
+        level,
+        value: get("value"),
+        expected: get("expected"),
+        difference: get("difference"),
+        dept_name: get("dept_name"),
+        agency_code: get("agency_code"),
+        region_code: get("region_code"),
+        message_zh: render(&rule.message_zh, &values, money),
+        message_en: render(&rule.message_en, &values, money),
+        evidence: values,
+        rows,
+    }
 }
 
 /// A row's values split into what the finding's rows share and the row's own evidence columns.
