@@ -32,25 +32,26 @@ WITH latest AS (
     SELECT l.region_code, l.report_name, a.finding_no, l.ledger_period,
            max(a.audited_entity) AS audited_entity, max(a.category) AS category, max(a.description) AS description,
            -- Done only when every row of the finding says done: a status is text, and max() over
-           -- text would let '已整改' (U+5DF2) beat '尚未整改' (U+5C1A).
-           min(CASE WHEN (coalesce(a.status, '') LIKE '%已整改%' OR coalesce(a.status, '') LIKE '%完成整改%'
-                          OR coalesce(a.status, '') LIKE '%整改完毕%' OR coalesce(a.status, '') LIKE '%整改完成%'
-                          OR coalesce(a.status, '') LIKE '%已销号%' OR coalesce(a.status, '') LIKE '%已办结%'
-                          OR coalesce(a.status, '') LIKE '%已完成%')
-                         AND coalesce(a.status, '') NOT LIKE '%未%' AND coalesce(a.status, '') NOT LIKE '%尚%'
-                         AND coalesce(a.status, '') NOT LIKE '%部分%' AND coalesce(a.status, '') NOT LIKE '%基本%'
-                         AND coalesce(a.status, '') NOT LIKE '%正在%'
-                    THEN 1 ELSE 0 END) AS all_done,
-           -- The status shown is an open row's where there is one.
-           coalesce(max(CASE WHEN NOT ((coalesce(a.status, '') LIKE '%已整改%' OR coalesce(a.status, '') LIKE '%完成整改%'
-                          OR coalesce(a.status, '') LIKE '%整改完毕%' OR coalesce(a.status, '') LIKE '%整改完成%'
-                          OR coalesce(a.status, '') LIKE '%已销号%' OR coalesce(a.status, '') LIKE '%已办结%'
-                          OR coalesce(a.status, '') LIKE '%已完成%')
-                         AND coalesce(a.status, '') NOT LIKE '%未%' AND coalesce(a.status, '') NOT LIKE '%尚%'
-                         AND coalesce(a.status, '') NOT LIKE '%部分%' AND coalesce(a.status, '') NOT LIKE '%基本%'
-                         AND coalesce(a.status, '') NOT LIKE '%正在%') THEN a.status END), max(a.status)) AS status,
+           -- text would let '已整改' (U+5DF2) beat '尚未整改' (U+5C1A). The status shown is an
+           -- open row's where there is one.
+           min(a.done) AS all_done,
+           coalesce(max(CASE WHEN a.done = 0 THEN a.status END), max(a.status)) AS status,
            sum(a.amount) AS amount, min(a.due_date) AS due_date, min(fs.first_period) AS first_period
-    FROM audit_findings a
+    FROM (
+        -- Each row's status read once: done is any word meaning done, unless it also says
+        -- 未 / 尚 / 部分 / 基本 / 正在.
+        SELECT *,
+               CASE WHEN (coalesce(status, '') LIKE '%已整改%' OR coalesce(status, '') LIKE '%完成整改%'
+                          OR coalesce(status, '') LIKE '%整改完毕%' OR coalesce(status, '') LIKE '%整改完成%'
+                          OR coalesce(status, '') LIKE '%已销号%' OR coalesce(status, '') LIKE '%已办结%'
+                          OR coalesce(status, '') LIKE '%已完成%')
+                         AND coalesce(status, '') NOT LIKE '%未%' AND coalesce(status, '') NOT LIKE '%尚%'
+                         AND coalesce(status, '') NOT LIKE '%部分%' AND coalesce(status, '') NOT LIKE '%基本%'
+                         AND coalesce(status, '') NOT LIKE '%正在%'
+                    THEN 1 ELSE 0 END AS done
+        FROM audit_findings
+        WHERE period <= $period
+    ) a
     JOIN latest l ON coalesce(a.region_code, '') = l.region_code AND coalesce(a.report_name, '') = l.report_name
                  AND a.period = l.ledger_period
     JOIN first_seen fs ON fs.region_code = l.region_code AND fs.report_name = l.report_name AND fs.finding_no = a.finding_no

@@ -27,17 +27,19 @@ WITH t AS (
            CASE WHEN prior_ytd_amount > 0
                 THEN 100.0 * CAST(ytd_amount - prior_ytd_amount AS DOUBLE) / CAST(prior_ytd_amount AS DOUBLE) END AS growth
     FROM t WHERE prior_ytd_amount > 0 OR (prior_ytd_amount = 0 AND ytd_amount > 0)
+), shown AS (
+    -- Two decimals where one would read as no growth at all (100.01 against 100: 增长0.01%).
+    SELECT *, round(growth, CASE WHEN growth < 0.05 THEN 2 ELSE 1 END) AS shown_growth,
+           CASE WHEN growth < 0.05 THEN 2 ELSE 1 END AS digits
+    FROM g
 )
 SELECT region_code, agency_code, dept_econ_code,
        coalesce(agency_name, agency_code) AS subject, dept_name, dept_econ_name,
-       -- Two decimals where one would read as no growth at all (100.01 against 100: 增长0.01%).
-       round(growth, CASE WHEN growth < 0.05 THEN 2 ELSE 1 END) AS value,
+       shown_growth AS value,
        $max_growth_pct AS expected,
-       round(growth - $max_growth_pct, CASE WHEN growth < 0.05 THEN 2 ELSE 1 END) AS difference,
-       CASE WHEN growth IS NULL THEN '由零新增'
-            ELSE '增长' || CAST(round(growth, CASE WHEN growth < 0.05 THEN 2 ELSE 1 END) AS VARCHAR) || '%' END AS change_zh,
-       CASE WHEN growth IS NULL THEN 'new (none last year)'
-            ELSE 'up ' || CAST(round(growth, CASE WHEN growth < 0.05 THEN 2 ELSE 1 END) AS VARCHAR) || '%' END AS change_en,
+       round(growth - $max_growth_pct, digits) AS difference,
+       CASE WHEN growth IS NULL THEN '由零新增' ELSE '增长' || CAST(shown_growth AS VARCHAR) || '%' END AS change_zh,
+       CASE WHEN growth IS NULL THEN 'new (none last year)' ELSE 'up ' || CAST(shown_growth AS VARCHAR) || '%' END AS change_en,
        ytd_amount, prior_ytd_amount
-FROM g
+FROM shown
 WHERE growth IS NULL OR growth > $max_growth_pct

@@ -450,7 +450,7 @@ pub fn fingerprint(rule_id: &str, key: &str) -> String {
 /// Identity of a finding within its term (its fiscal year for year-to-date figures, its month
 /// for a month's flow …): 2026's overspending of a line is not 2025's. A balance has no term,
 /// and keeps the identity it always had.
-pub fn fingerprint_in(rule_id: &str, term: &str, key: &str) -> String {
+fn fingerprint_in(rule_id: &str, term: &str, key: &str) -> String {
     if term.is_empty() {
         return fingerprint(rule_id, key);
     }
@@ -460,7 +460,7 @@ pub fn fingerprint_in(rule_id: &str, term: &str, key: &str) -> String {
 
 /// The term of a finding: from the period of the data it rests on (`data_period` in its
 /// evidence, for rules whose data stands longer than a month), else the run's period.
-pub fn term_of(rule: &Rule, period: &str, evidence: &BTreeMap<String, String>) -> String {
+fn term_of(rule: &Rule, period: &str, evidence: &BTreeMap<String, String>) -> String {
     evidence
         .get("data_period")
         .and_then(|p| rule.basis.term(p))
@@ -586,7 +586,7 @@ impl AlertStore {
                 seen.insert(fp.clone());
                 *s.by_level.entry(f.level.clone()).or_default() += 1;
                 let existing = match find_alert(&tx, &fp)? {
-                    Some(e) => Some(e),
+                    Some((id, status, last, _)) => Some((id, status, last)),
                     None => adopt_legacy(&tx, rule, &f.alert_key, &term, &fp)?,
                 };
                 let evidence = serde_json::to_string(&f.evidence).unwrap_or_default();
@@ -1069,13 +1069,15 @@ impl AlertStore {
     }
 }
 
-/// The alert with this fingerprint: (id, status, last period).
-fn find_alert(tx: &rusqlite::Transaction, fp: &str) -> Result<Option<(i64, String, String)>> {
+/// The alert with this fingerprint: (id, status, last period, term).
+type Found = (i64, String, String, Option<String>);
+
+fn find_alert(tx: &rusqlite::Transaction, fp: &str) -> Result<Option<Found>> {
     Ok(tx
         .query_row(
-            "SELECT id, status, last_period FROM alerts WHERE fingerprint=?1",
+            "SELECT id, status, last_period, term FROM alerts WHERE fingerprint=?1",
             [fp],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
         )
         .optional()?)
 }
@@ -1094,14 +1096,10 @@ fn adopt_legacy(
         return Ok(None);
     }
     let legacy = fingerprint(&rule.id, key);
-    let Some((id, status, last)) = find_alert(tx, &legacy)? else {
+    let Some((id, status, last, None)) = find_alert(tx, &legacy)? else {
         return Ok(None);
     };
-    let untermed: bool =
-        tx.query_row("SELECT term IS NULL FROM alerts WHERE id=?1", [id], |r| {
-            r.get(0)
-        })?;
-    if !untermed || rule.basis.term(&last).as_deref() != Some(term) {
+    if rule.basis.term(&last).as_deref() != Some(term) {
         return Ok(None);
     }
     tx.execute(

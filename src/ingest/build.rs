@@ -197,6 +197,18 @@ fn period_key(grain: Grain, year: i32, month: Option<u32>) -> Option<(i32, Optio
 /// name, after this prefix, so it never passes for a code and two names never share a key.
 pub const NAME_KEY: &str = "名称:";
 
+/// Adds a part's (first row, count) into the sheet's: the earliest first row, the counts summed.
+fn add_count(into: &mut (usize, usize), (first, count): (usize, usize)) {
+    if count > 0 {
+        into.0 = if into.1 == 0 {
+            first
+        } else {
+            into.0.min(first)
+        };
+        into.1 += count;
+    }
+}
+
 /// At most this many threads read one sheet (parts of a large CSV).
 const READERS: usize = 4;
 
@@ -208,8 +220,8 @@ struct Partial {
     source_rows: Vec<i32>,
     issues: Vec<Issue>,
     unknown: BTreeMap<(usize, String), (usize, usize)>,
-    /// Rows keyed by their name for want of a code, per code column: (first row, count).
-    named: BTreeMap<usize, (usize, usize)>,
+    /// Rows whose unit is keyed by its name for want of a code: (first row, count).
+    named: (usize, usize),
     rows_read: usize,
     totals_skipped: usize,
     /// A note or signature line ended the table inside this part.
@@ -417,11 +429,10 @@ pub fn build_in_parts(
     // unit names only) is keyed by its name, so rules that group by unit never lump every
     // code-less unit into one. A blank code cell in a file that has codes is left blank (a
     // subtotal, or a row the bureau left incomplete: keying it by name would split a unit).
-    let named_cols: Vec<(usize, usize)> = split_names
-        .iter()
-        .filter(|&(&ci, _)| ds.columns[ci].name == "agency_code" && ds.columns[ci].fill.is_none())
-        .map(|(&ci, &ni)| (ci, ni))
-        .collect();
+    let named_col: Option<(usize, usize)> = ds
+        .column_index("agency_code")
+        .filter(|&ci| ds.columns[ci].fill.is_none())
+        .and_then(|ci| split_names.get(&ci).map(|&ni| (ci, ni)));
 
     // The code lists looked up on every row, with a fast hash (the catalog's use SipHash).
     let lists: Vec<Option<HashSet<&str, foldhash::fast::FixedState>>> = ds
@@ -458,7 +469,7 @@ pub fn build_in_parts(
         let mut ended = false;
         // Unknown classification codes: one warning per distinct code, with its first row and count.
         let mut unknown: BTreeMap<(usize, String), (usize, usize)> = BTreeMap::new();
-        let mut named: BTreeMap<usize, (usize, usize)> = BTreeMap::new();
+        let mut named = (0usize, 0usize);
         // One vector for every row's values (see `recycle`).
         let mut spare_vals: Vec<Option<Cow<str>>> = Vec::new();
         part.for_each_row(|line, cells| {
@@ -530,14 +541,13 @@ pub fn build_in_parts(
                         }
                 }
             }
-            for &(ci, ni) in &named_cols {
-                if src[ci].is_none()
-                    && row_vals[ci].is_none()
-                    && let Some(name) = row_vals[ni].as_deref()
-                {
-                    row_vals[ci] = Some(Cow::Owned(format!("{NAME_KEY}{name}")));
-                    named.entry(ci).or_insert((line, 0)).1 += 1;
-                }
+            if let Some((ci, ni)) = named_col
+                && src[ci].is_none()
+                && row_vals[ci].is_none()
+                && let Some(name) = row_vals[ni].as_deref()
+            {
+                row_vals[ci] = Some(Cow::Owned(format!("{NAME_KEY}{name}")));
+                add_count(&mut named, (line, 1));
             }
             // Indicator names that carry their unit, as NBS exports do: "…(100 million yuan)".
             if let Some(uc) = unit_ci
@@ -723,7 +733,7 @@ pub fn build_in_parts(
     let mut issues = Vec::new();
     let (mut rows_read, mut totals_skipped) = (0usize, 0usize);
     let mut unknown: BTreeMap<(usize, String), (usize, usize)> = BTreeMap::new();
-    let mut named: BTreeMap<usize, (usize, usize)> = BTreeMap::new();
+    let mut named = (0usize, 0usize);
     let mut scopes: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let scope_cols: Vec<(usize, &str)> = ds
         .scope
@@ -791,16 +801,10 @@ pub fn build_in_parts(
                 .iter()
                 .map(|q| q.map(|i| remap[i as usize]))
                 .collect();
-            for (k, (first, count)) in p.unknown {
-                let e = unknown.entry(k).or_insert((first, 0));
-                e.0 = e.0.min(first);
-                e.1 += count;
+            for (k, c) in p.unknown {
+                add_count(unknown.entry(k).or_insert((c.0, 0)), c);
             }
-            for (k, (first, count)) in p.named {
-                let e = named.entry(k).or_insert((first, 0));
-                e.0 = e.0.min(first);
-                e.1 += count;
-            }
+            add_count(&mut named, p.named);
             rows_read += p.rows_read;
             totals_skipped += p.totals_skipped;
             if stream {
@@ -847,7 +851,7 @@ pub fn build_in_parts(
             &mut scopes,
         )?;
     }
-    for (ci, (first, count)) in named {
+    if let (Some((ci, _)), (first, count @ 1..)) = (named_col, named) {
         let c = &ds.columns[ci];
         let name = c.name_column.as_deref().unwrap_or("");
         issues.push(Issue {

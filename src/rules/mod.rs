@@ -195,13 +195,6 @@ impl FindingKind {
             FindingKind::State => "state",
         }
     }
-
-    pub fn zh(self) -> &'static str {
-        match self {
-            FindingKind::Event => "事件（待处置）",
-            FindingKind::State => "状态（逐期复核）",
-        }
-    }
 }
 
 /// What the figures a finding rests on measure (`-- basis:`), and so which period a finding
@@ -240,22 +233,12 @@ impl Basis {
         }
     }
 
-    pub fn zh(self) -> &'static str {
-        match self {
-            Basis::Month => "当月",
-            Basis::Ytd => "年初至今（按财政年度）",
-            Basis::Balance => "时点余额",
-            Basis::Annual => "全年",
-            Basis::Quarter => "季度",
-        }
-    }
-
     /// The term a finding on data of `period` ('YYYY-MM') belongs to: '2025-09' (month),
     /// '2025-Q3' (quarter), '2025' (ytd, annual), '' (balance). `None` for a malformed period.
     pub fn term(self, period: &str) -> Option<String> {
         let p: crate::period::Period = period.parse().ok()?;
         Some(match self {
-            Basis::Month => format!("{:04}-{:02}", p.year(), p.month()),
+            Basis::Month => p.to_string(),
             Basis::Quarter => format!("{:04}-Q{}", p.year(), (p.month() - 1) / 3 + 1),
             Basis::Ytd | Basis::Annual => format!("{:04}", p.year()),
             Basis::Balance => String::new(),
@@ -316,6 +299,12 @@ pub fn parse_months(s: &str) -> Option<Vec<u32>> {
 /// `[12]` → "month 12", `[3..=11]` → "months 3-11", `[3, 6, 9, 12]` → "months 3, 6, 9, 12": the
 /// way `-- months:` is written.
 pub fn describe_months(months: &[u32]) -> String {
+    let word = if months.len() == 1 { "month" } else { "months" };
+    format!("{word} {}", month_runs(months))
+}
+
+/// `[3..=11]` → "3-11", `[3, 6, 9, 12]` → "3, 6, 9, 12".
+fn month_runs(months: &[u32]) -> String {
     let mut runs: Vec<(u32, u32)> = Vec::new();
     for &m in months {
         match runs.last_mut() {
@@ -331,8 +320,7 @@ pub fn describe_months(months: &[u32]) -> String {
             _ => format!("{a}-{b}"),
         })
         .collect();
-    let word = if months.len() == 1 { "month" } else { "months" };
-    format!("{word} {}", parts.join(", "))
+    parts.join(", ")
 }
 
 /// A rule parameter's value: numbers stay exact decimals in text until bound.
@@ -1008,10 +996,7 @@ pub fn markdown_table(rules: &[Rule]) -> String {
         let months = if r.months.len() == 12 {
             "all".to_string()
         } else {
-            describe_months(&r.months)
-                .trim_start_matches("months ")
-                .trim_start_matches("month ")
-                .to_string()
+            month_runs(&r.months)
         };
         out.push_str(&format!(
             "| `{}` | {} | {} | {} | {} | {} | {} |\n",

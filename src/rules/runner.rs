@@ -683,7 +683,7 @@ fn split_evidence(
 /// give: a count is their number, a sum their exact decimal sum. A rule that counts the pairs of
 /// a self-join instead of the payments is refused here, naming the finding, what it stated and
 /// what its rows give.
-pub fn check_tally(rule: &Rule, f: &Finding) -> Result<()> {
+fn check_tally(rule: &Rule, f: &Finding) -> Result<()> {
     for (field, t) in &rule.tally {
         let stated = f.evidence.get(field).map(String::as_str).unwrap_or("");
         let (computed, what) = match t {
