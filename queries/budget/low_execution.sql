@@ -25,6 +25,9 @@ WITH p AS (
     SELECT *, 100.0 * CAST(ytd_amount AS DOUBLE) / CAST(adjusted_budget AS DOUBLE) AS pct
     FROM p
     WHERE adjusted_budget > 0 AND 100.0 * CAST(ytd_amount AS DOUBLE) / CAST(adjusted_budget AS DOUBLE) < $min_pct
+), shown AS (
+    -- One more decimal where rounding would read as the threshold itself (19.96 % against a 20 % line reads 19.96 %, never 20.0 %).
+    SELECT *, CASE WHEN round(pct, 1) <> $min_pct THEN 1 WHEN round(pct, 2) <> $min_pct THEN 2 WHEN round(pct, 3) <> $min_pct THEN 3 ELSE 4 END AS digits FROM hit
 ), names AS (
     SELECT b.region_code, b.agency_code, b.project_code, max(b.agency_name) AS agency_name,
            max(b.dept_name) AS dept_name, max(b.project_name) AS project_name
@@ -35,10 +38,10 @@ WITH p AS (
 SELECT hit.region_code, hit.agency_code, hit.project_code, $year AS year,
        coalesce(names.agency_name, hit.agency_code) || ' ' || coalesce(names.project_name, hit.project_code) AS subject,
        names.dept_name,
-       round(pct, 1) AS value,
+       round(pct, digits) AS value,
        $min_pct AS expected,
-       round($min_pct - pct, 1) AS difference,
+       round($min_pct - pct, digits) AS difference,
        hit.ytd_amount, hit.adjusted_budget
-FROM hit LEFT JOIN names
+FROM shown AS hit LEFT JOIN names
   ON coalesce(hit.region_code, '') = coalesce(names.region_code, '')
  AND hit.agency_code = names.agency_code AND hit.project_code = names.project_code

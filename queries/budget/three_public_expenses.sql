@@ -28,10 +28,10 @@ WITH t AS (
                 THEN 100.0 * CAST(ytd_amount - prior_ytd_amount AS DOUBLE) / CAST(prior_ytd_amount AS DOUBLE) END AS growth
     FROM t WHERE prior_ytd_amount > 0 OR (prior_ytd_amount = 0 AND ytd_amount > 0)
 ), shown AS (
-    -- Two decimals where one would read as no growth at all (100.01 against 100: 增长0.01%).
-    SELECT *, round(growth, CASE WHEN growth < 0.05 THEN 2 ELSE 1 END) AS shown_growth,
-           CASE WHEN growth < 0.05 THEN 2 ELSE 1 END AS digits
-    FROM g
+    -- One more decimal where rounding would read as the threshold itself (100.01 against 100
+    -- reads 增长0.01%, never 增长0.0%).
+    SELECT *, round(growth, digits) AS shown_growth
+    FROM (SELECT *, CASE WHEN round(growth, 1) <> $max_growth_pct THEN 1 WHEN round(growth, 2) <> $max_growth_pct THEN 2 WHEN round(growth, 3) <> $max_growth_pct THEN 3 ELSE 4 END AS digits FROM g) gd
 )
 SELECT region_code, agency_code, dept_econ_code,
        coalesce(agency_name, agency_code) AS subject, dept_name, dept_econ_name,

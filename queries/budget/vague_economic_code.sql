@@ -22,6 +22,9 @@ WITH g AS (
 ), hit AS (
     SELECT *, 100.0 * CAST(other_amount AS DOUBLE) / CAST(total_amount AS DOUBLE) AS share
     FROM g WHERE total_amount > 0 AND 100.0 * CAST(other_amount AS DOUBLE) / CAST(total_amount AS DOUBLE) > $max_share_pct
+), shown AS (
+    -- One more decimal where rounding would read as the threshold itself (19.96 % against a 20 % line reads 19.96 %, never 20.0 %).
+    SELECT *, CASE WHEN round(share, 1) <> $max_share_pct THEN 1 WHEN round(share, 2) <> $max_share_pct THEN 2 WHEN round(share, 3) <> $max_share_pct THEN 3 ELSE 4 END AS digits FROM hit
 ), names AS (
     SELECT b.region_code, b.agency_code, max(b.agency_name) AS agency_name, max(b.dept_name) AS dept_name
     FROM budget_execution b
@@ -30,9 +33,9 @@ WITH g AS (
 )
 SELECT hit.region_code, hit.agency_code, hit.project_code,
        coalesce(names.agency_name, hit.agency_code) AS subject, names.dept_name,
-       round(share, 1) AS value,
+       round(share, digits) AS value,
        $max_share_pct AS expected,
-       round(share - $max_share_pct, 1) AS difference,
+       round(share - $max_share_pct, digits) AS difference,
        other_amount, total_amount
-FROM hit LEFT JOIN names
+FROM shown AS hit LEFT JOIN names
   ON coalesce(hit.region_code, '') = coalesce(names.region_code, '') AND hit.agency_code = names.agency_code

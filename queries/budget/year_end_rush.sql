@@ -39,6 +39,9 @@ WITH m AS (
     FROM base
     WHERE to_october IS NOT NULL AND year_total > 0
       AND 100.0 * CAST(year_total - to_october AS DOUBLE) / CAST(year_total AS DOUBLE) > $max_share_pct
+), shown AS (
+    -- One more decimal where rounding would read as the threshold itself (19.96 % against a 20 % line reads 19.96 %, never 20.0 %).
+    SELECT *, CASE WHEN round(share, 1) <> $max_share_pct THEN 1 WHEN round(share, 2) <> $max_share_pct THEN 2 WHEN round(share, 3) <> $max_share_pct THEN 3 ELSE 4 END AS digits FROM hit
 ), names AS (
     SELECT coalesce(b.region_code, '') AS region_code, b.agency_code, b.project_code, max(b.agency_name) AS agency_name,
            max(b.dept_name) AS dept_name, max(b.project_name) AS project_name
@@ -49,9 +52,9 @@ WITH m AS (
 SELECT hit.region_code, hit.agency_code, hit.project_code, $year AS year,
        coalesce(names.agency_name, hit.agency_code) || ' ' || coalesce(names.project_name, hit.project_code) AS subject,
        names.dept_name,
-       round(share, 1) AS value,
+       round(share, digits) AS value,
        $max_share_pct AS expected,
-       round(share - $max_share_pct, 1) AS difference,
+       round(share - $max_share_pct, digits) AS difference,
        rush_amount, year_total, to_october, base_period
-FROM hit LEFT JOIN names
+FROM shown AS hit LEFT JOIN names
   ON hit.region_code = names.region_code AND hit.agency_code = names.agency_code AND hit.project_code = names.project_code

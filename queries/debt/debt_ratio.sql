@@ -33,9 +33,10 @@ SELECT region_code, data_period,
        CASE WHEN ratio >= $red_pct THEN '红' WHEN ratio >= $orange_pct THEN '橙' ELSE '黄' END AS level,
        CASE WHEN ratio >= $red_pct THEN '红色风险' WHEN ratio >= $orange_pct THEN '橙色风险' ELSE '黄色风险' END AS band,
        CASE WHEN ratio >= $red_pct THEN 'red' WHEN ratio >= $orange_pct THEN 'orange' ELSE 'yellow' END AS band_en,
-       round(ratio, 1) AS value,
+       -- One more decimal where rounding would read as a band's line (199.99 % is yellow, not 200.0 %).
+       round(ratio, CASE WHEN round(ratio, 1) <> $yellow_pct AND round(ratio, 1) <> $orange_pct AND round(ratio, 1) <> $red_pct THEN 1 WHEN round(ratio, 2) <> $yellow_pct AND round(ratio, 2) <> $orange_pct AND round(ratio, 2) <> $red_pct THEN 2 WHEN round(ratio, 3) <> $yellow_pct AND round(ratio, 3) <> $orange_pct AND round(ratio, 3) <> $red_pct THEN 3 ELSE 4 END) AS value,
        $yellow_pct AS expected,
-       round(ratio - $yellow_pct, 1) AS difference,
+       round(ratio - $yellow_pct, CASE WHEN round(ratio, 1) <> $yellow_pct AND round(ratio, 1) <> $orange_pct AND round(ratio, 1) <> $red_pct THEN 1 WHEN round(ratio, 2) <> $yellow_pct AND round(ratio, 2) <> $orange_pct AND round(ratio, 2) <> $red_pct THEN 2 WHEN round(ratio, 3) <> $yellow_pct AND round(ratio, 3) <> $orange_pct AND round(ratio, 3) <> $red_pct THEN 3 ELSE 4 END) AS difference,
        debt_balance, fiscal_capacity
 FROM x
 WHERE ratio >= $yellow_pct

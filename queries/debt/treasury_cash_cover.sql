@@ -12,7 +12,8 @@
 -- description: Month-end treasury balance over the average monthly outflow so far this year
 --   (year-to-date spending / month). Below `low` the region may not pay its bills; above `idle`
 --   cash sits unused. A month-end balance speaks for its month only (cadence: month), and the
---   region needs both its balance and its execution extract for that month.
+--   region needs both its balance and its execution extract for that month. 社会保险基金预算
+--   spending is left out: it is paid from the fund's own 财政专户, not from the treasury.
 WITH cash AS (
     SELECT coalesce(region_code, '') AS region_code, max(region_name) AS region_name, max(treasury_balance) AS treasury_balance
     FROM debt
@@ -21,7 +22,7 @@ WITH cash AS (
 ), outflow AS (
     SELECT coalesce(region_code, '') AS region_code, sum(ytd_amount) AS ytd_amount
     FROM budget_execution
-    WHERE period = $period AND is_detail
+    WHERE period = $period AND is_detail AND coalesce(budget_kind, '') NOT LIKE '%社会保险%'
     GROUP BY coalesce(region_code, '')
 ), c AS (
     SELECT cash.region_code, region_name, treasury_balance,

@@ -54,6 +54,9 @@ WITH obs AS (
 SELECT region_code, indicator_key, indicator_code, indicator_name,
        coalesce(region_name, '') || indicator_name AS subject,
        round(x, 2) AS value, round(m, 2) AS expected, round(x - m, 2) AS difference,
-       round(z, 1) AS z, n AS history_points, round(mad, 3) AS mad
+       -- One more decimal where rounding would read as the line itself (3.5006 reads 3.501).
+       round(z, CASE WHEN abs(round(z, 1)) <> $max_z THEN 1 WHEN abs(round(z, 2)) <> $max_z THEN 2
+                     WHEN abs(round(z, 3)) <> $max_z THEN 3 ELSE 4 END) AS z,
+       n AS history_points, round(mad, 3) AS mad
 FROM z
 WHERE abs(z) > $max_z

@@ -38,8 +38,11 @@ WITH dept AS (
     SELECT region_code, dept_name, max(n) AS n,
            (1.0 + sum(abs(CAST(c AS DOUBLE) / CAST(n AS DOUBLE) - log10(1.0 + 1.0 / digit)) - log10(1.0 + 1.0 / digit))) / 9.0 AS mad
     FROM counts GROUP BY region_code, dept_name
+), shown AS (
+    -- One more decimal where rounding would read as the threshold itself (0.01504 against 0.015 reads 0.01504, never 0.0150).
+    SELECT *, CASE WHEN round(mad, 4) <> $max_mad THEN 4 WHEN round(mad, 5) <> $max_mad THEN 5 WHEN round(mad, 6) <> $max_mad THEN 6 ELSE 7 END AS digits FROM mad
 )
 SELECT region_code, dept_name, dept_name AS subject,
-       round(mad, 4) AS value, $max_mad AS expected, round(mad - $max_mad, 4) AS difference, n
-FROM mad
+       round(mad, digits) AS value, $max_mad AS expected, round(mad - $max_mad, digits) AS difference, n
+FROM shown
 WHERE n >= $min_count AND mad > $max_mad

@@ -20,12 +20,15 @@ WITH r AS (
 ), s AS (
     SELECT *, 100.0 * CAST(nontax_revenue AS DOUBLE) / CAST(tax_revenue + nontax_revenue AS DOUBLE) AS share
     FROM r WHERE tax_revenue + nontax_revenue > 0
+), shown AS (
+    -- One more decimal where rounding would read as the threshold itself (30.04 % against a 30 % line reads 30.04 %, never 30.0 %).
+    SELECT *, CASE WHEN round(share, 1) <> $max_share_pct THEN 1 WHEN round(share, 2) <> $max_share_pct THEN 2 WHEN round(share, 3) <> $max_share_pct THEN 3 ELSE 4 END AS digits FROM s
 )
 SELECT region_code,
        coalesce(region_name, region_code) AS subject,
-       round(share, 1) AS value,
+       round(share, digits) AS value,
        $max_share_pct AS expected,
-       round(share - $max_share_pct, 1) AS difference,
+       round(share - $max_share_pct, digits) AS difference,
        tax_revenue, nontax_revenue
-FROM s
+FROM shown
 WHERE share > $max_share_pct

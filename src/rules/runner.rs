@@ -569,6 +569,11 @@ fn findings(rule: &Rule, batches: &[RecordBatch]) -> Result<Vec<Finding>> {
             .filter(|f| matches!(f.data_type(), DataType::Decimal128(_, 2)))
             .map(|f| f.name().clone())
             .collect();
+        let floats: Vec<bool> = schema
+            .fields()
+            .iter()
+            .map(|f| f.data_type().is_floating())
+            .collect();
         let fmts: Vec<ArrayFormatter> = b
             .columns()
             .iter()
@@ -578,7 +583,11 @@ fn findings(rule: &Rule, batches: &[RecordBatch]) -> Result<Vec<Finding>> {
             let values: BTreeMap<String, String> = names
                 .iter()
                 .zip(&fmts)
-                .map(|(n, f)| (n.to_string(), f.value(r).to_string()))
+                .zip(&floats)
+                .map(|((n, f), &float)| {
+                    let text = f.value(r).to_string();
+                    (n.to_string(), if float { plain(text) } else { text })
+                })
                 .collect();
             let get = |c: &str| values.get(c).filter(|v| !v.is_empty()).cloned();
             let level = match &rule.fixed_level {
@@ -636,6 +645,15 @@ fn findings(rule: &Rule, batches: &[RecordBatch]) -> Result<Vec<Finding>> {
         check_tally(rule, f)?;
     }
     Ok(out)
+}
+
+/// A float as people read it: Arrow writes small ones in exponent form (`1e-6`), a message
+/// and an evidence table say `0.000001`. Only float columns come here (a voucher `1E5` is text).
+fn plain(text: String) -> String {
+    match text.parse::<f64>() {
+        Ok(x) if text.contains('e') && x.is_finite() => x.to_string(),
+        _ => text,
+    }
 }
 
 /// A finding from the values its rows share: the reserved columns, the messages rendered, and
