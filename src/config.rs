@@ -23,6 +23,9 @@ pub struct Config {
     pub regions: BTreeMap<String, String>,
     /// The budget kind of an extract that names none.
     pub budget_kind: String,
+    /// The deployment's time zone as a UTC offset (`+08:00`, China's): times on pages and in
+    /// reports read in it, whatever zone the server's clock keeps.
+    pub time_zone: String,
     /// Extra header spellings: `"budget_execution.ytd_amount" = ["1-本月支出"]`.
     pub aliases: BTreeMap<String, Vec<String>>,
     /// Per-rule parameter overrides and switches: `[rules.execution_lag] yellow_pp = 12`,
@@ -109,6 +112,7 @@ impl Default for Config {
             region_name: String::new(),
             regions: BTreeMap::new(),
             budget_kind: "一般公共预算".into(),
+            time_zone: "+08:00".into(),
             aliases: BTreeMap::new(),
             rules: BTreeMap::new(),
             report: ReportConfig::default(),
@@ -134,16 +138,55 @@ impl Config {
         self.regions.get(name).map(|c| c.trim().to_string())
     }
 
+    /// The deployment's time zone (`time_zone`), checked when the settings are read.
+    pub fn zone(&self) -> chrono::FixedOffset {
+        parse_offset(&self.time_zone).unwrap_or_else(china)
+    }
+
     /// Reads `DIR/purse.toml` if present, else defaults.
     pub fn load(data_dir: &Path) -> Result<Config> {
         let path = data_dir.join("purse.toml");
         match std::fs::read_to_string(&path) {
-            Ok(text) => toml::from_str(&text)
-                .map_err(|e| PurseError::Config(format!("{}: {e}", path.display()))),
+            Ok(text) => {
+                let c: Config = toml::from_str(&text)
+                    .map_err(|e| PurseError::Config(format!("{}: {e}", path.display())))?;
+                if parse_offset(&c.time_zone).is_none() {
+                    return Err(PurseError::Config(format!(
+                        "{}: time_zone `{}` is not a UTC offset (write it as \"+08:00\")",
+                        path.display(),
+                        c.time_zone
+                    )));
+                }
+                Ok(c)
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
             Err(e) => Err(PurseError::io(path, e)),
         }
     }
+}
+
+fn china() -> chrono::FixedOffset {
+    chrono::FixedOffset::east_opt(8 * 3600).expect("+08:00 is a valid offset")
+}
+
+/// `+08:00`, `-05:30`, `+8`, `UTC`, `UTC+8` → the offset; anything else `None`.
+pub fn parse_offset(text: &str) -> Option<chrono::FixedOffset> {
+    let t = text.trim();
+    let t = t.strip_prefix("UTC").unwrap_or(t);
+    if t.is_empty() || t == "Z" {
+        return chrono::FixedOffset::east_opt(0);
+    }
+    let (sign, rest) = match t.as_bytes().first()? {
+        b'+' => (1, &t[1..]),
+        b'-' => (-1, &t[1..]),
+        _ => return None,
+    };
+    let (h, m) = rest.split_once(':').unwrap_or((rest, "0"));
+    let (h, m): (i32, i32) = (h.parse().ok()?, m.parse().ok()?);
+    if !(0..=14).contains(&h) || !(0..60).contains(&m) {
+        return None;
+    }
+    chrono::FixedOffset::east_opt(sign * (h * 3600 + m * 60))
 }
 
 /// `purse init`: a `purse.toml` with the deployment's region and every other setting written
@@ -163,6 +206,9 @@ region_name = {name}
 # The budget kind of an extract that names none (一般公共预算 / 政府性基金预算 /
 # 国有资本经营预算 / 社会保险基金预算).
 # budget_kind = {kind}
+
+# The deployment's time zone as a UTC offset: times on pages and in reports read in it.
+# time_zone = {zone}
 
 # Region names → 财政区划编码, for extracts whose title names another region
 # (a county's 平阳县财政局… under a city deployment).
@@ -205,6 +251,7 @@ region_name = {name}
         code = q(region_code),
         name = q(region_name),
         kind = q(&d.budget_kind),
+        zone = q(&d.time_zone),
         schedule = q(&d.report.schedule),
         upload = d.web.max_upload_mib,
         attempts = d.web.login_attempts,

@@ -76,9 +76,129 @@ pub fn pct(v: Option<f64>) -> String {
     v.map(|x| format!("{x:.1}%")).unwrap_or_else(|| "—".into())
 }
 
+/// A stored time (RFC 3339, in whatever zone the server kept) as the deployment reads it:
+/// `2026-12-07 04:41:59` in its zone. Text that is not such a time is shown as it is.
+pub fn local_time(stored: &str, zone: chrono::FixedOffset) -> String {
+    match chrono::DateTime::parse_from_rfc3339(stored) {
+        Ok(t) => t
+            .with_timezone(&zone)
+            .format("%Y-%m-%d %H:%M:%S")
+            .to_string(),
+        Err(_) => stored.to_string(),
+    }
+}
+
+/// A load's state in the manifest (`staging | accepted | rejected | aborted`) in words.
+pub fn load_status(status: &str, lang: Lang) -> String {
+    match status {
+        "staging" => lang.t("载入中", "loading"),
+        "accepted" => lang.t("已入库", "accepted"),
+        "rejected" => lang.t("拒收", "rejected"),
+        "aborted" => lang.t("中止", "aborted"),
+        other => other,
+    }
+    .to_string()
+}
+
+/// Why a rule was not evaluated, in the reader's language. The reason is stored in English
+/// (`applies in month 12 only`, `no data for payments in 2026-07`, a quality hold); a Chinese
+/// page reads it in Chinese, with the dataset's title for its name. Text of another shape is
+/// shown as stored.
+pub fn reason(stored: &str, lang: Lang, title: impl Fn(&str) -> Option<String>) -> String {
+    use std::sync::LazyLock;
+    static MONTHS: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(r"^applies in months? ([0-9, -]+) only$").expect("a valid pattern")
+    });
+    static NO_DATA: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(r"^no data for (\w+) (in|up to) (\S+)$").expect("a valid pattern")
+    });
+    static QUALITY: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(
+            r"^(\w+) data quality (\S+) for the twelve months to (\S+), below the rule's minimum (\S+)$",
+        )
+        .expect("a valid pattern")
+    });
+    if lang == Lang::En {
+        return stored.to_string();
+    }
+    let name = |ds: &str| title(ds).unwrap_or_else(|| ds.to_string());
+    if let Some(c) = MONTHS.captures(stored) {
+        return format!("仅适用于{}月", &c[1]);
+    }
+    if let Some(c) = NO_DATA.captures(stored) {
+        let when = match (&c[2], c[3].split_once("..")) {
+            ("up to", _) => format!("截至{}", &c[3]),
+            (_, Some((a, b))) => format!("{a}至{b}"),
+            _ => c[3].to_string(),
+        };
+        return format!("{when}无{}数据", name(&c[1]));
+    }
+    if let Some(c) = QUALITY.captures(stored) {
+        return format!(
+            "{}截至{}的12个月数据质量为{}，低于规则要求的{}",
+            name(&c[1]),
+            &c[3],
+            &c[2],
+            &c[4]
+        );
+    }
+    stored.to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reasons_read_in_chinese() {
+        let title = |d: &str| (d == "payments").then(|| "国库集中支付明细".to_string());
+        let zh = |r: &str| reason(r, Lang::Zh, title);
+        assert_eq!(zh("applies in month 12 only"), "仅适用于12月");
+        assert_eq!(zh("applies in months 3-11 only"), "仅适用于3-11月");
+        assert_eq!(
+            zh("no data for payments in 2026-07"),
+            "2026-07无国库集中支付明细数据"
+        );
+        assert_eq!(
+            zh("no data for payments in 2025-10..2026-07"),
+            "2025-10至2026-07无国库集中支付明细数据"
+        );
+        assert_eq!(
+            zh("no data for audit_findings up to 2025-02"),
+            "截至2025-02无audit_findings数据"
+        );
+        assert_eq!(
+            zh(
+                "payments data quality C for the twelve months to 2026-07, below the rule's minimum B"
+            ),
+            "国库集中支付明细截至2026-07的12个月数据质量为C，低于规则要求的B"
+        );
+        assert_eq!(zh("something else"), "something else");
+        assert_eq!(
+            reason("applies in month 12 only", Lang::En, title),
+            "applies in month 12 only"
+        );
+    }
+
+    #[test]
+    fn times_read_in_the_deployments_zone() {
+        let china = crate::config::parse_offset("+08:00").unwrap();
+        assert_eq!(
+            local_time("2026-12-06T20:41:59.857+00:00", china),
+            "2026-12-07 04:41:59"
+        );
+        assert_eq!(
+            local_time("2026-12-07T04:41:59+08:00", china),
+            "2026-12-07 04:41:59"
+        );
+        assert_eq!(local_time("not a time", china), "not a time");
+        assert_eq!(load_status("accepted", Lang::Zh), "已入库");
+        assert_eq!(load_status("rejected", Lang::Zh), "拒收");
+        assert_eq!(crate::config::parse_offset("UTC+8"), Some(china));
+        assert_eq!(crate::config::parse_offset("+8"), Some(china));
+        assert_eq!(crate::config::parse_offset("Asia/Shanghai"), None);
+        assert_eq!(crate::config::parse_offset("+25:00"), None);
+    }
 
     #[test]
     fn translates() {

@@ -175,6 +175,35 @@ fn main() {
             failed += 1;
         }
     }
+    // Every column a rule returns reads in words where people see it (the report, the alert
+    // page): it has a label, or it is a helper of the message (left out there).
+    let unlabelled: Vec<String> = rt.block_on(async {
+        let db = PurseDb::new().await.expect("empty tables");
+        let mut out = Vec::new();
+        for r in &rules.rules {
+            let sql = purse::rules::runner::substituted_sql(r, "2025-12").expect("binds");
+            let df = db.ctx.sql(&sql).await.expect("plans");
+            for f in df.schema().fields() {
+                let c = f.name();
+                if purse::rules::labels::label(c, purse::i18n::Lang::Zh).is_none()
+                    && !purse::rules::labels::is_helper(c)
+                {
+                    out.push(format!("{}.{c}", r.id));
+                }
+            }
+        }
+        out
+    });
+    if unlabelled.is_empty() {
+        println!("ok   every output column is labelled");
+        passed += 1;
+    } else {
+        println!(
+            "FAIL columns without a label in src/rules/labels.rs: {}",
+            unlabelled.join(", ")
+        );
+        failed += 1;
+    }
     for f in files {
         let name = f.file_stem().unwrap().to_string_lossy().into_owned();
         if filter.as_ref().is_some_and(|x| !name.contains(x.as_str())) {

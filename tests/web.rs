@@ -788,7 +788,7 @@ async fn uploads_go_through_ingest_with_its_errors() {
     .await;
     assert_eq!(s, StatusCode::OK);
     assert!(
-        html.contains("Rejected") && html.contains("not a number"),
+        html.contains("拒收") && html.contains("not a number"),
         "{html}"
     );
     assert_eq!(
@@ -806,7 +806,7 @@ async fn uploads_go_through_ingest_with_its_errors() {
     // The same file again is recognised and changes nothing.
     let (s, html) = upload(&admin, "2025-03.csv", &good).await;
     assert_eq!(s, StatusCode::OK);
-    assert!(html.contains("Unchanged"), "{html}");
+    assert!(html.contains("未变化"), "{html}");
     // On a new deployment, an upload loads and the rules run for its month.
     let fresh = tempfile::tempdir().unwrap();
     Users::open(fresh.path())
@@ -817,7 +817,7 @@ async fn uploads_go_through_ingest_with_its_errors() {
     let (s, html) = upload(&first, "2025-03.csv", &good).await;
     assert_eq!(s, StatusCode::OK, "{html}");
     assert!(
-        html.contains("Loaded") && html.contains("2025-03"),
+        html.contains("已入库") && html.contains("2025-03"),
         "{html}"
     );
     // One month's revenue extract: 19 lines (the demo also has two prior Decembers).
@@ -879,7 +879,7 @@ async fn an_upload_whose_reading_panics_is_rejected_with_its_reason() {
     let (s, html) = upload(&admin, "panic-upload.csv", &good).await;
     assert_eq!(s, StatusCode::OK, "{html}");
     assert!(
-        html.contains("Rejected") && html.contains("internal error while reading"),
+        html.contains("拒收") && html.contains("internal error while reading"),
         "{html}"
     );
     assert_eq!(common::rows_by_dataset(dir.path()), before);

@@ -7,16 +7,18 @@
 -- basis: ytd
 -- months: 3-11
 -- severity: level
--- params: yellow_pct = 85, red_pct = 70, z = 1.645
+-- params: yellow_pct = 85, red_pct = 70, coverage = 90
 -- key: region_code, agency_code, year
 -- message: 按目前进度，{subject}{year}年末执行率预计为{value}%（区间{low}%–{high}%，依据{basis}季节规律），低于{expected}% | At this pace {subject} will end {year} at {value}% of its budget (interval {low}–{high}%, from {basis_en} seasonal profile), below {expected}%
 -- description: Months ahead, where a budget unit's year will end: its year-to-date spending
 --   divided by the share of the year's spending its earlier years (up to five) had reached by
 --   this month (the seasonal profile), over its adjusted budget. A unit without a complete
---   earlier year takes its department's profile, then its region's. The interval is the
---   projection ± z × the root-mean-square error the method made on the region's held-back years
---   (each earlier year projected from the others, units with two or more years; z = 1.645 is
---   about 90 %); without such years there is no interval. Fires from March to November on units
+--   earlier year takes its department's profile, then its region's. The interval is calibrated
+--   on held-back years: each unit-year of the region in the ten years before (with a complete
+--   earlier year) is projected as the method would have projected it then, from its own earlier
+--   years, and the band's half-width is the error `coverage` % of them stayed within (the
+--   conformal rank ⌈(n + 1) × coverage / 100⌉ of the absolute errors, the largest when there are
+--   too few); without such years there is no interval. Fires from March to November on units
 --   whose projection is below yellow_pct (red below red_pct). The year is in the key: next year's
 --   pace is a new finding. purse's cockpit, drill-down and report compute the same projection
 --   (foresight::projection), for departments, budget kinds and special funds too.
@@ -32,7 +34,7 @@ WITH base AS (
     WHERE is_detail
       AND (period = $period
            OR (substr(period, 6, 2) IN (substr($period, 6, 2), '12')
-               AND period >= CAST($year - 5 AS VARCHAR) AND period < CAST($year AS VARCHAR)))
+               AND period >= CAST($year - 15 AS VARCHAR) AND period < CAST($year AS VARCHAR)))
     GROUP BY region_code, coalesce(agency_code, agency_name, ''),
              CAST(substr(period, 1, 4) AS BIGINT), CAST(substr(period, 6, 2) AS BIGINT)
 ), dbase AS (
@@ -57,26 +59,40 @@ WITH base AS (
     SELECT a.region_code, a.dept, CAST(a.ytd AS DOUBLE) / CAST(b.ytd AS DOUBLE) AS share
     FROM dbase a
     JOIN dbase b ON a.region_code = b.region_code AND a.dept = b.dept AND a.fy = b.fy
-    WHERE a.fy < $year AND a.mo = $month AND b.mo = 12 AND b.ytd > 0 AND b.budget > 0
+    WHERE a.fy < $year AND a.fy >= $year - 5 AND a.mo = $month AND b.mo = 12 AND b.ytd > 0 AND b.budget > 0
 ), ryr AS (
     SELECT a.region_code, CAST(a.ytd AS DOUBLE) / CAST(b.ytd AS DOUBLE) AS share
     FROM rbase a
     JOIN rbase b ON a.region_code = b.region_code AND a.fy = b.fy
-    WHERE a.fy < $year AND a.mo = $month AND b.mo = 12 AND b.ytd > 0 AND b.budget > 0
+    WHERE a.fy < $year AND a.fy >= $year - 5 AND a.mo = $month AND b.mo = 12 AND b.ytd > 0 AND b.budget > 0
 ), aprof AS (
-    SELECT region_code, agency, sum(share) AS s, count(*) AS n FROM ayr GROUP BY region_code, agency
+    SELECT region_code, agency, sum(share) AS s, count(*) AS n FROM ayr WHERE fy >= $year - 5 GROUP BY region_code, agency
 ), dprof AS (
     SELECT region_code, dept, sum(share) AS s, count(*) AS n FROM dyr GROUP BY region_code, dept
 ), rprof AS (
     SELECT region_code, sum(share) AS s, count(*) AS n FROM ryr GROUP BY region_code
+), miss AS (
+    -- Held-back years: each unit-year of the ten before projected as the method would have
+    -- projected it then (from the mean share of its own earlier years, up to five), against how
+    -- it ended.
+    SELECT t.region_code,
+           abs(t.final_rate - 100.0 * t.ytd_m / (avg(h.share) * t.budget_m)) AS miss
+    FROM ayr t
+    JOIN ayr h ON h.region_code = t.region_code AND h.agency = t.agency AND h.fy >= t.fy - 5 AND h.fy < t.fy
+    WHERE t.fy >= $year - 10 AND t.budget_m > 0
+    GROUP BY t.region_code, t.agency, t.fy, t.final_rate, t.ytd_m, t.budget_m
+    HAVING avg(h.share) > 0
+), ranked AS (
+    SELECT region_code, miss,
+           row_number() OVER (PARTITION BY region_code ORDER BY miss) AS rk,
+           count(*) OVER (PARTITION BY region_code) AS n
+    FROM miss
 ), err AS (
-    -- Held-back years: each projected from the unit's other years, against how it ended.
-    SELECT y.region_code,
-           sqrt(avg(power(y.final_rate - 100.0 * y.ytd_m / ((p.s - y.share) / (p.n - 1) * y.budget_m), 2))) AS rmse
-    FROM ayr y
-    JOIN aprof p ON p.region_code = y.region_code AND p.agency = y.agency
-    WHERE p.n >= 2 AND p.s - y.share > 0 AND y.budget_m > 0
-    GROUP BY y.region_code
+    -- The conformal rank of the region's errors, the largest when there are too few.
+    SELECT region_code, max(miss) AS half
+    FROM ranked
+    WHERE rk = CASE WHEN ceil((n + 1) * $coverage / 100.0) <= n THEN CAST(ceil((n + 1) * $coverage / 100.0) AS BIGINT) ELSE n END
+    GROUP BY region_code
 ), now AS (
     SELECT region_code, agency, dept, budget, ytd FROM base
     WHERE fy = $year AND mo = $month AND budget > 0
@@ -90,7 +106,7 @@ WITH base AS (
     LEFT JOIN dprof d ON d.region_code = n.region_code AND d.dept = n.dept
     LEFT JOIN rprof r ON r.region_code = n.region_code
 ), proj AS (
-    SELECT p.*, e.rmse,
+    SELECT p.*, e.half,
            100.0 * CAST(p.ytd AS DOUBLE) / (p.share * CAST(p.budget AS DOUBLE)) AS projected
     FROM pick p
     LEFT JOIN err e ON e.region_code = p.region_code
@@ -112,8 +128,8 @@ SELECT p.region_code,
        round(p.projected, CASE WHEN round(p.projected, 1) <> $yellow_pct AND round(p.projected, 1) <> $red_pct THEN 1 WHEN round(p.projected, 2) <> $yellow_pct AND round(p.projected, 2) <> $red_pct THEN 2 WHEN round(p.projected, 3) <> $yellow_pct AND round(p.projected, 3) <> $red_pct THEN 3 ELSE 4 END) AS value,
        $yellow_pct AS expected,
        round(p.projected - $yellow_pct, CASE WHEN round(p.projected, 1) <> $yellow_pct AND round(p.projected, 1) <> $red_pct THEN 1 WHEN round(p.projected, 2) <> $yellow_pct AND round(p.projected, 2) <> $red_pct THEN 2 WHEN round(p.projected, 3) <> $yellow_pct AND round(p.projected, 3) <> $red_pct THEN 3 ELSE 4 END) AS difference,
-       coalesce(CAST(round(p.projected - $z * p.rmse, 1) AS VARCHAR), '—') AS low,
-       coalesce(CAST(round(p.projected + $z * p.rmse, 1) AS VARCHAR), '—') AS high,
+       coalesce(CAST(round(p.projected - p.half, 1) AS VARCHAR), '—') AS low,
+       coalesce(CAST(round(p.projected + p.half, 1) AS VARCHAR), '—') AS high,
        p.basis,
        p.basis_en,
        round(100.0 * CAST(p.ytd AS DOUBLE) / CAST(p.budget AS DOUBLE), 1) AS rate_now,

@@ -95,8 +95,32 @@ pub fn run(args: Args) -> Result<ExitCode> {
         "  allowed now: {}",
         purse::alerts::allowed_actions(a.status).join(", ")
     );
+    let history = store.history(id)?;
+    if let Some(last) = history.last().filter(|h| !h.rows.is_empty()) {
+        // The rows behind the finding (each payment of a split), as stored with it: exact 元.
+        let columns: Vec<&String> = last.rows[0]
+            .keys()
+            .filter(|c| !purse::rules::labels::is_helper(c))
+            .collect();
+        println!("evidence rows ({}, {}):", last.rows.len(), last.period);
+        println!(
+            "  {}",
+            columns
+                .iter()
+                .map(|c| c.as_str())
+                .collect::<Vec<_>>()
+                .join(" | ")
+        );
+        for r in &last.rows {
+            let cells: Vec<&str> = columns
+                .iter()
+                .map(|c| r.get(*c).map(String::as_str).unwrap_or(""))
+                .collect();
+            println!("  {}", cells.join(" | "));
+        }
+    }
     println!("history:");
-    for h in store.history(id)? {
+    for h in history {
         println!(
             "  {} {} value {} expected {}",
             h.period,

@@ -15,8 +15,9 @@ pub struct Args {
     /// What to project: region, budget_kind, dept, agency, function, special_fund
     #[arg(long, default_value = "dept")]
     pub grain: String,
-    /// Only the backtest: each earlier year held back and projected from the others, month by
-    /// month (mean absolute error in percentage points, against the even-pace projection)
+    /// Only the backtest: each earlier year projected as the method would have then, month by
+    /// month (errors in percentage points beside the even-pace and last-year baselines, and how
+    /// often the band held the outcome)
     #[arg(long)]
     pub accuracy: bool,
     /// Rows shown, lowest projection first
@@ -48,19 +49,32 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 return Ok(ExitCode::SUCCESS);
             }
             println!(
-                "Backtest of the year-end projection on the years before {}: each held back and projected from the others",
-                &period[..4]
+                "Backtest of the year-end projection on the years before {} (up to {}): each projected as the method \
+                 would have then, from its own earlier years. Errors in percentage points of the budget; the method is \
+                 the mean share of up to {} earlier years; coverage: how often the year fell inside the {} % band \
+                 calibrated on the other years (live cov: on the years before each alone).",
+                &period[..4],
+                projection::CALIBRATION_YEARS,
+                projection::HISTORY_YEARS,
+                projection::COVERAGE
             );
-            println!("{:<14} {:>5} {:>6} {:>9} {:>9} {:>10}", "grain", "month", "n", "MAE pp", "RMSE pp", "even MAE");
+            println!(
+                "{:<14} {:>5} {:>6} {:>9} {:>9} {:>10} {:>10} {:>9} {:>9} {:>9}",
+                "grain", "month", "n", "MAE pp", "RMSE pp", "even MAE", "last-year", "coverage", "live cov", "width pp"
+            );
             for a in &acc {
                 println!(
-                    "{:<14} {:>5} {:>6} {:>9.2} {:>9.2} {:>10.2}{}",
+                    "{:<14} {:>5} {:>6} {:>9.2} {:>9.2} {:>10.2} {:>10.2} {:>8.1}% {:>8.1}% {:>9.2}{}",
                     a.grain.as_str(),
                     a.month,
                     a.n,
                     a.mae,
                     a.rmse,
                     a.mae_even,
+                    a.mae_last_year,
+                    a.coverage,
+                    a.coverage_live,
+                    a.width,
                     if a.month == 6 || a.month == 9 { "  ◀" } else { "" }
                 );
             }

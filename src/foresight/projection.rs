@@ -2,11 +2,15 @@
 //! year at its pace. The year-to-date figure is divided by the share of the year's spending that
 //! earlier years had reached by the same month (the seasonal profile); an entity with no complete
 //! earlier year borrows its department's profile, then its region's, then every region's, and
-//! failing all, an even pace. The interval is the projection ± z × the root-mean-square error the
-//! method made on held-back years (each earlier year projected from the others) of the same kind
-//! of entity in the same region, so its width is what the method has actually achieved on this
-//! warehouse. The rule `projected_execution` computes the unit case in SQL the same way (a test
-//! holds the two to the same figures).
+//! failing all, an even pace. The interval is calibrated on held-back years: every earlier year
+//! of the same kind of entity in the same region (up to [`CALIBRATION_YEARS`] back) is projected
+//! as the method would have projected it then, from its own earlier years, and the band's
+//! half-width is the error that [`COVERAGE`] % of those years stayed within (the conformal rank
+//! ⌈(n + 1) × 0.9⌉ of the absolute errors; with fewer than nine years, the widest error seen).
+//! No normal curve is assumed: revenue and spending years have shocks (2018's tax cuts, 2022's
+//! VAT refunds) that a ± z × RMSE band left outside in a third of the years. The rule
+//! `projected_execution` computes the unit case in SQL the same way (a test holds the two to
+//! the same figures).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -17,10 +21,12 @@ use serde::Serialize;
 use crate::error::Result;
 use crate::figures::{Money, fetch, split_period};
 
-/// z for a two-sided 90 % band, as the rule's default.
-pub const Z: f64 = 1.645;
+/// The share of held-back years a band is to hold, % (the rule's `coverage = 90`).
+pub const COVERAGE: usize = 90;
 /// How many earlier years a profile may draw on (as the rule: five).
 pub const HISTORY_YEARS: i32 = 5;
+/// How many earlier years the band is calibrated on (as the rule: ten).
+pub const CALIBRATION_YEARS: i32 = 10;
 
 /// What a projection is of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, utoipa::ToSchema)]
@@ -132,18 +138,30 @@ pub struct Projection {
     pub path: Vec<(String, f64)>,
 }
 
-/// How well the method did on held-back years, for one kind of entity and one month.
+/// How well the method did on held-back years, for one kind of entity and one month: each
+/// earlier year projected as the method would have projected it then (from its own earlier
+/// years), beside the simple baselines, and how often its band held the truth.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Accuracy {
     pub grain: Grain,
     pub month: u32,
     /// Held-back (entity, year) pairs.
     pub n: usize,
-    /// Mean absolute error of the projected year-end execution, in percentage points.
+    /// Mean absolute error of the projected year-end execution, in percentage points. The
+    /// method is the mean share of up to five earlier years.
     pub mae: f64,
     pub rmse: f64,
-    /// The same for the even-pace projection (ytd × 12 / month), the usual yardstick.
+    /// The even-pace projection (ytd × 12 / month), the usual yardstick.
     pub mae_even: f64,
+    /// Last year's share alone.
+    pub mae_last_year: f64,
+    /// Held-back years whose outcome fell inside the band calibrated on the other years, %.
+    pub coverage: f64,
+    /// The same with the band calibrated only on the years before each (as it would have been
+    /// live), over the years that had any before them, %.
+    pub coverage_live: f64,
+    /// The band's mean full width, percentage points.
+    pub width: f64,
 }
 
 /// (year, month) → (original budget, budget, year to date), in fen.
@@ -167,8 +185,8 @@ struct Book {
     ents: BTreeMap<(Grain, String, String), Entity>,
     all: Series,
     funds_all: BTreeMap<String, Series>,
-    /// See [`Book::rmse`].
-    rmse: std::cell::RefCell<HashMap<(Grain, String, u32), Option<f64>>>,
+    /// See [`Book::band`].
+    band: std::cell::RefCell<HashMap<(Grain, String, u32), Option<f64>>>,
 }
 
 fn add(s: &mut Series, y: i32, m: u32, v: (i128, i128, i128)) {
@@ -178,14 +196,10 @@ fn add(s: &mut Series, y: i32, m: u32, v: (i128, i128, i128)) {
     e.2 += v.2;
 }
 
-/// Share of the year's spending reached by month `m` in each complete earlier year, and how the
-/// year ended (% of its final budget), with the year's own figures at `m`.
+/// Share of the year's spending reached by month `m` in each complete earlier year (up to
+/// [`HISTORY_YEARS`] before `before`).
 struct YearShare {
     share: f64,
-    /// The year's spending and budget at month `m`, in fen.
-    ytd_m: i128,
-    budget_m: i128,
-    final_rate: f64,
 }
 
 fn shares(s: &Series, before: i32, m: u32) -> Vec<YearShare> {
@@ -199,9 +213,6 @@ fn shares(s: &Series, before: i32, m: u32) -> Vec<YearShare> {
         }
         out.push(YearShare {
             share: at.2 as f64 / end.2 as f64,
-            ytd_m: at.2,
-            budget_m: at.1,
-            final_rate: 100.0 * end.2 as f64 / end.1 as f64,
         });
     }
     out
@@ -220,7 +231,7 @@ fn mean_share(s: &Series, before: i32, m: u32) -> Option<(f64, u32)> {
 impl Book {
     async fn load(ctx: &SessionContext, period: &str) -> Result<Book> {
         let (year, month) = split_period(period)?;
-        let from = format!("{}", year - HISTORY_YEARS);
+        let from = format!("{}", year - CALIBRATION_YEARS - HISTORY_YEARS);
         let params = [
             ("period", ScalarValue::from(period)),
             ("from", ScalarValue::from(from.as_str())),
@@ -243,7 +254,7 @@ impl Book {
             ents: BTreeMap::new(),
             all: Series::new(),
             funds_all: BTreeMap::new(),
-            rmse: Default::default(),
+            band: Default::default(),
         };
         for r in &rows {
             let region = r[0].text();
@@ -332,17 +343,15 @@ impl Book {
         v
     }
 
-    /// The month's root-mean-square error of held-back years for a grain in a region: each
-    /// entity with two or more complete earlier years, each of them projected from the others.
-    /// The month's root-mean-square error of held-back years for a grain in a region (every
-    /// entity with two or more complete earlier years, each year projected from the others),
-    /// computed once per (grain, region, month) and shared by the region's entities.
-    fn rmse(&self, grain: Grain, region: &str, m: u32) -> Option<f64> {
+    /// The half-width of the band for a grain in a region at month `m`: the conformal quantile
+    /// of the absolute errors of every held-back (entity, year) of the grain there, computed
+    /// once per (grain, region, month) and shared by the region's entities.
+    fn band(&self, grain: Grain, region: &str, m: u32) -> Option<f64> {
         let key = (grain, region.to_string(), m);
-        if let Some(v) = self.rmse.borrow().get(&key) {
+        if let Some(v) = self.band.borrow().get(&key) {
             return *v;
         }
-        let mut r = Vec::new();
+        let mut errors: Vec<f64> = Vec::new();
         for ((g, reg, _), e) in self
             .ents
             .range((grain, region.to_string(), String::new())..)
@@ -350,11 +359,15 @@ impl Book {
             if *g != grain || reg != region {
                 break;
             }
-            r.extend(held_back(&e.series, self.year, m).into_iter().map(|x| x.0));
+            errors.extend(
+                held_back(&e.series, self.year, m)
+                    .iter()
+                    .map(|x| x.method.abs()),
+            );
         }
-        let v =
-            (!r.is_empty()).then(|| (r.iter().map(|x| x * x).sum::<f64>() / r.len() as f64).sqrt());
-        self.rmse.borrow_mut().insert(key, v);
+        errors.sort_by(f64::total_cmp);
+        let v = conformal(&errors);
+        self.band.borrow_mut().insert(key, v);
         v
     }
 
@@ -374,7 +387,7 @@ impl Book {
         let projected = (ytd as f64 / share).round() as i128;
         let pct = |x: f64| (budget > 0).then(|| 100.0 * x / budget as f64);
         let rate = pct(projected as f64);
-        let rmse = self.rmse(grain, region, as_of);
+        let half = self.band(grain, region, as_of);
         let path = (as_of..=12)
             .filter_map(|k| {
                 let sh_k = match profile_series {
@@ -403,8 +416,8 @@ impl Book {
             rate_now: pct(ytd as f64),
             projected: Money(projected),
             rate,
-            low: rate.zip(rmse).map(|(x, e)| x - Z * e),
-            high: rate.zip(rmse).map(|(x, e)| x + Z * e),
+            low: rate.zip(half).map(|(x, h)| x - h),
+            high: rate.zip(half).map(|(x, h)| x + h),
             basis,
             years,
             path,
@@ -412,27 +425,65 @@ impl Book {
     }
 }
 
-/// (profile residual, even-pace residual) of each held-back year of one series at month `m`:
-/// how the year ended minus what was projected, in percentage points.
-fn held_back(s: &Series, year: i32, m: u32) -> Vec<(f64, f64)> {
-    let v = shares(s, year, m);
-    if v.len() < 2 {
-        return vec![];
+/// One held-back year: how it ended minus what each projection gave at month `m`, in
+/// percentage points of its budget.
+#[derive(Debug, Clone, Copy)]
+struct Miss {
+    year: i32,
+    /// The method: the mean share of the year's own earlier years (up to five).
+    method: f64,
+    even: f64,
+    /// Last year's share alone (none without last year).
+    last_year: Option<f64>,
+}
+
+/// Each complete year of a series before `year` (up to [`CALIBRATION_YEARS`] back) projected at
+/// month `m` as the method would have projected it then: from the years before it alone.
+fn held_back(s: &Series, year: i32, m: u32) -> Vec<Miss> {
+    let mut out = Vec::new();
+    for y in year - CALIBRATION_YEARS..year {
+        let (Some(at), Some(end)) = (s.get(&(y, m)), s.get(&(y, 12))) else {
+            continue;
+        };
+        if end.2 <= 0 || end.1 <= 0 || at.1 <= 0 {
+            continue;
+        }
+        let Some((mean, _)) = mean_share(s, y, m).filter(|x| x.0 > 0.0) else {
+            continue;
+        };
+        // A ratio of two exact amounts: only the quotient is a float.
+        let spent = at.2 as f64 / at.1 as f64;
+        let actual = 100.0 * end.2 as f64 / end.1 as f64;
+        let last = match (s.get(&(y - 1, m)), s.get(&(y - 1, 12))) {
+            (Some(a), Some(e)) if e.2 > 0 && e.1 > 0 && a.2 > 0 => Some(a.2 as f64 / e.2 as f64),
+            _ => None,
+        };
+        out.push(Miss {
+            year: y,
+            method: actual - 100.0 * spent / mean,
+            even: actual - 100.0 * spent * 12.0 / m as f64,
+            last_year: last.map(|sh| actual - 100.0 * spent / sh),
+        });
     }
-    let total: f64 = v.iter().map(|x| x.share).sum();
-    v.iter()
-        .filter_map(|y| {
-            let loo = (total - y.share) / (v.len() - 1) as f64;
-            let actual = y.final_rate;
-            (loo > 0.0 && y.budget_m > 0).then(|| {
-                // A ratio of two exact amounts: only the quotient is a float.
-                let spent = y.ytd_m as f64 / y.budget_m as f64;
-                let p = 100.0 * spent / loo;
-                let even = 100.0 * spent * 12.0 / m as f64;
-                (actual - p, actual - even)
-            })
-        })
-        .collect()
+    out
+}
+
+/// The conformal rank among `n` errors: ⌈(n + 1) × COVERAGE / 100⌉, in integers (a float
+/// 0.9 would make 10 × 0.9 a hair above 9 on some n).
+fn rank(n: usize) -> usize {
+    ((n + 1) * COVERAGE).div_ceil(100)
+}
+
+/// The half-width a band needs to hold [`COVERAGE`] % of errors like these (sorted absolute
+/// errors): the ⌈(n + 1) × COVERAGE⌉-th smallest, the split-conformal rank that holds the
+/// coverage for a new year exchangeable with them; with too few errors for that rank, the
+/// largest. `None` without any.
+pub fn conformal(sorted: &[f64]) -> Option<f64> {
+    let n = sorted.len();
+    if n == 0 {
+        return None;
+    }
+    Some(sorted[rank(n).clamp(1, n) - 1])
 }
 
 /// Projections of every entity of `grain` with data in the period's year, as of the period.
@@ -461,8 +512,10 @@ pub async fn project_all(
     Ok(out)
 }
 
-/// The backtest of the method on every complete year of the warehouse before the period's year:
-/// each year held back in turn and projected at each month from the other years.
+/// The backtest of the method on the warehouse's complete years before the period's year (up
+/// to [`CALIBRATION_YEARS`]): each projected at each month as the method would have projected it
+/// then, beside the baselines; coverage is how often a held-back year fell inside the band
+/// calibrated, as the live band is, on the other years of its grain and region.
 pub async fn accuracy(
     ctx: &SessionContext,
     period: &str,
@@ -472,23 +525,69 @@ pub async fn accuracy(
     let mut out = Vec::new();
     for &grain in grains {
         for m in 1..=11 {
-            let r: Vec<(f64, f64)> = book
-                .ents
-                .iter()
-                .filter(|((g, ..), _)| *g == grain)
-                .flat_map(|(_, e)| held_back(&e.series, book.year, m))
-                .collect();
+            // Per region: the band's pool.
+            let mut by_region: BTreeMap<&str, Vec<Miss>> = BTreeMap::new();
+            for ((g, region, _), e) in &book.ents {
+                if *g == grain {
+                    by_region
+                        .entry(region.as_str())
+                        .or_default()
+                        .extend(held_back(&e.series, book.year, m));
+                }
+            }
+            let r: Vec<Miss> = by_region.values().flatten().copied().collect();
             if r.is_empty() {
                 continue;
             }
+            let (mut covered, mut widths) = (0usize, 0.0);
+            let (mut live, mut live_n) = (0usize, 0usize);
+            for misses in by_region.values() {
+                let mut sorted: Vec<f64> = misses.iter().map(|x| x.method.abs()).collect();
+                sorted.sort_by(f64::total_cmp);
+                for x in misses {
+                    // The band from the other years: this one taken out of the pool (the
+                    // conformal rank among n - 1, read past this one's place in the sorted list).
+                    let at = sorted.partition_point(|v| *v < x.method.abs());
+                    let others = sorted.len() - 1;
+                    let k = rank(others).clamp(1, others.max(1));
+                    let h = (others > 0).then(|| sorted[if at > k - 1 { k - 1 } else { k }]);
+                    if let Some(h) = h {
+                        covered += usize::from(x.method.abs() <= h);
+                        widths += 2.0 * h;
+                    }
+                    let mut before: Vec<f64> = misses
+                        .iter()
+                        .filter(|o| o.year < x.year)
+                        .map(|o| o.method.abs())
+                        .collect();
+                    before.sort_by(f64::total_cmp);
+                    if let Some(h) = conformal(&before) {
+                        live_n += 1;
+                        live += usize::from(x.method.abs() <= h);
+                    }
+                }
+            }
             let n = r.len() as f64;
+            let last: Vec<f64> = r.iter().filter_map(|x| x.last_year).collect();
             out.push(Accuracy {
                 grain,
                 month: m,
                 n: r.len(),
-                mae: r.iter().map(|x| x.0.abs()).sum::<f64>() / n,
-                rmse: (r.iter().map(|x| x.0 * x.0).sum::<f64>() / n).sqrt(),
-                mae_even: r.iter().map(|x| x.1.abs()).sum::<f64>() / n,
+                mae: r.iter().map(|x| x.method.abs()).sum::<f64>() / n,
+                rmse: (r.iter().map(|x| x.method * x.method).sum::<f64>() / n).sqrt(),
+                mae_even: r.iter().map(|x| x.even.abs()).sum::<f64>() / n,
+                mae_last_year: if last.is_empty() {
+                    f64::NAN
+                } else {
+                    last.iter().map(|x| x.abs()).sum::<f64>() / last.len() as f64
+                },
+                coverage: 100.0 * covered as f64 / n,
+                coverage_live: if live_n == 0 {
+                    f64::NAN
+                } else {
+                    100.0 * live as f64 / live_n as f64
+                },
+                width: widths / n,
             });
         }
     }
@@ -610,5 +709,23 @@ impl Outlook {
             .collect();
         v.sort_by(|a, b| a.rate.unwrap_or(0.0).total_cmp(&b.rate.unwrap_or(0.0)));
         v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_band_is_the_conformal_rank_of_the_errors() {
+        let errors = |n: usize| (1..=n).map(|x| x as f64).collect::<Vec<f64>>();
+        // ⌈(n + 1) × 0.9⌉: 9 of 9 (the largest), 10 of 10, 18 of 19, 19 of 20 (⌈18.9⌉).
+        assert_eq!(conformal(&errors(9)), Some(9.0));
+        assert_eq!(conformal(&errors(10)), Some(10.0));
+        assert_eq!(conformal(&errors(19)), Some(18.0));
+        assert_eq!(conformal(&errors(20)), Some(19.0));
+        // Too few for the rank: the largest error seen; none: no band.
+        assert_eq!(conformal(&errors(3)), Some(3.0));
+        assert_eq!(conformal(&[]), None);
     }
 }

@@ -37,7 +37,10 @@ pub struct Report {
     /// Open rectifications (整改中) anywhere, with `true` when overdue.
     pub rectifications: Vec<(Alert, bool)>,
     /// Rules that could not judge the period (no data for one of their datasets), and why.
-    pub not_evaluated: Vec<crate::alerts::RuleOutcome>,
+    pub not_evaluated: Vec<Skipped>,
+    /// Whether any dataset has rows for the period: a month with none says so at its head
+    /// (本期无数据) instead of reporting no alerts.
+    pub has_data: bool,
     /// The problem list's loop (闭环监督): where items stand as of the report's day, and what
     /// was opened, closed, sent back and rated in the period's month.
     pub problems: crate::problems::LoopSummary,
@@ -47,6 +50,16 @@ pub struct Report {
     pub outlook: crate::foresight::Outlook,
     /// How good the data behind the report is, per source.
     pub quality: crate::foresight::quality::Scorecard,
+}
+
+/// A rule that did not judge the period: its title and why, in both languages.
+#[derive(Debug, Clone)]
+pub struct Skipped {
+    pub rule_id: String,
+    pub title_zh: String,
+    pub title_en: String,
+    pub reason_zh: String,
+    pub reason_en: String,
 }
 
 /// Builds the report for `period` from the warehouse and the alert store, as `reach` sees them
@@ -84,7 +97,13 @@ pub async fn build(
         Ok(wh) => wh
             .loads(1)?
             .first()
-            .map(|l| format!("#{} {}", l.id, l.started_at))
+            .map(|l| {
+                format!(
+                    "#{} {}",
+                    l.id,
+                    crate::i18n::local_time(&l.started_at, config.zone())
+                )
+            })
             .unwrap_or_default(),
         Err(_) => String::new(),
     };
@@ -103,11 +122,34 @@ pub async fn build(
             (a, overdue)
         })
         .collect();
+    let title = |ds: &str| catalog.get(ds).ok().map(|d| d.title.clone());
     let not_evaluated = store
         .rule_outcomes(period)?
         .into_iter()
         .filter(|o| !o.evaluated)
+        .map(|o| {
+            let rule = rules.get(&o.rule_id);
+            let stored = o.reason.unwrap_or_default();
+            Skipped {
+                title_zh: rule.map_or_else(|| o.rule_id.clone(), |r| r.title_zh.clone()),
+                title_en: rule.map_or_else(|| o.rule_id.clone(), |r| r.title_en.clone()),
+                reason_zh: crate::i18n::reason(&stored, Lang::Zh, title),
+                reason_en: stored,
+                rule_id: o.rule_id,
+            }
+        })
         .collect();
+    let mut has_data = false;
+    for ds in &catalog.datasets {
+        let sql = format!("SELECT 1 FROM {} WHERE period = $p LIMIT 1", ds.name);
+        if !figures::fetch(&ctx, &sql, &[("p", period.into())])
+            .await?
+            .is_empty()
+        {
+            has_data = true;
+            break;
+        }
+    }
     let problems = crate::problems::ProblemStore::open(data_dir)?
         .summary(period, as_of, |p| vis.problem(p))?;
     let outlook = crate::foresight::Outlook::of(&ctx, period).await?;
@@ -130,6 +172,7 @@ pub async fn build(
         problems,
         reach: reach.clone(),
         not_evaluated,
+        has_data,
         period: period.to_string(),
         region_name: config.region_name.clone(),
         as_of,
@@ -171,6 +214,7 @@ const CSS: &str = r#"
 body{font-family:"Noto Sans CJK SC","Source Han Sans SC","Microsoft YaHei","PingFang SC",sans-serif;margin:24px auto;max-width:900px;color:#1f2937;line-height:1.5}
 h1{font-size:22px;text-align:center;margin-bottom:4px}h2{font-size:17px;border-bottom:2px solid #1e3a8a;padding-bottom:2px;margin-top:28px}
 .sub{text-align:center;color:#555;font-size:13px}
+.nodata{border:2px solid #b91c1c;background:#fef2f2;padding:8px 12px;font-size:15px}
 table{border-collapse:collapse;width:100%;font-size:13px;margin:8px 0}th,td{border:1px solid #ccc;padding:3px 6px;text-align:left}
 th{background:#eef2ff}td.n{text-align:right;font-variant-numeric:tabular-nums}
 .red{color:#b91c1c;font-weight:bold}.orange{color:#c2410c;font-weight:bold}.yellow{color:#a16207}.blue{color:#1d4ed8}.green{color:#15803d}
@@ -288,9 +332,20 @@ pub fn html(r: &Report, lang: Lang) -> String {
                     (t("序时进度", "Time progress")) " " (format!("{:.1}%", c.time_progress))
                 }
 
+                @if !r.has_data {
+                    p.nodata {
+                        b { (t("本期无数据。", "No data for this period.")) }
+                        " " (t("本期未载入任何数据，以下不构成本期的监督结论；在办预警与整改情况照常列出。",
+                               "Nothing was loaded for this period, so nothing below is a finding about it; open alerts and rectifications are listed as usual."))
+                    }
+                }
                 h2 { (t("一、总体情况", "1. Overview")) }
-                p { (summary) }
-                p { (alerts_line) }
+                @if r.has_data {
+                    p { (summary) }
+                    p { (alerts_line) }
+                } @else {
+                    p { (t("本期无数据，未作判断。", "No data for this period: nothing was judged.")) }
+                }
 
                 h2 { (t("二、预算执行与序时进度", "2. Budget execution against time progress")) }
                 (views::execution_bars(&views::Inline, "budgets", c, &c.budgets, t("四本预算执行进度", "Execution of the four budgets"), lang))
@@ -342,9 +397,12 @@ pub fn html(r: &Report, lang: Lang) -> String {
                         }
                         @if !p.evidence.is_empty() {
                             table.kv {
-                                @for (k, v) in p.evidence.iter().filter(|(k, _)| !crate::rules::RESERVED_OUTPUT.contains(&k.as_str())).take(10) {
+                                @for (k, v) in crate::rules::labels::readable(&p.evidence, lang).into_iter().take(10) {
                                     tr { td { (k) } td { (v) } }
                                 }
+                            }
+                            @if !p.rows.is_empty() {
+                                p.note { (t("证据明细", "Evidence rows")) " " (p.rows.len()) " " (t("条，见 XLSX 附表。", "rows, in the XLSX workbook.")) }
                             }
                         }
                     }
@@ -427,7 +485,9 @@ pub fn html(r: &Report, lang: Lang) -> String {
                 }
                 @if !r.not_evaluated.is_empty() {
                     p { b { (t("本期未评估的规则", "Rules not evaluated this period:")) " " (r.not_evaluated.len()) } }
-                    ul { @for o in &r.not_evaluated { li { code { (o.rule_id) } " — " (o.reason.as_deref().unwrap_or("")) } } }
+                    ul { @for o in &r.not_evaluated {
+                        li { (lang.t(&o.title_zh, &o.title_en)) " — " (lang.t(&o.reason_zh, &o.reason_en)) }
+                    } }
                 }
 
                 h2 { (t("九、数据质量", "9. Data quality")) }
@@ -601,6 +661,40 @@ pub fn xlsx(r: &Report, lang: Lang) -> Result<Vec<u8>> {
         ],
         &alerts,
     )?;
+    // The rows behind each finding (each payment of a split), one value per line, exact 元.
+    let mut evidence: Vec<Vec<Val>> = Vec::new();
+    for (a, p) in &r.month.alerts {
+        for (i, row) in p.rows.iter().enumerate() {
+            for (column, v) in row {
+                if crate::rules::labels::is_helper(column) {
+                    continue;
+                }
+                let name = crate::rules::labels::label(column, lang)
+                    .map_or_else(|| column.clone(), |(l, _)| l.to_string());
+                evidence.push(vec![
+                    Val::Int(a.id),
+                    Val::Text(a.subject.clone()),
+                    Val::Int(i as i64 + 1),
+                    Val::Text(name),
+                    Val::Text(v.clone()),
+                ]);
+            }
+        }
+    }
+    if !evidence.is_empty() {
+        sheet(
+            &mut wb,
+            &t("证据明细", "Evidence rows"),
+            &[
+                t("预警编号", "Alert"),
+                t("对象", "Subject"),
+                t("明细序号", "Row"),
+                t("字段", "Field"),
+                t("值（元）", "Value (yuan)"),
+            ],
+            &evidence,
+        )?;
+    }
     let kinds = |rows: &[figures::KindExec]| -> Vec<Vec<Val>> {
         rows.iter()
             .map(|k| {

@@ -8,6 +8,7 @@
 //! with the placeholders substituted, on DuckDB over the same Parquet.
 
 pub mod explain;
+pub mod labels;
 pub mod runner;
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -1,6 +1,8 @@
 //! 预警: the filtered list with its exports, one alert with its evidence, history, audit trail and
 //! "why", and the workflow forms the user's role allows.
 
+use std::collections::BTreeMap;
+
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -13,7 +15,7 @@ use crate::alerts::{Action, Alert, Filter, Status, allowed_actions};
 use crate::charts;
 use crate::i18n::{Lang, term};
 use crate::period::Period;
-use crate::rules::{CATEGORIES, LEVELS, Level as AlertLevel};
+use crate::rules::{CATEGORIES, LEVELS, Level as AlertLevel, labels};
 use crate::users::Role;
 use crate::web::html::{Frame, a, csrf, level, num, page, select, table, text};
 use crate::web::{AppError, AppState, Auth, PageQuery, PageResult};
@@ -305,6 +307,18 @@ fn workflow(auth: &Auth, al: &Alert) -> Markup {
     }
 }
 
+/// The rows behind a finding (each payment of a split), one line each, columns labelled.
+fn evidence_rows(rows: &[BTreeMap<String, String>], l: Lang) -> Markup {
+    let (head, body) = labels::table(rows, l);
+    html! {
+        h3 { (l.t("证据明细", "Evidence rows")) " (" (rows.len()) ")" }
+        table {
+            tr { @for h in &head { th { (h) } } }
+            @for r in &body { tr { @for v in r { td { (v) } } } }
+        }
+    }
+}
+
 /// An alert: what it says, its evidence, its months, its audit trail and what the user may do.
 pub async fn alert(State(st): State<AppState>, auth: Auth, Path(id): Path<i64>) -> PageOut {
     let l = auth.lang;
@@ -371,7 +385,7 @@ pub async fn alert(State(st): State<AppState>, auth: Auth, Path(id): Path<i64>) 
             ]
         })
         .collect();
-    let trail = super::trail_rows(&events);
+    let trail = super::trail_rows(&events, l, st.config.zone());
     let why = why_section(&st, &auth.session.reach, &al, l).await.page()?;
     let title = format!("#{id}");
     let path = format!("/alerts/{id}");
@@ -391,7 +405,10 @@ pub async fn alert(State(st): State<AppState>, auth: Auth, Path(id): Path<i64>) 
             @if let Some(last) = hist.last() {
                 h2 { (t("证据", "Evidence")) " (" (last.period) ")" }
                 table.kv {
-                    @for (k, v) in &last.evidence { tr { td { (k) } td { (v) } } }
+                    @for (k, v) in labels::readable(&last.evidence, l) { tr { td { (k) } td { (v) } } }
+                }
+                @if !last.rows.is_empty() {
+                    (evidence_rows(&last.rows, l))
                 }
             }
             (why)

@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 
 use super::{PageOut, out};
-use crate::i18n::Lang;
+use crate::i18n::{Lang, load_status, local_time};
 use crate::users::Role;
 use crate::web::html::{Frame, a, csrf, num, page, select, table, text};
 use crate::web::jobs::Job;
@@ -15,6 +15,7 @@ use crate::web::{AppError, AppState, Auth, PageResult};
 /// Loads, periods, row counts, rejected files and upload jobs; admins upload here.
 pub async fn data(State(st): State<AppState>, auth: Auth) -> PageOut {
     let l = auth.lang;
+    let zone = st.config.zone();
     let t = |zh: &'static str, en: &'static str| l.t(zh, en);
     let dir = st.data_dir.clone();
     let (summary, loads) =
@@ -32,7 +33,7 @@ pub async fn data(State(st): State<AppState>, auth: Auth) -> PageOut {
                 a(&format!("/data/jobs/{}", j.id), &format!("#{}", j.id)),
                 text(&j.file),
                 text(&j.user),
-                text(&j.created_at),
+                text(&local_time(&j.created_at, zone)),
                 html! { span.job data-state=(j.state) { (job_status(j, l)) } },
             ]
         })
@@ -77,7 +78,7 @@ pub async fn data(State(st): State<AppState>, auth: Auth) -> PageOut {
                 .unwrap_or_default();
             vec![
                 text(&format!("#{}", x.id)),
-                html! { span class={ "status " (x.status) } { (x.status) } },
+                html! { span class={ "status " (x.status) } { (load_status(&x.status, l)) } },
                 text(x.dataset.as_deref().unwrap_or("")),
                 text(&format!("{}{sheet}", x.file)),
                 num(&x.rows.to_string()),
@@ -92,7 +93,7 @@ pub async fn data(State(st): State<AppState>, auth: Auth) -> PageOut {
                 } else {
                     html! {}
                 },
-                text(&x.started_at),
+                text(&local_time(&x.started_at, zone)),
             ]
         })
         .collect();
@@ -489,14 +490,17 @@ pub async fn job(State(st): State<AppState>, auth: Auth, Path(id): Path<i64>) ->
                 @let rejected = o.status == crate::ingest::Status::Rejected;
                 section.card {
                     h2 {
-                        span class={ "status " (if rejected { "rejected" } else { "loaded" }) } { (format!("{:?}", o.status)) }
+                        span class={ "status " (if rejected { "rejected" } else { "loaded" }) } { (outcome_status(o.status, l)) }
                         " " (o.dataset.as_deref().unwrap_or(""))
                         @if let Some(s) = &o.sheet { " #" (s) }
                     }
                     p { (o.message) }
                     @if !o.issues.is_empty() {
                         @let rows: Vec<Vec<Markup>> = o.issues.iter().map(|i| vec![
-                            text(&format!("{:?}", i.severity)),
+                            text(match i.severity {
+                                crate::ingest::Severity::Error => t("错误", "error"),
+                                crate::ingest::Severity::Warning => t("警告", "warning"),
+                            }),
                             text(&i.row.map(|r| r.to_string()).unwrap_or_default()),
                             text(&i.column),
                             text(&i.value),
@@ -520,6 +524,16 @@ pub async fn job(State(st): State<AppState>, auth: Auth, Path(id): Path<i64>) ->
 }
 
 /// One line on where a job is: its phase and rows while running, else how it ended.
+/// What became of one file or sheet of an upload, in words.
+fn outcome_status(s: crate::ingest::Status, l: Lang) -> &'static str {
+    match s {
+        crate::ingest::Status::Loaded => l.t("已入库", "loaded"),
+        crate::ingest::Status::Unchanged => l.t("未变化", "unchanged"),
+        crate::ingest::Status::Rejected => l.t("拒收", "rejected"),
+        crate::ingest::Status::Skipped => l.t("跳过", "skipped"),
+    }
+}
+
 pub fn job_status(job: &Job, l: Lang) -> Markup {
     let t = |zh: &'static str, en: &'static str| l.t(zh, en);
     let count = |s: crate::ingest::Status| job.outcomes.iter().filter(|o| o.status == s).count();

@@ -183,24 +183,87 @@ fn download(bytes: Vec<u8>, mime: &'static str, name: &str) -> Response {
         .into_response()
 }
 
-/// An audit trail (alert or problem item) as table rows: when, who, what, status change, note.
-fn trail_rows(events: &[crate::alerts::Event]) -> Vec<Vec<Markup>> {
+/// An audit trail (alert or problem item) as table rows: when (in the deployment's zone), who,
+/// what, status change, note, in the reader's language.
+fn trail_rows(
+    events: &[crate::alerts::Event],
+    l: Lang,
+    zone: chrono::FixedOffset,
+) -> Vec<Vec<Markup>> {
+    let status = |s: Option<&str>| match s {
+        None => String::new(),
+        Some(s) if l == Lang::En => s.to_string(),
+        Some(s) => crate::alerts::Status::parse(s)
+            .map(|x| x.zh())
+            .or_else(|| crate::problems::Status::parse(s).map(|x| x.zh()))
+            .unwrap_or(s)
+            .to_string(),
+    };
     events
         .iter()
         .map(|e| {
             vec![
-                text(&e.at),
+                text(&crate::i18n::local_time(&e.at, zone)),
                 text(&e.actor),
-                text(&e.action),
+                text(&action_word(&e.action, l)),
                 text(&format!(
                     "{} → {}",
-                    e.from_status.as_deref().unwrap_or(""),
-                    e.to_status.as_deref().unwrap_or("")
+                    status(e.from_status.as_deref()),
+                    status(e.to_status.as_deref())
                 )),
-                text(e.note.as_deref().unwrap_or("")),
+                text(&note_words(e.note.as_deref().unwrap_or(""), l)),
             ]
         })
         .collect()
+}
+
+/// A trail's action in words: the engine's (created, reopened, resolved, cleared) and the
+/// users' steps on alerts and problem items.
+fn action_word(action: &str, l: Lang) -> String {
+    if l == Lang::En {
+        return action.to_string();
+    }
+    match action {
+        "created" => "发现",
+        "reopened" | "reopen" => "重新打开",
+        "resolved" => "数据已消除",
+        "cleared" => "数据已消除，待销号",
+        "ack" => "确认",
+        "rectify" => "交付整改",
+        "close" => "销号",
+        "dismiss" => "排除",
+        "comment" => "备注",
+        "add" => "列入问题清单",
+        "assign" => "交办",
+        "respond" => "反馈",
+        "accept" => "验收销号",
+        "send_back" => "退回",
+        "evidence" => "上传证明材料",
+        "rate" => "满意度测评",
+        other => other,
+    }
+    .to_string()
+}
+
+/// The engine's notes (`found in 2025-09`, `found again in …`, `the data for … no longer shows
+/// it`) in Chinese; a person's note as written.
+fn note_words(note: &str, l: Lang) -> String {
+    if l == Lang::En {
+        return note.to_string();
+    }
+    if let Some(p) = note.strip_prefix("found again in ") {
+        return format!("{p}再次发现");
+    }
+    if let Some(p) = note.strip_prefix("found in ") {
+        return format!("{p}发现");
+    }
+    if let Some(p) = note
+        .strip_prefix("the data for ")
+        .and_then(|x| x.strip_suffix(" no longer shows it"))
+    {
+        return format!("{p}的数据已不再显示");
+    }
+    note.to_string()
 }
 
 /// A multipart form (an upload): its text fields and its one `file`, with size and syntax

@@ -432,7 +432,7 @@ pub async fn problem(State(st): State<AppState>, auth: Auth, Path(id): Path<i64>
         ],
         vec![text(t("状态", "Status")), text(status_zh(p.status, l))],
     ];
-    let trail = super::trail_rows(&events);
+    let trail = super::trail_rows(&events, l, st.config.zone());
     let files: Vec<Vec<Markup>> = evidence
         .iter()
         .map(|e| {
@@ -441,7 +441,7 @@ pub async fn problem(State(st): State<AppState>, auth: Auth, Path(id): Path<i64>
                 text(&e.bytes.to_string()),
                 html! { code { (e.sha256) } },
                 text(&e.actor),
-                text(&e.at),
+                text(&crate::i18n::local_time(&e.at, st.config.zone())),
             ]
         })
         .collect();

@@ -28,7 +28,7 @@ pub async fn users(State(st): State<AppState>, auth: Auth) -> PageOut {
                 text(u.role.as_str()),
                 text(u.role.zh()),
                 text(&u.reach.describe()),
-                text(&u.created_at),
+                text(&crate::i18n::local_time(&u.created_at, st.config.zone())),
             ]
         })
         .collect();
@@ -40,7 +40,7 @@ pub async fn users(State(st): State<AppState>, auth: Auth) -> PageOut {
         .iter()
         .map(|e| {
             vec![
-                text(&e.at),
+                text(&crate::i18n::local_time(&e.at, st.config.zone())),
                 text(&e.actor),
                 text(&e.action),
                 text(&e.detail),
