@@ -947,3 +947,41 @@ fn units_named_without_codes_are_judged_each_on_its_own() {
         "第一中学累计支出2.20亿元，为调整预算4.50亿元的48.9%，序时进度83.3%，落后34.4个百分点"
     );
 }
+
+/// Re-checking an earlier month tells nothing new: March showed 甲 behind, April's data resolved
+/// it, and March checked again (its data unchanged) leaves it resolved. May's data showing it
+/// again reopens it.
+#[test]
+fn rechecking_an_earlier_month_never_reopens_what_later_data_resolved() {
+    let env = Env::new();
+    march(&env);
+    env.load(
+        "2025-04.csv",
+        "2025-04",
+        &[
+            ("990100", "101001", "甲单位", "1000000", "400000"),
+            ("990200", "101001", "乙县甲单位", "1000000", "400000"),
+        ],
+    );
+    let s = env.check(&["execution_lag"], "2025-04").unwrap();
+    assert_eq!(s.resolved, 2, "{s:?}");
+    let s = env.check(&["execution_lag"], "2025-03").unwrap();
+    assert_eq!((s.findings, s.reopened), (2, 0), "{s:?}");
+    let a = env.alert("990100|101001");
+    assert_eq!(a.status, Status::Resolved, "{a:?}");
+    // March's record is kept all the same.
+    assert_eq!(a.last_period, "2025-03");
+    env.load(
+        "2025-05.csv",
+        "2025-05",
+        &[
+            ("990100", "101001", "甲单位", "1000000", "200000"),
+            ("990200", "101001", "乙县甲单位", "1000000", "450000"),
+        ],
+    );
+    let s = env.check(&["execution_lag"], "2025-05").unwrap();
+    assert_eq!(s.reopened, 1, "{s:?}");
+    let a = env.alert("990100|101001");
+    assert_eq!((a.status, a.last_period.as_str()), (Status::New, "2025-05"));
+    assert_eq!(env.alert("990200|101001").status, Status::Resolved);
+}

@@ -126,11 +126,18 @@ fn added_terms(db: &Connection) -> Result<()> {
     Ok(())
 }
 
+/// Step 4: the period whose run found a state alert gone (`resolved_in`): a finding seen again
+/// reopens it only on data at least that new.
+fn added_resolved_in(db: &Connection) -> Result<()> {
+    crate::db::add_column(db, "alerts", "resolved_in", "TEXT")
+}
+
 /// The alert store's migrations, in order: never edit one that has shipped, add a step.
 const MIGRATIONS: &[crate::db::Step] = &[
     crate::db::Step::Sql(SCHEMA),
     crate::db::Step::Code(added_in_0_2),
     crate::db::Step::Code(added_terms),
+    crate::db::Step::Code(added_resolved_in),
 ];
 
 /// Where an alert is in its life.
@@ -622,9 +629,27 @@ impl AlertStore {
                         // Seen again after it was resolved or closed: the problem is back. Seen
                         // again while awaiting 销号: the rectification is not done after all.
                         // An event found again is the same event (a re-run of its month): a
-                        // closed one stays closed.
+                        // closed one stays closed. Only data at least as new as what settled it
+                        // says it is back: re-checking an earlier month, whose data showed it
+                        // then, tells nothing new (a later month's data resolved it; a person
+                        // closed it after the last month that showed it).
+                        let news = match st {
+                            Status::Resolved | Status::Cleared => {
+                                let settled: Option<String> = tx.query_row(
+                                    "SELECT resolved_in FROM alerts WHERE id=?1",
+                                    [id],
+                                    |r| r.get(0),
+                                )?;
+                                match settled {
+                                    Some(r) => period >= r.as_str(),
+                                    None => period > last.as_str(),
+                                }
+                            }
+                            Status::Closed => period > last.as_str(),
+                            _ => true,
+                        };
                         let back_to = match st {
-                            _ if rule.finding == FindingKind::Event => None,
+                            _ if rule.finding == FindingKind::Event || !news => None,
                             Status::Resolved | Status::Closed => Some(Status::New),
                             Status::Cleared => Some(Status::Rectifying),
                             _ => None,
@@ -730,8 +755,8 @@ impl AlertStore {
                     Status::Resolved
                 };
                 tx.execute(
-                    "UPDATE alerts SET status=?3, updated_at=?2 WHERE id=?1",
-                    params![id, now(), to.as_str()],
+                    "UPDATE alerts SET status=?3, updated_at=?2, resolved_in=?4 WHERE id=?1",
+                    params![id, now(), to.as_str(), period],
                 )?;
                 event(
                     &tx,
