@@ -44,6 +44,14 @@ impl Money {
         format!("{sign}{}.{:02}", a / 100, a % 100)
     }
 
+    /// 元 exactly, with thousands separators and the unit: `195,060.78元` (a payment in a table
+    /// of payments, where 万元 to two decimals would make four different amounts read alike).
+    pub fn yuan_grouped(self) -> String {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let a = self.0.unsigned_abs();
+        format!("{sign}{}.{:02}元", group(a / 100), a % 100)
+    }
+
     /// 万元 rounded half away from zero to two decimals, with thousands separators: `123.46`.
     pub fn wan(self) -> String {
         let sign = if self.0 < 0 { "-" } else { "" };
@@ -971,6 +979,8 @@ mod tests {
         assert_eq!(r("-830.5"), "-830.50元");
         assert_eq!(r("-123456789012.00"), "-1,234.57亿元");
         assert_eq!(Money::parse_yuan("1.234"), None);
+        assert_eq!(Money(19506078).yuan_grouped(), "195,060.78元");
+        assert_eq!(Money(-123456789012).yuan_grouped(), "-1,234,567,890.12元");
         assert_eq!(Money::parse_yuan("1e5"), None);
         assert_eq!(Money::parse_yuan(""), None);
     }

@@ -145,6 +145,43 @@ pub fn reason(stored: &str, lang: Lang, title: impl Fn(&str) -> Option<String>) 
     stored.to_string()
 }
 
+/// A load's summary line in the manifest (`778 rows into payments 2025-01`, `3 row error(s);
+/// nothing loaded (see the report)`) in the reader's language; a file-level reason as stored.
+pub fn load_message(stored: &str, lang: Lang, title: impl Fn(&str) -> Option<String>) -> String {
+    use std::sync::LazyLock;
+    static LOADED: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(r"^(\d+) rows into (\w+) (.+?)(?: \((\d+) totals rows skipped\))?$")
+            .expect("a valid pattern")
+    });
+    static ERRORS: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(r"^(\d+) row error\(s\); nothing loaded \(see the report\)$")
+            .expect("a valid pattern")
+    });
+    if lang == Lang::En {
+        return stored.to_string();
+    }
+    if let Some(c) = LOADED.captures(stored) {
+        let skipped = c
+            .get(4)
+            .map(|k| format!("，跳过合计行{}行", k.as_str()))
+            .unwrap_or_default();
+        let name = title(&c[2]).unwrap_or_else(|| c[2].to_string());
+        // `2025-01…2025-12 (12 periods)` → `2025-01…2025-12，共12期`.
+        let periods = match c[3]
+            .split_once(" (")
+            .and_then(|(a, b)| Some((a, b.strip_suffix(" periods)")?)))
+        {
+            Some((span, n)) => format!("{span}，共{n}期"),
+            None => c[3].to_string(),
+        };
+        return format!("{}行载入{}（{periods}）{skipped}", &c[1], name);
+    }
+    if let Some(c) = ERRORS.captures(stored) {
+        return format!("{}行有错误，未载入（见问题清单）", &c[1]);
+    }
+    stored.to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -178,6 +215,29 @@ mod tests {
             reason("applies in month 12 only", Lang::En, title),
             "applies in month 12 only"
         );
+    }
+
+    #[test]
+    fn load_messages_read_in_chinese() {
+        let title = |d: &str| (d == "bonds").then(|| "专项债券".to_string());
+        let zh = |m: &str| load_message(m, Lang::Zh, title);
+        assert_eq!(
+            zh("5 rows into bonds 2025-12"),
+            "5行载入专项债券（2025-12）"
+        );
+        assert_eq!(
+            zh("12 rows into bonds 2025-01..2025-03 (2 totals rows skipped)"),
+            "12行载入专项债券（2025-01..2025-03），跳过合计行2行"
+        );
+        assert_eq!(
+            zh("3 row error(s); nothing loaded (see the report)"),
+            "3行有错误，未载入（见问题清单）"
+        );
+        assert_eq!(
+            zh("140 rows into bonds 2025-01…2025-12 (12 periods)"),
+            "140行载入专项债券（2025-01…2025-12，共12期）"
+        );
+        assert_eq!(zh("not an extract"), "not an extract");
     }
 
     #[test]

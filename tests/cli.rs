@@ -388,36 +388,28 @@ fn users_and_reports_from_the_command_line() {
     );
     assert!(o.status.success(), "{:?}", text(&o));
     let html = d.join("r.html");
-    let o = purse(
-        &[
-            "report",
-            "--period",
-            "2025-06",
-            "--out",
-            html.to_str().unwrap(),
-        ],
-        d,
-    );
-    assert!(o.status.success(), "{:?}", text(&o));
-    let page = std::fs::read_to_string(&html).unwrap();
+    let report = |period: &str| {
+        let o = purse(
+            &[
+                "report",
+                "--period",
+                period,
+                "--out",
+                html.to_str().unwrap(),
+            ],
+            d,
+        );
+        assert!(o.status.success(), "{:?}", text(&o));
+        std::fs::read_to_string(&html).unwrap()
+    };
+    let page = report("2025-06");
     assert!(page.contains("示范市2025年6月预算联网监督月度预警报告") && page.contains("<svg"));
     // A Chinese document in Chinese: the evidence labelled from the catalog, money in 万元, the
     // reasons a rule was not judged in words, the load's time in the deployment's zone (+08:00
     // by default, whatever the server's clock keeps).
     let o = purse(&["check", "--period", "2025-06"], d);
     assert!(o.status.success(), "{:?}", text(&o));
-    let o = purse(
-        &[
-            "report",
-            "--period",
-            "2025-06",
-            "--out",
-            html.to_str().unwrap(),
-        ],
-        d,
-    );
-    assert!(o.status.success(), "{:?}", text(&o));
-    let page = std::fs::read_to_string(&html).unwrap();
+    let page = report("2025-06");
     for said in [
         "调整后预算",
         "累计支出",
@@ -437,18 +429,7 @@ fn users_and_reports_from_the_command_line() {
         assert!(!page.contains(english), "{english} in the Chinese report");
     }
     // A month with nothing loaded says so at its head, not "本月触发预警0条".
-    let o = purse(
-        &[
-            "report",
-            "--period",
-            "2026-03",
-            "--out",
-            html.to_str().unwrap(),
-        ],
-        d,
-    );
-    assert!(o.status.success(), "{:?}", text(&o));
-    let page = std::fs::read_to_string(&html).unwrap();
+    let page = report("2026-03");
     assert!(page.contains("本期无数据") && !page.contains("本月触发预警"));
     let x = d.join("r.xlsx");
     let o = purse(

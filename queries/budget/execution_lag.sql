@@ -34,9 +34,10 @@ SELECT region_code,
        coalesce(agency_name, agency_code) AS subject,
        dept_name,
        CASE WHEN time_progress - execution >= $red_pp THEN '红' ELSE '黄' END AS level,
-       round(execution, 1) AS value,
+       -- One more decimal where rounding would read as a line itself (19.96 pp behind is yellow, not 20.0).
+       round(execution, CASE WHEN round(time_progress - execution, 1) <> $yellow_pp AND round(time_progress - execution, 1) <> $red_pp THEN 1 WHEN round(time_progress - execution, 2) <> $yellow_pp AND round(time_progress - execution, 2) <> $red_pp THEN 2 WHEN round(time_progress - execution, 3) <> $yellow_pp AND round(time_progress - execution, 3) <> $red_pp THEN 3 ELSE 4 END) AS value,
        round(time_progress, 1) AS expected,
-       round(time_progress - execution, 1) AS difference,
+       round(time_progress - execution, CASE WHEN round(time_progress - execution, 1) <> $yellow_pp AND round(time_progress - execution, 1) <> $red_pp THEN 1 WHEN round(time_progress - execution, 2) <> $yellow_pp AND round(time_progress - execution, 2) <> $red_pp THEN 2 WHEN round(time_progress - execution, 3) <> $yellow_pp AND round(time_progress - execution, 3) <> $red_pp THEN 3 ELSE 4 END) AS difference,
        ytd_amount,
        adjusted_budget
 FROM gap

@@ -30,9 +30,10 @@ SELECT region_code, debt_type, data_period,
        CASE WHEN rate > $severe_pct THEN '红' WHEN rate >= $medium_pct THEN '橙' ELSE '蓝' END AS level,
        CASE WHEN rate > $severe_pct THEN '严重' WHEN rate >= $medium_pct THEN '中度' ELSE '轻度' END AS band,
        CASE WHEN rate > $severe_pct THEN 'severe' WHEN rate >= $medium_pct THEN 'medium' ELSE 'low' END AS band_en,
-       round(rate, 1) AS value,
+       -- One more decimal where rounding would read as a line itself (19.96 % is light, not 20.0 %).
+       round(rate, CASE WHEN round(rate, 1) <> $low_pct AND round(rate, 1) <> $medium_pct AND round(rate, 1) <> $severe_pct THEN 1 WHEN round(rate, 2) <> $low_pct AND round(rate, 2) <> $medium_pct AND round(rate, 2) <> $severe_pct THEN 2 WHEN round(rate, 3) <> $low_pct AND round(rate, 3) <> $medium_pct AND round(rate, 3) <> $severe_pct THEN 3 ELSE 4 END) AS value,
        $low_pct AS expected,
-       round(rate - $low_pct, 1) AS difference,
+       round(rate - $low_pct, CASE WHEN round(rate, 1) <> $low_pct AND round(rate, 1) <> $medium_pct AND round(rate, 1) <> $severe_pct THEN 1 WHEN round(rate, 2) <> $low_pct AND round(rate, 2) <> $medium_pct AND round(rate, 2) <> $severe_pct THEN 2 WHEN round(rate, 3) <> $low_pct AND round(rate, 3) <> $medium_pct AND round(rate, 3) <> $severe_pct THEN 3 ELSE 4 END) AS difference,
        overdue, debt_balance
 FROM r
 WHERE rate >= $low_pct

@@ -48,7 +48,9 @@ WITH p AS (
 )
 SELECT region_code, project_key, project_name AS subject, dept_name, project_type,
        CASE WHEN time_progress - done >= $red_pp THEN '红' ELSE '黄' END AS level,
-       round(done, 1) AS value, round(time_progress, 1) AS expected, round(time_progress - done, 1) AS difference,
+       -- One more decimal where rounding would read as a line itself (29.96 pp behind is yellow, not 30.0).
+       round(done, CASE WHEN round(time_progress - done, 1) <> $yellow_pp AND round(time_progress - done, 1) <> $red_pp THEN 1 WHEN round(time_progress - done, 2) <> $yellow_pp AND round(time_progress - done, 2) <> $red_pp THEN 2 WHEN round(time_progress - done, 3) <> $yellow_pp AND round(time_progress - done, 3) <> $red_pp THEN 3 ELSE 4 END) AS value, round(time_progress, 1) AS expected,
+       round(time_progress - done, CASE WHEN round(time_progress - done, 1) <> $yellow_pp AND round(time_progress - done, 1) <> $red_pp THEN 1 WHEN round(time_progress - done, 2) <> $yellow_pp AND round(time_progress - done, 2) <> $red_pp THEN 2 WHEN round(time_progress - done, 3) <> $yellow_pp AND round(time_progress - done, 3) <> $red_pp THEN 3 ELSE 4 END) AS difference,
        annual_plan, ytd_completed, plan_start, plan_end,
        CASE WHEN NOT in_part THEN ''
             ELSE '（按计划工期' || coalesce(CAST(plan_start AS VARCHAR), '') || '至' || coalesce(CAST(plan_end AS VARCHAR), '') || '）' END AS window_zh,

@@ -26,9 +26,10 @@ WITH r AS (
 SELECT region_code, budget_kind,
        coalesce(region_name, region_code) || budget_kind AS subject,
        CASE WHEN time_progress - outturn >= $red_pp THEN '红' ELSE '黄' END AS level,
-       round(outturn, 1) AS value,
+       -- One more decimal where rounding would read as a line itself (19.96 pp behind is yellow, not 20.0).
+       round(outturn, CASE WHEN round(time_progress - outturn, 1) <> $yellow_pp AND round(time_progress - outturn, 1) <> $red_pp THEN 1 WHEN round(time_progress - outturn, 2) <> $yellow_pp AND round(time_progress - outturn, 2) <> $red_pp THEN 2 WHEN round(time_progress - outturn, 3) <> $yellow_pp AND round(time_progress - outturn, 3) <> $red_pp THEN 3 ELSE 4 END) AS value,
        round(time_progress, 1) AS expected,
-       round(time_progress - outturn, 1) AS difference,
+       round(time_progress - outturn, CASE WHEN round(time_progress - outturn, 1) <> $yellow_pp AND round(time_progress - outturn, 1) <> $red_pp THEN 1 WHEN round(time_progress - outturn, 2) <> $yellow_pp AND round(time_progress - outturn, 2) <> $red_pp THEN 2 WHEN round(time_progress - outturn, 3) <> $yellow_pp AND round(time_progress - outturn, 3) <> $red_pp THEN 3 ELSE 4 END) AS difference,
        collected, budget
 FROM g
 WHERE time_progress - outturn >= $yellow_pp

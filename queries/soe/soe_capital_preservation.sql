@@ -30,9 +30,10 @@ WITH latest AS (
 )
 SELECT region_code, enterprise_key, data_period,
        enterprise_name AS subject,
-       round(ratio, 2) AS value,
+       -- One more decimal where rounding would read as a line itself (99.996 % is below 100, not 100.00 %).
+       round(ratio, CASE WHEN round(ratio, 2) <> $min_pct THEN 2 WHEN round(ratio, 3) <> $min_pct THEN 3 WHEN round(ratio, 4) <> $min_pct THEN 4 ELSE 5 END) AS value,
        $min_pct AS expected,
-       round(ratio - $min_pct, 2) AS difference,
+       round(ratio - $min_pct, CASE WHEN round(ratio, 2) <> $min_pct THEN 2 WHEN round(ratio, 3) <> $min_pct THEN 3 WHEN round(ratio, 4) <> $min_pct THEN 4 ELSE 5 END) AS difference,
        state_capital, state_capital_opening
 FROM x
 WHERE ratio < $min_pct

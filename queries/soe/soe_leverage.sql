@@ -37,9 +37,10 @@ WITH latest AS (
 SELECT region_code, enterprise_key, data_period,
        enterprise_name AS subject,
        CASE WHEN leverage >= warning + $control_pp THEN '红' ELSE '黄' END AS level,
-       round(leverage, 1) AS value,
+       -- One more decimal where rounding would read as a line itself (74.96 % is yellow, not 75.0 %).
+       round(leverage, CASE WHEN round(leverage, 1) <> warning AND round(leverage, 1) <> warning + $control_pp THEN 1 WHEN round(leverage, 2) <> warning AND round(leverage, 2) <> warning + $control_pp THEN 2 WHEN round(leverage, 3) <> warning AND round(leverage, 3) <> warning + $control_pp THEN 3 ELSE 4 END) AS value,
        warning AS expected,
-       round(leverage - warning, 1) AS difference,
+       round(leverage - warning, CASE WHEN round(leverage, 1) <> warning AND round(leverage, 1) <> warning + $control_pp THEN 1 WHEN round(leverage, 2) <> warning AND round(leverage, 2) <> warning + $control_pp THEN 2 WHEN round(leverage, 3) <> warning AND round(leverage, 3) <> warning + $control_pp THEN 3 ELSE 4 END) AS difference,
        industry, is_industrial, key_supervision, total_assets, total_liabilities
 FROM x
 WHERE leverage >= warning

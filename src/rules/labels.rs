@@ -182,7 +182,12 @@ const LABELS: &[(&str, &str, &str, Shown)] = &[
     ),
     ("used_amount", "已使用", "used", Shown::Money),
     ("voucher_no", "凭证号", "voucher", Shown::Text),
-    ("window_days", "天数窗口", "window (days)", Shown::Text),
+    (
+        "window_days",
+        "时间窗口（天）",
+        "window (days)",
+        Shown::Text,
+    ),
     ("year", "年度", "year", Shown::Text),
     ("year_1", "上年", "last year", Shown::Text),
     ("year_2", "前年", "the year before", Shown::Text),
@@ -245,8 +250,8 @@ pub fn readable(evidence: &BTreeMap<String, String>, lang: Lang) -> Vec<(String,
 }
 
 /// Evidence rows (each payment of a split) as one table: the labelled, non-helper columns of
-/// the rows in `lang` as its head, each row's values read as in [`readable`], blanks kept so the
-/// columns line up.
+/// the rows in `lang` as its head, each row's values read as in [`readable`] except money, which
+/// stays exact 元 (with separators), blanks kept so the columns line up.
 pub fn table(rows: &[BTreeMap<String, String>], lang: Lang) -> (Vec<String>, Vec<Vec<String>>) {
     let columns: Vec<&String> = rows
         .first()
@@ -264,6 +269,9 @@ pub fn table(rows: &[BTreeMap<String, String>], lang: Lang) -> (Vec<String>, Vec
                 .map(|c| {
                     let v = r.get(*c).map(String::as_str).unwrap_or("");
                     match label(c, lang) {
+                        // A row is one payment or line: exact 元, so rows never read alike.
+                        Some((_, Shown::Money)) => crate::figures::Money::parse_yuan(v)
+                            .map_or_else(|| v.to_string(), |m| m.yuan_grouped()),
                         Some((_, shown)) if !v.is_empty() => value(v, shown, lang),
                         _ => v.to_string(),
                     }
@@ -331,6 +339,11 @@ mod tests {
         let (head, body) = table(&rows, Lang::Zh);
         assert_eq!(head, ["金额", "凭证号"]);
         assert_eq!(body, [["1,500.00元", "V1"], ["", "V2"]]);
+        let big = vec![BTreeMap::from([(
+            "amount".to_string(),
+            "195060.78".to_string(),
+        )])];
+        assert_eq!(table(&big, Lang::Zh).1, [["195,060.78元"]]);
         let en = readable(&ev, Lang::En);
         assert_eq!(en[0], ("amount".to_string(), "320.00万元".to_string()));
         assert!(en.iter().all(|(k, _)| k != "problem_en"));

@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 
 use super::{PageOut, out};
-use crate::i18n::{Lang, load_status, local_time};
+use crate::i18n::{Lang, load_message, load_status, local_time};
 use crate::users::Role;
 use crate::web::html::{Frame, a, csrf, num, page, select, table, text};
 use crate::web::jobs::Job;
@@ -84,7 +84,9 @@ pub async fn data(State(st): State<AppState>, auth: Auth) -> PageOut {
                 num(&x.rows.to_string()),
                 num(&x.errors.to_string()),
                 num(&x.warnings.to_string()),
-                text(x.message.as_deref().unwrap_or("")),
+                text(&load_message(x.message.as_deref().unwrap_or(""), l, |d| {
+                    st.catalog.get(d).ok().map(|x| x.title.clone())
+                })),
                 if x.report.is_some() {
                     a(
                         &format!("/data/loads/{}/report", x.id),
@@ -494,7 +496,7 @@ pub async fn job(State(st): State<AppState>, auth: Auth, Path(id): Path<i64>) ->
                         " " (o.dataset.as_deref().unwrap_or(""))
                         @if let Some(s) = &o.sheet { " #" (s) }
                     }
-                    p { (o.message) }
+                    p { (load_message(&o.message, l, |d| st.catalog.get(d).ok().map(|x| x.title.clone()))) }
                     @if !o.issues.is_empty() {
                         @let rows: Vec<Vec<Markup>> = o.issues.iter().map(|i| vec![
                             text(match i.severity {
