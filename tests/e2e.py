@@ -362,10 +362,10 @@ def main():
         opts = [o for o in d.find_all("select[name=rating] option") if d.attr(o, "value") == "basically"]
         d.click(opts[0])
         act(d, "rate")
-        # The rating's line in the trail: "basically" alone is already on the page (the form's
-        # option), so waiting for it went on to the cockpit before the rating was recorded.
-        settle(d, lambda: "<td>basically</td>" in d.source())
-        check("<td>rate</td>" in d.source() and "<td>basically</td>" in d.source(), "rated 基本满意")
+        # The rating's line in the trail, in Chinese: the form's option names it too (not in a
+        # cell), so the wait is for the trail's cell.
+        settle(d, lambda: "<td>基本满意</td>" in d.source())
+        check("<td>满意度测评</td>" in d.source() and "<td>基本满意</td>" in d.source(), "rated 基本满意")
         d.shot(f"{args.shots}/14-closed-rated.png")
         d.go(base + "/cockpit")
         check("闭环监督" in d.source() and "满意度 100.0%" in d.source(), "the cockpit's loop card counts the rating")

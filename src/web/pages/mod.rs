@@ -211,7 +211,7 @@ fn trail_rows(
                     status(e.from_status.as_deref()),
                     status(e.to_status.as_deref())
                 )),
-                text(&note_words(e.note.as_deref().unwrap_or(""), l)),
+                text(&note_words(&e.action, e.note.as_deref().unwrap_or(""), l)),
             ]
         })
         .collect()
@@ -246,10 +246,20 @@ fn action_word(action: &str, l: Lang) -> String {
 }
 
 /// The engine's notes (`found in 2025-09`, `found again in …`, `the data for … no longer shows
-/// it`) in Chinese; a person's note as written.
-fn note_words(note: &str, l: Lang) -> String {
+/// it`) and a rating's word (`basically: …`) in Chinese; a person's note as written.
+fn note_words(action: &str, note: &str, l: Lang) -> String {
     if l == Lang::En {
         return note.to_string();
+    }
+    if action == "rate" {
+        let (word, rest) = note.split_once(": ").unwrap_or((note, ""));
+        if let Some(r) = crate::problems::Rating::parse(word) {
+            return if rest.is_empty() {
+                r.zh().to_string()
+            } else {
+                format!("{}：{rest}", r.zh())
+            };
+        }
     }
     if let Some(p) = note.strip_prefix("found again in ") {
         return format!("{p}再次发现");
