@@ -557,3 +557,49 @@ fn the_problem_list_from_the_command_line() {
         "{out}"
     );
 }
+
+/// What a new user hit: Excel's lock file in a folder fails nothing; an unknown dataset is
+/// told how to say which; a dataset or a period that does not exist is an error, not silence.
+#[test]
+fn a_new_users_slips_get_clear_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let folder = d.join("extracts");
+    std::fs::create_dir(&folder).unwrap();
+    std::fs::copy(
+        fixture("demo/revenue/2025-03.csv"),
+        folder.join("2025-03.csv"),
+    )
+    .unwrap();
+    std::fs::write(folder.join("~$预算执行.xlsx"), b"\x00lock").unwrap();
+    let o = purse(&["ingest", folder.to_str().unwrap()], d);
+    assert!(o.status.success(), "{:?}", text(&o));
+    assert!(
+        text(&o).0.contains("~$预算执行.xlsx") && text(&o).0.contains("lock file"),
+        "{:?}",
+        text(&o)
+    );
+    // A table whose one known header is 累计支出: refused, with a way out.
+    let odd = d.join("odd.csv");
+    std::fs::write(&odd, "甲,累计支出,乙\n1,100,x\n").unwrap();
+    let o = purse(&["ingest", odd.to_str().unwrap()], d);
+    assert!(!o.status.success());
+    let all = format!("{}{}", text(&o).0, text(&o).1);
+    assert!(
+        all.contains("--dataset NAME, perhaps --dataset budget_execution"),
+        "{all}"
+    );
+    let o = Command::new(env!("CARGO_BIN_EXE_purse"))
+        .args(["schema", "nosuch"])
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(
+        text(&o).1.contains("nosuch") && text(&o).1.contains("budget_execution"),
+        "{:?}",
+        text(&o)
+    );
+    let o = purse(&["alerts", "--period", "2025-13"], d);
+    assert!(!o.status.success());
+    assert!(text(&o).1.contains("2025-13"), "{:?}", text(&o));
+}

@@ -319,3 +319,104 @@ fn an_xls_workbook_from_a_county_bureau() {
         ]
     );
 }
+
+/// An indicators table whose 地区 column names two provinces (no codes), loaded into a county
+/// deployment: each province is its own region, never the deployment's code on both; a name
+/// the deployment maps in [regions] gets its code; its own name gets its own code; a warning
+/// says how to give codes. The period is the file name's (2025-06).
+#[test]
+fn regions_named_on_rows_keep_their_own_identity() {
+    let dir = tempfile::tempdir().unwrap();
+    purse::config::write_init(dir.path(), "330326", "平阳县", false).unwrap();
+    let toml = dir.path().join("purse.toml");
+    let text = std::fs::read_to_string(&toml)
+        .unwrap()
+        .replace("[regions]\n", "[regions]\n\"江苏省\" = \"320000\"\n");
+    std::fs::write(&toml, text).unwrap();
+    let csv = dir.path().join("indicators_2025-06.csv");
+    std::fs::write(
+        &csv,
+        "地区,指标,累计同比\n\
+         浙江省,地区生产总值,5.6\n\
+         广东省,地区生产总值,4.2\n\
+         江苏省,地区生产总值,5.7\n\
+         平阳县,地区生产总值,6.1\n\
+         广东省,社会消费品零售总额,3.0\n",
+    )
+    .unwrap();
+    let out = ingest_as_configured(dir.path(), &[csv], &Options::default());
+    assert_eq!(out.len(), 1, "{out:#?}");
+    assert_eq!(out[0].status, Status::Loaded, "{out:#?}");
+    let warning = out[0]
+        .issues
+        .iter()
+        .find(|i| i.column == "region_code")
+        .unwrap_or_else(|| panic!("no warning about region codes: {:#?}", out[0].issues));
+    assert!(
+        warning
+            .reason
+            .starts_with("3 rows name 2 region(s) without a code: 广东省 ×2, 浙江省 ×1")
+            && warning.reason.contains("[regions]"),
+        "{}",
+        warning.reason
+    );
+    let rows = query(
+        dir.path(),
+        "SELECT region_name, region_code, count(*) AS n FROM indicators WHERE period = '2025-06' GROUP BY 1, 2 ORDER BY 1",
+    );
+    let got: Vec<(String, String, String)> = rows
+        .iter()
+        .map(|r| (r[0].to_string(), r[1].to_string(), r[2].to_string()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("平阳县".into(), "330326".into(), "1".into()),
+            ("广东省".into(), "名称:广东省".into(), "2".into()),
+            ("江苏省".into(), "320000".into(), "1".into()),
+            ("浙江省".into(), "名称:浙江省".into(), "1".into()),
+        ]
+    );
+}
+
+/// A period in the file's name: `exec_2025-12.csv` with no period anywhere else loads into
+/// 2025-12; the same file given `--period 2025-11` is refused, naming both.
+#[test]
+fn a_file_name_gives_the_period_and_must_agree() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("exec_2025-12.csv");
+    std::fs::write(
+        &csv,
+        "预算单位编码,预算单位名称,功能分类科目,调整后预算数,累计支出\n101001,甲单位,2050101,1000,900\n",
+    )
+    .unwrap();
+    let out = ingest(dir.path(), std::slice::from_ref(&csv), &Options::default());
+    assert_eq!(out[0].status, Status::Loaded, "{out:#?}");
+    let rows = query(
+        dir.path(),
+        "SELECT period, count(*) FROM budget_execution GROUP BY period",
+    );
+    assert_eq!(rows, vec![vec!["2025-12".to_string(), "1".to_string()]]);
+    let other = dir.path().join("2025年1-12月执行.csv");
+    std::fs::write(
+        &other,
+        "预算单位编码,预算单位名称,功能分类科目,调整后预算数,累计支出\n101002,乙单位,2050101,1000,800\n",
+    )
+    .unwrap();
+    let out = ingest(
+        dir.path(),
+        &[other],
+        &Options {
+            period: Some("2025-11".into()),
+            ..Default::default()
+        },
+    );
+    assert_eq!(out[0].status, Status::Rejected, "{out:#?}");
+    assert!(
+        out[0]
+            .message
+            .contains("the file's name says 2025-12 but --period says 2025-11"),
+        "{}",
+        out[0].message
+    );
+}

@@ -32,6 +32,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
         category,
         format,
     } = args;
+    if let Some(p) = &period {
+        p.parse::<purse::period::Period>()
+            .map_err(|e| anyhow::anyhow!("--period {p}: {e}"))?;
+    }
     let dir = resolve_data_dir(dd.data_dir);
     let store = purse::alerts::AlertStore::open(&dir)?;
     let level = match severity {

@@ -10,6 +10,10 @@ pub struct Args {
 pub fn run(args: Args) -> Result<ExitCode> {
     let Args { dataset } = args;
     let catalog = Catalog::builtin();
+    if let Some(d) = &dataset {
+        // Names the datasets there are when the one asked for is not among them.
+        catalog.get(d)?;
+    }
     for ds in &catalog.datasets {
         if dataset.as_ref().is_some_and(|d| d != &ds.name) {
             continue;

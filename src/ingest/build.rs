@@ -222,6 +222,9 @@ struct Partial {
     unknown: BTreeMap<(usize, String), (usize, usize)>,
     /// Rows whose unit is keyed by its name for want of a code: (first row, count).
     named: (usize, usize),
+    /// Region names with no code (no code column, not the deployment's, not in `[regions]`):
+    /// name → (first row, count).
+    regions: BTreeMap<String, (usize, usize)>,
     rows_read: usize,
     totals_skipped: usize,
     /// A note or signature line ended the table inside this part.
@@ -433,6 +436,25 @@ pub fn build_in_parts(
         .column_index("agency_code")
         .filter(|&ci| ds.columns[ci].fill.is_none())
         .and_then(|ci| split_names.get(&ci).map(|&ni| (ci, ni)));
+    // A region named on each row (a 地区 column) in a file with no region code column: the row's
+    // own region, never the deployment's stamped on another's. Its code is the deployment's for
+    // its own name (or the name the title or --set gives with a code), else `[regions]`, else
+    // the name itself keyed (`名称:<name>`), so two regions never share one. `--set
+    // region_code=…` says which region the whole file is about and wins.
+    let region_col: Option<(usize, usize)> = ds
+        .column_index("region_code")
+        .filter(|_| !ctx.set.contains_key("region_code"))
+        .and_then(|ci| split_names.get(&ci).map(|&ni| (ci, ni)));
+    let file_region: Option<(String, String)> = ctx
+        .value("region_name")
+        .zip(ctx.value("region_code"))
+        .filter(|_| ctx.title.region_name.is_some() || ctx.set.contains_key("region_name"));
+    let region_of = |name: &str| -> Option<String> {
+        match &file_region {
+            Some((n, c)) if n == name => Some(c.clone()),
+            _ => ctx.config.region_code_of(name),
+        }
+    };
 
     // The code lists looked up on every row, with a fast hash (the catalog's use SipHash).
     let lists: Vec<Option<HashSet<&str, foldhash::fast::FixedState>>> = ds
@@ -470,6 +492,7 @@ pub fn build_in_parts(
         // Unknown classification codes: one warning per distinct code, with its first row and count.
         let mut unknown: BTreeMap<(usize, String), (usize, usize)> = BTreeMap::new();
         let mut named = (0usize, 0usize);
+        let mut regions: BTreeMap<String, (usize, usize)> = BTreeMap::new();
         // One vector for every row's values (see `recycle`).
         let mut spare_vals: Vec<Option<Cow<str>>> = Vec::new();
         part.for_each_row(|line, cells| {
@@ -548,6 +571,20 @@ pub fn build_in_parts(
             {
                 row_vals[ci] = Some(Cow::Owned(format!("{NAME_KEY}{name}")));
                 add_count(&mut named, (line, 1));
+            }
+            if let Some((ci, ni)) = region_col
+                && src[ci].is_none()
+                && src[ni].is_some()
+                && let Some(name) = row_vals[ni].as_deref()
+            {
+                let code = match region_of(name) {
+                    Some(code) => code,
+                    None => {
+                        add_count(regions.entry(name.to_string()).or_insert((line, 0)), (line, 1));
+                        format!("{NAME_KEY}{name}")
+                    }
+                };
+                row_vals[ci] = Some(Cow::Owned(code));
             }
             // Indicator names that carry their unit, as NBS exports do: "…(100 million yuan)".
             if let Some(uc) = unit_ci
@@ -719,6 +756,7 @@ pub fn build_in_parts(
             issues,
             unknown,
             named,
+            regions,
             rows_read,
             totals_skipped,
             ended,
@@ -734,6 +772,7 @@ pub fn build_in_parts(
     let (mut rows_read, mut totals_skipped) = (0usize, 0usize);
     let mut unknown: BTreeMap<(usize, String), (usize, usize)> = BTreeMap::new();
     let mut named = (0usize, 0usize);
+    let mut regions: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     let mut scopes: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let scope_cols: Vec<(usize, &str)> = ds
         .scope
@@ -805,6 +844,9 @@ pub fn build_in_parts(
                 add_count(unknown.entry(k).or_insert((c.0, 0)), c);
             }
             add_count(&mut named, p.named);
+            for (k, c) in p.regions {
+                add_count(regions.entry(k).or_insert((c.0, 0)), c);
+            }
             rows_read += p.rows_read;
             totals_skipped += p.totals_skipped;
             if stream {
@@ -864,6 +906,29 @@ pub fn build_in_parts(
                 "{count} rows give {name} but no {}: each is keyed by its name (`{NAME_KEY}<name>`), \
                  so different names stay apart; give the codes to key them by code",
                 c.name
+            ),
+        });
+    }
+    if !regions.is_empty() {
+        let first = regions.values().map(|c| c.0).min().unwrap_or(0);
+        let rows: usize = regions.values().map(|c| c.1).sum();
+        let names: Vec<String> = regions
+            .iter()
+            .take(5)
+            .map(|(n, c)| format!("{n} ×{}", c.1))
+            .collect();
+        let more = regions.len().saturating_sub(5);
+        issues.push(Issue {
+            severity: Severity::Warning,
+            row: Some(first),
+            column: "region_code".into(),
+            value: String::new(),
+            expected: "a 财政区划 code".into(),
+            reason: format!(
+                "{rows} rows name {} region(s) without a code: {}{}; each is kept as its own region                  keyed by its name (`{NAME_KEY}<name>`), never the deployment's; give codes with                  [regions] in purse.toml (\"浙江省\" = \"330000\") or a 财政区划 column",
+                regions.len(),
+                names.join(", "),
+                if more > 0 { format!(" and {more} more") } else { String::new() }
             ),
         });
     }

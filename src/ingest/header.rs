@@ -422,6 +422,40 @@ impl Mapped {
 /// Headers whose period fragment disagrees with the file's period (from `--period`, else the
 /// title), or with each other: `Some(reason)` naming both. Tables that put periods side by side
 /// (2016 | 2017, 1月 … 12月) carry many periods on purpose and are not checked.
+/// The period a file's name gives (`exec_2025-12.csv`, `2025年1-12月执行.xlsx`, `targets_2025.csv`
+/// for a yearly dataset): the last resort when neither `--period`, the title nor the headers
+/// give one, and a check on them when they do. A year alone counts only as `2025年`, or for a
+/// yearly dataset as a four-digit year standing apart (`_2025.`); a range of years gives none.
+pub fn period_in_name(name: &str, annual: bool) -> Option<(i32, Option<u32>)> {
+    static NAME_ISO: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"(?:^|\D)((?:19|20)\d{2})[-_.](\d{1,2})(?:\D|$)").unwrap());
+    static DIGITS: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\d+").unwrap());
+    let stem = name.rsplit_once('.').map_or(name, |(s, _)| s);
+    let month = |m: &str| m.parse().ok().filter(|m| (1..=12).contains(m));
+    if let Some(c) = PERIOD.captures(stem) {
+        return Some((c[1].parse().ok()?, month(&c[2])));
+    }
+    if let Some(c) = NAME_ISO.captures(stem)
+        && let Some(m) = month(&c[2])
+    {
+        return Some((c[1].parse().ok()?, Some(m)));
+    }
+    if let Some(c) = YEAR_ONLY.captures(stem) {
+        return Some((c[1].parse().ok()?, None));
+    }
+    // Every run of digits that is a year of four (a range of years is two of them).
+    let years: Vec<i32> = DIGITS
+        .find_iter(stem)
+        .map(|d| d.as_str())
+        .filter(|d| d.len() == 4 && (d.starts_with("19") || d.starts_with("20")))
+        .filter_map(|d| d.parse().ok())
+        .collect();
+    match years[..] {
+        [y] if annual => Some((y, None)),
+        _ => None,
+    }
+}
+
 pub fn period_conflict(
     m: &Mapping,
     annual: bool,
@@ -783,6 +817,29 @@ pub fn is_note(cell: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_name_gives_its_period() {
+        assert_eq!(
+            period_in_name("exec_2025-12.csv", false),
+            Some((2025, Some(12)))
+        );
+        assert_eq!(
+            period_in_name("2025年1-12月执行.xlsx", false),
+            Some((2025, Some(12)))
+        );
+        assert_eq!(
+            period_in_name("支出_2025_3.xlsx", false),
+            Some((2025, Some(3)))
+        );
+        assert_eq!(period_in_name("2025年决算.xlsx", false), Some((2025, None)));
+        assert_eq!(period_in_name("targets_2025.csv", true), Some((2025, None)));
+        // A year alone, for a monthly dataset; a range of years; a month 13; a code.
+        assert_eq!(period_in_name("exec_2025.csv", false), None);
+        assert_eq!(period_in_name("history_2022-2024.csv", true), None);
+        assert_eq!(period_in_name("exec_2025-13.csv", false), None);
+        assert_eq!(period_in_name("330326_执行.csv", false), None);
+    }
 
     /// The key an alias table would find first among the candidates.
     fn finds(raw: &str, alias: &str) -> bool {

@@ -170,6 +170,41 @@ impl Outcome {
 
 const DATA_EXTENSIONS: [&str; 7] = ["csv", "txt", "tsv", "xlsx", "xls", "xlsm", "ods"];
 
+/// The dataset whose headers the first rows come nearest to: the most cells that are one of
+/// its columns' names or aliases (one is enough here: a file that named two would have been
+/// recognised), the first listed on a tie. `None` when no cell is.
+fn nearest_dataset(catalog: &Catalog, head: &[Vec<String>]) -> Option<String> {
+    let cells: Vec<String> = head
+        .iter()
+        .flatten()
+        .map(|c| header::normalize_header(c).key)
+        .filter(|c| !c.is_empty())
+        .collect();
+    catalog
+        .datasets
+        .iter()
+        .map(|ds| {
+            let hits = cells
+                .iter()
+                .filter(|c| {
+                    ds.columns.iter().any(|col| {
+                        col.name == **c
+                            || col
+                                .aliases
+                                .iter()
+                                .any(|a| header::normalize_header(a).key == **c)
+                    })
+                })
+                .count();
+            (hits, ds.name.clone())
+        })
+        .enumerate()
+        .filter(|(_, (hits, _))| *hits > 0)
+        // The most hits; on a tie the dataset listed first (budget execution before bonds).
+        .max_by_key(|(i, (hits, _))| (*hits, std::cmp::Reverse(*i)))
+        .map(|(_, (_, name))| name)
+}
+
 /// Files named on the command line, folders expanded (sorted, hidden files left out).
 pub fn expand_paths(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
@@ -395,6 +430,19 @@ pub fn ingest_file(
     read: Read,
     opts: &Options,
 ) -> Result<Vec<Outcome>> {
+    // Excel's lock file beside an open workbook (`~$预算执行.xlsx`): not an extract, and not a
+    // reason to fail the folder.
+    if path
+        .file_name()
+        .is_some_and(|f| f.to_string_lossy().starts_with("~$"))
+    {
+        return Ok(vec![Outcome::new(
+            path,
+            None,
+            Status::Skipped,
+            "Excel's lock file of a workbook open in Excel (~$…), not an extract: skipped",
+        )]);
+    }
     let before = wh.last_load_id()?;
     let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         read_file(wh, catalog, config, path, read, opts)
@@ -659,8 +707,12 @@ fn ingest_sheet(
         let what = match only {
             Some(i) => format!("no header row of `{}` found", catalog.datasets[i].name),
             None => format!(
-                "unknown dataset: no row in the first {} names two or more columns of any dataset ({})",
+                "unknown dataset: no row in the first {} names two or more columns of any dataset; \
+                 say which it is with --dataset NAME{} (one of {})",
                 head.len(),
+                nearest_dataset(catalog, &head)
+                    .map(|d| format!(", perhaps --dataset {d}"))
+                    .unwrap_or_default(),
                 catalog.names().join(", ")
             ),
         };
@@ -704,15 +756,43 @@ fn ingest_sheet(
         return reject_file(wh, id, path, sheet_name, Some(&ds.name), meta, msg);
     }
     let title = header::parse_title(&head[..m.header_row]);
-    let period = match &opts.period {
+    let file_name = path
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let named = header::period_in_name(&file_name, ds.grain == Grain::Year);
+    let stated = match &opts.period {
         Some(p) => Some(parse_period(p)?),
         None => title.year.or(m.year).map(|y| (y, title.month.or(m.month))),
     };
+    let period = stated.or(named);
     let (file_period, source) = match &opts.period {
         Some(p) => (Some(parse_period(p)?), "--period"),
         None => (title.year.map(|y| (y, title.month)), "the title"),
     };
     if let Some(msg) = header::period_conflict(&m, ds.grain == Grain::Year, file_period, source) {
+        return reject_file(wh, id, path, sheet_name, Some(&ds.name), meta, msg);
+    }
+    // The file's name gives the period when nothing else does, and must agree when it does.
+    if let (Some((ny, nm)), Some((sy, sm))) = (named, stated)
+        && (ny != sy || matches!((nm, sm), (Some(a), Some(b)) if a != b && ds.grain != Grain::Year))
+    {
+        let show = |(y, m): (i32, Option<u32>)| match m {
+            Some(m) => format!("{y}-{m:02}"),
+            None => y.to_string(),
+        };
+        let source = if opts.period.is_some() {
+            "--period"
+        } else if title.year.is_some() {
+            "the title"
+        } else {
+            "the headers"
+        };
+        let msg = format!(
+            "the file's name says {} but {source} says {}: which period is it? Rename the file or give --period",
+            show((ny, nm)),
+            show((sy, sm))
+        );
         return reject_file(wh, id, path, sheet_name, Some(&ds.name), meta, msg);
     }
     let report = |rows: usize| opts.progress.report(path, rows);
