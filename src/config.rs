@@ -37,6 +37,49 @@ pub struct Config {
     pub web: WebConfig,
     /// The data-quality scorecard: `[quality] due_day = 15`.
     pub quality: QualityConfig,
+    /// How large a sheet may be read: `[ingest] max_columns = 1000`.
+    pub ingest: IngestConfig,
+}
+
+/// Bounds on what one sheet may make purse read, so that a small file that claims a huge sheet
+/// (a cell at XFD1048576, a sheet that unpacks to gigabytes of XML) is refused with its cause
+/// instead of exhausting memory. An extract has hundreds of columns, not 16,384.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IngestConfig {
+    pub max_columns: u32,
+    pub max_rows: u32,
+    /// Cells held for one sheet (each row as wide as its last cell).
+    pub max_cells: u64,
+    /// XML one worksheet (or the shared strings) of an XLSX may unpack to, MiB.
+    pub max_sheet_xml_mib: u64,
+    /// One line of a CSV, KiB.
+    pub max_line_kib: u64,
+}
+
+impl Default for IngestConfig {
+    fn default() -> Self {
+        let l = crate::ingest::read::Limits::DEFAULT;
+        IngestConfig {
+            max_columns: l.max_columns,
+            max_rows: l.max_rows,
+            max_cells: l.max_cells,
+            max_sheet_xml_mib: l.max_xml_bytes >> 20,
+            max_line_kib: l.max_line_bytes >> 10,
+        }
+    }
+}
+
+impl IngestConfig {
+    pub fn limits(&self) -> crate::ingest::read::Limits {
+        crate::ingest::read::Limits {
+            max_columns: self.max_columns,
+            max_rows: self.max_rows,
+            max_cells: self.max_cells,
+            max_xml_bytes: self.max_sheet_xml_mib << 20,
+            max_line_bytes: self.max_line_kib << 10,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -118,6 +161,7 @@ impl Default for Config {
             report: ReportConfig::default(),
             web: WebConfig::default(),
             quality: QualityConfig::default(),
+            ingest: IngestConfig::default(),
         }
     }
 }
@@ -232,6 +276,15 @@ region_name = {name}
 # due_day = {due_day}
 # graded_from = "2026-01"
 
+[ingest]
+# How large a sheet may be read: a file past these is refused naming the cell, row or part
+# that is too large (an extract has hundreds of columns, not 16,384).
+# max_columns = {max_columns}
+# max_rows = {max_rows}
+# max_cells = {max_cells}
+# max_sheet_xml_mib = {max_xml}
+# max_line_kib = {max_line}
+
 [report]
 # Cron-style "minute hour day-of-month month weekday", local time.
 # schedule = {schedule}
@@ -252,6 +305,11 @@ region_name = {name}
         name = q(region_name),
         kind = q(&d.budget_kind),
         zone = q(&d.time_zone),
+        max_columns = d.ingest.max_columns,
+        max_rows = d.ingest.max_rows,
+        max_cells = d.ingest.max_cells,
+        max_xml = d.ingest.max_sheet_xml_mib,
+        max_line = d.ingest.max_line_kib,
         schedule = q(&d.report.schedule),
         upload = d.web.max_upload_mib,
         attempts = d.web.login_attempts,

@@ -160,6 +160,15 @@ pub fn load_message(stored: &str, lang: Lang, title: impl Fn(&str) -> Option<Str
     if lang == Lang::En {
         return stored.to_string();
     }
+    // `… — replaces load #5 (2025-06), load #7 (2025-07)`: what the load replaced, said plainly.
+    if let Some((head, replaced)) = stored.split_once(" — replaces ") {
+        let said = replaced
+            .replace("load #", "载入#")
+            .replace(" periods)", "期)")
+            .replace(" (", "（")
+            .replace(')', "）");
+        return format!("{}；替换{said}", load_message(head, lang, title));
+    }
     if let Some(c) = LOADED.captures(stored) {
         let skipped = c
             .get(4)
@@ -238,6 +247,14 @@ mod tests {
             "140行载入专项债券（2025-01…2025-12，共12期）"
         );
         assert_eq!(zh("not an extract"), "not an extract");
+        assert_eq!(
+            zh("5 rows into bonds 2025-12 — replaces load #3 (2025-12)"),
+            "5行载入专项债券（2025-12）；替换载入#3（2025-12）"
+        );
+        assert_eq!(
+            zh("9 rows into bonds 2025-12 — replaces load #1 (2008-01…2026-07, 215 periods)"),
+            "9行载入专项债券（2025-12）；替换载入#1（2008-01…2026-07, 215期）"
+        );
     }
 
     #[test]

@@ -210,6 +210,28 @@ pub struct Replaced {
     pub period: String,
 }
 
+/// What a load replaced, said plainly after its summary: ` — replaces load #5 (2025-06),
+/// load #7 (2008-01…2026-07, 215 periods)`; nothing when it replaced nothing.
+pub fn replaced_text(replaced: &[Replaced]) -> String {
+    let mut by_load: std::collections::BTreeMap<i64, Vec<&str>> = Default::default();
+    for r in replaced {
+        by_load.entry(r.load_id).or_default().push(&r.period);
+    }
+    if by_load.is_empty() {
+        return String::new();
+    }
+    let parts: Vec<String> = by_load
+        .iter()
+        .map(|(id, periods)| match &periods[..] {
+            [a, .., z] if periods.len() > 3 => {
+                format!("load #{id} ({a}…{z}, {} periods)", periods.len())
+            }
+            _ => format!("load #{id} ({})", periods.join(", ")),
+        })
+        .collect();
+    format!(" — replaces {}", parts.join(", "))
+}
+
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct LoadRecord {
     pub id: i64,
@@ -572,6 +594,10 @@ impl Warehouse {
         }
         let rows: usize = parts.iter().map(|p| p.rows).sum();
         insert_issues(&tx, load_id, issues)?;
+        let message = meta
+            .message
+            .as_ref()
+            .map(|m| format!("{m}{}", replaced_text(&replaced)));
         let (errors, warnings) = count(issues);
         tx.execute(
             "UPDATE loads SET status='accepted', dataset=?2, format=?3, encoding=?4, rows=?5, errors=?6, warnings=?7,
@@ -584,7 +610,7 @@ impl Warehouse {
                 rows as i64,
                 errors,
                 warnings,
-                meta.message,
+                message,
                 meta.report,
                 now()
             ],

@@ -435,3 +435,83 @@ fn a_file_read_in_pieces_names_a_bad_row_by_its_line_and_loads_the_rest() {
         Some(&(rows as i64 - 1))
     );
 }
+
+/// A 1.6 KB XLSX whose only cells are A1 and XFD1048576: read as a stream of cells (a dense
+/// range would be 17 billion cells), refused naming the cell and the limit, nothing lost.
+#[test]
+fn a_cell_far_out_is_refused_by_its_place() {
+    let o = reject("far_cell.xlsx");
+    assert!(
+        o.message
+            .contains("cell XFD1048576 is in column 16384, past the 1000 columns")
+            && o.message.contains("max_columns"),
+        "{}",
+        o.message
+    );
+}
+
+/// A sheet that unpacks to more XML than a deployment allows is refused by the zip directory,
+/// before it is unpacked (here 3 MiB against `max_sheet_xml_mib = 1`).
+#[test]
+fn a_sheet_past_its_xml_bound_is_refused_unread() {
+    let dir = tempfile::tempdir().unwrap();
+    demo_config(dir.path());
+    let toml = dir.path().join("purse.toml");
+    let text = std::fs::read_to_string(&toml).unwrap();
+    assert!(text.contains("# max_sheet_xml_mib = 1024"), "{text}");
+    std::fs::write(
+        &toml,
+        text.replace("# max_sheet_xml_mib = 1024", "max_sheet_xml_mib = 1"),
+    )
+    .unwrap();
+    let out = ingest_as_configured(
+        dir.path(),
+        &[fixture("bad/sheet_xml_3mib.xlsx")],
+        &Options::default(),
+    );
+    assert_eq!(out[0].status, Status::Rejected, "{out:#?}");
+    assert!(
+        out[0]
+            .message
+            .contains("`xl/worksheets/sheet1.xml` unpacks to 3 MiB of XML, past the 1 MiB"),
+        "{}",
+        out[0].message
+    );
+}
+
+/// A workbook cut short (half of a real XLSX) is called truncated, not a zip error.
+#[test]
+fn a_truncated_workbook_is_called_truncated() {
+    let dir = tempfile::tempdir().unwrap();
+    let whole = std::fs::read(fixture("demo/audit_findings/audit_findings_2025-06.xlsx")).unwrap();
+    let cut = dir.path().join("audit_findings_2025-06.xlsx");
+    std::fs::write(&cut, &whole[..whole.len() / 2]).unwrap();
+    let out = ingest(dir.path(), &[cut], &Options::default());
+    assert_eq!(out[0].status, Status::Rejected, "{out:#?}");
+    assert!(
+        out[0].message.contains("the file is truncated") && out[0].message.contains("cut short"),
+        "{}",
+        out[0].message
+    );
+}
+
+/// A CSV with a 2 MiB line (an extract whose line ends were lost, or not an extract): refused
+/// naming the line and the limit, before it is parsed as one enormous record.
+#[test]
+fn a_line_past_its_bound_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("revenue_2025-03.csv");
+    let mut text = String::from("财政区划,预算类型,收入科目编码,累计收入\n");
+    text.push_str(&"9".repeat(2 << 20));
+    text.push('\n');
+    std::fs::write(&p, text).unwrap();
+    let out = ingest(dir.path(), &[p], &Options::default());
+    assert_eq!(out[0].status, Status::Rejected, "{out:#?}");
+    assert!(
+        out[0]
+            .message
+            .contains("line 2 is 2048 KiB long, past the 1024 KiB a line may have"),
+        "{}",
+        out[0].message
+    );
+}

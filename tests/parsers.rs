@@ -155,7 +155,7 @@ proptest! {
         let title = parse_title(&head[..m.header_row]);
         let set = BTreeMap::from([("region_code".to_string(), "330326".to_string())]);
         let config = Config::default();
-        let ctx = Context { set: &set, title: &title, config: &config, period: Some((2025, Some(10))), progress: &|_| {} };
+        let ctx = Context { set: &set, title: &title, config: &config, period: Some((2025, Some(10))), progress: &|_| {}, source: "t.csv" };
         let ds = &catalog.datasets[m.dataset];
         let whole = gather(|sink| build::build(&catalog.codes, ds, sheet.clone(), &m, &ctx, 1, sink));
         // Read in parts (hostile cells, quotes and all), it is the same sheet.
@@ -270,6 +270,7 @@ fn a_sheet_built_in_parts_is_the_sheet_built_whole() {
             config: &config,
             period: Some((2025, Some(3))),
             progress: &|_| {},
+            source: "t.csv",
         };
         let ds = &catalog.datasets[m.dataset];
         let skip = m.header_row + m.header_rows;

@@ -228,3 +228,63 @@ async fn the_projection_band_holds_on_national_revenue_history() {
         assert!(a.mae < a.mae_even, "month {m}: {a:?}");
     }
 }
+
+/// Two national series loaded as a new user would (a folder, no --set): each file names no
+/// indicator, so each is the series of its file's name, and the second never replaces the
+/// first as a corrected delivery of one empty scope. A corrected delivery says what it replaces.
+#[test]
+fn series_files_without_an_indicator_column_stay_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("series");
+    std::fs::create_dir(&folder).unwrap();
+    for s in ["cpi", "ppi"] {
+        std::fs::copy(
+            realdata("cn_macro_monthly_national").join(format!("{s}.csv")),
+            folder.join(format!("{s}.csv")),
+        )
+        .unwrap();
+    }
+    let opts = Options {
+        dataset: Some("indicators".into()),
+        set: [("region_name".to_string(), "全国".to_string())].into(),
+        ..Default::default()
+    };
+    let out = ingest(dir.path(), std::slice::from_ref(&folder), &opts);
+    assert!(out.iter().all(|o| o.status == Status::Loaded), "{out:#?}");
+    assert!(
+        out.iter().all(|o| !o.message.contains("replaces")),
+        "{out:#?}"
+    );
+    let loaded: usize = out.iter().map(|o| o.rows).sum();
+    let r = query(
+        dir.path(),
+        "SELECT indicator_name, count(*) FROM indicators GROUP BY 1 ORDER BY 1",
+    );
+    let stored: usize = r.iter().map(|x| x[1].parse::<usize>().unwrap()).sum();
+    assert_eq!(
+        r.iter().map(|x| x[0].as_str()).collect::<Vec<_>>(),
+        ["cpi", "ppi"]
+    );
+    assert_eq!(stored, loaded, "every row loaded is still there");
+    assert!(
+        out[0]
+            .issues
+            .iter()
+            .any(|i| i.reason.contains("its rows are the series `cpi`")),
+        "{:#?}",
+        out[0].issues
+    );
+    // The same series again, one value changed: a corrected delivery, and it says so.
+    let text = std::fs::read_to_string(folder.join("cpi.csv")).unwrap();
+    let corrected = dir.path().join("cpi.csv");
+    std::fs::write(&corrected, text.replacen("100.5", "100.6", 1)).unwrap();
+    let again = ingest(dir.path(), &[corrected], &opts);
+    assert_eq!(again[0].status, Status::Loaded, "{again:#?}");
+    assert!(
+        again[0]
+            .message
+            .contains(&format!("replaces load #{}", out[0].load_id.unwrap())),
+        "{}",
+        again[0].message
+    );
+}

@@ -57,6 +57,7 @@ fuzz_target!(|data: &[u8]| {
             config: &config,
             period: period.or(Some((2025, Some(10)))),
             progress: &|_| {},
+            source: "fuzz.csv",
         };
         let _ = build::build(
             &catalog.codes,

@@ -31,6 +31,8 @@ pub struct Context<'a> {
     pub period: Option<(i32, Option<u32>)>,
     /// Told the rows read so far, every [`PROGRESS_EVERY`] rows.
     pub progress: &'a (dyn Fn(usize) + Sync),
+    /// The file's name (`cpi.csv`): names a series file that names no indicator.
+    pub source: &'a str,
 }
 
 /// How often [`Context::progress`] hears from a sheet being read.
@@ -412,11 +414,34 @@ pub fn build_in_parts(
                 .collect()
         })
         .collect();
-    let fills: Vec<Option<String>> = ds
+    let mut fills: Vec<Option<String>> = ds
         .columns
         .iter()
         .map(|c| c.fill.as_deref().and_then(|f| ctx.value(f)))
         .collect();
+    // A series file that names no indicator (a national series as published: date, value,
+    // yoy …) is named after the file, so two such files are two series, never one's rows
+    // replacing the other's as a corrected delivery of the same (empty) scope.
+    let mapped = |ci: usize| m.cols.iter().any(|c| c.col == ci);
+    let mut named_by_file = None;
+    if let (Some(ci), Some(ni)) = (
+        ds.column_index("indicator_code"),
+        ds.column_index("indicator_name"),
+    ) && !mapped(ci)
+        && !mapped(ni)
+        && fills[ci].is_none()
+        && fills[ni].is_none()
+    {
+        let stem = ctx
+            .source
+            .rsplit_once('.')
+            .map_or(ctx.source, |(s, _)| s)
+            .trim();
+        if !stem.is_empty() {
+            fills[ni] = Some(stem.to_string());
+            named_by_file = Some(stem.to_string());
+        }
+    }
     let year_ci = ds.column_index("year");
     let month_ci = ds.column_index("month");
     let period_from_ci = ds.period_from.as_deref().and_then(|p| ds.column_index(p));
@@ -906,6 +931,19 @@ pub fn build_in_parts(
                 "{count} rows give {name} but no {}: each is keyed by its name (`{NAME_KEY}<name>`), \
                  so different names stay apart; give the codes to key them by code",
                 c.name
+            ),
+        });
+    }
+    if let Some(stem) = &named_by_file {
+        issues.push(Issue {
+            severity: Severity::Warning,
+            row: None,
+            column: "indicator_name".into(),
+            value: stem.clone(),
+            expected: "an indicator column (指标 / 指标编码)".into(),
+            reason: format!(
+                "the file names no indicator: its rows are the series `{stem}`, after the file's \
+                 name (give --set indicator_code=… --set indicator_name=… to name it)"
             ),
         });
     }

@@ -280,6 +280,7 @@ pub fn ingest_paths(
     if let Some(p) = &opts.period {
         parse_period(p)?;
     }
+    read::set_limits(config.ingest.limits());
     let files = expand_paths(paths)?;
     let mut all = Vec::new();
     // The next files are read, hashed and decoded (a workbook parsed) on threads of their own
@@ -802,6 +803,7 @@ fn ingest_sheet(
         config,
         period,
         progress: &report,
+        source: &file_name,
     };
     if let Some(msg) = missing_region(ds, &m, &ctx, path) {
         return reject_file(wh, id, path, sheet_name, Some(&ds.name), meta, msg);
@@ -903,6 +905,7 @@ fn ingest_sheet(
         }
         Err(e) => return Err(e),
     };
+    let message = format!("{message}{}", crate::warehouse::replaced_text(&replaced));
     let mut o = Outcome::new(path, sheet_name, Status::Loaded, message);
     o.dataset = Some(ds.name.clone());
     o.load_id = Some(id);

@@ -155,6 +155,10 @@ pub fn open_pieces(mut pieces: Vec<Checked>) -> Result<Opened, String> {
                 t.into_owned()
             }
         };
+        let max = limits().max_line_bytes;
+        if let Some(long) = long_line(&text, lines_before, max) {
+            return Err(line_too_long(long, max));
+        }
         out.push(Piece {
             text: Arc::new(text),
             lines_before,
@@ -270,6 +274,10 @@ fn csv_text(mut text: String, enc: Encoding) -> Result<Opened, String> {
     if text.trim().is_empty() {
         return Err("the file is empty".into());
     }
+    let max = limits().max_line_bytes;
+    if let Some(long) = long_line(&text, 0, max) {
+        return Err(line_too_long(long, max));
+    }
     let delimiter = sniff_delimiter(&text);
     Ok(Opened {
         format: "csv",
@@ -329,6 +337,108 @@ fn sniff_delimiter(text: &str) -> u8 {
     }
 }
 
+/// How large a sheet may be read (`[ingest]` in purse.toml): past these a file is refused,
+/// naming the cell, row or part that is too large, before memory is spent on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub max_columns: u32,
+    pub max_rows: u32,
+    /// Cells held for one sheet (each row as wide as its last cell).
+    pub max_cells: u64,
+    /// XML one worksheet (or the shared strings) of an XLSX may unpack to.
+    pub max_xml_bytes: u64,
+    /// One line of a CSV (an extract's widest row is tens of KB).
+    pub max_line_bytes: u64,
+}
+
+impl Limits {
+    pub const DEFAULT: Limits = Limits {
+        max_columns: 1_000,
+        max_rows: 1_048_576,
+        max_cells: 50_000_000,
+        max_xml_bytes: 1 << 30,
+        max_line_bytes: 1 << 20,
+    };
+}
+
+/// A CSV line past the limit: `(line number, its length)` of the first, from `lines_before`.
+fn long_line(text: &str, lines_before: usize, max: u64) -> Option<(usize, usize)> {
+    let mut start = 0usize;
+    for (n, end) in memchr::memchr_iter(b'\n', text.as_bytes())
+        .chain(std::iter::once(text.len()))
+        .enumerate()
+    {
+        if (end - start) as u64 > max {
+            return Some((lines_before + n + 1, end - start));
+        }
+        start = end + 1;
+    }
+    None
+}
+
+fn line_too_long((line, len): (usize, usize), max: u64) -> String {
+    format!(
+        "line {line} is {} KiB long, past the {} KiB a line may have ([ingest] max_line_kib in \
+         purse.toml): not an extract, or one whose line ends were lost",
+        len >> 10,
+        max >> 10
+    )
+}
+
+/// The limits in force: the deployment's, set by `ingest_paths` from its purse.toml; the
+/// defaults for a reader called on its own (the fuzz targets).
+static LIMITS: std::sync::RwLock<Limits> = std::sync::RwLock::new(Limits::DEFAULT);
+
+pub fn set_limits(l: Limits) {
+    if let Ok(mut g) = LIMITS.write() {
+        *g = l;
+    }
+}
+
+fn limits() -> Limits {
+    LIMITS.read().map(|g| *g).unwrap_or(Limits::DEFAULT)
+}
+
+/// `A`, `Z`, `AA`, `XFD`: a column as Excel names it, from 0.
+pub fn column_letters(mut c: u32) -> String {
+    let mut out = Vec::new();
+    loop {
+        out.push(b'A' + (c % 26) as u8);
+        if c < 26 {
+            break;
+        }
+        c = c / 26 - 1;
+    }
+    out.reverse();
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// An XLSX's worksheets and shared strings must unpack to no more than `max_xml_bytes`: a
+/// 48 MB file whose sheet unpacks to 1.2 GB of XML is refused by its zip directory, before
+/// anything is unpacked.
+fn xlsx_parts_fit(bytes: &[u8], l: Limits) -> Result<(), String> {
+    let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
+        return Ok(()); // calamine says what is wrong with it
+    };
+    for i in 0..zip.len() {
+        let Ok(f) = zip.by_index_raw(i) else {
+            continue;
+        };
+        let Ok(name) = f.name().map(|n| n.into_owned()) else {
+            continue;
+        };
+        let xml = name.starts_with("xl/worksheets/") || name == "xl/sharedStrings.xml";
+        if xml && f.size() > l.max_xml_bytes {
+            return Err(format!(
+                "`{name}` unpacks to {} MiB of XML, past the {} MiB a sheet may ([ingest] max_sheet_xml_mib in purse.toml)",
+                f.size() >> 20,
+                l.max_xml_bytes >> 20
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Reads a workbook with calamine. Its XLS (CFB) reader can panic on a damaged file (a slice
 /// out of bounds; found by `fuzz/`'s `read` target): such a file is refused as unreadable,
 /// like any other damaged workbook, instead of relying on the caller's last line of defence.
@@ -336,6 +446,15 @@ fn open_workbook(bytes: &[u8]) -> Result<Opened, String> {
     if bytes.starts_with(&CFB_MAGIC) {
         cfb_chains_end(bytes)
             .map_err(|why| format!("not a readable workbook: the file is damaged ({why})"))?;
+    }
+    // A zip whose directory (at its end) cannot be found was cut short: a download or copy that
+    // stopped. Said so, not as calamine's zip error.
+    if bytes.starts_with(b"PK\x03\x04") && zip::ZipArchive::new(Cursor::new(bytes)).is_err() {
+        return Err(format!(
+            "not a readable workbook: the file is truncated ({} bytes, and its zip directory, \
+             which closes a workbook, is missing or damaged): was the download or copy cut short?",
+            bytes.len()
+        ));
     }
     match std::panic::catch_unwind(|| open_workbook_inner(bytes)) {
         Ok(r) => r,
@@ -556,21 +675,33 @@ fn open_workbook_inner(bytes: &[u8]) -> Result<Opened, String> {
         Sheets::Xlsb(_) => "xlsb",
         Sheets::Ods(_) => "ods",
     };
+    let l = limits();
+    if format == "xlsx" {
+        xlsx_parts_fit(bytes, l)?;
+    }
     let mut sheets = Vec::new();
     for name in wb.sheet_names() {
-        let range = wb
-            .worksheet_range(&name)
-            .map_err(|e| format!("sheet `{name}`: {e}"))?;
+        let (r0, c0, mut rows) = match &mut wb {
+            // An XLSX sheet is read as a stream of cells, never as a dense range: a file whose
+            // only cells are A1 and XFD1048576 would have calamine allocate 17 billion cells.
+            Sheets::Xlsx(x) => xlsx_rows(x, &name, l)?,
+            _ => {
+                let range = wb
+                    .worksheet_range(&name)
+                    .map_err(|e| format!("sheet `{name}`: {e}"))?;
+                let (r0, c0) = range.start().unwrap_or((0, 0));
+                let rows: Vec<Vec<String>> = range
+                    .rows()
+                    .map(|r| r.iter().map(cell_text).collect())
+                    .collect();
+                (r0, c0, rows)
+            }
+        };
         let merged = match &mut wb {
             Sheets::Xlsx(x) => x.merge_cells_by_sheet_name(&name).unwrap_or_default(),
             Sheets::Xls(x) => x.merge_cells_by_sheet_name(&name).unwrap_or_default(),
             _ => Vec::new(),
         };
-        let (r0, c0) = range.start().unwrap_or((0, 0));
-        let mut rows: Vec<Vec<String>> = range
-            .rows()
-            .map(|r| r.iter().map(cell_text).collect())
-            .collect();
         // A merged cell holds its value in the top-left corner only; every cell it covers means
         // the same (a two-row header's parent, a department name spanning its units).
         for m in merged {
@@ -585,7 +716,13 @@ fn open_workbook_inner(bytes: &[u8]) -> Result<Opened, String> {
             let Some(v) = rows.get(sr).and_then(|r| r.get(sc)).cloned() else {
                 continue;
             };
+            // A stream-read row is as wide as its last cell: widen it to the merge (bounded by
+            // the column limit the cells were held to).
+            let ec = ec.min(l.max_columns as usize);
             for row in rows.iter_mut().take(er + 1).skip(sr) {
+                if row.len() <= ec {
+                    row.resize(ec + 1, String::new());
+                }
                 for cell in row.iter_mut().take(ec + 1).skip(sc) {
                     if cell.is_empty() {
                         *cell = v.clone();
@@ -612,6 +749,90 @@ fn open_workbook_inner(bytes: &[u8]) -> Result<Opened, String> {
         encoding: None,
         sheets,
     })
+}
+
+/// One XLSX sheet's rows from its stream of cells: `(first row, first column, rows)`, each row
+/// as wide as its last cell, with columns kept at their place (the first column's empties
+/// included, as a range read pads them). A cell past the column or row limit, or more cells
+/// held than the sheet may have, refuses the file naming the cell.
+fn xlsx_rows<RS: std::io::Read + std::io::Seek>(
+    x: &mut calamine::Xlsx<RS>,
+    name: &str,
+    l: Limits,
+) -> Result<(u32, u32, Vec<Vec<String>>), String> {
+    let mut reader = x
+        .worksheet_cells_reader(name)
+        .map_err(|e| format!("sheet `{name}`: {e}"))?;
+    let mut cells: Vec<(u32, u32, String)> = Vec::new();
+    let (mut r0, mut c0) = (u32::MAX, u32::MAX);
+    loop {
+        let cell = reader
+            .next_cell()
+            .map_err(|e| format!("sheet `{name}`: {e}"))?;
+        let Some(cell) = cell else { break };
+        let (r, c) = cell.get_position();
+        if c >= l.max_columns {
+            return Err(format!(
+                "sheet `{name}`: cell {}{} is in column {}, past the {} columns an extract may have \
+                 ([ingest] max_columns in purse.toml)",
+                column_letters(c),
+                r + 1,
+                c + 1,
+                l.max_columns
+            ));
+        }
+        if r >= l.max_rows {
+            return Err(format!(
+                "sheet `{name}`: cell {}{} is in row {}, past the {} rows a sheet may have \
+                 ([ingest] max_rows in purse.toml)",
+                column_letters(c),
+                r + 1,
+                r + 1,
+                l.max_rows
+            ));
+        }
+        let text = cell_text(&Data::from(cell.get_value().clone()));
+        if text.is_empty() {
+            continue;
+        }
+        r0 = r0.min(r);
+        c0 = c0.min(c);
+        cells.push((r, c, text));
+    }
+    if cells.is_empty() {
+        return Ok((0, 0, Vec::new()));
+    }
+    // Stream order is row by row, but nothing in the format promises it.
+    cells.sort_by_key(|&(r, c, _)| (r, c));
+    let last_row = cells.last().map_or(r0, |x| x.0);
+    let mut rows: Vec<Vec<String>> = vec![Vec::new(); (last_row - r0 + 1) as usize];
+    let mut held: u64 = 0;
+    for (r, c, text) in cells {
+        let row = &mut rows[(r - r0) as usize];
+        let need = c as usize + 1;
+        if row.len() < need {
+            held += (need - row.len()) as u64;
+            if held > l.max_cells {
+                return Err(format!(
+                    "sheet `{name}`: more than {} cells to hold (by row {}), past what a sheet may \
+                     ([ingest] max_cells in purse.toml)",
+                    l.max_cells,
+                    r + 1
+                ));
+            }
+            row.resize(need, String::new());
+        }
+        row[c as usize] = text;
+    }
+    // Columns before the first are kept as empties (below), as a range read pads them.
+    for row in &mut rows {
+        if row.len() > c0 as usize {
+            row.drain(..c0 as usize);
+        } else {
+            row.clear();
+        }
+    }
+    Ok((r0, c0, rows))
 }
 
 pub(crate) fn cell_text(d: &Data) -> String {
