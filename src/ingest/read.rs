@@ -771,24 +771,26 @@ fn xlsx_rows<RS: std::io::Read + std::io::Seek>(
             .map_err(|e| format!("sheet `{name}`: {e}"))?;
         let Some(cell) = cell else { break };
         let (r, c) = cell.get_position();
-        if c >= l.max_columns {
+        let past = if c >= l.max_columns {
+            Some((
+                "column",
+                c,
+                l.max_columns,
+                "columns an extract",
+                "max_columns",
+            ))
+        } else if r >= l.max_rows {
+            Some(("row", r, l.max_rows, "rows a sheet", "max_rows"))
+        } else {
+            None
+        };
+        if let Some((what, at, limit, whose, key)) = past {
             return Err(format!(
-                "sheet `{name}`: cell {}{} is in column {}, past the {} columns an extract may have \
-                 ([ingest] max_columns in purse.toml)",
+                "sheet `{name}`: cell {}{} is in {what} {}, past the {limit} {whose} may have \
+                 ([ingest] {key} in purse.toml)",
                 column_letters(c),
                 r + 1,
-                c + 1,
-                l.max_columns
-            ));
-        }
-        if r >= l.max_rows {
-            return Err(format!(
-                "sheet `{name}`: cell {}{} is in row {}, past the {} rows a sheet may have \
-                 ([ingest] max_rows in purse.toml)",
-                column_letters(c),
-                r + 1,
-                r + 1,
-                l.max_rows
+                at + 1
             ));
         }
         let text = cell_text(&Data::from(cell.get_value().clone()));
