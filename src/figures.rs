@@ -944,13 +944,26 @@ pub async fn drill(ctx: &SessionContext, period: &str, scope: &Scope) -> Result<
 }
 
 /// Periods with budget execution data, newest first.
+/// The months with data of any monthly dataset, newest first: a warehouse that holds only
+/// indicators (or payments) so far opens at their newest month, not at "no data loaded yet".
 pub async fn periods(ctx: &SessionContext) -> Result<Vec<String>> {
-    let rows = fetch(
-        ctx,
-        "SELECT DISTINCT period FROM budget_execution ORDER BY period DESC",
-        &[],
-    )
-    .await?;
+    let mut parts = Vec::new();
+    for ds in crate::datasets::Catalog::builtin().datasets {
+        if ds.grain == crate::datasets::Grain::Month && ctx.table_exist(ds.name.as_str())? {
+            parts.push(format!(
+                "SELECT DISTINCT period FROM {} WHERE length(period) = 7",
+                ds.name
+            ));
+        }
+    }
+    if parts.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT DISTINCT period FROM ({}) p ORDER BY period DESC",
+        parts.join(" UNION ALL ")
+    );
+    let rows = fetch(ctx, &sql, &[]).await?;
     Ok(rows.iter().map(|r| r[0].text()).collect())
 }
 

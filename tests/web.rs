@@ -1489,3 +1489,28 @@ async fn an_upload_that_needs_more_memory_than_allowed_is_refused_and_the_server
     );
     assert_eq!(admin.get("/api/periods").await.0, StatusCode::OK);
 }
+
+/// A warehouse that holds only economic indicators so far (no execution yet): the cockpit, the
+/// drill-down and the data-quality page open at the indicators' newest month instead of
+/// answering 404 "no data loaded yet".
+#[tokio::test]
+async fn a_warehouse_of_indicators_alone_opens_at_their_newest_month() {
+    let dir = tempfile::tempdir().unwrap();
+    ingest(
+        dir.path(),
+        &[fixture("demo/indicators")],
+        &Options::default(),
+    );
+    Users::open(dir.path())
+        .unwrap()
+        .add("admin", Role::Admin, "pw-admin-123", "test")
+        .unwrap();
+    let c = Client::new(dir.path(), "admin");
+    // The fixture's newest month (its last line is 2025-12-01).
+    let newest = "2025-12";
+    for uri in ["/cockpit", "/drill", "/data/quality"] {
+        let (s, html) = c.get(uri).await;
+        assert_eq!(s, StatusCode::OK, "{uri}: {html}");
+        assert!(html.contains(newest), "{uri} does not open at {newest}");
+    }
+}
