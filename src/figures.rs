@@ -944,15 +944,15 @@ pub async fn drill(ctx: &SessionContext, period: &str, scope: &Scope) -> Result<
 }
 
 /// Periods with budget execution data, newest first.
-/// The months with data of any monthly dataset, newest first: a warehouse that holds only
-/// indicators (or payments) so far opens at their newest month, not at "no data loaded yet".
-pub async fn periods(ctx: &SessionContext) -> Result<Vec<String>> {
+/// The months with data in any of `datasets` (monthly ones), newest first. The web passes every
+/// monthly dataset of its catalog, so a warehouse that holds only indicators (or payments) so far
+/// opens at their newest month, not at "no data loaded yet"; a projection asks for execution.
+pub async fn periods(ctx: &SessionContext, datasets: &[&str]) -> Result<Vec<String>> {
     let mut parts = Vec::new();
-    for ds in crate::datasets::Catalog::builtin().datasets {
-        if ds.grain == crate::datasets::Grain::Month && ctx.table_exist(ds.name.as_str())? {
+    for name in datasets {
+        if ctx.table_exist(*name)? {
             parts.push(format!(
-                "SELECT DISTINCT period FROM {} WHERE length(period) = 7",
-                ds.name
+                "SELECT DISTINCT period FROM {name} WHERE length(period) = 7"
             ));
         }
     }

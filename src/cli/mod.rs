@@ -87,7 +87,7 @@ async fn period_or_latest(
 ) -> Result<String> {
     Ok(match period {
         Some(p) => p.parse::<Period>()?.to_string(),
-        None => purse::figures::periods(ctx)
+        None => purse::figures::periods(ctx, &["budget_execution"])
             .await?
             .into_iter()
             .next()

@@ -374,7 +374,14 @@ impl AppState {
             return Ok(p.clone());
         }
         let ctx = self.engine(&Reach::default()).await?;
-        let p = crate::figures::periods(&ctx).await?;
+        let monthly: Vec<&str> = self
+            .catalog
+            .datasets
+            .iter()
+            .filter(|d| d.grain == crate::datasets::Grain::Month)
+            .map(|d| d.name.as_str())
+            .collect();
+        let p = crate::figures::periods(&ctx, &monthly).await?;
         *lock(&self.periods) = Some((v, p.clone()));
         Ok(p)
     }
