@@ -55,7 +55,14 @@ pub struct IngestConfig {
     pub max_sheet_xml_mib: u64,
     /// One line of a CSV, KiB.
     pub max_line_kib: u64,
+    /// The memory `purse ingest` may take in all, MiB (its address space; 0: no cap). A file
+    /// that needs more is refused with exit 2, naming it and this setting.
+    pub memory_mib: u64,
 }
+
+/// `purse ingest`'s memory cap unless `[ingest] memory_mib` says otherwise: 2 GiB. The largest
+/// extracts (a province's year of payments, hundreds of MB) load well within it.
+pub const INGEST_MEMORY_MIB: u64 = 2048;
 
 impl Default for IngestConfig {
     fn default() -> Self {
@@ -66,6 +73,7 @@ impl Default for IngestConfig {
             max_cells: l.max_cells,
             max_sheet_xml_mib: l.max_xml_bytes >> 20,
             max_line_kib: l.max_line_bytes >> 10,
+            memory_mib: INGEST_MEMORY_MIB,
         }
     }
 }
@@ -284,6 +292,8 @@ region_name = {name}
 # max_cells = {max_cells}
 # max_sheet_xml_mib = {max_xml}
 # max_line_kib = {max_line}
+# All the memory `purse ingest` may take, MiB (0: no cap); a file needing more is refused.
+# memory_mib = {ingest_mem}
 
 [report]
 # Cron-style "minute hour day-of-month month weekday", local time.
@@ -310,6 +320,7 @@ region_name = {name}
         max_cells = d.ingest.max_cells,
         max_xml = d.ingest.max_sheet_xml_mib,
         max_line = d.ingest.max_line_kib,
+        ingest_mem = d.ingest.memory_mib,
         schedule = q(&d.report.schedule),
         upload = d.web.max_upload_mib,
         attempts = d.web.login_attempts,

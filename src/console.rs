@@ -440,9 +440,12 @@ pub fn worker_main(
     }
 }
 
-/// Whether a child's stderr says it died for want of memory (Rust's allocation-failure abort).
+/// Whether a child's stderr says it died for want of memory: Rust's allocation-failure abort,
+/// purse's own report of one (`purse::memory`), or a cap too small to open the database.
 pub fn ran_out_of_memory(stderr: &str) -> bool {
-    stderr.contains("memory allocation of") || stderr.contains("out of memory")
+    stderr.contains("memory allocation of")
+        || stderr.contains("out of memory")
+        || stderr.contains("needs more memory than the cap")
 }
 
 /// Caps the process's address space (`RLIMIT_AS`): an allocation past it fails, which ends this

@@ -40,11 +40,26 @@ const MIGRATIONS: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
 /// up to 30 s for another writer, and brings `store`'s tables up to date with `steps`.
 pub fn open(data_dir: &Path, store: &str, steps: &[Step]) -> Result<Connection> {
     std::fs::create_dir_all(data_dir).map_err(|e| PurseError::io(data_dir, e))?;
-    let mut db = Connection::open(data_dir.join("purse.db"))?;
-    db.busy_timeout(Duration::from_secs(30))?;
-    db.pragma_update(None, "journal_mode", "WAL")?;
-    migrate(&mut db, store, steps)?;
-    Ok(db)
+    let opened = (|| {
+        let mut db = Connection::open(data_dir.join("purse.db"))?;
+        db.busy_timeout(Duration::from_secs(30))?;
+        db.pragma_update(None, "journal_mode", "WAL")?;
+        migrate(&mut db, store, steps)?;
+        Ok(db)
+    })();
+    opened.map_err(|e| match (&e, crate::memory::cap_note()) {
+        // SQLITE_IOERR_SHMMAP: the WAL's shared memory could not be mapped, which under a
+        // memory cap means the cap is too small to open the database at all.
+        (PurseError::Sqlite(rusqlite::Error::SqliteFailure(f, _)), Some(cap))
+            if f.extended_code == 5386 =>
+        {
+            PurseError::Invalid(format!(
+                "{}: opening it needs more memory than the cap of {cap} allows: raise the cap",
+                data_dir.join("purse.db").display()
+            ))
+        }
+        _ => e,
+    })
 }
 
 /// How many steps of `store` the database has had (0: none recorded).

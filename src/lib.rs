@@ -22,6 +22,7 @@ pub mod figures;
 pub mod foresight;
 pub mod i18n;
 pub mod ingest;
+pub mod memory;
 pub mod output;
 pub mod period;
 pub mod problems;

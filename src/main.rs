@@ -7,6 +7,11 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// The system allocator, with an allocation that fails under the memory cap reported (which
+/// file, which cap) and turned into exit 2 instead of Rust's abort (see `purse::memory`).
+#[global_allocator]
+static ALLOCATOR: purse::memory::Capped = purse::memory::Capped;
+
 #[derive(Parser)]
 #[command(
     name = "purse",

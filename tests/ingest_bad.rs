@@ -515,3 +515,147 @@ fn a_line_past_its_bound_is_refused() {
         out[0].message
     );
 }
+
+/// A county table of common valid 2025 codes, in the form a bureau writes them (`2100101 行政运行`).
+fn county_execution(dir: &std::path::Path, function_codes: &[&str]) -> std::path::PathBuf {
+    let mut text = String::from(
+        "预算类型,部门编码,部门名称,预算单位编码,预算单位名称,功能分类科目,政府经济分类,部门经济分类,年初预算数,调整后预算数,本月支出,累计支出\n",
+    );
+    for (i, f) in function_codes.iter().enumerate() {
+        text.push_str(&format!(
+            "一般公共预算,1{i:02},部门{i},1{i:02}001,单位{i},{f},50201 办公经费,30201 办公费,100,100,5,5\n"
+        ));
+    }
+    let p = dir.join("execution_2025-03.csv");
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn code_warnings(o: &Outcome) -> Vec<String> {
+    o.issues
+        .iter()
+        .filter(|i| i.column == "func_code")
+        .map(|i| format!("{} {}: {}", i.row.unwrap_or(0), i.value, i.reason))
+        .collect()
+}
+
+/// Valid 2025 codes of every 款 a county uses warn about nothing (each used to warn per row);
+/// a 项 the list lacks warns once with its count and what is known of it; a retired code names
+/// its successor; none of it refuses the file.
+#[test]
+fn classification_codes_warn_once_and_say_what_is_known() {
+    let dir = tempfile::tempdir().unwrap();
+    let valid = [
+        "2100101 行政运行",
+        "2130301 行政运行",
+        "2120101 行政运行",
+        "2080101 行政运行",
+        "2240101 行政运行",
+        "2010301 行政运行",
+        "2010350 事业运行",
+    ];
+    let o = &ingest(
+        dir.path(),
+        &[county_execution(dir.path(), &valid)],
+        &Options::default(),
+    )[0];
+    assert_eq!(o.status, Status::Loaded, "{o:#?}");
+    assert_eq!(code_warnings(o), Vec::<String>::new());
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut codes = vec!["2130306 水利工程运行"; 5];
+    codes.push("2011501 行政运行");
+    codes.push("2880101 行政运行");
+    let o = &ingest(
+        dir.path(),
+        &[county_execution(dir.path(), &codes)],
+        &Options::default(),
+    )[0];
+    assert_eq!(o.status, Status::Loaded, "{o:#?}");
+    assert_eq!(
+        code_warnings(o),
+        vec![
+            "7 2011501: its 款 20115 工商行政管理事务 was retired after 2018; its successor is 20138 市场监督管理事务 (1 row)",
+            "2 2130306: 项 2130306 is not in the list; its 款 21303 水利 is (add it to DIR/classification.csv if it is this deployment's own) (5 rows)",
+            "8 2880101: 类 288 is not in the list: a typo, or a code of a newer year (add it to DIR/classification.csv if it is this deployment's own) (1 row)",
+        ]
+    );
+}
+
+/// A retired 款 names its successor; a deployment's own list (DIR/classification.csv) adds
+/// codes, and a malformed one is an error naming its file and line.
+#[test]
+fn retired_codes_name_their_successor_and_deployments_add_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = &ingest(
+        dir.path(),
+        &[county_execution(dir.path(), &["20115 工商行政管理事务"])],
+        &Options::default(),
+    )[0];
+    assert_eq!(o.status, Status::Loaded, "{o:#?}");
+    assert_eq!(
+        code_warnings(o),
+        vec![
+            "2 20115: 20115 工商行政管理事务 was retired after 2018; its successor is 20138 市场监督管理事务 (1 row)"
+        ]
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("classification.csv"),
+        "kind,code,name,parent\nfunction,2130306,水利工程运行,21303\n",
+    )
+    .unwrap();
+    let o = &ingest(
+        dir.path(),
+        &[county_execution(dir.path(), &["2130306 水利工程运行"; 3])],
+        &Options::default(),
+    )[0];
+    assert_eq!(o.status, Status::Loaded, "{o:#?}");
+    assert_eq!(code_warnings(o), Vec::<String>::new());
+
+    std::fs::write(
+        dir.path().join("classification.csv"),
+        "kind,code,name,parent\nfunction,21303O6,水利工程运行,21303\n",
+    )
+    .unwrap();
+    let config = purse::config::Config::load(dir.path()).unwrap();
+    let err = purse::datasets::Catalog::of_deployment(dir.path(), &config.aliases)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(
+            "classification.csv: line 2: `21303O6` is not a code of digits (kind `function`)"
+        ),
+        "{err}"
+    );
+}
+
+/// A cell reference of thirteen letters (found by the `xlsx` fuzz target): calamine's column
+/// arithmetic overflows on it. Checked arithmetic in every build (Cargo.toml) makes that a
+/// caught panic, and the file is refused as damaged rather than a cell landing in a wrapped-
+/// around column.
+#[test]
+fn a_cell_reference_past_any_column_is_refused() {
+    let o = reject("long_cell_ref.xlsx");
+    assert!(
+        o.message
+            .contains("not a readable workbook: the file is damaged"),
+        "{}",
+        o.message
+    );
+}
+
+/// A worksheet whose `<dimension ref>` runs backwards (C9:A1; found by the `xlsx` fuzz target):
+/// calamine subtracts its corners, which overflows; the file is refused as damaged in every
+/// build instead of reading a wrapped-around size.
+#[test]
+fn a_dimension_that_runs_backwards_is_refused() {
+    let o = reject("reversed_dimension.xlsx");
+    assert!(
+        o.message
+            .contains("not a readable workbook: the file is damaged"),
+        "{}",
+        o.message
+    );
+}

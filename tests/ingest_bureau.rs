@@ -420,3 +420,30 @@ fn a_file_name_gives_the_period_and_must_agree() {
         out[0].message
     );
 }
+
+/// An XLS is held to the deployment's sheet limits too (read as a dense range as far as its
+/// farthest cell): with `max_rows = 5`, the county workbook's eight rows are refused naming the
+/// farthest cell, before calamine reads the sheet.
+#[test]
+fn an_xls_workbook_is_held_to_the_sheet_limits() {
+    let dir = tempfile::tempdir().unwrap();
+    common::demo_config(dir.path());
+    let toml = dir.path().join("purse.toml");
+    let text = std::fs::read_to_string(&toml).unwrap();
+    assert!(text.contains("# max_rows = 1048576"), "{text}");
+    std::fs::write(&toml, text.replace("# max_rows = 1048576", "max_rows = 5")).unwrap();
+    let out = ingest_as_configured(
+        dir.path(),
+        &[fixture("bureau/pingyang_2025-10.xls")],
+        &Options::default(),
+    );
+    assert_eq!(out[0].status, Status::Rejected, "{out:#?}");
+    assert!(
+        out[0].message.contains("is in row ")
+            && out[0]
+                .message
+                .contains(", past the 5 rows a sheet may have ([ingest] max_rows in purse.toml)"),
+        "{}",
+        out[0].message
+    );
+}

@@ -30,8 +30,9 @@ pub struct Args {
     /// Rows read so far as `progress FILE ROWS` lines on stderr (for the server's upload jobs)
     #[arg(long, hide = true)]
     pub progress_lines: bool,
-    /// Cap this process's address space, in MiB (the server's upload jobs)
-    #[arg(long, hide = true)]
+    /// All the memory this run may take, MiB (0: no cap); default `[ingest] memory_mib` in
+    /// purse.toml, 2048. A file that needs more is refused (exit 2), naming it.
+    #[arg(long)]
     pub memory_mib: Option<u64>,
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
@@ -51,12 +52,19 @@ pub fn run(args: Args) -> Result<ExitCode> {
         memory_mib,
         paths,
     } = args;
-    #[cfg(unix)]
-    if let Some(m) = memory_mib {
-        purse::console::limit_address_space(m << 20);
-    }
     let dir = resolve_data_dir(dd.data_dir);
     let (config, catalog) = catalog_for(&dir)?;
+    let (mib, source) = match memory_mib {
+        Some(m) => (m, "--memory-mib"),
+        None => (
+            config.ingest.memory_mib,
+            "[ingest] memory_mib in purse.toml",
+        ),
+    };
+    #[cfg(unix)]
+    if mib > 0 {
+        purse::memory::cap(mib << 20, source);
+    }
     let mut set_map = BTreeMap::new();
     for s in set {
         let (k, v) = s

@@ -107,7 +107,7 @@ fn load_rules(
 
 fn catalog_for(dir: &std::path::Path) -> Result<(Config, Catalog)> {
     let config = Config::load(dir)?;
-    let catalog = Catalog::with_aliases(&config.aliases)?;
+    let catalog = Catalog::of_deployment(dir, &config.aliases)?;
     Ok((config, catalog))
 }
 

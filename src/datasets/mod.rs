@@ -3,13 +3,16 @@
 //! The catalog lives in `datasets.toml` (compiled in) so that the alias table is data, and a
 //! deployment can extend it from `purse.toml` without touching code.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use serde::Deserialize;
 
 use crate::error::{PurseError, Result};
+
+pub mod codes;
+pub use codes::Codes;
 
 /// Money: Decimal128(18,2) in 元. 18 digits hold 10^16 元, far above any budget.
 pub const MONEY_TYPE: DataType = DataType::Decimal128(18, 2);
@@ -197,23 +200,9 @@ struct CatalogFile {
 #[derive(Debug, Clone)]
 pub struct Catalog {
     pub datasets: Vec<Dataset>,
-    /// classification kind → known codes (政府收支分类科目, a working subset; deployments may
-    /// replace it with `DIR/classification.csv`).
-    pub codes: HashMap<String, HashSet<String>>,
-}
-
-/// Parses `kind,code,name,parent` lines.
-pub fn parse_classification(text: &str) -> HashMap<String, HashSet<String>> {
-    let mut out: HashMap<String, HashSet<String>> = HashMap::new();
-    for line in text.lines().skip(1) {
-        let mut it = line.split(',');
-        if let (Some(kind), Some(code)) = (it.next(), it.next()) {
-            out.entry(kind.trim().to_string())
-                .or_default()
-                .insert(code.trim().to_string());
-        }
-    }
-    out
+    /// The classification lists (政府收支分类科目): the built-in one, with a deployment's own
+    /// codes added from `DIR/classification.csv`.
+    pub codes: Codes,
 }
 
 impl Catalog {
@@ -222,8 +211,34 @@ impl Catalog {
             toml::from_str(include_str!("datasets.toml")).expect("datasets.toml is valid (tested)");
         Catalog {
             datasets: file.dataset,
-            codes: parse_classification(include_str!("classification.csv")),
+            codes: Codes::parse(include_str!("classification.csv"))
+                .expect("classification.csv is valid (tested)"),
         }
+    }
+
+    /// A deployment's catalog: the built-in one with its `purse.toml` aliases and its own codes
+    /// (`DIR/classification.csv`).
+    pub fn of_deployment(
+        dir: &std::path::Path,
+        aliases: &BTreeMap<String, Vec<String>>,
+    ) -> Result<Catalog> {
+        let mut cat = Catalog::with_aliases(aliases)?;
+        cat.add_codes_from(dir)?;
+        Ok(cat)
+    }
+
+    /// Adds a deployment's own codes from `DIR/classification.csv`, when there is one (same
+    /// columns as the built-in list: `kind,code,name,parent[,until,successor]`).
+    pub fn add_codes_from(&mut self, dir: &std::path::Path) -> Result<()> {
+        let path = dir.join("classification.csv");
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(PurseError::io(&path, e)),
+        };
+        self.codes
+            .add(&text)
+            .map_err(|e| PurseError::Config(format!("{}: {e}", path.display())))
     }
 
     /// Builtin catalog plus aliases from `purse.toml`: `{"budget_execution.ytd_amount": ["…"]}`.

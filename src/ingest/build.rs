@@ -306,7 +306,7 @@ fn scope_keys(part: &RecordBatch, scope_cols: &[(usize, &str)], set: &mut BTreeS
 /// Reads the data rows of `sheet` below the header described by `m`; a large CSV in parts,
 /// on up to [`READERS`] threads (and the machine's cores), as if read whole.
 pub fn build(
-    codes: &HashMap<String, HashSet<String>>,
+    codes: &crate::datasets::Codes,
     ds: &Dataset,
     sheet: Sheet,
     m: &Mapping,
@@ -326,7 +326,7 @@ pub fn build(
 /// columns, and a part's columns until the sink has them.
 #[allow(clippy::too_many_arguments)]
 pub fn build_in_parts(
-    codes: &HashMap<String, HashSet<String>>,
+    codes: &crate::datasets::Codes,
     ds: &Dataset,
     sheet: Sheet,
     m: &Mapping,
@@ -488,8 +488,8 @@ pub fn build_in_parts(
         .map(|c| {
             c.classification
                 .as_ref()
-                .and_then(|k| codes.get(k))
-                .map(|l| l.iter().map(String::as_str).collect())
+                .and_then(|k| codes.current(k))
+                .map(|l| l.collect())
         })
         .collect();
     // Rows read so far by every part, for the progress callback.
@@ -963,7 +963,7 @@ pub fn build_in_parts(
             value: String::new(),
             expected: "a 财政区划 code".into(),
             reason: format!(
-                "{rows} rows name {} region(s) without a code: {}{}; each is kept as its own region                  keyed by its name (`{NAME_KEY}<name>`), never the deployment's; give codes with                  [regions] in purse.toml (\"浙江省\" = \"330000\") or a 财政区划 column",
+                "{rows} rows name {} region(s) without a code: {}{}; each is kept as its own region keyed by its name (`{NAME_KEY}<name>`), never the deployment's; give codes with [regions] in purse.toml (\"浙江省\" = \"330000\") or a 财政区划 column",
                 regions.len(),
                 names.join(", "),
                 if more > 0 { format!(" and {more} more") } else { String::new() }
@@ -971,18 +971,18 @@ pub fn build_in_parts(
         });
     }
     for ((ci, code), (first, count)) in unknown {
+        let kind = ds.columns[ci].classification.as_deref().unwrap_or("");
+        // A standard 项 of a known 款 is recognised; anything else says how much is known.
+        let Some(why) = codes.unknown(kind, &code) else {
+            continue;
+        };
         issues.push(Issue {
             severity: Severity::Warning,
             row: Some(first),
             column: ds.columns[ci].name.clone(),
             value: code,
-            expected: format!(
-                "a code of the {} list",
-                ds.columns[ci].classification.as_deref().unwrap_or("")
-            ),
-            reason: format!(
-                "code not in the classification list ({count} rows); a newer code or a typo"
-            ),
+            expected: format!("a code of the {kind} list"),
+            reason: format!("{why} ({count} row{})", if count == 1 { "" } else { "s" }),
         });
     }
     Ok(Built {

@@ -280,7 +280,7 @@ pub fn ingest_paths(
     if let Some(p) = &opts.period {
         parse_period(p)?;
     }
-    read::set_limits(config.ingest.limits());
+    let limits = config.ingest.limits();
     let files = expand_paths(paths)?;
     let mut all = Vec::new();
     // The next files are read, hashed and decoded (a workbook parsed) on threads of their own
@@ -295,7 +295,7 @@ pub fn ingest_paths(
             |p: &PathBuf| std::fs::metadata(p).map_or(0, |m| m.len()),
             READ_AHEAD_BYTES,
         ),
-        |path: PathBuf| Ok((read_bytes(&path), path)),
+        |path: PathBuf| Ok((read_bytes(&path, limits), path)),
         |(read, path)| {
             for o in ingest_file(wh, catalog, config, &path, read?, opts)? {
                 on_done(&o);
@@ -322,7 +322,8 @@ pub struct Read {
 /// The file comes in pieces ([`read::PieceReader`]) through three threads: one reads, one
 /// hashes, one checks the text (UTF-8, lines, quotes), so a large file is hashed and checked
 /// while it is still being read.
-fn read_bytes(path: &Path) -> Result<Read> {
+fn read_bytes(path: &Path, limits: read::Limits) -> Result<Read> {
+    crate::memory::reading(path);
     let io = |e: std::io::Error| PurseError::io(path, e);
     let file = std::fs::File::open(path).map_err(io)?;
     let mut reader = read::PieceReader::new(file, read::PIECE_BYTES);
@@ -365,7 +366,9 @@ fn read_bytes(path: &Path) -> Result<Read> {
             None => Ok((sha, size, checked)),
         }
     })?;
-    let opened = guarded(path, move || read::open_pieces(checked));
+    let opened = guarded(path, move || {
+        read::with_limits(limits, || read::open_pieces(checked))
+    });
     Ok(Read { sha, size, opened })
 }
 
@@ -431,6 +434,7 @@ pub fn ingest_file(
     read: Read,
     opts: &Options,
 ) -> Result<Vec<Outcome>> {
+    crate::memory::reading(path);
     // Excel's lock file beside an open workbook (`~$预算执行.xlsx`): not an extract, and not a
     // reason to fail the folder.
     if path
@@ -704,6 +708,12 @@ fn ingest_sheet(
         ));
     }
     let id = wh.begin_load(path, sheet_name.as_deref(), sha)?;
+    // Fault injection for the tests of the memory cap: a file that needs 16 TiB. Debug builds
+    // only, as the warehouse's crash points.
+    #[cfg(debug_assertions)]
+    if std::env::var("PURSE_CRASH_AT").is_ok_and(|v| v == "reading") {
+        std::hint::black_box(Vec::<u8>::with_capacity(1 << 44));
+    }
     let Some(m) = mapping else {
         let what = match only {
             Some(i) => format!("no header row of `{}` found", catalog.datasets[i].name),

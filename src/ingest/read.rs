@@ -385,18 +385,24 @@ fn line_too_long((line, len): (usize, usize), max: u64) -> String {
     )
 }
 
-/// The limits in force: the deployment's, set by `ingest_paths` from its purse.toml; the
-/// defaults for a reader called on its own (the fuzz targets).
-static LIMITS: std::sync::RwLock<Limits> = std::sync::RwLock::new(Limits::DEFAULT);
+thread_local! {
+    /// The limits in force on this thread: the deployment's while [`with_limits`] runs (an
+    /// ingest reads each file on one thread), the defaults for a reader called on its own (the
+    /// fuzz targets). Per thread, so two ingests in one process (tests, a server) never see
+    /// each other's.
+    static LIMITS: std::cell::Cell<Limits> = const { std::cell::Cell::new(Limits::DEFAULT) };
+}
 
-pub fn set_limits(l: Limits) {
-    if let Ok(mut g) = LIMITS.write() {
-        *g = l;
-    }
+/// Runs `f` (a reader) under the limits `l` on this thread.
+pub fn with_limits<T>(l: Limits, f: impl FnOnce() -> T) -> T {
+    let before = LIMITS.with(|c| c.replace(l));
+    let out = f();
+    LIMITS.with(|c| c.set(before));
+    out
 }
 
 fn limits() -> Limits {
-    LIMITS.read().map(|g| *g).unwrap_or(Limits::DEFAULT)
+    LIMITS.with(|c| c.get())
 }
 
 /// `A`, `Z`, `AA`, `XFD`: a column as Excel names it, from 0.
@@ -427,7 +433,10 @@ fn xlsx_parts_fit(bytes: &[u8], l: Limits) -> Result<(), String> {
         let Ok(name) = f.name().map(|n| n.into_owned()) else {
             continue;
         };
-        let xml = name.starts_with("xl/worksheets/") || name == "xl/sharedStrings.xml";
+        // An ODS holds every sheet in `content.xml`.
+        let xml = name.starts_with("xl/worksheets/")
+            || name == "xl/sharedStrings.xml"
+            || name == "content.xml";
         if xml && f.size() > l.max_xml_bytes {
             return Err(format!(
                 "`{name}` unpacks to {} MiB of XML, past the {} MiB a sheet may ([ingest] max_sheet_xml_mib in purse.toml)",
@@ -571,7 +580,7 @@ fn cfb_chains_end(b: &[u8]) -> Result<(), String> {
         } else {
             chain(start)?
         };
-        biff_cells_in_bounds(&data[..size.min(data.len())])?;
+        biff_cells_in_bounds(&data[..size.min(data.len())], limits())?;
     }
     Ok(())
 }
@@ -579,8 +588,40 @@ fn cfb_chains_end(b: &[u8]) -> Result<(), String> {
 /// BIFF8 has 65,536 rows and 256 columns. calamine sizes a sheet by its farthest cell, so one
 /// cell record claiming column 65,535 makes it allocate tens of GB (a 5.6 KB file, found by
 /// `fuzz/`): every cell record must lie within the format's bounds.
-fn biff_cells_in_bounds(stream: &[u8]) -> Result<(), String> {
+///
+/// Within those, each sheet's farthest cell must lie within the deployment's limits too: a
+/// sheet is read as a dense range as far as its farthest cell (rows × columns held).
+fn biff_cells_in_bounds(stream: &[u8], l: Limits) -> Result<(), String> {
     let mut at = 0;
+    // The farthest row and column of the sheet being scanned (a BOF record starts each).
+    let (mut far_row, mut far_col) = (0u32, 0u32);
+    let check_sheet = |far_row: u32, far_col: u32| -> Result<(), String> {
+        let (rows, cols) = (far_row + 1, far_col + 1);
+        let cell = format!("{}{rows}", column_letters(far_col));
+        if cols > l.max_columns {
+            return Err(format!(
+                "cell {cell} is in column {cols}, past the {} columns a sheet may have \
+                 ([ingest] max_columns in purse.toml)",
+                l.max_columns
+            ));
+        }
+        if rows > l.max_rows {
+            return Err(format!(
+                "cell {cell} is in row {rows}, past the {} rows a sheet may have \
+                 ([ingest] max_rows in purse.toml)",
+                l.max_rows
+            ));
+        }
+        if rows as u64 * cols as u64 > l.max_cells {
+            return Err(format!(
+                "its farthest cell {cell} makes a sheet of {} cells, past the {} a sheet may \
+                 hold ([ingest] max_cells in purse.toml)",
+                rows as u64 * cols as u64,
+                l.max_cells
+            ));
+        }
+        Ok(())
+    };
     while at + 4 <= stream.len() {
         let typ = u16::from_le_bytes([stream[at], stream[at + 1]]);
         let len = u16::from_le_bytes([stream[at + 2], stream[at + 3]]) as usize;
@@ -628,9 +669,17 @@ fn biff_cells_in_bounds(stream: &[u8]) -> Result<(), String> {
                 first.max(last) as u32 + 1
             ));
         }
+        if typ == 0x0809 {
+            check_sheet(far_row, far_col)?;
+            (far_row, far_col) = (0, 0);
+        }
+        if let Some((first, last)) = cols {
+            far_row = far_row.max(u16::from_le_bytes([data[0], data[1]]) as u32);
+            far_col = far_col.max(first.max(last) as u32);
+        }
         at += 4 + len;
     }
-    Ok(())
+    check_sheet(far_row, far_col)
 }
 
 /// Every chain of a FAT ends (at a marker), never loops, never leaves the table. Linear: each
@@ -676,7 +725,7 @@ fn open_workbook_inner(bytes: &[u8]) -> Result<Opened, String> {
         Sheets::Ods(_) => "ods",
     };
     let l = limits();
-    if format == "xlsx" {
+    if format == "xlsx" || format == "ods" {
         xlsx_parts_fit(bytes, l)?;
     }
     let mut sheets = Vec::new();

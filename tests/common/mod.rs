@@ -51,7 +51,7 @@ pub fn ingest(dir: &Path, paths: &[PathBuf], opts: &Options) -> Vec<Outcome> {
 /// Ingests with whatever DIR/purse.toml says, or none.
 pub fn ingest_as_configured(dir: &Path, paths: &[PathBuf], opts: &Options) -> Vec<Outcome> {
     let config = Config::load(dir).unwrap();
-    let catalog = Catalog::with_aliases(&config.aliases).unwrap();
+    let catalog = Catalog::of_deployment(dir, &config.aliases).unwrap();
     let mut wh = Warehouse::open(dir).unwrap();
     ingest::ingest_paths(&mut wh, &catalog, &config, paths, opts, |_| {}).unwrap()
 }
