@@ -270,6 +270,57 @@ pub async fn check_periods(
     Ok(out)
 }
 
+/// What taking a load back did: the manifest's side, the periods checked again and the alerts
+/// that only its data had shown.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Retracted {
+    pub retraction: crate::warehouse::Retraction,
+    /// The runs that checked its periods again.
+    pub runs: Vec<i64>,
+    pub withdrawn: crate::alerts::Withdrawn,
+}
+
+/// Takes an accepted load back (`purse loads retract`, the Data page's 撤回): the warehouse
+/// returns to its state without the load, its periods are checked again, and the alerts only
+/// its data showed are taken back (see [`crate::alerts::AlertStore::withdraw`]). `actor` and
+/// `reason` are kept in the manifest.
+pub async fn retract_load(
+    data_dir: &Path,
+    catalog: &Catalog,
+    config: &crate::config::Config,
+    load_id: i64,
+    actor: &str,
+    reason: &str,
+) -> Result<Retracted> {
+    // The writer lock may have to wait for a load in progress: off the async threads.
+    let (dir, who, why) = (
+        data_dir.to_path_buf(),
+        actor.to_string(),
+        reason.to_string(),
+    );
+    let retraction = tokio::task::spawn_blocking(move || {
+        crate::warehouse::Warehouse::open(&dir)?.retract(load_id, &who, &why)
+    })
+    .await
+    .map_err(|e| PurseError::Invalid(format!("internal: the retraction stopped: {e}")))??;
+    let checked = check_periods(data_dir, catalog, config, &retraction.periods).await?;
+    let runs: Vec<i64> = checked
+        .iter()
+        .filter_map(|c| c.summary.as_ref().map(|s| s.run_id))
+        .collect();
+    let withdrawn = crate::alerts::AlertStore::open(data_dir)?.withdraw(
+        load_id,
+        &retraction.committed_at,
+        &retraction.periods,
+        &runs,
+    )?;
+    Ok(Retracted {
+        retraction,
+        runs,
+        withdrawn,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::partitions_per_rule;

@@ -95,6 +95,8 @@ pub fn load_status(status: &str, lang: Lang) -> String {
         "accepted" => lang.t("已入库", "accepted"),
         "rejected" => lang.t("拒收", "rejected"),
         "aborted" => lang.t("中止", "aborted"),
+        "retracted" => lang.t("已撤回", "retracted"),
+        "retraction" => lang.t("撤回", "retraction"),
         other => other,
     }
     .to_string()
@@ -160,14 +162,45 @@ pub fn load_message(stored: &str, lang: Lang, title: impl Fn(&str) -> Option<Str
     if lang == Lang::En {
         return stored.to_string();
     }
-    // `… — replaces load #5 (2025-06), load #7 (2025-07)`: what the load replaced, said plainly.
-    if let Some((head, replaced)) = stored.split_once(" — replaces ") {
-        let said = replaced
-            .replace("load #", "载入#")
+    let loads_zh = |s: &str| {
+        s.replace("load #", "载入#")
             .replace(" periods)", "期)")
             .replace(" (", "（")
-            .replace(')', "）");
-        return format!("{}；替换{said}", load_message(head, lang, title));
+            .replace(')', "）")
+    };
+    // A load taken back: `… — retracted by #12 (admin: wrong region)`.
+    if let Some((head, by)) = stored.split_once(" — retracted by #") {
+        let (id, why) = by.split_once(" (").unwrap_or((by, ""));
+        let why = why.strip_suffix(')').unwrap_or(why).replacen(": ", "：", 1);
+        return format!(
+            "{}；已由撤回#{id}撤回（{why}）",
+            load_message(head, lang, title)
+        );
+    }
+    // The retraction's own line: `retracts load #9 (f.csv); restores load #5 (2025-06); left as
+    // replaced by load #11 (2025-07) — by admin: wrong region`.
+    if let Some(rest) = stored.strip_prefix("retracts ") {
+        let (what, who) = rest.rsplit_once(" — by ").unwrap_or((rest, ""));
+        let said = what
+            .split("; ")
+            .map(|part| match part.strip_prefix("restores ") {
+                Some(r) => format!("恢复{}", loads_zh(r)),
+                None => match part.strip_prefix("left as replaced by ") {
+                    Some(k) => format!("已被{}替换的期间不变", loads_zh(k)),
+                    None => format!("撤回{}", loads_zh(part)),
+                },
+            })
+            .collect::<Vec<_>>()
+            .join("；");
+        return format!("{said}（{}）", who.replacen(": ", "：", 1));
+    }
+    // `… — replaces load #5 (2025-06), load #7 (2025-07)`: what the load replaced, said plainly.
+    if let Some((head, replaced)) = stored.split_once(" — replaces ") {
+        return format!(
+            "{}；替换{}",
+            load_message(head, lang, title),
+            loads_zh(replaced)
+        );
     }
     if let Some(c) = LOADED.captures(stored) {
         let skipped = c
@@ -189,6 +222,108 @@ pub fn load_message(stored: &str, lang: Lang, title: impl Fn(&str) -> Option<Str
         return format!("{}行有错误，未载入（见问题清单）", &c[1]);
     }
     stored.to_string()
+}
+
+/// A load issue's reason or expected value (stored in English: `not a number`, `a whole
+/// number`, `项 2130306 is not in the list; its 款 21303 水利 is (…) (5 rows)`) in the reader's
+/// language; text of another shape as stored.
+pub fn issue_text(stored: &str, lang: Lang) -> String {
+    use std::sync::LazyLock;
+    if lang == Lang::En {
+        return stored.to_string();
+    }
+    const PHRASES: &[(&str, &str)] = &[
+        ("not a number", "不是数字"),
+        ("not a whole number", "不是整数"),
+        ("not a date", "不是日期"),
+        ("no such calendar date", "日历上没有这一天"),
+        ("exponent out of range", "指数超出范围"),
+        ("too many decimal places", "小数位数过多"),
+        ("number too large", "数值过大"),
+        ("required value is empty", "必填项为空"),
+        ("code has the wrong shape", "编码位数不对"),
+        ("a percentage where an amount belongs", "金额栏中填了百分比"),
+        (
+            "a percentage where a whole number belongs",
+            "整数栏中填了百分比",
+        ),
+        (
+            "not a yes/no value (是/否, Y/N, 1/0, true/false)",
+            "不是是/否值（是/否、Y/N、1/0）",
+        ),
+        ("no period for this row", "该行没有期间"),
+        (
+            "累计 below last month's: a reversal (冲销) or a wrong extract",
+            "累计数低于上月：冲销或数据有误",
+        ),
+        ("累计 does not continue last month's", "累计数与上月不衔接"),
+        ("a value", "有值"),
+        ("an amount", "金额"),
+        ("a number below 10^16", "小于10^16的数"),
+        ("a number such as 1,234.56", "数字，如 1,234.56"),
+        ("a whole number", "整数"),
+        ("a date", "日期"),
+        ("a code", "编码"),
+        ("a 财政区划 code", "财政区划编码"),
+        ("3, 5 or 7 digits", "3、5或7位数字"),
+    ];
+    if let Some((_, zh)) = PHRASES.iter().find(|(en, _)| *en == stored) {
+        return zh.to_string();
+    }
+    static LIST: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(r"^a code of the (\w+) list$").expect("a valid pattern")
+    });
+    if let Some(c) = LIST.captures(stored) {
+        let list = match &c[1] {
+            "function" => "支出功能分类",
+            "gov_economic" => "政府预算支出经济分类",
+            "dept_economic" => "部门预算支出经济分类",
+            "revenue" => "收入分类",
+            other => other,
+        };
+        return format!("{list}科目表中的编码");
+    }
+    // Classification warnings: `… (5 rows)`.
+    static COUNT: LazyLock<regex::Regex> =
+        LazyLock::new(|| regex::Regex::new(r"^(.*) \((\d+) rows?\)$").expect("a valid pattern"));
+    let Some(c) = COUNT.captures(stored) else {
+        return stored.to_string();
+    };
+    let (head, n) = (&c[1], &c[2]);
+    let own = " (add it to DIR/classification.csv if it is this deployment's own)";
+    let local = "（如为本地科目，请加入 DIR/classification.csv）";
+    let said = if let Some(rest) = head.strip_prefix("项 ") {
+        match rest.split_once(" is not in the list; its 款 ") {
+            Some((code, kuan)) => format!(
+                "项{code}不在科目表中；其款{}在表中{local}",
+                kuan.trim_end_matches(own).trim_end_matches(" is")
+            ),
+            None => return stored.to_string(),
+        }
+    } else if let Some(rest) = head.strip_prefix("款 ") {
+        match rest.split_once(" is not in the list; its 类 ") {
+            Some((code, lei)) => format!(
+                "款{code}不在科目表中；其类{}在表中{local}",
+                lei.trim_end_matches(own).trim_end_matches(" is")
+            ),
+            None => return stored.to_string(),
+        }
+    } else if let Some(rest) = head.strip_prefix("类 ") {
+        match rest.split_once(" is not in the list") {
+            Some((code, _)) => format!("类{code}不在科目表中：编码有误，或是更新年度的科目{local}"),
+            None => return stored.to_string(),
+        }
+    } else if let Some((what, rest)) = head.split_once(" was retired after ") {
+        let (year, successor) = match rest.split_once("; its successor is ") {
+            Some((y, s)) => (y, format!("，由{s}接替")),
+            None => (rest, String::new()),
+        };
+        let what = what.replace("its 款 ", "其款");
+        format!("{what}已于{year}年后停用{successor}")
+    } else {
+        return stored.to_string();
+    };
+    format!("{said}（{n}行）")
 }
 
 #[cfg(test)]
@@ -227,6 +362,43 @@ mod tests {
     }
 
     #[test]
+    fn issues_read_in_chinese() {
+        let zh = |m: &str| issue_text(m, Lang::Zh);
+        assert_eq!(zh("not a number"), "不是数字");
+        assert_eq!(zh("a number such as 1,234.56"), "数字，如 1,234.56");
+        assert_eq!(
+            zh("a code of the function list"),
+            "支出功能分类科目表中的编码"
+        );
+        assert_eq!(
+            zh(
+                "项 2130306 is not in the list; its 款 21303 水利 is (add it to DIR/classification.csv if it is this deployment's own) (5 rows)"
+            ),
+            "项2130306不在科目表中；其款21303 水利在表中（如为本地科目，请加入 DIR/classification.csv）（5行）"
+        );
+        assert_eq!(
+            zh(
+                "款 21307 is not in the list; its 类 213 农林水支出 is (add it to DIR/classification.csv if it is this deployment's own) (1 row)"
+            ),
+            "款21307不在科目表中；其类213 农林水支出在表中（如为本地科目，请加入 DIR/classification.csv）（1行）"
+        );
+        assert_eq!(
+            zh(
+                "20115 工商行政管理事务 was retired after 2018; its successor is 20138 市场监督管理事务 (2 rows)"
+            ),
+            "20115 工商行政管理事务已于2018年后停用，由20138 市场监督管理事务接替（2行）"
+        );
+        assert_eq!(
+            zh(
+                "its 款 20115 工商行政管理事务 was retired after 2018; its successor is 20138 市场监督管理事务 (1 row)"
+            ),
+            "其款20115 工商行政管理事务已于2018年后停用，由20138 市场监督管理事务接替（1行）"
+        );
+        assert_eq!(zh("something else (3 rows)"), "something else (3 rows)");
+        assert_eq!(issue_text("not a number", Lang::En), "not a number");
+    }
+
+    #[test]
     fn load_messages_read_in_chinese() {
         let title = |d: &str| (d == "bonds").then(|| "专项债券".to_string());
         let zh = |m: &str| load_message(m, Lang::Zh, title);
@@ -254,6 +426,18 @@ mod tests {
         assert_eq!(
             zh("9 rows into bonds 2025-12 — replaces load #1 (2008-01…2026-07, 215 periods)"),
             "9行载入专项债券（2025-12）；替换载入#1（2008-01…2026-07, 215期）"
+        );
+        assert_eq!(
+            zh(
+                "5 rows into bonds 2025-12 — replaces load #3 (2025-12) — retracted by #7 (王科长: 地区填错)"
+            ),
+            "5行载入专项债券（2025-12）；替换载入#3（2025-12）；已由撤回#7撤回（王科长：地区填错）"
+        );
+        assert_eq!(
+            zh(
+                "retracts load #5 (bonds.csv); restores load #3 (2025-12); left as replaced by load #6 (2026-01) — by 王科长: 地区填错"
+            ),
+            "撤回载入#5（bonds.csv）；恢复载入#3（2025-12）；已被载入#6（2026-01）替换的期间不变（王科长：地区填错）"
         );
     }
 

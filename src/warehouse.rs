@@ -41,7 +41,7 @@ CREATE TABLE IF NOT EXISTS loads(
     dataset     TEXT,
     format      TEXT,
     encoding    TEXT,
-    status      TEXT NOT NULL,      -- staging | accepted | rejected | aborted
+    status      TEXT NOT NULL,      -- staging | accepted | rejected | aborted | retracted | retraction
     rows        INTEGER NOT NULL DEFAULT 0,
     errors      INTEGER NOT NULL DEFAULT 0,
     warnings    INTEGER NOT NULL DEFAULT 0,
@@ -245,6 +245,11 @@ pub struct LoadRecord {
     pub message: Option<String>,
     pub report: Option<String>,
     pub started_at: String,
+    /// Later loads that replaced some of this load's periods (an accepted load all of whose
+    /// periods were replaced holds nothing live any more).
+    pub replaced_by: Vec<i64>,
+    /// This load's periods still live.
+    pub live_parts: i64,
 }
 
 /// Fault injection for the crash tests: `PURSE_CRASH_AT=before-commit|after-commit|mid-move`
@@ -379,12 +384,20 @@ impl Warehouse {
                     io(&staged, fs::remove_dir_all(&staged))?;
                 }
                 self.db.execute(
-                    "UPDATE loads SET status='aborted', message='interrupted before commit; nothing stored', finished_at=?2 WHERE id=?1",
+                    "UPDATE loads SET status='aborted', message='interrupted before commit (the process ended: out of memory, killed or a power cut); nothing of it was stored', finished_at=?2 WHERE id=?1",
                     params![id, now()],
                 )?;
             } else if staged.exists() {
                 self.move_into_place(id)?;
             }
+        }
+        let retracted: bool = self.db.query_row(
+            "SELECT EXISTS(SELECT 1 FROM loads WHERE status='retraction')",
+            [],
+            |r| r.get(0),
+        )?;
+        if retracted {
+            self.place_files()?;
         }
         // Staging folders with no load row at all (killed before the row was written).
         if let Ok(rd) = fs::read_dir(self.dir.join("staging")) {
@@ -622,6 +635,157 @@ impl Warehouse {
         Ok(replaced)
     }
 
+    /// Takes an accepted load back: its live parts leave the warehouse and the parts it had
+    /// replaced are live again, as if it had never been loaded. Recorded in the manifest as a
+    /// load of its own (`retraction`, with who and why), which also tells every reader that the
+    /// data changed. A period a later load has replaced since is left as it is (said in
+    /// [`Retraction::kept`]). Committed in one transaction; the files follow, and an interrupted
+    /// move is finished by the next [`Warehouse::open`].
+    pub fn retract(&mut self, load_id: i64, actor: &str, reason: &str) -> Result<Retraction> {
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(PurseError::Invalid(
+                "a retraction needs a reason (--reason \"…\"): it is kept in the manifest".into(),
+            ));
+        }
+        let tx = self.db.transaction()?;
+        type Load = (
+            String,
+            Option<String>,
+            Option<String>,
+            String,
+            Option<String>,
+        );
+        let load: Option<Load> = tx
+            .query_row(
+                "SELECT file, sheet, dataset, status, finished_at FROM loads WHERE id=?1",
+                [load_id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+            )
+            .optional()?;
+        let Some((file, sheet, dataset, status, committed_at)) = load else {
+            return Err(PurseError::NotFound(format!(
+                "there is no load #{load_id} (`purse loads` lists them)"
+            )));
+        };
+        if status != "accepted" {
+            return Err(PurseError::Conflict(format!(
+                "load #{load_id} ({}) is {status}: only an accepted load has data to take back",
+                file_name(&file)
+            )));
+        }
+        let mut stmt = tx.prepare(
+            "SELECT dataset, period, active, superseded_by FROM load_parts WHERE load_id=?1 ORDER BY period",
+        )?;
+        let parts: Vec<(String, String, bool, Option<i64>)> = stmt
+            .query_map([load_id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)? == 1, r.get(3)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        drop(stmt);
+        let at = now();
+        tx.execute(
+            "INSERT INTO loads(file, sheet, sha256, dataset, status, started_at, finished_at)
+             VALUES (?1, ?2, '', ?3, 'retraction', ?4, ?4)",
+            params![file, sheet, dataset, at],
+        )?;
+        let id = tx.last_insert_rowid();
+        let (mut periods, mut restored, mut kept) = (Vec::new(), Vec::new(), Vec::new());
+        for (ds, period, active, by) in &parts {
+            if !active {
+                if let Some(by) = by {
+                    kept.push(Replaced {
+                        load_id: *by,
+                        period: period.clone(),
+                    });
+                }
+                continue;
+            }
+            tx.execute(
+                "UPDATE load_parts SET active=0, superseded_by=?1 WHERE load_id=?2 AND dataset=?3 AND period=?4",
+                params![id, load_id, ds, period],
+            )?;
+            let mut stmt = tx.prepare(
+                "SELECT DISTINCT load_id FROM load_parts WHERE superseded_by=?1 AND dataset=?2 AND period=?3",
+            )?;
+            let back: Vec<i64> = stmt
+                .query_map(params![load_id, ds, period], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            drop(stmt);
+            tx.execute(
+                "UPDATE load_parts SET active=1, superseded_by=NULL WHERE superseded_by=?1 AND dataset=?2 AND period=?3",
+                params![load_id, ds, period],
+            )?;
+            restored.extend(back.into_iter().map(|l| Replaced {
+                load_id: l,
+                period: period.clone(),
+            }));
+            periods.push(period.clone());
+        }
+        let mut what = format!("retracts load #{load_id} ({})", file_name(&file));
+        if !restored.is_empty() {
+            what.push_str(&format!(
+                "; restores {}",
+                replaced_text(&restored).trim_start_matches(" — replaces ")
+            ));
+        }
+        if !kept.is_empty() {
+            what.push_str(&format!(
+                "; left as replaced by {}",
+                replaced_text(&kept).trim_start_matches(" — replaces ")
+            ));
+        }
+        what.push_str(&format!(" — by {actor}: {reason}"));
+        tx.execute("UPDATE loads SET message=?2 WHERE id=?1", params![id, what])?;
+        tx.execute(
+            "UPDATE loads SET status='retracted', message=coalesce(message, '') || ?2 WHERE id=?1",
+            params![
+                load_id,
+                format!(" — retracted by #{id} ({actor}: {reason})")
+            ],
+        )?;
+        tx.commit()?;
+        self.place_files()?;
+        Ok(Retraction {
+            id,
+            load_id,
+            file: file_name(&file),
+            dataset,
+            periods,
+            restored,
+            kept,
+            message: what,
+            committed_at: committed_at.unwrap_or_default(),
+        })
+    }
+
+    /// Every part where the manifest says it is: a live part's file in the warehouse (brought
+    /// back from `superseded/` after a retraction), a retired part's out of it. Idempotent; run
+    /// after a retraction and by [`Warehouse::open`] to finish one that was interrupted.
+    fn place_files(&self) -> Result<()> {
+        let mut stmt = self
+            .db
+            .prepare(
+                "SELECT path, active FROM load_parts
+                 WHERE active=1 OR superseded_by IN (SELECT id FROM loads WHERE status='retraction')",
+            )?;
+        let parts: Vec<(String, bool)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? == 1)))?
+            .collect::<rusqlite::Result<_>>()?;
+        for (rel, active) in parts {
+            let live = self.warehouse_dir().join(&rel);
+            let away = self.dir.join("superseded").join(&rel);
+            let (from, to) = if active { (away, live) } else { (live, away) };
+            if from.exists() && !to.exists() {
+                if let Some(p) = to.parent() {
+                    io(p, fs::create_dir_all(p))?;
+                }
+                io(&to, fs::rename(&from, &to))?;
+            }
+        }
+        Ok(())
+    }
+
     /// Records a refused extract (nothing stored) with its issues.
     pub fn reject(
         &mut self,
@@ -757,8 +921,11 @@ impl Warehouse {
 
     pub fn loads(&self, limit: usize) -> Result<Vec<LoadRecord>> {
         let mut stmt = self.db.prepare(
-            "SELECT id, file, sheet, dataset, status, rows, errors, warnings, message, report, started_at
-             FROM loads ORDER BY id DESC LIMIT ?1",
+            "SELECT id, file, sheet, dataset, status, rows, errors, warnings, message, report, started_at,
+                (SELECT group_concat(DISTINCT p.superseded_by) FROM load_parts p JOIN loads b ON b.id = p.superseded_by
+                 WHERE p.load_id = l.id AND p.active = 0 AND b.status = 'accepted'),
+                (SELECT count(*) FROM load_parts p WHERE p.load_id = l.id AND p.active = 1)
+             FROM loads l ORDER BY id DESC LIMIT ?1",
         )?;
         let v = stmt
             .query_map([limit as i64], |r| {
@@ -774,6 +941,13 @@ impl Warehouse {
                     message: r.get(8)?,
                     report: r.get(9)?,
                     started_at: r.get(10)?,
+                    replaced_by: r
+                        .get::<_, Option<String>>(11)?
+                        .unwrap_or_default()
+                        .split(',')
+                        .filter_map(|v| v.parse().ok())
+                        .collect(),
+                    live_parts: r.get(12)?,
                 })
             })?
             .collect::<rusqlite::Result<_>>()?;
@@ -812,6 +986,26 @@ fn insert_issues(tx: &rusqlite::Transaction, load_id: i64, issues: &[Issue]) -> 
         ])?;
     }
     Ok(())
+}
+
+/// What [`Warehouse::retract`] did.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct Retraction {
+    /// The retraction's own entry in the manifest.
+    pub id: i64,
+    pub load_id: i64,
+    pub file: String,
+    pub dataset: Option<String>,
+    /// Periods whose live data changed (to be checked again).
+    pub periods: Vec<String>,
+    /// Earlier loads whose periods are live again.
+    pub restored: Vec<Replaced>,
+    /// Periods of the load that a later load had replaced: left as they are.
+    pub kept: Vec<Replaced>,
+    /// The manifest's line for it.
+    pub message: String,
+    /// When the retracted load was committed: checks since then saw its data.
+    pub committed_at: String,
 }
 
 /// Descriptive fields stored with a load.

@@ -603,3 +603,232 @@ fn a_new_users_slips_get_clear_answers() {
     assert!(!o.status.success());
     assert!(text(&o).1.contains("2025-13"), "{:?}", text(&o));
 }
+
+/// A file that needs more memory than `purse ingest` may take is refused with exit 2 and a
+/// message naming the file and the cap (Rust's own answer is an abort, exit 134, "memory
+/// allocation of N bytes failed"); what was loaded before it stays, and the next run records
+/// the interrupted load as such and loads normally. The file's need is injected (16 TiB).
+#[test]
+fn a_file_past_the_memory_cap_is_refused_with_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let first = purse(
+        &["ingest", "-q", fixture("demo/revenue").to_str().unwrap()],
+        d,
+    );
+    assert!(first.status.success(), "{:?}", text(&first));
+    let debt = fixture("demo/debt");
+    common::demo_config(d);
+    let o = Command::new(env!("CARGO_BIN_EXE_purse"))
+        .args(["ingest", "-q", "--data-dir"])
+        .arg(d)
+        .arg(&debt)
+        .env("PURSE_CRASH_AT", "reading")
+        .output()
+        .unwrap();
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("error: out of memory: reading ")
+            && err.contains("debt_")
+            && err.contains(" needed more than 2048 MiB ([ingest] memory_mib in purse.toml); an allocation of 17592186044416 bytes failed. Nothing of this file was stored; files loaded before it are kept."),
+        "{err}"
+    );
+    assert!(!err.contains("memory allocation of"), "{err}");
+    // A cap too small to open the database at all says so (SQLite could not map its shared
+    // memory: "disk I/O error" before).
+    let o = purse(
+        &["ingest", "-q", "--memory-mib", "64", debt.to_str().unwrap()],
+        d,
+    );
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("purse.db: opening it needs more memory than the cap of 64 MiB (--memory-mib) allows: raise the cap"),
+        "{err}"
+    );
+    // The revenue loaded before is all there; the debt file loads on the next run.
+    let again = purse(&["ingest", "--json", debt.to_str().unwrap()], d);
+    assert!(again.status.success(), "{:?}", text(&again));
+    let loads = purse(&["loads", "--json"], d);
+    let v: serde_json::Value = serde_json::from_str(&text(&loads).0).unwrap();
+    let statuses: Vec<(&str, &str)> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["status"].as_str().unwrap(),
+                l["dataset"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert!(statuses.contains(&("aborted", "")), "{statuses:?}");
+    assert!(statuses.contains(&("accepted", "revenue")), "{statuses:?}");
+    assert!(statuses.contains(&("accepted", "debt")), "{statuses:?}");
+}
+
+/// An execution extract for 2025-03 of two units; `spent` is the second unit's 累计支出 (its
+/// budget is 100 元).
+fn execution_2025_03(dir: &std::path::Path, spent: &str) -> std::path::PathBuf {
+    std::fs::create_dir_all(dir).unwrap();
+    let p = dir.join("execution_2025-03.csv");
+    std::fs::write(
+        &p,
+        format!(
+            "预算类型,部门编码,部门名称,预算单位编码,预算单位名称,功能分类科目,政府经济分类,部门经济分类,年初预算数,调整后预算数,本月支出,累计支出\n\
+             一般公共预算,101,教育局,101001,教育局本级,2050101 行政运行,50201 办公经费,30201 办公费,100,100,10,25\n\
+             一般公共预算,102,水利局,102001,水利局本级,2130301 行政运行,50201 办公经费,30201 办公费,100,100,10,{spent}\n"
+        ),
+    )
+    .unwrap();
+    p
+}
+
+fn json(o: &Output) -> serde_json::Value {
+    serde_json::from_str(&text(o).0).unwrap_or_else(|e| panic!("{e}: {:?}", text(o)))
+}
+
+fn over_budget_alerts(d: &std::path::Path) -> Vec<String> {
+    let a = json(&purse(
+        &["alerts", "--format", "json", "--period", "2025-03"],
+        d,
+    ));
+    a.as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["rule_id"] == "over_budget")
+        .map(|a| {
+            format!(
+                "{} {}",
+                a["subject"].as_str().unwrap_or(""),
+                a["status"].as_str().unwrap_or("")
+            )
+        })
+        .collect()
+}
+
+/// A correction loaded by mistake is taken back with `purse loads retract`: the data it replaced
+/// is live again, the month is checked again, the alert only its data showed is gone, and the
+/// manifest says who retracted it and why. Retracting it twice, or a load that does not exist,
+/// is an error.
+#[test]
+fn a_wrong_load_is_retracted_and_the_warehouse_and_alerts_come_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = &dir.path().join("data");
+    let good = execution_2025_03(&dir.path().join("a"), "30");
+    let wrong = execution_2025_03(&dir.path().join("b"), "180");
+    let o = purse(&["ingest", "-q", good.to_str().unwrap()], d);
+    assert!(o.status.success(), "{:?}", text(&o));
+    assert!(purse(&["check", "--period", "2025-03"], d).status.success());
+    assert_eq!(over_budget_alerts(d), Vec::<String>::new());
+
+    let o = purse(&["ingest", wrong.to_str().unwrap()], d);
+    assert!(o.status.success(), "{:?}", text(&o));
+    assert!(
+        text(&o).0.contains("replaces load #1 (2025-03)"),
+        "{:?}",
+        text(&o)
+    );
+    assert!(purse(&["check", "--period", "2025-03"], d).status.success());
+    assert_eq!(
+        over_budget_alerts(d).len(),
+        1,
+        "{:?}",
+        over_budget_alerts(d)
+    );
+    let loads = json(&purse(&["loads", "--json"], d));
+    assert_eq!(loads[1]["id"], 1);
+    assert_eq!(loads[1]["replaced_by"], serde_json::json!([2]));
+    assert_eq!(loads[1]["live_parts"], 0);
+
+    let o = Command::new(env!("CARGO_BIN_EXE_purse"))
+        .args([
+            "loads",
+            "retract",
+            "2",
+            "--reason",
+            "更正数据有误",
+            "--actor",
+            "王科长",
+            "--data-dir",
+        ])
+        .arg(d)
+        .output()
+        .unwrap();
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}{err}");
+    assert!(
+        out.contains(
+            "#3: retracts load #2 (execution_2025-03.csv); restores load #1 (2025-03) — by 王科长: 更正数据有误"
+        ) && out.contains("checked again: 2025-03 (1 run)")
+            && out.contains("alerts only its data showed: 1 taken back"),
+        "{out}"
+    );
+    assert_eq!(over_budget_alerts(d), Vec::<String>::new());
+    let loads = json(&purse(&["loads", "--json"], d));
+    let status: Vec<(i64, &str, i64)> = loads
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["id"].as_i64().unwrap(),
+                l["status"].as_str().unwrap(),
+                l["live_parts"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        status,
+        vec![
+            (3, "retraction", 0),
+            (2, "retracted", 0),
+            (1, "accepted", 1)
+        ]
+    );
+    assert!(
+        loads[1]["message"]
+            .as_str()
+            .unwrap()
+            .ends_with(" — retracted by #3 (王科长: 更正数据有误)"),
+        "{}",
+        loads[1]["message"]
+    );
+    // The good extract's rows are what the warehouse holds: unit 102 spent 30.
+    let q = purse(
+        &[
+            "query",
+            "--format",
+            "csv",
+            "SELECT agency_code, CAST(ytd_amount AS VARCHAR) AS ytd FROM budget_execution ORDER BY agency_code",
+        ],
+        d,
+    );
+    assert_eq!(
+        text(&q).0,
+        "agency_code,ytd\n101001,25.00\n102001,30.00\n",
+        "{:?}",
+        text(&q)
+    );
+
+    let again = purse(&["loads", "retract", "2", "--reason", "x"], d);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(
+        text(&again).1.contains("load #2 (execution_2025-03.csv) is retracted: only an accepted load has data to take back"),
+        "{:?}",
+        text(&again)
+    );
+    let none = purse(&["loads", "retract", "99", "--reason", "x"], d);
+    assert!(
+        text(&none).1.contains("there is no load #99"),
+        "{:?}",
+        text(&none)
+    );
+    let no_reason = purse(&["loads", "retract", "1", "--reason", " "], d);
+    assert!(
+        text(&no_reason).1.contains("a retraction needs a reason"),
+        "{:?}",
+        text(&no_reason)
+    );
+}

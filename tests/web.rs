@@ -807,7 +807,8 @@ async fn uploads_go_through_ingest_with_its_errors() {
     .await;
     assert_eq!(s, StatusCode::OK);
     assert!(
-        html.contains("拒收") && html.contains("not a number"),
+        // Per-cell reasons read in the page's language ("not a number" as stored).
+        html.contains("拒收") && html.contains("不是数字") && !html.contains("not a number"),
         "{html}"
     );
     assert_eq!(
@@ -1532,4 +1533,65 @@ async fn a_warehouse_of_indicators_alone_opens_at_their_newest_month() {
         assert_eq!(s, StatusCode::OK, "{uri}: {html}");
         assert!(html.contains(newest), "{uri} does not open at {newest}");
     }
+}
+
+/// An administrator takes a load back from the Data page (撤回): analysts may not, a reason is
+/// required, and afterwards the load reads 已撤回, the retraction is a line of the manifest, the
+/// rows are gone from the warehouse and the audit log has it.
+#[tokio::test]
+async fn an_admin_retracts_a_load_from_the_data_page() {
+    let dir = copy();
+    let (id, rows) = {
+        let wh = purse::warehouse::Warehouse::open_read(dir.path()).unwrap();
+        let l = wh
+            .loads(1000)
+            .unwrap()
+            .into_iter()
+            .find(|l| {
+                l.dataset.as_deref() == Some("revenue")
+                    && l.status == "accepted"
+                    && l.live_parts > 0
+            })
+            .unwrap();
+        (l.id, l.rows)
+    };
+    let before = common::rows_by_dataset(dir.path())["revenue"];
+    let url = format!("/data/loads/{id}/retract");
+    let admin = Client::new(dir.path(), "admin");
+    let (s, page) = admin.get("/data").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains(&format!("action=\"{url}\"")), "{page}");
+    let analyst = Client::new(dir.path(), "analyst");
+    let r = analyst
+        .form(&url, &[("csrf", &analyst.csrf), ("reason", "x")])
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN, "admins only");
+    let r = admin
+        .form(&url, &[("csrf", &admin.csrf), ("reason", "")])
+        .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(body(r).await.contains("a retraction needs a reason"));
+    let r = admin
+        .form(&url, &[("csrf", &admin.csrf), ("reason", "上传错了月份")])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        common::rows_by_dataset(dir.path())["revenue"],
+        before - rows,
+        "its rows leave the warehouse"
+    );
+    let (_, page) = admin.get("/data").await;
+    assert!(
+        page.contains("已撤回")
+            && page.contains(&format!("撤回载入#{id}（"))
+            && page.contains("（admin：上传错了月份）"),
+        "{page}"
+    );
+    let log = Users::open(dir.path()).unwrap().audit_log(10).unwrap();
+    assert!(
+        log.iter().any(|e| e.action == "retract"
+            && e.actor == "admin"
+            && e.detail.contains(&format!("retracts load #{id}"))),
+        "{log:?}"
+    );
 }

@@ -349,6 +349,17 @@ fn rows_of(json: Option<String>) -> Vec<BTreeMap<String, String>> {
         .unwrap_or_default()
 }
 
+/// What [`AlertStore::withdraw`] took back.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Withdrawn {
+    /// Period records removed.
+    pub records: usize,
+    /// Alerts that only the retracted data showed, nobody had acted on: deleted.
+    pub deleted: Vec<i64>,
+    /// Alerts that only the retracted data showed, already acted on: resolved, saying why.
+    pub resolved: Vec<i64>,
+}
+
 /// What one `purse check` did.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct RunSummary {
@@ -791,6 +802,119 @@ impl AlertStore {
         )?;
         tx.commit()?;
         Ok(s)
+    }
+
+    /// After a retraction (load `load_id`, committed at `since`), and after its periods were
+    /// checked again by the runs `confirmed`: what only the retracted data showed is taken
+    /// back. A period's record made by a run of one of `periods` after the load was committed
+    /// that the new runs did not make again is removed; an alert left with no period at all
+    /// never happened without that load and is deleted, unless someone has acted on it (an
+    /// event not by purse, or an item on the problem list): that one is resolved, saying why.
+    pub fn withdraw(
+        &mut self,
+        load_id: i64,
+        since: &str,
+        periods: &[String],
+        confirmed: &[i64],
+    ) -> Result<Withdrawn> {
+        let Ok(since) = chrono::DateTime::parse_from_rfc3339(since) else {
+            return Ok(Withdrawn::default());
+        };
+        let since = since.timestamp();
+        let tx = self.db.transaction()?;
+        let mut out = Withdrawn::default();
+        let mut touched = std::collections::BTreeSet::new();
+        for period in periods {
+            let mut stmt = tx.prepare("SELECT id, started_at FROM runs WHERE period=?1")?;
+            let runs: Vec<(i64, String)> = stmt
+                .query_map([period], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            drop(stmt);
+            for (run, at) in runs {
+                let after =
+                    chrono::DateTime::parse_from_rfc3339(&at).is_ok_and(|t| t.timestamp() >= since);
+                if !after || confirmed.contains(&run) {
+                    continue;
+                }
+                let mut stmt =
+                    tx.prepare("SELECT alert_id FROM alert_periods WHERE run_id=?1 AND period=?2")?;
+                let ids: Vec<i64> = stmt
+                    .query_map(params![run, period], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?;
+                drop(stmt);
+                out.records += tx.execute(
+                    "DELETE FROM alert_periods WHERE run_id=?1 AND period=?2",
+                    params![run, period],
+                )?;
+                touched.extend(ids);
+            }
+        }
+        let problems: bool = tx.query_row(
+            "SELECT EXISTS(SELECT 1 FROM sqlite_master WHERE type='table' AND name='problems')",
+            [],
+            |r| r.get(0),
+        )?;
+        for id in touched {
+            let left: i64 = tx.query_row(
+                "SELECT count(*) FROM alert_periods WHERE alert_id=?1",
+                [id],
+                |r| r.get(0),
+            )?;
+            if left > 0 {
+                // Back to what its remaining periods say.
+                tx.execute(
+                    "UPDATE alerts SET months_open=?2,
+                     first_period=(SELECT min(period) FROM alert_periods WHERE alert_id=?1),
+                     last_period=(SELECT max(period) FROM alert_periods WHERE alert_id=?1)
+                     WHERE id=?1",
+                    params![id, left],
+                )?;
+                tx.execute(
+                    "UPDATE alerts SET (level, value, expected, difference, message_zh) =
+                     (SELECT level, value, expected, difference, message_zh FROM alert_periods
+                      WHERE alert_id=?1 ORDER BY period DESC LIMIT 1) WHERE id=?1",
+                    [id],
+                )?;
+                continue;
+            }
+            let acted: bool = tx.query_row(
+                "SELECT EXISTS(SELECT 1 FROM alert_events WHERE alert_id=?1 AND actor <> 'purse')",
+                [id],
+                |r| r.get(0),
+            )?;
+            let listed: bool = problems
+                && tx.query_row(
+                    "SELECT EXISTS(SELECT 1 FROM problems WHERE source='alert' AND source_ref=?1)",
+                    [id.to_string()],
+                    |r| r.get(0),
+                )?;
+            if acted || listed {
+                let status: String =
+                    tx.query_row("SELECT status FROM alerts WHERE id=?1", [id], |r| r.get(0))?;
+                tx.execute(
+                    "UPDATE alerts SET status='resolved', months_open=0, updated_at=?2 WHERE id=?1",
+                    params![id, now()],
+                )?;
+                event(
+                    &tx,
+                    id,
+                    "purse",
+                    "withdrawn",
+                    Some(&status),
+                    Some("resolved"),
+                    Some(&format!(
+                        "the data that showed it (load #{load_id}) was retracted"
+                    )),
+                )?;
+                out.resolved.push(id);
+            } else {
+                tx.execute("DELETE FROM alert_events WHERE alert_id=?1", [id])?;
+                tx.execute("DELETE FROM alerts WHERE id=?1", [id])?;
+                out.deleted.push(id);
+            }
+        }
+        tx.commit()?;
+        Ok(out)
     }
 
     /// Why an alert fired in a period: the rule's SQL and the parameters as that period's run

@@ -736,6 +736,7 @@ pub fn app(state: AppState) -> Router {
         .route("/rules/{id}", get(pages::rule))
         .route("/data", get(pages::data))
         .route("/data/loads/{id}/report", get(pages::load_report))
+        .route("/data/loads/{id}/retract", post(pages::retract))
         .route("/data/jobs/{id}", get(pages::job))
         .route("/data/quality", get(pages::quality))
         .route(

@@ -1,12 +1,13 @@
 //! 数据: what is loaded (datasets, the load manifest, issue reports), uploads as background jobs
 //! with their progress and outcome, and the upload itself.
 
+use axum::Form;
 use axum::extract::{Multipart, Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 
 use super::{PageOut, out};
-use crate::i18n::{Lang, load_message, load_status, local_time};
+use crate::i18n::{Lang, issue_text, load_message, load_status, local_time};
 use crate::users::Role;
 use crate::web::html::{Frame, a, csrf, num, page, select, table, text};
 use crate::web::jobs::Job;
@@ -68,6 +69,7 @@ pub async fn data(State(st): State<AppState>, auth: Auth) -> PageOut {
             ]
         })
         .collect();
+    let admin = auth.role() >= Role::Admin;
     let load_rows: Vec<Vec<Markup>> = loads
         .iter()
         .map(|x| {
@@ -78,7 +80,19 @@ pub async fn data(State(st): State<AppState>, auth: Auth) -> PageOut {
                 .unwrap_or_default();
             vec![
                 text(&format!("#{}", x.id)),
-                html! { span class={ "status " (x.status) } { (load_status(&x.status, l)) } },
+                html! {
+                    span class={ "status " (x.status) } { (load_status(&x.status, l)) }
+                    @if !x.replaced_by.is_empty() {
+                        br;
+                        span.note {
+                            @if x.live_parts == 0 { (t("已被替换：", "replaced by ")) } @else { (t("部分被替换：", "partly replaced by ")) }
+                            @for (i, by) in x.replaced_by.iter().enumerate() {
+                                @if i > 0 { ", " }
+                                "#" (by)
+                            }
+                        }
+                    }
+                },
                 text(x.dataset.as_deref().unwrap_or("")),
                 text(&format!("{}{sheet}", x.file)),
                 num(&x.rows.to_string()),
@@ -96,6 +110,17 @@ pub async fn data(State(st): State<AppState>, auth: Auth) -> PageOut {
                     html! {}
                 },
                 text(&local_time(&x.started_at, zone)),
+                if admin && x.status == "accepted" && x.live_parts > 0 {
+                    html! {
+                        form.retract method="post" action={ "/data/loads/" (x.id) "/retract" } {
+                            (csrf(&auth))
+                            input name="reason" required size="10" placeholder=(t("撤回原因", "why"));
+                            " " button { (t("撤回", "Retract")) }
+                        }
+                    }
+                } else {
+                    html! {}
+                },
             ]
         })
         .collect();
@@ -142,13 +167,46 @@ pub async fn data(State(st): State<AppState>, auth: Auth) -> PageOut {
                 &[
                     t("批次", "Load"), t("状态", "Status"), t("数据集", "Dataset"), t("文件", "File"),
                     t("行数", "Rows"), t("错误", "Errors"), t("警告", "Warnings"), t("说明", "Message"),
-                    t("报告", "Report"), t("时间", "At"),
+                    t("报告", "Report"), t("时间", "At"), t("操作", "Action"),
                 ],
                 &load_rows,
                 "data",
             ))
         },
     ))
+}
+
+#[derive(serde::Deserialize)]
+pub struct RetractForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// An administrator takes a load back (撤回, `purse loads retract`): the warehouse returns to
+/// its state without it, its periods are checked again and the alerts only its data showed are
+/// taken back. Kept in the manifest and the audit log with who and why.
+pub async fn retract(
+    State(st): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Form(f): Form<RetractForm>,
+) -> Result<Response, AppError> {
+    auth.check_csrf(&f.csrf)?;
+    auth.require(Role::Admin)?;
+    let user = auth.user().to_string();
+    let done =
+        crate::check::retract_load(&st.data_dir, &st.catalog, &st.config, id, &user, &f.reason)
+            .await
+            .page()?;
+    let detail = format!("#{}: {}", done.retraction.id, done.retraction.message);
+    st.users
+        .write(move |us| us.audit(&user, "retract", &detail))
+        .await
+        .page()?;
+    let _ = st.refresh_versions().await;
+    Ok(Redirect::to("/data").into_response())
 }
 
 /// A load's issues report (the CSV written at ingest), shown as a table.
@@ -186,9 +244,11 @@ pub async fn load_report(State(st): State<AppState>, auth: Auth, Path(id): Path<
     })
     .await
     .page()?;
+    // The report is stored in English; its reasons and expected values read in the page's
+    // language (any other cell is as stored).
     let cells: Vec<Vec<Markup>> = rows
         .iter()
-        .map(|r| r.iter().map(|c| text(c)).collect())
+        .map(|r| r.iter().map(|c| text(&issue_text(c, l))).collect())
         .collect();
     let hdr: Vec<&str> = header.iter().map(String::as_str).collect();
     let path = format!("/data/loads/{id}/report");
@@ -197,7 +257,10 @@ pub async fn load_report(State(st): State<AppState>, auth: Auth, Path(id): Path<
         Frame::new("data", l.t("问题清单", "Issues"), &path),
         html! {
             h1 { "#" (id) " " (load.file) }
-            p { (load.status) " · " (load.message.as_deref().unwrap_or("")) }
+            p {
+                (load_status(&load.status, l)) " · "
+                (load_message(load.message.as_deref().unwrap_or(""), l, |d| st.catalog.get(d).ok().map(|x| x.title.clone())))
+            }
             (table(&hdr, &cells, "data"))
         },
     ))
@@ -506,8 +569,8 @@ pub async fn job(State(st): State<AppState>, auth: Auth, Path(id): Path<i64>) ->
                             text(&i.row.map(|r| r.to_string()).unwrap_or_default()),
                             text(&i.column),
                             text(&i.value),
-                            text(&i.expected),
-                            text(&i.reason),
+                            text(&issue_text(&i.expected, l)),
+                            text(&issue_text(&i.reason, l)),
                         ]).collect();
                         (table(
                             &[t("级别", "Severity"), t("行", "Row"), t("列", "Column"), t("值", "Value"), t("应为", "Expected"), t("原因", "Reason")],

@@ -15,7 +15,7 @@ pub use alerts::{
     ActForm, AlertsQ, action_of, alert, alert_act, alerts, alerts_csv, alerts_xlsx, filtered,
 };
 pub use cockpit::{chart, cockpit};
-pub use data::{data, job, load_report, quality, upload};
+pub use data::{data, job, load_report, quality, retract, upload};
 pub use drill::{DrillQ, clean_scope, drill};
 pub use problems::{
     AddForm, ProblemActForm, ProblemsQ, act_of, add as add_problem_for, add_problem, allowed_for,
