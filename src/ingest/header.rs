@@ -753,16 +753,19 @@ pub fn required_missing(ds: &Dataset, m: &Mapping) -> Vec<String> {
 /// Labels that mark a totals row, never loaded as data.
 pub fn is_total_label(cell: &str) -> bool {
     // Every label has 计, a t or T, or a full-width Ｔ/ｔ: a cell with none of them (nearly every
-    // data cell; this runs on four cells of every row) is out after one scan for those chars.
-    // The bytes first: 计, Ｔ and ｔ end in 0xA1, 0xB4 and 0x94 (one pass over a short cell's
-    // bytes, where the chars' scan decoded every character).
-    if !cell
-        .bytes()
-        .any(|b| matches!(b, b't' | b'T' | 0xA1 | 0xB4 | 0x94))
-    {
-        return false;
-    }
-    if !cell.contains(['计', 't', 'T', 'Ｔ', 'ｔ']) {
+    // data cell; this runs on four cells of every row) is out after a scan for those. By their
+    // bytes: 计 is E8 AE A1, Ｔ EF BC B4, ｔ EF BD 94. A lone last byte proves nothing in Chinese
+    // text (0xA1, 0xB4 and 0x94 are common continuation bytes: names and purposes went on to
+    // decode every character), so the scan looks for each whole sequence.
+    let b = cell.as_bytes();
+    let has = |i: usize| match b[i] {
+        b't' | b'T' => true,
+        0xA1 => i >= 2 && b[i - 2] == 0xE8 && b[i - 1] == 0xAE,
+        0xB4 => i >= 2 && b[i - 2] == 0xEF && b[i - 1] == 0xBC,
+        0x94 => i >= 2 && b[i - 2] == 0xEF && b[i - 1] == 0xBD,
+        _ => false,
+    };
+    if !(0..b.len()).any(has) {
         return false;
     }
     let s: String = to_half_width(cell)
