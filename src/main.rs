@@ -40,6 +40,7 @@ fn talks_over_sockets(cmd: &cli::Cmd, engine: &purse::engine::EngineUrl) -> bool
 }
 
 fn main() -> ExitCode {
+    purse::ingest::read::quiet_panic_hook();
     let cli = Cli::parse();
     if let Some(e) = &cli.engine {
         let chosen = e.parse().and_then(purse::engine::set_engine);

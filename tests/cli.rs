@@ -832,3 +832,28 @@ fn a_wrong_load_is_retracted_and_the_warehouse_and_alerts_come_back() {
         text(&no_reason)
     );
 }
+
+/// A damaged workbook whose reading panics inside calamine (caught: the file is refused as
+/// damaged) says so in one line, without calamine's panic and backtrace on the terminal.
+#[test]
+fn a_damaged_workbook_is_refused_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    common::demo_config(dir.path());
+    let o = Command::new(env!("CARGO_BIN_EXE_purse"))
+        .args(["ingest", "--data-dir"])
+        .arg(dir.path())
+        .arg(fixture("bad/long_cell_ref.xlsx"))
+        .env("RUST_BACKTRACE", "1")
+        .output()
+        .unwrap();
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}{err}");
+    assert!(
+        err.contains("long_cell_ref.xlsx: not a readable workbook: the file is damaged"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("panicked") && !err.contains("backtrace"),
+        "{err}"
+    );
+}

@@ -465,10 +465,41 @@ fn open_workbook(bytes: &[u8]) -> Result<Opened, String> {
             bytes.len()
         ));
     }
-    match std::panic::catch_unwind(|| open_workbook_inner(bytes)) {
+    match std::panic::catch_unwind(|| quietly(|| open_workbook_inner(bytes))) {
         Ok(r) => r,
         Err(_) => Err("not a readable workbook: the file is damaged (its structure is cut short or inconsistent)".into()),
     }
+}
+
+thread_local! {
+    /// Set while a reader whose panics are expected runs (calamine on a damaged workbook): the
+    /// panic is caught and the file refused as damaged, so the hook says nothing of it.
+    static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` with its panics kept off the terminal (see [`quiet_panic_hook`]); the caller catches
+/// them.
+fn quietly<T>(f: impl FnOnce() -> T) -> T {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            QUIET.with(|q| q.set(self.0));
+        }
+    }
+    let _restore = Restore(QUIET.with(|q| q.replace(true)));
+    f()
+}
+
+/// Installs a panic hook that stays silent about the panics [`quietly`] expects (a damaged
+/// workbook is refused with its own message; calamine's panic and backtrace on the terminal
+/// told a user nothing more) and leaves every other panic to the hook before it.
+pub fn quiet_panic_hook() {
+    let before = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !QUIET.with(|q| q.get()) {
+            before(info);
+        }
+    }));
 }
 
 const CFB_MAGIC: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
