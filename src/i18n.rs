@@ -292,22 +292,19 @@ pub fn issue_text(stored: &str, lang: Lang) -> String {
     let (head, n) = (&c[1], &c[2]);
     let own = " (add it to DIR/classification.csv if it is this deployment's own)";
     let local = "（如为本地科目，请加入 DIR/classification.csv）";
-    let said = if let Some(rest) = head.strip_prefix("项 ") {
-        match rest.split_once(" is not in the list; its 款 ") {
-            Some((code, kuan)) => format!(
-                "项{code}不在科目表中；其款{}在表中{local}",
-                kuan.trim_end_matches(own).trim_end_matches(" is")
-            ),
-            None => return stored.to_string(),
-        }
-    } else if let Some(rest) = head.strip_prefix("款 ") {
-        match rest.split_once(" is not in the list; its 类 ") {
-            Some((code, lei)) => format!(
-                "款{code}不在科目表中；其类{}在表中{local}",
-                lei.trim_end_matches(own).trim_end_matches(" is")
-            ),
-            None => return stored.to_string(),
-        }
+    // `项 X is not in the list; its 款 Y is (…)`, and the same of a 款 and its 类.
+    let parent_known = [("项", "款"), ("款", "类")]
+        .iter()
+        .find_map(|(level, parent)| {
+            let rest = head.strip_prefix(level)?.strip_prefix(' ')?;
+            let (code, known) = rest.split_once(&format!(" is not in the list; its {parent} "))?;
+            let known = known.trim_end_matches(own).trim_end_matches(" is");
+            Some(format!(
+                "{level}{code}不在科目表中；其{parent}{known}在表中{local}"
+            ))
+        });
+    let said = if let Some(said) = parent_known {
+        said
     } else if let Some(rest) = head.strip_prefix("类 ") {
         match rest.split_once(" is not in the list") {
             Some((code, _)) => format!("类{code}不在科目表中：编码有误，或是更新年度的科目{local}"),

@@ -539,12 +539,27 @@ fn code_warnings(o: &Outcome) -> Vec<String> {
         .collect()
 }
 
+/// Loads a county table of these 功能分类 cells into a new demo deployment (with `own`, its
+/// DIR/classification.csv, when given): it loads, whatever its codes; its code warnings.
+fn codes_warned(function_codes: &[&str], own: Option<&str>) -> Vec<String> {
+    let dir = tempfile::tempdir().unwrap();
+    if let Some(own) = own {
+        std::fs::write(dir.path().join("classification.csv"), own).unwrap();
+    }
+    let o = &ingest(
+        dir.path(),
+        &[county_execution(dir.path(), function_codes)],
+        &Options::default(),
+    )[0];
+    assert_eq!(o.status, Status::Loaded, "{o:#?}");
+    code_warnings(o)
+}
+
 /// Valid 2025 codes of every 款 a county uses warn about nothing (each used to warn per row);
 /// a 项 the list lacks warns once with its count and what is known of it; a retired code names
 /// its successor; none of it refuses the file.
 #[test]
 fn classification_codes_warn_once_and_say_what_is_known() {
-    let dir = tempfile::tempdir().unwrap();
     let valid = [
         "2100101 行政运行",
         "2130301 行政运行",
@@ -554,26 +569,13 @@ fn classification_codes_warn_once_and_say_what_is_known() {
         "2010301 行政运行",
         "2010350 事业运行",
     ];
-    let o = &ingest(
-        dir.path(),
-        &[county_execution(dir.path(), &valid)],
-        &Options::default(),
-    )[0];
-    assert_eq!(o.status, Status::Loaded, "{o:#?}");
-    assert_eq!(code_warnings(o), Vec::<String>::new());
+    assert_eq!(codes_warned(&valid, None), Vec::<String>::new());
 
-    let dir = tempfile::tempdir().unwrap();
     let mut codes = vec!["2130306 水利工程运行"; 5];
     codes.push("2011501 行政运行");
     codes.push("2880101 行政运行");
-    let o = &ingest(
-        dir.path(),
-        &[county_execution(dir.path(), &codes)],
-        &Options::default(),
-    )[0];
-    assert_eq!(o.status, Status::Loaded, "{o:#?}");
     assert_eq!(
-        code_warnings(o),
+        codes_warned(&codes, None),
         vec![
             "7 2011501: its 款 20115 工商行政管理事务 was retired after 2018; its successor is 20138 市场监督管理事务 (1 row)",
             "2 2130306: 项 2130306 is not in the list; its 款 21303 水利 is (add it to DIR/classification.csv if it is this deployment's own) (5 rows)",
@@ -586,41 +588,25 @@ fn classification_codes_warn_once_and_say_what_is_known() {
 /// codes, and a malformed one is an error naming its file and line.
 #[test]
 fn retired_codes_name_their_successor_and_deployments_add_codes() {
-    let dir = tempfile::tempdir().unwrap();
-    let o = &ingest(
-        dir.path(),
-        &[county_execution(dir.path(), &["20115 工商行政管理事务"])],
-        &Options::default(),
-    )[0];
-    assert_eq!(o.status, Status::Loaded, "{o:#?}");
     assert_eq!(
-        code_warnings(o),
+        codes_warned(&["20115 工商行政管理事务"], None),
         vec![
             "2 20115: 20115 工商行政管理事务 was retired after 2018; its successor is 20138 市场监督管理事务 (1 row)"
         ]
+    );
+    let own = "kind,code,name,parent\nfunction,2130306,水利工程运行,21303\n";
+    assert_eq!(
+        codes_warned(&["2130306 水利工程运行"; 3], Some(own)),
+        Vec::<String>::new()
     );
 
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("classification.csv"),
-        "kind,code,name,parent\nfunction,2130306,水利工程运行,21303\n",
-    )
-    .unwrap();
-    let o = &ingest(
-        dir.path(),
-        &[county_execution(dir.path(), &["2130306 水利工程运行"; 3])],
-        &Options::default(),
-    )[0];
-    assert_eq!(o.status, Status::Loaded, "{o:#?}");
-    assert_eq!(code_warnings(o), Vec::<String>::new());
-
-    std::fs::write(
-        dir.path().join("classification.csv"),
         "kind,code,name,parent\nfunction,21303O6,水利工程运行,21303\n",
     )
     .unwrap();
-    let config = purse::config::Config::load(dir.path()).unwrap();
-    let err = purse::datasets::Catalog::of_deployment(dir.path(), &config.aliases)
+    let err = purse::datasets::Catalog::of_deployment(dir.path(), &Default::default())
         .unwrap_err()
         .to_string();
     assert!(
@@ -631,31 +617,19 @@ fn retired_codes_name_their_successor_and_deployments_add_codes() {
     );
 }
 
-/// A cell reference of thirteen letters (found by the `xlsx` fuzz target): calamine's column
-/// arithmetic overflows on it. Checked arithmetic in every build (Cargo.toml) makes that a
-/// caught panic, and the file is refused as damaged rather than a cell landing in a wrapped-
-/// around column.
+/// Workbooks on which calamine's arithmetic overflows (found by the `xlsx` fuzz target): a cell
+/// reference of thirteen letters (AAAAAAAAAAAAA2) and a `<dimension ref>` that runs backwards
+/// (C9:A1). Checked arithmetic in every build (Cargo.toml) makes each a caught panic, and the
+/// file is refused as damaged rather than a cell landing in a wrapped-around column or size.
 #[test]
-fn a_cell_reference_past_any_column_is_refused() {
-    let o = reject("long_cell_ref.xlsx");
-    assert!(
-        o.message
-            .contains("not a readable workbook: the file is damaged"),
-        "{}",
-        o.message
-    );
-}
-
-/// A worksheet whose `<dimension ref>` runs backwards (C9:A1; found by the `xlsx` fuzz target):
-/// calamine subtracts its corners, which overflows; the file is refused as damaged in every
-/// build instead of reading a wrapped-around size.
-#[test]
-fn a_dimension_that_runs_backwards_is_refused() {
-    let o = reject("reversed_dimension.xlsx");
-    assert!(
-        o.message
-            .contains("not a readable workbook: the file is damaged"),
-        "{}",
-        o.message
-    );
+fn workbooks_that_overflow_calamines_arithmetic_are_refused() {
+    for bad in ["long_cell_ref.xlsx", "reversed_dimension.xlsx"] {
+        let o = reject(bad);
+        assert!(
+            o.message
+                .contains("not a readable workbook: the file is damaged"),
+            "{bad}: {}",
+            o.message
+        );
+    }
 }
