@@ -994,6 +994,25 @@ async fn an_imported_list_is_checked_whole_and_stored_once() {
         .await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     assert!(body(r).await.contains("x.xlsx: not a readable workbook"));
+    // A 1.6 KB workbook whose only cells are A1 and XFD1048576 is refused naming the cell; it
+    // used to be read as a dense range of 17 billion cells inside the server.
+    let far = std::fs::read(common::fixture("bad/far_cell.xlsx")).unwrap();
+    let r = analyst
+        .multipart(
+            "/problems/import",
+            &[("csrf", &analyst.csrf)],
+            Some(("far.xlsx", &far)),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let msg = body(r).await;
+    assert!(
+        msg.contains(
+            "far.xlsx: sheet `预算执行`: cell XFD1048576 is in column 16384, past the 1000 columns"
+        ),
+        "{msg}"
+    );
+    assert_eq!(count(), before + 2);
     // A viewer-level or unit account may not import.
     let unit = Client::new(dir.path(), "unit");
     let r = unit

@@ -5,9 +5,6 @@
 //! An import is all or nothing: every row is checked first, and a file with any bad row stores
 //! nothing and says, for each, the row, the column and why.
 
-use std::io::Cursor;
-
-use calamine::{Reader, open_workbook_auto_from_rs};
 use sha2::{Digest, Sha256};
 
 use super::{NewProblem, Problem, Rating, Source};
@@ -108,21 +105,38 @@ pub fn read_xlsx(
     default_source: Option<Source>,
 ) -> Result<Vec<NewProblem>> {
     let bad = |m: String| PurseError::Invalid(format!("{file}: {m}"));
-    let mut wb = open_workbook_auto_from_rs(Cursor::new(bytes.to_vec()))
-        .map_err(|e| bad(format!("not a readable workbook: {e}")))?;
-    let names = wb.sheet_names();
-    let first = names
+    // Through ingest's reader: a worksheet read as a stream of cells within the readers'
+    // limits, damaged workbooks refused. calamine's dense range would have taken the server
+    // down on a small file that claims a cell at XFD1048576.
+    // A problem list has hundreds of rows; it is read in the server's own process, so within
+    // bounds far below an extract's.
+    let limits = crate::ingest::read::Limits {
+        max_rows: 100_000,
+        max_cells: 2_000_000,
+        max_xml_bytes: 64 << 20,
+        ..crate::ingest::read::Limits::DEFAULT
+    };
+    if !crate::ingest::read::is_workbook(bytes) {
+        return Err(bad(
+            "not a readable workbook: not an XLSX or XLS file".into()
+        ));
+    }
+    let opened = crate::ingest::read::with_limits(limits, || crate::ingest::read::open(bytes))
+        .map_err(bad)?;
+    let sheet = opened
+        .sheets
         .first()
-        .cloned()
         .ok_or_else(|| bad("the workbook has no sheet".into()))?;
-    let range = wb
-        .worksheet_range(&first)
-        .map_err(|e| bad(format!("sheet {first}: {e}")))?;
-    let rows: Vec<Vec<String>> = range
-        .rows()
-        .map(|r| r.iter().map(crate::ingest::read::cell_text).collect())
-        .collect();
-    let start_row = range.start().map(|(r, _)| r as usize).unwrap_or(0);
+    let first = sheet.name.clone().unwrap_or_default();
+    // Each row with its row number in the sheet, for the messages.
+    let (mut rows, mut lines): (Vec<Vec<String>>, Vec<usize>) = (Vec::new(), Vec::new());
+    sheet
+        .for_each_row(0, |line, cells| {
+            lines.push(line);
+            rows.push(cells.iter().map(|c| c.to_string()).collect());
+            true
+        })
+        .map_err(bad)?;
     let header_at = rows
         .iter()
         .take(20)
@@ -156,7 +170,7 @@ pub fn read_xlsx(
     if !missing.is_empty() {
         return Err(bad(format!(
             "sheet {first}, row {}: missing column(s) {} (found: {})",
-            start_row + header_at + 1,
+            lines[header_at],
             missing.join(", "),
             header.join(", ")
         )));
@@ -164,7 +178,7 @@ pub fn read_xlsx(
     let mut items = Vec::new();
     let mut issues = Vec::new();
     for (i, r) in rows.iter().enumerate().skip(header_at + 1) {
-        let excel_row = start_row + i + 1;
+        let excel_row = lines[i];
         let cell = |c: &str| {
             at.get(c)
                 .and_then(|&j| r.get(j))
