@@ -257,6 +257,7 @@ pub async fn check_periods(
     config: &crate::config::Config,
     periods: &[String],
 ) -> Result<Vec<CheckResult>> {
+    let periods = months_of(data_dir, periods)?;
     if periods.is_empty() {
         return Ok(vec![]);
     }
@@ -264,10 +265,36 @@ pub async fn check_periods(
     let selected = select(&set, &[])?;
     let session = CheckSession::open(data_dir, catalog).await?;
     let mut out = Vec::with_capacity(periods.len());
-    for p in periods {
+    for p in &periods {
         out.push(session.check(data_dir, &selected, p, false).await?);
     }
     Ok(out)
+}
+
+/// The months to check for the periods a load touched: a month as it is; a year (a yearly
+/// dataset such as targets) as the months of it already checked, since its figures enter every
+/// month's rules but a year is not a month to check; anything else, nothing.
+fn months_of(data_dir: &Path, periods: &[String]) -> Result<Vec<String>> {
+    let mut months = std::collections::BTreeSet::new();
+    let mut checked = None;
+    for p in periods {
+        if p.parse::<crate::period::Period>().is_ok() {
+            months.insert(p.clone());
+        } else if p.len() == 4 && p.bytes().all(|b| b.is_ascii_digit()) {
+            if checked.is_none() {
+                checked = Some(AlertStore::open(data_dir)?.checked_periods()?);
+            }
+            let prefix = format!("{p}-");
+            months.extend(
+                checked
+                    .iter()
+                    .flatten()
+                    .filter(|m| m.starts_with(&prefix))
+                    .cloned(),
+            );
+        }
+    }
+    Ok(months.into_iter().collect())
 }
 
 /// What taking a load back did: the manifest's side, the periods checked again and the alerts
@@ -275,6 +302,8 @@ pub async fn check_periods(
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Retracted {
     pub retraction: crate::warehouse::Retraction,
+    /// The months checked again (a yearly load's: the months of its year checked before).
+    pub checked: Vec<String>,
     /// The runs that checked its periods again.
     pub runs: Vec<i64>,
     pub withdrawn: crate::alerts::Withdrawn,
@@ -303,7 +332,8 @@ pub async fn retract_load(
     })
     .await
     .map_err(|e| PurseError::Invalid(format!("internal: the retraction stopped: {e}")))??;
-    let checked = check_periods(data_dir, catalog, config, &retraction.periods).await?;
+    let months = months_of(data_dir, &retraction.periods)?;
+    let checked = check_periods(data_dir, catalog, config, &months).await?;
     let runs: Vec<i64> = checked
         .iter()
         .filter_map(|c| c.summary.as_ref().map(|s| s.run_id))
@@ -311,11 +341,12 @@ pub async fn retract_load(
     let withdrawn = crate::alerts::AlertStore::open(data_dir)?.withdraw(
         load_id,
         &retraction.committed_at,
-        &retraction.periods,
+        &months,
         &runs,
     )?;
     Ok(Retracted {
         retraction,
+        checked: months,
         runs,
         withdrawn,
     })

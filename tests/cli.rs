@@ -857,3 +857,45 @@ fn a_damaged_workbook_is_refused_in_one_line() {
         "{err}"
     );
 }
+
+/// A yearly load (plan targets, period 2025) taken back: its year's months already checked are
+/// checked again (a year is not a month to check: this used to fail after committing).
+#[test]
+fn a_yearly_load_is_retracted_and_its_checked_months_are_checked_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = &dir.path().join("data");
+    let exec = execution_2025_03(&dir.path().join("a"), "30");
+    let o = purse(
+        &[
+            "ingest",
+            "-q",
+            exec.to_str().unwrap(),
+            fixture("demo/targets").to_str().unwrap(),
+        ],
+        d,
+    );
+    assert!(o.status.success(), "{:?}", text(&o));
+    assert!(purse(&["check", "--period", "2025-03"], d).status.success());
+    let loads = json(&purse(&["loads", "--json"], d));
+    let targets = loads
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["dataset"] == "targets")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let o = purse(
+        &[
+            "loads",
+            "retract",
+            &targets.to_string(),
+            "--reason",
+            "目标表版本有误",
+        ],
+        d,
+    );
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}{err}");
+    assert!(out.contains("checked again: 2025-03 (1 run)"), "{out}");
+}

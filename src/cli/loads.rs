@@ -102,10 +102,10 @@ fn retract(
     }
     let r = &done.retraction;
     println!("#{}: {}", r.id, r.message);
-    if !r.periods.is_empty() {
+    if !done.checked.is_empty() {
         println!(
             "checked again: {} ({} run{})",
-            r.periods.join(", "),
+            done.checked.join(", "),
             done.runs.len(),
             if done.runs.len() == 1 { "" } else { "s" }
         );

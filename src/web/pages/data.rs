@@ -111,11 +111,15 @@ pub async fn data(State(st): State<AppState>, auth: Auth) -> PageOut {
                 },
                 text(&local_time(&x.started_at, zone)),
                 if admin && x.status == "accepted" && x.live_parts > 0 {
+                    // Folded: one word per row until an administrator opens it.
                     html! {
-                        form.retract method="post" action={ "/data/loads/" (x.id) "/retract" } {
-                            (csrf(&auth))
-                            input name="reason" required size="10" placeholder=(t("撤回原因", "why"));
-                            " " button { (t("撤回", "Retract")) }
+                        details.retract {
+                            summary { (t("撤回…", "Retract…")) }
+                            form method="post" action={ "/data/loads/" (x.id) "/retract" } {
+                                (csrf(&auth))
+                                input name="reason" required size="12" placeholder=(t("撤回原因（必填）", "why (required)"));
+                                " " button { (t("确认撤回", "Retract")) }
+                            }
                         }
                     }
                 } else {
