@@ -312,7 +312,7 @@ pub struct Retracted {
 /// Takes an accepted load back (`purse loads retract`, the Data page's 撤回): the warehouse
 /// returns to its state without the load, its periods are checked again, and the alerts only
 /// its data showed are taken back (see [`crate::alerts::AlertStore::withdraw`]). `actor` and
-/// `reason` are kept in the manifest.
+/// `reason` are kept in the manifest and the audit log.
 pub async fn retract_load(
     data_dir: &Path,
     catalog: &Catalog,
@@ -332,6 +332,12 @@ pub async fn retract_load(
     })
     .await
     .map_err(|e| PurseError::Invalid(format!("internal: the retraction stopped: {e}")))??;
+    // Audited where every other change of the data is (uploads, users): who, what and why.
+    crate::users::Users::open(data_dir)?.audit(
+        actor,
+        "retract",
+        &format!("#{}: {}", retraction.id, retraction.message),
+    )?;
     let months = months_of(data_dir, &retraction.periods)?;
     let checked = check_periods(data_dir, catalog, config, &months).await?;
     let runs: Vec<i64> = checked

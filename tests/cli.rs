@@ -812,6 +812,15 @@ fn a_wrong_load_is_retracted_and_the_warehouse_and_alerts_come_back() {
         text(&q)
     );
 
+    let log = purse::users::Users::open(d).unwrap().audit_log(10).unwrap();
+    assert!(
+        log.iter().any(|e| e.action == "retract"
+            && e.actor == "王科长"
+            && e.detail
+                .starts_with("#3: retracts load #2 (execution_2025-03.csv)")),
+        "{log:?}"
+    );
+
     let again = purse(&["loads", "retract", "2", "--reason", "x"], d);
     assert_eq!(again.status.code(), Some(2));
     assert!(

@@ -200,13 +200,7 @@ pub async fn retract(
     auth.check_csrf(&f.csrf)?;
     auth.require(Role::Admin)?;
     let user = auth.user().to_string();
-    let done =
-        crate::check::retract_load(&st.data_dir, &st.catalog, &st.config, id, &user, &f.reason)
-            .await
-            .page()?;
-    let detail = format!("#{}: {}", done.retraction.id, done.retraction.message);
-    st.users
-        .write(move |us| us.audit(&user, "retract", &detail))
+    crate::check::retract_load(&st.data_dir, &st.catalog, &st.config, id, &user, &f.reason)
         .await
         .page()?;
     let _ = st.refresh_versions().await;
