@@ -249,15 +249,25 @@ pub async fn check(
 }
 
 /// Runs every enabled rule of the deployment (its rule folder or the built-in pack, with its
-/// `purse.toml` overrides) for each period in turn, storing the alerts. What the server does
-/// after an upload and before a scheduled report.
+/// `purse.toml` overrides) for each period in turn, storing the alerts; a year stands for its
+/// months already checked (see `months_of`). What the server does after an upload and before a
+/// scheduled report.
 pub async fn check_periods(
     data_dir: &Path,
     catalog: &Catalog,
     config: &crate::config::Config,
     periods: &[String],
 ) -> Result<Vec<CheckResult>> {
-    let periods = months_of(data_dir, periods)?;
+    check_months(data_dir, catalog, config, &months_of(data_dir, periods)?).await
+}
+
+/// [`check_periods`] of months (`YYYY-MM`).
+async fn check_months(
+    data_dir: &Path,
+    catalog: &Catalog,
+    config: &crate::config::Config,
+    periods: &[String],
+) -> Result<Vec<CheckResult>> {
     if periods.is_empty() {
         return Ok(vec![]);
     }
@@ -265,7 +275,7 @@ pub async fn check_periods(
     let selected = select(&set, &[])?;
     let session = CheckSession::open(data_dir, catalog).await?;
     let mut out = Vec::with_capacity(periods.len());
-    for p in &periods {
+    for p in periods {
         out.push(session.check(data_dir, &selected, p, false).await?);
     }
     Ok(out)
@@ -339,7 +349,7 @@ pub async fn retract_load(
         &format!("#{}: {}", retraction.id, retraction.message),
     )?;
     let months = months_of(data_dir, &retraction.periods)?;
-    let checked = check_periods(data_dir, catalog, config, &months).await?;
+    let checked = check_months(data_dir, catalog, config, &months).await?;
     let runs: Vec<i64> = checked
         .iter()
         .filter_map(|c| c.summary.as_ref().map(|s| s.run_id))

@@ -381,7 +381,9 @@ pub fn worker_main(
     reach: &crate::users::Reach,
 ) -> i32 {
     use std::io::{Read, Write};
-    limit_address_space(limits.memory_bytes as u64 + WORKER_BASE_BYTES);
+    if let Err(e) = limit_address_space(limits.memory_bytes as u64 + WORKER_BASE_BYTES) {
+        eprintln!("sql-worker: could not limit the address space: {e}");
+    }
     let mut sql = String::new();
     if let Err(e) = std::io::stdin().read_to_string(&mut sql) {
         eprintln!("sql-worker: reading the query: {e}");
@@ -450,7 +452,7 @@ pub fn ran_out_of_memory(stderr: &str) -> bool {
 
 /// Caps the process's address space (`RLIMIT_AS`): an allocation past it fails, which ends this
 /// process (a console worker or an upload's ingest), not the server.
-pub fn limit_address_space(bytes: u64) {
+pub fn limit_address_space(bytes: u64) -> std::io::Result<()> {
     let lim = libc::rlimit {
         rlim_cur: bytes as libc::rlim_t,
         rlim_max: bytes as libc::rlim_t,
@@ -458,11 +460,9 @@ pub fn limit_address_space(bytes: u64) {
     // SAFETY: setrlimit reads the struct we pass and changes only this process's limit.
     let rc = unsafe { libc::setrlimit(libc::RLIMIT_AS, &lim) };
     if rc != 0 {
-        eprintln!(
-            "sql-worker: could not limit the address space: {}",
-            std::io::Error::last_os_error()
-        );
+        return Err(std::io::Error::last_os_error());
     }
+    Ok(())
 }
 
 const SCHEMA: &str = r#"

@@ -183,12 +183,14 @@ pub fn load_message(stored: &str, lang: Lang, title: impl Fn(&str) -> Option<Str
         let (what, who) = rest.rsplit_once(" — by ").unwrap_or((rest, ""));
         let said = what
             .split("; ")
-            .map(|part| match part.strip_prefix("restores ") {
-                Some(r) => format!("恢复{}", loads_zh(r)),
-                None => match part.strip_prefix("left as replaced by ") {
-                    Some(k) => format!("已被{}替换的期间不变", loads_zh(k)),
-                    None => format!("撤回{}", loads_zh(part)),
-                },
+            .map(|part| {
+                if let Some(r) = part.strip_prefix("restores ") {
+                    format!("恢复{}", loads_zh(r))
+                } else if let Some(k) = part.strip_prefix("left as replaced by ") {
+                    format!("已被{}替换的期间不变", loads_zh(k))
+                } else {
+                    format!("撤回{}", loads_zh(part))
+                }
             })
             .collect::<Vec<_>>()
             .join("；");

@@ -47,7 +47,12 @@ pub fn cap(bytes: u64, source: &str) {
         Box::into_raw(Box::new(source.to_string())),
         Ordering::Relaxed,
     );
-    crate::console::limit_address_space(bytes);
+    if let Err(e) = crate::console::limit_address_space(bytes) {
+        eprintln!(
+            "purse: could not cap memory at {} MiB ({source}): {e}",
+            bytes >> 20
+        );
+    }
 }
 
 /// The cap in force and where it comes from (`2048 MiB ([ingest] memory_mib in purse.toml)`),

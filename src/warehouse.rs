@@ -213,12 +213,17 @@ pub struct Replaced {
 /// What a load replaced, said plainly after its summary: ` — replaces load #5 (2025-06),
 /// load #7 (2008-01…2026-07, 215 periods)`; nothing when it replaced nothing.
 pub fn replaced_text(replaced: &[Replaced]) -> String {
-    let mut by_load: std::collections::BTreeMap<i64, Vec<&str>> = Default::default();
-    for r in replaced {
-        by_load.entry(r.load_id).or_default().push(&r.period);
-    }
-    if by_load.is_empty() {
+    if replaced.is_empty() {
         return String::new();
+    }
+    format!(" — replaces {}", loads_text(replaced))
+}
+
+/// Loads and their periods: `load #5 (2025-06), load #7 (2008-01…2026-07, 215 periods)`.
+fn loads_text(periods_of: &[Replaced]) -> String {
+    let mut by_load: std::collections::BTreeMap<i64, Vec<&str>> = Default::default();
+    for r in periods_of {
+        by_load.entry(r.load_id).or_default().push(&r.period);
     }
     let parts: Vec<String> = by_load
         .iter()
@@ -229,7 +234,7 @@ pub fn replaced_text(replaced: &[Replaced]) -> String {
             _ => format!("load #{id} ({})", periods.join(", ")),
         })
         .collect();
-    format!(" — replaces {}", parts.join(", "))
+    parts.join(", ")
 }
 
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
@@ -391,13 +396,21 @@ impl Warehouse {
                 self.move_into_place(id)?;
             }
         }
-        let retracted: bool = self.db.query_row(
-            "SELECT EXISTS(SELECT 1 FROM loads WHERE status='retraction')",
-            [],
-            |r| r.get(0),
-        )?;
-        if retracted {
-            self.place_files()?;
+        // A retraction whose files were not all moved (finished_at is set once they are).
+        let unfinished: Option<i64> = self
+            .db
+            .query_row(
+                "SELECT id FROM loads WHERE status='retraction' AND finished_at IS NULL LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(id) = unfinished {
+            self.place_files(id)?;
+            self.db.execute(
+                "UPDATE loads SET finished_at=?1 WHERE status='retraction' AND finished_at IS NULL",
+                [now()],
+            )?;
         }
         // Staging folders with no load row at all (killed before the row was written).
         if let Ok(rd) = fs::read_dir(self.dir.join("staging")) {
@@ -685,8 +698,8 @@ impl Warehouse {
         drop(stmt);
         let at = now();
         tx.execute(
-            "INSERT INTO loads(file, sheet, sha256, dataset, status, started_at, finished_at)
-             VALUES (?1, ?2, '', ?3, 'retraction', ?4, ?4)",
+            "INSERT INTO loads(file, sheet, sha256, dataset, status, started_at)
+             VALUES (?1, ?2, '', ?3, 'retraction', ?4)",
             params![file, sheet, dataset, at],
         )?;
         let id = tx.last_insert_rowid();
@@ -724,16 +737,10 @@ impl Warehouse {
         }
         let mut what = format!("retracts load #{load_id} ({})", file_name(&file));
         if !restored.is_empty() {
-            what.push_str(&format!(
-                "; restores {}",
-                replaced_text(&restored).trim_start_matches(" — replaces ")
-            ));
+            what.push_str(&format!("; restores {}", loads_text(&restored)));
         }
         if !kept.is_empty() {
-            what.push_str(&format!(
-                "; left as replaced by {}",
-                replaced_text(&kept).trim_start_matches(" — replaces ")
-            ));
+            what.push_str(&format!("; left as replaced by {}", loads_text(&kept)));
         }
         what.push_str(&format!(" — by {actor}: {reason}"));
         tx.execute("UPDATE loads SET message=?2 WHERE id=?1", params![id, what])?;
@@ -745,7 +752,7 @@ impl Warehouse {
             ],
         )?;
         tx.commit()?;
-        self.place_files()?;
+        self.place_files(id)?;
         Ok(Retraction {
             id,
             load_id,
@@ -759,16 +766,15 @@ impl Warehouse {
         })
     }
 
-    /// Every part where the manifest says it is: a live part's file in the warehouse (brought
-    /// back from `superseded/` after a retraction), a retired part's out of it. Idempotent; run
-    /// after a retraction and by [`Warehouse::open`] to finish one that was interrupted.
-    fn place_files(&self) -> Result<()> {
-        let mut stmt = self
-            .db
-            .prepare(
-                "SELECT path, active FROM load_parts
-                 WHERE active=1 OR superseded_by IN (SELECT id FROM loads WHERE status='retraction')",
-            )?;
+    /// After retraction `id`: every part where the manifest says it is (a live part's file in
+    /// the warehouse, brought back from `superseded/`; a retired part's out of it), then the
+    /// retraction marked finished. Idempotent; [`Warehouse::open`] runs it again for a
+    /// retraction left unfinished.
+    fn place_files(&self, id: i64) -> Result<()> {
+        let mut stmt = self.db.prepare(
+            "SELECT path, active FROM load_parts
+             WHERE active=1 OR superseded_by IN (SELECT id FROM loads WHERE status='retraction')",
+        )?;
         let parts: Vec<(String, bool)> = stmt
             .query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? == 1)))?
             .collect::<rusqlite::Result<_>>()?;
@@ -783,6 +789,10 @@ impl Warehouse {
                 io(&to, fs::rename(&from, &to))?;
             }
         }
+        self.db.execute(
+            "UPDATE loads SET finished_at=?2 WHERE id=?1",
+            params![id, now()],
+        )?;
         Ok(())
     }
 

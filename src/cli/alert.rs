@@ -50,9 +50,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     } = args;
     let dir = resolve_data_dir(dd.data_dir);
     let mut store = purse::alerts::AlertStore::open(&dir)?;
-    let actor = actor
-        .or_else(|| std::env::var("USER").ok())
-        .unwrap_or_else(|| "cli".into());
+    let actor = actor_or_user(actor);
     use purse::alerts::Action;
     let action = match action.unwrap_or(AlertCmd::Show) {
         AlertCmd::Show => None,

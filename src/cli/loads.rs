@@ -88,9 +88,7 @@ fn retract(
     actor: Option<String>,
     json: bool,
 ) -> Result<ExitCode> {
-    let actor = actor
-        .or_else(|| std::env::var("USER").ok())
-        .unwrap_or_else(|| "cli".into());
+    let actor = actor_or_user(actor);
     let (config, catalog) = catalog_for(dir)?;
     let rt = tokio::runtime::Runtime::new()?;
     let done = rt.block_on(purse::check::retract_load(

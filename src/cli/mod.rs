@@ -105,6 +105,13 @@ fn load_rules(
     Ok((catalog, set))
 }
 
+/// Who acts on the command line: `--actor`, else $USER, else `cli`.
+fn actor_or_user(actor: Option<String>) -> String {
+    actor
+        .or_else(|| std::env::var("USER").ok())
+        .unwrap_or_else(|| "cli".into())
+}
+
 fn catalog_for(dir: &std::path::Path) -> Result<(Config, Catalog)> {
     let config = Config::load(dir)?;
     let catalog = Catalog::of_deployment(dir, &config.aliases)?;

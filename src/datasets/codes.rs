@@ -94,14 +94,6 @@ impl Codes {
         self.kinds.get(kind)?.get(code)
     }
 
-    pub fn len(&self, kind: &str) -> usize {
-        self.kinds.get(kind).map_or(0, HashMap::len)
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.kinds.is_empty()
-    }
-
     /// What a code not in force in the list is: `None` when it is recognised after all (a
     /// standard 项 of a known 款), else the warning's reason.
     pub fn unknown(&self, kind: &str, code: &str) -> Option<String> {

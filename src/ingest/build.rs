@@ -432,10 +432,10 @@ pub fn build_in_parts(
         && fills[ci].is_none()
         && fills[ni].is_none()
     {
-        let stem = ctx
-            .source
-            .rsplit_once('.')
-            .map_or(ctx.source, |(s, _)| s)
+        let stem = std::path::Path::new(ctx.source)
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or(ctx.source)
             .trim();
         if !stem.is_empty() {
             fills[ni] = Some(stem.to_string());

@@ -430,7 +430,10 @@ pub fn period_in_name(name: &str, annual: bool) -> Option<(i32, Option<u32>)> {
     static NAME_ISO: LazyLock<Regex> =
         LazyLock::new(|| Regex::new(r"(?:^|\D)((?:19|20)\d{2})[-_.](\d{1,2})(?:\D|$)").unwrap());
     static DIGITS: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\d+").unwrap());
-    let stem = name.rsplit_once('.').map_or(name, |(s, _)| s);
+    let stem = std::path::Path::new(name)
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or(name);
     let month = |m: &str| m.parse().ok().filter(|m| (1..=12).contains(m));
     if let Some(c) = PERIOD.captures(stem) {
         return Some((c[1].parse().ok()?, month(&c[2])));

@@ -94,18 +94,33 @@ impl<R: std::io::Read> PieceReader<R> {
 pub struct Checked {
     text: Result<String, Vec<u8>>,
     lines: usize,
+    /// Its longest line: (line number within the piece, from 1; length in bytes).
+    longest: (usize, usize),
     quotes: bool,
     nul: bool,
 }
 
 /// Checks a piece: UTF-8 or not, its lines, whether it holds a quote or a NUL byte.
 pub fn check_piece(bytes: Vec<u8>) -> Checked {
-    let lines = memchr::memchr_iter(b'\n', &bytes).count();
+    // Its lines and the longest of them in one pass, here off the main thread (the line bound
+    // is then checked without reading the piece again).
+    let (mut lines, mut start, mut longest) = (0usize, 0usize, (1usize, 0usize));
+    for end in memchr::memchr_iter(b'\n', &bytes) {
+        lines += 1;
+        if end - start > longest.1 {
+            longest = (lines, end - start);
+        }
+        start = end + 1;
+    }
+    if bytes.len() - start > longest.1 {
+        longest = (lines + 1, bytes.len() - start);
+    }
     let quotes = memchr::memchr(b'"', &bytes).is_some();
     let nul = memchr::memchr(0, &bytes).is_some();
     Checked {
         text: String::from_utf8(bytes).map_err(|e| e.into_bytes()),
         lines,
+        longest,
         quotes,
         nul,
     }
@@ -142,8 +157,12 @@ pub fn open_pieces(mut pieces: Vec<Checked>) -> Result<Opened, String> {
     let utf8 = pieces.iter().all(|p| p.text.is_ok());
     let mut out = Vec::with_capacity(pieces.len());
     let mut lines_before = 0;
+    let max = limits().max_line_bytes;
     for p in pieces {
-        let lines = p.lines;
+        let (lines, (line, len)) = (p.lines, p.longest);
+        if len as u64 > max {
+            return Err(line_too_long((lines_before + line, len), max));
+        }
         let text = match p.text {
             Ok(t) if utf8 => t,
             _ => {
@@ -155,10 +174,6 @@ pub fn open_pieces(mut pieces: Vec<Checked>) -> Result<Opened, String> {
                 t.into_owned()
             }
         };
-        let max = limits().max_line_bytes;
-        if let Some(long) = long_line(&text, lines_before, max) {
-            return Err(line_too_long(long, max));
-        }
         out.push(Piece {
             text: Arc::new(text),
             lines_before,
@@ -276,7 +291,7 @@ fn csv_text(mut text: String, enc: Encoding) -> Result<Opened, String> {
         return Err("the file is empty".into());
     }
     let max = limits().max_line_bytes;
-    if let Some(long) = long_line(&text, 0, max) {
+    if let Some(long) = long_line(&text, max) {
         return Err(line_too_long(long, max));
     }
     let delimiter = sniff_delimiter(&text);
@@ -362,15 +377,15 @@ impl Limits {
     };
 }
 
-/// A CSV line past the limit: `(line number, its length)` of the first, from `lines_before`.
-fn long_line(text: &str, lines_before: usize, max: u64) -> Option<(usize, usize)> {
+/// A CSV line past the limit: `(line number, its length)` of the first.
+fn long_line(text: &str, max: u64) -> Option<(usize, usize)> {
     let mut start = 0usize;
     for (n, end) in memchr::memchr_iter(b'\n', text.as_bytes())
         .chain(std::iter::once(text.len()))
         .enumerate()
     {
         if (end - start) as u64 > max {
-            return Some((lines_before + n + 1, end - start));
+            return Some((n + 1, end - start));
         }
         start = end + 1;
     }
@@ -420,13 +435,10 @@ pub fn column_letters(mut c: u32) -> String {
     String::from_utf8(out).unwrap_or_default()
 }
 
-/// An XLSX's worksheets and shared strings must unpack to no more than `max_xml_bytes`: a
-/// 48 MB file whose sheet unpacks to 1.2 GB of XML is refused by its zip directory, before
-/// anything is unpacked.
-fn xlsx_parts_fit(bytes: &[u8], l: Limits) -> Result<(), String> {
-    let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
-        return Ok(()); // calamine says what is wrong with it
-    };
+/// A workbook zip's worksheets and shared strings (an ODS's `content.xml`) must unpack to no
+/// more than `max_xml_bytes`: a 48 MB file whose sheet unpacks to 1.2 GB of XML is refused by
+/// its zip directory, before anything is unpacked.
+fn zip_parts_fit(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, l: Limits) -> Result<(), String> {
     for i in 0..zip.len() {
         let Ok(f) = zip.by_index_raw(i) else {
             continue;
@@ -457,16 +469,25 @@ fn open_workbook(bytes: &[u8]) -> Result<Opened, String> {
         cfb_chains_end(bytes)
             .map_err(|why| format!("not a readable workbook: the file is damaged ({why})"))?;
     }
-    // A zip whose directory (at its end) cannot be found was cut short: a download or copy that
-    // stopped. Said so, not as calamine's zip error.
-    if bytes.starts_with(b"PK\x03\x04") && zip::ZipArchive::new(Cursor::new(bytes)).is_err() {
-        return Err(format!(
-            "not a readable workbook: the file is truncated ({} bytes, and its zip directory, \
-             which closes a workbook, is missing or damaged): was the download or copy cut short?",
-            bytes.len()
-        ));
-    }
-    match std::panic::catch_unwind(|| quietly(|| open_workbook_inner(bytes))) {
+    // A zip's directory, read once here: one that cannot be found (it is at the end) was cut
+    // short, a download or copy that stopped, said so rather than as calamine's zip error.
+    let mut zip = match bytes.starts_with(b"PK\x03\x04") {
+        false => None,
+        true => Some(zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| {
+            format!(
+                "not a readable workbook: the file is truncated ({} bytes, and its zip directory, \
+                 which closes a workbook, is missing or damaged): was the download or copy cut short?",
+                bytes.len()
+            )
+        })?),
+    };
+    let read = || {
+        if let Some(zip) = &mut zip {
+            zip_parts_fit(zip, limits())?;
+        }
+        open_workbook_inner(bytes)
+    };
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| quietly(read))) {
         Ok(r) => r,
         Err(_) => Err("not a readable workbook: the file is damaged (its structure is cut short or inconsistent)".into()),
     }
@@ -757,9 +778,6 @@ fn open_workbook_inner(bytes: &[u8]) -> Result<Opened, String> {
         Sheets::Ods(_) => "ods",
     };
     let l = limits();
-    if format == "xlsx" || format == "ods" {
-        xlsx_parts_fit(bytes, l)?;
-    }
     let mut sheets = Vec::new();
     for name in wb.sheet_names() {
         let (r0, c0, mut rows) = match &mut wb {
