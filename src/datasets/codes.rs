@@ -213,6 +213,61 @@ dept_economic,302,商品和服务支出,
         assert!(c.current("function").unwrap().any(|k| k == "20138"));
     }
 
+    /// The built-in list hangs together: every code extends its parent by two digits (a 类 has
+    /// three and none), every parent is listed, no code twice; and codes of every kind that
+    /// county and city tables use are known.
+    #[test]
+    fn the_built_in_list_is_a_tree_and_knows_common_codes() {
+        let text = include_str!("classification.csv");
+        let mut seen = std::collections::HashSet::new();
+        let rows: Vec<Vec<&str>> = text
+            .lines()
+            .skip(1)
+            .filter(|l| !l.starts_with('#'))
+            .map(|l| l.split(',').collect())
+            .collect();
+        assert!(rows.len() > 900, "{}", rows.len());
+        for r in &rows {
+            let (kind, code, parent) = (r[0], r[1], r[3]);
+            assert!(seen.insert((kind, code)), "{kind} {code} twice");
+            match code.len() {
+                3 => assert_eq!(parent, "", "{kind} {code}"),
+                5 | 7 => {
+                    assert_eq!(&code[..code.len() - 2], parent, "{kind} {code}");
+                    assert!(
+                        rows.iter().any(|p| p[0] == kind && p[1] == parent),
+                        "{kind} {code}: parent {parent} missing"
+                    );
+                }
+                n => panic!("{kind} {code}: {n} digits"),
+            }
+        }
+        let c = Codes::parse(text).unwrap();
+        for (kind, code) in [
+            ("function", "2130306"),
+            ("function", "2082602"),
+            ("function", "2150805"),
+            ("function", "2310301"),
+            ("function", "22402"),
+            ("function", "23104"),
+            ("gov_economic", "50401"),
+            ("gov_economic", "51402"),
+            ("dept_economic", "30240"),
+            ("dept_economic", "31304"),
+            ("revenue", "10102"),
+            ("revenue", "11002"),
+            ("revenue", "10504"),
+        ] {
+            assert!(c.get(kind, code).is_some(), "{kind} {code}");
+        }
+        // 22301 is the 款 of history's costs, not the 类's name again.
+        assert!(
+            c.unknown("function", "2230188")
+                .unwrap()
+                .contains("22301 解决历史遗留问题及改革成本支出")
+        );
+    }
+
     #[test]
     fn a_deployment_adds_codes_and_bad_lines_are_named() {
         let mut c = Codes::parse(LIST).unwrap();
