@@ -281,28 +281,36 @@ async fn check_months(
     Ok(out)
 }
 
-/// The months to check for the periods a load touched: a month as it is; a year (a yearly
-/// dataset such as targets) as the months of it already checked, since its figures enter every
-/// month's rules but a year is not a month to check; anything else, nothing.
+/// The months to check for the periods a load touched (or took back): a month as it is; a year
+/// (a yearly dataset such as targets) as the months of it already checked, since its figures
+/// enter every month's rules but a year is not a month to check; anything else, nothing. And
+/// every month already checked after the earliest of them, across a year end too: a month's
+/// figures enter later months' rules (累计 carried on, a finding open for months, the same month
+/// a year on), so a late correction or a retraction of March checks April to December again.
 fn months_of(data_dir: &Path, periods: &[String]) -> Result<Vec<String>> {
     let mut months = std::collections::BTreeSet::new();
-    let mut checked = None;
+    let mut from: Option<String> = None;
     for p in periods {
-        if p.parse::<crate::period::Period>().is_ok() {
+        let start = if p.parse::<crate::period::Period>().is_ok() {
             months.insert(p.clone());
+            p.clone()
         } else if p.len() == 4 && p.bytes().all(|b| b.is_ascii_digit()) {
-            if checked.is_none() {
-                checked = Some(AlertStore::open(data_dir)?.checked_periods()?);
-            }
-            let prefix = format!("{p}-");
-            months.extend(
-                checked
-                    .iter()
-                    .flatten()
-                    .filter(|m| m.starts_with(&prefix))
-                    .cloned(),
-            );
+            format!("{p}-01")
+        } else {
+            continue;
+        };
+        if from.as_ref().is_none_or(|f| start < *f) {
+            from = Some(start);
         }
+    }
+    if let Some(from) = from {
+        let checked = AlertStore::open(data_dir)?.checked_periods()?;
+        // `YYYY-MM` strings order as the months do.
+        months.extend(
+            checked
+                .into_iter()
+                .filter(|m| *m >= from && m.parse::<crate::period::Period>().is_ok()),
+        );
     }
     Ok(months.into_iter().collect())
 }

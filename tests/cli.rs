@@ -842,6 +842,58 @@ fn a_wrong_load_is_retracted_and_the_warehouse_and_alerts_come_back() {
     );
 }
 
+/// Taking back March checks again March and every month already checked after it, across the
+/// year end (a month's figures enter later months' rules), but not February before it.
+#[test]
+fn a_retraction_checks_again_the_later_months_already_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = &dir.path().join("data");
+    let march = execution_2025_03(&dir.path().join("a"), "30");
+    let text_of = std::fs::read_to_string(&march).unwrap();
+    let mut files = vec![];
+    for m in ["2025-02", "2025-04", "2025-12", "2026-01"] {
+        let p = dir.path().join("a").join(format!("execution_{m}.csv"));
+        std::fs::write(&p, &text_of).unwrap();
+        files.push(p);
+    }
+    let mut args = vec!["ingest", "-q", march.to_str().unwrap()];
+    args.extend(files.iter().map(|p| p.to_str().unwrap()));
+    let o = purse(&args, d);
+    assert!(o.status.success(), "{:?}", text(&o));
+    for m in ["2025-02", "2025-03", "2025-04", "2025-12", "2026-01"] {
+        assert!(purse(&["check", "--period", m], d).status.success(), "{m}");
+    }
+    let loads = json(&purse(&["loads", "--json"], d));
+    let id = loads
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| {
+            l["file"]
+                .as_str()
+                .is_some_and(|f| f.ends_with("execution_2025-03.csv"))
+        })
+        .unwrap_or_else(|| panic!("{loads:#}"))["id"]
+        .as_i64()
+        .unwrap();
+    let o = purse(
+        &[
+            "loads",
+            "retract",
+            &id.to_string(),
+            "--reason",
+            "三月数据有误",
+        ],
+        d,
+    );
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}{err}");
+    assert!(
+        out.contains("checked again: 2025-03, 2025-04, 2025-12, 2026-01 (4 runs)"),
+        "{out}"
+    );
+}
+
 /// A damaged workbook whose reading panics inside calamine (caught: the file is refused as
 /// damaged) says so in one line, without calamine's panic and backtrace on the terminal.
 #[test]
