@@ -543,37 +543,53 @@ impl AliasIndex {
     }
 }
 
+/// [`normalize_header`] once per distinct text while a sheet's header is looked for: the same
+/// cells are tried as the header of every dataset, in one-row and two-row readings (a large
+/// extract's first rows took 50 ms of it, before any row was read).
+#[derive(Default)]
+pub struct Keys {
+    cache: std::cell::RefCell<HashMap<String, std::rc::Rc<HeaderKey>>>,
+}
+
+impl Keys {
+    pub fn of(&self, raw: &str) -> std::rc::Rc<HeaderKey> {
+        if let Some(k) = self.cache.borrow().get(raw) {
+            return k.clone();
+        }
+        let k = std::rc::Rc::new(normalize_header(raw));
+        self.cache.borrow_mut().insert(raw.to_string(), k.clone());
+        k
+    }
+}
+
 fn map_cell(
     ds: &Dataset,
     idx: &AliasIndex,
+    keys: &Keys,
     candidates: &[String],
 ) -> Option<(usize, Option<usize>, HeaderKey)> {
     for cand in candidates {
         if cand.trim().is_empty() {
             continue;
         }
-        let hk = normalize_header(cand);
+        let hk = keys.of(cand);
         if let Some(u) = &ds.unpivot {
-            if u.skip
-                .iter()
-                .any(|s| hk.key.starts_with(&normalize_header(s).key))
-                && hk.key.len() > 6
-            {
+            if u.skip.iter().any(|s| hk.key.starts_with(&keys.of(s).key)) && hk.key.len() > 6 {
                 return None;
             }
             for (gi, g) in u.groups.iter().enumerate() {
-                let gk = normalize_header(g).key;
+                let gk = keys.of(g);
                 for key in &hk.candidates {
-                    if let Some(rest) = key.strip_prefix(gk.as_str())
+                    if let Some(rest) = key.strip_prefix(gk.key.as_str())
                         && let Some(c) = idx.get(rest).or_else(|| idx.get(&format!("债务{rest}")))
                     {
-                        return Some((c, Some(gi), hk));
+                        return Some((c, Some(gi), (*hk).clone()));
                     }
                 }
             }
         }
         if let Some(c) = hk.candidates.iter().find_map(|k| idx.get(k)) {
-            return Some((c, None, hk));
+            return Some((c, None, (*hk).clone()));
         }
     }
     None
@@ -584,6 +600,7 @@ pub fn map_header(
     ds_index: usize,
     ds: &Dataset,
     idx: &AliasIndex,
+    keys: &Keys,
     head: &[Vec<String>],
     i: usize,
     two_rows: bool,
@@ -644,7 +661,7 @@ pub fn map_header(
         } else {
             parent.clone()
         };
-        match map_cell(ds, idx, &candidates) {
+        match map_cell(ds, idx, keys, &candidates) {
             Some((col, group, hk)) => {
                 // Last year's figures sit beside this year's: their period is not the file's.
                 let period = (!hk.prior && (hk.year.is_some() || hk.month.is_some()))
@@ -691,6 +708,7 @@ pub fn find_header(
     head: &[Vec<String>],
 ) -> Option<Mapping> {
     let mut best: Option<Mapping> = None;
+    let keys = Keys::default();
     for (di, ds) in catalog.datasets.iter().enumerate() {
         if only.is_some_and(|o| o != di) {
             continue;
@@ -701,7 +719,7 @@ pub fn find_header(
                 if two && i + 1 >= head.len() {
                     continue;
                 }
-                let m = map_header(di, ds, &idx, head, i, two);
+                let m = map_header(di, ds, &idx, &keys, head, i, two);
                 let better = match &best {
                     // A dataset named on the command line needs one recognised column (a date
                     // beside series of its own); detection needs two.
@@ -768,7 +786,21 @@ pub fn is_total_label(cell: &str) -> bool {
         0x94 => i >= 2 && b[i - 2] == 0xEF && b[i - 1] == 0xBD,
         _ => false,
     };
-    if !(0..b.len()).any(has) {
+    // A table lookup per byte first (a code, a date or an amount has none of these bytes).
+    const MARKS: [bool; 256] = {
+        let mut t = [false; 256];
+        t[b't' as usize] = true;
+        t[b'T' as usize] = true;
+        t[0xA1] = true;
+        t[0xB4] = true;
+        t[0x94] = true;
+        t
+    };
+    if !b
+        .iter()
+        .enumerate()
+        .any(|(i, &c)| MARKS[c as usize] && has(i))
+    {
         return false;
     }
     let s: String = to_half_width(cell)
