@@ -82,106 +82,93 @@ pub type LiveParts = Vec<(String, String, String, u64)>;
 /// Rows per Parquet row group.
 const ROW_GROUP_ROWS: usize = 256 * 1024;
 
-/// Encodes column chunks on up to `threads` threads; the chunks come back in the jobs' order.
-fn encode_columns(
-    jobs: Vec<(ArrowColumnWriter, Vec<ArrowLeafColumn>)>,
-    threads: usize,
-) -> Result<Vec<ArrowColumnChunk>> {
-    let encode =
-        |(mut w, leaves): (ArrowColumnWriter, Vec<ArrowLeafColumn>)| -> Result<ArrowColumnChunk> {
-            for leaf in &leaves {
-                w.write(leaf)?;
-            }
-            Ok(w.close()?)
-        };
-    crate::cores::map_in_order(jobs, threads, encode, |_| {
-        PurseError::Warehouse("internal: a Parquet encoding thread stopped".into())
-    })
-}
-
 /// One part being written: see [`Warehouse::part_writer`].
 pub struct PartWriter {
     path: PathBuf,
     writer: SerializedFileWriter<File>,
     factory: ArrowRowGroupWriterFactory,
     schema: SchemaRef,
-    /// Rows not yet in a row group, as the batches they came in.
-    pending: Vec<RecordBatch>,
+    /// The column writers of the row group being filled (none between groups).
+    open: Option<Vec<ArrowColumnWriter>>,
+    /// Rows in the open row group.
+    in_group: usize,
     groups: usize,
     rows: usize,
 }
 
 impl PartWriter {
-    /// Takes a batch; a row group is written as soon as [`ROW_GROUP_ROWS`] rows wait.
+    /// Takes a batch and encodes it at once into the open row group's columns, on the
+    /// machine's cores, while the sheet's next rows are still being read: a row group is only
+    /// closed (its last pages compressed and appended) when [`ROW_GROUP_ROWS`] rows are in it.
+    /// Encoding whole row groups at a time left the last one's columns — a third of a month of
+    /// payments — to be encoded after every row was read, on cores otherwise idle.
     pub fn write(&mut self, batch: RecordBatch) -> Result<()> {
-        self.pending.push(batch);
-        while self.pending_rows() >= ROW_GROUP_ROWS {
-            self.flush_group(ROW_GROUP_ROWS)?;
+        let mut at = 0;
+        while at < batch.num_rows() {
+            let k = (ROW_GROUP_ROWS - self.in_group).min(batch.num_rows() - at);
+            self.encode(&batch.slice(at, k))?;
+            at += k;
+            self.in_group += k;
+            self.rows += k;
+            if self.in_group == ROW_GROUP_ROWS {
+                self.close_group()?;
+            }
         }
         Ok(())
     }
 
-    fn pending_rows(&self) -> usize {
-        self.pending.iter().map(RecordBatch::num_rows).sum()
+    /// Each column of `batch` written into its open column writer, the columns shared out
+    /// between the cores.
+    fn encode(&mut self, batch: &RecordBatch) -> Result<()> {
+        let writers = match self.open.take() {
+            Some(w) => w,
+            None => self.factory.create_column_writers(self.groups)?,
+        };
+        let mut leaves: Vec<ArrowLeafColumn> = Vec::with_capacity(writers.len());
+        for (array, field) in batch.columns().iter().zip(self.schema.fields()) {
+            leaves.extend(compute_leaves(field, array)?);
+        }
+        let jobs: Vec<(ArrowColumnWriter, ArrowLeafColumn)> =
+            writers.into_iter().zip(leaves).collect();
+        let write =
+            |(mut w, leaf): (ArrowColumnWriter, ArrowLeafColumn)| -> Result<ArrowColumnWriter> {
+                w.write(&leaf)?;
+                Ok(w)
+            };
+        self.open = Some(crate::cores::map_in_order(
+            jobs,
+            crate::cores::available(4),
+            write,
+            |_| PurseError::Warehouse("internal: a Parquet encoding thread stopped".into()),
+        )?);
+        Ok(())
     }
 
-    /// Writes the first `n` waiting rows as a row group: each column's writer is handed the
-    /// slices of the batches in its rows (the batches are never joined into one copy), the
-    /// columns encoded on the machine's cores.
-    fn flush_group(&mut self, n: usize) -> Result<()> {
-        let mut want = n;
-        // Each column's leaves, one per batch the row group spans.
-        let mut leaves: Vec<Vec<ArrowLeafColumn>> = Vec::new();
-        // Batches taken (the last perhaps in part), and what is left of one taken in part.
-        let (mut taken, mut rest) = (0, None);
-        for batch in &self.pending {
-            if want == 0 {
-                break;
-            }
-            let k = want.min(batch.num_rows());
-            let mut c = 0;
-            for (array, field) in batch.slice(0, k).columns().iter().zip(self.schema.fields()) {
-                for leaf in compute_leaves(field, array)? {
-                    if leaves.len() <= c {
-                        leaves.push(Vec::new());
-                    }
-                    leaves[c].push(leaf);
-                    c += 1;
-                }
-            }
-            want -= k;
-            taken += 1;
-            if k < batch.num_rows() {
-                rest = Some(batch.slice(k, batch.num_rows() - k));
-            }
-        }
-        self.pending.drain(..taken);
-        if let Some(r) = rest {
-            self.pending.insert(0, r);
-        }
-        let jobs: Vec<(ArrowColumnWriter, Vec<ArrowLeafColumn>)> = self
-            .factory
-            .create_column_writers(self.groups)?
-            .into_iter()
-            .zip(leaves)
-            .collect();
-        let chunks = encode_columns(jobs, crate::cores::available(4))?;
+    /// Closes the open row group: each column's last pages on the cores, then the chunks
+    /// appended in order.
+    fn close_group(&mut self) -> Result<()> {
+        let Some(writers) = self.open.take() else {
+            return Ok(());
+        };
+        let chunks: Vec<ArrowColumnChunk> = crate::cores::map_in_order(
+            writers,
+            crate::cores::available(4),
+            |w: ArrowColumnWriter| -> Result<ArrowColumnChunk> { Ok(w.close()?) },
+            |_| PurseError::Warehouse("internal: a Parquet encoding thread stopped".into()),
+        )?;
         let mut group = self.writer.next_row_group()?;
         for chunk in chunks {
             chunk.append_to_row_group(&mut group)?;
         }
         group.close()?;
         self.groups += 1;
-        self.rows += n - want;
+        self.in_group = 0;
         Ok(())
     }
 
-    /// Writes what waits, closes the file and syncs it; the rows written.
+    /// Closes the last row group and the file, and syncs it; the rows written.
     pub fn finish(mut self) -> Result<usize> {
-        let left = self.pending_rows();
-        if left > 0 {
-            self.flush_group(left)?;
-        }
+        self.close_group()?;
         let f = self.writer.into_inner()?;
         io(&self.path, f.sync_all())?;
         Ok(self.rows)
@@ -552,7 +539,8 @@ impl Warehouse {
             writer,
             factory,
             schema,
-            pending: Vec::new(),
+            open: None,
+            in_group: 0,
             groups: 0,
             rows: 0,
         })
