@@ -249,9 +249,9 @@ pub async fn check(
 }
 
 /// Runs every enabled rule of the deployment (its rule folder or the built-in pack, with its
-/// `purse.toml` overrides) for each period in turn, storing the alerts; a year stands for its
-/// months already checked (see `months_of`). What the server does after an upload and before a
-/// scheduled report.
+/// `purse.toml` overrides) for each period in turn, storing the alerts; with them the months
+/// already checked that their figures enter (see `months_of`). What the server does after an
+/// upload and before a scheduled report.
 pub async fn check_periods(
     data_dir: &Path,
     catalog: &Catalog,
@@ -345,17 +345,19 @@ pub async fn retract_load(
         actor.to_string(),
         reason.to_string(),
     );
+    // Audited where every other change of the data is (uploads, users): who, what and why;
+    // with the retraction, off the async threads.
     let retraction = tokio::task::spawn_blocking(move || {
-        crate::warehouse::Warehouse::open(&dir)?.retract(load_id, &who, &why)
+        let r = crate::warehouse::Warehouse::open(&dir)?.retract(load_id, &who, &why)?;
+        crate::users::Users::open(&dir)?.audit(
+            &who,
+            "retract",
+            &format!("#{}: {}", r.id, r.message),
+        )?;
+        Ok::<_, PurseError>(r)
     })
     .await
     .map_err(|e| PurseError::Invalid(format!("internal: the retraction stopped: {e}")))??;
-    // Audited where every other change of the data is (uploads, users): who, what and why.
-    crate::users::Users::open(data_dir)?.audit(
-        actor,
-        "retract",
-        &format!("#{}: {}", retraction.id, retraction.message),
-    )?;
     let months = months_of(data_dir, &retraction.periods)?;
     let checked = check_months(data_dir, catalog, config, &months).await?;
     let runs: Vec<i64> = checked

@@ -82,6 +82,13 @@ pub type LiveParts = Vec<(String, String, String, u64)>;
 /// Rows per Parquet row group.
 const ROW_GROUP_ROWS: usize = 256 * 1024;
 
+/// A row group's columns worked on the machine's cores, in order.
+fn on_cores<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> Result<R> + Sync) -> Result<Vec<R>> {
+    crate::cores::map_in_order(items, crate::cores::available(4), f, |_| {
+        PurseError::Warehouse("internal: a Parquet encoding thread stopped".into())
+    })
+}
+
 /// One part being written: see [`Warehouse::part_writer`].
 pub struct PartWriter {
     path: PathBuf,
@@ -135,12 +142,7 @@ impl PartWriter {
                 w.write(&leaf)?;
                 Ok(w)
             };
-        self.open = Some(crate::cores::map_in_order(
-            jobs,
-            crate::cores::available(4),
-            write,
-            |_| PurseError::Warehouse("internal: a Parquet encoding thread stopped".into()),
-        )?);
+        self.open = Some(on_cores(jobs, write)?);
         Ok(())
     }
 
@@ -150,12 +152,8 @@ impl PartWriter {
         let Some(writers) = self.open.take() else {
             return Ok(());
         };
-        let chunks: Vec<ArrowColumnChunk> = crate::cores::map_in_order(
-            writers,
-            crate::cores::available(4),
-            |w: ArrowColumnWriter| -> Result<ArrowColumnChunk> { Ok(w.close()?) },
-            |_| PurseError::Warehouse("internal: a Parquet encoding thread stopped".into()),
-        )?;
+        let chunks: Vec<ArrowColumnChunk> =
+            on_cores(writers, |w: ArrowColumnWriter| Ok(w.close()?))?;
         let mut group = self.writer.next_row_group()?;
         for chunk in chunks {
             chunk.append_to_row_group(&mut group)?;
@@ -384,20 +382,13 @@ impl Warehouse {
             }
         }
         // A retraction whose files were not all moved (finished_at is set once they are).
-        let unfinished: Option<i64> = self
-            .db
-            .query_row(
-                "SELECT id FROM loads WHERE status='retraction' AND finished_at IS NULL LIMIT 1",
-                [],
-                |r| r.get(0),
-            )
-            .optional()?;
-        if let Some(id) = unfinished {
-            self.place_files(id)?;
-            self.db.execute(
-                "UPDATE loads SET finished_at=?1 WHERE status='retraction' AND finished_at IS NULL",
-                [now()],
-            )?;
+        let unfinished: bool = self.db.query_row(
+            "SELECT EXISTS(SELECT 1 FROM loads WHERE status='retraction' AND finished_at IS NULL)",
+            [],
+            |r| r.get(0),
+        )?;
+        if unfinished {
+            self.place_files()?;
         }
         // Staging folders with no load row at all (killed before the row was written).
         if let Ok(rd) = fs::read_dir(self.dir.join("staging")) {
@@ -740,7 +731,7 @@ impl Warehouse {
             ],
         )?;
         tx.commit()?;
-        self.place_files(id)?;
+        self.place_files()?;
         Ok(Retraction {
             id,
             load_id,
@@ -754,11 +745,11 @@ impl Warehouse {
         })
     }
 
-    /// After retraction `id`: every part where the manifest says it is (a live part's file in
-    /// the warehouse, brought back from `superseded/`; a retired part's out of it), then the
-    /// retraction marked finished. Idempotent; [`Warehouse::open`] runs it again for a
-    /// retraction left unfinished.
-    fn place_files(&self, id: i64) -> Result<()> {
+    /// Every part where the manifest says it is (a live part's file in the warehouse, brought
+    /// back from `superseded/`; a retired part's out of it), then every retraction marked
+    /// finished. Idempotent: run after a retraction, and by [`Warehouse::open`] when one was
+    /// left unfinished.
+    fn place_files(&self) -> Result<()> {
         let mut stmt = self.db.prepare(
             "SELECT path, active FROM load_parts
              WHERE active=1 OR superseded_by IN (SELECT id FROM loads WHERE status='retraction')",
@@ -778,8 +769,8 @@ impl Warehouse {
             }
         }
         self.db.execute(
-            "UPDATE loads SET finished_at=?2 WHERE id=?1",
-            params![id, now()],
+            "UPDATE loads SET finished_at=?1 WHERE status='retraction' AND finished_at IS NULL",
+            [now()],
         )?;
         Ok(())
     }

@@ -226,7 +226,6 @@ impl Checked {
 }
 
 /// XLSX/ODS (a zip) or XLS (a CFB compound file), by their first bytes.
-/// A zip (XLSX, ODS) or an old-Excel compound file, by its first bytes.
 pub fn is_workbook(b: &[u8]) -> bool {
     b.starts_with(b"PK\x03\x04") || b.starts_with(&CFB_MAGIC[..4])
 }
