@@ -8,6 +8,7 @@
 
 pub mod access;
 pub mod alerts;
+pub mod backup;
 pub mod charts;
 pub mod check;
 pub mod cluster;

@@ -28,6 +28,7 @@ use datafusion::parquet::file::properties::{EnabledStatistics, WriterProperties}
 use datafusion::parquet::file::writer::SerializedFileWriter;
 use datafusion::parquet::schema::types::ColumnPath;
 use rusqlite::{Connection, OptionalExtension, params};
+use sha2::{Digest, Sha256};
 
 use crate::error::{PurseError, Result};
 use crate::ingest::{Issue, Severity};
@@ -74,7 +75,12 @@ CREATE TABLE IF NOT EXISTS load_issues(
 "#;
 
 /// The manifest's migrations, in order: never edit one that has shipped, add a step.
-const MIGRATIONS: &[crate::db::Step] = &[crate::db::Step::Sql(SCHEMA)];
+const MIGRATIONS: &[crate::db::Step] = &[
+    crate::db::Step::Sql(SCHEMA),
+    // Each part's SHA-256 as written, so `purse verify` and `purse backup` can tell a damaged or
+    // swapped file (NULL for parts written before it was kept).
+    crate::db::Step::Code(|db| crate::db::add_column(db, "load_parts", "sha256", "TEXT")),
+];
 
 /// (dataset, period, scope lines, rows) of each live part: see [`Warehouse::live_parts`].
 pub type LiveParts = Vec<(String, String, String, u64)>;
@@ -92,7 +98,7 @@ fn on_cores<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> Result<R> + Sync) 
 /// One part being written: see [`Warehouse::part_writer`].
 pub struct PartWriter {
     path: PathBuf,
-    writer: SerializedFileWriter<File>,
+    writer: SerializedFileWriter<Hashing<File>>,
     factory: ArrowRowGroupWriterFactory,
     schema: SchemaRef,
     /// The column writers of the row group being filled (none between groups).
@@ -164,12 +170,46 @@ impl PartWriter {
         Ok(())
     }
 
-    /// Closes the last row group and the file, and syncs it; the rows written.
-    pub fn finish(mut self) -> Result<usize> {
+    /// Closes the last row group and the file, and syncs it; the rows written and the file's
+    /// SHA-256 (hashed as it was written, not read back).
+    pub fn finish(mut self) -> Result<(usize, String)> {
         self.close_group()?;
-        let f = self.writer.into_inner()?;
+        let Hashing { inner: f, sha } = self.writer.into_inner()?;
         io(&self.path, f.sync_all())?;
-        Ok(self.rows)
+        Ok((self.rows, crate::hex(&sha.finalize())))
+    }
+}
+
+/// A writer that hashes what passes through it: a part's checksum costs no second read.
+pub struct Hashing<W> {
+    inner: W,
+    sha: Sha256,
+}
+
+impl<W: std::io::Write> std::io::Write for Hashing<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.sha.update(&buf[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// The SHA-256 of a file, in hex, read in 1 MiB pieces.
+pub fn file_sha256(path: &Path) -> std::io::Result<String> {
+    use std::io::Read as _;
+    let mut f = File::open(path)?;
+    let mut sha = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            return Ok(crate::hex(&sha.finalize()));
+        }
+        sha.update(&buf[..n]);
     }
 }
 
@@ -186,6 +226,8 @@ pub struct Part {
     pub period: String,
     pub scope: BTreeSet<String>,
     pub rows: usize,
+    /// The part file's SHA-256 (see [`PartWriter::finish`]).
+    pub sha256: String,
 }
 
 /// What a committed load replaced.
@@ -513,7 +555,10 @@ impl Warehouse {
         if let Some(p) = path.parent() {
             io(p, fs::create_dir_all(p))?;
         }
-        let file = io(&path, File::create(&path))?;
+        let file = Hashing {
+            inner: io(&path, File::create(&path))?,
+            sha: Sha256::new(),
+        };
         let mut props = WriterProperties::builder()
             .set_compression(Compression::ZSTD(ZstdLevel::try_new(3)?))
             .set_max_row_group_row_count(Some(ROW_GROUP_ROWS));
@@ -586,14 +631,15 @@ impl Warehouse {
             }
             let scope: Vec<&str> = part.scope.iter().map(String::as_str).collect();
             tx.execute(
-                "INSERT INTO load_parts(load_id, dataset, period, scope, path, rows, active) VALUES (?1,?2,?3,?4,?5,?6,1)",
+                "INSERT INTO load_parts(load_id, dataset, period, scope, path, rows, active, sha256) VALUES (?1,?2,?3,?4,?5,?6,1,?7)",
                 params![
                     load_id,
                     part.dataset,
                     part.period,
                     scope.join("\n"),
                     Self::part_rel(&part.dataset, &part.period, load_id).to_string_lossy(),
-                    part.rows as i64
+                    part.rows as i64,
+                    part.sha256
                 ],
             )?;
         }
@@ -773,6 +819,44 @@ impl Warehouse {
             [now()],
         )?;
         Ok(())
+    }
+
+    /// Records the SHA-256 of every part that has none (written before purse kept checksums),
+    /// live or replaced, once it reads as Parquet with the rows the manifest says: from then on
+    /// `purse verify` and `purse backup` compare it. The number recorded.
+    pub fn record_checksums(&mut self) -> Result<usize> {
+        let parts: Vec<(i64, String, i64)> = {
+            let mut st = self
+                .db
+                .prepare("SELECT load_id, path, rows FROM load_parts WHERE sha256 IS NULL")?;
+            st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<rusqlite::Result<_>>()?
+        };
+        let mut n = 0;
+        for (load_id, rel, rows) in parts {
+            let live = self.warehouse_dir().join(&rel);
+            let away = self.dir.join("superseded").join(&rel);
+            let Some(path) = [live, away].into_iter().find(|p| p.is_file()) else {
+                continue;
+            };
+            let f = io(&path, File::open(&path))?;
+            let have = ParquetRecordBatchReaderBuilder::try_new(f)
+                .map(|b| b.metadata().file_metadata().num_rows())
+                .map_err(|e| PurseError::Warehouse(format!("{}: {e}", path.display())))?;
+            if have != rows {
+                return Err(PurseError::Warehouse(format!(
+                    "{}: {have} rows, but the manifest recorded {rows}: not recording a checksum for a damaged part",
+                    path.display()
+                )));
+            }
+            let sha = io(&path, file_sha256(&path))?;
+            self.db.execute(
+                "UPDATE load_parts SET sha256=?1 WHERE load_id=?2 AND path=?3",
+                params![sha, load_id, rel],
+            )?;
+            n += 1;
+        }
+        Ok(n)
     }
 
     /// Records a refused extract (nothing stored) with its issues.

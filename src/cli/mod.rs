@@ -5,6 +5,7 @@
 pub mod alert;
 pub mod alerts;
 pub mod backtest;
+pub mod backup;
 pub mod check;
 pub mod cluster;
 pub mod datasets;
@@ -163,6 +164,10 @@ pub enum Cmd {
     Backtest(backtest::Args),
     /// The data-quality scorecard per source: timeliness, completeness, reconciliation, files
     Quality(quality::Args),
+    /// Copy the data directory (database, live and replaced parts, settings) into a new folder, consistently while the server runs
+    Backup(backup::Args),
+    /// Check a data directory: the database, every live part against its checksum and row count, every alert's evidence
+    Verify(backup::VerifyArgs),
     /// A Ballista scheduler for `--engine ballista://HOST:PORT` (a build with --features ballista)
     Scheduler(cluster::SchedulerArgs),
     /// A Ballista executor serving a scheduler; it reads the warehouse at the same path
@@ -191,6 +196,8 @@ pub fn run(cmd: Cmd) -> Result<ExitCode> {
         Cmd::Project(a) => project::run(a),
         Cmd::Backtest(a) => backtest::run(a),
         Cmd::Quality(a) => quality::run(a),
+        Cmd::Backup(a) => backup::run(a),
+        Cmd::Verify(a) => backup::verify(a),
         Cmd::Scheduler(a) => cluster::scheduler(a),
         Cmd::Executor(a) => cluster::executor(a),
         Cmd::Alert(a) => alert::run(a),

@@ -871,12 +871,13 @@ fn ingest_sheet(
     }
     let mut parts = Vec::new();
     for (p, w) in staged.writers {
-        let rows = w.finish()?;
+        let (rows, sha256) = w.finish()?;
         parts.push(Part {
             dataset: ds.name.clone(),
             scope: built.scopes.get(&p).cloned().unwrap_or_default(),
             period: p,
             rows,
+            sha256,
         });
     }
     let report = write_report(wh, id, path, &issues)?;

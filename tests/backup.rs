@@ -1,0 +1,284 @@
+//! `purse backup` and `purse verify`, as an operator runs them: a backup of a live directory is
+//! a data directory that answers exactly as the original did, taken while loads go on; damage
+//! is named file by file.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use common::fixture;
+
+fn purse(args: &[&str], data: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_purse"))
+        .args(args)
+        .arg("--data-dir")
+        .arg(data)
+        .output()
+        .unwrap()
+}
+
+fn out(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// Revenue and debt of the demo, checked for June: loads, parts, alerts and their evidence.
+fn small_region(d: &Path) {
+    common::demo_config(d);
+    let o = purse(
+        &[
+            "ingest",
+            "-q",
+            fixture("demo/revenue").to_str().unwrap(),
+            fixture("demo/debt").to_str().unwrap(),
+            fixture("demo/budget_execution").to_str().unwrap(),
+        ],
+        d,
+    );
+    assert!(o.status.success(), "{}", out(&o));
+    let o = purse(&["check", "--period", "2025-06"], d);
+    assert!(o.status.success(), "{}", out(&o));
+}
+
+/// What a user sees of a directory: the load manifest, the alerts, and every dataset's rows
+/// and amounts.
+fn seen(d: &Path) -> Vec<String> {
+    let mut v = vec![];
+    for args in [
+        vec!["loads", "--json"],
+        vec!["alerts", "--format", "json", "--period", "2025-06"],
+        vec![
+            "query",
+            "--format",
+            "csv",
+            "SELECT 'revenue', count(*), sum(ytd_amount) FROM revenue UNION ALL SELECT 'execution', count(*), sum(ytd_amount) FROM budget_execution ORDER BY 1",
+        ],
+    ] {
+        let o = purse(&args, d);
+        assert!(o.status.success(), "{args:?}: {}", out(&o));
+        v.push(String::from_utf8_lossy(&o.stdout).into_owned());
+    }
+    v
+}
+
+#[test]
+fn a_backup_answers_as_the_directory_did_and_keeps_replaced_parts_for_a_retraction() {
+    let t = tempfile::tempdir().unwrap();
+    let d = &t.path().join("data");
+    small_region(d);
+    // A corrected March: the first March part is replaced (kept under superseded/).
+    let fixed = common::corrected_revenue(t.path(), 1000.0);
+    let o = purse(&["ingest", "-q", fixed.to_str().unwrap()], d);
+    assert!(o.status.success(), "{}", out(&o));
+    let before = seen(d);
+
+    let b = &t.path().join("backups").join("2026-12-07");
+    let o = purse(&["backup", b.to_str().unwrap(), "--verify"], d);
+    let text = out(&o);
+    assert!(o.status.success(), "{text}");
+    assert!(text.contains("and 1 replaced"), "{text}");
+    assert!(text.contains("nothing damaged"), "{text}");
+    assert!(b.join("BACKUP.json").is_file());
+    assert!(b.join("purse.toml").is_file());
+    assert!(!b.join("staging").exists());
+    assert_eq!(seen(b), before, "the backup answers as the directory did");
+
+    // The backup is a data directory of its own: retracting the correction there brings the
+    // replaced March back, 1000 元 less on both 增值税 and its 类 (the sum of the column).
+    let loads: serde_json::Value =
+        serde_json::from_slice(&purse(&["loads", "--json"], b).stdout).unwrap();
+    let id = loads
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| {
+            l["file"]
+                .as_str()
+                .is_some_and(|f| f.ends_with("2025-03-更正.csv"))
+        })
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let sum = |d: &Path| {
+        String::from_utf8_lossy(
+            &purse(
+                &[
+                    "query",
+                    "--format",
+                    "csv",
+                    "SELECT sum(ytd_amount) FROM revenue WHERE period = '2025-03'",
+                ],
+                d,
+            )
+            .stdout,
+        )
+        .lines()
+        .nth(1)
+        .unwrap()
+        .parse::<f64>()
+        .unwrap()
+    };
+    let corrected = sum(b);
+    let o = purse(
+        &["loads", "retract", &id.to_string(), "--reason", "恢复演练"],
+        b,
+    );
+    assert!(o.status.success(), "{}", out(&o));
+    assert!(
+        (corrected - sum(b) - 2000.0).abs() < 0.005,
+        "{corrected} vs {}",
+        sum(b)
+    );
+    // The original is untouched by what was done to its backup.
+    assert_eq!(seen(d), before);
+}
+
+#[test]
+fn verify_names_each_damaged_or_missing_part_and_a_backup_refuses_to_copy_damage() {
+    let t = tempfile::tempdir().unwrap();
+    let d = &t.path().join("data");
+    small_region(d);
+    let o = purse(&["verify"], d);
+    let text = out(&o);
+    assert!(o.status.success(), "{text}");
+    assert!(text.contains("nothing damaged"), "{text}");
+    // Every part written by this build has its checksum.
+    let parts = common::parquet_files(d);
+    assert!(
+        text.contains(&format!(
+            "{} live parts read ({} compared",
+            parts.len(),
+            parts.len()
+        )),
+        "{text}"
+    );
+
+    // One byte flipped in one part, another part gone.
+    let flipped = d.join("warehouse").join(&parts[0]);
+    let mut bytes = std::fs::read(&flipped).unwrap();
+    bytes[100] ^= 0x01;
+    std::fs::write(&flipped, bytes).unwrap();
+    let gone = d.join("warehouse").join(&parts[parts.len() - 1]);
+    std::fs::remove_file(&gone).unwrap();
+    let o = purse(&["verify"], d);
+    let text = out(&o);
+    assert_eq!(o.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains(&format!("DAMAGED {}: SHA-256 ", flipped.display()))
+            && text.contains("was recorded when it was written"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "DAMAGED {}: missing: the manifest says this part is live",
+            gone.display()
+        )),
+        "{text}"
+    );
+    assert!(text.contains("2 problem(s)"), "{text}");
+
+    // A backup does not quietly copy the damage, and leaves no half-written folder.
+    let b = t.path().join("bk");
+    let o = purse(&["backup", b.to_str().unwrap()], d);
+    assert!(!o.status.success());
+    assert!(out(&o).contains("is missing from"), "{}", out(&o));
+    assert!(!b.exists());
+    let leftovers: Vec<_> = std::fs::read_dir(t.path())
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().contains("partial"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn a_backup_goes_into_a_new_folder_outside_the_directory() {
+    let t = tempfile::tempdir().unwrap();
+    let d = &t.path().join("data");
+    small_region(d);
+    let full = t.path().join("full");
+    std::fs::create_dir_all(&full).unwrap();
+    std::fs::write(full.join("x"), "x").unwrap();
+    let o = purse(&["backup", full.to_str().unwrap()], d);
+    assert!(!o.status.success());
+    assert!(
+        out(&o).contains("already exists and is not empty"),
+        "{}",
+        out(&o)
+    );
+    let inside = d.join("backups").join("b1");
+    let o = purse(&["backup", inside.to_str().unwrap()], d);
+    assert!(!o.status.success());
+    assert!(
+        out(&o).contains("is inside the data directory"),
+        "{}",
+        out(&o)
+    );
+    assert!(!inside.exists());
+    let empty = tempfile::tempdir().unwrap();
+    let o = purse(
+        &["backup", t.path().join("nodata").to_str().unwrap()],
+        empty.path(),
+    );
+    assert!(
+        out(&o).contains("is not a purse data directory"),
+        "{}",
+        out(&o)
+    );
+}
+
+/// Backups taken again and again while corrected files are loaded: each one is whole (verify
+/// finds nothing damaged) and holds one of the states the directory passed through, never a mix.
+#[test]
+fn backups_taken_during_loads_are_each_one_consistent_state() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path().join("data");
+    small_region(&d);
+    let sum_sql = "SELECT sum(ytd_amount) FROM revenue WHERE period = '2025-03'";
+    let sum = |d: &Path| -> f64 {
+        String::from_utf8_lossy(&purse(&["query", "--format", "csv", sum_sql], d).stdout)
+            .lines()
+            .nth(1)
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    let base = sum(&d);
+    let files: Vec<_> = (1..=3)
+        .map(|k| {
+            let dir = t.path().join(format!("fix{k}"));
+            std::fs::create_dir_all(&dir).unwrap();
+            common::corrected_revenue(&dir, 1000.0 * k as f64)
+        })
+        .collect();
+    let loader = {
+        let d = d.clone();
+        std::thread::spawn(move || {
+            for f in files {
+                let o = purse(&["ingest", "-q", f.to_str().unwrap()], &d);
+                assert!(o.status.success(), "{}", out(&o));
+            }
+        })
+    };
+    let mut taken = 0;
+    while !loader.is_finished() || taken < 2 {
+        let b = t.path().join(format!("bk{taken}"));
+        let o = purse(&["backup", b.to_str().unwrap(), "--verify"], &d);
+        assert!(o.status.success(), "{}", out(&o));
+        assert!(out(&o).contains("nothing damaged"), "{}", out(&o));
+        // 增值税 and its 类 total both carry the correction: 0, 2000, 4000 or 6000 more.
+        let delta = sum(&b) - base;
+        assert!(
+            [0.0, 2000.0, 4000.0, 6000.0]
+                .iter()
+                .any(|x| (delta - x).abs() < 0.005),
+            "backup {taken}: March revenue {delta} above the first delivery"
+        );
+        taken += 1;
+    }
+    loader.join().unwrap();
+}
