@@ -140,6 +140,9 @@ pub struct WebConfig {
     /// Address space of the child process that reads an upload (`purse ingest`): a workbook
     /// that would need more is refused, and the server's own memory is never at stake.
     pub upload_memory_mib: usize,
+    /// A bearer token for `/metrics`; unset, only a scrape from this machine itself (no proxy
+    /// in between) may read it.
+    pub metrics_token: Option<String>,
 }
 
 impl Default for WebConfig {
@@ -152,6 +155,7 @@ impl Default for WebConfig {
             sql_max_rows: 10_000,
             sql_memory_mib: 512,
             upload_memory_mib: 4096,
+            metrics_token: None,
         }
     }
 }
@@ -310,6 +314,9 @@ region_name = {name}
 # sql_memory_mib = {mem}
 # Memory (address space) of the process that reads an uploaded extract.
 # upload_memory_mib = {upload_mem}
+# /metrics (Prometheus): a bearer token a scraper sends; unset, only a scrape from this
+# machine itself, not through a proxy, may read it.
+# metrics_token = "a long random string"
 "#,
         code = q(region_code),
         name = q(region_name),

@@ -240,6 +240,9 @@ pub async fn run_isolated(
     let exe = worker_exe().map_err(|e| internal(format!("finding the SQL worker: {e}")))?;
     let mut child = tokio::process::Command::new(exe)
         .env("PURSE_ENGINE", crate::engine::engine().to_string())
+        // The child's stderr is read as its answer, not a log: no log lines in it.
+        .env_remove("PURSE_LOG")
+        .env_remove("PURSE_LOG_FORMAT")
         .arg("sql-worker")
         .arg("--data-dir")
         .arg(data_dir)

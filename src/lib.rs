@@ -23,6 +23,7 @@ pub mod figures;
 pub mod foresight;
 pub mod i18n;
 pub mod ingest;
+pub mod logs;
 pub mod memory;
 pub mod output;
 pub mod period;

@@ -49,6 +49,10 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     }
+    purse::logs::init(matches!(
+        cli.cmd,
+        cli::Cmd::Serve(_) | cli::Cmd::Demo(_) | cli::Cmd::Scheduler(_) | cli::Cmd::Executor(_)
+    ));
     // A reader that stops early (`purse alerts | head`) ends a printing command quietly, as any
     // Unix tool does, instead of a panic on the broken pipe.
     #[cfg(unix)]

@@ -960,3 +960,67 @@ fn a_yearly_load_is_retracted_and_its_checked_months_are_checked_again() {
     assert!(o.status.success(), "{out}{err}");
     assert!(out.contains("checked again: 2025-03 (1 run)"), "{out}");
 }
+
+/// `PURSE_LOG=info PURSE_LOG_FORMAT=json`: one JSON object per line on stderr, a `load` span per
+/// file and a `rule` span per rule run, each closed by an event saying how it went; without
+/// `PURSE_LOG` a command's stderr holds no log lines.
+#[test]
+fn logs_are_json_lines_with_a_span_per_load_and_per_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    common::demo_config(d);
+    let run = |args: &[&str], log: bool| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_purse"));
+        c.args(args).arg("--data-dir").arg(d);
+        if log {
+            c.env("PURSE_LOG", "info").env("PURSE_LOG_FORMAT", "json");
+        } else {
+            c.env_remove("PURSE_LOG");
+        }
+        let o = c.output().unwrap();
+        assert!(o.status.success(), "{:?}", text(&o));
+        String::from_utf8_lossy(&o.stderr).into_owned()
+    };
+    let revenue = fixture("demo/revenue/2025-03.csv");
+    let err = run(&["ingest", "-q", revenue.to_str().unwrap()], true);
+    let events: Vec<serde_json::Value> = err
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    let load = events
+        .iter()
+        .find(|e| e["fields"]["message"] == "file loaded")
+        .unwrap_or_else(|| panic!("{err}"));
+    assert_eq!(load["span"]["name"], "load");
+    assert!(
+        load["span"]["file"]
+            .as_str()
+            .unwrap()
+            .ends_with("2025-03.csv")
+    );
+    assert_eq!(load["fields"]["dataset"], "revenue");
+    assert_eq!(load["fields"]["rows"], 19);
+    assert_eq!(load["fields"]["status"], "Loaded");
+
+    let err = run(&["check", "--period", "2025-03"], true);
+    let events: Vec<serde_json::Value> = err
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    let ran = events
+        .iter()
+        .find(|e| e["span"]["rule"] == "revenue_outturn")
+        .unwrap_or_else(|| panic!("{err}"));
+    assert_eq!(ran["span"]["name"], "rule");
+    assert_eq!(ran["span"]["period"], "2025-03");
+    assert_eq!(ran["fields"]["message"], "rule ran");
+    assert_eq!(ran["fields"]["rows_scanned"], 19);
+    // A December-only rule says why it did not run in March.
+    let skipped = events
+        .iter()
+        .find(|e| e["span"]["rule"] == "pefa_pi3_revenue_outturn")
+        .unwrap_or_else(|| panic!("{err}"));
+    assert_eq!(skipped["fields"]["reason"], "applies in month 12 only");
+
+    assert_eq!(run(&["check", "--period", "2025-03"], false), "");
+}

@@ -1595,3 +1595,74 @@ async fn an_admin_retracts_a_load_from_the_data_page() {
         "{log:?}"
     );
 }
+
+/// `/metrics`: requests by route pattern (not by id), the stores' counts as the manifest and
+/// run history hold them, and nobody but this machine (or a scraper with the token) reads it.
+#[tokio::test]
+async fn metrics_time_routes_and_count_what_the_stores_hold() {
+    let d = copy();
+    let analyst = Client::new(d.path(), "analyst");
+    let adviser = Client {
+        state: analyst.state.clone(),
+        ..Client::new(d.path(), "adviser")
+    };
+    for uri in ["/cockpit", "/cockpit", "/alerts/1", "/alerts/2"] {
+        let (s, _) = analyst.get(uri).await;
+        assert_eq!(s, StatusCode::OK, "{uri}");
+    }
+    let (s, v) = sql(&adviser, "SELECT count(*) FROM revenue").await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, _) = sql(&adviser, "DROP TABLE revenue").await;
+    assert_ne!(s, StatusCode::OK);
+
+    let (s, text) = analyst.get("/metrics").await;
+    assert_eq!(s, StatusCode::OK);
+    let has = |line: &str| assert!(text.lines().any(|l| l == line), "{line}\n{text}");
+    // Two cockpits; the two alerts under one route pattern.
+    has(r#"purse_http_responses_total{method="GET",route="/cockpit",status="200"} 2"#);
+    has(r#"purse_http_responses_total{method="GET",route="/alerts/{id}",status="200"} 2"#);
+    has(r#"purse_http_request_duration_seconds_count{method="GET",route="/cockpit"} 2"#);
+    has(r#"purse_http_request_duration_seconds_bucket{method="GET",route="/cockpit",le="+Inf"} 2"#);
+    assert!(!text.contains("/alerts/1"), "{text}");
+    // Console: one answered, one refused (a write).
+    has(r#"purse_console_queries_total{outcome="answered"} 1"#);
+    has(r#"purse_console_queries_total{outcome="refused"} 1"#);
+    // Each rule ran in the two checks of the template (2025-11, 2025-12).
+    has(r#"purse_rule_run_seconds_count{rule="debt_limit"} 2"#);
+    has(r#"purse_rule_run_seconds_count{rule="execution_lag"} 2"#);
+    // Rows loaded: every accepted load's rows; the demo replaces nothing, so the live rows.
+    let live: i64 = common::rows_by_dataset(d.path()).values().sum();
+    has(&format!("purse_rows_loaded_total {live}"));
+    assert!(live > 10_000, "{live}");
+    has("purse_store_up 1");
+
+    // Through a proxy (a forwarding header): not there.
+    let r = analyst
+        .send(
+            Request::get("/metrics")
+                .header("x-forwarded-for", "203.0.113.9")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    // With a token set: only the bearer of it.
+    let mut config = Config::load(d.path()).unwrap();
+    config.web.metrics_token = Some("s3cret-scrape-token".into());
+    let st = state(d.path(), config);
+    for (auth, want) in [
+        (None, StatusCode::NOT_FOUND),
+        (Some("Bearer wrong-token"), StatusCode::NOT_FOUND),
+        (Some("Bearer s3cret-scrape-token"), StatusCode::OK),
+    ] {
+        let mut req = Request::get("/metrics").header("x-forwarded-for", "203.0.113.9");
+        if let Some(a) = auth {
+            req = req.header(header::AUTHORIZATION, a);
+        }
+        let r = app(st.clone())
+            .oneshot(req.body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(r.status(), want, "{auth:?}");
+    }
+}

@@ -425,7 +425,7 @@ fn injected_panic(_path: &Path) {}
 
 /// Ingests one file, each sheet accepted or rejected on its own. A panic anywhere in it (a bug)
 /// refuses the file instead of ending the process: whatever it had staged is swept by the
-/// rejection; nothing of it goes live.
+/// rejection; nothing of it goes live. Logged as a `load` span (file) with one event per sheet.
 pub fn ingest_file(
     wh: &mut Warehouse,
     catalog: &Catalog,
@@ -448,6 +448,38 @@ pub fn ingest_file(
             "Excel's lock file of a workbook open in Excel (~$…), not an extract: skipped",
         )]);
     }
+    let span = tracing::info_span!("load", file = %path.display());
+    let _entered = span.enter();
+    let outcomes = ingest_file_guarded(wh, catalog, config, path, read, opts);
+    match &outcomes {
+        Ok(v) => {
+            for o in v {
+                tracing::info!(
+                    status = ?o.status,
+                    sheet = o.sheet.as_deref().unwrap_or(""),
+                    dataset = o.dataset.as_deref().unwrap_or(""),
+                    load_id = o.load_id.unwrap_or(0),
+                    rows = o.rows,
+                    errors = o.errors,
+                    warnings = o.warnings,
+                    summary = %o.message,
+                    "file loaded"
+                );
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "file not loaded"),
+    }
+    outcomes
+}
+
+fn ingest_file_guarded(
+    wh: &mut Warehouse,
+    catalog: &Catalog,
+    config: &Config,
+    path: &Path,
+    read: Read,
+    opts: &Options,
+) -> Result<Vec<Outcome>> {
     let before = wh.last_load_id()?;
     let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         read_file(wh, catalog, config, path, read, opts)

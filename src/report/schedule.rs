@@ -164,10 +164,10 @@ impl Scheduler {
         loop {
             match self.tick(clock.now()).await {
                 Ok(made) if !made.is_empty() => {
-                    eprintln!("purse: monthly reports archived for {}", made.join(", "))
+                    tracing::info!(periods = %made.join(", "), "monthly reports archived")
                 }
                 Ok(_) => {}
-                Err(e) => eprintln!("purse: report scheduler: {e}"),
+                Err(e) => tracing::error!(error = %e, "report scheduler"),
             }
             tokio::time::sleep(std::time::Duration::from_secs(60)).await;
         }

@@ -395,8 +395,36 @@ pub async fn run_rule(ctx: &SessionContext, rule: &Rule, period: &str) -> Result
     run_rule_cached(ctx, rule, period, &RunCache::default(), None).await
 }
 
-/// [`run_rule`] sharing what one check has already read of each dataset's scopes.
+/// [`run_rule`] sharing what one check has already read of each dataset's scopes. Logged as a
+/// `rule` span (rule, period) closed by one event: evaluated, not evaluated and why, or failed.
 pub async fn run_rule_cached(
+    ctx: &SessionContext,
+    rule: &Rule,
+    period: &str,
+    cache: &RunCache,
+    partitions: Option<usize>,
+) -> Result<RuleRun> {
+    use tracing::Instrument as _;
+    let span = tracing::info_span!("rule", rule = %rule.id, period = %period);
+    let run = evaluate(ctx, rule, period, cache, partitions)
+        .instrument(span.clone())
+        .await;
+    span.in_scope(|| match &run {
+        Ok(r) => match &r.outcome {
+            Outcome::Evaluated => tracing::info!(
+                ms = r.duration.as_millis() as u64,
+                rows_scanned = r.rows_scanned,
+                findings = r.findings.len(),
+                "rule ran"
+            ),
+            Outcome::NotEvaluated(why) => tracing::info!(reason = %why, "rule not evaluated"),
+        },
+        Err(e) => tracing::warn!(error = %e, "rule failed"),
+    });
+    run
+}
+
+async fn evaluate(
     ctx: &SessionContext,
     rule: &Rule,
     period: &str,

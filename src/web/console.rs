@@ -42,7 +42,7 @@ pub async fn run_logged(st: &AppState, auth: &Auth, sql: &str) -> Result<Outcome
         .write(move |c| c.log(&u, &q, took, rows, err.as_deref()))
         .await
     {
-        eprintln!("purse: logging a console query: {e}");
+        tracing::error!(error = %e, "logging a console query");
     }
     res
 }

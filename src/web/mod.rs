@@ -10,6 +10,7 @@ pub use auth::limiter_entries;
 mod console;
 mod html;
 pub mod jobs;
+mod metrics;
 mod pages;
 mod store;
 
@@ -79,6 +80,8 @@ pub struct Inner {
     failures: Mutex<HashMap<String, Vec<Instant>>>,
     /// One upload is ingested at a time (the warehouse has one writer).
     ingest: tokio::sync::Mutex<()>,
+    /// Request latencies for `/metrics`.
+    pub metrics: metrics::Metrics,
 }
 
 impl std::ops::Deref for AppState {
@@ -118,6 +121,7 @@ impl AppState {
             bands: Mutex::new(None),
             failures: Mutex::new(HashMap::new()),
             ingest: tokio::sync::Mutex::new(()),
+            metrics: metrics::Metrics::default(),
         })))
     }
 
@@ -791,6 +795,11 @@ pub fn app(state: AppState) -> Router {
         .route("/api/problems/summary", get(api::problems_summary))
         .route("/api/problems/{id}", get(api::problem))
         .route("/api/problems/{id}/actions", post(api::problem_act))
+        .route("/metrics", get(metrics::metrics))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
         .fallback(not_found)
         .layer(axum::middleware::from_fn(headers))
         .with_state(state)
@@ -803,7 +812,30 @@ pub async fn bind(addr: SocketAddr) -> crate::Result<tokio::net::TcpListener> {
         .map_err(|e| crate::PurseError::io(PathBuf::from(addr.to_string()), e))
 }
 
-/// Serves until Ctrl-C, with the report scheduler beside it.
+/// Ctrl-C, or SIGTERM (what `systemctl stop` sends): requests under way are answered first.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// Serves until Ctrl-C or SIGTERM, with the report scheduler beside it.
 pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> crate::Result<()> {
     let bind = listener
         .local_addr()
@@ -822,9 +854,7 @@ pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> crate:
         listener,
         app(state).into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
+    .with_graceful_shutdown(stop_signal())
     .await
     .map_err(|e| crate::PurseError::io(PathBuf::from(bind.to_string()), e))
 }

@@ -335,7 +335,7 @@ pub async fn start_upload(
             )),
         };
         if let Err(e) = st.jobs.write(move |j| j.finish(id, result)).await {
-            eprintln!("purse: recording upload job #{id}: {e}");
+            tracing::error!(job = id, error = %e, "recording an upload job");
         }
         let _ = st.refresh_versions().await;
     });
@@ -425,6 +425,9 @@ impl UploadJob {
         let mut child = cmd
             .arg(&self.path)
             .env("MALLOC_ARENA_MAX", "2")
+            // Its stderr carries the progress lines the job reads: no log lines in it.
+            .env_remove("PURSE_LOG")
+            .env_remove("PURSE_LOG_FORMAT")
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())

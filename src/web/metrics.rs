@@ -1,0 +1,331 @@
+//! `/metrics` in the Prometheus text format (version 0.0.4).
+//!
+//! Two sources. Requests are timed here, in the server, per route pattern (`/alerts/{id}`, not
+//! each id) and method. Everything the stores know — rows loaded, loads by outcome, each rule's
+//! run times, console queries and their refusals, open alerts by level — is read from
+//! `purse.db` at scrape time, so it counts what `purse ingest` and `purse check` did from the
+//! command line as well as what the server did, and survives a restart.
+//!
+//! Who may scrape: with `[web] metrics_token` set, a request carrying `Authorization: Bearer
+//! <token>`; without it, only a request made on this machine directly (a loopback peer and no
+//! proxy's forwarding header), so a reverse proxy never exposes it by accident.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::Path;
+use std::sync::Mutex;
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use rusqlite::{Connection, OpenFlags};
+
+use super::AppState;
+use super::auth::ClientAddr;
+
+/// Upper bounds of the latency buckets, in seconds.
+const BUCKETS: [f64; 12] = [
+    0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+#[derive(Default)]
+struct Histogram {
+    /// Observations at or below each bound (cumulative when printed).
+    counts: [u64; BUCKETS.len()],
+    count: u64,
+    sum: f64,
+}
+
+impl Histogram {
+    fn observe(&mut self, secs: f64) {
+        if let Some(i) = BUCKETS.iter().position(|b| secs <= *b) {
+            self.counts[i] += 1;
+        }
+        self.count += 1;
+        self.sum += secs;
+    }
+}
+
+/// What the server measures itself: request latency per (method, route) and responses per
+/// status.
+#[derive(Default)]
+pub struct Metrics {
+    latency: Mutex<BTreeMap<(String, String), Histogram>>,
+    responses: Mutex<BTreeMap<(String, String, u16), u64>>,
+}
+
+impl Metrics {
+    fn record(&self, method: &str, route: &str, status: u16, secs: f64) {
+        let key = (method.to_string(), route.to_string());
+        super::lock(&self.latency)
+            .entry(key.clone())
+            .or_default()
+            .observe(secs);
+        *super::lock(&self.responses)
+            .entry((key.0, key.1, status))
+            .or_default() += 1;
+    }
+
+    fn render(&self, out: &mut String) {
+        out.push_str("# HELP purse_http_request_duration_seconds Time to answer a request, by route pattern and method.\n");
+        out.push_str("# TYPE purse_http_request_duration_seconds histogram\n");
+        for ((method, route), h) in super::lock(&self.latency).iter() {
+            let labels = format!("method=\"{}\",route=\"{}\"", esc(method), esc(route));
+            let mut cumulative = 0;
+            for (b, c) in BUCKETS.iter().zip(h.counts) {
+                cumulative += c;
+                let _ = writeln!(
+                    out,
+                    "purse_http_request_duration_seconds_bucket{{{labels},le=\"{b}\"}} {cumulative}"
+                );
+            }
+            let _ = writeln!(
+                out,
+                "purse_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}",
+                h.count
+            );
+            let _ = writeln!(
+                out,
+                "purse_http_request_duration_seconds_sum{{{labels}}} {}",
+                h.sum
+            );
+            let _ = writeln!(
+                out,
+                "purse_http_request_duration_seconds_count{{{labels}}} {}",
+                h.count
+            );
+        }
+        out.push_str(
+            "# HELP purse_http_responses_total Responses, by route pattern, method and status.\n",
+        );
+        out.push_str("# TYPE purse_http_responses_total counter\n");
+        for ((method, route, status), n) in super::lock(&self.responses).iter() {
+            let _ = writeln!(
+                out,
+                "purse_http_responses_total{{method=\"{}\",route=\"{}\",status=\"{status}\"}} {n}",
+                esc(method),
+                esc(route)
+            );
+        }
+    }
+}
+
+/// A label value as the text format wants it: backslash, quote and line feed escaped.
+fn esc(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+/// Times every routed request (the route's pattern from the router, never the raw path, so
+/// ids do not make a series each), inside a `request` span (method, route) closed by one event
+/// with the status and the time taken.
+pub async fn track(State(st): State<AppState>, req: Request, next: Next) -> Response {
+    use tracing::Instrument as _;
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_string())
+        .unwrap_or_else(|| "unmatched".into());
+    let method = req.method().to_string();
+    let span = tracing::info_span!("request", method = %method, route = %route);
+    let started = Instant::now();
+    let res = next.run(req).instrument(span.clone()).await;
+    let secs = started.elapsed().as_secs_f64();
+    let status = res.status().as_u16();
+    st.metrics.record(&method, &route, status, secs);
+    span.in_scope(|| {
+        let ms = (secs * 1000.0 * 10.0).round() / 10.0;
+        if status >= 500 {
+            tracing::warn!(status, ms, "answered");
+        } else {
+            tracing::info!(status, ms, "answered");
+        }
+    });
+    res
+}
+
+/// Whether this request may read the metrics (see the module's doc).
+fn allowed(st: &AppState, headers: &HeaderMap, addr: &str) -> bool {
+    match st
+        .config
+        .web
+        .metrics_token
+        .as_deref()
+        .filter(|t| !t.is_empty())
+    {
+        Some(token) => headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .is_some_and(|sent| super::auth::same(sent.trim(), token)),
+        None => {
+            let local = addr == "local"
+                || addr
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback());
+            let forwarded = headers.contains_key("x-forwarded-for")
+                || headers.contains_key("forwarded")
+                || headers.contains_key("x-real-ip");
+            local && !forwarded
+        }
+    }
+}
+
+/// `GET /metrics`.
+pub async fn metrics(
+    State(st): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    headers: HeaderMap,
+) -> Response {
+    if !allowed(&st, &headers, &addr) {
+        return (StatusCode::NOT_FOUND, "no such page").into_response();
+    }
+    let mut out = String::new();
+    st.metrics.render(&mut out);
+    let dir = st.data_dir.clone();
+    match tokio::task::spawn_blocking(move || stored(&dir)).await {
+        Ok(Ok(s)) => out.push_str(&s),
+        Ok(Err(e)) => {
+            let _ = writeln!(
+                out,
+                "# the stores could not be read: {}",
+                esc(&e.to_string())
+            );
+            out.push_str("purse_store_up 0\n");
+        }
+        Err(_) => out.push_str("purse_store_up 0\n"),
+    }
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        out,
+    )
+        .into_response()
+}
+
+/// What `purse.db` knows, as metrics.
+fn stored(dir: &Path) -> crate::Result<String> {
+    let db = Connection::open_with_flags(
+        dir.join("purse.db"),
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    db.busy_timeout(std::time::Duration::from_secs(5))?;
+    let has = |t: &str| -> rusqlite::Result<bool> {
+        db.query_row(
+            "SELECT EXISTS(SELECT 1 FROM sqlite_master WHERE type='table' AND name=?1)",
+            [t],
+            |r| r.get(0),
+        )
+    };
+    let mut out = String::from("purse_store_up 1\n");
+    let mut family = |name: &str, kind: &str, help: &str, rows: Vec<(String, f64)>| {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+        for (labels, v) in rows {
+            let _ = writeln!(out, "{name}{labels} {v}");
+        }
+    };
+    let query = |sql: &str| -> rusqlite::Result<Vec<(Option<String>, f64)>> {
+        let mut st = db.prepare(sql)?;
+        st.query_map([], |r| {
+            Ok((r.get::<_, Option<String>>(0)?, r.get::<_, f64>(1)?))
+        })?
+        .collect()
+    };
+    if has("loads")? {
+        let by_status =
+            query("SELECT status, count(*) FROM loads GROUP BY status ORDER BY status")?;
+        family(
+            "purse_loads_total",
+            "counter",
+            "Files loaded or refused, by outcome (accepted, rejected, aborted, retracted, retraction).",
+            by_status
+                .into_iter()
+                .map(|(s, n)| (format!("{{status=\"{}\"}}", esc(&s.unwrap_or_default())), n))
+                .collect(),
+        );
+        let rows =
+            query("SELECT NULL, coalesce(sum(rows), 0) FROM loads WHERE status = 'accepted'")?;
+        family(
+            "purse_rows_loaded_total",
+            "counter",
+            "Rows of every accepted load.",
+            rows.into_iter().map(|(_, n)| (String::new(), n)).collect(),
+        );
+        let live = query("SELECT NULL, coalesce(max(id), 0) FROM loads")?;
+        family(
+            "purse_data_version",
+            "gauge",
+            "The newest load id: it changes whenever the data does.",
+            live.into_iter().map(|(_, n)| (String::new(), n)).collect(),
+        );
+    }
+    if has("run_rules")? {
+        let mut sums = vec![];
+        let mut counts = vec![];
+        let mut st = db.prepare(
+            "SELECT rule_id, sum(duration_ms) / 1000.0, count(*) FROM run_rules GROUP BY rule_id ORDER BY rule_id",
+        )?;
+        let rows = st
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, f64>(1)?,
+                    r.get::<_, f64>(2)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        for (rule, secs, n) in rows {
+            let l = format!("{{rule=\"{}\"}}", esc(&rule));
+            sums.push((l.clone(), secs));
+            counts.push((l, n));
+        }
+        let _ = writeln!(
+            out,
+            "# HELP purse_rule_run_seconds Time each rule took per run (purse check, uploads, the scheduler).\n# TYPE purse_rule_run_seconds summary"
+        );
+        for (l, v) in sums {
+            let _ = writeln!(out, "purse_rule_run_seconds_sum{l} {v}");
+        }
+        for (l, v) in counts {
+            let _ = writeln!(out, "purse_rule_run_seconds_count{l} {v}");
+        }
+    }
+    let mut family = |name: &str, kind: &str, help: &str, rows: Vec<(String, f64)>| {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+        for (labels, v) in rows {
+            let _ = writeln!(out, "{name}{labels} {v}");
+        }
+    };
+    if has("sql_log")? {
+        let by = query(
+            "SELECT CASE WHEN error IS NULL THEN 'answered' ELSE 'refused' END, count(*) FROM sql_log GROUP BY 1 ORDER BY 1",
+        )?;
+        family(
+            "purse_console_queries_total",
+            "counter",
+            "SQL console queries, answered or refused (not read-only, over a bound, or failed).",
+            by.into_iter()
+                .map(|(o, n)| (format!("{{outcome=\"{}\"}}", o.unwrap_or_default()), n))
+                .collect(),
+        );
+    }
+    if has("alerts")? {
+        let by = query(
+            "SELECT level, count(*) FROM alerts WHERE status NOT IN ('closed', 'dismissed', 'resolved', 'cleared') GROUP BY level ORDER BY level",
+        )?;
+        family(
+            "purse_alerts_open",
+            "gauge",
+            "Alerts still open (not closed, dismissed, resolved or cleared), by level.",
+            by.into_iter()
+                .map(|(l, n)| (format!("{{level=\"{}\"}}", esc(&l.unwrap_or_default())), n))
+                .collect(),
+        );
+    }
+    Ok(out)
+}
