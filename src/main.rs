@@ -49,9 +49,11 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     }
+    // The demo prints its own account of what it loads and checks: its server part is a
+    // showcase, logged like any other command unless PURSE_LOG says otherwise.
     purse::logs::init(matches!(
         cli.cmd,
-        cli::Cmd::Serve(_) | cli::Cmd::Demo(_) | cli::Cmd::Scheduler(_) | cli::Cmd::Executor(_)
+        cli::Cmd::Serve(_) | cli::Cmd::Scheduler(_) | cli::Cmd::Executor(_)
     ));
     // A reader that stops early (`purse alerts | head`) ends a printing command quietly, as any
     // Unix tool does, instead of a panic on the broken pipe.

@@ -10,7 +10,7 @@
 //! <token>`; without it, only a request made on this machine directly (a loopback peer and no
 //! proxy's forwarding header), so a reverse proxy never exposes it by accident.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::path::Path;
 use std::sync::Mutex;
@@ -24,6 +24,9 @@ use rusqlite::{Connection, OpenFlags};
 
 use super::AppState;
 use super::auth::ClientAddr;
+
+/// A request answered in this long or longer is logged at `info`.
+const SLOW_SECS: f64 = 1.0;
 
 /// Upper bounds of the latency buckets, in seconds.
 const BUCKETS: [f64; 12] = [
@@ -48,31 +51,56 @@ impl Histogram {
     }
 }
 
-/// What the server measures itself: request latency per (method, route) and responses per
-/// status.
+/// One route pattern's figures for one method.
+struct Series {
+    method: String,
+    latency: Histogram,
+    /// Responses by status.
+    statuses: BTreeMap<u16, u64>,
+}
+
+/// What the server measures itself: request latency per (route, method) and responses per
+/// status. One lock, and no allocation on a request once its route and method have been seen
+/// (the route is looked up by the router's `&str`).
 #[derive(Default)]
 pub struct Metrics {
-    latency: Mutex<BTreeMap<(String, String), Histogram>>,
-    responses: Mutex<BTreeMap<(String, String, u16), u64>>,
+    routes: Mutex<HashMap<String, Vec<Series>>>,
 }
 
 impl Metrics {
     fn record(&self, method: &str, route: &str, status: u16, secs: f64) {
-        let key = (method.to_string(), route.to_string());
-        super::lock(&self.latency)
-            .entry(key.clone())
-            .or_default()
-            .observe(secs);
-        *super::lock(&self.responses)
-            .entry((key.0, key.1, status))
-            .or_default() += 1;
+        let mut routes = super::lock(&self.routes);
+        let series = match routes.get_mut(route) {
+            Some(v) => v,
+            None => routes.entry(route.to_string()).or_default(),
+        };
+        let s = match series.iter().position(|s| s.method == method) {
+            Some(i) => &mut series[i],
+            None => {
+                series.push(Series {
+                    method: method.to_string(),
+                    latency: Histogram::default(),
+                    statuses: BTreeMap::new(),
+                });
+                series.last_mut().expect("just pushed")
+            }
+        };
+        s.latency.observe(secs);
+        *s.statuses.entry(status).or_default() += 1;
     }
 
     fn render(&self, out: &mut String) {
+        let routes = super::lock(&self.routes);
+        let mut sorted: Vec<(&String, &Series)> = routes
+            .iter()
+            .flat_map(|(r, v)| v.iter().map(move |s| (r, s)))
+            .collect();
+        sorted.sort_by(|a, b| (a.0, &a.1.method).cmp(&(b.0, &b.1.method)));
         out.push_str("# HELP purse_http_request_duration_seconds Time to answer a request, by route pattern and method.\n");
         out.push_str("# TYPE purse_http_request_duration_seconds histogram\n");
-        for ((method, route), h) in super::lock(&self.latency).iter() {
-            let labels = format!("method=\"{}\",route=\"{}\"", esc(method), esc(route));
+        for (route, s) in &sorted {
+            let h = &s.latency;
+            let labels = format!("method=\"{}\",route=\"{}\"", esc(&s.method), esc(route));
             let mut cumulative = 0;
             for (b, c) in BUCKETS.iter().zip(h.counts) {
                 cumulative += c;
@@ -101,13 +129,15 @@ impl Metrics {
             "# HELP purse_http_responses_total Responses, by route pattern, method and status.\n",
         );
         out.push_str("# TYPE purse_http_responses_total counter\n");
-        for ((method, route, status), n) in super::lock(&self.responses).iter() {
-            let _ = writeln!(
-                out,
-                "purse_http_responses_total{{method=\"{}\",route=\"{}\",status=\"{status}\"}} {n}",
-                esc(method),
-                esc(route)
-            );
+        for (route, s) in &sorted {
+            for (status, n) in &s.statuses {
+                let _ = writeln!(
+                    out,
+                    "purse_http_responses_total{{method=\"{}\",route=\"{}\",status=\"{status}\"}} {n}",
+                    esc(&s.method),
+                    esc(route)
+                );
+            }
         }
     }
 }
@@ -120,30 +150,32 @@ fn esc(s: &str) -> String {
 }
 
 /// Times every routed request (the route's pattern from the router, never the raw path, so
-/// ids do not make a series each), inside a `request` span (method, route) closed by one event
-/// with the status and the time taken.
+/// ids do not make a series each), inside a `request` span (method, route, at `debug`) closed by
+/// one event with the status and the time taken.
 pub async fn track(State(st): State<AppState>, req: Request, next: Next) -> Response {
     use tracing::Instrument as _;
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|m| m.as_str().to_string())
-        .unwrap_or_else(|| "unmatched".into());
-    let method = req.method().to_string();
-    let span = tracing::info_span!("request", method = %method, route = %route);
+    let route = req.extensions().get::<MatchedPath>().cloned();
+    let route = route.as_ref().map_or("unmatched", |m| m.as_str());
+    let method = req.method().clone();
+    // At `debug`, like the access log: at the default `info` neither costs a request anything
+    // (a busy server answers tens of thousands a second); failed and slow ones are still said.
+    let span = tracing::debug_span!("request", method = %method, route = %route);
     let started = Instant::now();
     let res = next.run(req).instrument(span.clone()).await;
     let secs = started.elapsed().as_secs_f64();
     let status = res.status().as_u16();
-    st.metrics.record(&method, &route, status, secs);
-    span.in_scope(|| {
-        let ms = (secs * 1000.0 * 10.0).round() / 10.0;
-        if status >= 500 {
-            tracing::warn!(status, ms, "answered");
-        } else {
-            tracing::info!(status, ms, "answered");
-        }
-    });
+    st.metrics.record(method.as_str(), route, status, secs);
+    // Every answer at `debug` (an access log: PURSE_LOG=info,purse::web=debug); at `info` only
+    // the failed and the slow, with their method and route, so a busy server's log says what
+    // needs looking at.
+    let ms = (secs * 1000.0 * 10.0).round() / 10.0;
+    if status >= 500 {
+        tracing::warn!(method = %method, route, status, ms, "answered");
+    } else if secs >= SLOW_SECS {
+        tracing::info!(method = %method, route, status, ms, "answered slowly");
+    } else {
+        span.in_scope(|| tracing::debug!(status, ms, "answered"));
+    }
     res
 }
 
