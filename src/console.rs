@@ -209,8 +209,6 @@ pub async fn run(
 /// thread stacks, the runtime and the allocator's arenas (measured: a worker that answers
 /// `SELECT 1` maps about 300 MiB).
 const WORKER_BASE_BYTES: u64 = 640 << 20;
-/// Exit code of a worker that answered with a [`ConsoleError`] (JSON on stdout).
-const WORKER_REFUSED: i32 = 3;
 const META_TRUNCATED: &str = "purse.truncated";
 
 /// The program a console query runs in: `$PURSE_SQL_WORKER`, else this executable (the purse
@@ -320,22 +318,23 @@ pub async fn run_isolated(
             });
         }
     };
-    let stderr_text = String::from_utf8_lossy(&err);
     match status.code() {
         Some(0) => decode_result(&out, t0.elapsed()),
-        Some(WORKER_REFUSED) => Err(serde_json::from_slice::<ConsoleError>(&out)
+        Some(crate::child::EXIT_REFUSED) => Err(serde_json::from_slice::<ConsoleError>(&out)
             .unwrap_or_else(|e| internal(format!("the SQL worker's answer: {e}")))),
-        _ if ran_out_of_memory(&stderr_text) => Err(ConsoleError::Memory {
+        Some(crate::child::EXIT_OUT_OF_MEMORY) => Err(ConsoleError::Memory {
             message: "the query needed more memory than the console allows and was stopped".into(),
             limit_mib: limits.memory_bytes >> 20,
         }),
         _ => {
-            // "thread 'main' panicked at FILE:LINE:" and, on the next line, what it said.
-            let lines: Vec<&str> = stderr_text.lines().collect();
-            let why = lines
-                .iter()
-                .position(|l| l.contains("panicked"))
-                .map(|i| lines[i..(i + 2).min(lines.len())].join(" "))
+            // Killed, or a crash the worker could not answer for: its stderr's last line is
+            // shown to help a bug report, not read for meaning.
+            let text = String::from_utf8_lossy(&err);
+            let why = text
+                .lines()
+                .rev()
+                .find(|l| !l.trim().is_empty())
+                .map(|l| format!("{status}: {l}"))
                 .unwrap_or_else(|| format!("the SQL worker ended with {status}"));
             Err(internal(format!(
                 "the query stopped on an internal error (a bug: please report it): {why}"
@@ -376,7 +375,7 @@ fn decode_result(bytes: &[u8], duration: Duration) -> std::result::Result<Outcom
 
 /// `purse sql-worker`: the child side of [`run_isolated`]. Limits its own address space, reads
 /// the SQL on stdin, runs it under the pool and the timeout, and writes the result as an Arrow
-/// IPC stream on stdout (exit 0), or the [`ConsoleError`] as JSON (exit [`WORKER_REFUSED`]).
+/// IPC stream on stdout (exit 0), or the [`ConsoleError`] as JSON (exit [`crate::child::EXIT_REFUSED`]).
 pub fn worker_main(
     data_dir: &Path,
     catalog: &Catalog,
@@ -384,6 +383,7 @@ pub fn worker_main(
     reach: &crate::users::Reach,
 ) -> i32 {
     use std::io::{Read, Write};
+    crate::memory::as_child();
     if let Err(e) = limit_address_space(limits.memory_bytes as u64 + WORKER_BASE_BYTES) {
         eprintln!("sql-worker: could not limit the address space: {e}");
     }
@@ -391,11 +391,6 @@ pub fn worker_main(
     if let Err(e) = std::io::stdin().read_to_string(&mut sql) {
         eprintln!("sql-worker: reading the query: {e}");
         return 2;
-    }
-    #[cfg(debug_assertions)]
-    if sql.contains("/* purse:panic */") {
-        // Tests prove a panicking query is only the adviser's error (debug builds only).
-        panic!("purse:panic injected in the SQL worker");
     }
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -408,13 +403,29 @@ pub fn worker_main(
             return 2;
         }
     };
-    let res = rt.block_on(async {
-        let ctx = session(data_dir, catalog, limits, reach)
-            .await
-            .map_err(|e| ConsoleError::Internal {
-                message: e.to_string(),
-            })?;
-        run(&ctx, &sql, limits).await
+    // A panic (a bug) is answered like any other error, with what it said.
+    let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        #[cfg(debug_assertions)]
+        if sql.contains("/* purse:panic */") {
+            // Tests prove a panicking query is only the adviser's error (debug builds only).
+            panic!("purse:panic injected in the SQL worker");
+        }
+        rt.block_on(async {
+            let ctx = session(data_dir, catalog, limits, reach)
+                .await
+                .map_err(|e| ConsoleError::Internal {
+                    message: e.to_string(),
+                })?;
+            run(&ctx, &sql, limits).await
+        })
+    }))
+    .unwrap_or_else(|p| {
+        Err(ConsoleError::Internal {
+            message: format!(
+                "the query stopped on an internal error (a bug: please report it): {}",
+                crate::cores::panic_text(&p)
+            ),
+        })
     });
     let mut out = std::io::stdout().lock();
     match res {
@@ -440,17 +451,9 @@ pub fn worker_main(
         }
         Err(e) => {
             let _ = out.write_all(serde_json::to_string(&e).unwrap_or_default().as_bytes());
-            WORKER_REFUSED
+            crate::child::EXIT_REFUSED
         }
     }
-}
-
-/// Whether a child's stderr says it died for want of memory: Rust's allocation-failure abort,
-/// purse's own report of one (`purse::memory`), or a cap too small to open the database.
-pub fn ran_out_of_memory(stderr: &str) -> bool {
-    stderr.contains("memory allocation of")
-        || stderr.contains("out of memory")
-        || stderr.contains("needs more memory than the cap")
 }
 
 /// Caps the process's address space (`RLIMIT_AS`): an allocation past it fails, which ends this

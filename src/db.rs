@@ -53,7 +53,7 @@ pub fn open(data_dir: &Path, store: &str, steps: &[Step]) -> Result<Connection> 
         (PurseError::Sqlite(rusqlite::Error::SqliteFailure(f, _)), Some(cap))
             if f.extended_code == 5386 =>
         {
-            PurseError::Invalid(format!(
+            PurseError::OutOfMemory(format!(
                 "{}: opening it needs more memory than the cap of {cap} allows: raise the cap",
                 data_dir.join("purse.db").display()
             ))

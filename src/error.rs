@@ -29,6 +29,9 @@ pub enum PurseError {
     Conflict(String),
     #[error("warehouse: {0}")]
     Warehouse(String),
+    /// More memory than the process's cap allows (what was being done, the cap and its source).
+    #[error("{0}")]
+    OutOfMemory(String),
     #[error("manifest database: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("{0}")]

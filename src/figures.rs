@@ -483,26 +483,22 @@ pub struct Bands {
     pub projected_pct: f64,
 }
 
-impl Default for Bands {
-    fn default() -> Bands {
-        Bands {
-            lag_yellow_pp: 10.0,
-            lag_red_pp: 20.0,
-            debt_yellow_pct: 120.0,
-            debt_orange_pct: 200.0,
-            debt_red_pct: 300.0,
-            soe_industrial_pct: 70.0,
-            soe_other_pct: 75.0,
-            soe_control_pp: 5.0,
-            projected_pct: 85.0,
-        }
-    }
-}
-
 impl Bands {
+    /// The bands of the rules as the deployment runs them (a rule turned off keeps its
+    /// parameters). A deployment's own pack without the rule or the parameter colours its
+    /// figure as the built-in pack's SQL header says: the thresholds live in the rules' SQL
+    /// only, never copied here.
     pub fn from_rules(set: &crate::rules::RuleSet) -> Bands {
-        let d = Bands::default();
-        let param = |rule: &str, name: &str, default: f64| {
+        static BUILTIN: std::sync::OnceLock<Option<crate::rules::RuleSet>> =
+            std::sync::OnceLock::new();
+        let builtin = BUILTIN.get_or_init(|| {
+            crate::rules::RuleSet::builtin(
+                &crate::datasets::Catalog::builtin(),
+                &Default::default(),
+            )
+            .ok()
+        });
+        let number = |set: &crate::rules::RuleSet, rule: &str, name: &str| {
             set.rules
                 .iter()
                 .find(|r| r.id == rule)
@@ -511,18 +507,23 @@ impl Bands {
                     crate::rules::ParamValue::Number(n) => n.parse::<f64>().ok(),
                     crate::rules::ParamValue::Text(_) => None,
                 })
-                .unwrap_or(default)
+        };
+        // No value anywhere (a test proves the built-in pack has each): a band never reached.
+        let param = |rule: &str, name: &str| {
+            number(set, rule, name)
+                .or_else(|| builtin.as_ref().and_then(|b| number(b, rule, name)))
+                .unwrap_or(f64::INFINITY)
         };
         Bands {
-            lag_yellow_pp: param("execution_lag", "yellow_pp", d.lag_yellow_pp),
-            lag_red_pp: param("execution_lag", "red_pp", d.lag_red_pp),
-            debt_yellow_pct: param("debt_ratio", "yellow_pct", d.debt_yellow_pct),
-            debt_orange_pct: param("debt_ratio", "orange_pct", d.debt_orange_pct),
-            debt_red_pct: param("debt_ratio", "red_pct", d.debt_red_pct),
-            soe_industrial_pct: param("soe_leverage", "industrial_pct", d.soe_industrial_pct),
-            soe_other_pct: param("soe_leverage", "other_pct", d.soe_other_pct),
-            soe_control_pp: param("soe_leverage", "control_pp", d.soe_control_pp),
-            projected_pct: param("projected_execution", "yellow_pct", d.projected_pct),
+            lag_yellow_pp: param("execution_lag", "yellow_pp"),
+            lag_red_pp: param("execution_lag", "red_pp"),
+            debt_yellow_pct: param("debt_ratio", "yellow_pct"),
+            debt_orange_pct: param("debt_ratio", "orange_pct"),
+            debt_red_pct: param("debt_ratio", "red_pct"),
+            soe_industrial_pct: param("soe_leverage", "industrial_pct"),
+            soe_other_pct: param("soe_leverage", "other_pct"),
+            soe_control_pp: param("soe_leverage", "control_pp"),
+            projected_pct: param("projected_execution", "yellow_pct"),
         }
     }
 
@@ -970,6 +971,50 @@ pub async fn periods(ctx: &SessionContext, datasets: &[&str]) -> Result<Vec<Stri
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The bands come from the rules' SQL headers (execution_lag 10/20 pp, debt_ratio
+    /// 120/200/300 %, soe_leverage 70/75 % + 5 pp, projected_execution 85 %), a deployment's
+    /// override wins, a rule it turned off keeps its parameters, and a pack without the rule
+    /// colours its figure as the built-in pack says.
+    #[test]
+    fn bands_follow_the_rules_and_fall_back_to_the_built_in_pack() {
+        let catalog = crate::datasets::Catalog::builtin();
+        let set = crate::rules::RuleSet::builtin(&catalog, &Default::default()).unwrap();
+        let b = Bands::from_rules(&set);
+        assert_eq!(
+            (b.lag_yellow_pp, b.lag_red_pp),
+            (10.0, 20.0),
+            "execution_lag"
+        );
+        assert_eq!(
+            (b.debt_yellow_pct, b.debt_orange_pct, b.debt_red_pct),
+            (120.0, 200.0, 300.0)
+        );
+        assert_eq!(
+            (b.soe_industrial_pct, b.soe_other_pct, b.soe_control_pp),
+            (70.0, 75.0, 5.0)
+        );
+        assert_eq!(b.projected_pct, 85.0);
+        let overrides: std::collections::BTreeMap<String, toml::Table> =
+            toml::from_str("[execution_lag]\nyellow_pp = 12\n[debt_ratio]\nenabled = false\n")
+                .unwrap();
+        let mut set = crate::rules::RuleSet::builtin(&catalog, &overrides).unwrap();
+        assert!(!set.get("debt_ratio").unwrap().enabled, "turned off");
+        let b = Bands::from_rules(&set);
+        assert_eq!((b.lag_yellow_pp, b.lag_red_pp), (12.0, 20.0));
+        assert_eq!(
+            (b.debt_yellow_pct, b.debt_orange_pct, b.debt_red_pct),
+            (120.0, 200.0, 300.0)
+        );
+        // A deployment's own pack without the rule at all: the built-in pack's bands.
+        set.rules.retain(|r| r.id != "debt_ratio");
+        let b = Bands::from_rules(&set);
+        assert_eq!((b.lag_yellow_pp, b.lag_red_pp), (12.0, 20.0));
+        assert_eq!(
+            (b.debt_yellow_pct, b.debt_orange_pct, b.debt_red_pct),
+            (120.0, 200.0, 300.0)
+        );
+    }
 
     #[test]
     fn decimals_of_other_scales_stay_exact() {

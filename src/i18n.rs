@@ -33,15 +33,9 @@ impl Lang {
     }
 }
 
-/// Severity colour names as CSS classes and English words.
+/// A stored level's colour (CSS class, English word); `grey` for anything else.
 pub fn level_class(level: &str) -> &'static str {
-    match level {
-        "红" => "red",
-        "橙" => "orange",
-        "黄" => "yellow",
-        "蓝" => "blue",
-        _ => "grey",
-    }
+    crate::rules::Level::parse(level).map_or("grey", crate::rules::Level::colour)
 }
 
 pub fn level_label(level: &str, lang: Lang) -> String {

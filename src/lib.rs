@@ -11,6 +11,7 @@ pub mod alerts;
 pub mod backup;
 pub mod charts;
 pub mod check;
+pub mod child;
 pub mod cluster;
 pub mod config;
 pub mod console;

@@ -15,8 +15,16 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 
-/// The exit code of a process that ran out of memory under its cap (as for a refused input).
-pub const EXIT_OUT_OF_MEMORY: i32 = 2;
+/// The exit code of a process that ran out of memory under its cap: 2 (as for a refused input)
+/// for a person's command, [`crate::child::EXIT_OUT_OF_MEMORY`] for a child of the server (see
+/// [`as_child`]), so the server knows without reading its stderr.
+static EXIT_OUT_OF_MEMORY: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(2);
+
+/// This process is a child of the server: running out of memory exits with
+/// [`crate::child::EXIT_OUT_OF_MEMORY`].
+pub fn as_child() {
+    EXIT_OUT_OF_MEMORY.store(crate::child::EXIT_OUT_OF_MEMORY, Ordering::Relaxed);
+}
 
 /// The cap in bytes (0: none set), for the message.
 static CAP: AtomicU64 = AtomicU64::new(0);
@@ -139,7 +147,8 @@ impl Msg {
     }
 }
 
-/// Says which file needed more memory than the cap allows, and ends the process with exit 2.
+/// Says which file needed more memory than the cap allows, and ends the process (exit 2, or the
+/// child's code: see [`as_child`]).
 #[cold]
 fn out_of_memory(size: usize) -> ! {
     let mut m = Msg {
@@ -175,6 +184,6 @@ fn out_of_memory(size: usize) -> ! {
     // anything that could allocate.
     unsafe {
         libc::write(2, m.buf.as_ptr().cast(), m.len);
-        libc::_exit(EXIT_OUT_OF_MEMORY);
+        libc::_exit(EXIT_OUT_OF_MEMORY.load(Ordering::Relaxed));
     }
 }

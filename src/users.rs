@@ -138,10 +138,6 @@ impl Reach {
     pub fn has_region(&self, code: Option<&str>) -> bool {
         self.regions.is_empty() || code.is_some_and(|c| self.regions.iter().any(|r| r == c))
     }
-    /// Whether a department (by code) is inside.
-    pub fn has_department(&self, code: Option<&str>) -> bool {
-        self.departments.is_empty() || code.is_some_and(|c| self.departments.iter().any(|d| d == c))
-    }
     /// Whether a responsible unit (by name) is inside.
     pub fn has_unit(&self, name: &str) -> bool {
         self.units.is_empty() || self.units.iter().any(|u| u == name.trim())

@@ -312,12 +312,7 @@ pub fn severity_bars(
         .map(|lv| Bar {
             label: crate::i18n::level_label(lv, lang),
             value: count(lv) as f64,
-            colour: Some(match *lv {
-                "红" => "red",
-                "橙" => "orange",
-                "黄" => "yellow",
-                _ => "blue",
-            }),
+            colour: Some(crate::i18n::level_class(lv)),
         })
         .collect();
     out.place("severity", title, charts::vbars(title, &bars))

@@ -181,8 +181,9 @@ fn main() {
         let db = PurseDb::new().await.expect("empty tables");
         let mut out = Vec::new();
         for r in &rules.rules {
-            let sql = purse::rules::runner::substituted_sql(r, "2025-12").expect("binds");
-            let df = db.ctx.sql(&sql).await.expect("plans");
+            let df = purse::rules::runner::bound(&db.ctx, r, "2025-12")
+                .await
+                .expect("plans and binds");
             for f in df.schema().fields() {
                 let c = f.name();
                 if purse::rules::labels::label(c, purse::i18n::Lang::Zh).is_none()

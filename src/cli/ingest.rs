@@ -27,9 +27,10 @@ pub struct Args {
     /// Machine-readable outcomes on stdout
     #[arg(long)]
     pub json: bool,
-    /// Rows read so far as `progress FILE ROWS` lines on stderr (for the server's upload jobs)
+    /// Run as the server's upload child: progress and outcomes as `purse::child::IngestMessage`
+    /// lines on stdout, a distinct exit code for running out of memory (not for people)
     #[arg(long, hide = true)]
-    pub progress_lines: bool,
+    pub child: bool,
     /// All the memory this run may take, MiB (0: no cap); default `[ingest] memory_mib` in
     /// purse.toml, 2048. A file that needs more is refused (exit 2), naming it.
     #[arg(long)]
@@ -39,6 +40,37 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
+    if !args.child {
+        return ingest(args);
+    }
+    use purse::child::{EXIT_OUT_OF_MEMORY, IngestMessage};
+    purse::memory::as_child();
+    match ingest(args) {
+        Ok(code) => Ok(code),
+        Err(e) => {
+            let out_of_memory = e.chain().any(|c| {
+                matches!(
+                    c.downcast_ref::<purse::PurseError>(),
+                    Some(purse::PurseError::OutOfMemory(_))
+                )
+            });
+            print!(
+                "{}",
+                IngestMessage::Failed {
+                    message: format!("{e:#}")
+                }
+                .line()
+            );
+            Ok(ExitCode::from(if out_of_memory {
+                EXIT_OUT_OF_MEMORY as u8
+            } else {
+                2
+            }))
+        }
+    }
+}
+
+fn ingest(args: Args) -> Result<ExitCode> {
     let Args {
         dd,
         dataset,
@@ -48,7 +80,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         allow_partial,
         quiet,
         json,
-        progress_lines,
+        child,
         memory_mib,
         paths,
     } = args;
@@ -78,6 +110,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         .filter_map(|f| std::fs::metadata(f).ok())
         .map(|m| m.len())
         .sum();
+    let (quiet, json) = (quiet || child, json || child);
     let bar = if quiet || json {
         ProgressBar::hidden()
     } else {
@@ -91,8 +124,16 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let rows_bar = bar.clone();
     let progress = purse::ingest::RowProgress::new(move |file, rows| {
         let name = file.file_name().map(|n| n.to_string_lossy().into_owned());
-        if progress_lines {
-            eprintln!("progress {rows} {}", name.as_deref().unwrap_or(""));
+        if child {
+            let file = name.clone().unwrap_or_default();
+            print!(
+                "{}",
+                purse::child::IngestMessage::Progress {
+                    file,
+                    rows: rows as u64
+                }
+                .line()
+            );
         }
         rows_bar.set_message(format!("{}: {rows} rows read", name.unwrap_or_default()));
     });
@@ -116,6 +157,15 @@ pub fn run(args: Args) -> Result<ExitCode> {
         .iter()
         .filter(|o| o.status == Status::Rejected)
         .count();
+    if child {
+        let rejected_code = rejected > 0;
+        print!("{}", purse::child::IngestMessage::Done { outcomes }.line());
+        return Ok(if rejected_code {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        });
+    }
     if json {
         println!("{}", serde_json::to_string_pretty(&outcomes)?);
     } else {

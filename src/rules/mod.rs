@@ -22,8 +22,13 @@ use serde::Serialize;
 use crate::datasets::Catalog;
 use crate::error::{PurseError, Result};
 
-/// Alert levels, most severe first: 红 / 橙 / 黄 / 蓝.
-pub const LEVELS: [&str; 4] = ["红", "橙", "黄", "蓝"];
+/// Alert levels as stored, most severe first: 红 / 橙 / 黄 / 蓝 (see [`Level`]).
+pub const LEVELS: [&str; 4] = [
+    Level::Red.zh(),
+    Level::Orange.zh(),
+    Level::Yellow.zh(),
+    Level::Blue.zh(),
+];
 
 /// Normalises a level word (红, red, RED …) to its Chinese form.
 pub fn level(word: &str) -> Option<&'static str> {
@@ -50,13 +55,23 @@ impl Level {
             _ => None,
         }
     }
-    /// The stored spelling.
-    pub fn zh(self) -> &'static str {
+    /// The stored spelling (what the rules' SQL returns).
+    pub const fn zh(self) -> &'static str {
         match self {
             Level::Red => "红",
             Level::Orange => "橙",
             Level::Yellow => "黄",
             Level::Blue => "蓝",
+        }
+    }
+    /// Its colour in English: the English label, the pages' CSS class and the charts' colour,
+    /// one vocabulary for all three.
+    pub const fn colour(self) -> &'static str {
+        match self {
+            Level::Red => "red",
+            Level::Orange => "orange",
+            Level::Yellow => "yellow",
+            Level::Blue => "blue",
         }
     }
 }
@@ -350,14 +365,6 @@ impl ParamValue {
                 Err(_) => decimal_scalar(n).unwrap_or(ScalarValue::Float64(n.parse().ok())),
             },
             ParamValue::Text(s) => ScalarValue::Utf8(Some(s.clone())),
-        }
-    }
-
-    /// As an SQL literal, for engines we hand text to (the DuckDB portability check).
-    pub fn literal(&self) -> String {
-        match self {
-            ParamValue::Number(n) => n.clone(),
-            ParamValue::Text(s) => format!("'{}'", s.replace('\'', "''")),
         }
     }
 

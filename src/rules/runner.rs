@@ -121,21 +121,18 @@ fn scalar(name: &str, v: &ParamValue) -> ScalarValue {
     v.scalar()
 }
 
-/// The rule's SQL with placeholders replaced by literals, for engines that take text (DuckDB).
-pub fn substituted_sql(rule: &Rule, period: &str) -> Result<String> {
-    let mut b = bindings(rule, period)?;
-    // Longest names first so `$period_end` is not read as `$period` + `_end`.
-    b.sort_by_key(|(k, _)| std::cmp::Reverse(k.len()));
-    let mut sql = rule.sql.clone();
-    for (k, v) in b {
-        let lit = if k == "period_end" {
-            format!("DATE {}", v.literal())
-        } else {
-            v.literal()
-        };
-        sql = sql.replace(&format!("${k}"), &lit);
-    }
-    Ok(sql)
+/// A rule planned read-only and bound for a period, as a check binds it (for what wants its
+/// output schema or plan without running it).
+pub async fn bound(
+    ctx: &SessionContext,
+    rule: &Rule,
+    period: &str,
+) -> Result<datafusion::dataframe::DataFrame> {
+    let params = bindings(rule, period)?;
+    Ok(ctx
+        .sql_with_options(&rule.sql, read_only())
+        .await?
+        .with_param_values(scalars(&params))?)
 }
 
 /// Whether the session plans on a Ballista cluster (its options carry Ballista's).

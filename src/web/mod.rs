@@ -60,6 +60,8 @@ pub struct Inner {
     periods: Mutex<Option<(i64, Vec<String>)>>,
     /// The rules' colour bands, read once per data version (not once per drill-down).
     bands: Mutex<Option<(i64, crate::figures::Bands)>>,
+    /// The rule set, read once per data version (see [`AppState::rules`]).
+    rule_set: Mutex<Option<(i64, Arc<crate::rules::RuleSet>)>>,
     /// The alert workflow; SQLite, used from the blocking pool.
     pub alerts: store::Store<AlertStore>,
     /// Users, sessions and the audit log; SQLite, used from the blocking pool.
@@ -119,6 +121,7 @@ impl AppState {
             outlooks: Mutex::new(HashMap::new()),
             periods: Mutex::new(None),
             bands: Mutex::new(None),
+            rule_set: Mutex::new(None),
             failures: Mutex::new(HashMap::new()),
             ingest: tokio::sync::Mutex::new(()),
             metrics: metrics::Metrics::default(),
@@ -411,14 +414,30 @@ impl AppState {
         {
             return Ok(b.clone());
         }
-        let b = crate::figures::Bands::from_rules(&self.rules()?);
+        let set = self.rules()?;
+        let b = crate::figures::Bands::from_rules(&set);
         *lock(&self.bands) = Some((v, b.clone()));
         Ok(b)
     }
 
-    /// The deployment's rules: `DIR/queries` if present, else the built-in pack, with overrides.
-    pub fn rules(&self) -> crate::Result<crate::rules::RuleSet> {
-        crate::rules::RuleSet::resolve(None, &self.data_dir, &self.catalog, &self.config.rules)
+    /// The deployment's rules: `DIR/queries` if present, else the built-in pack, with
+    /// overrides. Read and validated once per data version (a load, a retraction or a check
+    /// makes a new one), not once per request.
+    pub fn rules(&self) -> crate::Result<Arc<crate::rules::RuleSet>> {
+        let v = self.data_version();
+        if let Some((ver, set)) = lock(&self.rule_set).as_ref()
+            && *ver == v
+        {
+            return Ok(set.clone());
+        }
+        let set = Arc::new(crate::rules::RuleSet::resolve(
+            None,
+            &self.data_dir,
+            &self.catalog,
+            &self.config.rules,
+        )?);
+        *lock(&self.rule_set) = Some((v, set.clone()));
+        Ok(set)
     }
 }
 

@@ -401,18 +401,18 @@ impl UploadJob {
         Ok((outcomes, periods))
     }
 
-    /// Reads and loads the file in a child `purse ingest` whose address space is capped
+    /// Reads and loads the file in a child `purse ingest --child` whose address space is capped
     /// (`[web] upload_memory_mib`): a workbook that would take the memory of the server (a zip
     /// bomb, a reader bug) ends that child instead, and the warehouse's commit protocol leaves
-    /// the data as it was. Its row count comes back on stderr as it reads.
+    /// the data as it was. The child says how it goes in [`crate::child::IngestMessage`] lines.
     async fn read_in_child(&self) -> Result<Vec<crate::ingest::Outcome>, String> {
+        use crate::child::{IngestEnd, IngestMessage, ingest_end};
         use tokio::io::{AsyncBufReadExt, AsyncReadExt};
         let st = &self.st;
         let mib = st.config.web.upload_memory_mib.max(64);
         let exe = crate::console::worker_exe().map_err(|e| format!("finding purse: {e}"))?;
         let mut cmd = tokio::process::Command::new(exe);
-        cmd.arg("ingest")
-            .args(["--json", "--quiet", "--progress-lines"])
+        cmd.args(["ingest", "--child"])
             .args(["--memory-mib", &mib.to_string()])
             .arg("--data-dir")
             .arg(&st.data_dir);
@@ -425,7 +425,7 @@ impl UploadJob {
         let mut child = cmd
             .arg(&self.path)
             .env("MALLOC_ARENA_MAX", "2")
-            // Its stderr carries the progress lines the job reads: no log lines in it.
+            // Its stdout is the protocol; its stderr is kept for a crash's diagnosis only.
             .env_remove("PURSE_LOG")
             .env_remove("PURSE_LOG_FORMAT")
             .stdin(std::process::Stdio::null())
@@ -434,48 +434,52 @@ impl UploadJob {
             .kill_on_drop(true)
             .spawn()
             .map_err(|e| format!("starting the ingest of {}: {e}", self.file_name))?;
-        let mut stdout = child.stdout.take().ok_or("ingest stdout")?;
-        let stderr = child.stderr.take().ok_or("ingest stderr")?;
+        let stdout = child.stdout.take().ok_or("ingest stdout")?;
+        let mut stderr = child.stderr.take().ok_or("ingest stderr")?;
         let rows = self.live.rows();
         let read_out = async {
-            let mut out = Vec::new();
             // Outcomes are small; a child that writes without end is cut off.
-            let _ = (&mut stdout).take(64 << 20).read_to_end(&mut out).await;
-            out
-        };
-        let read_err = async {
-            let mut lines = tokio::io::BufReader::new(stderr).lines();
-            let mut last = Vec::new();
+            let mut lines = tokio::io::BufReader::new(stdout.take(64 << 20)).lines();
+            let mut last = None;
             while let Ok(Some(line)) = lines.next_line().await {
-                match line.strip_prefix("progress ") {
-                    Some(p) => {
-                        if let Some(n) = p.split(' ').next().and_then(|n| n.parse::<u64>().ok()) {
-                            rows.store(n, std::sync::atomic::Ordering::Relaxed);
-                        }
+                match IngestMessage::parse(&line) {
+                    Some(IngestMessage::Progress { rows: n, .. }) => {
+                        rows.store(n, std::sync::atomic::Ordering::Relaxed);
                     }
-                    None if last.len() < 20 => last.push(line),
+                    Some(m) => last = Some(m),
                     None => {}
                 }
             }
-            last.join("\n")
+            last
         };
-        let (out, err) = tokio::join!(read_out, read_err);
+        let read_err = async {
+            let mut err = Vec::new();
+            let _ = (&mut stderr).take(1 << 16).read_to_end(&mut err).await;
+            String::from_utf8_lossy(&err).into_owned()
+        };
+        let (last, err) = tokio::join!(read_out, read_err);
         let status = child
             .wait()
             .await
             .map_err(|e| format!("waiting for the ingest of {}: {e}", self.file_name))?;
-        match status.code() {
-            // 0: everything loaded or unchanged; 1: something rejected, with its reasons.
-            Some(0) | Some(1) => serde_json::from_slice(&out)
-                .map_err(|e| format!("reading the ingest's outcomes: {e}: {err}")),
-            _ if crate::console::ran_out_of_memory(&err) => Err(format!(
+        match ingest_end(status.code(), last) {
+            IngestEnd::Done(outcomes) => Ok(outcomes),
+            IngestEnd::Failed(message) => Err(message),
+            IngestEnd::OutOfMemory => Err(format!(
                 "{}: reading it needed more than {mib} MiB of memory ([web] upload_memory_mib); nothing of it was stored",
                 self.file_name
             )),
-            Some(_) if !err.is_empty() => Err(err.trim_start_matches("error: ").to_string()),
-            _ => Err(crate::ingest::internal_error(std::path::Path::new(
-                &self.file_name,
-            ))),
+            IngestEnd::Crashed(_) => {
+                let why = err
+                    .lines()
+                    .rev()
+                    .find(|l| !l.trim().is_empty())
+                    .unwrap_or("");
+                tracing::error!(file = %self.file_name, %status, stderr = %why, "upload child crashed");
+                Err(crate::ingest::internal_error(std::path::Path::new(
+                    &self.file_name,
+                )))
+            }
         }
     }
 
