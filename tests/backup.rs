@@ -203,21 +203,14 @@ fn a_backup_goes_into_a_new_folder_outside_the_directory() {
     let full = t.path().join("full");
     std::fs::create_dir_all(&full).unwrap();
     std::fs::write(full.join("x"), "x").unwrap();
-    let o = purse(&["backup", full.to_str().unwrap()], d);
-    assert!(!o.status.success());
-    assert!(
-        out(&o).contains("already exists and is not empty"),
-        "{}",
-        out(&o)
-    );
+    let refused = |to: &Path, why: &str| {
+        let o = purse(&["backup", to.to_str().unwrap()], d);
+        assert_eq!(o.status.code(), Some(2), "{}", out(&o));
+        assert!(out(&o).contains(why), "{}", out(&o));
+    };
+    refused(&full, "already exists and is not empty");
     let inside = d.join("backups").join("b1");
-    let o = purse(&["backup", inside.to_str().unwrap()], d);
-    assert!(!o.status.success());
-    assert!(
-        out(&o).contains("is inside the data directory"),
-        "{}",
-        out(&o)
-    );
+    refused(&inside, "is inside the data directory");
     assert!(!inside.exists());
     let empty = tempfile::tempdir().unwrap();
     let o = purse(

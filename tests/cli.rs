@@ -982,11 +982,14 @@ fn logs_are_json_lines_with_a_span_per_load_and_per_rule() {
         String::from_utf8_lossy(&o.stderr).into_owned()
     };
     let revenue = fixture("demo/revenue/2025-03.csv");
+    // Every line of stderr is one JSON object.
+    let events_of = |err: &str| -> Vec<serde_json::Value> {
+        err.lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+            .collect()
+    };
     let err = run(&["ingest", "-q", revenue.to_str().unwrap()], true);
-    let events: Vec<serde_json::Value> = err
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-        .collect();
+    let events = events_of(&err);
     let load = events
         .iter()
         .find(|e| e["fields"]["message"] == "file loaded")
@@ -1003,10 +1006,7 @@ fn logs_are_json_lines_with_a_span_per_load_and_per_rule() {
     assert_eq!(load["fields"]["status"], "Loaded");
 
     let err = run(&["check", "--period", "2025-03"], true);
-    let events: Vec<serde_json::Value> = err
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-        .collect();
+    let events = events_of(&err);
     let ran = events
         .iter()
         .find(|e| e["span"]["rule"] == "revenue_outturn")

@@ -450,7 +450,19 @@ pub fn ingest_file(
     }
     let span = tracing::info_span!("load", file = %path.display());
     let _entered = span.enter();
-    let outcomes = ingest_file_guarded(wh, catalog, config, path, read, opts);
+    let before = wh.last_load_id()?;
+    let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        read_file(wh, catalog, config, path, read, opts)
+    }));
+    log_outcomes(match run {
+        Ok(r) => r,
+        // Loads begun by the failed call are refused with the same reason.
+        Err(_) => refuse_after_panic(wh, path, before),
+    })
+}
+
+/// One event per sheet of a file (or why the file could not be loaded at all).
+fn log_outcomes(outcomes: Result<Vec<Outcome>>) -> Result<Vec<Outcome>> {
     match &outcomes {
         Ok(v) => {
             for o in v {
@@ -472,44 +484,28 @@ pub fn ingest_file(
     outcomes
 }
 
-fn ingest_file_guarded(
-    wh: &mut Warehouse,
-    catalog: &Catalog,
-    config: &Config,
-    path: &Path,
-    read: Read,
-    opts: &Options,
-) -> Result<Vec<Outcome>> {
-    let before = wh.last_load_id()?;
-    let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        read_file(wh, catalog, config, path, read, opts)
-    }));
-    match run {
-        Ok(r) => r,
-        Err(_) => {
-            // Loads begun by the failed call are refused with the same reason.
-            let msg = internal_error(path);
-            let begun = wh.loads_after(before)?;
-            let ids = if begun.is_empty() {
-                vec![wh.begin_load(path, None, "")?]
-            } else {
-                begun
-            };
-            let mut out = Vec::new();
-            for id in ids {
-                out.push(reject_file(
-                    wh,
-                    id,
-                    path,
-                    None,
-                    None,
-                    &LoadMeta::default(),
-                    msg.clone(),
-                )?);
-            }
-            Ok(out)
-        }
+/// A panic of [`read_file`] turned into the refusal of every load it had begun.
+fn refuse_after_panic(wh: &mut Warehouse, path: &Path, before: i64) -> Result<Vec<Outcome>> {
+    let msg = internal_error(path);
+    let begun = wh.loads_after(before)?;
+    let ids = if begun.is_empty() {
+        vec![wh.begin_load(path, None, "")?]
+    } else {
+        begun
+    };
+    let mut out = Vec::new();
+    for id in ids {
+        out.push(reject_file(
+            wh,
+            id,
+            path,
+            None,
+            None,
+            &LoadMeta::default(),
+            msg.clone(),
+        )?);
     }
+    Ok(out)
 }
 
 fn read_file(
