@@ -14,13 +14,15 @@
 //! every live part present with its recorded checksum and row count, and every alert's stored
 //! evidence readable.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::Connection;
 
+use crate::db::open_read_only;
 use crate::error::{PurseError, Result};
-use crate::warehouse::file_sha256;
+use crate::warehouse::{file_sha256, io, parquet_rows};
 
 /// What a backup holds.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -53,15 +55,6 @@ struct PartRow {
     sha256: Option<String>,
 }
 
-fn open_read_only(db: &Path) -> Result<Connection> {
-    let c = Connection::open_with_flags(
-        db,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )?;
-    c.busy_timeout(std::time::Duration::from_secs(30))?;
-    Ok(c)
-}
-
 fn parts_of(db: &Connection) -> Result<Vec<PartRow>> {
     if count(db, "load_parts")? == 0 {
         return Ok(vec![]);
@@ -91,19 +84,10 @@ fn parts_of(db: &Connection) -> Result<Vec<PartRow>> {
 }
 
 fn count(db: &Connection, table: &str) -> Result<i64> {
-    let exists: bool = db.query_row(
-        "SELECT EXISTS(SELECT 1 FROM sqlite_master WHERE type='table' AND name=?1)",
-        [table],
-        |r| r.get(0),
-    )?;
-    if !exists {
+    if !crate::db::has_table(db, table)? {
         return Ok(0);
     }
     Ok(db.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?)
-}
-
-fn io<T>(path: &Path, r: std::io::Result<T>) -> Result<T> {
-    r.map_err(|e| PurseError::io(path, e))
 }
 
 /// Names in the data directory that a backup takes from the manifest or leaves out.
@@ -207,10 +191,10 @@ fn write_backup(data_dir: &Path, to: &Path) -> Result<Backup> {
     // 1. The snapshot: every store's tables as of one moment.
     let snapshot = to.join("purse.db");
     {
-        let src = open_read_only(&data_dir.join("purse.db"))?;
+        let src = open_read_only(data_dir)?;
         src.execute("VACUUM INTO ?1", [snapshot.to_string_lossy()])?;
     }
-    let db = open_read_only(&snapshot)?;
+    let db = open_read_only(to)?;
     // 2. The parts that snapshot names, wherever they are now.
     let mut b = Backup {
         dir: to.to_path_buf(),
@@ -361,7 +345,7 @@ pub fn verify(data_dir: &Path) -> Result<Verification> {
             data_dir.display()
         )));
     }
-    let db = open_read_only(&db_path)?;
+    let db = open_read_only(data_dir)?;
     let integrity: Vec<String> = db
         .prepare("PRAGMA integrity_check")?
         .query_map([], |r| r.get(0))?
@@ -418,13 +402,6 @@ pub fn verify(data_dir: &Path) -> Result<Verification> {
     Ok(v)
 }
 
-fn parquet_rows(path: &Path) -> std::result::Result<i64, String> {
-    let f = fs::File::open(path).map_err(|e| e.to_string())?;
-    let b = datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(f)
-        .map_err(|e| e.to_string())?;
-    Ok(b.metadata().file_metadata().num_rows())
-}
-
 /// Every alert's stored evidence parsed, and the source rows behind each alert's latest
 /// finding queried on the warehouse, as the alert page does.
 pub async fn verify_evidence(
@@ -435,7 +412,7 @@ pub async fn verify_evidence(
     v: &mut Verification,
 ) -> Result<()> {
     let rows: Vec<(i64, String, String, String, Option<String>)> = {
-        let db = open_read_only(&data_dir.join("purse.db"))?;
+        let db = open_read_only(data_dir)?;
         if count(&db, "alert_periods")? == 0 {
             return Ok(());
         }
@@ -449,19 +426,20 @@ pub async fn verify_evidence(
         })?
         .collect::<rusqlite::Result<_>>()?
     };
-    let mut latest: std::collections::BTreeMap<i64, (String, String, String)> = Default::default();
+    type Evidence = BTreeMap<String, String>;
+    let mut latest: BTreeMap<i64, (String, String, Evidence)> = BTreeMap::new();
     for (id, rule, period, evidence, evidence_rows) in rows {
         v.evidence_read += 1;
         let what = format!("alert #{id} ({rule}, {period})");
-        if serde_json::from_str::<std::collections::BTreeMap<String, String>>(&evidence).is_err() {
+        let Ok(evidence) = serde_json::from_str::<Evidence>(&evidence) else {
             v.problem(
                 &what,
                 "its evidence is not readable (not a JSON object of text)",
             );
             continue;
-        }
+        };
         if let Some(er) = evidence_rows
-            && serde_json::from_str::<Vec<std::collections::BTreeMap<String, String>>>(&er).is_err()
+            && serde_json::from_str::<Vec<Evidence>>(&er).is_err()
         {
             v.problem(
                 &what,
@@ -477,7 +455,6 @@ pub async fn verify_evidence(
         let Some(rule) = rules.get(&rule_id) else {
             continue;
         };
-        let evidence = serde_json::from_str(&evidence).unwrap_or_default();
         v.alerts_queried += 1;
         if let Err(e) =
             crate::rules::explain::source_rows(ctx, catalog, rule, &evidence, &period).await

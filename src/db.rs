@@ -62,6 +62,26 @@ pub fn open(data_dir: &Path, store: &str, steps: &[Step]) -> Result<Connection> 
     })
 }
 
+/// The data directory's database for reading only, without migrating it (a backup, a check or a
+/// metrics scrape must not write, and may meet a database an older purse left).
+pub fn open_read_only(data_dir: &Path) -> Result<Connection> {
+    let c = Connection::open_with_flags(
+        data_dir.join("purse.db"),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    c.busy_timeout(Duration::from_secs(30))?;
+    Ok(c)
+}
+
+/// Whether the database has `table` (a store's tables appear when it is first opened).
+pub fn has_table(db: &Connection, table: &str) -> Result<bool> {
+    Ok(db.query_row(
+        "SELECT EXISTS(SELECT 1 FROM sqlite_master WHERE type='table' AND name=?1)",
+        [table],
+        |r| r.get(0),
+    )?)
+}
+
 /// How many steps of `store` the database has had (0: none recorded).
 pub fn version(db: &Connection, store: &str) -> Result<usize> {
     db.execute_batch(MIGRATIONS)?;

@@ -198,6 +198,13 @@ impl<W: std::io::Write> std::io::Write for Hashing<W> {
     }
 }
 
+/// The rows a Parquet file says it holds (its footer only).
+pub fn parquet_rows(path: &Path) -> std::result::Result<i64, String> {
+    let f = File::open(path).map_err(|e| e.to_string())?;
+    let b = ParquetRecordBatchReaderBuilder::try_new(f).map_err(|e| e.to_string())?;
+    Ok(b.metadata().file_metadata().num_rows())
+}
+
 /// The SHA-256 of a file, in hex, read in 1 MiB pieces.
 pub fn file_sha256(path: &Path) -> std::io::Result<String> {
     use std::io::Read as _;
@@ -305,7 +312,7 @@ fn now() -> String {
         .to_string()
 }
 
-fn io<T>(path: &Path, r: std::io::Result<T>) -> Result<T> {
+pub(crate) fn io<T>(path: &Path, r: std::io::Result<T>) -> Result<T> {
     r.map_err(|e| PurseError::io(path, e))
 }
 
@@ -839,9 +846,7 @@ impl Warehouse {
             let Some(path) = [live, away].into_iter().find(|p| p.is_file()) else {
                 continue;
             };
-            let f = io(&path, File::open(&path))?;
-            let have = ParquetRecordBatchReaderBuilder::try_new(f)
-                .map(|b| b.metadata().file_metadata().num_rows())
+            let have = parquet_rows(&path)
                 .map_err(|e| PurseError::Warehouse(format!("{}: {e}", path.display())))?;
             if have != rows {
                 return Err(PurseError::Warehouse(format!(

@@ -44,6 +44,17 @@ fn small_region(d: &Path) {
     assert!(o.status.success(), "{}", out(&o));
 }
 
+/// March's revenue, 累计 summed over every row, as `purse query` gives it.
+fn march_revenue(d: &Path) -> f64 {
+    let sql = "SELECT sum(ytd_amount) FROM revenue WHERE period = '2025-03'";
+    let o = purse(&["query", "--format", "csv", sql], d);
+    String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .nth(1)
+        .and_then(|l| l.parse().ok())
+        .unwrap_or_else(|| panic!("{}", out(&o)))
+}
+
 /// What a user sees of a directory: the load manifest, the alerts, and every dataset's rows
 /// and amounts.
 fn seen(d: &Path) -> Vec<String> {
@@ -91,47 +102,17 @@ fn a_backup_answers_as_the_directory_did_and_keeps_replaced_parts_for_a_retracti
     // replaced March back, 1000 元 less on both 增值税 and its 类 (the sum of the column).
     let loads: serde_json::Value =
         serde_json::from_slice(&purse(&["loads", "--json"], b).stdout).unwrap();
-    let id = loads
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|l| {
-            l["file"]
-                .as_str()
-                .is_some_and(|f| f.ends_with("2025-03-更正.csv"))
-        })
-        .unwrap()["id"]
-        .as_i64()
-        .unwrap();
-    let sum = |d: &Path| {
-        String::from_utf8_lossy(
-            &purse(
-                &[
-                    "query",
-                    "--format",
-                    "csv",
-                    "SELECT sum(ytd_amount) FROM revenue WHERE period = '2025-03'",
-                ],
-                d,
-            )
-            .stdout,
-        )
-        .lines()
-        .nth(1)
-        .unwrap()
-        .parse::<f64>()
-        .unwrap()
-    };
-    let corrected = sum(b);
+    let id = common::load_id(&loads, |l| common::file_ends_with(l, "2025-03-更正.csv"));
+    let corrected = march_revenue(b);
     let o = purse(
         &["loads", "retract", &id.to_string(), "--reason", "恢复演练"],
         b,
     );
     assert!(o.status.success(), "{}", out(&o));
     assert!(
-        (corrected - sum(b) - 2000.0).abs() < 0.005,
+        (corrected - march_revenue(b) - 2000.0).abs() < 0.005,
         "{corrected} vs {}",
-        sum(b)
+        march_revenue(b)
     );
     // The original is untouched by what was done to its backup.
     assert_eq!(seen(d), before);
@@ -231,16 +212,7 @@ fn backups_taken_during_loads_are_each_one_consistent_state() {
     let t = tempfile::tempdir().unwrap();
     let d = t.path().join("data");
     small_region(&d);
-    let sum_sql = "SELECT sum(ytd_amount) FROM revenue WHERE period = '2025-03'";
-    let sum = |d: &Path| -> f64 {
-        String::from_utf8_lossy(&purse(&["query", "--format", "csv", sum_sql], d).stdout)
-            .lines()
-            .nth(1)
-            .unwrap()
-            .parse()
-            .unwrap()
-    };
-    let base = sum(&d);
+    let base = march_revenue(&d);
     let files: Vec<_> = (1..=3)
         .map(|k| {
             let dir = t.path().join(format!("fix{k}"));
@@ -264,7 +236,7 @@ fn backups_taken_during_loads_are_each_one_consistent_state() {
         assert!(o.status.success(), "{}", out(&o));
         assert!(out(&o).contains("nothing damaged"), "{}", out(&o));
         // 增值税 and its 类 total both carry the correction: 0, 2000, 4000 or 6000 more.
-        let delta = sum(&b) - base;
+        let delta = march_revenue(&b) - base;
         assert!(
             [0.0, 2000.0, 4000.0, 6000.0]
                 .iter()

@@ -864,18 +864,9 @@ fn a_retraction_checks_again_the_later_months_already_checked() {
         assert!(purse(&["check", "--period", m], d).status.success(), "{m}");
     }
     let loads = json(&purse(&["loads", "--json"], d));
-    let id = loads
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|l| {
-            l["file"]
-                .as_str()
-                .is_some_and(|f| f.ends_with("execution_2025-03.csv"))
-        })
-        .unwrap_or_else(|| panic!("{loads:#}"))["id"]
-        .as_i64()
-        .unwrap();
+    let id = common::load_id(&loads, |l| {
+        common::file_ends_with(l, "execution_2025-03.csv")
+    });
     let o = purse(
         &[
             "loads",
@@ -938,14 +929,7 @@ fn a_yearly_load_is_retracted_and_its_checked_months_are_checked_again() {
     assert!(o.status.success(), "{:?}", text(&o));
     assert!(purse(&["check", "--period", "2025-03"], d).status.success());
     let loads = json(&purse(&["loads", "--json"], d));
-    let targets = loads
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|l| l["dataset"] == "targets")
-        .unwrap()["id"]
-        .as_i64()
-        .unwrap();
+    let targets = common::load_id(&loads, |l| l["dataset"] == "targets");
     let o = purse(
         &[
             "loads",

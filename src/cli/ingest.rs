@@ -157,14 +157,14 @@ fn ingest(args: Args) -> Result<ExitCode> {
         .iter()
         .filter(|o| o.status == Status::Rejected)
         .count();
+    let code = if rejected > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    };
     if child {
-        let rejected_code = rejected > 0;
         print!("{}", purse::child::IngestMessage::Done { outcomes }.line());
-        return Ok(if rejected_code {
-            ExitCode::from(1)
-        } else {
-            ExitCode::SUCCESS
-        });
+        return Ok(code);
     }
     if json {
         println!("{}", serde_json::to_string_pretty(&outcomes)?);
@@ -180,11 +180,7 @@ fn ingest(args: Args) -> Result<ExitCode> {
             dir.display()
         );
     }
-    Ok(if rejected > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(code)
 }
 
 pub fn print_outcome(o: &Outcome, quiet: bool) {

@@ -20,7 +20,6 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use rusqlite::{Connection, OpenFlags};
 
 use super::AppState;
 use super::auth::ClientAddr;
@@ -240,123 +239,118 @@ pub async fn metrics(
         .into_response()
 }
 
+/// One metric family: its help and type, then a line per (labels, value).
+fn family(out: &mut String, name: &str, kind: &str, help: &str, rows: &[(String, f64)]) {
+    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+    for (labels, v) in rows {
+        let _ = writeln!(out, "{name}{labels} {v}");
+    }
+}
+
 /// What `purse.db` knows, as metrics.
 fn stored(dir: &Path) -> crate::Result<String> {
-    let db = Connection::open_with_flags(
-        dir.join("purse.db"),
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )?;
+    let db = crate::db::open_read_only(dir)?;
     db.busy_timeout(std::time::Duration::from_secs(5))?;
-    let has = |t: &str| -> rusqlite::Result<bool> {
-        db.query_row(
-            "SELECT EXISTS(SELECT 1 FROM sqlite_master WHERE type='table' AND name=?1)",
-            [t],
-            |r| r.get(0),
-        )
-    };
-    let mut out = String::from("purse_store_up 1\n");
-    let mut family = |name: &str, kind: &str, help: &str, rows: Vec<(String, f64)>| {
-        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
-        for (labels, v) in rows {
-            let _ = writeln!(out, "{name}{labels} {v}");
-        }
-    };
-    let query = |sql: &str| -> rusqlite::Result<Vec<(Option<String>, f64)>> {
+    // (label value, number) per row of a two-column query.
+    let query = |sql: &str| -> rusqlite::Result<Vec<(String, f64)>> {
         let mut st = db.prepare(sql)?;
         st.query_map([], |r| {
-            Ok((r.get::<_, Option<String>>(0)?, r.get::<_, f64>(1)?))
+            Ok((
+                r.get::<_, Option<String>>(0)?.unwrap_or_default(),
+                r.get::<_, f64>(1)?,
+            ))
         })?
         .collect()
     };
+    let labelled = |label: &str, rows: Vec<(String, f64)>| -> Vec<(String, f64)> {
+        rows.into_iter()
+            .map(|(l, n)| (format!("{{{label}=\"{}\"}}", esc(&l)), n))
+            .collect()
+    };
+    let bare = |rows: Vec<(String, f64)>| -> Vec<(String, f64)> {
+        rows.into_iter().map(|(_, n)| (String::new(), n)).collect()
+    };
+    let has = |t: &str| crate::db::has_table(&db, t);
+    let mut out = String::from("purse_store_up 1\n");
     if has("loads")? {
-        let by_status =
-            query("SELECT status, count(*) FROM loads GROUP BY status ORDER BY status")?;
         family(
+            &mut out,
             "purse_loads_total",
             "counter",
             "Files loaded or refused, by outcome (accepted, rejected, aborted, retracted, retraction).",
-            by_status
-                .into_iter()
-                .map(|(s, n)| (format!("{{status=\"{}\"}}", esc(&s.unwrap_or_default())), n))
-                .collect(),
+            &labelled(
+                "status",
+                query("SELECT status, count(*) FROM loads GROUP BY status ORDER BY status")?,
+            ),
         );
-        let rows =
-            query("SELECT NULL, coalesce(sum(rows), 0) FROM loads WHERE status = 'accepted'")?;
         family(
+            &mut out,
             "purse_rows_loaded_total",
             "counter",
             "Rows of every accepted load.",
-            rows.into_iter().map(|(_, n)| (String::new(), n)).collect(),
+            &bare(query(
+                "SELECT NULL, coalesce(sum(rows), 0) FROM loads WHERE status = 'accepted'",
+            )?),
         );
-        let live = query("SELECT NULL, coalesce(max(id), 0) FROM loads")?;
         family(
+            &mut out,
             "purse_data_version",
             "gauge",
             "The newest load id: it changes whenever the data does.",
-            live.into_iter().map(|(_, n)| (String::new(), n)).collect(),
+            &bare(query("SELECT NULL, coalesce(max(id), 0) FROM loads")?),
         );
     }
     if has("run_rules")? {
-        let mut sums = vec![];
-        let mut counts = vec![];
-        let mut st = db.prepare(
-            "SELECT rule_id, sum(duration_ms) / 1000.0, count(*) FROM run_rules GROUP BY rule_id ORDER BY rule_id",
-        )?;
-        let rows = st
-            .query_map([], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, f64>(1)?,
-                    r.get::<_, f64>(2)?,
-                ))
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        for (rule, secs, n) in rows {
-            let l = format!("{{rule=\"{}\"}}", esc(&rule));
-            sums.push((l.clone(), secs));
-            counts.push((l, n));
-        }
-        let _ = writeln!(
-            out,
-            "# HELP purse_rule_run_seconds Time each rule took per run (purse check, uploads, the scheduler).\n# TYPE purse_rule_run_seconds summary"
+        // A summary without quantiles: its _sum and _count series under one help and type.
+        let sums = labelled(
+            "rule",
+            query(
+                "SELECT rule_id, sum(duration_ms) / 1000.0 FROM run_rules GROUP BY rule_id ORDER BY rule_id",
+            )?,
         );
-        for (l, v) in sums {
-            let _ = writeln!(out, "purse_rule_run_seconds_sum{l} {v}");
-        }
-        for (l, v) in counts {
-            let _ = writeln!(out, "purse_rule_run_seconds_count{l} {v}");
+        let counts = labelled(
+            "rule",
+            query("SELECT rule_id, count(*) FROM run_rules GROUP BY rule_id ORDER BY rule_id")?,
+        );
+        family(
+            &mut out,
+            "purse_rule_run_seconds",
+            "summary",
+            "Time each rule took per run (purse check, uploads, the scheduler).",
+            &[],
+        );
+        for (suffix, rows) in [("sum", sums), ("count", counts)] {
+            for (l, v) in rows {
+                let _ = writeln!(out, "purse_rule_run_seconds_{suffix}{l} {v}");
+            }
         }
     }
-    let mut family = |name: &str, kind: &str, help: &str, rows: Vec<(String, f64)>| {
-        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
-        for (labels, v) in rows {
-            let _ = writeln!(out, "{name}{labels} {v}");
-        }
-    };
     if has("sql_log")? {
-        let by = query(
-            "SELECT CASE WHEN error IS NULL THEN 'answered' ELSE 'refused' END, count(*) FROM sql_log GROUP BY 1 ORDER BY 1",
-        )?;
         family(
+            &mut out,
             "purse_console_queries_total",
             "counter",
             "SQL console queries, answered or refused (not read-only, over a bound, or failed).",
-            by.into_iter()
-                .map(|(o, n)| (format!("{{outcome=\"{}\"}}", o.unwrap_or_default()), n))
-                .collect(),
+            &labelled(
+                "outcome",
+                query(
+                    "SELECT CASE WHEN error IS NULL THEN 'answered' ELSE 'refused' END, count(*) FROM sql_log GROUP BY 1 ORDER BY 1",
+                )?,
+            ),
         );
     }
     if has("alerts")? {
-        let by = query(
-            "SELECT level, count(*) FROM alerts WHERE status NOT IN ('closed', 'dismissed', 'resolved', 'cleared') GROUP BY level ORDER BY level",
-        )?;
         family(
+            &mut out,
             "purse_alerts_open",
             "gauge",
             "Alerts still open (not closed, dismissed, resolved or cleared), by level.",
-            by.into_iter()
-                .map(|(l, n)| (format!("{{level=\"{}\"}}", esc(&l.unwrap_or_default())), n))
-                .collect(),
+            &labelled(
+                "level",
+                query(
+                    "SELECT level, count(*) FROM alerts WHERE status NOT IN ('closed', 'dismissed', 'resolved', 'cleared') GROUP BY level ORDER BY level",
+                )?,
+            ),
         );
     }
     Ok(out)

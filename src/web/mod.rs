@@ -58,10 +58,9 @@ pub struct Inner {
     /// Year-end projections per (data version, period, reach), every grain from one read.
     outlooks: Mutex<HashMap<(i64, String, String), Arc<Outlook>>>,
     periods: Mutex<Option<(i64, Vec<String>)>>,
-    /// The rules' colour bands, read once per data version (not once per drill-down).
-    bands: Mutex<Option<(i64, crate::figures::Bands)>>,
-    /// The rule set, read once per data version (see [`AppState::rules`]).
-    rule_set: Mutex<Option<(i64, Arc<crate::rules::RuleSet>)>>,
+    /// The rule set and its colour bands, read once per data version (see
+    /// [`AppState::rules`]), not once per request or drill-down.
+    rule_set: Mutex<Option<(i64, Arc<crate::rules::RuleSet>, crate::figures::Bands)>>,
     /// The alert workflow; SQLite, used from the blocking pool.
     pub alerts: store::Store<AlertStore>,
     /// Users, sessions and the audit log; SQLite, used from the blocking pool.
@@ -120,7 +119,6 @@ impl AppState {
             cockpits: Mutex::new(HashMap::new()),
             outlooks: Mutex::new(HashMap::new()),
             periods: Mutex::new(None),
-            bands: Mutex::new(None),
             rule_set: Mutex::new(None),
             failures: Mutex::new(HashMap::new()),
             ingest: tokio::sync::Mutex::new(()),
@@ -408,27 +406,24 @@ impl AppState {
 
     /// The colour bands of the deployment's rules (thresholds with overrides applied).
     pub fn bands(&self) -> crate::Result<crate::figures::Bands> {
-        let v = self.data_version();
-        if let Some((ver, b)) = lock(&self.bands).as_ref()
-            && *ver == v
-        {
-            return Ok(b.clone());
-        }
-        let set = self.rules()?;
-        let b = crate::figures::Bands::from_rules(&set);
-        *lock(&self.bands) = Some((v, b.clone()));
-        Ok(b)
+        Ok(self.rules_and_bands()?.1)
     }
 
     /// The deployment's rules: `DIR/queries` if present, else the built-in pack, with
     /// overrides. Read and validated once per data version (a load, a retraction or a check
     /// makes a new one), not once per request.
     pub fn rules(&self) -> crate::Result<Arc<crate::rules::RuleSet>> {
+        Ok(self.rules_and_bands()?.0)
+    }
+
+    fn rules_and_bands(
+        &self,
+    ) -> crate::Result<(Arc<crate::rules::RuleSet>, crate::figures::Bands)> {
         let v = self.data_version();
-        if let Some((ver, set)) = lock(&self.rule_set).as_ref()
+        if let Some((ver, set, bands)) = lock(&self.rule_set).as_ref()
             && *ver == v
         {
-            return Ok(set.clone());
+            return Ok((set.clone(), bands.clone()));
         }
         let set = Arc::new(crate::rules::RuleSet::resolve(
             None,
@@ -436,8 +431,9 @@ impl AppState {
             &self.catalog,
             &self.config.rules,
         )?);
-        *lock(&self.rule_set) = Some((v, set.clone()));
-        Ok(set)
+        let bands = crate::figures::Bands::from_rules(&set);
+        *lock(&self.rule_set) = Some((v, set.clone(), bands.clone()));
+        Ok((set, bands))
     }
 }
 

@@ -62,6 +62,20 @@ pub fn ingest_one(dir: &Path, path: PathBuf) -> Outcome {
     v.remove(0)
 }
 
+/// The id of the load `purse loads --json` lists first that `pick` chooses.
+pub fn load_id(loads: &serde_json::Value, pick: impl Fn(&serde_json::Value) -> bool) -> i64 {
+    loads
+        .as_array()
+        .and_then(|v| v.iter().find(|l| pick(l)))
+        .and_then(|l| l["id"].as_i64())
+        .unwrap_or_else(|| panic!("no such load in {loads:#}"))
+}
+
+/// Whether a load's file name ends with `suffix`.
+pub fn file_ends_with(load: &serde_json::Value, suffix: &str) -> bool {
+    load["file"].as_str().is_some_and(|f| f.ends_with(suffix))
+}
+
 /// Live rows per dataset according to the manifest.
 pub fn rows_by_dataset(dir: &Path) -> BTreeMap<String, i64> {
     if !dir.join("purse.db").exists() {
