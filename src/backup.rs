@@ -411,21 +411,29 @@ pub async fn verify_evidence(
     rules: &crate::rules::RuleSet,
     v: &mut Verification,
 ) -> Result<()> {
-    let rows: Vec<(i64, String, String, String, Option<String>)> = {
-        let db = open_read_only(data_dir)?;
+    // purse.db is SQLite: read on the blocking pool, not on this async thread.
+    let dir = data_dir.to_path_buf();
+    let rows: Vec<(i64, String, String, String, Option<String>)> = crate::db::blocking(move || {
+        let db = open_read_only(&dir)?;
         if count(&db, "alert_periods")? == 0 {
-            return Ok(());
+            return Ok::<_, PurseError>(vec![]);
         }
         let mut st = db.prepare(
             "SELECT p.alert_id, a.rule_id, p.period, p.evidence, p.evidence_rows
-             FROM alert_periods p JOIN alerts a ON a.id = p.alert_id
-             ORDER BY p.alert_id, p.period",
+                 FROM alert_periods p JOIN alerts a ON a.id = p.alert_id
+                 ORDER BY p.alert_id, p.period",
         )?;
-        st.query_map([], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-        })?
-        .collect::<rusqlite::Result<_>>()?
-    };
+        let rows = st
+            .query_map([], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    })
+    .await?;
+    if rows.is_empty() {
+        return Ok(());
+    }
     type Evidence = BTreeMap<String, String>;
     let mut latest: BTreeMap<i64, (String, String, Evidence)> = BTreeMap::new();
     for (id, rule, period, evidence, evidence_rows) in rows {

@@ -294,7 +294,7 @@ pub fn execution_outlook(
     });
     let progress = months
         .iter()
-        .map(|p| crate::figures::time_progress(p).unwrap_or(0.0))
+        .map(|p| crate::common::period::time_progress(p).unwrap_or(0.0))
         .collect();
     lines_dashed(
         title,

@@ -173,13 +173,26 @@ impl CheckSession {
             .await?;
         done.sort_by_key(|(i, _)| *i);
         let runs: Vec<RuleRun> = done.into_iter().map(|(_, r)| r).collect();
-        let summary = if dry_run {
-            None
-        } else {
-            let mut store = AlertStore::open(data_dir)?;
-            Some(store.record_run(period, rules, &runs, &started_at, t0.elapsed().as_millis())?)
-        };
-        Ok(CheckResult { runs, summary })
+        if dry_run {
+            return Ok(CheckResult {
+                runs,
+                summary: None,
+            });
+        }
+        // The alert store is SQLite: recorded on the blocking pool, not on this async thread.
+        let (dir, period) = (data_dir.to_path_buf(), period.to_string());
+        let owned: Vec<Rule> = rules.iter().map(|r| (*r).clone()).collect();
+        let ms = t0.elapsed().as_millis();
+        let (runs, summary) = crate::db::blocking(move || {
+            let rules: Vec<&Rule> = owned.iter().collect();
+            let s = AlertStore::open(&dir)?.record_run(&period, &rules, &runs, &started_at, ms)?;
+            Ok::<_, PurseError>((runs, s))
+        })
+        .await?;
+        Ok(CheckResult {
+            runs,
+            summary: Some(summary),
+        })
     }
 }
 
@@ -190,11 +203,16 @@ impl CheckSession {
         if !rules.iter().any(|r| r.min_quality.is_some()) {
             return Ok(vec![None; rules.len()]);
         }
-        let config = crate::config::Config::load(&self.data_dir)?;
-        let deliveries = match crate::warehouse::Warehouse::open_read(&self.data_dir) {
-            Ok(wh) => crate::foresight::quality::Deliveries::read(&wh)?,
-            Err(_) => Default::default(),
-        };
+        let dir = self.data_dir.clone();
+        let (config, deliveries) = crate::db::blocking(move || {
+            let config = crate::config::Config::load(&dir)?;
+            let deliveries = match crate::warehouse::Warehouse::open_read(&dir) {
+                Ok(wh) => crate::foresight::quality::Deliveries::read(&wh)?,
+                Err(_) => Default::default(),
+            };
+            Ok::<_, PurseError>((config, deliveries))
+        })
+        .await?;
         let card = crate::foresight::quality::scorecard(
             &self.ctx,
             &self.catalog,
@@ -258,7 +276,8 @@ pub async fn check_periods(
     config: &crate::config::Config,
     periods: &[String],
 ) -> Result<Vec<CheckResult>> {
-    check_months(data_dir, catalog, config, &months_of(data_dir, periods)?).await
+    let months = months_of(data_dir, periods).await?;
+    check_months(data_dir, catalog, config, &months).await
 }
 
 /// [`check_periods`] of months (`YYYY-MM`).
@@ -287,11 +306,11 @@ async fn check_months(
 /// every month already checked after the earliest of them, across a year end too: a month's
 /// figures enter later months' rules (累计 carried on, a finding open for months, the same month
 /// a year on), so a late correction or a retraction of March checks April to December again.
-fn months_of(data_dir: &Path, periods: &[String]) -> Result<Vec<String>> {
+async fn months_of(data_dir: &Path, periods: &[String]) -> Result<Vec<String>> {
     let mut months = std::collections::BTreeSet::new();
     let mut from: Option<String> = None;
     for p in periods {
-        let start = if p.parse::<crate::period::Period>().is_ok() {
+        let start = if p.parse::<crate::common::period::Period>().is_ok() {
             months.insert(p.clone());
             p.clone()
         } else if p.len() == 4 && p.bytes().all(|b| b.is_ascii_digit()) {
@@ -304,12 +323,14 @@ fn months_of(data_dir: &Path, periods: &[String]) -> Result<Vec<String>> {
         }
     }
     if let Some(from) = from {
-        let checked = AlertStore::open(data_dir)?.checked_periods()?;
+        let dir = data_dir.to_path_buf();
+        let checked =
+            crate::db::blocking(move || AlertStore::open(&dir)?.checked_periods()).await?;
         // `YYYY-MM` strings order as the months do.
         months.extend(
             checked
                 .into_iter()
-                .filter(|m| *m >= from && m.parse::<crate::period::Period>().is_ok()),
+                .filter(|m| *m >= from && m.parse::<crate::common::period::Period>().is_ok()),
         );
     }
     Ok(months.into_iter().collect())
@@ -358,18 +379,20 @@ pub async fn retract_load(
     })
     .await
     .map_err(|e| PurseError::Invalid(format!("internal: the retraction stopped: {e}")))??;
-    let months = months_of(data_dir, &retraction.periods)?;
+    let months = months_of(data_dir, &retraction.periods).await?;
     let checked = check_months(data_dir, catalog, config, &months).await?;
     let runs: Vec<i64> = checked
         .iter()
         .filter_map(|c| c.summary.as_ref().map(|s| s.run_id))
         .collect();
-    let withdrawn = crate::alerts::AlertStore::open(data_dir)?.withdraw(
-        load_id,
-        &retraction.committed_at,
-        &months,
-        &runs,
-    )?;
+    let (dir, at, m, r) = (
+        data_dir.to_path_buf(),
+        retraction.committed_at.clone(),
+        months.clone(),
+        runs.clone(),
+    );
+    let withdrawn =
+        crate::db::blocking(move || AlertStore::open(&dir)?.withdraw(load_id, &at, &m, &r)).await?;
     Ok(Retracted {
         retraction,
         checked: months,

@@ -12,9 +12,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::ingest::Outcome;
 
-/// Exit code of a child whose allocation failed under its address-space cap (a command run by
-/// a person exits 2 instead, as for any refused input).
-pub const EXIT_OUT_OF_MEMORY: i32 = 4;
+/// Exit code of a child whose allocation failed under its address-space cap.
+pub const EXIT_OUT_OF_MEMORY: i32 = crate::memory::CHILD_EXIT_OUT_OF_MEMORY;
 /// Exit code of a SQL worker that answered with an error (JSON on stdout).
 pub const EXIT_REFUSED: i32 = 3;
 

@@ -66,7 +66,7 @@ pub const INGEST_MEMORY_MIB: u64 = 2048;
 
 impl Default for IngestConfig {
     fn default() -> Self {
-        let l = crate::ingest::read::Limits::DEFAULT;
+        let l = Limits::DEFAULT;
         IngestConfig {
             max_columns: l.max_columns,
             max_rows: l.max_rows,
@@ -79,8 +79,8 @@ impl Default for IngestConfig {
 }
 
 impl IngestConfig {
-    pub fn limits(&self) -> crate::ingest::read::Limits {
-        crate::ingest::read::Limits {
+    pub fn limits(&self) -> Limits {
+        Limits {
             max_columns: self.max_columns,
             max_rows: self.max_rows,
             max_cells: self.max_cells,
@@ -376,4 +376,28 @@ pub fn write_init(
 pub fn resolve_data_dir(flag: Option<PathBuf>) -> PathBuf {
     flag.or_else(|| std::env::var_os("PURSE_DATA_DIR").map(PathBuf::from))
         .unwrap_or_else(|| PathBuf::from("purse-data"))
+}
+
+/// How large a sheet may be read (`[ingest]` in purse.toml): past these a file is refused,
+/// naming the cell, row or part that is too large, before memory is spent on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub max_columns: u32,
+    pub max_rows: u32,
+    /// Cells held for one sheet (each row as wide as its last cell).
+    pub max_cells: u64,
+    /// XML one worksheet (or the shared strings) of an XLSX may unpack to.
+    pub max_xml_bytes: u64,
+    /// One line of a CSV (an extract's widest row is tens of KB).
+    pub max_line_bytes: u64,
+}
+
+impl Limits {
+    pub const DEFAULT: Limits = Limits {
+        max_columns: 1_000,
+        max_rows: 1_048_576,
+        max_cells: 50_000_000,
+        max_xml_bytes: 1 << 30,
+        max_line_bytes: 1 << 20,
+    };
 }

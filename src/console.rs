@@ -22,9 +22,9 @@ use regex::Regex;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
+use crate::common::{Val, values};
 use crate::datasets::Catalog;
 use crate::error::{PurseError, Result};
-use crate::figures::{Val, values};
 
 /// Bounds on one console query.
 #[derive(Debug, Clone, Copy)]
@@ -384,7 +384,9 @@ pub fn worker_main(
 ) -> i32 {
     use std::io::{Read, Write};
     crate::memory::as_child();
-    if let Err(e) = limit_address_space(limits.memory_bytes as u64 + WORKER_BASE_BYTES) {
+    if let Err(e) =
+        crate::memory::limit_address_space(limits.memory_bytes as u64 + WORKER_BASE_BYTES)
+    {
         eprintln!("sql-worker: could not limit the address space: {e}");
     }
     let mut sql = String::new();
@@ -454,21 +456,6 @@ pub fn worker_main(
             crate::child::EXIT_REFUSED
         }
     }
-}
-
-/// Caps the process's address space (`RLIMIT_AS`): an allocation past it fails, which ends this
-/// process (a console worker or an upload's ingest), not the server.
-pub fn limit_address_space(bytes: u64) -> std::io::Result<()> {
-    let lim = libc::rlimit {
-        rlim_cur: bytes as libc::rlim_t,
-        rlim_max: bytes as libc::rlim_t,
-    };
-    // SAFETY: setrlimit reads the struct we pass and changes only this process's limit.
-    let rc = unsafe { libc::setrlimit(libc::RLIMIT_AS, &lim) };
-    if rc != 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    Ok(())
 }
 
 const SCHEMA: &str = r#"
@@ -666,7 +653,7 @@ pub fn to_xlsx(o: &Outcome, sheet: &str) -> Result<Vec<u8>> {
     for f in o.schema.fields() {
         header.push(f.name().clone());
     }
-    crate::report::xlsx_table(sheet, &header, &o.values())
+    crate::common::xlsx::table(sheet, &header, &o.values())
 }
 
 #[cfg(test)]

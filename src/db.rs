@@ -14,6 +14,19 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::error::{PurseError, Result};
 
+/// Runs blocking work (SQLite, files) on tokio's blocking pool, never on an async thread: an
+/// async caller that needs a store awaits this instead of calling it.
+pub async fn blocking<R, E, F>(f: F) -> Result<R>
+where
+    F: FnOnce() -> std::result::Result<R, E> + Send + 'static,
+    R: Send + 'static,
+    E: Into<PurseError> + Send + 'static,
+{
+    tokio::task::spawn_blocking(move || f().map_err(Into::into))
+        .await
+        .map_err(|e| PurseError::Internal(format!("a blocking task stopped: {e}")))?
+}
+
 /// When a row is written: local time to the second with its offset, as every store records it.
 pub fn now() -> String {
     chrono::Local::now()

@@ -13,7 +13,7 @@ use datafusion::prelude::{SQLOptions, SessionConfig, SessionContext};
 
 use crate::datasets::Catalog;
 use crate::error::Result;
-use crate::warehouse::{LiveParts, Warehouse};
+use crate::warehouse::{LiveParts, LoadRecord, Warehouse};
 
 /// Name of the hive partition column every dataset has.
 pub const PERIOD: &str = "period";
@@ -281,11 +281,19 @@ pub async fn register_warehouse(
     data_dir: &Path,
     catalog: &Catalog,
 ) -> Result<Option<LiveParts>> {
-    // The manifest is read (and let go) before any await: a SQLite handle is not `Sync`.
-    let parts = match open_manifest(data_dir)? {
+    // The manifest is SQLite: read on the blocking pool, not on this async thread.
+    let dir = data_dir.to_path_buf();
+    let manifest = crate::db::blocking(move || match open_manifest(&dir)? {
         Some(wh) => {
-            register_lineage(ctx, &wh)?;
-            Some(wh.live_parts()?)
+            Ok::<_, crate::PurseError>(Some((wh.loads(usize::MAX >> 1)?, wh.live_parts()?)))
+        }
+        None => Ok(None),
+    })
+    .await?;
+    let parts = match manifest {
+        Some((loads, parts)) => {
+            register_lineage(ctx, &loads)?;
+            Some(parts)
         }
         None => None,
     };
@@ -295,8 +303,7 @@ pub async fn register_warehouse(
 
 /// `purse_loads`: the manifest as a table, so any row traces to its file and sheet with
 /// `JOIN purse_loads USING (load_id)` (then `source_row` is the row in that file).
-pub fn register_lineage(ctx: &SessionContext, wh: &Warehouse) -> Result<()> {
-    let loads = wh.loads(usize::MAX >> 1)?;
+pub fn register_lineage(ctx: &SessionContext, loads: &[LoadRecord]) -> Result<()> {
     let schema = Arc::new(Schema::new(vec![
         Field::new("load_id", DataType::Int64, false),
         Field::new("file", DataType::Utf8, false),

@@ -32,6 +32,9 @@ pub enum PurseError {
     /// More memory than the process's cap allows (what was being done, the cap and its source).
     #[error("{0}")]
     OutOfMemory(String),
+    /// A bug or a task that stopped: nothing the user can change.
+    #[error("internal error: {0}")]
+    Internal(String),
     #[error("manifest database: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("{0}")]

@@ -5,313 +5,13 @@
 //! Money stays exact ([`Money`], fen in an `i128`) until it is printed; ratios are `f64` because
 //! they are only ever shown, never summed.
 
-use std::fmt;
-
-use datafusion::arrow::array::{
-    Array, AsArray, BooleanArray, Decimal128Array, Float64Array, Int32Array, Int64Array,
-    RecordBatch,
-};
-use datafusion::arrow::datatypes::{DataType, Float64Type, Int32Type, Int64Type};
 use datafusion::prelude::SessionContext;
 use datafusion::scalar::ScalarValue;
-use serde::{Serialize, Serializer};
+use serde::Serialize;
 
+use crate::common::period::{last_periods, split_period, time_progress};
+use crate::common::{Money, Val, values};
 use crate::error::Result;
-
-/// An exact amount of money in fen (0.01 元).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Money(pub i128);
-
-/// In the API: a decimal string in 元 with two places, exact (never a float).
-impl utoipa::PartialSchema for Money {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        utoipa::openapi::ObjectBuilder::new()
-            .schema_type(utoipa::openapi::schema::Type::String)
-            .pattern(Some(r"^-?\d+\.\d{2}$"))
-            .description(Some("exact amount in yuan (元), two decimals"))
-            .examples([serde_json::json!("1234567.89")])
-            .into()
-    }
-}
-
-impl utoipa::ToSchema for Money {}
-
-impl Money {
-    /// 元 with two decimals, exact: `1234567.89`.
-    pub fn yuan(self) -> String {
-        let sign = if self.0 < 0 { "-" } else { "" };
-        let a = self.0.unsigned_abs();
-        format!("{sign}{}.{:02}", a / 100, a % 100)
-    }
-
-    /// 元 exactly, with thousands separators and the unit: `195,060.78元` (a payment in a table
-    /// of payments, where 万元 to two decimals would make four different amounts read alike).
-    pub fn yuan_grouped(self) -> String {
-        let sign = if self.0 < 0 { "-" } else { "" };
-        let a = self.0.unsigned_abs();
-        format!("{sign}{}.{:02}元", group(a / 100), a % 100)
-    }
-
-    /// 万元 rounded half away from zero to two decimals, with thousands separators: `123.46`.
-    pub fn wan(self) -> String {
-        let sign = if self.0 < 0 { "-" } else { "" };
-        // fen → 万元 has 6 decimals; keep 2.
-        let a = self.0.unsigned_abs();
-        let cents_of_wan = (a + 5_000) / 10_000;
-        format!(
-            "{sign}{}.{:02}",
-            group(cents_of_wan / 100),
-            cents_of_wan % 100
-        )
-    }
-
-    /// Exact 元 text (`-1234.5`, `34800000000.00`) → fen; `None` past two decimals or on junk.
-    pub fn parse_yuan(s: &str) -> Option<Money> {
-        let (v, scale) = parse_decimal(s)?;
-        (scale <= 2).then(|| Money(v * 10i128.pow(2 - scale)))
-    }
-
-    /// What an analyst reads: 亿元 from one 亿, 万元 from one 万, else 元; two decimals rounded
-    /// half away from zero, thousands separators: `348.00亿元`, `1,234.57万元`, `-830.00元`.
-    pub fn readable(self) -> String {
-        let sign = if self.0 < 0 { "-" } else { "" };
-        let a = self.0.unsigned_abs();
-        let (div, unit) = if a >= 10_000_000_000 {
-            (100_000_000u128, "亿元")
-        } else if a >= 1_000_000 {
-            (10_000, "万元")
-        } else {
-            (1, "元")
-        };
-        let cents = (a + div / 2) / div;
-        format!("{sign}{}.{:02}{unit}", group(cents / 100), cents % 100)
-    }
-
-    /// For charts only.
-    pub fn as_wan_f64(self) -> f64 {
-        self.0 as f64 / 1_000_000.0
-    }
-}
-
-fn group(n: u128) -> String {
-    let s = n.to_string();
-    let mut out = String::with_capacity(s.len() + s.len() / 3);
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-impl fmt::Display for Money {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.yuan())
-    }
-}
-
-/// Money travels in JSON as an exact decimal string in 元.
-impl Serialize for Money {
-    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        s.serialize_str(&self.yuan())
-    }
-}
-
-/// One cell of a figure query.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Val {
-    Null,
-    Text(String),
-    Int(i64),
-    Money(Money),
-    /// A decimal of another scale (rates, indices: Decimal128(18,4)), kept exact to the edge.
-    Dec(i128, i8),
-    Num(f64),
-    Bool(bool),
-}
-
-/// Plain decimal text (`-12.50`, `+3`, `7.`) → (unscaled value, scale): 12.50 is (1250, 2).
-/// `None` for exponents, separators, junk, or more than 30 digits.
-pub fn parse_decimal(s: &str) -> Option<(i128, u32)> {
-    let s = s.trim();
-    let (neg, s) = match s.strip_prefix('-') {
-        Some(r) => (true, r),
-        None => (false, s.strip_prefix('+').unwrap_or(s)),
-    };
-    let (int, frac) = s.split_once('.').unwrap_or((s, ""));
-    if int.is_empty()
-        || int.len() + frac.len() > 30
-        || !int.chars().chain(frac.chars()).all(|c| c.is_ascii_digit())
-    {
-        return None;
-    }
-    let v: i128 = format!("{int}{frac}").parse().ok()?;
-    Some((if neg { -v } else { v }, frac.len() as u32))
-}
-
-/// An exact decimal's text: (12345, 4) → `1.2345`, (-5, 2) → `-0.05`.
-pub fn decimal_text(v: i128, scale: i8) -> String {
-    if scale <= 0 {
-        return (v * 10i128.pow((-scale) as u32)).to_string();
-    }
-    let sign = if v < 0 { "-" } else { "" };
-    let a = v.unsigned_abs();
-    let p = 10u128.pow(scale as u32);
-    format!("{sign}{}.{:0w$}", a / p, a % p, w = scale as usize)
-}
-
-impl Val {
-    pub fn text(&self) -> String {
-        match self {
-            Val::Null => String::new(),
-            Val::Text(s) => s.clone(),
-            Val::Int(i) => i.to_string(),
-            Val::Money(m) => m.yuan(),
-            Val::Dec(v, scale) => decimal_text(*v, *scale),
-            Val::Num(f) => format!("{f}"),
-            Val::Bool(b) => b.to_string(),
-        }
-    }
-    pub fn money(&self) -> Money {
-        match self {
-            Val::Money(m) => *m,
-            Val::Int(i) => Money(*i as i128 * 100),
-            _ => Money(0),
-        }
-    }
-    pub fn num(&self) -> Option<f64> {
-        match self {
-            Val::Num(f) if f.is_finite() => Some(*f),
-            Val::Int(i) => Some(*i as f64),
-            Val::Money(m) => Some(m.0 as f64 / 100.0),
-            Val::Dec(v, scale) => Some(*v as f64 / 10f64.powi(*scale as i32)),
-            _ => None,
-        }
-    }
-    pub fn int(&self) -> i64 {
-        match self {
-            Val::Int(i) => *i,
-            _ => 0,
-        }
-    }
-}
-
-/// Reads any batch into rows of [`Val`]. Decimals with scale 2 are money; other decimals stay
-/// exact decimals; floats are numbers.
-pub fn values(batches: &[RecordBatch]) -> Vec<Vec<Val>> {
-    let mut out = Vec::new();
-    for b in batches {
-        let cols: Vec<Box<dyn Fn(usize) -> Val + '_>> = b
-            .columns()
-            .iter()
-            .map(|c| column_reader(c.as_ref()))
-            .collect();
-        for r in 0..b.num_rows() {
-            out.push(cols.iter().map(|f| f(r)).collect());
-        }
-    }
-    out
-}
-
-fn column_reader(a: &dyn Array) -> Box<dyn Fn(usize) -> Val + '_> {
-    let null = move |r: usize| a.is_null(r);
-    match a.data_type() {
-        DataType::Utf8 => {
-            let s = a.as_string::<i32>();
-            Box::new(move |r| {
-                if null(r) {
-                    Val::Null
-                } else {
-                    Val::Text(s.value(r).to_string())
-                }
-            })
-        }
-        DataType::LargeUtf8 => {
-            let s = a.as_string::<i64>();
-            Box::new(move |r| {
-                if null(r) {
-                    Val::Null
-                } else {
-                    Val::Text(s.value(r).to_string())
-                }
-            })
-        }
-        DataType::Utf8View => {
-            let s = a.as_string_view();
-            Box::new(move |r| {
-                if null(r) {
-                    Val::Null
-                } else {
-                    Val::Text(s.value(r).to_string())
-                }
-            })
-        }
-        DataType::Int64 => {
-            let x: &Int64Array = a.as_primitive::<Int64Type>();
-            Box::new(move |r| {
-                if null(r) {
-                    Val::Null
-                } else {
-                    Val::Int(x.value(r))
-                }
-            })
-        }
-        DataType::Int32 => {
-            let x: &Int32Array = a.as_primitive::<Int32Type>();
-            Box::new(move |r| {
-                if null(r) {
-                    Val::Null
-                } else {
-                    Val::Int(x.value(r) as i64)
-                }
-            })
-        }
-        DataType::Float64 => {
-            let x: &Float64Array = a.as_primitive::<Float64Type>();
-            Box::new(move |r| {
-                if null(r) {
-                    Val::Null
-                } else {
-                    Val::Num(x.value(r))
-                }
-            })
-        }
-        DataType::Decimal128(_, scale) => {
-            let scale = *scale;
-            let x: &Decimal128Array = a.as_any().downcast_ref().expect("decimal128 array");
-            Box::new(move |r| {
-                if null(r) {
-                    return Val::Null;
-                }
-                let v = x.value(r);
-                if scale == 2 {
-                    Val::Money(Money(v))
-                } else {
-                    Val::Dec(v, scale)
-                }
-            })
-        }
-        DataType::Boolean => {
-            let x: &BooleanArray = a.as_boolean();
-            Box::new(move |r| {
-                if null(r) {
-                    Val::Null
-                } else {
-                    Val::Bool(x.value(r))
-                }
-            })
-        }
-        _ => {
-            use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
-            let f = ArrayFormatter::try_new(a, &FormatOptions::default()).ok();
-            Box::new(move |r| match (&f, null(r)) {
-                (Some(f), false) => Val::Text(f.value(r).to_string()),
-                _ => Val::Null,
-            })
-        }
-    }
-}
 
 /// Runs a figure query with named parameters (`$period`, `$year`, …).
 pub async fn fetch(
@@ -333,32 +33,6 @@ pub async fn fetch(
         )?
     };
     Ok(values(&df.collect().await?))
-}
-
-/// `YYYY-MM` → (year, month), refusing anything else.
-pub fn split_period(p: &str) -> Result<(i32, u32)> {
-    let p: crate::period::Period = p.parse()?;
-    Ok((p.year(), p.month()))
-}
-
-/// The share of the year gone by the end of the period (序时进度), in %: month / 12.
-pub fn time_progress(p: &str) -> Result<f64> {
-    Ok(100.0 * split_period(p)?.1 as f64 / 12.0)
-}
-
-/// The period before, and the `n` periods up to and including `p`, oldest first.
-pub fn prev_period(p: &str) -> Result<String> {
-    Ok(p.parse::<crate::period::Period>()?.prev().to_string())
-}
-
-pub fn last_periods(p: &str, n: usize) -> Result<Vec<String>> {
-    let mut v = vec![p.to_string()];
-    while v.len() < n {
-        let prev = prev_period(v.last().map(String::as_str).unwrap_or(p))?;
-        v.push(prev);
-    }
-    v.reverse();
-    Ok(v)
 }
 
 fn ratio(num: Money, den: Money) -> Option<f64> {
@@ -481,6 +155,10 @@ pub struct Bands {
     pub soe_control_pp: f64,
     /// Year-end execution projected below this: a unit is flagged (projected_execution).
     pub projected_pct: f64,
+    /// PEFA PI-1, aggregate outturn: grades A, B and C within this many pp of 100 % (else D).
+    pub pi1_pp: [f64; 3],
+    /// PEFA PI-2.1, composition variance: grades A, B and C below this many % (else D).
+    pub pi2_pct: [f64; 3],
 }
 
 impl Bands {
@@ -524,7 +202,15 @@ impl Bands {
             soe_other_pct: param("soe_leverage", "other_pct"),
             soe_control_pp: param("soe_leverage", "control_pp"),
             projected_pct: param("projected_execution", "yellow_pct"),
+            pi1_pp: ["a_pp", "b_pp", "c_pp"].map(|p| param("pefa_pi1_aggregate_outturn", p)),
+            pi2_pct: ["a_pct", "b_pct", "c_pct"].map(|p| param("pefa_pi2_composition", p)),
         }
+    }
+
+    /// The bands of the built-in rule pack, as shipped.
+    pub fn builtin() -> Bands {
+        // An empty set: every band falls back to the built-in pack's.
+        Bands::from_rules(&crate::rules::RuleSet { rules: vec![] })
     }
 
     /// The colour of spending `behind` time progress: red, yellow or green.
@@ -995,6 +681,17 @@ mod tests {
             (70.0, 75.0, 5.0)
         );
         assert_eq!(b.projected_pct, 85.0);
+        assert_eq!(
+            b.pi1_pp,
+            [5.0, 10.0, 15.0],
+            "PEFA PI-1: A 95–105, B 90–110, C 85–115"
+        );
+        assert_eq!(
+            b.pi2_pct,
+            [5.0, 10.0, 15.0],
+            "PEFA PI-2.1: A < 5, B < 10, C < 15"
+        );
+        assert_eq!(Bands::builtin().pi1_pp, b.pi1_pp);
         let overrides: std::collections::BTreeMap<String, toml::Table> =
             toml::from_str("[execution_lag]\nyellow_pp = 12\n[debt_ratio]\nenabled = false\n")
                 .unwrap();
@@ -1014,53 +711,6 @@ mod tests {
             (b.debt_yellow_pct, b.debt_orange_pct, b.debt_red_pct),
             (120.0, 200.0, 300.0)
         );
-    }
-
-    #[test]
-    fn decimals_of_other_scales_stay_exact() {
-        assert_eq!(decimal_text(12345, 4), "1.2345");
-        assert_eq!(decimal_text(-5, 2), "-0.05");
-        assert_eq!(decimal_text(-123_456_789, 4), "-12345.6789");
-        assert_eq!(decimal_text(7, 0), "7");
-        assert_eq!(Val::Dec(10001, 4).text(), "1.0001");
-    }
-
-    #[test]
-    fn money_reads_in_wan_and_yi() {
-        let r = |s: &str| Money::parse_yuan(s).unwrap().readable();
-        assert_eq!(r("34800000000.00"), "348.00亿元");
-        assert_eq!(r("99999999.99"), "10,000.00万元");
-        assert_eq!(r("100000000"), "1.00亿元");
-        assert_eq!(r("12345678.9"), "1,234.57万元");
-        assert_eq!(r("10000"), "1.00万元");
-        assert_eq!(r("9999.99"), "9,999.99元");
-        assert_eq!(r("-830.5"), "-830.50元");
-        assert_eq!(r("-123456789012.00"), "-1,234.57亿元");
-        assert_eq!(Money::parse_yuan("1.234"), None);
-        assert_eq!(Money(19506078).yuan_grouped(), "195,060.78元");
-        assert_eq!(Money(-123456789012).yuan_grouped(), "-1,234,567,890.12元");
-        assert_eq!(Money::parse_yuan("1e5"), None);
-        assert_eq!(Money::parse_yuan(""), None);
-    }
-
-    #[test]
-    fn money_prints_exactly() {
-        assert_eq!(Money(123_456_789).yuan(), "1234567.89");
-        assert_eq!(Money(-5).yuan(), "-0.05");
-        assert_eq!(Money(123_456_789_000).wan(), "123,456.79");
-        assert_eq!(Money(4_999).wan(), "0.00");
-        assert_eq!(Money(5_000).wan(), "0.01");
-        assert_eq!(Money(-12_345_678_901).wan(), "-12,345.68");
-    }
-
-    #[test]
-    fn periods_step_back_over_years() {
-        assert_eq!(prev_period("2025-01").unwrap(), "2024-12");
-        let v = last_periods("2025-03", 4).unwrap();
-        assert_eq!(v, ["2024-12", "2025-01", "2025-02", "2025-03"]);
-        assert!(split_period("2025-13").is_err());
-        assert!(split_period("2025-1").is_err());
-        assert!(split_period("x").is_err());
     }
 
     #[test]

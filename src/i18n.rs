@@ -35,7 +35,7 @@ impl Lang {
 
 /// A stored level's colour (CSS class, English word); `grey` for anything else.
 pub fn level_class(level: &str) -> &'static str {
-    crate::rules::Level::parse(level).map_or("grey", crate::rules::Level::colour)
+    crate::common::level::Level::parse(level).map_or("grey", crate::common::level::Level::colour)
 }
 
 pub fn level_label(level: &str, lang: Lang) -> String {

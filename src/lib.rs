@@ -4,15 +4,36 @@
 //! [`warehouse`] keeps them as hive-partitioned Parquet with a SQLite manifest, [`engine`]
 //! registers every dataset in one DataFusion context for queries and rules, [`rules`] turns SQL
 //! files into findings, [`alerts`] keeps them with their lifecycle, and [`check`] runs the three
-//! in order. [`synth`] makes a synthetic region for demos, tests and benchmarks.
+//! in order. The synthetic region for demos, tests and benchmarks is the binary's (`purse gen`):
+//! the library holds nothing only a demo needs.
+//!
+//! The house, bottom to top (a module imports only from floors below its own; `tests/layers.rs`
+//! holds the same list and fails on an arrow running up or a circle between files of a folder):
+//!
+//! | floor | modules |
+//! |---|---|
+//! | 0 | [`error`], [`cores`], [`logs`], [`memory`] |
+//! | 1 | [`common`] (money, cells, periods, levels, issues, workbooks), [`cluster`], [`config`], [`datasets`], [`db`], [`output`] |
+//! | 2 | [`charts`], [`i18n`], [`users`], [`warehouse`], [`workflow`] (states, steps, trail and due dates of alerts and problem items) |
+//! | 3 | [`engine`], [`ingest`] |
+//! | 4 | [`child`], [`rules`] |
+//! | 5 | [`alerts`], [`backup`], [`console`], [`figures`] |
+//! | 6 | [`foresight`], [`problems`] |
+//! | 7 | [`access`], [`check`], [`views`] |
+//! | 8 | [`report`] |
+//! | 9 | [`app`] |
+//! | 10 | [`web`] |
+//! | 11 | the binary's `cli` |
 
 pub mod access;
 pub mod alerts;
+pub mod app;
 pub mod backup;
 pub mod charts;
 pub mod check;
 pub mod child;
 pub mod cluster;
+pub mod common;
 pub mod config;
 pub mod console;
 pub mod cores;
@@ -27,15 +48,15 @@ pub mod ingest;
 pub mod logs;
 pub mod memory;
 pub mod output;
-pub mod period;
+
 pub mod problems;
 pub mod report;
 pub mod rules;
-pub mod synth;
 pub mod users;
 pub mod views;
 pub mod warehouse;
 pub mod web;
+pub mod workflow;
 
 pub use error::{PurseError, Result};
 

@@ -15,15 +15,19 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 
+/// Exit code of a child of the server whose allocation failed under its address-space cap (a
+/// command run by a person exits 2 instead, as for any refused input).
+pub const CHILD_EXIT_OUT_OF_MEMORY: i32 = 4;
+
 /// The exit code of a process that ran out of memory under its cap: 2 (as for a refused input)
-/// for a person's command, [`crate::child::EXIT_OUT_OF_MEMORY`] for a child of the server (see
+/// for a person's command, [`CHILD_EXIT_OUT_OF_MEMORY`] for a child of the server (see
 /// [`as_child`]), so the server knows without reading its stderr.
 static EXIT_OUT_OF_MEMORY: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(2);
 
 /// This process is a child of the server: running out of memory exits with
-/// [`crate::child::EXIT_OUT_OF_MEMORY`].
+/// [`CHILD_EXIT_OUT_OF_MEMORY`].
 pub fn as_child() {
-    EXIT_OUT_OF_MEMORY.store(crate::child::EXIT_OUT_OF_MEMORY, Ordering::Relaxed);
+    EXIT_OUT_OF_MEMORY.store(CHILD_EXIT_OUT_OF_MEMORY, Ordering::Relaxed);
 }
 
 /// The cap in bytes (0: none set), for the message.
@@ -55,12 +59,27 @@ pub fn cap(bytes: u64, source: &str) {
         Box::into_raw(Box::new(source.to_string())),
         Ordering::Relaxed,
     );
-    if let Err(e) = crate::console::limit_address_space(bytes) {
+    if let Err(e) = limit_address_space(bytes) {
         eprintln!(
             "purse: could not cap memory at {} MiB ({source}): {e}",
             bytes >> 20
         );
     }
+}
+
+/// Caps the process's address space (`RLIMIT_AS`): an allocation past it fails, which ends this
+/// process (a console worker or an upload's ingest), not the server.
+pub fn limit_address_space(bytes: u64) -> std::io::Result<()> {
+    let lim = libc::rlimit {
+        rlim_cur: bytes as libc::rlim_t,
+        rlim_max: bytes as libc::rlim_t,
+    };
+    // SAFETY: setrlimit reads the struct we pass and changes only this process's limit.
+    let rc = unsafe { libc::setrlimit(libc::RLIMIT_AS, &lim) };
+    if rc != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(())
 }
 
 /// The cap in force and where it comes from (`2048 MiB ([ingest] memory_mib in purse.toml)`),

@@ -307,7 +307,7 @@ pub fn severity_bars(
     count: impl Fn(&str) -> usize,
     lang: Lang,
 ) -> Markup {
-    let bars: Vec<Bar> = crate::rules::LEVELS
+    let bars: Vec<Bar> = crate::common::level::LEVELS
         .iter()
         .map(|lv| Bar {
             label: crate::i18n::level_label(lv, lang),

@@ -30,8 +30,8 @@ use datafusion::parquet::schema::types::ColumnPath;
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
+use crate::common::{Issue, Severity};
 use crate::error::{PurseError, Result};
-use crate::ingest::{Issue, Severity};
 
 const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS loads(

@@ -178,17 +178,31 @@ async fn the_rule_and_the_projection_agree() {
 
 #[tokio::test]
 async fn pefa_outlook_grades_the_projected_year() {
-    assert_eq!(projection::pi1_grade(95.0), 'A');
-    assert_eq!(projection::pi1_grade(94.99), 'B');
-    assert_eq!(projection::pi1_grade(115.0), 'C');
-    assert_eq!(projection::pi1_grade(115.01), 'D');
-    assert_eq!(projection::pi2_grade(4.99), 'A');
-    assert_eq!(projection::pi2_grade(5.0), 'B');
+    // The built-in pack's bands (the PEFA rules' parameters): A 95–105, B 90–110, C 85–115 %.
+    let bands = purse::figures::Bands::builtin();
+    let (pi1, pi2) = (&bands.pi1_pp, &bands.pi2_pct);
+    assert_eq!(projection::pi1_grade(95.0, pi1), 'A');
+    assert_eq!(projection::pi1_grade(94.99, pi1), 'B');
+    assert_eq!(projection::pi1_grade(115.0, pi1), 'C');
+    assert_eq!(projection::pi1_grade(115.01, pi1), 'D');
+    assert_eq!(projection::pi2_grade(4.99, pi2), 'A');
+    assert_eq!(projection::pi2_grade(5.0, pi2), 'B');
     let ctx = history_ctx().await;
-    let o = Outlook::of(&ctx, "2025-06").await.unwrap();
+    let o = Outlook::of(&ctx, "2025-06", &bands).await.unwrap();
     let g = o.pefa.iter().find(|g| g.region_code == "990200").unwrap();
     // 990200: one unit projected to 800 of an original 1000.
     assert_eq!((r1(g.pi1_outturn), g.pi1_grade), ("80.0".into(), Some('D')));
+    // A deployment that widens PI-1's bands (C within 25 pp) grades the projection as its
+    // rule does: 80 % is C there, not D.
+    let overrides: std::collections::BTreeMap<String, toml::Table> =
+        toml::from_str("[pefa_pi1_aggregate_outturn]\nc_pp = 25\n").unwrap();
+    let set =
+        purse::rules::RuleSet::builtin(&purse::datasets::Catalog::builtin(), &overrides).unwrap();
+    let wide = purse::figures::Bands::from_rules(&set);
+    assert_eq!(wide.pi1_pp, [5.0, 10.0, 25.0]);
+    let o = Outlook::of(&ctx, "2025-06", &wide).await.unwrap();
+    let g = o.pefa.iter().find(|g| g.region_code == "990200").unwrap();
+    assert_eq!(g.pi1_grade, Some('C'));
 }
 
 /// The demo's three generated years before 2025: each after the first projected as the method

@@ -4,7 +4,8 @@
 mod common;
 
 use common::*;
-use purse::ingest::{Options, Outcome, Severity, Status};
+use purse::common::Severity;
+use purse::ingest::{Options, Outcome, Status};
 
 /// Loads a good extract first, then the bad one; returns the bad one's outcome after checking
 /// that the warehouse holds exactly what it held before.

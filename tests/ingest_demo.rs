@@ -13,7 +13,17 @@ use purse::warehouse::Warehouse;
 #[test]
 fn committed_fixtures_are_what_the_generator_writes() {
     let dir = tempfile::tempdir().unwrap();
-    purse::synth::generate(dir.path(), 1, 2025, &[]).unwrap();
+    // The generator is the binary's (`purse gen`), not the library's.
+    let made = std::process::Command::new(env!("CARGO_BIN_EXE_purse"))
+        .args(["gen", "--scale", "1", "--seed", "2025", "--out"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
     let mut n = 0;
     for path in purse::ingest::expand_paths(&[dir.path().to_path_buf()]).unwrap() {
         let rel = path.strip_prefix(dir.path()).unwrap();

@@ -201,7 +201,7 @@ fn rectification_is_never_closed_by_data_it_awaits_xiaohao() {
     assert_eq!(a.status.zh(), "数据已消除，待销号");
     assert!(a.status.is_open());
     assert_eq!(
-        purse::alerts::allowed_actions(a.status),
+        purse::alerts::ALERTS.allowed(a.status),
         vec!["close", "dismiss", "comment"]
     );
     let e = store
@@ -394,7 +394,7 @@ fn record_mode_scores_are_kept_but_open_no_workflow() {
             .unwrap()
             .is_empty()
     );
-    assert_eq!(purse::alerts::allowed_actions(a.status), vec!["comment"]);
+    assert_eq!(purse::alerts::ALERTS.allowed(a.status), vec!["comment"]);
     assert!(
         a.message_zh.contains("评级 D") && a.message_zh.contains("近三年有3年数据"),
         "{}",
@@ -922,7 +922,7 @@ fn units_named_without_codes_are_judged_each_on_its_own() {
     let out = ingest(env.dir.path(), &[p], &Options::default());
     assert_eq!(out[0].status, purse::ingest::Status::Loaded, "{out:#?}");
     // Said once, with the count.
-    let said: Vec<&purse::ingest::Issue> = out[0]
+    let said: Vec<&purse::common::Issue> = out[0]
         .issues
         .iter()
         .filter(|i| i.column == "agency_code")

@@ -223,7 +223,7 @@ proptest! {
         "[0-9+\\-/ ]{0,9}",
         "(19|20|99)[0-9]{2}-(0[0-9]|1[0-9])",
     ]) {
-        match s.parse::<purse::period::Period>() {
+        match s.parse::<purse::common::period::Period>() {
             Ok(p) => {
                 prop_assert_eq!(p.to_string(), s.clone());
                 prop_assert!((1..=12).contains(&p.month()) && p.year() >= 1900);
@@ -232,9 +232,9 @@ proptest! {
             }
             Err(e) => prop_assert_eq!(e.to_string(), format!("period `{s}` is not YYYY-MM")),
         }
-        let _ = purse::rules::Level::parse(&s);
-        let _ = purse::figures::split_period(&s);
-        let _ = purse::figures::prev_period(&s);
+        let _ = purse::common::level::Level::parse(&s);
+        let _ = purse::common::period::split_period(&s);
+        let _ = purse::common::period::prev_period(&s);
         let _ = purse::rules::period_month(&s);
         let _ = purse::report::schedule::Cron::parse(&s);
     }

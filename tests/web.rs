@@ -1166,8 +1166,12 @@ async fn reports_are_scheduled_on_a_fake_clock_and_reproducible() {
     let at = |s: &str| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap();
     let mut config = Config::load(dir.path()).unwrap();
     config.report.languages = vec!["zh".into(), "en".into()];
-    let sched =
-        purse::report::schedule::Scheduler::new(dir.path(), Catalog::builtin(), config).unwrap();
+    let app = std::sync::Arc::new(
+        purse::app::App::open(dir.path(), Catalog::builtin(), config)
+            .await
+            .unwrap(),
+    );
+    let sched = purse::app::schedule::Scheduler::new(app.clone()).unwrap();
     // Before the first due time nothing is made.
     assert!(sched.tick(at("2025-02-05 07:59")).await.unwrap().is_empty());
     // Server "down" until June: catching up makes January to April, not May (due 06-05 08:00).
@@ -1203,15 +1207,9 @@ async fn reports_are_scheduled_on_a_fake_clock_and_reproducible() {
             .contains("monthly alert report")
     );
     // Generating again gives the same bytes.
-    purse::report::generate(
-        dir.path(),
-        &Catalog::builtin(),
-        &Config::load(dir.path()).unwrap(),
-        "2025-05",
-        purse::i18n::Lang::Zh,
-    )
-    .await
-    .unwrap();
+    app.archive_report("2025-05", purse::i18n::Lang::Zh)
+        .await
+        .unwrap();
     assert_eq!(std::fs::read(&h).unwrap(), h1);
     assert_eq!(std::fs::read(&x).unwrap(), x1);
     // The workbook has the alert list and the figures behind the charts.

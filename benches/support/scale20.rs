@@ -25,7 +25,18 @@ pub fn extracts() -> PathBuf {
             "generating --scale 20 into {} (once; a few minutes)",
             dir.display()
         );
-        let summary = purse::synth::generate(&dir, 20, 2025, &[]).unwrap();
+        // The generator is the binary's (`purse gen`), not the library's.
+        let made = std::process::Command::new(env!("CARGO_BIN_EXE_purse"))
+            .args(["gen", "--scale", "20", "--seed", "2025", "--out"])
+            .arg(&dir)
+            .output()
+            .unwrap();
+        assert!(
+            made.status.success(),
+            "{}",
+            String::from_utf8_lossy(&made.stderr)
+        );
+        let summary = String::from_utf8_lossy(&made.stdout).into_owned();
         eprintln!("{summary}");
         std::fs::write(&done, summary).unwrap();
     }

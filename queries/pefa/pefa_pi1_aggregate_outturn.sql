@@ -7,13 +7,15 @@
 -- basis: annual
 -- months: 12
 -- severity: level
+-- params: a_pp = 5, b_pp = 10, c_pp = 15
 -- key: region_code, budget_kind, year
 -- message: {subject}{year}年支出为年初预算的{value}%（{year_2}年 {outturn_2}，{year_1}年 {outturn_1}）；近三年有{years}年数据，PEFA PI-1 评级 {grade} | {subject}: {year} expenditure outturn {value}% of the original budget ({year_2}: {outturn_2}, {year_1}: {outturn_1}); {years} of the last three years with data, PEFA PI-1 grade {grade}
 -- mode: record
 -- description: PEFA 2016 PI-1, aggregate expenditure outturn over the original budget (年初预算,
 --   never the adjusted one) in each of the last three completed years, judged on the December
 --   extracts. The grade is the one met in at least two of the three years: A 95–105 %,
---   B 90–110 %, C 85–115 %, else D; with one year only it is not rated. Record mode: the score is
+--   B 90–110 %, C 85–115 %, else D (a_pp, b_pp, c_pp: within so many points of 100 %; the
+--   cockpit's year-end projection grades in the same bands); with one year only it is not rated. Record mode: the score is
 --   kept and reported, not a workflow item. Findings below B: C yellow, D orange.
 WITH y AS (
     SELECT coalesce(region_code, '') AS region_code, budget_kind, CAST(substr(period, 1, 4) AS BIGINT) AS fy,
@@ -26,8 +28,8 @@ WITH y AS (
 ), o AS (
     SELECT *, 100.0 * CAST(actual AS DOUBLE) / CAST(original AS DOUBLE) AS outturn FROM y
 ), g AS (
-    SELECT *, CASE WHEN outturn >= 95 AND outturn <= 105 THEN 'A' WHEN outturn >= 90 AND outturn <= 110 THEN 'B'
-                   WHEN outturn >= 85 AND outturn <= 115 THEN 'C' ELSE 'D' END AS grade
+    SELECT *, CASE WHEN abs(outturn - 100) <= $a_pp THEN 'A' WHEN abs(outturn - 100) <= $b_pp THEN 'B'
+                   WHEN abs(outturn - 100) <= $c_pp THEN 'C' ELSE 'D' END AS grade
     FROM o
 ), r AS (
     SELECT *,

@@ -7,6 +7,7 @@
 -- basis: annual
 -- months: 12
 -- severity: level
+-- params: a_pct = 5, b_pct = 10, c_pct = 15, contingency_a_pct = 3, contingency_b_pct = 6, contingency_c_pct = 10
 -- key: region_code, budget_kind, year, dimension
 -- message: {subject}PEFA {dimension}（{dimension_zh}）评级 {grade}：{measure_zh}，近三年有{years}年数据 | {subject}: PEFA {dimension} ({dimension_en}) grade {grade}: {measure_en}, {years} of the last three years with data
 -- mode: record
@@ -70,13 +71,14 @@ WITH items AS (
            max(fy) OVER (PARTITION BY dimension, region_code, budget_kind) AS last_fy
     FROM (SELECT *,
                  CASE WHEN dimension = 'PI-2.3' THEN 'A'
-                      WHEN measure < 5 THEN 'A' WHEN measure < 10 THEN 'B' WHEN measure < 15 THEN 'C' ELSE 'D' END AS grade
+                      WHEN measure < $a_pct THEN 'A' WHEN measure < $b_pct THEN 'B' WHEN measure < $c_pct THEN 'C' ELSE 'D' END AS grade
           FROM measures) v
 ), dims AS (
     -- 2.1 and 2.2: the grade met in two of the three years (the second best); 2.3: the average.
     SELECT dimension, region_code, budget_kind, years,
            CASE WHEN dimension <> 'PI-2.3' THEN grade
-                WHEN average < 3 THEN 'A' WHEN average < 6 THEN 'B' WHEN average < 10 THEN 'C' ELSE 'D' END AS grade,
+                WHEN average < $contingency_a_pct THEN 'A' WHEN average < $contingency_b_pct THEN 'B'
+                WHEN average < $contingency_c_pct THEN 'C' ELSE 'D' END AS grade,
            CASE WHEN dimension = 'PI-2.3' THEN average ELSE this_year END AS measure
     FROM two_of_three
     WHERE years >= 2

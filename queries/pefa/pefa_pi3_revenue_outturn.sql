@@ -7,6 +7,7 @@
 -- basis: annual
 -- months: 12
 -- severity: level
+-- params: a_low_pct = 97, a_high_pct = 106, b_low_pct = 94, b_high_pct = 112, c_low_pct = 92, c_high_pct = 116, a_pct = 5, b_pct = 10, c_pct = 15
 -- key: region_code, budget_kind, year, dimension
 -- message: {subject}PEFA {dimension}（{dimension_zh}）评级 {grade}：{year}年{value}%，近三年有{years}年数据 | {subject}: PEFA {dimension} ({dimension_en}) grade {grade}: {value}% in {year}, {years} of the last three years with data
 -- mode: record
@@ -48,9 +49,10 @@ WITH base AS (
 ), g AS (
     SELECT *,
            CASE WHEN dimension = 'PI-3.1' THEN
-                CASE WHEN measure >= 97 AND measure <= 106 THEN 'A' WHEN measure >= 94 AND measure <= 112 THEN 'B'
-                     WHEN measure >= 92 AND measure <= 116 THEN 'C' ELSE 'D' END
-           ELSE CASE WHEN measure < 5 THEN 'A' WHEN measure < 10 THEN 'B' WHEN measure < 15 THEN 'C' ELSE 'D' END
+                CASE WHEN measure >= $a_low_pct AND measure <= $a_high_pct THEN 'A'
+                     WHEN measure >= $b_low_pct AND measure <= $b_high_pct THEN 'B'
+                     WHEN measure >= $c_low_pct AND measure <= $c_high_pct THEN 'C' ELSE 'D' END
+           ELSE CASE WHEN measure < $a_pct THEN 'A' WHEN measure < $b_pct THEN 'B' WHEN measure < $c_pct THEN 'C' ELSE 'D' END
            END AS grade
     FROM m
 ), r AS (

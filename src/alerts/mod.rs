@@ -14,6 +14,7 @@ use crate::error::{PurseError, Result};
 use crate::rules::ParamValue;
 use crate::rules::runner::{Outcome, RuleRun};
 use crate::rules::{FindingKind, Rule};
+use crate::workflow::Event;
 
 const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS alerts(
@@ -238,7 +239,22 @@ impl Action {
             Action::Comment { .. } => "comment",
         }
     }
+}
 
+impl crate::workflow::Status for Status {
+    fn as_str(self) -> &'static str {
+        Status::as_str(self)
+    }
+    fn zh(self) -> &'static str {
+        Status::zh(self)
+    }
+}
+
+impl crate::workflow::Step for Action {
+    type Status = Status;
+    fn name(&self) -> &'static str {
+        Action::name(self)
+    }
     /// The statuses this action may start from, and where it leads.
     fn transition(&self) -> (&'static [Status], Option<Status>) {
         use Status::*;
@@ -250,32 +266,69 @@ impl Action {
             Action::Comment { .. } => (&Status::ALL, None),
         }
     }
+    fn note(&self) -> Option<String> {
+        match self {
+            Action::Ack => None,
+            Action::Rectify { owner, due } => Some(format!("owner {owner}, due {due}")),
+            Action::Close { evidence } => Some(evidence.clone()),
+            Action::Dismiss { reason } => Some(reason.clone()),
+            Action::Comment { text } => Some(text.clone()),
+        }
+    }
+    fn incomplete(&self) -> Option<String> {
+        let blank = match self {
+            Action::Ack => false,
+            Action::Rectify { owner, .. } => owner.trim().is_empty(),
+            Action::Close { evidence } => evidence.trim().is_empty(),
+            Action::Dismiss { reason } => reason.trim().is_empty(),
+            Action::Comment { text } => text.trim().is_empty(),
+        };
+        blank.then(|| format!("{} needs a non-empty text", self.name()))
+    }
 }
 
-/// The actions allowed from a status.
-pub fn allowed_actions(s: Status) -> Vec<&'static str> {
-    let probe = [
-        Action::Ack,
-        Action::Rectify {
-            owner: String::new(),
-            due: chrono::NaiveDate::MIN,
-        },
-        Action::Close {
-            evidence: String::new(),
-        },
-        Action::Dismiss {
-            reason: String::new(),
-        },
-        Action::Comment {
-            text: String::new(),
-        },
-    ];
-    probe
-        .iter()
-        .filter(|a| a.transition().0.contains(&s))
-        .map(|a| a.name())
-        .collect()
-}
+/// The alerts' workflow: new → acknowledged → rectifying → closed (整改销号), or dismissed; the
+/// rules move an alert to resolved or cleared (and back) on their own, through the trail.
+pub const ALERTS: crate::workflow::Workflow<Action> = crate::workflow::Workflow {
+    table: "alerts",
+    trail: "alert_events",
+    key: "alert_id",
+    steps: || {
+        vec![
+            Action::Ack,
+            Action::Rectify {
+                owner: String::new(),
+                due: chrono::NaiveDate::MIN,
+            },
+            Action::Close {
+                evidence: String::new(),
+            },
+            Action::Dismiss {
+                reason: String::new(),
+            },
+            Action::Comment {
+                text: String::new(),
+            },
+        ]
+    },
+    refuse: |r| {
+        let need: Vec<String> = r
+            .needs
+            .iter()
+            .map(|s| format!("{} ({})", s.zh(), s.as_str()))
+            .collect();
+        format!(
+            "cannot {} alert #{}: it is {} ({}); {} needs {}. Allowed now: {}",
+            r.step,
+            r.id,
+            r.status.zh(),
+            r.status.as_str(),
+            r.step,
+            need.join(" or "),
+            r.allowed.join(", ")
+        )
+    },
+};
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Alert {
@@ -304,30 +357,6 @@ pub struct Alert {
     pub updated_at: String,
     /// The period the finding belongs to (fiscal year, quarter or month; empty for a balance).
     pub term: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct Event {
-    pub at: String,
-    pub actor: String,
-    pub action: String,
-    pub from_status: Option<String>,
-    pub to_status: Option<String>,
-    pub note: Option<String>,
-}
-
-impl Event {
-    /// From `SELECT at, actor, action, from_status, to_status, note` of a trail table.
-    pub fn from_row(r: &rusqlite::Row) -> rusqlite::Result<Event> {
-        Ok(Event {
-            at: r.get(0)?,
-            actor: r.get(1)?,
-            action: r.get(2)?,
-            from_status: r.get(3)?,
-            to_status: r.get(4)?,
-            note: r.get(5)?,
-        })
-    }
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -623,7 +652,7 @@ impl AlertStore {
                             ],
                         )?;
                         let id = tx.last_insert_rowid();
-                        event(
+                        ALERTS.record(
                             &tx,
                             id,
                             "purse",
@@ -666,7 +695,7 @@ impl AlertStore {
                             _ => None,
                         };
                         if let Some(to) = back_to {
-                            event(
+                            ALERTS.record(
                                 &tx,
                                 id,
                                 "purse",
@@ -769,7 +798,7 @@ impl AlertStore {
                     "UPDATE alerts SET status=?3, updated_at=?2, resolved_in=?4 WHERE id=?1",
                     params![id, now(), to.as_str(), period],
                 )?;
-                event(
+                ALERTS.record(
                     &tx,
                     id,
                     "purse",
@@ -895,7 +924,7 @@ impl AlertStore {
                     "UPDATE alerts SET status='resolved', months_open=0, updated_at=?2 WHERE id=?1",
                     params![id, now()],
                 )?;
-                event(
+                ALERTS.record(
                     &tx,
                     id,
                     "purse",
@@ -1020,13 +1049,7 @@ impl AlertStore {
     }
 
     pub fn events(&self, id: i64) -> Result<Vec<Event>> {
-        let mut stmt = self.db.prepare(
-            "SELECT at, actor, action, from_status, to_status, note FROM alert_events WHERE alert_id=?1 ORDER BY id",
-        )?;
-        let v = stmt
-            .query_map([id], Event::from_row)?
-            .collect::<rusqlite::Result<_>>()?;
-        Ok(v)
+        ALERTS.trail(&self.db, id)
     }
 
     /// One month against the month before: what fired, how much of it is new, what stopped.
@@ -1112,61 +1135,16 @@ impl AlertStore {
     /// Applies a workflow action, refusing illegal transitions with what is allowed instead.
     pub fn act(&mut self, id: i64, action: &Action, actor: &str) -> Result<Alert> {
         let alert = self.get(id)?;
-        let (from, to) = action.transition();
-        if !from.contains(&alert.status) {
-            let need: Vec<String> = from
-                .iter()
-                .map(|s| format!("{} ({})", s.zh(), s.as_str()))
-                .collect();
-            return Err(PurseError::Conflict(format!(
-                "cannot {} alert #{id}: it is {} ({}); {} needs {}. Allowed now: {}",
-                action.name(),
-                alert.status.zh(),
-                alert.status.as_str(),
-                action.name(),
-                need.join(" or "),
-                allowed_actions(alert.status).join(", ")
-            )));
-        }
-        let note = match action {
-            Action::Ack => None,
-            Action::Rectify { owner, due } => Some(format!("owner {owner}, due {due}")),
-            Action::Close { evidence } => Some(evidence.clone()),
-            Action::Dismiss { reason } => Some(reason.clone()),
-            Action::Comment { text } => Some(text.clone()),
-        };
-        if matches!(action, Action::Close { evidence } if evidence.trim().is_empty())
-            || matches!(action, Action::Dismiss { reason } if reason.trim().is_empty())
-            || matches!(action, Action::Comment { text } if text.trim().is_empty())
-            || matches!(action, Action::Rectify { owner, .. } if owner.trim().is_empty())
-        {
-            return Err(PurseError::Invalid(format!(
-                "{} needs a non-empty text",
-                action.name()
-            )));
-        }
+        ALERTS.check(id, alert.status, action)?;
         let tx = self.db.transaction()?;
-        if let Some(to) = to {
-            tx.execute(
-                "UPDATE alerts SET status=?2, updated_at=?3 WHERE id=?1",
-                params![id, to.as_str(), now()],
-            )?;
-        }
+        // What is the alert's own: who rectifies it, by when.
         if let Action::Rectify { owner, due } = action {
             tx.execute(
                 "UPDATE alerts SET owner=?2, due_date=?3 WHERE id=?1",
                 params![id, owner, due.to_string()],
             )?;
         }
-        event(
-            &tx,
-            id,
-            actor,
-            action.name(),
-            Some(alert.status.as_str()),
-            Some(to.unwrap_or(alert.status).as_str()),
-            note.as_deref(),
-        )?;
+        ALERTS.apply(&tx, id, actor, action, alert.status)?;
         tx.commit()?;
         self.get(id)
     }
@@ -1256,20 +1234,4 @@ fn adopt_legacy(
         params![id, fp, term],
     )?;
     Ok(Some((id, status, last)))
-}
-
-fn event(
-    tx: &rusqlite::Transaction,
-    id: i64,
-    actor: &str,
-    action: &str,
-    from: Option<&str>,
-    to: Option<&str>,
-    note: Option<&str>,
-) -> Result<()> {
-    tx.execute(
-        "INSERT INTO alert_events(alert_id, at, actor, action, from_status, to_status, note) VALUES (?1,?2,?3,?4,?5,?6,?7)",
-        params![id, now(), actor, action, from, to, note],
-    )?;
-    Ok(())
 }

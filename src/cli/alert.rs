@@ -91,7 +91,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     );
     println!(
         "  allowed now: {}",
-        purse::alerts::allowed_actions(a.status).join(", ")
+        purse::alerts::ALERTS.allowed(a.status).join(", ")
     );
     let history = store.history(id)?;
     if let Some(last) = history.last().filter(|h| !h.rows.is_empty()) {

@@ -33,14 +33,14 @@ pub fn run(args: Args) -> Result<ExitCode> {
         format,
     } = args;
     if let Some(p) = &period {
-        p.parse::<purse::period::Period>()
+        p.parse::<purse::common::period::Period>()
             .map_err(|e| anyhow::anyhow!("--period {p}: {e}"))?;
     }
     let dir = resolve_data_dir(dd.data_dir);
     let store = purse::alerts::AlertStore::open(&dir)?;
     let level = match severity {
         Some(s) => Some(
-            purse::rules::level(&s)
+            purse::common::level::level(&s)
                 .with_context(|| {
                     format!("--severity {s}: use 红/橙/黄/蓝 or red/orange/yellow/blue")
                 })?

@@ -59,7 +59,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             }
         }
         if let Some(s) = &res.summary {
-            let levels: Vec<String> = purse::rules::LEVELS
+            let levels: Vec<String> = purse::common::level::LEVELS
                 .iter()
                 .filter_map(|l| s.by_level.get(*l).map(|n| format!("{l} {n}")))
                 .collect();

@@ -140,7 +140,7 @@ pub fn prepare_demo(data_dir: &std::path::Path) -> Result<bool> {
         purse::config::write_init(data_dir, code, name, false)?;
     }
     let extracts = data_dir.join("extracts");
-    println!("{}", purse::synth::generate(&extracts, 1, 2025, &[])?);
+    println!("{}", synth::generate(&extracts, 1, 2025, &[])?);
     let (config, catalog) = catalog_for(data_dir)?;
     let mut wh =
         Warehouse::open(data_dir).with_context(|| format!("opening {}", data_dir.display()))?;
@@ -184,7 +184,7 @@ pub fn prepare_demo(data_dir: &std::path::Path) -> Result<bool> {
         }
     }
     let alerts = purse::alerts::AlertStore::open(data_dir)?.list(&Default::default())?;
-    let by_level: Vec<String> = purse::rules::LEVELS
+    let by_level: Vec<String> = purse::common::level::LEVELS
         .iter()
         .map(|l| format!("{l} {}", alerts.iter().filter(|a| a.level == *l).count()))
         .collect();

@@ -26,7 +26,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if scale == 0 {
         bail!("--scale must be at least 1");
     }
-    let summary = purse::synth::generate(&out, scale, seed, &only)?;
+    let summary = synth::generate(&out, scale, seed, &only)?;
     println!("{summary}");
     Ok(ExitCode::SUCCESS)
 }

@@ -91,9 +91,8 @@ fn retract(
     let actor = actor_or_user(actor);
     let (config, catalog) = catalog_for(dir)?;
     let rt = tokio::runtime::Runtime::new()?;
-    let done = rt.block_on(purse::check::retract_load(
-        dir, &catalog, &config, id, &actor, reason,
-    ))?;
+    let app = purse::app::App::open_blocking(dir, catalog, config)?;
+    let done = rt.block_on(app.retract(id, &actor, reason))?;
     if json {
         println!("{}", serde_json::to_string_pretty(&done)?);
         return Ok(ExitCode::SUCCESS);

@@ -24,6 +24,7 @@ pub mod runs;
 pub mod schema;
 pub mod serve;
 pub mod sql_worker;
+pub mod synth;
 pub mod user;
 
 use std::collections::BTreeMap;
@@ -34,11 +35,11 @@ use anyhow::{Context, Result, bail};
 use clap::Subcommand;
 use indicatif::{ProgressBar, ProgressStyle};
 
+use purse::common::period::Period;
 use purse::config::{Config, resolve_data_dir};
 use purse::datasets::Catalog;
 use purse::ingest::{Outcome, Status};
 use purse::output::{Format, render};
-use purse::period::Period;
 use purse::warehouse::Warehouse;
 
 #[derive(clap::Args, Clone)]
@@ -49,7 +50,7 @@ pub struct DataDir {
 }
 
 /// An audit trail (an alert's or a problem item's), oldest first.
-fn print_trail(events: Vec<purse::alerts::Event>) {
+fn print_trail(events: Vec<purse::workflow::Event>) {
     println!("audit trail:");
     for e in events {
         println!(

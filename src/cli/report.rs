@@ -37,9 +37,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
         purse::i18n::Lang::parse(&lang).with_context(|| format!("--lang {lang}: use zh or en"))?;
     let (config, catalog) = catalog_for(&dir)?;
     let rt = tokio::runtime::Runtime::new()?;
-    let (html, xlsx) = rt.block_on(purse::report::generate(
-        &dir, &catalog, &config, &period, lang,
-    ))?;
+    let app = purse::app::App::open_blocking(&dir, catalog, config)?;
+    let (html, xlsx) = rt.block_on(app.archive_report(&period, lang))?;
     let made = match format {
         ReportFormat::Html => html,
         ReportFormat::Xlsx => xlsx,

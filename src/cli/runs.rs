@@ -22,7 +22,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     }
     let store = purse::alerts::AlertStore::open(&dir)?;
     for r in runs {
-        let levels: Vec<String> = purse::rules::LEVELS
+        let levels: Vec<String> = purse::common::level::LEVELS
             .iter()
             .filter_map(|l| r.by_level.get(*l).map(|n| format!("{l} {n}")))
             .collect();

@@ -27,7 +27,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
 /// Serves until Ctrl-C.
 pub fn serve(dir: &std::path::Path, bind: std::net::SocketAddr, secure: bool) -> Result<()> {
     let (config, catalog) = catalog_for(dir)?;
-    let state = purse::web::AppState::new(dir, catalog, config)?.with_secure_cookies(secure);
+    let app = purse::app::App::open_blocking(dir, catalog, config)?;
+    let state = purse::web::AppState::new(std::sync::Arc::new(app)).with_secure_cookies(secure);
     let users = purse::users::Users::open(dir)?.list()?;
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async {

@@ -82,7 +82,7 @@ pub fn with_params(rule: &Rule, sets: &[(String, String)]) -> Result<Rule> {
         let new = match old {
             ParamValue::Number(_) => {
                 let v = v.trim();
-                crate::figures::parse_decimal(v).ok_or_else(|| {
+                crate::common::parse_decimal(v).ok_or_else(|| {
                     PurseError::Invalid(format!(
                         "rule {}: parameter `{k}` takes a number, not `{v}`",
                         rule.id

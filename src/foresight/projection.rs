@@ -18,8 +18,10 @@ use datafusion::prelude::SessionContext;
 use datafusion::scalar::ScalarValue;
 use serde::Serialize;
 
+use crate::common::Money;
+use crate::common::period::split_period;
 use crate::error::Result;
-use crate::figures::{Money, fetch, split_period};
+use crate::figures::fetch;
 
 /// The share of held-back years a band is to hold, % (the rule's `coverage = 90`).
 pub const COVERAGE: usize = 90;
@@ -594,24 +596,28 @@ pub async fn accuracy(
     Ok(out)
 }
 
-/// PEFA grade of an aggregate outturn (% of the original budget): A 95–105, B 90–110, C 85–115.
-pub fn pi1_grade(outturn: f64) -> char {
-    match outturn {
-        x if (95.0..=105.0).contains(&x) => 'A',
-        x if (90.0..=110.0).contains(&x) => 'B',
-        x if (85.0..=115.0).contains(&x) => 'C',
-        _ => 'D',
-    }
+/// PEFA grade of an aggregate outturn (% of the original budget): A, B, C within `pp[0..3]`
+/// points of 100 (95–105, 90–110, 85–115 in the built-in pack), else D. The bands are the
+/// `pefa_pi1_aggregate_outturn` rule's parameters ([`crate::figures::Bands`]): the projection
+/// grades as the rule does.
+pub fn pi1_grade(outturn: f64, pp: &[f64; 3]) -> char {
+    // Exact for any outturn within a factor two of 100 (Sterbenz): 95 is A at ±5 pp.
+    let off = (outturn - 100.0).abs();
+    ['A', 'B', 'C']
+        .into_iter()
+        .zip(pp)
+        .find(|(_, band)| off <= **band)
+        .map_or('D', |(g, _)| g)
 }
 
-/// PEFA PI-2.1 grade of a composition variance (%): A < 5, B < 10, C < 15.
-pub fn pi2_grade(variance: f64) -> char {
-    match variance {
-        x if x < 5.0 => 'A',
-        x if x < 10.0 => 'B',
-        x if x < 15.0 => 'C',
-        _ => 'D',
-    }
+/// PEFA PI-2.1 grade of a composition variance (%): A, B, C below `pct[0..3]` (5, 10, 15 in
+/// the built-in pack, the `pefa_pi2_composition` rule's parameters), else D.
+pub fn pi2_grade(variance: f64, pct: &[f64; 3]) -> char {
+    ['A', 'B', 'C']
+        .into_iter()
+        .zip(pct)
+        .find(|(_, band)| variance < **band)
+        .map_or('D', |(g, _)| g)
 }
 
 /// The PEFA scores the projected year would get, per region.
@@ -626,8 +632,13 @@ pub struct PefaOutlook {
     pub pi2_grade: Option<char>,
 }
 
-/// PI-1 and PI-2.1 on projected year-end figures, from the region and function projections.
-pub fn pefa_outlook(regions: &[Projection], functions: &[Projection]) -> Vec<PefaOutlook> {
+/// PI-1 and PI-2.1 on projected year-end figures, from the region and function projections,
+/// graded in the rules' bands.
+pub fn pefa_outlook(
+    regions: &[Projection],
+    functions: &[Projection],
+    bands: &crate::figures::Bands,
+) -> Vec<PefaOutlook> {
     regions
         .iter()
         .map(|r| {
@@ -654,9 +665,9 @@ pub fn pefa_outlook(regions: &[Projection], functions: &[Projection]) -> Vec<Pef
             PefaOutlook {
                 region_code: r.region_code.clone(),
                 pi1_outturn: pi1,
-                pi1_grade: pi1.map(pi1_grade),
+                pi1_grade: pi1.map(|x| pi1_grade(x, &bands.pi1_pp)),
                 pi2_variance: pi2,
-                pi2_grade: pi2.map(pi2_grade),
+                pi2_grade: pi2.map(|x| pi2_grade(x, &bands.pi2_pct)),
             }
         })
         .collect()
@@ -672,11 +683,16 @@ pub struct Outlook {
 }
 
 impl Outlook {
-    pub async fn of(ctx: &SessionContext, period: &str) -> Result<Outlook> {
+    /// The projections of `period`, the PEFA outlook graded in `bands` (the rules').
+    pub async fn of(
+        ctx: &SessionContext,
+        period: &str,
+        bands: &crate::figures::Bands,
+    ) -> Result<Outlook> {
         let mut all = project_all(ctx, period, &Grain::ALL).await?;
         let regions = all.remove(&Grain::Region).unwrap_or_default();
         let functions = all.remove(&Grain::Function).unwrap_or_default();
-        let pefa = pefa_outlook(&regions, &functions);
+        let pefa = pefa_outlook(&regions, &functions, bands);
         let mut projections = regions;
         projections.extend(functions);
         for g in Grain::ALL {

@@ -15,10 +15,11 @@ use datafusion::prelude::SessionContext;
 use datafusion::scalar::ScalarValue;
 use serde::Serialize;
 
+use crate::common::period::{last_periods, split_period};
 use crate::config::QualityConfig;
 use crate::datasets::{Catalog, Grain};
 use crate::error::{PurseError, Result};
-use crate::figures::{fetch, last_periods, split_period};
+use crate::figures::fetch;
 
 /// What the manifest says about deliveries (read from SQLite by the caller).
 #[derive(Debug, Clone, Default)]
@@ -222,7 +223,7 @@ pub async fn scorecard(
         Some(
             config
                 .graded_from
-                .parse::<crate::period::Period>()?
+                .parse::<crate::common::period::Period>()?
                 .to_string(),
         )
     } else {
@@ -233,7 +234,7 @@ pub async fn scorecard(
             .and_then(|p| day_of(&p.2))
             .map(|first| {
                 // The earliest period whose extract falls due on or after the first load.
-                let mut p: crate::period::Period =
+                let mut p: crate::common::period::Period =
                     format!("{:04}-{:02}", first.year(), first.month())
                         .parse()
                         .expect("a valid period");

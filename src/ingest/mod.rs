@@ -18,51 +18,11 @@ use datafusion::arrow::compute::filter_record_batch;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::common::{Issue, Severity};
 use crate::config::Config;
 use crate::datasets::{Catalog, ColType, Grain, SOURCE_ROW};
 use crate::error::{PurseError, Result};
 use crate::warehouse::{LoadMeta, Part, PartWriter, Replaced, Warehouse};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Error,
-    Warning,
-}
-
-impl Severity {
-    pub fn label(self) -> &'static str {
-        match self {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        }
-    }
-}
-
-/// One problem found in an extract: where, what was provided, what was expected, why.
-#[derive(Debug, Clone, Serialize, serde::Deserialize, utoipa::ToSchema)]
-pub struct Issue {
-    pub severity: Severity,
-    /// Row as a person sees it (CSV line, Excel row); `None` for file-level problems.
-    pub row: Option<usize>,
-    pub column: String,
-    pub value: String,
-    pub expected: String,
-    pub reason: String,
-}
-
-impl Issue {
-    fn file(reason: impl Into<String>) -> Issue {
-        Issue {
-            severity: Severity::Error,
-            row: None,
-            column: String::new(),
-            value: String::new(),
-            expected: String::new(),
-            reason: reason.into(),
-        }
-    }
-}
 
 /// Row-level progress: called with the file and the rows read so far, every few thousand rows
 /// of a sheet, so a long ingest shows it is moving (the CLI's progress bar).
@@ -322,7 +282,7 @@ pub struct Read {
 /// The file comes in pieces ([`read::PieceReader`]) through three threads: one reads, one
 /// hashes, one checks the text (UTF-8, lines, quotes), so a large file is hashed and checked
 /// while it is still being read.
-fn read_bytes(path: &Path, limits: read::Limits) -> Result<Read> {
+fn read_bytes(path: &Path, limits: crate::config::Limits) -> Result<Read> {
     crate::memory::reading(path);
     let io = |e: std::io::Error| PurseError::io(path, e);
     let file = std::fs::File::open(path).map_err(io)?;
@@ -1093,7 +1053,7 @@ fn missing_region(
 
 /// The month before within the same year (January has none: year-to-date starts again).
 fn previous_period(p: &str) -> Option<String> {
-    let p: crate::period::Period = p.parse().ok()?;
+    let p: crate::common::period::Period = p.parse().ok()?;
     (p.month() > 1).then(|| p.prev().to_string())
 }
 

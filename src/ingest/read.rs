@@ -12,6 +12,8 @@ use std::sync::Arc;
 
 use calamine::{Data, Reader, Sheets, open_workbook_auto_from_rs};
 
+use crate::config::Limits;
+
 /// One table-like source: a CSV file or one worksheet.
 #[derive(Clone)]
 pub struct Sheet {
@@ -358,30 +360,6 @@ fn sniff_delimiter(text: &str) -> u8 {
     } else {
         b','
     }
-}
-
-/// How large a sheet may be read (`[ingest]` in purse.toml): past these a file is refused,
-/// naming the cell, row or part that is too large, before memory is spent on it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limits {
-    pub max_columns: u32,
-    pub max_rows: u32,
-    /// Cells held for one sheet (each row as wide as its last cell).
-    pub max_cells: u64,
-    /// XML one worksheet (or the shared strings) of an XLSX may unpack to.
-    pub max_xml_bytes: u64,
-    /// One line of a CSV (an extract's widest row is tens of KB).
-    pub max_line_bytes: u64,
-}
-
-impl Limits {
-    pub const DEFAULT: Limits = Limits {
-        max_columns: 1_000,
-        max_rows: 1_048_576,
-        max_cells: 50_000_000,
-        max_xml_bytes: 1 << 30,
-        max_line_bytes: 1 << 20,
-    };
 }
 
 /// A CSV line past the limit: `(line number, its length)` of the first.

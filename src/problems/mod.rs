@@ -263,9 +263,6 @@ pub struct Problem {
     pub updated_at: String,
 }
 
-/// A step in an item's trail: the same shape as an alert's.
-pub type ProblemEvent = crate::alerts::Event;
-
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[schema(as = ProblemEvidence)]
 pub struct Evidence {
@@ -303,14 +300,41 @@ impl Step {
             Step::SendBack { .. } => "send_back",
         }
     }
+}
+
+impl crate::workflow::Status for Status {
+    fn as_str(self) -> &'static str {
+        Status::as_str(self)
+    }
+    fn zh(self) -> &'static str {
+        Status::zh(self)
+    }
+}
+
+impl crate::workflow::Step for Step {
+    type Status = Status;
+    fn name(&self) -> &'static str {
+        Step::name(self)
+    }
     /// The statuses the step may start from, and where it leads.
-    fn transition(&self) -> (&'static [Status], Status) {
-        match self {
+    fn transition(&self) -> (&'static [Status], Option<Status>) {
+        let (from, to): (&'static [Status], Status) = match self {
             Step::Assign { .. } => (&[Status::Open], Status::Assigned),
             Step::Respond { .. } => (&[Status::Assigned, Status::SentBack], Status::Responded),
             Step::Accept { .. } => (&[Status::Responded], Status::Closed),
             Step::SendBack { .. } => (&[Status::Responded], Status::SentBack),
-        }
+        };
+        (from, Some(to))
+    }
+    fn incomplete(&self) -> Option<String> {
+        let (what, text) = match self {
+            Step::Respond { text } => ("the response", text),
+            Step::SendBack { reason } => ("the reason for sending it back", reason),
+            _ => return None,
+        };
+        text.trim()
+            .is_empty()
+            .then(|| format!("{what}: must not be empty"))
     }
     fn note(&self) -> Option<String> {
         match self {
@@ -327,15 +351,44 @@ impl Step {
     }
 }
 
-/// The steps that may follow a status.
-pub fn allowed_steps(s: Status) -> Vec<&'static str> {
-    match s {
-        Status::Open => vec!["assign"],
-        Status::Assigned | Status::SentBack => vec!["respond"],
-        Status::Responded => vec!["accept", "send_back"],
-        Status::Closed => vec![],
-    }
-}
+/// The problem list's loop (闭环监督): open → assigned (交办) → responded (反馈) → closed (销号),
+/// or sent back (退回) to respond again; a rating of unsatisfied reopens a closed item.
+pub const PROBLEMS: crate::workflow::Workflow<Step> = crate::workflow::Workflow {
+    table: "problems",
+    trail: "problem_events",
+    key: "problem_id",
+    steps: || {
+        vec![
+            Step::Assign {
+                requirement: None,
+                due: None,
+            },
+            Step::Respond {
+                text: String::new(),
+            },
+            Step::Accept {
+                note: String::new(),
+            },
+            Step::SendBack {
+                reason: String::new(),
+            },
+        ]
+    },
+    refuse: |r| {
+        format!(
+            "cannot {} problem #{}: it is {} ({}); allowed now: {}",
+            r.step,
+            r.id,
+            r.status.zh(),
+            r.status.as_str(),
+            if r.allowed.is_empty() {
+                "nothing (closed)".to_string()
+            } else {
+                r.allowed.join(", ")
+            }
+        )
+    },
+};
 
 /// An audit finding as the `audit_findings` dataset holds it (its latest period).
 #[derive(Debug, Clone, Default)]
@@ -462,8 +515,7 @@ fn row(r: &rusqlite::Row, on: chrono::NaiveDate) -> rusqlite::Result<Problem> {
     let status: String = r.get(10)?;
     let due: String = r.get(9)?;
     let status = Status::parse(&status).unwrap_or(Status::Open);
-    let overdue = status != Status::Closed
-        && chrono::NaiveDate::parse_from_str(&due, "%Y-%m-%d").is_ok_and(|d| d < on);
+    let overdue = crate::workflow::overdue(Some(&due), status != Status::Closed, on);
     Ok(Problem {
         id: r.get(0)?,
         source: Source::parse(&source).unwrap_or(Source::Alert),
@@ -482,6 +534,7 @@ fn row(r: &rusqlite::Row, on: chrono::NaiveDate) -> rusqlite::Result<Problem> {
     })
 }
 
+/// A trail entry in the problem list's statuses (see [`PROBLEMS`]).
 fn event(
     tx: &Connection,
     id: i64,
@@ -491,20 +544,15 @@ fn event(
     to: Option<Status>,
     note: Option<&str>,
 ) -> Result<()> {
-    tx.execute(
-        "INSERT INTO problem_events (problem_id, at, actor, action, from_status, to_status, note)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![
-            id,
-            now(),
-            actor,
-            action,
-            from.map(Status::as_str),
-            to.map(Status::as_str),
-            note
-        ],
-    )?;
-    Ok(())
+    PROBLEMS.record(
+        tx,
+        id,
+        actor,
+        action,
+        from.map(Status::as_str),
+        to.map(Status::as_str),
+        note,
+    )
 }
 
 fn nonblank(what: &str, s: &str) -> Result<()> {
@@ -617,27 +665,9 @@ impl ProblemStore {
     /// Takes a step, refusing one the item's status does not allow with what is allowed now.
     pub fn step(&mut self, id: i64, step: &Step, actor: &str) -> Result<Problem> {
         let p = self.get(id)?;
-        let (from, to) = step.transition();
-        if !from.contains(&p.status) {
-            let allowed = allowed_steps(p.status);
-            return Err(PurseError::Conflict(format!(
-                "cannot {} problem #{id}: it is {} ({}); allowed now: {}",
-                step.name(),
-                p.status.zh(),
-                p.status.as_str(),
-                if allowed.is_empty() {
-                    "nothing (closed)".to_string()
-                } else {
-                    allowed.join(", ")
-                }
-            )));
-        }
-        match step {
-            Step::Respond { text } => nonblank("the response", text)?,
-            Step::SendBack { reason } => nonblank("the reason for sending it back", reason)?,
-            _ => {}
-        }
+        PROBLEMS.check(id, p.status, step)?;
         let tx = self.db.transaction()?;
+        // What is the item's own: its requirement and due date, as 交办 restates them.
         if let Step::Assign { requirement, due } = step {
             if let Some(r) = requirement.as_deref().filter(|r| !r.trim().is_empty()) {
                 tx.execute(
@@ -652,19 +682,7 @@ impl ProblemStore {
                 )?;
             }
         }
-        tx.execute(
-            "UPDATE problems SET status = ?2, updated_at = ?3 WHERE id = ?1",
-            params![id, to.as_str(), now()],
-        )?;
-        event(
-            &tx,
-            id,
-            actor,
-            step.name(),
-            Some(p.status),
-            Some(to),
-            step.note().as_deref(),
-        )?;
+        PROBLEMS.apply(&tx, id, actor, step, p.status)?;
         tx.commit()?;
         self.get(id)
     }
@@ -787,10 +805,7 @@ impl ProblemStore {
             )),
         )?;
         if rating == Rating::Unsatisfied {
-            tx.execute(
-                "UPDATE problems SET status = 'sent_back', updated_at = ?2 WHERE id = ?1",
-                params![id, now()],
-            )?;
+            PROBLEMS.set_status(&tx, id, Status::SentBack)?;
             event(
                 &tx,
                 id,
@@ -816,7 +831,7 @@ impl ProblemStore {
         note: Option<&str>,
         rater: &str,
     ) -> Result<()> {
-        let period: crate::period::Period = period.parse()?;
+        let period: crate::common::period::Period = period.parse()?;
         let known: bool = self.db.query_row(
             "SELECT count(*) > 0 FROM problems WHERE unit = ?1",
             params![unit.trim()],
@@ -971,15 +986,8 @@ impl ProblemStore {
     }
 
     /// The item's trail, oldest first.
-    pub fn events(&self, id: i64) -> Result<Vec<ProblemEvent>> {
-        let mut st = self.db.prepare(
-            "SELECT at, actor, action, from_status, to_status, note FROM problem_events
-             WHERE problem_id = ?1 ORDER BY id",
-        )?;
-        let v = st
-            .query_map(params![id], ProblemEvent::from_row)?
-            .collect::<rusqlite::Result<_>>()?;
-        Ok(v)
+    pub fn events(&self, id: i64) -> Result<Vec<crate::workflow::Event>> {
+        PROBLEMS.trail(&self.db, id)
     }
 
     /// Puts purse's open alerts on the list (source `alert`, reference the alert id), with the

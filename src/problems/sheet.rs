@@ -8,8 +8,8 @@
 use sha2::{Digest, Sha256};
 
 use super::{NewProblem, Problem, Rating, Source};
+use crate::common::Val;
 use crate::error::{PurseError, Result};
-use crate::figures::Val;
 
 /// The columns an import knows, each with the headers it is found under.
 const COLUMNS: &[(&str, &[&str])] = &[
@@ -110,11 +110,11 @@ pub fn read_xlsx(
     // down on a small file that claims a cell at XFD1048576.
     // A problem list has hundreds of rows; it is read in the server's own process, so within
     // bounds far below an extract's.
-    let limits = crate::ingest::read::Limits {
+    let limits = crate::config::Limits {
         max_rows: 100_000,
         max_cells: 2_000_000,
         max_xml_bytes: 64 << 20,
-        ..crate::ingest::read::Limits::DEFAULT
+        ..crate::config::Limits::DEFAULT
     };
     if !crate::ingest::read::is_workbook(bytes) {
         return Err(bad(
@@ -405,7 +405,7 @@ pub fn export_xlsx(items: &[(Problem, Progress)], zh_lang: bool) -> Result<Vec<u
     .iter()
     .map(|(z, e)| t(z, e))
     .collect();
-    crate::report::xlsx_sheets(&[
+    crate::common::xlsx::sheets(&[
         (&t("问题清单", "Problems"), &ph, &problems),
         (&t("整改清单", "Rectification"), &rh, &rect),
     ])

@@ -8,17 +8,18 @@ pub mod schedule;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, Worksheet};
+use rust_xlsxwriter::Workbook;
 
-use crate::alerts::{Alert, AlertStore, PeriodRecord, Status};
-use crate::config::Config;
-use crate::datasets::Catalog;
+use crate::alerts::{Alert, PeriodRecord};
+use crate::common::xlsx::{add_sheet, props, xerr};
+use crate::common::{Money, Val};
 use crate::error::{PurseError, Result};
-use crate::figures::{self, Cockpit, Val};
+use crate::figures::{self, Cockpit};
 use maud::{DOCTYPE, PreEscaped, html};
 
+use crate::common::level::LEVELS;
 use crate::i18n::{Lang, level_class, level_label, pct, term};
-use crate::rules::{CATEGORIES, LEVELS};
+use crate::rules::CATEGORIES;
 use crate::views;
 
 /// Everything the report says about one period.
@@ -62,130 +63,8 @@ pub struct Skipped {
     pub reason_en: String,
 }
 
-/// Builds the report for `period` from the warehouse and the alert store, as `reach` sees them
-/// (the archived reports see everything; a bounded user's report is drawn for them).
-pub async fn build(
-    data_dir: &Path,
-    catalog: &Catalog,
-    config: &Config,
-    period: &str,
-    as_of: chrono::NaiveDate,
-    reach: &crate::users::Reach,
-) -> Result<Report> {
-    let ctx = crate::engine::session(data_dir, catalog).await?;
-    crate::engine::restrict(&ctx, catalog, reach).await?;
-    let vis = crate::access::Visible::of(&ctx, reach).await?;
-    let rules = crate::rules::RuleSet::resolve(None, data_dir, catalog, &config.rules)?;
-    let bands = figures::Bands::from_rules(&rules);
-    let cockpit = figures::cockpit(&ctx, period, &bands).await?;
-    let prev = figures::prev_period(period)?;
-    let has_prev = figures::fetch(
-        &ctx,
-        "SELECT count(*) FROM budget_execution WHERE period = $p",
-        &[("p", prev.as_str().into())],
-    )
-    .await?
-    .first()
-    .map(|r| r[0].int() > 0)
-    .unwrap_or(false);
-    let previous = if has_prev {
-        Some(figures::cockpit(&ctx, &prev, &bands).await?)
-    } else {
-        None
-    };
-    let data_as_of = match crate::warehouse::Warehouse::open_read(data_dir) {
-        Ok(wh) => wh
-            .loads(1)?
-            .first()
-            .map(|l| {
-                format!(
-                    "#{} {}",
-                    l.id,
-                    crate::i18n::local_time(&l.started_at, config.zone())
-                )
-            })
-            .unwrap_or_default(),
-        Err(_) => String::new(),
-    };
-    let store = AlertStore::open(data_dir)?;
-    let month = vis.month(store.month(period, &prev)?);
-    let due = as_of.format("%Y-%m-%d").to_string();
-    let rectifications = store
-        .list(&crate::alerts::Filter {
-            status: Some(Status::Rectifying),
-            ..Default::default()
-        })?
-        .into_iter()
-        .filter(|a| a.first_period.as_str() <= period && vis.alert(a))
-        .map(|a| {
-            let overdue = a.due_date.as_deref().is_some_and(|d| d < due.as_str());
-            (a, overdue)
-        })
-        .collect();
-    let title = |ds: &str| catalog.get(ds).ok().map(|d| d.title.clone());
-    let not_evaluated = store
-        .rule_outcomes(period)?
-        .into_iter()
-        .filter(|o| !o.evaluated)
-        .map(|o| {
-            let rule = rules.get(&o.rule_id);
-            let stored = o.reason.unwrap_or_default();
-            Skipped {
-                title_zh: rule.map_or_else(|| o.rule_id.clone(), |r| r.title_zh.clone()),
-                title_en: rule.map_or_else(|| o.rule_id.clone(), |r| r.title_en.clone()),
-                reason_zh: crate::i18n::reason(&stored, Lang::Zh, title),
-                reason_en: stored,
-                rule_id: o.rule_id,
-            }
-        })
-        .collect();
-    let mut has_data = false;
-    for ds in &catalog.datasets {
-        let sql = format!("SELECT 1 FROM {} WHERE period = $p LIMIT 1", ds.name);
-        if !figures::fetch(&ctx, &sql, &[("p", period.into())])
-            .await?
-            .is_empty()
-        {
-            has_data = true;
-            break;
-        }
-    }
-    let problems = crate::problems::ProblemStore::open(data_dir)?
-        .summary(period, as_of, |p| vis.problem(p))?;
-    let outlook = crate::foresight::Outlook::of(&ctx, period).await?;
-    let deliveries = match crate::warehouse::Warehouse::open_read(data_dir) {
-        Ok(wh) => crate::foresight::quality::Deliveries::read(&wh)?,
-        Err(_) => Default::default(),
-    };
-    let quality = crate::foresight::quality::scorecard(
-        &ctx,
-        catalog,
-        &deliveries,
-        &config.quality,
-        period,
-        as_of,
-    )
-    .await?;
-    Ok(Report {
-        quality,
-        outlook,
-        problems,
-        reach: reach.clone(),
-        not_evaluated,
-        has_data,
-        period: period.to_string(),
-        region_name: config.region_name.clone(),
-        as_of,
-        data_as_of,
-        cockpit,
-        previous,
-        month,
-        rectifications,
-    })
-}
-
 fn period_title(period: &str, lang: Lang) -> String {
-    match figures::split_period(period) {
+    match crate::common::period::split_period(period) {
         Ok((y, m)) => match lang {
             Lang::Zh => format!("{y}年{m}月"),
             Lang::En => period.to_string(),
@@ -509,88 +388,7 @@ pub fn html(r: &Report, lang: Lang) -> String {
 /// The label of a debt-risk band (the report's tables and its XLSX).
 pub use crate::views::band_label;
 
-fn xerr(e: rust_xlsxwriter::XlsxError) -> PurseError {
-    PurseError::Invalid(format!("writing XLSX: {e}"))
-}
-
-fn write_row(ws: &mut Worksheet, row: u32, vals: &[Val], money: &Format) -> Result<()> {
-    for (c, v) in vals.iter().enumerate() {
-        let c = c as u16;
-        match v {
-            Val::Null => {}
-            Val::Text(s) => {
-                ws.write_string(row, c, s).map_err(xerr)?;
-            }
-            Val::Int(i) => {
-                ws.write_number(row, c, *i as f64).map_err(xerr)?;
-            }
-            Val::Money(m) => {
-                ws.write_number_with_format(row, c, m.0 as f64 / 100.0, money)
-                    .map_err(xerr)?;
-            }
-            Val::Num(f) => {
-                ws.write_number(row, c, *f).map_err(xerr)?;
-            }
-            Val::Dec(..) => {
-                ws.write_number(row, c, v.num().unwrap_or(0.0))
-                    .map_err(xerr)?;
-            }
-            Val::Bool(b) => {
-                ws.write_boolean(row, c, *b).map_err(xerr)?;
-            }
-        }
-    }
-    Ok(())
-}
-
-fn sheet(wb: &mut Workbook, name: &str, header: &[String], rows: &[Vec<Val>]) -> Result<()> {
-    let bold = Format::new().set_bold();
-    let money = Format::new().set_num_format("#,##0.00");
-    let ws = wb.add_worksheet();
-    ws.set_name(name).map_err(xerr)?;
-    for (c, hname) in header.iter().enumerate() {
-        ws.write_string_with_format(0, c as u16, hname, &bold)
-            .map_err(xerr)?;
-        ws.set_column_width(c as u16, 16).map_err(xerr)?;
-    }
-    for (r, vals) in rows.iter().enumerate() {
-        write_row(ws, r as u32 + 1, vals, &money)?;
-    }
-    ws.set_freeze_panes(1, 0).map_err(xerr)?;
-    Ok(())
-}
-
-/// One sheet with a header row: used for exports of alert lists and console results.
-pub fn xlsx_table(name: &str, header: &[String], rows: &[Vec<Val>]) -> Result<Vec<u8>> {
-    xlsx_sheets(&[(name, header, rows)])
-}
-
-/// A sheet to write: its name, header and rows.
-pub type SheetSpec<'a> = (&'a str, &'a [String], &'a [Vec<Val>]);
-
-/// Several sheets, each with a header row (the problem and rectification lists).
-pub fn xlsx_sheets(sheets: &[SheetSpec<'_>]) -> Result<Vec<u8>> {
-    let mut wb = Workbook::new();
-    // An export is dated the day it is made.
-    wb.set_properties(&props(chrono::Local::now().date_naive())?);
-    for (name, header, rows) in sheets {
-        sheet(&mut wb, name, header, rows)?;
-    }
-    wb.save_to_buffer().map_err(xerr)
-}
-
-/// Document properties with a given creation date: the report's own date, so the same report
-/// is the same bytes whenever it is made.
-fn props(d: chrono::NaiveDate) -> Result<DocProperties> {
-    use chrono::Datelike;
-    let date =
-        ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8).map_err(xerr)?;
-    Ok(DocProperties::new()
-        .set_creation_datetime(&date)
-        .set_author("purse"))
-}
-
-fn m(x: figures::Money) -> Val {
+fn m(x: Money) -> Val {
     Val::Money(x)
 }
 
@@ -639,7 +437,7 @@ pub fn xlsx(r: &Report, lang: Lang) -> Result<Vec<u8>> {
             ]
         })
         .collect();
-    sheet(
+    add_sheet(
         &mut wb,
         &t("预警清单", "Alerts"),
         &[
@@ -682,7 +480,7 @@ pub fn xlsx(r: &Report, lang: Lang) -> Result<Vec<u8>> {
         }
     }
     if !evidence.is_empty() {
-        sheet(
+        add_sheet(
             &mut wb,
             &t("证据明细", "Evidence rows"),
             &[
@@ -717,13 +515,13 @@ pub fn xlsx(r: &Report, lang: Lang) -> Result<Vec<u8>> {
         t("序时进度%", "Time progress %"),
         t("落后（百分点）", "Behind (pp)"),
     ];
-    sheet(
+    add_sheet(
         &mut wb,
         &t("预算执行", "Execution"),
         &kh,
         &kinds(&c.budgets),
     )?;
-    sheet(&mut wb, &t("收入完成", "Revenue"), &kh, &kinds(&c.revenue))?;
+    add_sheet(&mut wb, &t("收入完成", "Revenue"), &kh, &kinds(&c.revenue))?;
     let depts: Vec<Vec<Val>> = c
         .lagging_depts
         .iter()
@@ -738,7 +536,7 @@ pub fn xlsx(r: &Report, lang: Lang) -> Result<Vec<u8>> {
             ]
         })
         .collect();
-    sheet(
+    add_sheet(
         &mut wb,
         &t("部门进度", "Departments"),
         &[
@@ -756,7 +554,7 @@ pub fn xlsx(r: &Report, lang: Lang) -> Result<Vec<u8>> {
         .iter()
         .map(|(p, v)| vec![Val::Text(p.clone()), n(*v)])
         .collect();
-    sheet(
+    add_sheet(
         &mut wb,
         &t("执行趋势", "Trend"),
         &[t("月份", "Month"), t("执行率%", "Execution %")],
@@ -773,7 +571,7 @@ pub fn xlsx(r: &Report, lang: Lang) -> Result<Vec<u8>> {
             ]
         })
         .collect();
-    sheet(
+    add_sheet(
         &mut wb,
         &t("预警统计", "Alert counts"),
         &[
@@ -799,7 +597,7 @@ pub fn xlsx(r: &Report, lang: Lang) -> Result<Vec<u8>> {
             ]
         })
         .collect();
-    sheet(
+    add_sheet(
         &mut wb,
         &t("政府债务", "Debt"),
         &[
@@ -856,13 +654,13 @@ pub fn xlsx(r: &Report, lang: Lang) -> Result<Vec<u8>> {
         ]
     }))
     .collect();
-    sheet(
+    add_sheet(
         &mut wb,
         &t("闭环监督", "Loop"),
         &[t("项目", "Item"), t("数量", "Count")],
         &loop_rows,
     )?;
-    sheet(
+    add_sheet(
         &mut wb,
         &t("国有企业", "SOEs"),
         &[
@@ -886,7 +684,7 @@ pub fn xlsx(r: &Report, lang: Lang) -> Result<Vec<u8>> {
             ]
         })
         .collect();
-    sheet(
+    add_sheet(
         &mut wb,
         &t("经济指标", "Indicators"),
         &[
@@ -916,7 +714,7 @@ pub fn xlsx(r: &Report, lang: Lang) -> Result<Vec<u8>> {
             ]
         })
         .collect();
-    sheet(
+    add_sheet(
         &mut wb,
         &t("整改情况", "Rectification"),
         &[
@@ -939,36 +737,8 @@ pub fn archive_path(data_dir: &Path, period: &str, lang: Lang, ext: &str) -> Pat
         .join(format!("report-{period}.{}.{ext}", lang.code()))
 }
 
-/// Builds and archives the HTML and XLSX report of a period; returns the two paths.
-pub async fn generate(
-    data_dir: &Path,
-    catalog: &Catalog,
-    config: &Config,
-    period: &str,
-    lang: Lang,
-) -> Result<(PathBuf, PathBuf)> {
-    let sched = schedule::Cron::parse(&config.report.schedule)?;
-    let as_of = sched.due_date(period)?;
-    let r = build(
-        data_dir,
-        catalog,
-        config,
-        period,
-        as_of,
-        &crate::users::Reach::default(),
-    )
-    .await?;
-    let dir = data_dir.join("reports");
-    std::fs::create_dir_all(&dir).map_err(|e| PurseError::io(&dir, e))?;
-    let hp = archive_path(data_dir, period, lang, "html");
-    let xp = archive_path(data_dir, period, lang, "xlsx");
-    write_atomic(&hp, html(&r, lang).as_bytes())?;
-    write_atomic(&xp, &xlsx(&r, lang)?)?;
-    Ok((hp, xp))
-}
-
 /// Writes beside and renames, so a reader never sees half a report.
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let tmp = path.with_extension("part");
     std::fs::write(&tmp, bytes).map_err(|e| PurseError::io(&tmp, e))?;
     std::fs::rename(&tmp, path).map_err(|e| PurseError::io(path, e))
@@ -995,7 +765,7 @@ pub fn archived(data_dir: &Path) -> Vec<(String, Lang, PathBuf, PathBuf)> {
         let Some(lang) = Lang::parse(lang) else {
             continue;
         };
-        if figures::split_period(period).is_err() {
+        if crate::common::period::split_period(period).is_err() {
             continue;
         }
         v.push((

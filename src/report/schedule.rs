@@ -1,19 +1,11 @@
 //! When monthly reports are made: a cron-style setting (`minute hour day month weekday`, default
-//! `0 8 5 * *`, the 5th of each month at 08:00 local time) and a scheduler that, at each tick,
-//! makes every report that is due and not yet archived. Ticking at start-up catches up on runs
-//! missed while the server was down. Time comes from a [`Clock`], so tests move it by hand.
-
-use std::path::{Path, PathBuf};
+//! `0 8 5 * *`, the 5th of each month at 08:00 local time). The scheduler that makes them is
+//! the application's ([`crate::app::schedule`]). Time comes from a [`Clock`], so tests move it
+//! by hand.
 
 use chrono::{NaiveDate, NaiveDateTime};
 
-use crate::config::Config;
-use crate::datasets::Catalog;
 use crate::error::{PurseError, Result};
-use crate::i18n::Lang;
-
-/// How many of the newest loaded months the scheduler catches up on.
-pub const CATCH_UP_MONTHS: usize = 12;
 
 /// Local wall-clock time, or a hand-moved one in tests.
 pub trait Clock: Send + Sync {
@@ -55,7 +47,7 @@ impl Cron {
 
     /// When the report of `period` is due: the first firing once the period is over.
     pub fn due_time(&self, period: &str) -> Result<NaiveDateTime> {
-        let (y, m) = crate::figures::split_period(period)?;
+        let (y, m) = crate::common::period::split_period(period)?;
         let (ny, nm) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
         let start = NaiveDate::from_ymd_opt(ny, nm, 1)
             .and_then(|d| d.and_hms_opt(0, 0, 0))
@@ -67,110 +59,6 @@ impl Cron {
     /// The day a period's report speaks from.
     pub fn due_date(&self, period: &str) -> Result<NaiveDate> {
         Ok(self.due_time(period)?.date())
-    }
-}
-
-/// Makes the reports that are due.
-pub struct Scheduler {
-    pub data_dir: PathBuf,
-    pub catalog: Catalog,
-    pub config: Config,
-    pub cron: Cron,
-}
-
-impl Scheduler {
-    pub fn new(data_dir: &Path, catalog: Catalog, config: Config) -> Result<Scheduler> {
-        let cron = Cron::parse(&config.report.schedule)?;
-        Ok(Scheduler {
-            data_dir: data_dir.to_path_buf(),
-            catalog,
-            config,
-            cron,
-        })
-    }
-
-    fn languages(&self) -> Vec<Lang> {
-        let v: Vec<Lang> = self
-            .config
-            .report
-            .languages
-            .iter()
-            .filter_map(|l| Lang::parse(l))
-            .collect();
-        if v.is_empty() { vec![Lang::Zh] } else { v }
-    }
-
-    /// Periods whose report is due at `now`, whose data is loaded, and which are not archived.
-    pub async fn due(&self, now: NaiveDateTime) -> Result<Vec<String>> {
-        let loaded = match crate::warehouse::Warehouse::open_read(&self.data_dir) {
-            Ok(wh) => wh
-                .summary()?
-                .into_iter()
-                .find(|d| d.dataset == "budget_execution")
-                .map(|d| d.periods)
-                .unwrap_or_default(),
-            Err(_) => vec![],
-        };
-        // Only the twelve newest months are caught up: a deployment that loads years of history
-        // (for projections and backtests) gets its reports from now on, not an archive of the
-        // past; `purse report --period` still makes any month on demand.
-        let mut loaded = loaded;
-        loaded.sort();
-        let loaded = loaded.split_off(loaded.len().saturating_sub(CATCH_UP_MONTHS));
-        let langs = self.languages();
-        let mut v = Vec::new();
-        for p in loaded {
-            if self.cron.due_time(&p)? > now {
-                continue;
-            }
-            let archived = langs
-                .iter()
-                .all(|l| super::archive_path(&self.data_dir, &p, *l, "html").exists());
-            if !archived {
-                v.push(p);
-            }
-        }
-        v.sort();
-        Ok(v)
-    }
-
-    /// One tick: checks the rules for a due period that was never checked, then archives its
-    /// report in every configured language. Returns the periods made.
-    pub async fn tick(&self, now: NaiveDateTime) -> Result<Vec<String>> {
-        let due = self.due(now).await?;
-        if due.is_empty() {
-            return Ok(due);
-        }
-        let checked = crate::alerts::AlertStore::open(&self.data_dir)?.checked_periods()?;
-        // Check first, then write: each report then sees the alerts of every due month.
-        let unchecked: Vec<String> = due
-            .iter()
-            .filter(|p| !checked.contains(*p))
-            .cloned()
-            .collect();
-        crate::check::check_periods(&self.data_dir, &self.catalog, &self.config, &unchecked)
-            .await?;
-        for p in &due {
-            for l in self.languages() {
-                super::generate(&self.data_dir, &self.catalog, &self.config, p, l).await?;
-            }
-        }
-        Ok(due)
-    }
-
-    /// Runs forever: a tick now (catch-up), then one each minute. Errors are logged, not fatal:
-    /// a bad month must not stop next month's report.
-    pub async fn run(self, clock: std::sync::Arc<dyn Clock>) {
-        loop {
-            match self.tick(clock.now()).await {
-                Ok(made) if !made.is_empty() => {
-                    tracing::info!(periods = %made.join(", "), "monthly reports archived")
-                }
-                Ok(_) => {}
-                Err(e) => tracing::error!(error = %e, "report scheduler"),
-            }
-            tokio::time::sleep(std::time::Duration::from_secs(60)).await;
-        }
     }
 }
 

@@ -270,7 +270,7 @@ pub fn table(rows: &[BTreeMap<String, String>], lang: Lang) -> (Vec<String>, Vec
                     let v = r.get(*c).map(String::as_str).unwrap_or("");
                     match label(c, lang) {
                         // A row is one payment or line: exact 元, so rows never read alike.
-                        Some((_, Shown::Money)) => crate::figures::Money::parse_yuan(v)
+                        Some((_, Shown::Money)) => crate::common::Money::parse_yuan(v)
                             .map_or_else(|| v.to_string(), |m| m.yuan_grouped()),
                         Some((_, shown)) if !v.is_empty() => value(v, shown, lang),
                         _ => v.to_string(),
@@ -284,7 +284,7 @@ pub fn table(rows: &[BTreeMap<String, String>], lang: Lang) -> (Vec<String>, Vec
 
 fn value(v: &str, shown: Shown, lang: Lang) -> String {
     match shown {
-        Shown::Money => crate::figures::Money::parse_yuan(v)
+        Shown::Money => crate::common::Money::parse_yuan(v)
             .map(|m| m.readable())
             .unwrap_or_else(|| v.to_string()),
         Shown::Flag => match v {

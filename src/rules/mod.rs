@@ -19,77 +19,9 @@ use datafusion::scalar::ScalarValue;
 use regex::Regex;
 use serde::Serialize;
 
+use crate::common::level::level;
 use crate::datasets::Catalog;
 use crate::error::{PurseError, Result};
-
-/// Alert levels as stored, most severe first: 红 / 橙 / 黄 / 蓝 (see [`Level`]).
-pub const LEVELS: [&str; 4] = [
-    Level::Red.zh(),
-    Level::Orange.zh(),
-    Level::Yellow.zh(),
-    Level::Blue.zh(),
-];
-
-/// Normalises a level word (红, red, RED …) to its Chinese form.
-pub fn level(word: &str) -> Option<&'static str> {
-    Level::parse(word).map(Level::zh)
-}
-
-/// An alert's severity, parsed once where it enters (query string, rule header).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Level {
-    Red,
-    Orange,
-    Yellow,
-    Blue,
-}
-
-impl Level {
-    /// 红/橙/黄/蓝 or red/orange/yellow/blue, any case.
-    pub fn parse(word: &str) -> Option<Level> {
-        match word.trim().to_lowercase().as_str() {
-            "红" | "red" => Some(Level::Red),
-            "橙" | "orange" => Some(Level::Orange),
-            "黄" | "yellow" => Some(Level::Yellow),
-            "蓝" | "blue" => Some(Level::Blue),
-            _ => None,
-        }
-    }
-    /// The stored spelling (what the rules' SQL returns).
-    pub const fn zh(self) -> &'static str {
-        match self {
-            Level::Red => "红",
-            Level::Orange => "橙",
-            Level::Yellow => "黄",
-            Level::Blue => "蓝",
-        }
-    }
-    /// Its colour in English: the English label, the pages' CSS class and the charts' colour,
-    /// one vocabulary for all three.
-    pub const fn colour(self) -> &'static str {
-        match self {
-            Level::Red => "red",
-            Level::Orange => "orange",
-            Level::Yellow => "yellow",
-            Level::Blue => "blue",
-        }
-    }
-}
-
-/// For query strings: absent or blank is `None`, anything else must be a level.
-pub fn optional_level<'de, D: serde::Deserializer<'de>>(
-    d: D,
-) -> std::result::Result<Option<Level>, D::Error> {
-    let s: Option<String> = serde::Deserialize::deserialize(d)?;
-    match s.as_deref().map(str::trim) {
-        None | Some("") => Ok(None),
-        Some(w) => Level::parse(w).map(Some).ok_or_else(|| {
-            serde::de::Error::custom(format!(
-                "level `{w}`: use 红/橙/黄/蓝 or red/orange/yellow/blue"
-            ))
-        }),
-    }
-}
 
 pub const CATEGORIES: [&str; 5] = ["流向", "流速", "流量", "合规", "其他"];
 pub const MODES: [&str; 5] = ["block", "evidence", "alert", "remind", "record"];
@@ -252,7 +184,7 @@ impl Basis {
     /// The term a finding on data of `period` ('YYYY-MM') belongs to: '2025-09' (month),
     /// '2025-Q3' (quarter), '2025' (ytd, annual), '' (balance). `None` for a malformed period.
     pub fn term(self, period: &str) -> Option<String> {
-        let p: crate::period::Period = period.parse().ok()?;
+        let p: crate::common::period::Period = period.parse().ok()?;
         Some(match self {
             Basis::Month => p.to_string(),
             Basis::Quarter => format!("{:04}-Q{}", p.year(), (p.month() - 1) / 3 + 1),
@@ -381,7 +313,7 @@ impl ParamValue {
 /// `12.50` → Decimal128(12.50, 18, 2); `None` for exponents and other float-only spellings,
 /// and past Decimal128(18, 10).
 fn decimal_scalar(n: &str) -> Option<ScalarValue> {
-    let (v, scale) = crate::figures::parse_decimal(n)?;
+    let (v, scale) = crate::common::parse_decimal(n)?;
     (scale <= 10 && v.unsigned_abs() < 10u128.pow(18)).then_some(ScalarValue::Decimal128(
         Some(v),
         18,
@@ -833,7 +765,7 @@ pub fn render(
         .replace_all(template, |c: &regex::Captures| {
             let raw = values.get(&c[1]).cloned().unwrap_or_default();
             if (c.get(2).is_some() || money.contains(&c[1]))
-                && let Some(m) = crate::figures::Money::parse_yuan(&raw)
+                && let Some(m) = crate::common::Money::parse_yuan(&raw)
             {
                 return m.readable();
             }
@@ -1022,7 +954,7 @@ pub fn markdown_table(rules: &[Rule]) -> String {
 
 fn first_day(period: &str) -> Result<chrono::NaiveDate> {
     let bad = || PurseError::Invalid(format!("period `{period}`: expected YYYY-MM"));
-    let p: crate::period::Period = period.parse().map_err(|_| bad())?;
+    let p: crate::common::period::Period = period.parse().map_err(|_| bad())?;
     chrono::NaiveDate::from_ymd_opt(p.year(), p.month(), 1).ok_or_else(bad)
 }
 

@@ -13,7 +13,8 @@ use datafusion::prelude::SessionContext;
 use datafusion::scalar::ScalarValue;
 use serde::Serialize;
 
-use super::{ParamValue, REQUIRED_OUTPUT, Rule, level, period_params, render, template_fields};
+use super::{ParamValue, REQUIRED_OUTPUT, Rule, period_params, render, template_fields};
+use crate::common::level::level;
 use crate::datasets::Catalog;
 use crate::engine::{PERIOD, read_only};
 use crate::error::{PurseError, Result};
@@ -735,7 +736,7 @@ fn check_tally(rule: &Rule, f: &Finding) -> Result<()> {
                 let mut total: (i128, u32) = (0, 0);
                 for r in &f.rows {
                     let v = r.get(c).map(String::as_str).unwrap_or("");
-                    let Some(x) = crate::figures::parse_decimal(v) else {
+                    let Some(x) = crate::common::parse_decimal(v) else {
                         return Err(PurseError::Invalid(format!(
                             "finding `{}`: evidence column `{c}` holds `{v}`, not a number, so `{field}` cannot be checked",
                             f.alert_key
@@ -746,14 +747,14 @@ fn check_tally(rule: &Rule, f: &Finding) -> Result<()> {
                 (total, format!("sum of {c}"))
             }
         };
-        let ok = crate::figures::parse_decimal(stated).is_some_and(|s| same_decimal(s, computed));
+        let ok = crate::common::parse_decimal(stated).is_some_and(|s| same_decimal(s, computed));
         if !ok {
             return Err(PurseError::Invalid(format!(
                 "finding `{}`: the message states {field} = `{stated}`, but the {} of its {} evidence rows is {}",
                 f.alert_key,
                 what,
                 f.rows.len(),
-                crate::figures::decimal_text(computed.0, computed.1 as i8)
+                crate::common::decimal_text(computed.0, computed.1 as i8)
             )));
         }
     }

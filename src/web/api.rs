@@ -14,38 +14,21 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::{OpenApi, ToSchema};
 
+use super::AppState;
+use super::auth::Auth;
+use super::error::{ApiJson, ApiPath, ApiQuery, AppError, ErrorBody, ErrorDetail};
 use super::pages::{
     ActForm, AddForm, AlertsQ, DrillQ, PeriodQ, ProblemActForm, ProblemsQ, act_of, action_of,
     add_problem_for, allowed_for, apply, clean_scope, filter_of, filtered, new_problem,
 };
-use super::{ApiJson, ApiPath, ApiQuery, AppError, AppState, Auth};
-use crate::alerts::{Alert, Event, Explanation, PeriodRecord, allowed_actions};
+use crate::alerts::{ALERTS, Alert, Explanation, PeriodRecord};
 use crate::figures::{Cockpit, Drill};
 use crate::problems::{LoopSummary, Problem};
 use crate::users::Reach;
 use crate::users::Role;
+use crate::workflow::Event;
 
 type J<T> = Result<Json<T>, AppError>;
-
-/// Every error: a stable code, a message that says what to do, and for SQL errors the place.
-#[derive(Serialize, ToSchema)]
-pub struct ErrorBody {
-    pub error: ErrorDetail,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct ErrorDetail {
-    /// bad_request, unauthorized, forbidden, csrf, not_found, conflict, too_large, invalid_body,
-    /// unsupported_media_type, too_many_attempts, timeout, memory_limit, refused, sql_error,
-    /// internal
-    pub code: String,
-    pub message: String,
-    /// SQL errors only: where in the query.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub line: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub column: Option<u64>,
-}
 
 #[derive(Serialize, ToSchema)]
 pub struct PeriodsBody {
@@ -173,9 +156,9 @@ fn json_body(body: std::sync::Arc<str>) -> Response {
 /// Drill-down: region → dept → agency → project → source rows
 pub async fn drill(State(st): State<AppState>, a: Auth, ApiQuery(q): ApiQuery<DrillQ>) -> J<Drill> {
     let period = st.period_or_latest(q.period).await?;
-    let ctx = st.engine(&a.session.reach).await?;
     Ok(Json(
-        crate::figures::drill(&ctx, &period, &clean_scope(q.scope)).await?,
+        st.drill(&period, &clean_scope(q.scope), &a.session.reach)
+            .await?,
     ))
 }
 
@@ -232,7 +215,7 @@ pub async fn alert(
         })
         .await?;
     let allowed_actions: Vec<String> = if auth.role() >= Role::Analyst {
-        let mut v = allowed_actions(a.status);
+        let mut v = ALERTS.allowed(a.status);
         if !v.contains(&"comment") {
             v.push("comment");
         }
@@ -348,19 +331,13 @@ pub struct LoadsBody {
     responses((status = 200, body = LoadsBody), (status = 401, body = ErrorBody)))]
 /// Datasets loaded and the load manifest
 pub async fn loads(State(st): State<AppState>, _a: Auth) -> J<LoadsBody> {
-    let dir = st.data_dir.clone();
-    let (datasets, loads) =
-        super::blocking(move || match crate::warehouse::Warehouse::open_read(&dir) {
-            Ok(wh) => Ok::<_, crate::PurseError>((wh.summary()?, wh.loads(500)?)),
-            Err(_) => Ok((vec![], vec![])),
-        })
-        .await?;
+    let (datasets, loads) = st.manifest(500).await?;
     Ok(Json(LoadsBody { datasets, loads }))
 }
 
 #[derive(Serialize, ToSchema)]
 pub struct JobsBody {
-    pub jobs: Vec<super::jobs::Job>,
+    pub jobs: Vec<crate::app::jobs::Job>,
 }
 
 #[utoipa::path(get, path = "/api/jobs", tag = "data",
@@ -374,7 +351,7 @@ pub async fn jobs(State(st): State<AppState>, _a: Auth) -> J<JobsBody> {
 
 #[derive(Serialize, ToSchema)]
 pub struct JobBody {
-    pub job: super::jobs::Job,
+    pub job: crate::app::jobs::Job,
 }
 
 #[utoipa::path(get, path = "/api/jobs/{id}", tag = "data",
@@ -417,9 +394,7 @@ pub async fn reports(State(st): State<AppState>, _a: Auth) -> J<ReportsBody> {
             .map(|s| s.to_string_lossy().to_string())
             .unwrap_or_default()
     };
-    let dir = st.data_dir.clone();
-    let list =
-        super::blocking(move || Ok::<_, crate::PurseError>(crate::report::archived(&dir))).await?;
+    let list = st.archived_reports().await?;
     let reports = list
         .into_iter()
         .map(|(p, l, h, x)| ReportEntry {
@@ -589,9 +564,9 @@ pub async fn add_problem(
 #[into_params(parameter_in = Query)]
 pub struct MonthQ {
     /// YYYY-MM; absent: this month
-    #[serde(default, deserialize_with = "crate::period::optional")]
+    #[serde(default, deserialize_with = "crate::common::period::optional")]
     #[param(value_type = Option<String>, pattern = r"^(\d{4}-(0[1-9]|1[0-2]))?$")]
-    pub month: Option<crate::period::Period>,
+    pub month: Option<crate::common::period::Period>,
 }
 
 #[utoipa::path(get, path = "/api/problems/summary", tag = "problems", params(MonthQ),
@@ -618,7 +593,7 @@ pub async fn problems_summary(
         description = "预算联网监督 purse: cockpit figures, drill-down, alerts and their workflow, rules, loads, upload jobs, reports and read-only SQL. Log in with POST /api/login; send the session cookie, and the returned csrf token as X-CSRF-Token on every POST. Money is an exact decimal string in yuan."
     ),
     paths(
-        super::health, super::auth::api_login, super::auth::api_logout, periods, cockpit, drill,
+        super::health, super::login::api_login, super::login::api_logout, periods, cockpit, drill,
         alerts, alert, act, rules, loads, jobs, job, reports, super::console::api_sql, openapi,
         problems, problem, problem_act, add_problem, problems_summary
     ),

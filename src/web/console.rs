@@ -9,43 +9,14 @@ use serde::Deserialize;
 
 use maud::{Markup, html};
 
+use super::AppState;
+use super::auth::Auth;
+use super::error::{ApiJson, AppError, ErrorBody, PageResult};
 use super::html::{self, Frame, a, csrf, table, text};
-use super::{AppError, AppState, Auth, PageResult};
 use crate::charts::{self, Bar};
-use crate::console::{ConsoleError, Limits, Outcome};
-use crate::figures::Val;
+use crate::common::Val;
+use crate::console::{ConsoleError, Outcome};
 use crate::users::Role;
-
-fn limits(st: &AppState) -> Limits {
-    let w = &st.config.web;
-    Limits {
-        max_rows: w.sql_max_rows.max(1),
-        timeout: std::time::Duration::from_secs(w.sql_timeout_secs.max(1)),
-        memory_bytes: w.sql_memory_mib.max(1) << 20,
-    }
-}
-
-/// Runs one console query for a user and logs it, whatever the outcome.
-pub async fn run_logged(st: &AppState, auth: &Auth, sql: &str) -> Result<Outcome, ConsoleError> {
-    let user = auth.user();
-    let lim = limits(st);
-    let t0 = std::time::Instant::now();
-    // In a child process: nothing an adviser writes can take the server's memory or thread.
-    let res = crate::console::run_isolated(&st.data_dir, sql, &lim, &auth.session.reach).await;
-    let (rows, err) = match &res {
-        Ok(o) => (Some(o.rows), None),
-        Err(e) => (None, Some(e.to_string())),
-    };
-    let (u, q, took) = (user.to_string(), sql.to_string(), t0.elapsed());
-    if let Err(e) = st
-        .console
-        .write(move |c| c.log(&u, &q, took, rows, err.as_deref()))
-        .await
-    {
-        tracing::error!(error = %e, "logging a console query");
-    }
-    res
-}
 
 #[derive(Deserialize, Default)]
 pub struct PageQ {
@@ -288,7 +259,9 @@ pub async fn run_form(
 ) -> Result<Html<String>, AppError> {
     auth.check_csrf(&f.csrf)?;
     auth.require(Role::Adviser)?;
-    let res = run_logged(&st, &auth, &f.sql).await;
+    let res = st
+        .console_query(auth.user(), &auth.session.reach, &f.sql)
+        .await;
     Ok(Html(render(&st, &auth, &f.sql, Some(res)).await?))
 }
 
@@ -299,7 +272,10 @@ pub async fn export(
 ) -> Result<Response, AppError> {
     auth.check_csrf(&f.csrf)?;
     auth.require(Role::Adviser)?;
-    let o = match run_logged(&st, &auth, &f.sql).await {
+    let o = match st
+        .console_query(auth.user(), &auth.session.reach, &f.sql)
+        .await
+    {
         Ok(o) => o,
         Err(e) => return Ok(Html(render(&st, &auth, &f.sql, Some(Err(e))).await?).into_response()),
     };
@@ -419,12 +395,12 @@ pub struct SqlBody {
     params(("X-CSRF-Token" = String, Header)),
     request_body = ApiSql,
     responses((status = 200, body = SqlBody),
-              (status = 400, body = super::api::ErrorBody, description = "SQL error, with line and column"),
-              (status = 401, body = super::api::ErrorBody),
-              (status = 403, body = super::api::ErrorBody, description = "not an adviser, or not a read-only query"),
-              (status = 408, body = super::api::ErrorBody), (status = 415, body = super::api::ErrorBody),
-              (status = 422, body = super::api::ErrorBody, description = "over the memory limit, or a bad body"),
-              (status = 500, body = super::api::ErrorBody)))]
+              (status = 400, body = ErrorBody, description = "SQL error, with line and column"),
+              (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody, description = "not an adviser, or not a read-only query"),
+              (status = 408, body = ErrorBody), (status = 415, body = ErrorBody),
+              (status = 422, body = ErrorBody, description = "over the memory limit, or a bad body"),
+              (status = 500, body = ErrorBody)))]
 /// Read-only SQL (adviser and above), in a child process with row, time and memory limits
 ///
 /// `POST /api/sql {"sql": "..."}` → `{"columns", "types", "rows", "row_count", "truncated",
@@ -432,10 +408,13 @@ pub struct SqlBody {
 pub async fn api_sql(
     State(st): State<AppState>,
     auth: Auth,
-    super::ApiJson(q): super::ApiJson<ApiSql>,
+    ApiJson(q): ApiJson<ApiSql>,
 ) -> Result<Response, AppError> {
     auth.require(Role::Adviser)?;
-    match run_logged(&st, &auth, &q.sql).await {
+    match st
+        .console_query(auth.user(), &auth.session.reach, &q.sql)
+        .await
+    {
         Ok(o) => {
             let rows: Vec<Vec<serde_json::Value>> = o
                 .values()

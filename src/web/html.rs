@@ -4,9 +4,15 @@
 
 use maud::{DOCTYPE, Markup, html};
 
-use super::Auth;
 use crate::i18n::Lang;
-use crate::users::Role;
+use crate::users::{Role, Session};
+
+/// Who a page is drawn for: the session and the language. The web's session extractor
+/// ([`super::auth::Auth`]) is one; markup needs nothing else of a request.
+pub trait Viewer {
+    fn session(&self) -> &Session;
+    fn lang(&self) -> Lang;
+}
 
 /// The document around a body: head, stylesheet, and (while a job runs) a self-refresh.
 fn document(lang: Lang, title: &str, refresh: bool, body: Markup) -> Markup {
@@ -53,8 +59,9 @@ impl<'a> Frame<'a> {
 }
 
 /// A page with the navigation bar, the user, the language switch and logout.
-pub fn page(auth: &Auth, f: Frame<'_>, body: Markup) -> Markup {
-    let l = auth.lang;
+pub fn page(auth: &impl Viewer, f: Frame<'_>, body: Markup) -> Markup {
+    let l = auth.lang();
+    let s = auth.session();
     let t = |zh: &'static str, en: &'static str| l.t(zh, en);
     let mut nav = vec![
         ("cockpit", "/cockpit", t("一屏纵览", "Cockpit")),
@@ -65,19 +72,19 @@ pub fn page(auth: &Auth, f: Frame<'_>, body: Markup) -> Markup {
         ("data", "/data", t("数据", "Data")),
         ("reports", "/reports", t("月度报告", "Reports")),
     ];
-    if auth.role() == Role::Unit {
+    if s.role == Role::Unit {
         nav = vec![(
             "problems",
             "/problems",
             t("本单位问题清单", "Our problem items"),
         )];
-    } else if auth.session.reach.bounds_data() {
+    } else if s.reach.bounds_data() {
         nav.retain(|(k, _, _)| *k != "data");
     }
-    if auth.role() >= Role::Adviser {
+    if s.role >= Role::Adviser {
         nav.push(("console", "/console", t("SQL 查询", "SQL console")));
     }
-    if auth.role() >= Role::Admin {
+    if s.role >= Role::Admin {
         nav.push(("users", "/users", t("用户", "Users")));
     }
     let (other, other_label) = if l == Lang::Zh {
@@ -86,10 +93,10 @@ pub fn page(auth: &Auth, f: Frame<'_>, body: Markup) -> Markup {
         ("zh", "中文")
     };
     let role = match l {
-        Lang::Zh => auth.role().zh(),
-        Lang::En => auth.role().as_str(),
+        Lang::Zh => s.role.zh(),
+        Lang::En => s.role.as_str(),
     };
-    let switch = format!("/lang?to={other}&next={}", super::auth::urlencode(f.path));
+    let switch = format!("/lang?to={other}&next={}", urlencode(f.path));
     document(
         l,
         f.title,
@@ -103,7 +110,7 @@ pub fn page(auth: &Auth, f: Frame<'_>, body: Markup) -> Markup {
                     }
                 }
                 span.who {
-                    (auth.user()) " (" (role) ") · "
+                    (s.user) " (" (role) ") · "
                     a href=(switch) { (other_label) }
                     " · "
                     form.inline method="post" action="/logout" {
@@ -119,7 +126,7 @@ pub fn page(auth: &Auth, f: Frame<'_>, body: Markup) -> Markup {
 
 /// A page around an already-rendered body (a cached page): the frame is rendered for this
 /// request and the body copied in once, into a buffer of the right size.
-pub fn page_around(auth: &Auth, f: Frame<'_>, body: &str) -> String {
+pub fn page_around(auth: &impl Viewer, f: Frame<'_>, body: &str) -> String {
     const HOLE: &str = "\u{0}purse-body\u{0}";
     let frame = page(auth, f, maud::PreEscaped(HOLE.to_string())).into_string();
     let (pre, post) = frame.split_once(HOLE).unwrap_or((&frame, ""));
@@ -131,8 +138,8 @@ pub fn page_around(auth: &Auth, f: Frame<'_>, body: &str) -> String {
 }
 
 /// The hidden CSRF field of a form.
-pub fn csrf(auth: &Auth) -> Markup {
-    html! { input type="hidden" name="csrf" value=(auth.session.csrf); }
+pub fn csrf(auth: &impl Viewer) -> Markup {
+    html! { input type="hidden" name="csrf" value=(auth.session().csrf); }
 }
 
 /// A `<select>` with the given options (value, label), one selected.
@@ -182,4 +189,26 @@ pub fn a(href: &str, text: &str) -> Markup {
 /// Text as a cell.
 pub fn text(s: &str) -> Markup {
     html! { (s) }
+}
+
+/// Percent-encodes a query value.
+pub fn urlencode(s: &str) -> String {
+    let mut o = String::new();
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                o.push(b as char)
+            }
+            _ => o.push_str(&format!("%{b:02X}")),
+        }
+    }
+    o
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn values_encode() {
+        assert_eq!(super::urlencode("a b/中"), "a%20b%2F%E4%B8%AD");
+    }
 }

@@ -29,7 +29,8 @@ pub fn state(dir: &Path, config: Config) -> AppState {
     // Console queries run in `purse sql-worker` children: the test binary is not purse.
     // SAFETY: every test sets the same value before any query runs.
     unsafe { std::env::set_var("PURSE_SQL_WORKER", env!("CARGO_BIN_EXE_purse")) };
-    AppState::new(dir, Catalog::builtin(), config).unwrap()
+    let app = purse::app::App::open_blocking(dir, Catalog::builtin(), config).unwrap();
+    AppState::new(std::sync::Arc::new(app))
 }
 
 pub struct Client {

@@ -11,27 +11,30 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::{PageOut, alert_table, download, out, query, status_badge, status_label};
-use crate::alerts::{Action, Alert, Filter, Status, allowed_actions};
+use crate::alerts::{ALERTS, Action, Alert, Filter, Status};
 use crate::charts;
+use crate::common::level::{LEVELS, Level as AlertLevel};
+use crate::common::period::Period;
 use crate::i18n::{Lang, term};
-use crate::period::Period;
-use crate::rules::{CATEGORIES, LEVELS, Level as AlertLevel, labels};
+use crate::rules::{CATEGORIES, labels};
 use crate::users::Role;
+use crate::web::AppState;
+use crate::web::auth::Auth;
+use crate::web::error::{AppError, PageQuery, PageResult};
 use crate::web::html::{Frame, a, csrf, level, num, page, select, table, text};
-use crate::web::{AppError, AppState, Auth, PageQuery, PageResult};
 
 #[derive(Deserialize, Default, Clone, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct AlertsQ {
     /// YYYY-MM: alerts whose last period is this one
-    #[serde(default, deserialize_with = "crate::period::optional")]
+    #[serde(default, deserialize_with = "crate::common::period::optional")]
     #[param(value_type = Option<String>, pattern = r"^(\d{4}-(0[1-9]|1[0-2]))?$")]
     pub period: Option<Period>,
     /// A rule id
     #[serde(default)]
     pub rule: Option<String>,
     /// 红/橙/黄/蓝 or red/orange/yellow/blue
-    #[serde(default, deserialize_with = "crate::rules::optional_level")]
+    #[serde(default, deserialize_with = "crate::common::level::optional_level")]
     #[param(value_type = Option<String>)]
     pub level: Option<AlertLevel>,
     #[serde(default)]
@@ -68,7 +71,7 @@ pub async fn filtered(st: &AppState, auth: &Auth, q: &AlertsQ) -> Result<Vec<Ale
         agency: None,
         open: status.as_deref() == Some("open"),
     };
-    st.alerts_for(&auth.session.reach, filter).await
+    Ok(st.alerts_for(&auth.session.reach, filter).await?)
 }
 
 fn query_string(q: &AlertsQ) -> String {
@@ -167,8 +170,8 @@ pub async fn alerts(
     ))
 }
 
-fn export_rows(list: &[Alert], l: Lang) -> (Vec<String>, Vec<Vec<crate::figures::Val>>) {
-    use crate::figures::Val;
+fn export_rows(list: &[Alert], l: Lang) -> (Vec<String>, Vec<Vec<crate::common::Val>>) {
+    use crate::common::Val;
     let t = |zh: &'static str, en: &'static str| l.t(zh, en).to_string();
     let header = vec![
         t("编号", "id"),
@@ -247,7 +250,7 @@ pub async fn alerts_xlsx(
     let list = filtered(&st, &auth, &q).await.page()?;
     let (header, rows) = export_rows(&list, auth.lang);
     let bytes =
-        crate::report::xlsx_table(auth.lang.t("预警清单", "Alerts"), &header, &rows).page()?;
+        crate::common::xlsx::table(auth.lang.t("预警清单", "Alerts"), &header, &rows).page()?;
     Ok(download(
         bytes,
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -258,7 +261,7 @@ pub async fn alerts_xlsx(
 /// The workflow forms the alert's status allows (analysts and above).
 fn workflow(auth: &Auth, al: &Alert) -> Markup {
     let t = |zh: &'static str, en: &'static str| auth.lang.t(zh, en);
-    let allowed = allowed_actions(al.status);
+    let allowed = ALERTS.allowed(al.status);
     let act = format!("/alerts/{}/act", al.id);
     let input = |name: &str, hint: &str| {
         html! { input name=(name) placeholder=(hint) required size="40"; }

@@ -7,11 +7,14 @@ use maud::{Markup, html};
 use super::{PageOut, PeriodQ, alert_href, card, period_picker};
 use crate::alerts::Filter;
 use crate::charts::{self, Bar};
+use crate::common::level::LEVELS;
 use crate::i18n::{Lang, pct, term};
-use crate::rules::{CATEGORIES, LEVELS};
+use crate::rules::CATEGORIES;
 use crate::views::{self, Charts};
+use crate::web::AppState;
+use crate::web::auth::Auth;
+use crate::web::error::{AppError, PageQuery, PageResult};
 use crate::web::html::{Frame, a, level, page_around};
-use crate::web::{AppError, AppState, Auth, PageQuery, PageResult};
 
 /// The cockpit's charts, served beside the page from the page cache at
 /// `/charts/{instance}-{generation}/cockpit/{lang}/{period}/{name}.svg`: a URL names one
@@ -87,7 +90,7 @@ pub async fn chart(
     };
     let lang = Lang::parse(lang).ok_or_else(gone)?;
     let period = period
-        .parse::<crate::period::Period>()
+        .parse::<crate::common::period::Period>()
         .map_err(|_| gone())?
         .to_string();
     let generation = st.generation();

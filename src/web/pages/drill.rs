@@ -7,16 +7,18 @@ use serde::Deserialize;
 use super::{PageOut, alert_table, out, period_picker, query};
 use crate::alerts::Filter;
 use crate::charts;
+use crate::common::period::Period;
 use crate::figures::{Level, Scope};
 use crate::foresight::Grain;
 use crate::i18n::pct;
-use crate::period::Period;
+use crate::web::AppState;
+use crate::web::auth::Auth;
+use crate::web::error::{PageQuery, PageResult};
 use crate::web::html::{Frame, a, num, page, table, text};
-use crate::web::{AppState, Auth, PageQuery, PageResult};
 
 #[derive(Deserialize, Default)]
 pub struct DrillQ {
-    #[serde(default, deserialize_with = "crate::period::optional")]
+    #[serde(default, deserialize_with = "crate::common::period::optional")]
     pub period: Option<Period>,
     #[serde(flatten)]
     pub scope: Scope,
@@ -56,8 +58,10 @@ pub async fn drill(
     let period = st.period_or_latest(q.period).await.page()?;
     let scope = clean_scope(q.scope);
     let bands = st.bands().page()?;
-    let ctx = st.engine(&auth.session.reach).await.page()?;
-    let d = crate::figures::drill(&ctx, &period, &scope).await.page()?;
+    let d = st
+        .drill(&period, &scope, &auth.session.reach)
+        .await
+        .page()?;
     let outlook = st.outlook(&period, &auth.session.reach).await.page()?;
     // Where this scope's year will end, and each row's: regions by code, departments by name
     // (what the projection keys them by), units by code.

@@ -32,11 +32,11 @@ use axum::response::{Html, IntoResponse, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::AppError;
+use super::error::AppError;
 use super::html::{a, level, num, select, table, text};
 use crate::alerts::{Alert, Status};
+use crate::common::period::Period;
 use crate::i18n::{Lang, term};
-use crate::period::Period;
 
 type PageOut = Result<Html<String>, AppError>;
 
@@ -49,7 +49,7 @@ fn out(m: Markup) -> PageOut {
 #[into_params(parameter_in = Query)]
 pub struct PeriodQ {
     /// YYYY-MM; empty or absent: the newest period with data
-    #[serde(default, deserialize_with = "crate::period::optional")]
+    #[serde(default, deserialize_with = "crate::common::period::optional")]
     #[param(value_type = Option<String>, pattern = r"^(\d{4}-(0[1-9]|1[0-2]))?$")]
     pub period: Option<Period>,
 }
@@ -87,7 +87,7 @@ fn card(title: &str, href: &str, body: Markup) -> Markup {
 fn query<'a>(pairs: impl IntoIterator<Item = (&'a str, Option<&'a str>)>) -> String {
     pairs
         .into_iter()
-        .filter_map(|(k, v)| Some(format!("{k}={}", super::auth::urlencode(v?))))
+        .filter_map(|(k, v)| Some(format!("{k}={}", super::html::urlencode(v?))))
         .collect::<Vec<_>>()
         .join("&")
 }
@@ -167,7 +167,7 @@ fn download(bytes: Vec<u8>, mime: &'static str, name: &str) -> Response {
         .collect();
     let disp = format!(
         "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
-        super::urlencode(name)
+        super::html::urlencode(name)
     );
     (
         [
@@ -186,7 +186,7 @@ fn download(bytes: Vec<u8>, mime: &'static str, name: &str) -> Response {
 /// An audit trail (alert or problem item) as table rows: when (in the deployment's zone), who,
 /// what, status change, note, in the reader's language.
 fn trail_rows(
-    events: &[crate::alerts::Event],
+    events: &[crate::workflow::Event],
     l: Lang,
     zone: chrono::FixedOffset,
 ) -> Vec<Vec<Markup>> {

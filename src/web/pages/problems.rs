@@ -15,10 +15,12 @@ use serde::Deserialize;
 
 use super::{PageOut, download, out};
 use crate::i18n::Lang;
-use crate::problems::{Filter, Problem, Rating, Source, Status, Step, allowed_steps};
+use crate::problems::{Filter, PROBLEMS, Problem, Rating, Source, Status, Step};
 use crate::users::Role;
+use crate::web::AppState;
+use crate::web::auth::Auth;
+use crate::web::error::{AppError, PageQuery, PageResult};
 use crate::web::html::{Frame, a, bare, csrf, page, select, table, text};
-use crate::web::{AppError, AppState, Auth, PageQuery, PageResult};
 
 /// Filters of the list, from the query string.
 #[derive(Deserialize, Default, Clone, utoipa::IntoParams)]
@@ -176,11 +178,13 @@ pub async fn apply(st: &AppState, auth: &Auth, id: i64, act: Act) -> Result<Prob
             Act::Rate(r, note) => s.rate(id, r, note.as_deref(), &user),
         })
         .await
+        .map_err(Into::into)
 }
 
 /// What the user may do with an item now.
 pub fn allowed_for(auth: &Auth, p: &Problem) -> Vec<&'static str> {
-    let mut v: Vec<&'static str> = allowed_steps(p.status)
+    let mut v: Vec<&'static str> = PROBLEMS
+        .allowed(p.status)
         .into_iter()
         .filter(|s| may(auth, s))
         .collect();
@@ -649,7 +653,7 @@ pub async fn add(
         )));
     }
     let user = auth.user().to_string();
-    st.problems.write(move |s| s.add(&np, &user)).await
+    Ok(st.problems.write(move |s| s.add(&np, &user)).await?)
 }
 
 /// `POST /problems`.
@@ -677,7 +681,7 @@ pub async fn import(
         file.ok_or_else(|| AppError::bad_request("no file in the upload").page())?;
     let default = fields.get("source").and_then(|s| Source::parse(s));
     let items =
-        crate::web::blocking(move || crate::problems::sheet::read_xlsx(&name, &bytes, default))
+        crate::app::blocking(move || crate::problems::sheet::read_xlsx(&name, &bytes, default))
             .await
             .page()?;
     let reach = auth.session.reach.clone();
@@ -723,8 +727,7 @@ pub async fn import_audit(
     auth.check_csrf(&f.csrf)?;
     auth.require(Role::Analyst)?;
     let due = due_date(&f.due).page()?;
-    let ctx = st.engine(&auth.session.reach).await.page()?;
-    let findings = crate::problems::audit_findings(&ctx).await.page()?;
+    let findings = st.audit_findings(&auth.session.reach).await.page()?;
     let user = auth.user().to_string();
     st.problems
         .write(move |s| s.import_audit(&findings, due, &user))
@@ -836,6 +839,7 @@ async fn with_progress(
                 .collect::<crate::Result<Vec<_>>>()
         })
         .await
+        .map_err(Into::into)
 }
 
 /// `GET /problems/export.xlsx[?unit=…]`: the problem list and the rectification list.
@@ -847,7 +851,7 @@ pub async fn export(
     let unit = some(&q.unit);
     let items = with_progress(&st, &auth, unit.clone()).await.page()?;
     let zh = auth.lang == Lang::Zh;
-    let bytes = crate::web::blocking(move || crate::problems::sheet::export_xlsx(&items, zh))
+    let bytes = crate::app::blocking(move || crate::problems::sheet::export_xlsx(&items, zh))
         .await
         .page()?;
     let name = match unit {

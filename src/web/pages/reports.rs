@@ -8,11 +8,13 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::{PageOut, download, out};
+use crate::common::period::Period;
 use crate::i18n::Lang;
-use crate::period::Period;
 use crate::users::Role;
+use crate::web::AppState;
+use crate::web::auth::Auth;
+use crate::web::error::{AppError, PageResult};
 use crate::web::html::{Frame, a, csrf, page, select, table, text};
-use crate::web::{AppError, AppState, Auth, PageResult};
 
 fn file_name(p: &std::path::Path) -> String {
     p.file_name()
@@ -26,11 +28,7 @@ pub async fn reports(State(st): State<AppState>, auth: Auth) -> PageOut {
     if auth.session.reach.bounds_data() {
         return bounded_reports(&st, &auth).await;
     }
-    let dir = st.data_dir.clone();
-    let list =
-        super::super::blocking(move || Ok::<_, crate::PurseError>(crate::report::archived(&dir)))
-            .await
-            .page()?;
+    let list = st.archived_reports().await.page()?;
     let rows: Vec<Vec<Markup>> = list
         .iter()
         .map(|(p, lang, h, x)| {
@@ -119,16 +117,10 @@ pub async fn live_report(
     let as_of = crate::report::schedule::Cron::parse(&st.config.report.schedule)
         .and_then(|c| c.due_date(&period))
         .page()?;
-    let r = crate::report::build(
-        &st.data_dir,
-        &st.catalog,
-        &st.config,
-        &period,
-        as_of,
-        &auth.session.reach,
-    )
-    .await
-    .page()?;
+    let r = st
+        .report(&period, as_of, &auth.session.reach)
+        .await
+        .page()?;
     Ok((
         [(
             header::CONTENT_TYPE,
@@ -157,9 +149,7 @@ pub async fn generate_report(
     auth.require(Role::Analyst)?;
     let lang = f.lang.as_deref().and_then(Lang::parse).unwrap_or_default();
     let period = f.period.trim().parse::<Period>().page()?.to_string();
-    let (h, _) = crate::report::generate(&st.data_dir, &st.catalog, &st.config, &period, lang)
-        .await
-        .page()?;
+    let (h, _) = st.archive_report(&period, lang).await.page()?;
     let (u, p) = (auth.user().to_string(), period);
     st.users
         .write(move |us| us.audit(&u, "report.generate", &p))
@@ -174,28 +164,7 @@ pub async fn report_file(
     _auth: Auth,
     Path(file): Path<String>,
 ) -> Result<Response, AppError> {
-    let dir = st.data_dir.clone();
-    let wanted = file.clone();
-    let found = super::super::blocking(move || {
-        let found = crate::report::archived(&dir)
-            .into_iter()
-            .find_map(|(_, _, h, x)| {
-                if file_name(&h) == wanted {
-                    Some((h, true))
-                } else if file_name(&x) == wanted && x.exists() {
-                    Some((x, false))
-                } else {
-                    None
-                }
-            });
-        let Some((path, is_html)) = found else {
-            return Ok(None);
-        };
-        let bytes = std::fs::read(&path).map_err(|e| crate::PurseError::io(&path, e))?;
-        Ok::<_, crate::PurseError>(Some((bytes, is_html)))
-    })
-    .await
-    .page()?;
+    let found = st.archived_report(&file).await.page()?;
     let (bytes, is_html) =
         found.ok_or_else(|| AppError::not_found(format!("no report `{file}`")).page())?;
     if is_html {

@@ -8,8 +8,10 @@ use maud::{Markup, html};
 
 use super::{PageOut, alert_href, out};
 use crate::i18n::term;
+use crate::web::AppState;
+use crate::web::auth::Auth;
+use crate::web::error::{AppError, PageQuery, PageResult};
 use crate::web::html::{Frame, a, num, page, table, text};
-use crate::web::{AppError, AppState, Auth, PageQuery, PageResult};
 
 pub async fn rules(State(st): State<AppState>, auth: Auth) -> PageOut {
     let l = auth.lang;
@@ -285,8 +287,8 @@ async fn backtest(
 /// The months from `from` to `to`, both `YYYY-MM`, at most ten years.
 fn period_range(from: &str, to: &str) -> Result<Vec<String>, AppError> {
     let bad = |v: &str| AppError::bad_request(format!("`{v}` is not a period YYYY-MM"));
-    let mut p: crate::period::Period = from.parse().map_err(|_| bad(from))?;
-    let end: crate::period::Period = to.parse().map_err(|_| bad(to))?;
+    let mut p: crate::common::period::Period = from.parse().map_err(|_| bad(from))?;
+    let end: crate::common::period::Period = to.parse().map_err(|_| bad(to))?;
     let mut out = Vec::new();
     while p <= end {
         out.push(p.to_string());

@@ -8,8 +8,10 @@ use serde::Deserialize;
 
 use super::{PageOut, out};
 use crate::users::Role;
+use crate::web::AppState;
+use crate::web::auth::Auth;
+use crate::web::error::{AppError, PageResult};
 use crate::web::html::{Frame, csrf, page, select, table, text};
-use crate::web::{AppError, AppState, Auth, PageResult};
 
 pub async fn users(State(st): State<AppState>, auth: Auth) -> PageOut {
     auth.require(Role::Admin)?;

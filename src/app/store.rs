@@ -1,4 +1,4 @@
-//! The server's stores own their concurrency: SQLite calls run on tokio's blocking pool, never
+//! The application's stores own their concurrency: SQLite calls run on tokio's blocking pool, never
 //! on the async worker threads that serve every other request, and what every request needs
 //! (its session, the data version) is answered from memory.
 //!
@@ -18,15 +18,12 @@ use std::time::Duration;
 
 use rusqlite::Connection;
 
-use super::AppError;
 use crate::users::{Session, Users};
 
 /// How often the poller looks for other processes' commits.
 pub const POLL: Duration = Duration::from_millis(200);
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
-}
+use super::lock;
 
 /// What changed in `purse.db`, as counters read from memory.
 pub struct Versions {
@@ -124,11 +121,11 @@ impl<T: Send + 'static> Store<T> {
     }
 
     /// Runs a read on the blocking pool.
-    pub async fn read<R, E, F>(&self, f: F) -> Result<R, AppError>
+    pub async fn read<R, E, F>(&self, f: F) -> crate::Result<R>
     where
         F: FnOnce(&T) -> Result<R, E> + Send + 'static,
         R: Send + 'static,
-        E: Into<AppError> + Send + 'static,
+        E: Into<crate::PurseError> + Send + 'static,
     {
         let inner = self.inner.clone();
         super::blocking(move || f(&lock(&inner))).await
@@ -136,11 +133,11 @@ impl<T: Send + 'static> Store<T> {
 
     /// Runs a write on the blocking pool; what was cached is stale afterwards if it committed
     /// anything, even if it then failed.
-    pub async fn write<R, E, F>(&self, f: F) -> Result<R, AppError>
+    pub async fn write<R, E, F>(&self, f: F) -> crate::Result<R>
     where
         F: FnOnce(&mut T) -> Result<R, E> + Send + 'static,
         R: Send + 'static,
-        E: Into<AppError> + Send + 'static,
+        E: Into<crate::PurseError> + Send + 'static,
     {
         let inner = self.inner.clone();
         let versions = self.versions.clone();
@@ -178,7 +175,7 @@ impl Sessions {
         users: &Store<Users>,
         versions: &Versions,
         token: &str,
-    ) -> Result<Option<Session>, AppError> {
+    ) -> crate::Result<Option<Session>> {
         let generation = versions.generation();
         let now = chrono::Utc::now().timestamp();
         {
@@ -203,37 +200,5 @@ impl Sessions {
             c.1.insert(token.to_string(), (s.clone(), *expires));
         }
         Ok(found.map(|(s, _)| s))
-    }
-}
-
-/// Rendered pages and JSON bodies, valid for one generation.
-#[derive(Default)]
-pub struct Pages {
-    cache: Mutex<(u64, HashMap<String, Arc<str>>)>,
-}
-
-impl Pages {
-    pub fn get(&self, generation: u64, key: &str) -> Option<Arc<str>> {
-        let c = lock(&self.cache);
-        if c.0 == generation {
-            c.1.get(key).cloned()
-        } else {
-            None
-        }
-    }
-
-    pub fn put(&self, generation: u64, key: String, body: Arc<str>) {
-        let mut c = lock(&self.cache);
-        if c.0 != generation {
-            // Only the newest generation is worth keeping; an older render arriving late is not.
-            if c.0 > generation {
-                return;
-            }
-            *c = (generation, HashMap::new());
-        }
-        // Pages, JSON and charts of many periods and both languages; a few MiB at most.
-        if c.1.len() < 4096 {
-            c.1.insert(key, body);
-        }
     }
 }

@@ -18,7 +18,7 @@ use rust_xlsxwriter::{
     DocProperties, ExcelDateTime, Format, FormatAlign, Workbook, Worksheet, XlsxError,
 };
 
-use crate::error::{PurseError, Result};
+use purse::error::{PurseError, Result};
 
 const YEAR: i32 = 2025;
 pub const REGION_CODE: &str = "990100";

@@ -105,6 +105,32 @@ pub fn optional<'de, D: serde::Deserializer<'de>>(
     }
 }
 
+/// `YYYY-MM` → (year, month), refusing anything else.
+pub fn split_period(p: &str) -> Result<(i32, u32)> {
+    let p: Period = p.parse()?;
+    Ok((p.year(), p.month()))
+}
+
+/// The share of the year gone by the end of the period (序时进度), in %: month / 12.
+pub fn time_progress(p: &str) -> Result<f64> {
+    Ok(100.0 * split_period(p)?.1 as f64 / 12.0)
+}
+
+/// The period before, and the `n` periods up to and including `p`, oldest first.
+pub fn prev_period(p: &str) -> Result<String> {
+    Ok(p.parse::<Period>()?.prev().to_string())
+}
+
+pub fn last_periods(p: &str, n: usize) -> Result<Vec<String>> {
+    let mut v = vec![p.to_string()];
+    while v.len() < n {
+        let prev = prev_period(v.last().map(String::as_str).unwrap_or(p))?;
+        v.push(prev);
+    }
+    v.reverse();
+    Ok(v)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -126,5 +152,15 @@ mod tests {
             let e = bad.parse::<Period>().unwrap_err().to_string();
             assert_eq!(e, format!("period `{bad}` is not YYYY-MM"));
         }
+    }
+
+    #[test]
+    fn periods_step_back_over_years() {
+        assert_eq!(prev_period("2025-01").unwrap(), "2024-12");
+        let v = last_periods("2025-03", 4).unwrap();
+        assert_eq!(v, ["2024-12", "2025-01", "2025-02", "2025-03"]);
+        assert!(split_period("2025-13").is_err());
+        assert!(split_period("2025-1").is_err());
+        assert!(split_period("x").is_err());
     }
 }
