@@ -218,7 +218,7 @@ impl CheckSession {
             &self.catalog,
             &deliveries,
             &config.quality,
-            period,
+            period.parse()?,
             chrono::Local::now().date_naive(),
         )
         .await?;

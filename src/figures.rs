@@ -9,7 +9,7 @@ use datafusion::prelude::SessionContext;
 use datafusion::scalar::ScalarValue;
 use serde::Serialize;
 
-use crate::common::period::{last_periods, split_period, time_progress};
+use crate::common::Period;
 use crate::common::{Money, Val, values};
 use crate::error::Result;
 
@@ -255,9 +255,10 @@ fn p(period: &str) -> Vec<(&'static str, ScalarValue)> {
 }
 
 /// Computes the cockpit for `period` from the warehouse.
-pub async fn cockpit(ctx: &SessionContext, period: &str, bands: &Bands) -> Result<Cockpit> {
-    let (year, _) = split_period(period)?;
-    let progress = time_progress(period)?;
+pub async fn cockpit(ctx: &SessionContext, month: Period, bands: &Bands) -> Result<Cockpit> {
+    let (year, progress) = (month.year(), month.time_progress());
+    let text = month.to_string();
+    let period = text.as_str();
     let budgets = fetch(
         ctx,
         "SELECT budget_kind, sum(adjusted_budget), sum(ytd_amount) FROM budget_execution \
@@ -330,7 +331,7 @@ pub async fn cockpit(ctx: &SessionContext, period: &str, bands: &Bands) -> Resul
         ],
     )
     .await?;
-    let trend = execution_trend(ctx, period, &Scope::default()).await?;
+    let trend = execution_trend(ctx, month, &Scope::default()).await?;
 
     let f = funds.first();
     let s = soe.first();
@@ -503,10 +504,12 @@ pub struct Drill {
 /// Execution rate of the scope for the 12 months up to `period` (missing months are `None`).
 pub async fn execution_trend(
     ctx: &SessionContext,
-    period: &str,
+    month: Period,
     scope: &Scope,
 ) -> Result<Vec<(String, Option<f64>)>> {
-    let months = last_periods(period, 12)?;
+    let months: Vec<String> = month.last(12).iter().map(Period::to_string).collect();
+    let text = month.to_string();
+    let period = text.as_str();
     let (w, mut params) = scope.where_sql();
     params.push(("first", ScalarValue::from(months[0].as_str())));
     params.push(("last", ScalarValue::from(period)));
@@ -530,8 +533,10 @@ pub async fn execution_trend(
 }
 
 /// The drill-down table for a scope: the rows of the next level down, or the source rows.
-pub async fn drill(ctx: &SessionContext, period: &str, scope: &Scope) -> Result<Drill> {
-    let progress = time_progress(period)?;
+pub async fn drill(ctx: &SessionContext, month: Period, scope: &Scope) -> Result<Drill> {
+    let progress = month.time_progress();
+    let text = month.to_string();
+    let period = text.as_str();
     let level = scope.next_level();
     let (w, mut params) = scope.where_sql();
     params.push(("period", ScalarValue::from(period)));
@@ -574,7 +579,7 @@ pub async fn drill(ctx: &SessionContext, period: &str, scope: &Scope) -> Result<
         rows: vec![],
         detail_columns: vec![],
         detail: vec![],
-        trend: execution_trend(ctx, period, scope).await?,
+        trend: execution_trend(ctx, month, scope).await?,
     };
     if level == Level::Rows {
         let cols = [

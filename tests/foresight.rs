@@ -18,6 +18,11 @@ use purse::ingest::Options;
 use purse::rules::RuleSet;
 use purse::rules::runner::run_rule;
 
+/// A month, for the calls that take one (the tests write them as text).
+fn p(s: &str) -> purse::common::Period {
+    s.parse().unwrap()
+}
+
 /// Every dataset as an empty in-memory table with its canonical (all nullable) schema.
 async fn empty_ctx() -> SessionContext {
     let ctx = SessionContext::new();
@@ -65,7 +70,7 @@ fn r1(x: Option<f64>) -> String {
 #[tokio::test]
 async fn unit_projections_fall_back_and_keep_regions_apart() {
     let ctx = history_ctx().await;
-    let ps = projection::project(&ctx, "2025-06", Grain::Agency)
+    let ps = projection::project(&ctx, p("2025-06"), Grain::Agency)
         .await
         .unwrap();
     let got = |region: &str, key: &str| {
@@ -125,7 +130,7 @@ async fn unit_projections_fall_back_and_keep_regions_apart() {
 #[tokio::test]
 async fn a_missing_month_projects_from_the_last_one_reported() {
     let ctx = history_ctx().await;
-    let ps = projection::project(&ctx, "2025-07", Grain::Agency)
+    let ps = projection::project(&ctx, p("2025-07"), Grain::Agency)
         .await
         .unwrap();
     let a = ps
@@ -153,7 +158,7 @@ async fn the_rule_and_the_projection_agree() {
     // Every unit, whatever its projection: the threshold above all of them.
     let all = backtest::with_params(rule, &[("yellow_pct".into(), "1000".into())]).unwrap();
     let run = run_rule(&ctx, &all, "2025-06").await.unwrap();
-    let ps = projection::project(&ctx, "2025-06", Grain::Agency)
+    let ps = projection::project(&ctx, p("2025-06"), Grain::Agency)
         .await
         .unwrap();
     assert_eq!(run.findings.len(), 6, "{:?}", run.findings);
@@ -188,7 +193,7 @@ async fn pefa_outlook_grades_the_projected_year() {
     assert_eq!(projection::pi2_grade(4.99, pi2), 'A');
     assert_eq!(projection::pi2_grade(5.0, pi2), 'B');
     let ctx = history_ctx().await;
-    let o = Outlook::of(&ctx, "2025-06", &bands).await.unwrap();
+    let o = Outlook::of(&ctx, p("2025-06"), &bands).await.unwrap();
     let g = o.pefa.iter().find(|g| g.region_code == "990200").unwrap();
     // 990200: one unit projected to 800 of an original 1000.
     assert_eq!((r1(g.pi1_outturn), g.pi1_grade), ("80.0".into(), Some('D')));
@@ -200,7 +205,7 @@ async fn pefa_outlook_grades_the_projected_year() {
         purse::rules::RuleSet::builtin(&purse::datasets::Catalog::builtin(), &overrides).unwrap();
     let wide = purse::figures::Bands::from_rules(&set);
     assert_eq!(wide.pi1_pp, [5.0, 10.0, 25.0]);
-    let o = Outlook::of(&ctx, "2025-06", &wide).await.unwrap();
+    let o = Outlook::of(&ctx, p("2025-06"), &wide).await.unwrap();
     let g = o.pefa.iter().find(|g| g.region_code == "990200").unwrap();
     assert_eq!(g.pi1_grade, Some('C'));
 }
@@ -414,7 +419,7 @@ fn the_scorecard_grades_each_source_and_holds_a_rule_below_its_grade() {
     let card = rt
         .block_on(async {
             let ctx = purse::engine::session(dir.path(), &catalog).await?;
-            scorecard(&ctx, &catalog, &deliveries, &config, "2025-12", today).await
+            scorecard(&ctx, &catalog, &deliveries, &config, p("2025-12"), today).await
         })
         .unwrap();
     let src = |name: &str| {
@@ -458,7 +463,7 @@ fn the_scorecard_grades_each_source_and_holds_a_rule_below_its_grade() {
     let card = rt
         .block_on(async {
             let ctx = purse::engine::session(dir.path(), &catalog).await?;
-            scorecard(&ctx, &catalog, &deliveries, &config, "2025-12", today).await
+            scorecard(&ctx, &catalog, &deliveries, &config, p("2025-12"), today).await
         })
         .unwrap();
     let exec = card
@@ -558,7 +563,7 @@ async fn reconciliations_across_datasets() {
                 &Catalog::builtin(),
                 deliveries,
                 config,
-                "2025-07",
+                p("2025-07"),
                 today,
             )
             .await

@@ -1191,9 +1191,24 @@ async fn reports_are_scheduled_on_a_fake_clock_and_reproducible() {
         .checked_periods()
         .unwrap();
     assert!(checked.contains("2025-03"));
-    let h = purse::report::archive_path(dir.path(), "2025-05", purse::i18n::Lang::Zh, "html");
-    let x = purse::report::archive_path(dir.path(), "2025-05", purse::i18n::Lang::Zh, "xlsx");
-    let en = purse::report::archive_path(dir.path(), "2025-05", purse::i18n::Lang::En, "html");
+    let h = purse::report::archive_path(
+        dir.path(),
+        "2025-05".parse().unwrap(),
+        purse::i18n::Lang::Zh,
+        "html",
+    );
+    let x = purse::report::archive_path(
+        dir.path(),
+        "2025-05".parse().unwrap(),
+        purse::i18n::Lang::Zh,
+        "xlsx",
+    );
+    let en = purse::report::archive_path(
+        dir.path(),
+        "2025-05".parse().unwrap(),
+        purse::i18n::Lang::En,
+        "html",
+    );
     let (h1, x1) = (std::fs::read(&h).unwrap(), std::fs::read(&x).unwrap());
     let html = String::from_utf8(h1.clone()).unwrap();
     assert!(
@@ -1207,7 +1222,7 @@ async fn reports_are_scheduled_on_a_fake_clock_and_reproducible() {
             .contains("monthly alert report")
     );
     // Generating again gives the same bytes.
-    app.archive_report("2025-05", purse::i18n::Lang::Zh)
+    app.archive_report("2025-05".parse().unwrap(), purse::i18n::Lang::Zh)
         .await
         .unwrap();
     assert_eq!(std::fs::read(&h).unwrap(), h1);

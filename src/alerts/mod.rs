@@ -505,6 +505,245 @@ fn fingerprint_in(rule_id: &str, term: &str, key: &str) -> String {
     crate::hex(&h[..10])
 }
 
+/// A rule's part of a run: how long it took, what it read and found, whether it judged the
+/// period, and the exact SQL and parameters it ran (kept once per SQL text).
+fn record_rule_run(
+    tx: &rusqlite::Transaction,
+    run_id: i64,
+    rule: &Rule,
+    run: &RuleRun,
+) -> Result<()> {
+    let (status, reason) = match &run.outcome {
+        Outcome::Evaluated => ("evaluated", None),
+        Outcome::NotEvaluated(r) => ("not_evaluated", Some(r.as_str())),
+    };
+    let sql_sha = crate::hex(&Sha256::digest(rule.sql.as_bytes()));
+    tx.execute(
+        "INSERT OR IGNORE INTO rule_sql(sha, sql) VALUES (?1, ?2)",
+        params![sql_sha, rule.sql],
+    )?;
+    let params_json: BTreeMap<&str, &ParamValue> =
+        run.params.iter().map(|(k, v)| (k.as_str(), v)).collect();
+    tx.execute(
+                "INSERT INTO run_rules(run_id, rule_id, duration_ms, rows_scanned, findings, status, reason, params, sql_sha)
+                 VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
+                params![
+                    run_id,
+                    run.rule_id,
+                    run.duration.as_millis() as i64,
+                    run.rows_scanned as i64,
+                    run.findings.len() as i64,
+                    status,
+                    reason,
+                    serde_json::to_string(&params_json).unwrap_or_default(),
+                    sql_sha
+                ],
+            )?;
+    Ok(())
+}
+
+/// One finding of a run: a new alert, or the alert it continues (reopened when the data shows
+/// it again), and its record for the period. Returns its fingerprint.
+fn record_finding(
+    tx: &rusqlite::Transaction,
+    s: &mut RunSummary,
+    rule: &Rule,
+    period: &str,
+    f: &crate::rules::runner::Finding,
+) -> Result<String> {
+    let run_id = s.run_id;
+    let record_only = rule.mode == "record";
+    let term = term_of(rule, period, &f.evidence);
+    let fp = fingerprint_in(&f.rule_id, &term, &f.alert_key);
+    *s.by_level.entry(f.level.clone()).or_default() += 1;
+    let existing = match find_alert(tx, &fp)? {
+        Some((id, status, last, _)) => Some((id, status, last)),
+        None => adopt_legacy(tx, rule, &f.alert_key, &term, &fp)?,
+    };
+    let evidence = serde_json::to_string(&f.evidence).unwrap_or_default();
+    let id = match existing {
+        None => {
+            let first = if record_only { "recorded" } else { "new" };
+            tx.execute(
+                            "INSERT INTO alerts(fingerprint, rule_id, alert_key, category, title, subject, dept_name, agency_code,
+                                 level, status, first_period, last_period, months_open, value, expected, difference,
+                                 message_zh, message_en, created_at, updated_at, region_code, term)
+                                 VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?17,?10,?10,1,?11,?12,?13,?14,?15,?16,?16,?18,?19)",
+                            params![
+                                fp, f.rule_id, f.alert_key, rule.category, rule.title_zh, f.subject, f.dept_name,
+                                f.agency_code, f.level, period, f.value, f.expected, f.difference, f.message_zh,
+                                f.message_en, now(), first, f.region_code, term
+                            ],
+                        )?;
+            let id = tx.last_insert_rowid();
+            ALERTS.record(
+                tx,
+                id,
+                "purse",
+                "created",
+                None,
+                Some(first),
+                Some(&format!("found in {period}")),
+            )?;
+            s.new_alerts += 1;
+            id
+        }
+        Some((id, status, last)) => {
+            let st = Status::parse(&status).unwrap_or(Status::New);
+            // Seen again after it was resolved or closed: the problem is back. Seen
+            // again while awaiting 销号: the rectification is not done after all.
+            // An event found again is the same event (a re-run of its month): a
+            // closed one stays closed. Only data at least as new as what settled it
+            // says it is back: re-checking an earlier month, whose data showed it
+            // then, tells nothing new (a later month's data resolved it; a person
+            // closed it after the last month that showed it).
+            let news = match st {
+                Status::Resolved | Status::Cleared => {
+                    let settled: Option<String> =
+                        tx.query_row("SELECT resolved_in FROM alerts WHERE id=?1", [id], |r| {
+                            r.get(0)
+                        })?;
+                    match settled {
+                        Some(r) => period >= r.as_str(),
+                        None => period > last.as_str(),
+                    }
+                }
+                Status::Closed => period > last.as_str(),
+                _ => true,
+            };
+            let back_to = match st {
+                _ if rule.finding == FindingKind::Event || !news => None,
+                Status::Resolved | Status::Closed => Some(Status::New),
+                Status::Cleared => Some(Status::Rectifying),
+                _ => None,
+            };
+            if let Some(to) = back_to {
+                ALERTS.record(
+                    tx,
+                    id,
+                    "purse",
+                    "reopened",
+                    Some(st.as_str()),
+                    Some(to.as_str()),
+                    Some(&format!("found again in {period}")),
+                )?;
+                s.reopened += 1;
+            } else {
+                s.continuing += 1;
+            }
+            let later = period >= last.as_str();
+            tx.execute(
+                            "UPDATE alerts SET status = coalesce(?2, status),
+                             last_period = max(last_period, ?3), first_period = min(first_period, ?3),
+                             level = CASE WHEN ?4 THEN ?5 ELSE level END,
+                             value = CASE WHEN ?4 THEN ?6 ELSE value END,
+                             expected = CASE WHEN ?4 THEN ?7 ELSE expected END,
+                             difference = CASE WHEN ?4 THEN ?8 ELSE difference END,
+                             subject = ?9, message_zh = CASE WHEN ?4 THEN ?10 ELSE message_zh END,
+                             message_en = CASE WHEN ?4 THEN ?11 ELSE message_en END, updated_at = ?12,
+                             region_code = coalesce(?13, region_code)
+                             WHERE id = ?1",
+                            params![
+                                id, back_to.map(|t| t.as_str()), period, later, f.level, f.value, f.expected,
+                                f.difference, f.subject, f.message_zh, f.message_en, now(), f.region_code
+                            ],
+                        )?;
+            id
+        }
+    };
+    // One record per alert and period: a re-run of the period replaces its own.
+    let rows = (!f.rows.is_empty()).then(|| serde_json::to_string(&f.rows).unwrap_or_default());
+    tx.execute(
+                    "INSERT INTO alert_periods(alert_id, period, run_id, level, value, expected, difference, message_zh, evidence,
+                         evidence_rows)
+                     VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)
+                     ON CONFLICT(alert_id, period) DO UPDATE SET run_id=excluded.run_id, level=excluded.level,
+                     value=excluded.value, expected=excluded.expected, difference=excluded.difference,
+                     message_zh=excluded.message_zh, evidence=excluded.evidence, evidence_rows=excluded.evidence_rows",
+                    params![id, period, run_id, f.level, f.value, f.expected, f.difference, f.message_zh, evidence, rows],
+                )?;
+    tx.execute(
+                    "UPDATE alerts SET months_open = (SELECT count(*) FROM alert_periods WHERE alert_id=?1) WHERE id=?1",
+                    [id],
+                )?;
+    Ok(fp)
+}
+
+/// The open alerts of a rule that its run did not show: resolved (or cleared, awaiting 销号,
+/// when in rectification) when the run covered their scope and term, held otherwise.
+fn settle_unseen(
+    tx: &rusqlite::Transaction,
+    s: &mut RunSummary,
+    rule: &Rule,
+    run: &RuleRun,
+    period: &str,
+    seen: &std::collections::HashSet<String>,
+) -> Result<()> {
+    // Open alerts of this rule that this run did not show, each with its last evidence.
+    let mut stmt = tx.prepare(
+                "SELECT a.id, a.fingerprint, a.status, p.evidence, a.term, a.last_period FROM alerts a
+                 LEFT JOIN alert_periods p ON p.alert_id = a.id AND p.period = a.last_period
+                 WHERE a.rule_id=?1 AND a.status IN ('new','acknowledged','rectifying') AND a.last_period <= ?2",
+            )?;
+    type Open = (i64, String, String, Option<String>, Option<String>, String);
+    let open: Vec<Open> = stmt
+        .query_map(params![run.rule_id, period], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    drop(stmt);
+    // A run judges the findings of its own term only: January's year-to-date figures
+    // say nothing of last year's, a month's payments nothing of another month's.
+    let run_term = rule.basis.term(period).unwrap_or_default();
+    for (id, fp, status, evidence, term, last) in open {
+        if seen.contains(&fp) {
+            continue;
+        }
+        let evidence: BTreeMap<String, String> = evidence
+            .and_then(|e| serde_json::from_str(&e).ok())
+            .unwrap_or_default();
+        let term = term.unwrap_or_else(|| term_of(rule, &last, &evidence));
+        if term != run_term || !run.covers(&evidence) {
+            // No data for this alert's region (budget kind, report, year …) this period:
+            // absence of data is not evidence.
+            s.held += 1;
+            continue;
+        }
+        let to = if status == "rectifying" {
+            s.cleared += 1;
+            Status::Cleared
+        } else {
+            s.resolved += 1;
+            Status::Resolved
+        };
+        tx.execute(
+            "UPDATE alerts SET status=?3, updated_at=?2, resolved_in=?4 WHERE id=?1",
+            params![id, now(), to.as_str(), period],
+        )?;
+        ALERTS.record(
+            tx,
+            id,
+            "purse",
+            if to == Status::Cleared {
+                "cleared"
+            } else {
+                "resolved"
+            },
+            Some(&status),
+            Some(to.as_str()),
+            Some(&format!("the data for {period} no longer shows it")),
+        )?;
+    }
+    Ok(())
+}
+
 /// The term of a finding: from the period of the data it rests on (`data_period` in its
 /// evidence, for rules whose data stands longer than a month), else the run's period.
 fn term_of(rule: &Rule, period: &str, evidence: &BTreeMap<String, String>) -> String {
@@ -581,8 +820,7 @@ impl AlertStore {
              VALUES (?1, ?2, ?3, ?4, 0, 0, 0, 0, 0, '{}')",
             params![period, started_at, duration_ms as i64, runs.len() as i64],
         )?;
-        let run_id = tx.last_insert_rowid();
-        s.run_id = run_id;
+        s.run_id = tx.last_insert_rowid();
         let by_id: HashMap<&str, &Rule> = rules.iter().map(|r| (r.id.as_str(), *r)).collect();
         for run in runs {
             let rule = by_id.get(run.rule_id.as_str()).ok_or_else(|| {
@@ -595,229 +833,26 @@ impl AlertStore {
                 run.duration.as_millis(),
                 run.findings.len(),
             ));
-            let (status, reason) = match &run.outcome {
-                Outcome::Evaluated => ("evaluated", None),
-                Outcome::NotEvaluated(r) => ("not_evaluated", Some(r.as_str())),
-            };
-            let sql_sha = crate::hex(&Sha256::digest(rule.sql.as_bytes()));
-            tx.execute(
-                "INSERT OR IGNORE INTO rule_sql(sha, sql) VALUES (?1, ?2)",
-                params![sql_sha, rule.sql],
-            )?;
-            let params_json: BTreeMap<&str, &ParamValue> =
-                run.params.iter().map(|(k, v)| (k.as_str(), v)).collect();
-            tx.execute(
-                "INSERT INTO run_rules(run_id, rule_id, duration_ms, rows_scanned, findings, status, reason, params, sql_sha)
-                 VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
-                params![
-                    run_id,
-                    run.rule_id,
-                    run.duration.as_millis() as i64,
-                    run.rows_scanned as i64,
-                    run.findings.len() as i64,
-                    status,
-                    reason,
-                    serde_json::to_string(&params_json).unwrap_or_default(),
-                    sql_sha
-                ],
-            )?;
+            record_rule_run(&tx, s.run_id, rule, run)?;
             if let Outcome::NotEvaluated(r) = &run.outcome {
                 s.not_evaluated.push((run.rule_id.clone(), r.clone()));
                 continue;
             }
-            let record_only = rule.mode == "record";
             let mut seen = std::collections::HashSet::new();
             for f in &run.findings {
-                let term = term_of(rule, period, &f.evidence);
-                let fp = fingerprint_in(&f.rule_id, &term, &f.alert_key);
-                seen.insert(fp.clone());
-                *s.by_level.entry(f.level.clone()).or_default() += 1;
-                let existing = match find_alert(&tx, &fp)? {
-                    Some((id, status, last, _)) => Some((id, status, last)),
-                    None => adopt_legacy(&tx, rule, &f.alert_key, &term, &fp)?,
-                };
-                let evidence = serde_json::to_string(&f.evidence).unwrap_or_default();
-                let id = match existing {
-                    None => {
-                        let first = if record_only { "recorded" } else { "new" };
-                        tx.execute(
-                            "INSERT INTO alerts(fingerprint, rule_id, alert_key, category, title, subject, dept_name, agency_code,
-                                 level, status, first_period, last_period, months_open, value, expected, difference,
-                                 message_zh, message_en, created_at, updated_at, region_code, term)
-                                 VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?17,?10,?10,1,?11,?12,?13,?14,?15,?16,?16,?18,?19)",
-                            params![
-                                fp, f.rule_id, f.alert_key, rule.category, rule.title_zh, f.subject, f.dept_name,
-                                f.agency_code, f.level, period, f.value, f.expected, f.difference, f.message_zh,
-                                f.message_en, now(), first, f.region_code, term
-                            ],
-                        )?;
-                        let id = tx.last_insert_rowid();
-                        ALERTS.record(
-                            &tx,
-                            id,
-                            "purse",
-                            "created",
-                            None,
-                            Some(first),
-                            Some(&format!("found in {period}")),
-                        )?;
-                        s.new_alerts += 1;
-                        id
-                    }
-                    Some((id, status, last)) => {
-                        let st = Status::parse(&status).unwrap_or(Status::New);
-                        // Seen again after it was resolved or closed: the problem is back. Seen
-                        // again while awaiting 销号: the rectification is not done after all.
-                        // An event found again is the same event (a re-run of its month): a
-                        // closed one stays closed. Only data at least as new as what settled it
-                        // says it is back: re-checking an earlier month, whose data showed it
-                        // then, tells nothing new (a later month's data resolved it; a person
-                        // closed it after the last month that showed it).
-                        let news = match st {
-                            Status::Resolved | Status::Cleared => {
-                                let settled: Option<String> = tx.query_row(
-                                    "SELECT resolved_in FROM alerts WHERE id=?1",
-                                    [id],
-                                    |r| r.get(0),
-                                )?;
-                                match settled {
-                                    Some(r) => period >= r.as_str(),
-                                    None => period > last.as_str(),
-                                }
-                            }
-                            Status::Closed => period > last.as_str(),
-                            _ => true,
-                        };
-                        let back_to = match st {
-                            _ if rule.finding == FindingKind::Event || !news => None,
-                            Status::Resolved | Status::Closed => Some(Status::New),
-                            Status::Cleared => Some(Status::Rectifying),
-                            _ => None,
-                        };
-                        if let Some(to) = back_to {
-                            ALERTS.record(
-                                &tx,
-                                id,
-                                "purse",
-                                "reopened",
-                                Some(st.as_str()),
-                                Some(to.as_str()),
-                                Some(&format!("found again in {period}")),
-                            )?;
-                            s.reopened += 1;
-                        } else {
-                            s.continuing += 1;
-                        }
-                        let later = period >= last.as_str();
-                        tx.execute(
-                            "UPDATE alerts SET status = coalesce(?2, status),
-                             last_period = max(last_period, ?3), first_period = min(first_period, ?3),
-                             level = CASE WHEN ?4 THEN ?5 ELSE level END,
-                             value = CASE WHEN ?4 THEN ?6 ELSE value END,
-                             expected = CASE WHEN ?4 THEN ?7 ELSE expected END,
-                             difference = CASE WHEN ?4 THEN ?8 ELSE difference END,
-                             subject = ?9, message_zh = CASE WHEN ?4 THEN ?10 ELSE message_zh END,
-                             message_en = CASE WHEN ?4 THEN ?11 ELSE message_en END, updated_at = ?12,
-                             region_code = coalesce(?13, region_code)
-                             WHERE id = ?1",
-                            params![
-                                id, back_to.map(|t| t.as_str()), period, later, f.level, f.value, f.expected,
-                                f.difference, f.subject, f.message_zh, f.message_en, now(), f.region_code
-                            ],
-                        )?;
-                        id
-                    }
-                };
-                // One record per alert and period: a re-run of the period replaces its own.
-                let rows = (!f.rows.is_empty())
-                    .then(|| serde_json::to_string(&f.rows).unwrap_or_default());
-                tx.execute(
-                    "INSERT INTO alert_periods(alert_id, period, run_id, level, value, expected, difference, message_zh, evidence,
-                         evidence_rows)
-                     VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)
-                     ON CONFLICT(alert_id, period) DO UPDATE SET run_id=excluded.run_id, level=excluded.level,
-                     value=excluded.value, expected=excluded.expected, difference=excluded.difference,
-                     message_zh=excluded.message_zh, evidence=excluded.evidence, evidence_rows=excluded.evidence_rows",
-                    params![id, period, run_id, f.level, f.value, f.expected, f.difference, f.message_zh, evidence, rows],
-                )?;
-                tx.execute(
-                    "UPDATE alerts SET months_open = (SELECT count(*) FROM alert_periods WHERE alert_id=?1) WHERE id=?1",
-                    [id],
-                )?;
+                seen.insert(record_finding(&tx, &mut s, rule, period, f)?);
             }
             // An event (a payment, a duplicate) is never made untrue by later data: it stays
             // until someone closes or dismisses it.
-            if rule.finding == FindingKind::Event {
-                continue;
-            }
-            // Open alerts of this rule that this run did not show, each with its last evidence.
-            let mut stmt = tx.prepare(
-                "SELECT a.id, a.fingerprint, a.status, p.evidence, a.term, a.last_period FROM alerts a
-                 LEFT JOIN alert_periods p ON p.alert_id = a.id AND p.period = a.last_period
-                 WHERE a.rule_id=?1 AND a.status IN ('new','acknowledged','rectifying') AND a.last_period <= ?2",
-            )?;
-            type Open = (i64, String, String, Option<String>, Option<String>, String);
-            let open: Vec<Open> = stmt
-                .query_map(params![run.rule_id, period], |r| {
-                    Ok((
-                        r.get(0)?,
-                        r.get(1)?,
-                        r.get(2)?,
-                        r.get(3)?,
-                        r.get(4)?,
-                        r.get(5)?,
-                    ))
-                })?
-                .collect::<rusqlite::Result<_>>()?;
-            drop(stmt);
-            // A run judges the findings of its own term only: January's year-to-date figures
-            // say nothing of last year's, a month's payments nothing of another month's.
-            let run_term = rule.basis.term(period).unwrap_or_default();
-            for (id, fp, status, evidence, term, last) in open {
-                if seen.contains(&fp) {
-                    continue;
-                }
-                let evidence: BTreeMap<String, String> = evidence
-                    .and_then(|e| serde_json::from_str(&e).ok())
-                    .unwrap_or_default();
-                let term = term.unwrap_or_else(|| term_of(rule, &last, &evidence));
-                if term != run_term || !run.covers(&evidence) {
-                    // No data for this alert's region (budget kind, report, year …) this period:
-                    // absence of data is not evidence.
-                    s.held += 1;
-                    continue;
-                }
-                let to = if status == "rectifying" {
-                    s.cleared += 1;
-                    Status::Cleared
-                } else {
-                    s.resolved += 1;
-                    Status::Resolved
-                };
-                tx.execute(
-                    "UPDATE alerts SET status=?3, updated_at=?2, resolved_in=?4 WHERE id=?1",
-                    params![id, now(), to.as_str(), period],
-                )?;
-                ALERTS.record(
-                    &tx,
-                    id,
-                    "purse",
-                    if to == Status::Cleared {
-                        "cleared"
-                    } else {
-                        "resolved"
-                    },
-                    Some(&status),
-                    Some(to.as_str()),
-                    Some(&format!("the data for {period} no longer shows it")),
-                )?;
+            if rule.finding != FindingKind::Event {
+                settle_unseen(&tx, &mut s, rule, run, period, &seen)?;
             }
         }
         tx.execute(
             "UPDATE runs SET rows_scanned=?2, findings=?3, new_alerts=?4, continuing=?5, resolved=?6, by_level=?7,
              not_evaluated=?8, held=?9, cleared=?10 WHERE id=?1",
             params![
-                run_id,
+                s.run_id,
                 s.rows_scanned as i64,
                 s.findings as i64,
                 s.new_alerts as i64,

@@ -21,6 +21,7 @@ use datafusion::prelude::SessionContext;
 
 use crate::access::Visible;
 use crate::alerts::AlertStore;
+use crate::common::Period;
 use crate::config::Config;
 use crate::datasets::Catalog;
 use crate::error::{PurseError, Result};
@@ -46,9 +47,9 @@ pub struct App {
     pub config: Config,
     /// One engine per reach (the empty key: everything), rebuilt when a load lands.
     engines: tokio::sync::Mutex<HashMap<String, Engine>>,
-    cockpits: Mutex<HashMap<(i64, String, String), Arc<Cockpit>>>,
+    cockpits: Mutex<HashMap<(i64, Period, String), Arc<Cockpit>>>,
     /// Year-end projections per (data version, period, reach), every grain from one read.
-    outlooks: Mutex<HashMap<(i64, String, String), Arc<Outlook>>>,
+    outlooks: Mutex<HashMap<(i64, Period, String), Arc<Outlook>>>,
     periods: Mutex<Option<(i64, Vec<String>)>>,
     /// The rule set and its colour bands, read once per data version (see [`App::rules`]), not
     /// once per request or drill-down.
@@ -171,13 +172,10 @@ impl App {
     pub async fn month_for(
         &self,
         reach: &Reach,
-        period: &str,
+        period: Period,
     ) -> Result<crate::alerts::MonthAlerts> {
         let vis = self.visible(reach).await?;
-        let (p, prev) = (
-            period.to_string(),
-            crate::common::period::prev_period(period)?,
-        );
+        let (p, prev) = (period.to_string(), period.prev().to_string());
         let m = self.alerts.read(move |s| s.month(&p, &prev)).await?;
         Ok(vis.month(m))
     }
@@ -247,9 +245,9 @@ impl App {
     }
 
     /// Cockpit figures for a period as `reach` sees them, computed once per data version.
-    pub async fn cockpit(&self, period: &str, reach: &Reach) -> Result<Arc<Cockpit>> {
+    pub async fn cockpit(&self, period: Period, reach: &Reach) -> Result<Arc<Cockpit>> {
         let v = self.data_version();
-        let key = (v, period.to_string(), reach.key());
+        let key = (v, period, reach.key());
         if let Some(c) = lock(&self.cockpits).get(&key) {
             return Ok(c.clone());
         }
@@ -262,9 +260,9 @@ impl App {
     }
 
     /// Year-end projections of every grain as `reach` sees them, computed once per data version.
-    pub async fn outlook(&self, period: &str, reach: &Reach) -> Result<Arc<Outlook>> {
+    pub async fn outlook(&self, period: Period, reach: &Reach) -> Result<Arc<Outlook>> {
         let v = self.data_version();
-        let key = (v, period.to_string(), reach.key());
+        let key = (v, period, reach.key());
         if let Some(c) = lock(&self.outlooks).get(&key) {
             return Ok(c.clone());
         }
@@ -279,7 +277,7 @@ impl App {
     /// The data-quality scorecard of the twelve months to `period`, as `reach` sees the data.
     pub async fn scorecard(
         &self,
-        period: &str,
+        period: Period,
         reach: &Reach,
     ) -> Result<crate::foresight::quality::Scorecard> {
         let dir = self.data_dir.clone();
@@ -324,17 +322,19 @@ impl App {
     }
 
     /// `period` if given and well formed, else the newest period with data.
-    pub async fn period_or_latest(
-        &self,
-        p: Option<crate::common::period::Period>,
-    ) -> Result<String> {
+    pub async fn period_or_latest(&self, p: Option<Period>) -> Result<Period> {
         match p {
-            Some(p) => Ok(p.to_string()),
-            None => self.periods().await?.into_iter().next().ok_or_else(|| {
-                PurseError::NotFound(
-                    "no data loaded yet: upload an extract on the Data page".into(),
-                )
-            }),
+            Some(p) => Ok(p),
+            None => self
+                .periods()
+                .await?
+                .iter()
+                .find_map(|p| p.parse().ok())
+                .ok_or_else(|| {
+                    PurseError::NotFound(
+                        "no data loaded yet: upload an extract on the Data page".into(),
+                    )
+                }),
         }
     }
 
@@ -382,7 +382,7 @@ impl App {
     /// The drill-down of `scope` in `period`, as `reach` sees the data.
     pub async fn drill(
         &self,
-        period: &str,
+        period: Period,
         scope: &crate::figures::Scope,
         reach: &Reach,
     ) -> Result<crate::figures::Drill> {

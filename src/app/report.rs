@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use super::{App, blocking};
 use crate::alerts::{Filter, Status};
+use crate::common::Period;
 use crate::error::{PurseError, Result};
 use crate::figures;
 use crate::i18n::Lang;
@@ -17,14 +18,16 @@ impl App {
     /// before it are overdue.
     pub async fn report(
         &self,
-        period: &str,
+        month: Period,
         as_of: chrono::NaiveDate,
         reach: &Reach,
     ) -> Result<Report> {
+        let text = month.to_string();
+        let period = text.as_str();
         let (ctx, vis) = self.engine_and_visible(reach).await?;
         let (rules, bands) = self.rules_and_bands()?;
-        let cockpit = figures::cockpit(&ctx, period, &bands).await?;
-        let prev = crate::common::period::prev_period(period)?;
+        let cockpit = figures::cockpit(&ctx, month, &bands).await?;
+        let prev = month.prev().to_string();
         let has_prev = figures::fetch(
             &ctx,
             "SELECT count(*) FROM budget_execution WHERE period = $p",
@@ -34,7 +37,7 @@ impl App {
         .first()
         .is_some_and(|r| r[0].int() > 0);
         let previous = if has_prev {
-            Some(figures::cockpit(&ctx, &prev, &bands).await?)
+            Some(figures::cockpit(&ctx, month.prev(), &bands).await?)
         } else {
             None
         };
@@ -52,7 +55,7 @@ impl App {
         })
         .await?;
         let (p, pp) = (period.to_string(), prev.clone());
-        let month = vis.month(self.alerts.read(move |s| s.month(&p, &pp)).await?);
+        let alerts = vis.month(self.alerts.read(move |s| s.month(&p, &pp)).await?);
         let rectifying = self
             .alerts
             .read(|s| {
@@ -105,13 +108,13 @@ impl App {
             .problems
             .read(move |s| s.summary(&p, as_of, |x| v.problem(x)))
             .await?;
-        let outlook = crate::foresight::Outlook::of(&ctx, period, &bands).await?;
+        let outlook = crate::foresight::Outlook::of(&ctx, month, &bands).await?;
         let quality = crate::foresight::quality::scorecard(
             &ctx,
             &self.catalog,
             &deliveries,
             &self.config.quality,
-            period,
+            month,
             as_of,
         )
         .await?;
@@ -128,24 +131,23 @@ impl App {
             data_as_of,
             cockpit,
             previous,
-            month,
+            month: alerts,
             rectifications,
         })
     }
 
     /// Builds and archives the HTML and XLSX report of a period as of its scheduled day;
     /// returns the two paths.
-    pub async fn archive_report(&self, period: &str, lang: Lang) -> Result<(PathBuf, PathBuf)> {
+    pub async fn archive_report(&self, period: Period, lang: Lang) -> Result<(PathBuf, PathBuf)> {
         let cron = crate::report::schedule::Cron::parse(&self.config.report.schedule)?;
         let as_of = cron.due_date(period)?;
         let r = self.report(period, as_of, &Reach::default()).await?;
         let dir = self.data_dir.clone();
-        let period = period.to_string();
         blocking(move || {
             let reports = dir.join("reports");
             std::fs::create_dir_all(&reports).map_err(|e| PurseError::io(&reports, e))?;
-            let hp = crate::report::archive_path(&dir, &period, lang, "html");
-            let xp = crate::report::archive_path(&dir, &period, lang, "xlsx");
+            let hp = crate::report::archive_path(&dir, period, lang, "html");
+            let xp = crate::report::archive_path(&dir, period, lang, "xlsx");
             crate::report::write_atomic(&hp, crate::report::html(&r, lang).as_bytes())?;
             crate::report::write_atomic(&xp, &crate::report::xlsx(&r, lang)?)?;
             Ok::<_, PurseError>((hp, xp))

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use chrono::NaiveDateTime;
 
 use super::{App, blocking};
+use crate::common::Period;
 use crate::error::Result;
 use crate::i18n::Lang;
 use crate::report::schedule::{Clock, Cron};
@@ -59,9 +60,9 @@ impl Scheduler {
         loaded.sort();
         let loaded = loaded.split_off(loaded.len().saturating_sub(CATCH_UP_MONTHS));
         let langs = self.languages();
-        let mut due = Vec::new();
-        for p in loaded {
-            if self.cron.due_time(&p)? <= now {
+        let mut due: Vec<Period> = Vec::new();
+        for p in loaded.iter().filter_map(|p| p.parse::<Period>().ok()) {
+            if self.cron.due_time(p)? <= now {
                 due.push(p);
             }
         }
@@ -72,8 +73,9 @@ impl Scheduler {
                     .filter(|p| {
                         !langs
                             .iter()
-                            .all(|l| crate::report::archive_path(&dir, p, *l, "html").exists())
+                            .all(|l| crate::report::archive_path(&dir, *p, *l, "html").exists())
                     })
+                    .map(|p| p.to_string())
                     .collect::<Vec<_>>(),
             )
         })
@@ -99,7 +101,7 @@ impl Scheduler {
         self.app.check_periods(&unchecked).await?;
         for p in &due {
             for l in self.languages() {
-                self.app.archive_report(p, l).await?;
+                self.app.archive_report(p.parse()?, l).await?;
             }
         }
         Ok(due)

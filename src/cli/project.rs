@@ -83,7 +83,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             }
             return Ok(ExitCode::SUCCESS);
         }
-        let mut ps = projection::project(&ctx, &period, grain).await?;
+        let mut ps = projection::project(&ctx, period.parse()?, grain).await?;
         ps.sort_by(|a, b| a.rate.unwrap_or(f64::MAX).total_cmp(&b.rate.unwrap_or(f64::MAX)));
         if args.json {
             println!("{}", serde_json::to_string_pretty(&ps)?);

@@ -13,7 +13,7 @@ pub struct Args {
     #[command(flatten)]
     pub dd: DataDir,
     #[arg(long)]
-    pub period: String,
+    pub period: Period,
     /// Output file (default: archived under DIR/reports/)
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -38,7 +38,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let (config, catalog) = catalog_for(&dir)?;
     let rt = tokio::runtime::Runtime::new()?;
     let app = purse::app::App::open_blocking(&dir, catalog, config)?;
-    let (html, xlsx) = rt.block_on(app.archive_report(&period, lang))?;
+    let (html, xlsx) = rt.block_on(app.archive_report(period, lang))?;
     let made = match format {
         ReportFormat::Html => html,
         ReportFormat::Xlsx => xlsx,

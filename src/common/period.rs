@@ -37,6 +37,20 @@ impl Period {
             }
         }
     }
+    /// The share of the year gone by the end of the month (序时进度), in %: month / 12.
+    pub fn time_progress(self) -> f64 {
+        100.0 * self.month as f64 / 12.0
+    }
+    /// The `n` months up to and including this one, oldest first.
+    pub fn last(self, n: usize) -> Vec<Period> {
+        let mut v = vec![self];
+        while v.len() < n {
+            let before = v[v.len() - 1].prev();
+            v.push(before);
+        }
+        v.reverse();
+        v
+    }
     /// The month before.
     pub fn prev(self) -> Period {
         if self.month == 1 {

@@ -19,6 +19,7 @@ use datafusion::scalar::ScalarValue;
 use serde::Serialize;
 
 use crate::common::Money;
+use crate::common::Period;
 use crate::common::period::split_period;
 use crate::error::Result;
 use crate::figures::fetch;
@@ -489,7 +490,11 @@ pub fn conformal(sorted: &[f64]) -> Option<f64> {
 }
 
 /// Projections of every entity of `grain` with data in the period's year, as of the period.
-pub async fn project(ctx: &SessionContext, period: &str, grain: Grain) -> Result<Vec<Projection>> {
+pub async fn project(
+    ctx: &SessionContext,
+    period: Period,
+    grain: Grain,
+) -> Result<Vec<Projection>> {
     Ok(project_all(ctx, period, &[grain])
         .await?
         .remove(&grain)
@@ -499,10 +504,10 @@ pub async fn project(ctx: &SessionContext, period: &str, grain: Grain) -> Result
 /// Projections of several grains from one read of the warehouse.
 pub async fn project_all(
     ctx: &SessionContext,
-    period: &str,
+    period: Period,
     grains: &[Grain],
 ) -> Result<HashMap<Grain, Vec<Projection>>> {
-    let book = Book::load(ctx, period).await?;
+    let book = Book::load(ctx, &period.to_string()).await?;
     let mut out: HashMap<Grain, Vec<Projection>> = HashMap::new();
     for ((g, region, key), e) in &book.ents {
         if grains.contains(g)
@@ -686,7 +691,7 @@ impl Outlook {
     /// The projections of `period`, the PEFA outlook graded in `bands` (the rules').
     pub async fn of(
         ctx: &SessionContext,
-        period: &str,
+        period: Period,
         bands: &crate::figures::Bands,
     ) -> Result<Outlook> {
         let mut all = project_all(ctx, period, &Grain::ALL).await?;

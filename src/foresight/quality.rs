@@ -15,6 +15,7 @@ use datafusion::prelude::SessionContext;
 use datafusion::scalar::ScalarValue;
 use serde::Serialize;
 
+use crate::common::Period;
 use crate::common::period::{last_periods, split_period};
 use crate::config::QualityConfig;
 use crate::datasets::{Catalog, Grain};
@@ -211,9 +212,11 @@ pub async fn scorecard(
     catalog: &Catalog,
     deliveries: &Deliveries,
     config: &QualityConfig,
-    period: &str,
+    month: Period,
     today: NaiveDate,
 ) -> Result<Scorecard> {
+    let text = month.to_string();
+    let period = text.as_str();
     // Oldest first.
     let window = last_periods(period, 12)?;
     let (from, to) = (window[0].clone(), period.to_string());

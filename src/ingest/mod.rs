@@ -542,10 +542,18 @@ fn read_file(
         .as_deref()
         .and_then(|d| catalog.datasets.iter().position(|x| x.name == d));
     let mut out = Vec::new();
+    let x = Extract {
+        catalog,
+        config,
+        path,
+        sha: &sha,
+        only,
+        multi,
+        opts,
+        meta: &meta,
+    };
     for sheet in sheets {
-        let mut o = ingest_sheet(
-            wh, catalog, config, path, &sha, sheet, only, multi, opts, &meta,
-        )?;
+        let mut o = ingest_sheet(wh, &x, sheet)?;
         o.bytes = if multi { 0 } else { size };
         o.format = meta.format.clone();
         o.encoding = meta.encoding.clone();
@@ -655,18 +663,35 @@ fn write_report(wh: &Warehouse, id: i64, path: &Path, issues: &[Issue]) -> Resul
 }
 
 #[allow(clippy::too_many_arguments)]
-fn ingest_sheet(
-    wh: &mut Warehouse,
-    catalog: &Catalog,
-    config: &Config,
-    path: &Path,
-    sha: &str,
-    sheet: read::Sheet,
+/// What every sheet of one extract file shares on its way in.
+#[derive(Clone, Copy)]
+struct Extract<'a> {
+    catalog: &'a Catalog,
+    config: &'a Config,
+    path: &'a Path,
+    /// The file's SHA-256: a sheet already loaded from the same bytes is unchanged.
+    sha: &'a str,
+    /// The dataset `--dataset` names, if any.
     only: Option<usize>,
+    /// A workbook of several sheets: one with no recognisable header is skipped, not refused.
     multi: bool,
-    opts: &Options,
-    meta: &LoadMeta,
-) -> Result<Outcome> {
+    opts: &'a Options,
+    meta: &'a LoadMeta,
+}
+
+/// One sheet of an extract: found again (unchanged), skipped (not an extract, in a workbook of
+/// several), refused with its reasons, or loaded.
+fn ingest_sheet(wh: &mut Warehouse, x: &Extract<'_>, sheet: read::Sheet) -> Result<Outcome> {
+    let Extract {
+        catalog,
+        config,
+        path,
+        sha,
+        only,
+        multi,
+        opts,
+        meta,
+    } = *x;
     let sheet_name = sheet.name.clone();
     if let Some(id) = wh.find_duplicate(sha, sheet_name.as_deref())? {
         let mut o = Outcome::new(
@@ -718,40 +743,7 @@ fn ingest_sheet(
         return reject_file(wh, id, path, sheet_name, None, meta, what);
     };
     let ds = &catalog.datasets[m.dataset];
-    let missing = header::required_missing(ds, &m);
-    if !missing.is_empty() {
-        let accepted: Vec<String> = missing
-            .iter()
-            .map(|name| {
-                let aliases: Vec<String> = name
-                    .split(" or ")
-                    .filter_map(|n| ds.column(n))
-                    .flat_map(|c| c.aliases.iter().take(6).cloned())
-                    .collect();
-                format!("{name} (accepted headers: {})", aliases.join(" / "))
-            })
-            .collect();
-        let found: Vec<&str> = m
-            .cols
-            .iter()
-            .map(|c| c.header.as_str())
-            .chain(m.unmatched.iter().map(String::as_str))
-            .collect();
-        let msg = format!(
-            "looks like `{}` but required columns are missing: {}; headers found: {}",
-            ds.name,
-            accepted.join("; "),
-            found.join(", ")
-        );
-        return reject_file(wh, id, path, sheet_name, Some(&ds.name), meta, msg);
-    }
-    if !m.duplicates.is_empty() {
-        let d: Vec<String> = m
-            .duplicates
-            .iter()
-            .map(|(a, b, c)| format!("`{a}` and `{b}` both mean {c}"))
-            .collect();
-        let msg = format!("duplicate headers: {}", d.join("; "));
+    if let Some(msg) = header_refusal(ds, &m) {
         return reject_file(wh, id, path, sheet_name, Some(&ds.name), meta, msg);
     }
     let title = header::parse_title(&head[..m.header_row]);
@@ -759,41 +751,10 @@ fn ingest_sheet(
         .file_name()
         .map(|f| f.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let named = header::period_in_name(&file_name, ds.grain == Grain::Year);
-    let stated = match &opts.period {
-        Some(p) => Some(parse_period(p)?),
-        None => title.year.or(m.year).map(|y| (y, title.month.or(m.month))),
+    let period = match sheet_period(ds, &m, &title, &file_name, opts)? {
+        Ok(p) => p,
+        Err(msg) => return reject_file(wh, id, path, sheet_name, Some(&ds.name), meta, msg),
     };
-    let period = stated.or(named);
-    let (file_period, source) = match &opts.period {
-        Some(p) => (Some(parse_period(p)?), "--period"),
-        None => (title.year.map(|y| (y, title.month)), "the title"),
-    };
-    if let Some(msg) = header::period_conflict(&m, ds.grain == Grain::Year, file_period, source) {
-        return reject_file(wh, id, path, sheet_name, Some(&ds.name), meta, msg);
-    }
-    // The file's name gives the period when nothing else does, and must agree when it does.
-    if let (Some((ny, nm)), Some((sy, sm))) = (named, stated)
-        && (ny != sy || matches!((nm, sm), (Some(a), Some(b)) if a != b && ds.grain != Grain::Year))
-    {
-        let show = |(y, m): (i32, Option<u32>)| match m {
-            Some(m) => format!("{y}-{m:02}"),
-            None => y.to_string(),
-        };
-        let source = if opts.period.is_some() {
-            "--period"
-        } else if title.year.is_some() {
-            "the title"
-        } else {
-            "the headers"
-        };
-        let msg = format!(
-            "the file's name says {} but {source} says {}: which period is it? Rename the file or give --period",
-            show((ny, nm)),
-            show((sy, sm))
-        );
-        return reject_file(wh, id, path, sheet_name, Some(&ds.name), meta, msg);
-    }
     let report = |rows: usize| opts.progress.report(path, rows);
     let ctx = build::Context {
         set: &opts.set,
@@ -857,12 +818,145 @@ fn ingest_sheet(
             0,
         );
     }
+    let writers = staged.writers;
+    let sheet = LoadedSheet {
+        id,
+        ds,
+        sheet_name,
+        issues,
+        errors,
+        totals_skipped: built.totals_skipped,
+        scopes: built.scopes,
+    };
+    finish_load(wh, x, sheet, writers)
+}
+
+/// Why a recognised header cannot be loaded: required columns missing (with the headers each
+/// accepts and those found), or two headers meaning one column.
+fn header_refusal(ds: &crate::datasets::Dataset, m: &header::Mapping) -> Option<String> {
+    let missing = header::required_missing(ds, m);
+    if !missing.is_empty() {
+        let accepted: Vec<String> = missing
+            .iter()
+            .map(|name| {
+                let aliases: Vec<String> = name
+                    .split(" or ")
+                    .filter_map(|n| ds.column(n))
+                    .flat_map(|c| c.aliases.iter().take(6).cloned())
+                    .collect();
+                format!("{name} (accepted headers: {})", aliases.join(" / "))
+            })
+            .collect();
+        let found: Vec<&str> = m
+            .cols
+            .iter()
+            .map(|c| c.header.as_str())
+            .chain(m.unmatched.iter().map(String::as_str))
+            .collect();
+        let msg = format!(
+            "looks like `{}` but required columns are missing: {}; headers found: {}",
+            ds.name,
+            accepted.join("; "),
+            found.join(", ")
+        );
+        return Some(msg);
+    }
+    if !m.duplicates.is_empty() {
+        let d: Vec<String> = m
+            .duplicates
+            .iter()
+            .map(|(a, b, c)| format!("`{a}` and `{b}` both mean {c}"))
+            .collect();
+        return Some(format!("duplicate headers: {}", d.join("; ")));
+    }
+    None
+}
+
+/// A year, and its month unless the data is yearly.
+type YearMonth = (i32, Option<u32>);
+
+/// The sheet's period, from `--period`, the title, the headers or the file's name (which must
+/// agree when several say it); `Err` says why they disagree.
+fn sheet_period(
+    ds: &crate::datasets::Dataset,
+    m: &header::Mapping,
+    title: &header::TitleInfo,
+    file_name: &str,
+    opts: &Options,
+) -> Result<std::result::Result<Option<YearMonth>, String>> {
+    let named = header::period_in_name(file_name, ds.grain == Grain::Year);
+    let stated = match &opts.period {
+        Some(p) => Some(parse_period(p)?),
+        None => title.year.or(m.year).map(|y| (y, title.month.or(m.month))),
+    };
+    let period = stated.or(named);
+    let (file_period, source) = match &opts.period {
+        Some(p) => (Some(parse_period(p)?), "--period"),
+        None => (title.year.map(|y| (y, title.month)), "the title"),
+    };
+    if let Some(msg) = header::period_conflict(m, ds.grain == Grain::Year, file_period, source) {
+        return Ok(Err(msg));
+    }
+    // The file's name gives the period when nothing else does, and must agree when it does.
+    if let (Some((ny, nm)), Some((sy, sm))) = (named, stated)
+        && (ny != sy || matches!((nm, sm), (Some(a), Some(b)) if a != b && ds.grain != Grain::Year))
+    {
+        let show = |(y, m): (i32, Option<u32>)| match m {
+            Some(m) => format!("{y}-{m:02}"),
+            None => y.to_string(),
+        };
+        let source = if opts.period.is_some() {
+            "--period"
+        } else if title.year.is_some() {
+            "the title"
+        } else {
+            "the headers"
+        };
+        let msg = format!(
+            "the file's name says {} but {source} says {}: which period is it? Rename the file or give --period",
+            show((ny, nm)),
+            show((sy, sm))
+        );
+        return Ok(Err(msg));
+    }
+    Ok(Ok(period))
+}
+
+/// A sheet whose rows are built and staged, on its way to the commit.
+struct LoadedSheet<'a> {
+    id: i64,
+    ds: &'a crate::datasets::Dataset,
+    sheet_name: Option<String>,
+    issues: Vec<Issue>,
+    errors: usize,
+    totals_skipped: usize,
+    scopes: BTreeMap<String, std::collections::BTreeSet<String>>,
+}
+
+/// Finishes the sheet's staged parts, writes its issues report and commits the load (refused
+/// if the warehouse will not take it); the outcome says what it loaded and replaced.
+fn finish_load(
+    wh: &mut Warehouse,
+    x: &Extract<'_>,
+    sheet: LoadedSheet<'_>,
+    writers: BTreeMap<String, PartWriter>,
+) -> Result<Outcome> {
+    let Extract { path, meta, .. } = *x;
+    let LoadedSheet {
+        id,
+        ds,
+        sheet_name,
+        mut issues,
+        errors,
+        totals_skipped,
+        scopes,
+    } = sheet;
     let mut parts = Vec::new();
-    for (p, w) in staged.writers {
+    for (p, w) in writers {
         let (rows, sha256) = w.finish()?;
         parts.push(Part {
             dataset: ds.name.clone(),
-            scope: built.scopes.get(&p).cloned().unwrap_or_default(),
+            scope: scopes.get(&p).cloned().unwrap_or_default(),
             period: p,
             rows,
             sha256,
@@ -875,8 +969,8 @@ fn ingest_sheet(
         "{rows} rows into {} {}{}",
         ds.name,
         summarize_periods(&periods),
-        if built.totals_skipped > 0 {
-            format!(" ({} totals rows skipped)", built.totals_skipped)
+        if totals_skipped > 0 {
+            format!(" ({} totals rows skipped)", totals_skipped)
         } else {
             String::new()
         }
@@ -898,7 +992,7 @@ fn ingest_sheet(
                 Some(&ds.name),
                 &meta,
                 issues,
-                built.totals_skipped,
+                totals_skipped,
                 0,
             );
         }
@@ -911,14 +1005,13 @@ fn ingest_sheet(
     o.rows = rows;
     o.periods = periods;
     o.replaced = replaced;
-    o.totals_skipped = built.totals_skipped;
+    o.totals_skipped = totals_skipped;
     o.errors = errors;
     o.warnings = issues.len() - errors;
     o.report = report;
     o.issues = issues.into_iter().take(20).collect();
     Ok(o)
 }
-
 /// A sheet's rows on their way into the load's staging: a Parquet writer per period, and the
 /// continuity warnings found on the way.
 struct Staged<'a> {

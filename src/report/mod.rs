@@ -12,7 +12,7 @@ use rust_xlsxwriter::Workbook;
 
 use crate::alerts::{Alert, PeriodRecord};
 use crate::common::xlsx::{add_sheet, props, xerr};
-use crate::common::{Money, Val};
+use crate::common::{Money, Period, Val};
 use crate::error::{PurseError, Result};
 use crate::figures::{self, Cockpit};
 use maud::{DOCTYPE, PreEscaped, html};
@@ -398,12 +398,53 @@ fn n(x: Option<f64>) -> Val {
 }
 
 /// The report as a workbook: the alert list and the figures behind each chart, money in 元.
+/// One sheet per table, in the report's order; each is made by a function of its own.
 pub fn xlsx(r: &Report, lang: Lang) -> Result<Vec<u8>> {
-    let t = |zh: &'static str, en: &'static str| lang.t(zh, en).to_string();
     let c = &r.cockpit;
+    let t = |zh: &'static str, en: &'static str| lang.t(zh, en).to_string();
+    let sheets = [
+        Some(alert_sheet(r, lang)),
+        evidence_sheet(r, lang),
+        Some(kind_sheet(
+            t("预算执行", "Execution"),
+            &c.budgets,
+            c.time_progress,
+            lang,
+        )),
+        Some(kind_sheet(
+            t("收入完成", "Revenue"),
+            &c.revenue,
+            c.time_progress,
+            lang,
+        )),
+        Some(dept_sheet(c, lang)),
+        Some(trend_sheet(c, lang)),
+        Some(count_sheet(r, lang)),
+        Some(debt_sheet(c, lang)),
+        Some(loop_sheet(&r.problems, lang)),
+        Some(soe_sheet(c, lang)),
+        Some(indicator_sheet(c, lang)),
+        Some(rectification_sheet(r, lang)),
+    ];
     let mut wb = Workbook::new();
     wb.set_properties(&props(r.as_of)?);
-    let alerts: Vec<Vec<Val>> = r
+    for s in sheets.into_iter().flatten() {
+        add_sheet(&mut wb, &s.name, &s.header, &s.rows)?;
+    }
+    wb.save_to_buffer().map_err(xerr)
+}
+
+/// One sheet of the report's workbook: its name, header and rows.
+struct Sheet {
+    name: String,
+    header: Vec<String>,
+    rows: Vec<Vec<Val>>,
+}
+
+/// The month's alerts, one per line.
+fn alert_sheet(r: &Report, lang: Lang) -> Sheet {
+    let t = |zh: &'static str, en: &'static str| lang.t(zh, en).to_string();
+    let rows: Vec<Vec<Val>> = r
         .month
         .alerts
         .iter()
@@ -437,10 +478,9 @@ pub fn xlsx(r: &Report, lang: Lang) -> Result<Vec<u8>> {
             ]
         })
         .collect();
-    add_sheet(
-        &mut wb,
-        &t("预警清单", "Alerts"),
-        &[
+    Sheet {
+        name: t("预警清单", "Alerts"),
+        header: vec![
             t("编号", "ID"),
             t("等级", "Severity"),
             t("类别", "Category"),
@@ -457,10 +497,15 @@ pub fn xlsx(r: &Report, lang: Lang) -> Result<Vec<u8>> {
             t("责任人", "Owner"),
             t("整改期限", "Due"),
         ],
-        &alerts,
-    )?;
-    // The rows behind each finding (each payment of a split), one value per line, exact 元.
-    let mut evidence: Vec<Vec<Val>> = Vec::new();
+        rows,
+    }
+}
+
+/// The rows behind each finding (each payment of a split), one value per line, exact 元; none
+/// when no finding kept rows.
+fn evidence_sheet(r: &Report, lang: Lang) -> Option<Sheet> {
+    let t = |zh: &'static str, en: &'static str| lang.t(zh, en).to_string();
+    let mut rows: Vec<Vec<Val>> = Vec::new();
     for (a, p) in &r.month.alerts {
         for (i, row) in p.rows.iter().enumerate() {
             for (column, v) in row {
@@ -469,7 +514,7 @@ pub fn xlsx(r: &Report, lang: Lang) -> Result<Vec<u8>> {
                 }
                 let name = crate::rules::labels::label(column, lang)
                     .map_or_else(|| column.clone(), |(l, _)| l.to_string());
-                evidence.push(vec![
+                rows.push(vec![
                     Val::Int(a.id),
                     Val::Text(a.subject.clone()),
                     Val::Int(i as i64 + 1),
@@ -479,50 +524,59 @@ pub fn xlsx(r: &Report, lang: Lang) -> Result<Vec<u8>> {
             }
         }
     }
-    if !evidence.is_empty() {
-        add_sheet(
-            &mut wb,
-            &t("证据明细", "Evidence rows"),
-            &[
-                t("预警编号", "Alert"),
-                t("对象", "Subject"),
-                t("明细序号", "Row"),
-                t("字段", "Field"),
-                t("值（元）", "Value (yuan)"),
-            ],
-            &evidence,
-        )?;
-    }
-    let kinds = |rows: &[figures::KindExec]| -> Vec<Vec<Val>> {
-        rows.iter()
-            .map(|k| {
-                vec![
-                    Val::Text(term(&k.budget_kind, lang)),
-                    m(k.budget),
-                    m(k.ytd),
-                    n(k.rate),
-                    n(Some(c.time_progress)),
-                    n(k.behind_pp),
-                ]
-            })
-            .collect()
-    };
-    let kh = [
+    (!rows.is_empty()).then(|| Sheet {
+        name: t("证据明细", "Evidence rows"),
+        header: vec![
+            t("预警编号", "Alert"),
+            t("对象", "Subject"),
+            t("明细序号", "Row"),
+            t("字段", "Field"),
+            t("值（元）", "Value (yuan)"),
+        ],
+        rows,
+    })
+}
+
+/// Execution headers: budget, adjusted budget, year to date, rate, time progress, behind.
+fn kind_header(lang: Lang) -> [String; 6] {
+    let t = |zh: &'static str, en: &'static str| lang.t(zh, en).to_string();
+    [
         t("预算", "Budget"),
         t("调整预算（元）", "Adjusted budget (yuan)"),
         t("累计完成（元）", "Year to date (yuan)"),
         t("完成率%", "Rate %"),
         t("序时进度%", "Time progress %"),
         t("落后（百分点）", "Behind (pp)"),
-    ];
-    add_sheet(
-        &mut wb,
-        &t("预算执行", "Execution"),
-        &kh,
-        &kinds(&c.budgets),
-    )?;
-    add_sheet(&mut wb, &t("收入完成", "Revenue"), &kh, &kinds(&c.revenue))?;
-    let depts: Vec<Vec<Val>> = c
+    ]
+}
+
+/// Execution (or revenue) per budget kind against time progress.
+fn kind_sheet(name: String, kinds: &[figures::KindExec], progress: f64, lang: Lang) -> Sheet {
+    let rows = kinds
+        .iter()
+        .map(|k| {
+            vec![
+                Val::Text(term(&k.budget_kind, lang)),
+                m(k.budget),
+                m(k.ytd),
+                n(k.rate),
+                n(Some(progress)),
+                n(k.behind_pp),
+            ]
+        })
+        .collect();
+    Sheet {
+        name,
+        header: kind_header(lang).to_vec(),
+        rows,
+    }
+}
+
+/// The departments lagging time progress.
+fn dept_sheet(c: &Cockpit, lang: Lang) -> Sheet {
+    let t = |zh: &'static str, en: &'static str| lang.t(zh, en).to_string();
+    let kh = kind_header(lang);
+    let rows = c
         .lagging_depts
         .iter()
         .map(|d| {
@@ -536,10 +590,9 @@ pub fn xlsx(r: &Report, lang: Lang) -> Result<Vec<u8>> {
             ]
         })
         .collect();
-    add_sheet(
-        &mut wb,
-        &t("部门进度", "Departments"),
-        &[
+    Sheet {
+        name: t("部门进度", "Departments"),
+        header: vec![
             t("编码", "Code"),
             t("部门", "Department"),
             kh[1].clone(),
@@ -547,20 +600,28 @@ pub fn xlsx(r: &Report, lang: Lang) -> Result<Vec<u8>> {
             kh[3].clone(),
             kh[5].clone(),
         ],
-        &depts,
-    )?;
-    let trend: Vec<Vec<Val>> = c
-        .trend
-        .iter()
-        .map(|(p, v)| vec![Val::Text(p.clone()), n(*v)])
-        .collect();
-    add_sheet(
-        &mut wb,
-        &t("执行趋势", "Trend"),
-        &[t("月份", "Month"), t("执行率%", "Execution %")],
-        &trend,
-    )?;
-    let levels: Vec<Vec<Val>> = matrix(&r.month.alerts)
+        rows,
+    }
+}
+
+/// Execution month by month.
+fn trend_sheet(c: &Cockpit, lang: Lang) -> Sheet {
+    let t = |zh: &'static str, en: &'static str| lang.t(zh, en).to_string();
+    Sheet {
+        name: t("执行趋势", "Trend"),
+        header: vec![t("月份", "Month"), t("执行率%", "Execution %")],
+        rows: c
+            .trend
+            .iter()
+            .map(|(p, v)| vec![Val::Text(p.clone()), n(*v)])
+            .collect(),
+    }
+}
+
+/// New and continuing alerts by level and category.
+fn count_sheet(r: &Report, lang: Lang) -> Sheet {
+    let t = |zh: &'static str, en: &'static str| lang.t(zh, en).to_string();
+    let rows = matrix(&r.month.alerts)
         .into_iter()
         .map(|((l, cat), (nn, cont))| {
             vec![
@@ -571,18 +632,22 @@ pub fn xlsx(r: &Report, lang: Lang) -> Result<Vec<u8>> {
             ]
         })
         .collect();
-    add_sheet(
-        &mut wb,
-        &t("预警统计", "Alert counts"),
-        &[
+    Sheet {
+        name: t("预警统计", "Alert counts"),
+        header: vec![
             t("等级", "Severity"),
             t("类别", "Category"),
             t("新增", "New"),
             t("持续", "Continuing"),
         ],
-        &levels,
-    )?;
-    let debt: Vec<Vec<Val>> = c
+        rows,
+    }
+}
+
+/// Government debt per region with its risk band.
+fn debt_sheet(c: &Cockpit, lang: Lang) -> Sheet {
+    let t = |zh: &'static str, en: &'static str| lang.t(zh, en).to_string();
+    let rows = c
         .debt
         .iter()
         .map(|d| {
@@ -597,10 +662,9 @@ pub fn xlsx(r: &Report, lang: Lang) -> Result<Vec<u8>> {
             ]
         })
         .collect();
-    add_sheet(
-        &mut wb,
-        &t("政府债务", "Debt"),
-        &[
+    Sheet {
+        name: t("政府债务", "Debt"),
+        header: vec![
             t("区划", "Region code"),
             t("地区", "Region"),
             t("债务余额（元）", "Balance (yuan)"),
@@ -609,23 +673,14 @@ pub fn xlsx(r: &Report, lang: Lang) -> Result<Vec<u8>> {
             t("债务率%", "Debt ratio %"),
             t("风险等级", "Risk"),
         ],
-        &debt,
-    )?;
-    let soe: Vec<Vec<Val>> = c
-        .soe
-        .top
-        .iter()
-        .map(|l| {
-            vec![
-                Val::Text(l.name.clone()),
-                n(Some(l.leverage)),
-                n(Some(l.warning)),
-                m(l.profit),
-            ]
-        })
-        .collect();
-    let lp = &r.problems;
-    let loop_rows: Vec<Vec<Val>> = [
+        rows,
+    }
+}
+
+/// The problem list's loop: where items stand, what moved in the month, the ratings.
+fn loop_sheet(lp: &crate::problems::LoopSummary, lang: Lang) -> Sheet {
+    let t = |zh: &'static str, en: &'static str| lang.t(zh, en).to_string();
+    let rows = [
         (t("未销号", "Not closed"), lp.not_closed()),
         (t("待交办", "To assign"), lp.open),
         (t("已交办", "Assigned"), lp.assigned),
@@ -654,24 +709,45 @@ pub fn xlsx(r: &Report, lang: Lang) -> Result<Vec<u8>> {
         ]
     }))
     .collect();
-    add_sheet(
-        &mut wb,
-        &t("闭环监督", "Loop"),
-        &[t("项目", "Item"), t("数量", "Count")],
-        &loop_rows,
-    )?;
-    add_sheet(
-        &mut wb,
-        &t("国有企业", "SOEs"),
-        &[
+    Sheet {
+        name: t("闭环监督", "Loop"),
+        header: vec![t("项目", "Item"), t("数量", "Count")],
+        rows,
+    }
+}
+
+/// The most leveraged state-owned enterprises against their warning lines.
+fn soe_sheet(c: &Cockpit, lang: Lang) -> Sheet {
+    let t = |zh: &'static str, en: &'static str| lang.t(zh, en).to_string();
+    let rows = c
+        .soe
+        .top
+        .iter()
+        .map(|l| {
+            vec![
+                Val::Text(l.name.clone()),
+                n(Some(l.leverage)),
+                n(Some(l.warning)),
+                m(l.profit),
+            ]
+        })
+        .collect();
+    Sheet {
+        name: t("国有企业", "SOEs"),
+        header: vec![
             t("企业", "Enterprise"),
             t("资产负债率%", "Leverage %"),
             t("警戒线%", "Warning line %"),
             t("利润（元）", "Profit (yuan)"),
         ],
-        &soe,
-    )?;
-    let ind: Vec<Vec<Val>> = c
+        rows,
+    }
+}
+
+/// Economic indicators against their plan targets.
+fn indicator_sheet(c: &Cockpit, lang: Lang) -> Sheet {
+    let t = |zh: &'static str, en: &'static str| lang.t(zh, en).to_string();
+    let rows = c
         .indicators
         .iter()
         .map(|i| {
@@ -684,19 +760,23 @@ pub fn xlsx(r: &Report, lang: Lang) -> Result<Vec<u8>> {
             ]
         })
         .collect();
-    add_sheet(
-        &mut wb,
-        &t("经济指标", "Indicators"),
-        &[
+    Sheet {
+        name: t("经济指标", "Indicators"),
+        header: vec![
             t("编码", "Code"),
             t("指标", "Indicator"),
             t("累计增长%", "YTD growth %"),
             t("目标%", "Target %"),
             t("偏差", "Gap (pp)"),
         ],
-        &ind,
-    )?;
-    let rect: Vec<Vec<Val>> = r
+        rows,
+    }
+}
+
+/// Alerts in rectification, overdue or on time as of the report's day.
+fn rectification_sheet(r: &Report, lang: Lang) -> Sheet {
+    let t = |zh: &'static str, en: &'static str| lang.t(zh, en).to_string();
+    let rows = r
         .rectifications
         .iter()
         .map(|(a, overdue)| {
@@ -714,10 +794,9 @@ pub fn xlsx(r: &Report, lang: Lang) -> Result<Vec<u8>> {
             ]
         })
         .collect();
-    add_sheet(
-        &mut wb,
-        &t("整改情况", "Rectification"),
-        &[
+    Sheet {
+        name: t("整改情况", "Rectification"),
+        header: vec![
             t("编号", "ID"),
             t("预警", "Alert"),
             t("对象", "Subject"),
@@ -725,13 +804,12 @@ pub fn xlsx(r: &Report, lang: Lang) -> Result<Vec<u8>> {
             t("整改期限", "Due"),
             t("状态", "State"),
         ],
-        &rect,
-    )?;
-    wb.save_to_buffer().map_err(xerr)
+        rows,
+    }
 }
 
 /// Where the archived report of a period lives.
-pub fn archive_path(data_dir: &Path, period: &str, lang: Lang, ext: &str) -> PathBuf {
+pub fn archive_path(data_dir: &Path, period: Period, lang: Lang, ext: &str) -> PathBuf {
     data_dir
         .join("reports")
         .join(format!("report-{period}.{}.{ext}", lang.code()))
@@ -765,14 +843,14 @@ pub fn archived(data_dir: &Path) -> Vec<(String, Lang, PathBuf, PathBuf)> {
         let Some(lang) = Lang::parse(lang) else {
             continue;
         };
-        if crate::common::period::split_period(period).is_err() {
+        let Ok(month) = period.parse::<Period>() else {
             continue;
-        }
+        };
         v.push((
             period.to_string(),
             lang,
             e.path(),
-            archive_path(data_dir, period, lang, "xlsx"),
+            archive_path(data_dir, month, lang, "xlsx"),
         ));
     }
     v.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.code().cmp(b.1.code())));

@@ -5,6 +5,7 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 
+use crate::common::Period;
 use crate::error::{PurseError, Result};
 
 /// Local wall-clock time, or a hand-moved one in tests.
@@ -46,10 +47,9 @@ impl Cron {
     }
 
     /// When the report of `period` is due: the first firing once the period is over.
-    pub fn due_time(&self, period: &str) -> Result<NaiveDateTime> {
-        let (y, m) = crate::common::period::split_period(period)?;
-        let (ny, nm) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
-        let start = NaiveDate::from_ymd_opt(ny, nm, 1)
+    pub fn due_time(&self, period: Period) -> Result<NaiveDateTime> {
+        let next = period.next();
+        let start = NaiveDate::from_ymd_opt(next.year(), next.month(), 1)
             .and_then(|d| d.and_hms_opt(0, 0, 0))
             .ok_or_else(|| PurseError::Invalid(format!("period {period}")))?;
         self.next_at_or_after(start)
@@ -57,7 +57,7 @@ impl Cron {
     }
 
     /// The day a period's report speaks from.
-    pub fn due_date(&self, period: &str) -> Result<NaiveDate> {
+    pub fn due_date(&self, period: Period) -> Result<NaiveDate> {
         Ok(self.due_time(period)?.date())
     }
 }
@@ -101,8 +101,14 @@ mod tests {
     #[test]
     fn cron_fires_on_the_fifth_at_eight() {
         let c = Cron::parse("0 8 5 * *").unwrap();
-        assert_eq!(c.due_time("2025-03").unwrap(), at("2025-04-05 08:00"));
-        assert_eq!(c.due_time("2025-12").unwrap(), at("2026-01-05 08:00"));
+        assert_eq!(
+            c.due_time("2025-03".parse().unwrap()).unwrap(),
+            at("2025-04-05 08:00")
+        );
+        assert_eq!(
+            c.due_time("2025-12".parse().unwrap()).unwrap(),
+            at("2026-01-05 08:00")
+        );
         assert_eq!(
             c.next_at_or_after(at("2025-04-05 08:01")),
             Some(at("2025-05-05 08:00"))

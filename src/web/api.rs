@@ -22,6 +22,7 @@ use super::pages::{
     add_problem_for, allowed_for, apply, clean_scope, filter_of, filtered, new_problem,
 };
 use crate::alerts::{ALERTS, Alert, Explanation, PeriodRecord};
+use crate::common::Period;
 use crate::figures::{Cockpit, Drill};
 use crate::problems::{LoopSummary, Problem};
 use crate::users::Reach;
@@ -85,13 +86,13 @@ pub async fn cockpit(
     let reach = &a.session.reach;
     let body = st
         .cached(reach, format!("api/cockpit/{period}"), |_| {
-            cockpit_json(&st, &period, reach)
+            cockpit_json(&st, period, reach)
         })
         .await?;
     Ok(json_body(body))
 }
 
-async fn cockpit_json(st: &AppState, period: &str, reach: &Reach) -> Result<String, AppError> {
+async fn cockpit_json(st: &AppState, period: Period, reach: &Reach) -> Result<String, AppError> {
     let c = st.cockpit(period, reach).await?;
     let open = st
         .alerts_for(
@@ -157,7 +158,7 @@ fn json_body(body: std::sync::Arc<str>) -> Response {
 pub async fn drill(State(st): State<AppState>, a: Auth, ApiQuery(q): ApiQuery<DrillQ>) -> J<Drill> {
     let period = st.period_or_latest(q.period).await?;
     Ok(Json(
-        st.drill(&period, &clean_scope(q.scope), &a.session.reach)
+        st.drill(period, &clean_scope(q.scope), &a.session.reach)
             .await?,
     ))
 }

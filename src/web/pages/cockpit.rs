@@ -7,6 +7,7 @@ use maud::{Markup, html};
 use super::{PageOut, PeriodQ, alert_href, card, period_picker};
 use crate::alerts::Filter;
 use crate::charts::{self, Bar};
+use crate::common::Period;
 use crate::common::level::LEVELS;
 use crate::i18n::{Lang, pct, term};
 use crate::rules::CATEGORIES;
@@ -34,7 +35,7 @@ impl<'a> Served<'a> {
         st: &'a AppState,
         reach: &'a crate::users::Reach,
         l: Lang,
-        period: &str,
+        period: Period,
         generation: u64,
     ) -> Served<'a> {
         Served {
@@ -89,10 +90,7 @@ pub async fn chart(
         return Err(gone());
     };
     let lang = Lang::parse(lang).ok_or_else(gone)?;
-    let period = period
-        .parse::<crate::common::period::Period>()
-        .map_err(|_| gone())?
-        .to_string();
+    let period = period.parse::<Period>().map_err(|_| gone())?;
     let generation = st.generation();
     if tag != format!("{}-{generation}", st.instance) {
         let mut r =
@@ -106,8 +104,8 @@ pub async fn chart(
     let svg = match st.get_cached(reach, generation, &url) {
         Some(s) => s,
         None => {
-            let out = Served::new(&st, reach, lang, &period, generation);
-            cockpit_body(&st, lang, &period, &out).await?;
+            let out = Served::new(&st, reach, lang, period, generation);
+            cockpit_body(&st, lang, period, &out).await?;
             let placed = out.placed.lock().map(|p| p.clone()).unwrap_or_default();
             placed
                 .into_iter()
@@ -146,7 +144,7 @@ pub async fn cockpit(
             reach,
             format!("cockpit/{}/{period}", l.code()),
             |generation| {
-                let (st, period) = (&st, &period);
+                let st = &st;
                 async move {
                     let out = Served::new(st, reach, l, period, generation);
                     Ok(cockpit_body(st, l, period, &out).await?.into_string())
@@ -165,7 +163,7 @@ pub async fn cockpit(
 async fn cockpit_body(
     st: &AppState,
     l: Lang,
-    period: &str,
+    period: Period,
     out: &Served<'_>,
 ) -> Result<Markup, AppError> {
     let t = |zh: &'static str, en: &'static str| l.t(zh, en);
@@ -302,7 +300,7 @@ async fn cockpit_body(
                 }
                 p {
                     (t("本月新增", "new this month")) " "
-                    (a(&alert_href(&[("period", period), ("status", "")]), &month.new.to_string()))
+                    (a(&alert_href(&[("period", &period.to_string()), ("status", "")]), &month.new.to_string()))
                     " · " (t("持续", "continuing")) " " (month.continuing())
                     " · " (t("上月预警本月消除", "gone since last month")) " " (month.gone.len())
                 }

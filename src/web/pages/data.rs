@@ -364,7 +364,7 @@ pub async fn quality(
     let l = auth.lang;
     let t = |zh: &'static str, en: &'static str| l.t(zh, en);
     let period = st.period_or_latest(q.period).await.page()?;
-    let card = st.scorecard(&period, &auth.session.reach).await.page()?;
+    let card = st.scorecard(period, &auth.session.reach).await.page()?;
     let periods = st.periods().await.page()?;
     let path = format!("/data/quality?period={period}");
     out(page(
@@ -373,7 +373,7 @@ pub async fn quality(
         html! {
             div.titlebar {
                 h1 { (t("数据质量评分", "Data-quality scorecard")) }
-                (super::period_picker("/data/quality", &periods, &period, l, &[]))
+                (super::period_picker("/data/quality", &periods, period, l, &[]))
             }
             (crate::views::quality_table(&card, l))
             @for s in &card.sources {

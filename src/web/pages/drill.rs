@@ -37,9 +37,10 @@ pub fn clean_scope(mut s: Scope) -> Scope {
     s
 }
 
-fn scope_href(period: &str, s: &Scope) -> String {
+fn scope_href(period: Period, s: &Scope) -> String {
+    let period = period.to_string();
     let q = query([
-        ("period", Some(period)),
+        ("period", Some(period.as_str())),
         ("region", s.region.as_deref()),
         ("dept", s.dept.as_deref()),
         ("agency", s.agency.as_deref()),
@@ -58,11 +59,8 @@ pub async fn drill(
     let period = st.period_or_latest(q.period).await.page()?;
     let scope = clean_scope(q.scope);
     let bands = st.bands().page()?;
-    let d = st
-        .drill(&period, &scope, &auth.session.reach)
-        .await
-        .page()?;
-    let outlook = st.outlook(&period, &auth.session.reach).await.page()?;
+    let d = st.drill(period, &scope, &auth.session.reach).await.page()?;
+    let outlook = st.outlook(period, &auth.session.reach).await.page()?;
     // Where this scope's year will end, and each row's: regions by code, departments by name
     // (what the projection keys them by), units by code.
     let region = scope.region.as_deref().unwrap_or("");
@@ -109,7 +107,7 @@ pub async fn drill(
                     v.clone()
                 }
             });
-        crumbs.push((scope_href(&period, &s), name));
+        crumbs.push((scope_href(period, &s), name));
     }
     let hidden: Vec<(&str, &str)> = [
         ("region", &scope.region),
@@ -159,7 +157,7 @@ pub async fn drill(
                     .is_some_and(|x| x < bands.projected_pct);
                 vec![
                     text(&r.code),
-                    a(&scope_href(&period, &s), &name),
+                    a(&scope_href(period, &s), &name),
                     num(&r.budget.wan()),
                     num(&r.ytd.wan()),
                     html! { span class={ "n " (cls) } { (pct(r.rate)) } },
@@ -191,14 +189,14 @@ pub async fn drill(
         ..Default::default()
     };
     let alerts = st.alerts_for(&auth.session.reach, filter).await.page()?;
-    let path = scope_href(&period, &scope);
+    let path = scope_href(period, &scope);
     out(page(
         &auth,
         Frame::new("drill", t("穿透查询", "Drill-down"), &path),
         html! {
             div.titlebar {
                 h1 { (t("穿透查询", "Drill-down")) }
-                (period_picker("/drill", &periods, &period, l, &hidden))
+                (period_picker("/drill", &periods, period, l, &hidden))
             }
             p.crumbs {
                 @for (i, (href, name)) in crumbs.iter().enumerate() {

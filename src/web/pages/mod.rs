@@ -58,15 +58,16 @@ pub struct PeriodQ {
 fn period_picker(
     action: &str,
     periods: &[String],
-    period: &str,
+    period: Period,
     lang: Lang,
     hidden: &[(&str, &str)],
 ) -> Markup {
     let opts: Vec<(String, String)> = periods.iter().map(|p| (p.clone(), p.clone())).collect();
+    let period = period.to_string();
     html! {
         form.picker method="get" action=(action) {
             @for (k, v) in hidden { input type="hidden" name=(k) value=(v); }
-            label { (lang.t("期间", "Period")) " " (select("period", &opts, Some(period))) }
+            label { (lang.t("期间", "Period")) " " (select("period", &opts, Some(&period))) }
             " "
             button { (lang.t("查看", "Show")) }
         }

@@ -113,14 +113,11 @@ pub async fn live_report(
     crate::web::PageQuery(q): crate::web::PageQuery<LiveQ>,
 ) -> Result<Response, AppError> {
     let lang = q.lang.as_deref().and_then(Lang::parse).unwrap_or(auth.lang);
-    let period = period.trim().parse::<Period>().page()?.to_string();
+    let period = period.trim().parse::<Period>().page()?;
     let as_of = crate::report::schedule::Cron::parse(&st.config.report.schedule)
-        .and_then(|c| c.due_date(&period))
+        .and_then(|c| c.due_date(period))
         .page()?;
-    let r = st
-        .report(&period, as_of, &auth.session.reach)
-        .await
-        .page()?;
+    let r = st.report(period, as_of, &auth.session.reach).await.page()?;
     Ok((
         [(
             header::CONTENT_TYPE,
@@ -148,9 +145,9 @@ pub async fn generate_report(
     auth.check_csrf(&f.csrf)?;
     auth.require(Role::Analyst)?;
     let lang = f.lang.as_deref().and_then(Lang::parse).unwrap_or_default();
-    let period = f.period.trim().parse::<Period>().page()?.to_string();
-    let (h, _) = st.archive_report(&period, lang).await.page()?;
-    let (u, p) = (auth.user().to_string(), period);
+    let period = f.period.trim().parse::<Period>().page()?;
+    let (h, _) = st.archive_report(period, lang).await.page()?;
+    let (u, p) = (auth.user().to_string(), period.to_string());
     st.users
         .write(move |us| us.audit(&u, "report.generate", &p))
         .await
