@@ -15,7 +15,7 @@ use crate::common::xlsx::{add_sheet, props, xerr};
 use crate::common::{Money, Period, Val};
 use crate::error::{PurseError, Result};
 use crate::figures::{self, Cockpit};
-use maud::{DOCTYPE, PreEscaped, html};
+use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use crate::common::level::LEVELS;
 use crate::i18n::{Lang, level_class, level_label, pct, term};
@@ -117,6 +117,58 @@ pub fn html(r: &Report, lang: Lang) -> String {
         ),
         Lang::En => format!("{} monthly alert report, {}", r.region_name, r.period),
     };
+    let doc = html! {
+        (DOCTYPE)
+        html lang=(lang.code()) {
+            head {
+                meta charset="utf-8";
+                title { (title) }
+                style { (PreEscaped(CSS)) }
+            }
+            body {
+                h1 { (title) }
+                @if !r.reach.is_all() {
+                    p.note { (t("本报告仅含可见范围内的数据：", "This report covers only: ")) (r.reach.describe()) }
+                }
+                p.sub {
+                    (t("报告日", "As of")) " " (r.as_of) " · "
+                    (t("数据截至载入", "Data up to load")) " " (r.data_as_of) " · "
+                    (t("序时进度", "Time progress")) " " (format!("{:.1}%", c.time_progress))
+                }
+
+                @if !r.has_data {
+                    p.nodata {
+                        b { (t("本期无数据。", "No data for this period.")) }
+                        " " (t("本期未载入任何数据，以下不构成本期的监督结论；在办预警与整改情况照常列出。",
+                               "Nothing was loaded for this period, so nothing below is a finding about it; open alerts and rectifications are listed as usual."))
+                    }
+                }
+                (overview(r, lang))
+                (execution(r, lang))
+                (alert_counts(r, lang))
+                (top_findings(r, lang))
+                (rectification(r, lang))
+                (risks(r, lang))
+                (indicators(r, lang))
+                (changes(r, lang))
+                (data_quality(r, lang))
+            }
+        }
+    };
+    let mut out = doc.into_string();
+    out.push('\n');
+    out
+}
+
+/// A level as the report marks it: `[红色]` in its colour.
+fn level_span(lv: &str, lang: Lang) -> Markup {
+    html! { span class=(level_class(lv)) { "[" (level_label(lv, lang)) "]" } }
+}
+
+/// 1. Overview: the budgets against time progress and the month's alerts in two sentences.
+fn overview(r: &Report, lang: Lang) -> Markup {
+    let t = |zh: &'static str, en: &'static str| lang.t(zh, en);
+    let c = &r.cockpit;
     let red = r
         .month
         .alerts
@@ -166,6 +218,45 @@ pub fn html(r: &Report, lang: Lang) -> String {
             overdue
         ),
     };
+    html! {
+                h2 { (t("一、总体情况", "1. Overview")) }
+                @if r.has_data {
+                    p { (summary) }
+                    p { (alerts_line) }
+                } @else {
+                    p { (t("本期无数据，未作判断。", "No data for this period: nothing was judged.")) }
+                }
+
+    }
+}
+
+/// 2. Budget execution against time progress, the slowest departments and the year's outlook.
+fn execution(r: &Report, lang: Lang) -> Markup {
+    let t = |zh: &'static str, en: &'static str| lang.t(zh, en);
+    let c = &r.cockpit;
+    html! {
+                h2 { (t("二、预算执行与序时进度", "2. Budget execution against time progress")) }
+                (views::execution_bars(&views::Inline, "budgets", c, &c.budgets, t("四本预算执行进度", "Execution of the four budgets"), lang))
+                (views::exec_table(c, &c.budgets, t("预算", "Budget"), None, lang))
+                @if !c.revenue.is_empty() {
+                    (views::exec_table(c, &c.revenue, t("收入", "Revenue"), None, lang))
+                }
+                @if !c.lagging_depts.is_empty() {
+                    p { b { (t("执行进度最慢的部门", "Departments furthest behind")) } }
+                    (views::lagging_depts(c, lang, |_| None))
+                }
+                (views::trend(&views::Inline, c, Some(&r.outlook), lang))
+                @if !r.outlook.projections.is_empty() {
+                    p { b { (t("年终执行预测", "Where the year will end")) } }
+                    (views::outlook_card(&r.outlook, c.bands.projected_pct, lang, |_| None))
+                }
+
+    }
+}
+
+/// 3. The month's alerts by severity and category (new + continuing).
+fn alert_counts(r: &Report, lang: Lang) -> Markup {
+    let t = |zh: &'static str, en: &'static str| lang.t(zh, en);
     let m = matrix(&r.month.alerts);
     let cell = |lv: &str, cat: Option<&str>| {
         let (n, cont) = CATEGORIES
@@ -183,65 +274,7 @@ pub fn html(r: &Report, lang: Lang) -> String {
             format!("{n} + {cont}")
         }
     };
-    let level_span = |lv: &str| {
-        html! { span class=(level_class(lv)) { "[" (level_label(lv, lang)) "]" } }
-    };
-    let new: Vec<&(Alert, PeriodRecord)> = r
-        .month
-        .alerts
-        .iter()
-        .filter(|(a, p)| a.first_period == p.period)
-        .collect();
-    let doc = html! {
-        (DOCTYPE)
-        html lang=(lang.code()) {
-            head {
-                meta charset="utf-8";
-                title { (title) }
-                style { (PreEscaped(CSS)) }
-            }
-            body {
-                h1 { (title) }
-                @if !r.reach.is_all() {
-                    p.note { (t("本报告仅含可见范围内的数据：", "This report covers only: ")) (r.reach.describe()) }
-                }
-                p.sub {
-                    (t("报告日", "As of")) " " (r.as_of) " · "
-                    (t("数据截至载入", "Data up to load")) " " (r.data_as_of) " · "
-                    (t("序时进度", "Time progress")) " " (format!("{:.1}%", c.time_progress))
-                }
-
-                @if !r.has_data {
-                    p.nodata {
-                        b { (t("本期无数据。", "No data for this period.")) }
-                        " " (t("本期未载入任何数据，以下不构成本期的监督结论；在办预警与整改情况照常列出。",
-                               "Nothing was loaded for this period, so nothing below is a finding about it; open alerts and rectifications are listed as usual."))
-                    }
-                }
-                h2 { (t("一、总体情况", "1. Overview")) }
-                @if r.has_data {
-                    p { (summary) }
-                    p { (alerts_line) }
-                } @else {
-                    p { (t("本期无数据，未作判断。", "No data for this period: nothing was judged.")) }
-                }
-
-                h2 { (t("二、预算执行与序时进度", "2. Budget execution against time progress")) }
-                (views::execution_bars(&views::Inline, "budgets", c, &c.budgets, t("四本预算执行进度", "Execution of the four budgets"), lang))
-                (views::exec_table(c, &c.budgets, t("预算", "Budget"), None, lang))
-                @if !c.revenue.is_empty() {
-                    (views::exec_table(c, &c.revenue, t("收入", "Revenue"), None, lang))
-                }
-                @if !c.lagging_depts.is_empty() {
-                    p { b { (t("执行进度最慢的部门", "Departments furthest behind")) } }
-                    (views::lagging_depts(c, lang, |_| None))
-                }
-                (views::trend(&views::Inline, c, Some(&r.outlook), lang))
-                @if !r.outlook.projections.is_empty() {
-                    p { b { (t("年终执行预测", "Where the year will end")) } }
-                    (views::outlook_card(&r.outlook, c.bands.projected_pct, lang, |_| None))
-                }
-
+    html! {
                 h2 { (t("三、预警概况", "3. Alerts by severity and category")) }
                 (views::severity_bars(
                     &views::Inline,
@@ -265,12 +298,19 @@ pub fn html(r: &Report, lang: Lang) -> String {
                 }
                 p.note { (t("格式：新增 + 持续。", "Format: new + continuing.")) }
 
+    }
+}
+
+/// 4. The first ten findings with their evidence.
+fn top_findings(r: &Report, lang: Lang) -> Markup {
+    let t = |zh: &'static str, en: &'static str| lang.t(zh, en);
+    html! {
                 h2 { (t("四、重点问题", "4. Top findings")) }
                 @if r.month.alerts.is_empty() { p { (t("本月无预警。", "No alerts this month.")) } }
                 @for (a, p) in r.month.alerts.iter().take(10) {
                     div.finding {
                         p {
-                            (level_span(&p.level)) " " b { (a.title) } " — "
+                            (level_span(&p.level, lang)) " " b { (a.title) } " — "
                             (match lang { Lang::Zh => &p.message_zh, Lang::En => &a.message_en })
                             (if a.first_period == p.period { t("（新增）", " (new)") } else { t("（持续）", " (continuing)") })
                         }
@@ -290,6 +330,13 @@ pub fn html(r: &Report, lang: Lang) -> String {
                     p.note { (t("其余预警见 XLSX 附表，共", "The full list is in the XLSX workbook:")) " " (r.month.alerts.len()) }
                 }
 
+    }
+}
+
+/// 5. Alerts in rectification, and the problem list's loop.
+fn rectification(r: &Report, lang: Lang) -> Markup {
+    let t = |zh: &'static str, en: &'static str| lang.t(zh, en);
+    html! {
                 h2 { (t("五、整改情况", "5. Rectification")) }
                 @if r.rectifications.is_empty() {
                     p { (t("暂无整改中的预警。", "Nothing under rectification.")) }
@@ -316,10 +363,26 @@ pub fn html(r: &Report, lang: Lang) -> String {
                 h3 { (t("问题清单闭环", "The problem list's loop")) }
                 (views::loop_card(&r.problems, lang))
 
+    }
+}
+
+/// 6. Government debt and state-owned enterprises.
+fn risks(r: &Report, lang: Lang) -> Markup {
+    let t = |zh: &'static str, en: &'static str| lang.t(zh, en);
+    let c = &r.cockpit;
+    html! {
                 h2 { (t("六、政府债务与国有企业风险", "6. Debt and SOE risk")) }
                 @if !c.debt.is_empty() { (views::debt_table(c, lang)) }
                 (views::soe(&views::Inline, c, lang, usize::MAX))
 
+    }
+}
+
+/// 7. Economic indicators against their targets.
+fn indicators(r: &Report, lang: Lang) -> Markup {
+    let t = |zh: &'static str, en: &'static str| lang.t(zh, en);
+    let c = &r.cockpit;
+    html! {
                 h2 { (t("七、经济指标与年度目标", "7. Economic indicators against targets")) }
                 @if c.indicators.iter().all(|i| i.target.is_none()) {
                     p { (t("本月无可比的指标目标。", "No indicator with a target this month.")) }
@@ -327,6 +390,20 @@ pub fn html(r: &Report, lang: Lang) -> String {
                     (views::indicators_table(c, lang))
                 }
 
+    }
+}
+
+/// 8. What changed since last month: execution, new alerts, those gone or held, rules not evaluated.
+fn changes(r: &Report, lang: Lang) -> Markup {
+    let t = |zh: &'static str, en: &'static str| lang.t(zh, en);
+    let c = &r.cockpit;
+    let new: Vec<&(Alert, PeriodRecord)> = r
+        .month
+        .alerts
+        .iter()
+        .filter(|(a, p)| a.first_period == p.period)
+        .collect();
+    html! {
                 h2 { (t("八、与上月相比", "8. Changes since last month")) }
                 @match &r.previous {
                     Some(p) => {
@@ -345,7 +422,7 @@ pub fn html(r: &Report, lang: Lang) -> String {
                 }
                 p { b { (t("新增预警", "New alerts:")) " " (new.len()) } }
                 @if !new.is_empty() {
-                    ul { @for (a, p) in &new { li { (level_span(&p.level)) " " (a.title) " — " (a.subject) } } }
+                    ul { @for (a, p) in &new { li { (level_span(&p.level, lang)) " " (a.title) " — " (a.subject) } } }
                 }
                 p { b { (t("本月已不再触发的预警", "No longer firing:")) " " (r.month.gone.len()) } }
                 @if !r.month.gone.is_empty() {
@@ -369,6 +446,13 @@ pub fn html(r: &Report, lang: Lang) -> String {
                     } }
                 }
 
+    }
+}
+
+/// 9. The data-quality scorecard, and how the report was made.
+fn data_quality(r: &Report, lang: Lang) -> Markup {
+    let t = |zh: &'static str, en: &'static str| lang.t(zh, en);
+    html! {
                 h2 { (t("九、数据质量", "9. Data quality")) }
                 (views::quality_table(&r.quality, lang))
                 p.note {
@@ -377,12 +461,7 @@ pub fn html(r: &Report, lang: Lang) -> String {
                         "Generated by purse from the budget supervision data; amounts in 10,000 yuan; execution = spent ÷ adjusted budget."
                     ))
                 }
-            }
-        }
-    };
-    let mut out = doc.into_string();
-    out.push('\n');
-    out
+    }
 }
 
 /// The label of a debt-risk band (the report's tables and its XLSX).
