@@ -426,41 +426,7 @@ pub fn placeholders(sql: &str) -> BTreeSet<String> {
 
 /// Parses one rule file: the `-- key: value` header, then the SQL.
 pub fn parse(path: &Path, text: &str, catalog: &Catalog) -> Result<Rule> {
-    let mut meta: BTreeMap<String, String> = BTreeMap::new();
-    let mut sql_lines = Vec::new();
-    let mut in_header = true;
-    let mut last_key: Option<String> = None;
-    for line in text.lines() {
-        if in_header {
-            if let Some(rest) = line.trim_start().strip_prefix("--") {
-                // An indented comment line continues the key above it (a long description).
-                if rest.starts_with("  ") {
-                    if let Some(v) = last_key.as_ref().and_then(|k| meta.get_mut(k)) {
-                        v.push(' ');
-                        v.push_str(rest.trim());
-                    }
-                    continue;
-                }
-                if let Some((k, v)) = rest.split_once(':') {
-                    let k = k.trim().to_lowercase();
-                    if k.chars().all(|c| c.is_ascii_lowercase() || c == '_') && !k.is_empty() {
-                        if meta.insert(k.clone(), v.trim().to_string()).is_some() {
-                            return Err(err(path, format!("header key `{k}` given twice")));
-                        }
-                        last_key = Some(k);
-                        continue;
-                    }
-                }
-                last_key = None;
-                continue; // a plain comment in the header
-            }
-            if line.trim().is_empty() {
-                continue;
-            }
-            in_header = false;
-        }
-        sql_lines.push(line);
-    }
+    let (meta, sql_lines) = split_header(path, text)?;
     const KNOWN: [&str; 17] = [
         "finding",
         "basis",
@@ -532,31 +498,7 @@ pub fn parse(path: &Path, text: &str, catalog: &Catalog) -> Result<Rule> {
         })?)
     }
     .map(str::to_string);
-    let mut defaults = Vec::new();
-    if let Some(p) = meta.get("params").filter(|p| !p.is_empty()) {
-        for item in p.split(',') {
-            let (k, v) = item.split_once('=').ok_or_else(|| {
-                err(
-                    path,
-                    format!("parameter `{}` must be name = value", item.trim()),
-                )
-            })?;
-            let k = k.trim().to_string();
-            if BUILTIN_PARAMS.contains(&k.as_str()) {
-                return Err(err(path, format!("parameter `{k}` is built in")));
-            }
-            let v = ParamValue::parse(v).ok_or_else(|| {
-                err(
-                    path,
-                    format!(
-                        "parameter `{k}`: `{}` is neither a number nor a 'quoted string'",
-                        v.trim()
-                    ),
-                )
-            })?;
-            defaults.push((k, v));
-        }
-    }
+    let defaults = params_of(path, &meta)?;
     let (message_zh, message_en) = split_pair(&need("message")?);
     let cadence = match meta.get("cadence") {
         None => Cadence::Month,
@@ -592,17 +534,170 @@ pub fn parse(path: &Path, text: &str, catalog: &Catalog) -> Result<Rule> {
             format!("unknown basis `{basis}` (known: month, ytd, balance, annual, quarter)"),
         )
     })?;
+    let requires = requires_of(path, &meta, &datasets, catalog)?;
+    let evidence_columns = comma_list(&meta, "evidence");
+    let tally = match meta.get("tally") {
+        None => vec![],
+        Some(t) => parse_tally(t).ok_or_else(|| {
+            err(
+                path,
+                format!("tally `{t}`: expected `field = count` or `field = sum(column)`, comma separated"),
+            )
+        })?,
+    };
+    if !tally.is_empty() && evidence_columns.is_empty() {
+        return Err(err(
+            path,
+            "`-- tally:` needs `-- evidence:` (the columns of each evidence row it counts)",
+        ));
+    }
+    let months = match meta.get("months") {
+        None => (1..=12).collect(),
+        Some(m) => parse_months(m).ok_or_else(|| {
+            err(
+                path,
+                format!(
+                    "months `{m}`: expected months 1-12 such as `12`, `10-12` or `3, 6, 9, 12`"
+                ),
+            )
+        })?,
+    };
+    let key = comma_list(&meta, "key");
+    if key.is_empty() {
+        return Err(err(
+            path,
+            "missing header `-- key:` (the output columns that identify a finding)",
+        ));
+    }
+    let mode = meta.get("mode").cloned().unwrap_or_else(|| "alert".into());
+    if !MODES.contains(&mode.as_str()) {
+        return Err(err(
+            path,
+            format!("unknown mode `{mode}` (known: {})", MODES.join(", ")),
+        ));
+    }
+    let sql = sql_lines
+        .join("\n")
+        .trim()
+        .trim_end_matches(';')
+        .to_string();
+    if sql.is_empty() {
+        return Err(err(path, "no SQL after the header"));
+    }
+    check_placeholders(path, &sql, &defaults)?;
+    let params = defaults.iter().cloned().collect();
+    Ok(Rule {
+        id,
+        title_zh,
+        title_en,
+        category,
+        datasets,
+        fixed_level,
+        defaults,
+        params,
+        key,
+        message_zh,
+        message_en,
+        cadence,
+        finding,
+        basis,
+        requires,
+        evidence_columns,
+        tally,
+        months,
+        mode,
+        description: meta.get("description").cloned().unwrap_or_default(),
+        enabled: true,
+        min_quality: None,
+        sql,
+        path: path.to_path_buf(),
+    })
+}
+
+/// A rule file's header (`-- key: value`, a long value continued on indented comment lines)
+/// and the lines of SQL after it. A key given twice is an error.
+fn split_header<'a>(
+    path: &Path,
+    text: &'a str,
+) -> Result<(BTreeMap<String, String>, Vec<&'a str>)> {
+    let mut meta: BTreeMap<String, String> = BTreeMap::new();
+    let mut sql_lines = Vec::new();
+    let mut in_header = true;
+    let mut last_key: Option<String> = None;
+    for line in text.lines() {
+        if in_header {
+            if let Some(rest) = line.trim_start().strip_prefix("--") {
+                // An indented comment line continues the key above it (a long description).
+                if rest.starts_with("  ") {
+                    if let Some(v) = last_key.as_ref().and_then(|k| meta.get_mut(k)) {
+                        v.push(' ');
+                        v.push_str(rest.trim());
+                    }
+                    continue;
+                }
+                if let Some((k, v)) = rest.split_once(':') {
+                    let k = k.trim().to_lowercase();
+                    if k.chars().all(|c| c.is_ascii_lowercase() || c == '_') && !k.is_empty() {
+                        if meta.insert(k.clone(), v.trim().to_string()).is_some() {
+                            return Err(err(path, format!("header key `{k}` given twice")));
+                        }
+                        last_key = Some(k);
+                        continue;
+                    }
+                }
+                last_key = None;
+                continue; // a plain comment in the header
+            }
+            if line.trim().is_empty() {
+                continue;
+            }
+            in_header = false;
+        }
+        sql_lines.push(line);
+    }
+    Ok((meta, sql_lines))
+}
+
+/// `-- params: name = value, …`: each a number or a 'quoted string', none a built-in name.
+fn params_of(path: &Path, meta: &BTreeMap<String, String>) -> Result<Vec<(String, ParamValue)>> {
+    let mut defaults = Vec::new();
+    if let Some(p) = meta.get("params").filter(|p| !p.is_empty()) {
+        for item in p.split(',') {
+            let (k, v) = item.split_once('=').ok_or_else(|| {
+                err(
+                    path,
+                    format!("parameter `{}` must be name = value", item.trim()),
+                )
+            })?;
+            let k = k.trim().to_string();
+            if BUILTIN_PARAMS.contains(&k.as_str()) {
+                return Err(err(path, format!("parameter `{k}` is built in")));
+            }
+            let v = ParamValue::parse(v).ok_or_else(|| {
+                err(
+                    path,
+                    format!(
+                        "parameter `{k}`: `{}` is neither a number nor a 'quoted string'",
+                        v.trim()
+                    ),
+                )
+            })?;
+            defaults.push((k, v));
+        }
+    }
+    Ok(defaults)
+}
+
+/// `-- requires: dataset.column, …` (a bare column when the rule reads one dataset): each a
+/// column of a dataset the rule reads.
+fn requires_of(
+    path: &Path,
+    meta: &BTreeMap<String, String>,
+    datasets: &[String],
+    catalog: &Catalog,
+) -> Result<Vec<(String, String)>> {
     let mut requires = Vec::new();
-    for item in meta
-        .get("requires")
-        .map(|r| {
-            r.split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .collect::<Vec<_>>()
-        })
-        .unwrap_or_default()
-    {
+    for item in comma_list(meta, "requires") {
         let (ds, col) = match item.split_once('.') {
             Some((d, c)) => (d.trim().to_string(), c.trim().to_string()),
             None if datasets.len() == 1 => (datasets[0].clone(), item.to_string()),
@@ -634,72 +729,24 @@ pub fn parse(path: &Path, text: &str, catalog: &Catalog) -> Result<Rule> {
         }
         requires.push((ds, col));
     }
-    let evidence_columns: Vec<String> = meta
-        .get("evidence")
-        .map(|e| {
-            e.split(',')
+    Ok(requires)
+}
+
+/// A header's comma-separated list (empty when absent).
+fn comma_list(meta: &BTreeMap<String, String>, key: &str) -> Vec<String> {
+    meta.get(key)
+        .map(|v| {
+            v.split(',')
                 .map(|s| s.trim().to_string())
                 .filter(|s| !s.is_empty())
                 .collect()
         })
-        .unwrap_or_default();
-    let tally = match meta.get("tally") {
-        None => vec![],
-        Some(t) => parse_tally(t).ok_or_else(|| {
-            err(
-                path,
-                format!("tally `{t}`: expected `field = count` or `field = sum(column)`, comma separated"),
-            )
-        })?,
-    };
-    if !tally.is_empty() && evidence_columns.is_empty() {
-        return Err(err(
-            path,
-            "`-- tally:` needs `-- evidence:` (the columns of each evidence row it counts)",
-        ));
-    }
-    let months = match meta.get("months") {
-        None => (1..=12).collect(),
-        Some(m) => parse_months(m).ok_or_else(|| {
-            err(
-                path,
-                format!(
-                    "months `{m}`: expected months 1-12 such as `12`, `10-12` or `3, 6, 9, 12`"
-                ),
-            )
-        })?,
-    };
-    let key: Vec<String> = meta
-        .get("key")
-        .map(|k| {
-            k.split(',')
-                .map(|s| s.trim().to_string())
-                .filter(|s| !s.is_empty())
-                .collect()
-        })
-        .unwrap_or_default();
-    if key.is_empty() {
-        return Err(err(
-            path,
-            "missing header `-- key:` (the output columns that identify a finding)",
-        ));
-    }
-    let mode = meta.get("mode").cloned().unwrap_or_else(|| "alert".into());
-    if !MODES.contains(&mode.as_str()) {
-        return Err(err(
-            path,
-            format!("unknown mode `{mode}` (known: {})", MODES.join(", ")),
-        ));
-    }
-    let sql = sql_lines
-        .join("\n")
-        .trim()
-        .trim_end_matches(';')
-        .to_string();
-    if sql.is_empty() {
-        return Err(err(path, "no SQL after the header"));
-    }
-    let used = placeholders(&sql);
+        .unwrap_or_default()
+}
+
+/// Every `$name` the SQL uses is declared or built in, and every declared one is used.
+fn check_placeholders(path: &Path, sql: &str, defaults: &[(String, ParamValue)]) -> Result<()> {
+    let used = placeholders(sql);
     let declared: BTreeSet<String> = defaults.iter().map(|(k, _)| k.clone()).collect();
     if let Some(u) = used
         .iter()
@@ -716,33 +763,7 @@ pub fn parse(path: &Path, text: &str, catalog: &Catalog) -> Result<Rule> {
             format!("parameter `{d}` is declared but the SQL never uses `${d}`"),
         ));
     }
-    let params = defaults.iter().cloned().collect();
-    Ok(Rule {
-        id,
-        title_zh,
-        title_en,
-        category,
-        datasets,
-        fixed_level,
-        defaults,
-        params,
-        key,
-        message_zh,
-        message_en,
-        cadence,
-        finding,
-        basis,
-        requires,
-        evidence_columns,
-        tally,
-        months,
-        mode,
-        description: meta.get("description").cloned().unwrap_or_default(),
-        enabled: true,
-        min_quality: None,
-        sql,
-        path: path.to_path_buf(),
-    })
+    Ok(())
 }
 
 /// "中文 | English" → both halves (the English falls back to the Chinese).
