@@ -235,17 +235,14 @@ pub async fn scorecard(
             .parts
             .first()
             .and_then(|p| day_of(&p.2))
-            .map(|first| {
-                // The earliest period whose extract falls due on or after the first load.
-                let mut p: crate::common::period::Period =
-                    format!("{:04}-{:02}", first.year(), first.month())
-                        .parse()
-                        .expect("a valid period");
-                p = p.prev().prev();
+            .and_then(|first| {
+                // The earliest period whose extract falls due on or after the first load (a
+                // load stamped before 1900, a clock gone wrong, grades from the start).
+                let mut p = Period::new(first.year(), first.month()).ok()?.prev().prev();
                 while due_date(&p.to_string(), config.due_day).is_ok_and(|d| d < first) {
                     p = p.next();
                 }
-                p.to_string()
+                Some(p.to_string())
             })
     };
     let has = |t: &str| ctx.table_exist(t).unwrap_or(false);
