@@ -24,7 +24,11 @@ fn rules(c: &mut Criterion) {
     g.bench_function("whole_pack_2025-12", |b| {
         b.iter(|| {
             rt.block_on(purse::check::check(
-                &data, &catalog, &selected, "2025-12", true,
+                &data,
+                &catalog,
+                &selected,
+                "2025-12".parse().unwrap(),
+                true,
             ))
             .unwrap()
         })
@@ -34,7 +38,11 @@ fn rules(c: &mut Criterion) {
     // rule's time includes waiting for its core; `PURSE_RULE_CONCURRENCY=1` times each alone.
     let res = rt
         .block_on(purse::check::check(
-            &data, &catalog, &selected, "2025-12", true,
+            &data,
+            &catalog,
+            &selected,
+            "2025-12".parse().unwrap(),
+            true,
         ))
         .unwrap();
     let mut per: Vec<_> = res

@@ -8,6 +8,7 @@ use futures::{StreamExt, TryStreamExt};
 use serde::Serialize;
 
 use crate::alerts::{AlertStore, RunSummary};
+use crate::common::Period;
 use crate::datasets::Catalog;
 use crate::engine;
 use crate::error::{PurseError, Result};
@@ -120,10 +121,12 @@ impl CheckSession {
         &self,
         data_dir: &Path,
         rules: &[&Rule],
-        period: &str,
+        month: Period,
         dry_run: bool,
     ) -> Result<CheckResult> {
-        crate::rules::period_params(period)?;
+        // The rules and the alert store bind the month as the SQL's `YYYY-MM` text.
+        let text = month.to_string();
+        let period = text.as_str();
         let started_at = chrono::Local::now()
             .format("%Y-%m-%dT%H:%M:%S%:z")
             .to_string();
@@ -136,7 +139,7 @@ impl CheckSession {
         let mut order: Vec<usize> = (0..rules.len()).collect();
         order.sort_by_key(|&i| std::cmp::Reverse(weight(rules[i])));
         // A rule held for its sources' quality is not run at all.
-        let held = self.quality_holds(rules, period).await?;
+        let held = self.quality_holds(rules, month).await?;
         // On a cluster the scheduler shares out its executors; here the cores are shared out
         // between the rules running at once.
         let concurrency = rule_concurrency();
@@ -199,7 +202,7 @@ impl CheckSession {
 impl CheckSession {
     /// Per rule, why it is held for the period: a rule with `min_quality` one of whose datasets
     /// grades below it is not evaluated, and its alerts are left as they are.
-    async fn quality_holds(&self, rules: &[&Rule], period: &str) -> Result<Vec<Option<String>>> {
+    async fn quality_holds(&self, rules: &[&Rule], period: Period) -> Result<Vec<Option<String>>> {
         if !rules.iter().any(|r| r.min_quality.is_some()) {
             return Ok(vec![None; rules.len()]);
         }
@@ -218,7 +221,7 @@ impl CheckSession {
             &self.catalog,
             &deliveries,
             &config.quality,
-            period.parse()?,
+            period,
             chrono::Local::now().date_naive(),
         )
         .await?;
@@ -256,10 +259,9 @@ pub async fn check(
     data_dir: &Path,
     catalog: &Catalog,
     rules: &[&Rule],
-    period: &str,
+    period: Period,
     dry_run: bool,
 ) -> Result<CheckResult> {
-    // The period is checked (period_params) before anything runs, by CheckSession::check.
     CheckSession::open(data_dir, catalog)
         .await?
         .check(data_dir, rules, period, dry_run)
@@ -295,7 +297,11 @@ async fn check_months(
     let session = CheckSession::open(data_dir, catalog).await?;
     let mut out = Vec::with_capacity(periods.len());
     for p in periods {
-        out.push(session.check(data_dir, &selected, p, false).await?);
+        out.push(
+            session
+                .check(data_dir, &selected, p.parse()?, false)
+                .await?,
+        );
     }
     Ok(out)
 }

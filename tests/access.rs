@@ -34,8 +34,14 @@ fn prepare() -> tempfile::TempDir {
     let rules = purse::check::select(&set, &[]).unwrap();
     let rt = tokio::runtime::Runtime::new().unwrap();
     for p in ["2025-11", "2025-12"] {
-        rt.block_on(purse::check::check(dir.path(), &catalog, &rules, p, false))
-            .unwrap();
+        rt.block_on(purse::check::check(
+            dir.path(),
+            &catalog,
+            &rules,
+            p.parse().unwrap(),
+            false,
+        ))
+        .unwrap();
     }
     let mut u = Users::open(dir.path()).unwrap();
     let bound = |regions: &[&str], departments: &[&str], units: &[&str]| Reach {

@@ -43,7 +43,7 @@ async fn run_pack(on: &EngineUrl, dir: &std::path::Path) -> Seen {
     for m in 1..=12 {
         let p = format!("2025-{m:02}");
         let res = session
-            .check(dir, &rules, &p, true)
+            .check(dir, &rules, p.parse().unwrap(), true)
             .await
             .unwrap_or_else(|e| panic!("{p}: {e}"));
         for r in &res.runs {

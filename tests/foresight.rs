@@ -498,7 +498,7 @@ fn the_scorecard_grades_each_source_and_holds_a_rule_below_its_grade() {
             dir.path(),
             &catalog,
             &rules,
-            "2025-06",
+            "2025-06".parse().unwrap(),
             true,
         ))
         .unwrap();

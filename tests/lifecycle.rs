@@ -73,7 +73,7 @@ impl Env {
             self.dir.path(),
             &self.catalog,
             &selected,
-            period,
+            period.parse()?,
             false,
         ))?;
         Ok(res.summary.unwrap())
@@ -278,7 +278,7 @@ fn a_rule_whose_key_is_no_identity_is_refused_and_stores_nothing() {
             env.dir.path(),
             &env.catalog,
             &selected,
-            "2025-03",
+            "2025-03".parse().unwrap(),
             false,
         ))
         .unwrap_err()
@@ -351,7 +351,7 @@ fn a_check_session_names_the_first_broken_rule_and_runs_the_rules_it_validated()
     let selected = purse::check::select(&set, &[]).unwrap();
     let res = env
         .rt
-        .block_on(session.check(env.dir.path(), &selected, "2025-03", true))
+        .block_on(session.check(env.dir.path(), &selected, "2025-03".parse().unwrap(), true))
         .unwrap();
     // March has two units with payments to date, one in each region.
     for (run, id) in res.runs.iter().zip(["a_good", "c_good"]) {

@@ -47,7 +47,7 @@ fn every_planted_anomaly_and_nothing_else() {
     rt.block_on(session.validate(&set)).unwrap();
     for m in 1..=12 {
         let p = format!("2025-{m:02}");
-        rt.block_on(session.check(dir.path(), &rules, &p, false))
+        rt.block_on(session.check(dir.path(), &rules, p.parse().unwrap(), false))
             .unwrap();
     }
     let manifest: Manifest =
@@ -117,7 +117,7 @@ fn the_same_finding_next_month_is_the_same_alert_and_the_workflow_is_audited() {
             dir.path(),
             &catalog,
             &rules,
-            "2025-01",
+            "2025-01".parse().unwrap(),
             false,
         ))
         .unwrap()
@@ -128,7 +128,7 @@ fn the_same_finding_next_month_is_the_same_alert_and_the_workflow_is_audited() {
             dir.path(),
             &catalog,
             &rules,
-            "2025-02",
+            "2025-02".parse().unwrap(),
             false,
         ))
         .unwrap()
@@ -225,7 +225,7 @@ fn the_same_finding_next_month_is_the_same_alert_and_the_workflow_is_audited() {
             dir.path(),
             &catalog,
             &rules,
-            "2025-03",
+            "2025-03".parse().unwrap(),
             false,
         ))
         .unwrap()
@@ -249,7 +249,7 @@ fn the_same_finding_next_month_is_the_same_alert_and_the_workflow_is_audited() {
         dir.path(),
         &catalog,
         &rules,
-        "2025-04",
+        "2025-04".parse().unwrap(),
         false,
     ))
     .unwrap();

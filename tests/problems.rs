@@ -252,7 +252,7 @@ fn open_alerts_join_the_list_once() {
             dir.path(),
             &catalog,
             &rules,
-            "2025-12",
+            "2025-12".parse().unwrap(),
             false,
         ))
         .unwrap();

@@ -43,8 +43,14 @@ fn prepare() -> tempfile::TempDir {
         let rules = purse::check::select(&set, &[]).unwrap();
         let rt = tokio::runtime::Runtime::new().unwrap();
         for p in ["2025-11", "2025-12"] {
-            rt.block_on(purse::check::check(dir.path(), &catalog, &rules, p, false))
-                .unwrap();
+            rt.block_on(purse::check::check(
+                dir.path(),
+                &catalog,
+                &rules,
+                p.parse().unwrap(),
+                false,
+            ))
+            .unwrap();
         }
         let u = Users::open(dir.path()).unwrap();
         for (n, r) in [
