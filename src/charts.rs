@@ -294,7 +294,10 @@ pub fn execution_outlook(
     });
     let progress = months
         .iter()
-        .map(|p| crate::common::period::time_progress(p).unwrap_or(0.0))
+        .map(|p| {
+            p.parse::<crate::common::Period>()
+                .map_or(0.0, crate::common::Period::time_progress)
+        })
         .collect();
     lines_dashed(
         title,

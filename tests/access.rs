@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 use axum::http::{StatusCode, header};
 
 use common::web::{Client, body, copy_dir, location};
-use common::{fixture, ingest};
+use common::{check_months, fixture, ingest};
 use purse::ingest::Options;
 use purse::users::{Reach, Role, Users};
 
@@ -29,20 +29,7 @@ fn template() -> &'static Path {
 fn prepare() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     ingest(dir.path(), &[fixture("demo")], &Options::default());
-    let catalog = purse::datasets::Catalog::builtin();
-    let set = purse::rules::RuleSet::builtin(&catalog, &Default::default()).unwrap();
-    let rules = purse::check::select(&set, &[]).unwrap();
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    for p in ["2025-11", "2025-12"] {
-        rt.block_on(purse::check::check(
-            dir.path(),
-            &catalog,
-            &rules,
-            p.parse().unwrap(),
-            false,
-        ))
-        .unwrap();
-    }
+    check_months(dir.path(), &["2025-11", "2025-12"]);
     let mut u = Users::open(dir.path()).unwrap();
     let bound = |regions: &[&str], departments: &[&str], units: &[&str]| Reach {
         regions: regions.iter().map(|s| s.to_string()).collect(),

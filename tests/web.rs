@@ -12,7 +12,7 @@ use axum::http::{Request, StatusCode, header};
 use tower::ServiceExt;
 
 use common::web::{Client, body, copy_dir, location, multipart, state};
-use common::{fixture, ingest};
+use common::{check_months, fixture, ingest};
 use purse::config::Config;
 use purse::datasets::Catalog;
 use purse::ingest::Options;
@@ -38,20 +38,7 @@ fn prepare() -> tempfile::TempDir {
     {
         let dir = tempfile::tempdir().unwrap();
         ingest(dir.path(), &[fixture("demo")], &Options::default());
-        let catalog = Catalog::builtin();
-        let set = purse::rules::RuleSet::builtin(&catalog, &Default::default()).unwrap();
-        let rules = purse::check::select(&set, &[]).unwrap();
-        let rt = tokio::runtime::Runtime::new().unwrap();
-        for p in ["2025-11", "2025-12"] {
-            rt.block_on(purse::check::check(
-                dir.path(),
-                &catalog,
-                &rules,
-                p.parse().unwrap(),
-                false,
-            ))
-            .unwrap();
-        }
+        check_months(dir.path(), &["2025-11", "2025-12"]);
         let u = Users::open(dir.path()).unwrap();
         for (n, r) in [
             ("viewer", Role::Viewer),

@@ -166,11 +166,7 @@ impl App {
     pub async fn archived_report(&self, file: &str) -> Result<Option<(Vec<u8>, bool)>> {
         let dir = self.data_dir.clone();
         let wanted = file.to_string();
-        let name = |p: &std::path::Path| {
-            p.file_name()
-                .map(|s| s.to_string_lossy().to_string())
-                .unwrap_or_default()
-        };
+        let name = crate::report::file_name;
         blocking(move || {
             let found = crate::report::archived(&dir)
                 .into_iter()

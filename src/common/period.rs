@@ -125,24 +125,18 @@ pub fn split_period(p: &str) -> Result<(i32, u32)> {
     Ok((p.year(), p.month()))
 }
 
-/// The share of the year gone by the end of the period (序时进度), in %: month / 12.
-pub fn time_progress(p: &str) -> Result<f64> {
-    Ok(100.0 * split_period(p)?.1 as f64 / 12.0)
-}
-
-/// The period before, and the `n` periods up to and including `p`, oldest first.
+/// The period before `YYYY-MM` text (see [`Period::prev`]).
 pub fn prev_period(p: &str) -> Result<String> {
     Ok(p.parse::<Period>()?.prev().to_string())
 }
 
+/// The `n` periods up to and including `p`, oldest first, as text (see [`Period::last`]).
 pub fn last_periods(p: &str, n: usize) -> Result<Vec<String>> {
-    let mut v = vec![p.to_string()];
-    while v.len() < n {
-        let prev = prev_period(v.last().map(String::as_str).unwrap_or(p))?;
-        v.push(prev);
-    }
-    v.reverse();
-    Ok(v)
+    Ok(p.parse::<Period>()?
+        .last(n)
+        .iter()
+        .map(Period::to_string)
+        .collect())
 }
 
 #[cfg(test)]

@@ -894,6 +894,13 @@ pub fn archive_path(data_dir: &Path, period: Period, lang: Lang, ext: &str) -> P
         .join(format!("report-{period}.{}.{ext}", lang.code()))
 }
 
+/// An archived report's file name (what its URL ends in).
+pub fn file_name(p: &Path) -> String {
+    p.file_name()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
 /// Writes beside and renames, so a reader never sees half a report.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let tmp = path.with_extension("part");

@@ -390,11 +390,7 @@ pub struct ReportsBody {
     responses((status = 200, body = ReportsBody), (status = 401, body = ErrorBody)))]
 /// Archived monthly reports
 pub async fn reports(State(st): State<AppState>, _a: Auth) -> J<ReportsBody> {
-    let name = |p: &std::path::Path| {
-        p.file_name()
-            .map(|s| s.to_string_lossy().to_string())
-            .unwrap_or_default()
-    };
+    let name = crate::report::file_name;
     let list = st.archived_reports().await?;
     let reports = list
         .into_iter()

@@ -48,6 +48,24 @@ pub fn ingest(dir: &Path, paths: &[PathBuf], opts: &Options) -> Vec<Outcome> {
     ingest_as_configured(dir, paths, opts)
 }
 
+/// Runs every rule of the built-in pack on `months`, in order, storing the alerts.
+pub fn check_months(dir: &Path, months: &[&str]) {
+    let catalog = Catalog::builtin();
+    let set = purse::rules::RuleSet::builtin(&catalog, &Default::default()).unwrap();
+    let rules = purse::check::select(&set, &[]).unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    for p in months {
+        rt.block_on(purse::check::check(
+            dir,
+            &catalog,
+            &rules,
+            p.parse().unwrap(),
+            false,
+        ))
+        .unwrap();
+    }
+}
+
 /// Ingests with whatever DIR/purse.toml says, or none.
 pub fn ingest_as_configured(dir: &Path, paths: &[PathBuf], opts: &Options) -> Vec<Outcome> {
     let config = Config::load(dir).unwrap();

@@ -16,11 +16,7 @@ use crate::web::auth::Auth;
 use crate::web::error::{AppError, PageResult};
 use crate::web::html::{Frame, a, csrf, page, select, table, text};
 
-fn file_name(p: &std::path::Path) -> String {
-    p.file_name()
-        .map(|s| s.to_string_lossy().to_string())
-        .unwrap_or_default()
-}
+use crate::report::file_name;
 
 pub async fn reports(State(st): State<AppState>, auth: Auth) -> PageOut {
     let l = auth.lang;
