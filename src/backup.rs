@@ -435,7 +435,7 @@ pub async fn verify_evidence(
         return Ok(());
     }
     type Evidence = BTreeMap<String, String>;
-    let mut latest: BTreeMap<i64, (String, String, Evidence)> = BTreeMap::new();
+    let mut latest: BTreeMap<i64, (String, crate::common::Period, Evidence)> = BTreeMap::new();
     for (id, rule, period, evidence, evidence_rows) in rows {
         v.evidence_read += 1;
         let what = format!("alert #{id} ({rule}, {period})");
@@ -455,6 +455,10 @@ pub async fn verify_evidence(
             );
             continue;
         }
+        let Ok(period) = period.parse() else {
+            v.problem(&what, "its period is not a month (YYYY-MM)");
+            continue;
+        };
         latest.insert(id, (rule, period, evidence));
     }
     for (id, (rule_id, period, evidence)) in latest {
@@ -465,7 +469,7 @@ pub async fn verify_evidence(
         };
         v.alerts_queried += 1;
         if let Err(e) =
-            crate::rules::explain::source_rows(ctx, catalog, rule, &evidence, &period).await
+            crate::rules::explain::source_rows(ctx, catalog, rule, &evidence, period).await
         {
             v.problem(
                 format!("alert #{id} ({rule_id}, {period})"),

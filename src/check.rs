@@ -121,12 +121,9 @@ impl CheckSession {
         &self,
         data_dir: &Path,
         rules: &[&Rule],
-        month: Period,
+        period: Period,
         dry_run: bool,
     ) -> Result<CheckResult> {
-        // The rules and the alert store bind the month as the SQL's `YYYY-MM` text.
-        let text = month.to_string();
-        let period = text.as_str();
         let started_at = chrono::Local::now()
             .format("%Y-%m-%dT%H:%M:%S%:z")
             .to_string();
@@ -139,7 +136,7 @@ impl CheckSession {
         let mut order: Vec<usize> = (0..rules.len()).collect();
         order.sort_by_key(|&i| std::cmp::Reverse(weight(rules[i])));
         // A rule held for its sources' quality is not run at all.
-        let held = self.quality_holds(rules, month).await?;
+        let held = self.quality_holds(rules, period).await?;
         // On a cluster the scheduler shares out its executors; here the cores are shared out
         // between the rules running at once.
         let concurrency = rule_concurrency();
@@ -154,15 +151,15 @@ impl CheckSession {
         let pending = order.into_iter().map(|i| {
             let held = held[i].clone();
             let (ctx, cache) = (self.ctx.clone(), self.cache.clone());
-            let (rule, period) = (rules[i].clone(), period.to_string());
+            let rule = rules[i].clone();
             async move {
                 let run = match held {
-                    Some(why) => not_run(&rule, &period, why),
+                    Some(why) => not_run(&rule, period, why),
                     // Each rule is a task of its own: its planning and the part of its plan that
                     // runs in one partition go to whichever worker is free, not all to the
                     // thread that awaits the pack.
                     None => tokio::spawn(async move {
-                        run_rule_cached(&ctx, &rule, &period, &cache, partitions).await
+                        run_rule_cached(&ctx, &rule, period, &cache, partitions).await
                     })
                     .await
                     .map_err(|e| PurseError::Invalid(format!("rule {}: {e}", rules[i].id)))?,
@@ -183,12 +180,12 @@ impl CheckSession {
             });
         }
         // The alert store is SQLite: recorded on the blocking pool, not on this async thread.
-        let (dir, period) = (data_dir.to_path_buf(), period.to_string());
+        let dir = data_dir.to_path_buf();
         let owned: Vec<Rule> = rules.iter().map(|r| (*r).clone()).collect();
         let ms = t0.elapsed().as_millis();
         let (runs, summary) = crate::db::blocking(move || {
             let rules: Vec<&Rule> = owned.iter().collect();
-            let s = AlertStore::open(&dir)?.record_run(&period, &rules, &runs, &started_at, ms)?;
+            let s = AlertStore::open(&dir)?.record_run(period, &rules, &runs, &started_at, ms)?;
             Ok::<_, PurseError>((runs, s))
         })
         .await?;
@@ -241,14 +238,14 @@ impl CheckSession {
 }
 
 /// The run of a rule that was not run: not evaluated, for `why`.
-fn not_run(rule: &Rule, period: &str, why: String) -> Result<RuleRun> {
+fn not_run(rule: &Rule, period: Period, why: String) -> Result<RuleRun> {
     Ok(RuleRun {
         rule_id: rule.id.clone(),
         duration: std::time::Duration::ZERO,
         rows_scanned: 0,
         outcome: crate::rules::runner::Outcome::NotEvaluated(why),
         coverage: vec![],
-        params: crate::rules::runner::bindings(rule, period)?,
+        params: crate::rules::runner::bindings(rule, period),
         findings: vec![],
     })
 }
@@ -282,12 +279,12 @@ pub async fn check_periods(
     check_months(data_dir, catalog, config, &months).await
 }
 
-/// [`check_periods`] of months (`YYYY-MM`).
+/// [`check_periods`] of months.
 async fn check_months(
     data_dir: &Path,
     catalog: &Catalog,
     config: &crate::config::Config,
-    periods: &[String],
+    periods: &[Period],
 ) -> Result<Vec<CheckResult>> {
     if periods.is_empty() {
         return Ok(vec![]);
@@ -297,11 +294,7 @@ async fn check_months(
     let session = CheckSession::open(data_dir, catalog).await?;
     let mut out = Vec::with_capacity(periods.len());
     for p in periods {
-        out.push(
-            session
-                .check(data_dir, &selected, p.parse()?, false)
-                .await?,
-        );
+        out.push(session.check(data_dir, &selected, *p, false).await?);
     }
     Ok(out)
 }
@@ -312,15 +305,18 @@ async fn check_months(
 /// every month already checked after the earliest of them, across a year end too: a month's
 /// figures enter later months' rules (累计 carried on, a finding open for months, the same month
 /// a year on), so a late correction or a retraction of March checks April to December again.
-async fn months_of(data_dir: &Path, periods: &[String]) -> Result<Vec<String>> {
+async fn months_of(data_dir: &Path, periods: &[String]) -> Result<Vec<Period>> {
     let mut months = std::collections::BTreeSet::new();
-    let mut from: Option<String> = None;
+    let mut from: Option<Period> = None;
     for p in periods {
-        let start = if p.parse::<crate::common::period::Period>().is_ok() {
-            months.insert(p.clone());
-            p.clone()
-        } else if p.len() == 4 && p.bytes().all(|b| b.is_ascii_digit()) {
-            format!("{p}-01")
+        let start = if let Ok(month) = p.parse::<Period>() {
+            months.insert(month);
+            month
+        } else if p.len() == 4
+            && p.bytes().all(|b| b.is_ascii_digit())
+            && let Ok(january) = format!("{p}-01").parse::<Period>()
+        {
+            january
         } else {
             continue;
         };
@@ -332,12 +328,7 @@ async fn months_of(data_dir: &Path, periods: &[String]) -> Result<Vec<String>> {
         let dir = data_dir.to_path_buf();
         let checked =
             crate::db::blocking(move || AlertStore::open(&dir)?.checked_periods()).await?;
-        // `YYYY-MM` strings order as the months do.
-        months.extend(
-            checked
-                .into_iter()
-                .filter(|m| *m >= from && m.parse::<crate::common::period::Period>().is_ok()),
-        );
+        months.extend(checked.into_iter().filter(|m| *m >= from));
     }
     Ok(months.into_iter().collect())
 }
@@ -348,7 +339,7 @@ async fn months_of(data_dir: &Path, periods: &[String]) -> Result<Vec<String>> {
 pub struct Retracted {
     pub retraction: crate::warehouse::Retraction,
     /// The months checked again (a yearly load's: the months of its year checked before).
-    pub checked: Vec<String>,
+    pub checked: Vec<Period>,
     /// The runs that checked its periods again.
     pub runs: Vec<i64>,
     pub withdrawn: crate::alerts::Withdrawn,

@@ -11,6 +11,7 @@ use datafusion::datasource::MemTable;
 use datafusion::prelude::SessionContext;
 
 use common::{fixture, ingest};
+use purse::common::Period;
 use purse::datasets::Catalog;
 use purse::foresight::backtest;
 use purse::foresight::projection::{self, Basis, Grain, Outlook};
@@ -157,7 +158,7 @@ async fn the_rule_and_the_projection_agree() {
     let rule = set.get("projected_execution").unwrap();
     // Every unit, whatever its projection: the threshold above all of them.
     let all = backtest::with_params(rule, &[("yellow_pct".into(), "1000".into())]).unwrap();
-    let run = run_rule(&ctx, &all, "2025-06").await.unwrap();
+    let run = run_rule(&ctx, &all, p("2025-06")).await.unwrap();
     let ps = projection::project(&ctx, p("2025-06"), Grain::Agency)
         .await
         .unwrap();
@@ -227,7 +228,7 @@ fn accuracy_on_the_demo_history_at_months_6_and_9() {
             let ctx = purse::engine::session(dir.path(), &catalog).await?;
             projection::accuracy(
                 &ctx,
-                "2025-12",
+                "2025-12".parse().unwrap(),
                 &[Grain::Region, Grain::Dept, Grain::Agency],
             )
             .await
@@ -279,7 +280,7 @@ async fn a_backtest_shows_what_a_change_adds_and_removes() {
     .unwrap();
     let set = RuleSet::builtin(&Catalog::builtin(), &Default::default()).unwrap();
     let rule = set.get("execution_lag").unwrap();
-    let periods: Vec<String> = ["2025-05", "2025-06", "2025-07"].map(String::from).to_vec();
+    let periods: Vec<Period> = ["2025-05", "2025-06", "2025-07"].map(p).to_vec();
     let bt = backtest::run(
         &ctx,
         rule,
@@ -368,9 +369,12 @@ async fn a_backtest_shows_what_a_change_adds_and_removes() {
 #[test]
 fn due_days_and_grades() {
     use purse::foresight::quality::{due_date, grade, meets};
-    assert_eq!(due_date("2025-12", 15).unwrap().to_string(), "2026-01-15");
-    assert_eq!(due_date("2025-01", 31).unwrap().to_string(), "2025-02-28");
-    assert!(due_date("2025-13", 15).is_err());
+    assert_eq!(due_date(p("2025-12"), 15).to_string(), "2026-01-15");
+    assert_eq!(due_date(p("2025-01"), 31).to_string(), "2025-02-28");
+    assert!(
+        "2025-13".parse::<Period>().is_err(),
+        "no due date for a month that is not one"
+    );
     assert_eq!(
         (
             grade(95.0),

@@ -92,6 +92,10 @@ impl Env {
 }
 
 /// March: 甲 (region 990100) and 乙 (990200) both lag; each region's unit 101001 is its own alert.
+fn per(s: &str) -> purse::common::Period {
+    s.parse().unwrap()
+}
+
 fn march(env: &Env) {
     env.load(
         "2025-03.csv",
@@ -123,12 +127,12 @@ fn a_month_without_data_leaves_alerts_alone() {
     for key in ["990100|101001", "990200|101001"] {
         let a = env.alert(key);
         assert_eq!(
-            (a.status, a.last_period.as_str()),
+            (a.status, a.last_period.to_string().as_str()),
             (Status::New, "2025-03"),
             "{key}"
         );
     }
-    let outcomes = env.store().rule_outcomes("2025-04").unwrap();
+    let outcomes = env.store().rule_outcomes(per("2025-04")).unwrap();
     assert_eq!(outcomes.len(), 1);
     assert!(!outcomes[0].evaluated);
     assert_eq!(
@@ -162,10 +166,10 @@ fn only_the_regions_with_data_are_resolved_by_it() {
         ("resolved", Some("the data for 2025-05 no longer shows it"))
     );
     // The month's report view: 甲 is gone by data, 乙 is held for want of data.
-    let m = env.store().month("2025-05", "2025-03").unwrap();
+    let m = env.store().month(per("2025-05"), per("2025-03")).unwrap();
     assert!(m.alerts.is_empty());
     let _ = m;
-    let m = env.store().month("2025-04", "2025-03").unwrap();
+    let m = env.store().month(per("2025-04"), per("2025-03")).unwrap();
     assert_eq!(m.gone.len(), 1, "{:?}", m.gone);
     assert_eq!(m.held.len(), 1, "{:?}", m.held);
     assert_eq!(m.held[0].alert_key, "990200|101001");
@@ -414,7 +418,7 @@ fn why_this_alert_gives_sql_parameters_and_source_rows_with_their_file() {
     let env = Env::new();
     march(&env);
     let a = env.alert("990100|101001");
-    let ex = env.store().explain(a.id, "2025-03").unwrap().unwrap();
+    let ex = env.store().explain(a.id, per("2025-03")).unwrap().unwrap();
     assert_eq!(ex.params["yellow_pp"], serde_json::json!(10));
     assert_eq!(ex.params["period"], serde_json::json!("2025-03"));
     assert!(ex.sql.as_deref().unwrap().contains("FROM budget_execution"));
@@ -431,7 +435,7 @@ fn why_this_alert_gives_sql_parameters_and_source_rows_with_their_file() {
         let ctx = purse::engine::session(env.dir.path(), &env.catalog)
             .await
             .unwrap();
-        purse::rules::explain::source_rows(&ctx, &env.catalog, rule, &ex.evidence, &ex.period)
+        purse::rules::explain::source_rows(&ctx, &env.catalog, rule, &ex.evidence, ex.period)
             .await
             .unwrap()
     });
@@ -557,7 +561,10 @@ fn a_duplicate_payment_stays_until_someone_acts_on_it() {
     assert!(s.not_evaluated.is_empty(), "{s:?}");
     assert_eq!((s.findings, s.resolved, s.cleared), (0, 0, 0), "{s:?}");
     let a = env.alert(key);
-    assert_eq!((a.status, a.last_period.as_str()), (Status::New, "2025-09"));
+    assert_eq!(
+        (a.status, a.last_period.to_string().as_str()),
+        (Status::New, "2025-09")
+    );
     // Only a person ends it.
     let mut store = env.store();
     let a = store
@@ -855,9 +862,9 @@ mod histories {
                         let (period, rule) = (PERIODS[*period], &rules[*rule]);
                         let run = run_of(rule, *evaluated, *regions, found);
                         let shown: Vec<String> = run.findings.iter().map(|f| f.alert_key.clone()).collect();
-                        store.record_run(period, &refs, &[run], "t", 0).unwrap();
+                        store.record_run(crate::per(period), &refs, &[run], "t", 0).unwrap();
                         let after = snapshot(&store);
-                        let run_term = rule.basis.term(period).unwrap();
+                        let run_term = rule.basis.term(crate::per(period));
                         for (id, a) in &after {
                             let Some(b) = before.get(id) else {
                                 // A new alert is one of this run's findings, open, of this term.
@@ -882,7 +889,7 @@ mod histories {
                                 let region = a.region_code.as_deref().unwrap();
                                 let bit = REGIONS.iter().position(|r| *r == region).unwrap();
                                 prop_assert!(regions & (1 << bit) != 0, "resolved without data for {}", region);
-                                prop_assert!(b.last_period.as_str() <= period);
+                                prop_assert!(b.last_period <= crate::per(period));
                                 // January never resolves a prior year's year-to-date finding.
                                 prop_assert!(rule.basis != purse::rules::Basis::Ytd || a.term.as_deref() == Some(&period[..4]));
                             }
@@ -970,7 +977,7 @@ fn rechecking_an_earlier_month_never_reopens_what_later_data_resolved() {
     let a = env.alert("990100|101001");
     assert_eq!(a.status, Status::Resolved, "{a:?}");
     // March's record is kept all the same.
-    assert_eq!(a.last_period, "2025-03");
+    assert_eq!(a.last_period.to_string(), "2025-03");
     env.load(
         "2025-05.csv",
         "2025-05",
@@ -982,6 +989,9 @@ fn rechecking_an_earlier_month_never_reopens_what_later_data_resolved() {
     let s = env.check(&["execution_lag"], "2025-05").unwrap();
     assert_eq!(s.reopened, 1, "{s:?}");
     let a = env.alert("990100|101001");
-    assert_eq!((a.status, a.last_period.as_str()), (Status::New, "2025-05"));
+    assert_eq!(
+        (a.status, a.last_period.to_string().as_str()),
+        (Status::New, "2025-05")
+    );
     assert_eq!(env.alert("990200|101001").status, Status::Resolved);
 }

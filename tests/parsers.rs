@@ -229,13 +229,18 @@ proptest! {
                 prop_assert!((1..=12).contains(&p.month()) && p.year() >= 1900);
                 prop_assert_eq!(p.next().prev(), p);
                 prop_assert_eq!(p.prev().next(), p);
+                prop_assert_eq!(p.back(0), p);
+                prop_assert_eq!(p.back(1), p.prev());
+                prop_assert_eq!(p.back(12).next().back(11), p.back(11).next().back(12));
+                prop_assert_eq!((p.back(12).year(), p.back(12).month()), (p.year() - 1, p.month()));
+                prop_assert!((1..=4).contains(&p.quarter()));
+                prop_assert_eq!(p.last_day().succ_opt(), Some(p.next().first_day()));
             }
             Err(e) => prop_assert_eq!(e.to_string(), format!("period `{s}` is not YYYY-MM")),
         }
         let _ = purse::common::level::Level::parse(&s);
         let _ = purse::common::period::split_period(&s);
         let _ = purse::common::period::prev_period(&s);
-        let _ = purse::rules::period_month(&s);
         let _ = purse::report::schedule::Cron::parse(&s);
     }
 }

@@ -62,7 +62,7 @@ fn every_planted_anomaly_and_nothing_else() {
             .collect::<Vec<_>>()
             .as_slice()
         {
-            [a] if a.first_period == p.from_period => {}
+            [a] if a.first_period.to_string() == p.from_period => {}
             [a] => problems.push(format!(
                 "{} {}: first seen {}, planted from {}",
                 p.rule, p.key, a.first_period, p.from_period
@@ -141,11 +141,11 @@ fn the_same_finding_next_month_is_the_same_alert_and_the_workflow_is_audited() {
     let red = all.iter().find(|a| a.level == "红").unwrap();
     assert_eq!(
         (
-            red.first_period.as_str(),
-            red.last_period.as_str(),
+            red.first_period.to_string(),
+            red.last_period.to_string(),
             red.months_open
         ),
-        ("2025-01", "2025-02", 2)
+        ("2025-01".to_string(), "2025-02".to_string(), 2)
     );
     assert_eq!(store.history(red.id).unwrap().len(), 2);
 

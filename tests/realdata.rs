@@ -214,7 +214,7 @@ async fn the_projection_band_holds_on_national_revenue_history() {
     .collect()
     .await
     .unwrap();
-    let acc = projection::accuracy(&ctx, "2026-06", &[Grain::Region])
+    let acc = projection::accuracy(&ctx, "2026-06".parse().unwrap(), &[Grain::Region])
         .await
         .unwrap();
     for m in 3..=11 {

@@ -79,6 +79,7 @@ impl PurseDb {
             };
             rule.params.insert(k.to_string(), v);
         }
+        let period = period.parse().map_err(err)?;
         let run = purse::rules::runner::run_rule(&self.ctx, &rule, period)
             .await
             .map_err(err)?;
@@ -181,7 +182,7 @@ fn main() {
         let db = PurseDb::new().await.expect("empty tables");
         let mut out = Vec::new();
         for r in &rules.rules {
-            let df = purse::rules::runner::bound(&db.ctx, r, "2025-12")
+            let df = purse::rules::runner::bound(&db.ctx, r, "2025-12".parse().unwrap())
                 .await
                 .expect("plans and binds");
             for f in df.schema().fields() {

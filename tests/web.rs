@@ -858,7 +858,7 @@ async fn uploads_go_through_ingest_with_its_errors() {
             .unwrap()
             .checked_periods()
             .unwrap()
-            .contains("2025-03")
+            .contains(&"2025-03".parse().unwrap())
     );
     assert!(
         fresh
@@ -1183,7 +1183,7 @@ async fn reports_are_scheduled_on_a_fake_clock_and_reproducible() {
         .unwrap()
         .checked_periods()
         .unwrap();
-    assert!(checked.contains("2025-03"));
+    assert!(checked.contains(&"2025-03".parse().unwrap()));
     let h = purse::report::archive_path(
         dir.path(),
         "2025-05".parse().unwrap(),
@@ -1239,7 +1239,7 @@ async fn reports_are_scheduled_on_a_fake_clock_and_reproducible() {
     let alerts = wb.worksheet_range("预警清单").unwrap();
     let in_period = purse::alerts::AlertStore::open(dir.path())
         .unwrap()
-        .in_period("2025-05")
+        .in_period("2025-05".parse().unwrap())
         .unwrap()
         .len();
     assert_eq!(alerts.height(), in_period + 1);

@@ -10,6 +10,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::common::period::Period;
 use crate::error::{PurseError, Result};
 use crate::rules::ParamValue;
 use crate::rules::runner::{Outcome, RuleRun};
@@ -344,8 +345,10 @@ pub struct Alert {
     pub level: String,
     pub status: Status,
     pub region_code: Option<String>,
-    pub first_period: String,
-    pub last_period: String,
+    #[schema(value_type = String)]
+    pub first_period: Period,
+    #[schema(value_type = String)]
+    pub last_period: Period,
     pub months_open: i64,
     pub value: Option<String>,
     pub expected: Option<String>,
@@ -361,7 +364,8 @@ pub struct Alert {
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PeriodRecord {
-    pub period: String,
+    #[schema(value_type = String)]
+    pub period: Period,
     pub level: String,
     pub value: Option<String>,
     pub expected: Option<String>,
@@ -430,7 +434,8 @@ pub struct RunRecord {
 /// Why an alert fired in a period (see [`AlertStore::explain`]).
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Explanation {
-    pub period: String,
+    #[schema(value_type = String)]
+    pub period: Period,
     pub run_id: i64,
     /// The rule's SQL as it ran (`None` for runs recorded before purse kept it).
     pub sql: Option<String>,
@@ -548,7 +553,7 @@ fn record_finding(
     tx: &rusqlite::Transaction,
     s: &mut RunSummary,
     rule: &Rule,
-    period: &str,
+    period: Period,
     f: &crate::rules::runner::Finding,
 ) -> Result<String> {
     let run_id = s.run_id;
@@ -599,16 +604,16 @@ fn record_finding(
             // closed it after the last month that showed it).
             let news = match st {
                 Status::Resolved | Status::Cleared => {
-                    let settled: Option<String> =
+                    let settled: Option<Period> =
                         tx.query_row("SELECT resolved_in FROM alerts WHERE id=?1", [id], |r| {
                             r.get(0)
                         })?;
                     match settled {
-                        Some(r) => period >= r.as_str(),
-                        None => period > last.as_str(),
+                        Some(r) => period >= r,
+                        None => period > last,
                     }
                 }
-                Status::Closed => period > last.as_str(),
+                Status::Closed => period > last,
                 _ => true,
             };
             let back_to = match st {
@@ -631,7 +636,7 @@ fn record_finding(
             } else {
                 s.continuing += 1;
             }
-            let later = period >= last.as_str();
+            let later = period >= last;
             tx.execute(
                             "UPDATE alerts SET status = coalesce(?2, status),
                              last_period = max(last_period, ?3), first_period = min(first_period, ?3),
@@ -676,7 +681,7 @@ fn settle_unseen(
     s: &mut RunSummary,
     rule: &Rule,
     run: &RuleRun,
-    period: &str,
+    period: Period,
     seen: &std::collections::HashSet<String>,
 ) -> Result<()> {
     // Open alerts of this rule that this run did not show, each with its last evidence.
@@ -701,7 +706,7 @@ fn settle_unseen(
     drop(stmt);
     // A run judges the findings of its own term only: January's year-to-date figures
     // say nothing of last year's, a month's payments nothing of another month's.
-    let run_term = rule.basis.term(period).unwrap_or_default();
+    let run_term = rule.basis.term(period);
     for (id, fp, status, evidence, term, last) in open {
         if seen.contains(&fp) {
             continue;
@@ -709,7 +714,12 @@ fn settle_unseen(
         let evidence: BTreeMap<String, String> = evidence
             .and_then(|e| serde_json::from_str(&e).ok())
             .unwrap_or_default();
-        let term = term.unwrap_or_else(|| term_of(rule, &last, &evidence));
+        let term = term
+            .or_else(|| {
+                let last: Period = last.parse().ok()?;
+                Some(term_of(rule, last, &evidence))
+            })
+            .unwrap_or_default();
         if term != run_term || !run.covers(&evidence) {
             // No data for this alert's region (budget kind, report, year …) this period:
             // absence of data is not evidence.
@@ -746,12 +756,17 @@ fn settle_unseen(
 
 /// The term of a finding: from the period of the data it rests on (`data_period` in its
 /// evidence, for rules whose data stands longer than a month), else the run's period.
-fn term_of(rule: &Rule, period: &str, evidence: &BTreeMap<String, String>) -> String {
+fn term_of(rule: &Rule, period: Period, evidence: &BTreeMap<String, String>) -> String {
     evidence
         .get("data_period")
-        .and_then(|p| rule.basis.term(p))
-        .or_else(|| rule.basis.term(period))
-        .unwrap_or_default()
+        .and_then(|p| term_in(rule, p))
+        .unwrap_or_else(|| rule.basis.term(period))
+}
+
+/// The term of a period stored as text (an alert's last period, a `data_period` in evidence);
+/// `None` for text that is not a period.
+fn term_in(rule: &Rule, period: &str) -> Option<String> {
+    period.parse().ok().map(|p| rule.basis.term(p))
 }
 
 fn row_to_alert(r: &rusqlite::Row) -> rusqlite::Result<Alert> {
@@ -802,7 +817,7 @@ impl AlertStore {
     /// rectification is never closed by data: it becomes "cleared", awaiting 销号.
     pub fn record_run(
         &mut self,
-        period: &str,
+        period: Period,
         rules: &[&Rule],
         runs: &[RuleRun],
         started_at: &str,
@@ -878,7 +893,7 @@ impl AlertStore {
         &mut self,
         load_id: i64,
         since: &str,
-        periods: &[String],
+        periods: &[Period],
         confirmed: &[i64],
     ) -> Result<Withdrawn> {
         let Ok(since) = chrono::DateTime::parse_from_rfc3339(since) else {
@@ -983,7 +998,7 @@ impl AlertStore {
 
     /// Why an alert fired in a period: the rule's SQL and the parameters as that period's run
     /// bound them, and the finding's evidence.
-    pub fn explain(&self, id: i64, period: &str) -> Result<Option<Explanation>> {
+    pub fn explain(&self, id: i64, period: Period) -> Result<Option<Explanation>> {
         let row = self
             .db
             .query_row(
@@ -1004,7 +1019,7 @@ impl AlertStore {
             )
             .optional()?;
         Ok(row.map(|(sql, params, evidence, run_id)| Explanation {
-            period: period.to_string(),
+            period,
             run_id,
             sql,
             params: params
@@ -1015,7 +1030,7 @@ impl AlertStore {
     }
 
     /// What each rule did in the newest run of a period (evaluated or not, and why).
-    pub fn rule_outcomes(&self, period: &str) -> Result<Vec<RuleOutcome>> {
+    pub fn rule_outcomes(&self, period: Period) -> Result<Vec<RuleOutcome>> {
         let run: Option<i64> = self.db.query_row(
             "SELECT max(id) FROM runs WHERE period = ?1",
             [period],
@@ -1087,12 +1102,13 @@ impl AlertStore {
         ALERTS.trail(&self.db, id)
     }
 
-    /// One month against the month before: what fired, how much of it is new, what stopped.
-    pub fn month(&self, period: &str, prev_period: &str) -> Result<MonthAlerts> {
+    /// One month against an earlier one (the month before, or the last one checked when months
+    /// are missing): what fired, how much of it is new, what stopped.
+    pub fn month(&self, period: Period, before: Period) -> Result<MonthAlerts> {
         let alerts = self.in_period(period)?;
         let now: std::collections::HashSet<i64> = alerts.iter().map(|(a, _)| a.id).collect();
         let (held, gone): (Vec<Alert>, Vec<Alert>) = self
-            .in_period(prev_period)?
+            .in_period(before)?
             .into_iter()
             .filter(|(a, _)| !now.contains(&a.id))
             .map(|(a, _)| a)
@@ -1110,7 +1126,7 @@ impl AlertStore {
     }
 
     /// The alerts that fired in `period`, each with what it showed that month.
-    pub fn in_period(&self, period: &str) -> Result<Vec<(Alert, PeriodRecord)>> {
+    pub fn in_period(&self, period: Period) -> Result<Vec<(Alert, PeriodRecord)>> {
         let cols: String = ALERT_COLS
             .split(", ")
             .map(|c| format!("a.{c}"))
@@ -1211,7 +1227,7 @@ impl AlertStore {
     }
 
     /// Periods that have been checked at least once.
-    pub fn checked_periods(&self) -> Result<std::collections::BTreeSet<String>> {
+    pub fn checked_periods(&self) -> Result<std::collections::BTreeSet<Period>> {
         let mut stmt = self.db.prepare("SELECT DISTINCT period FROM runs")?;
         let v = stmt
             .query_map([], |r| r.get(0))?
@@ -1232,7 +1248,7 @@ impl AlertStore {
 }
 
 /// The alert with this fingerprint: (id, status, last period, term).
-type Found = (i64, String, String, Option<String>);
+type Found = (i64, String, Period, Option<String>);
 
 fn find_alert(tx: &rusqlite::Transaction, fp: &str) -> Result<Option<Found>> {
     Ok(tx
@@ -1253,7 +1269,7 @@ fn adopt_legacy(
     key: &str,
     term: &str,
     fp: &str,
-) -> Result<Option<(i64, String, String)>> {
+) -> Result<Option<(i64, String, Period)>> {
     if term.is_empty() {
         return Ok(None);
     }
@@ -1261,7 +1277,7 @@ fn adopt_legacy(
     let Some((id, status, last, None)) = find_alert(tx, &legacy)? else {
         return Ok(None);
     };
-    if rule.basis.term(&last).as_deref() != Some(term) {
+    if rule.basis.term(last) != term {
         return Ok(None);
     }
     tx.execute(

@@ -175,8 +175,10 @@ impl App {
         period: Period,
     ) -> Result<crate::alerts::MonthAlerts> {
         let vis = self.visible(reach).await?;
-        let (p, prev) = (period.to_string(), period.prev().to_string());
-        let m = self.alerts.read(move |s| s.month(&p, &prev)).await?;
+        let m = self
+            .alerts
+            .read(move |s| s.month(period, period.prev()))
+            .await?;
         Ok(vis.month(m))
     }
 
@@ -219,13 +221,12 @@ impl App {
     pub async fn loop_for(
         &self,
         reach: &Reach,
-        month: &str,
+        month: Period,
         on: chrono::NaiveDate,
     ) -> Result<crate::problems::LoopSummary> {
         let vis = self.visible(reach).await?;
-        let m = month.to_string();
         self.problems
-            .read(move |s| s.summary(&m, on, |p| vis.problem(p)))
+            .read(move |s| s.summary(month, on, |p| vis.problem(p)))
             .await
     }
 

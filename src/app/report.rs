@@ -24,6 +24,7 @@ impl App {
     ) -> Result<Report> {
         let text = month.to_string();
         let period = text.as_str();
+        // What the SQL binds and the report's text name is `YYYY-MM` text; the stores take the month.
         let (ctx, vis) = self.engine_and_visible(reach).await?;
         let (rules, bands) = self.rules_and_bands()?;
         let cockpit = figures::cockpit(&ctx, month, &bands).await?;
@@ -54,8 +55,11 @@ impl App {
             Ok((newest.unwrap_or_default(), deliveries))
         })
         .await?;
-        let (p, pp) = (period.to_string(), prev.clone());
-        let alerts = vis.month(self.alerts.read(move |s| s.month(&p, &pp)).await?);
+        let alerts = vis.month(
+            self.alerts
+                .read(move |s| s.month(month, month.prev()))
+                .await?,
+        );
         let rectifying = self
             .alerts
             .read(|s| {
@@ -67,14 +71,13 @@ impl App {
             .await?;
         let rectifications = rectifying
             .into_iter()
-            .filter(|a| a.first_period.as_str() <= period && vis.alert(a))
+            .filter(|a| a.first_period <= month && vis.alert(a))
             .map(|a| {
                 let overdue = crate::workflow::overdue(a.due_date.as_deref(), true, as_of);
                 (a, overdue)
             })
             .collect();
-        let p = period.to_string();
-        let outcomes = self.alerts.read(move |s| s.rule_outcomes(&p)).await?;
+        let outcomes = self.alerts.read(move |s| s.rule_outcomes(month)).await?;
         let catalog = &self.catalog;
         let title = |ds: &str| catalog.get(ds).ok().map(|d| d.title.clone());
         let not_evaluated = outcomes
@@ -103,10 +106,10 @@ impl App {
                 break;
             }
         }
-        let (p, v) = (period.to_string(), vis.clone());
+        let v = vis.clone();
         let problems = self
             .problems
-            .read(move |s| s.summary(&p, as_of, |x| v.problem(x)))
+            .read(move |s| s.summary(month, as_of, |x| v.problem(x)))
             .await?;
         let outlook = crate::foresight::Outlook::of(&ctx, month, &bands).await?;
         let quality = crate::foresight::quality::scorecard(

@@ -40,7 +40,7 @@ impl Scheduler {
     }
 
     /// Periods whose report is due at `now`, whose data is loaded, and which are not archived.
-    pub async fn due(&self, now: NaiveDateTime) -> Result<Vec<String>> {
+    pub async fn due(&self, now: NaiveDateTime) -> Result<Vec<Period>> {
         let dir = self.app.data_dir.clone();
         let loaded = blocking(move || match crate::warehouse::Warehouse::open_read(&dir) {
             Ok(wh) => Ok::<_, crate::PurseError>(
@@ -75,7 +75,6 @@ impl Scheduler {
                             .iter()
                             .all(|l| crate::report::archive_path(&dir, *p, *l, "html").exists())
                     })
-                    .map(|p| p.to_string())
                     .collect::<Vec<_>>(),
             )
         })
@@ -89,22 +88,22 @@ impl Scheduler {
     pub async fn tick(&self, now: NaiveDateTime) -> Result<Vec<String>> {
         let due = self.due(now).await?;
         if due.is_empty() {
-            return Ok(due);
+            return Ok(vec![]);
         }
         let checked = self.app.alerts.read(|s| s.checked_periods()).await?;
         // Check first, then write: each report then sees the alerts of every due month.
         let unchecked: Vec<String> = due
             .iter()
             .filter(|p| !checked.contains(*p))
-            .cloned()
+            .map(Period::to_string)
             .collect();
         self.app.check_periods(&unchecked).await?;
         for p in &due {
             for l in self.languages() {
-                self.app.archive_report(p.parse()?, l).await?;
+                self.app.archive_report(*p, l).await?;
             }
         }
-        Ok(due)
+        Ok(due.iter().map(Period::to_string).collect())
     }
 
     /// Runs forever: a tick now (catch-up), then one each minute. Errors are logged, not fatal:

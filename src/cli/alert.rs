@@ -141,7 +141,7 @@ pub fn explain_alert(
     store: &purse::alerts::AlertStore,
     a: &purse::alerts::Alert,
 ) -> anyhow::Result<()> {
-    let Some(ex) = store.explain(a.id, &a.last_period)? else {
+    let Some(ex) = store.explain(a.id, a.last_period)? else {
         return Ok(());
     };
     println!("why ({}, run #{}):", ex.period, ex.run_id);
@@ -170,7 +170,7 @@ pub fn explain_alert(
     let rt = tokio::runtime::Runtime::new()?;
     let rows = rt.block_on(async {
         let ctx = purse::engine::session(dir, &catalog).await?;
-        purse::rules::explain::source_rows(&ctx, &catalog, rule, &ex.evidence, &ex.period).await
+        purse::rules::explain::source_rows(&ctx, &catalog, rule, &ex.evidence, ex.period).await
     })?;
     for (dataset, batches) in rows {
         let n: usize = batches.iter().map(|b| b.num_rows()).sum();

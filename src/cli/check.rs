@@ -40,7 +40,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let session = rt.block_on(purse::check::CheckSession::open(&dir, &catalog))?;
     rt.block_on(session.validate(&set))?;
     for p in periods {
-        let res = rt.block_on(session.check(&dir, &selected, p.parse()?, dry_run))?;
+        let res = rt.block_on(session.check(&dir, &selected, p, dry_run))?;
         if json {
             println!("{}", serde_json::to_string_pretty(&res)?);
             continue;

@@ -175,7 +175,7 @@ pub fn prepare_demo(data_dir: &std::path::Path) -> Result<bool> {
         if done.contains(&p) {
             continue;
         }
-        let res = rt.block_on(session.check(data_dir, &selected, p.parse()?, false))?;
+        let res = rt.block_on(session.check(data_dir, &selected, p, false))?;
         if let Some(s) = res.summary {
             println!(
                 "checked {p}: {} rules, {} findings, {} new alerts, {} resolved by data ({} ms)",

@@ -102,7 +102,11 @@ fn retract(
     if !done.checked.is_empty() {
         println!(
             "checked again: {} ({} run{})",
-            done.checked.join(", "),
+            done.checked
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
             done.runs.len(),
             if done.runs.len() == 1 { "" } else { "s" }
         );

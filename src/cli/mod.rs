@@ -66,14 +66,14 @@ fn print_trail(events: Vec<purse::workflow::Event>) {
 }
 
 /// `2025-10` or `2025-01..2025-12`, each month checked.
-fn periods(spec: &str) -> Result<Vec<String>> {
+fn periods(spec: &str) -> Result<Vec<Period>> {
     let Some((a, b)) = spec.split_once("..") else {
-        return Ok(vec![spec.parse::<Period>()?.to_string()]);
+        return Ok(vec![spec.parse::<Period>()?]);
     };
     let (mut p, end) = (a.parse::<Period>()?, b.parse::<Period>()?);
     let mut out = Vec::new();
     while p <= end {
-        out.push(p.to_string());
+        out.push(p);
         p = p.next();
         if out.len() > 1200 {
             bail!("period range too long");
@@ -86,14 +86,15 @@ fn periods(spec: &str) -> Result<Vec<String>> {
 async fn period_or_latest(
     ctx: &datafusion::prelude::SessionContext,
     period: Option<&str>,
-) -> Result<String> {
+) -> Result<Period> {
     Ok(match period {
-        Some(p) => p.parse::<Period>()?.to_string(),
+        Some(p) => p.parse::<Period>()?,
         None => purse::figures::periods(ctx, &["budget_execution"])
             .await?
             .into_iter()
             .next()
-            .context("no budget execution loaded")?,
+            .context("no budget execution loaded")?
+            .parse()?,
     })
 }
 

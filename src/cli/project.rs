@@ -43,7 +43,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         let ctx = purse::engine::session(&dir, &catalog).await?;
         let period = period_or_latest(&ctx, args.period.as_deref()).await?;
         if args.accuracy {
-            let acc = projection::accuracy(&ctx, &period, &Grain::ALL).await?;
+            let acc = projection::accuracy(&ctx, period, &Grain::ALL).await?;
             if args.json {
                 println!("{}", serde_json::to_string_pretty(&acc)?);
                 return Ok(ExitCode::SUCCESS);
@@ -53,7 +53,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
                  would have then, from its own earlier years. Errors in percentage points of the budget; the method is \
                  the mean share of up to {} earlier years; coverage: how often the year fell inside the {} % band \
                  calibrated on the other years (live cov: on the years before each alone).",
-                &period[..4],
+                period.year(),
                 projection::CALIBRATION_YEARS,
                 projection::HISTORY_YEARS,
                 projection::COVERAGE
@@ -83,7 +83,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             }
             return Ok(ExitCode::SUCCESS);
         }
-        let mut ps = projection::project(&ctx, period.parse()?, grain).await?;
+        let mut ps = projection::project(&ctx, period, grain).await?;
         ps.sort_by(|a, b| a.rate.unwrap_or(f64::MAX).total_cmp(&b.rate.unwrap_or(f64::MAX)));
         if args.json {
             println!("{}", serde_json::to_string_pretty(&ps)?);

@@ -29,15 +29,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         let period = period_or_latest(&ctx, args.period.as_deref()).await?;
         let today = chrono::Local::now().date_naive();
         anyhow::Ok(
-            quality::scorecard(
-                &ctx,
-                &catalog,
-                &deliveries,
-                &config.quality,
-                period.parse()?,
-                today,
-            )
-            .await?,
+            quality::scorecard(&ctx, &catalog, &deliveries, &config.quality, period, today).await?,
         )
     })?;
     if args.json {

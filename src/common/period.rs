@@ -17,6 +17,14 @@ impl Period {
     pub fn new(year: i32, month: u32) -> Result<Period> {
         Period::from_str(&format!("{year:04}-{month:02}"))
     }
+    /// The month a day falls in.
+    pub fn of(day: chrono::NaiveDate) -> Period {
+        use chrono::Datelike;
+        Period {
+            year: day.year(),
+            month: day.month(),
+        }
+    }
     pub fn year(self) -> i32 {
         self.year
     }
@@ -50,6 +58,27 @@ impl Period {
         }
         v.reverse();
         v
+    }
+    /// The month `n` months before.
+    pub fn back(self, n: u32) -> Period {
+        let months = self.year * 12 + self.month as i32 - 1 - n as i32;
+        Period {
+            year: months.div_euclid(12),
+            month: months.rem_euclid(12) as u32 + 1,
+        }
+    }
+    /// Its quarter, 1–4.
+    pub fn quarter(self) -> u32 {
+        (self.month - 1) / 3 + 1
+    }
+    /// Its first day.
+    pub fn first_day(self) -> chrono::NaiveDate {
+        // A Period is a month of a year from 1900 (parsed) or next to one: always a date.
+        chrono::NaiveDate::from_ymd_opt(self.year, self.month, 1).expect("a Period is a month")
+    }
+    /// Its last day (the period's end, 期末).
+    pub fn last_day(self) -> chrono::NaiveDate {
+        self.next().first_day() - chrono::Duration::days(1)
     }
     /// The month before.
     pub fn prev(self) -> Period {
@@ -104,6 +133,21 @@ impl<'de> serde::Deserialize<'de> for Period {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Period, D::Error> {
         let s = String::deserialize(d)?;
         s.trim().parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// Stored as its `YYYY-MM` text, as every period column of `purse.db` is.
+impl rusqlite::ToSql for Period {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        Ok(rusqlite::types::ToSqlOutput::from(self.to_string()))
+    }
+}
+
+impl rusqlite::types::FromSql for Period {
+    fn column_result(v: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Period> {
+        v.as_str()?
+            .parse()
+            .map_err(|e: PurseError| rusqlite::types::FromSqlError::Other(Box::new(e)))
     }
 }
 

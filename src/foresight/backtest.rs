@@ -3,6 +3,7 @@
 //! past alerts of the rule ended (closed after rectification vs dismissed as false), which is the
 //! committee's own precision estimate for the rule.
 
+use crate::common::Period;
 use std::collections::{BTreeMap, BTreeSet};
 
 use datafusion::prelude::SessionContext;
@@ -109,7 +110,7 @@ pub fn parse_sets(sets: &[String]) -> Result<Vec<(String, String)>> {
         .collect()
 }
 
-fn changed(period: &str, f: &Finding) -> Changed {
+fn changed(period: Period, f: &Finding) -> Changed {
     Changed {
         period: period.to_string(),
         alert_key: f.alert_key.clone(),
@@ -125,7 +126,7 @@ pub async fn run(
     ctx: &SessionContext,
     rule: &Rule,
     sets: &[(String, String)],
-    periods: &[String],
+    periods: &[Period],
     past_alerts: &[Alert],
 ) -> Result<Backtest> {
     if periods.is_empty() {
@@ -138,7 +139,7 @@ pub async fn run(
     let mut months = Vec::new();
     let mut by_dept: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     let (mut new, mut gone) = (Vec::new(), Vec::new());
-    for p in periods {
+    for &p in periods {
         let now = run_rule(ctx, rule, p).await?;
         let then = if same {
             now.clone()
@@ -180,7 +181,7 @@ pub async fn run(
                 .map(|f| changed(p, f)),
         );
         months.push(BacktestMonth {
-            period: p.clone(),
+            period: p.to_string(),
             not_evaluated,
             current: now.findings.len(),
             proposed: then.findings.len(),

@@ -20,7 +20,6 @@ use serde::Serialize;
 
 use crate::common::Money;
 use crate::common::Period;
-use crate::common::period::split_period;
 use crate::error::Result;
 use crate::figures::fetch;
 
@@ -232,11 +231,12 @@ fn mean_share(s: &Series, before: i32, m: u32) -> Option<(f64, u32)> {
 }
 
 impl Book {
-    async fn load(ctx: &SessionContext, period: &str) -> Result<Book> {
-        let (year, month) = split_period(period)?;
+    async fn load(ctx: &SessionContext, period: Period) -> Result<Book> {
+        let (year, month) = (period.year(), period.month());
+        let text = period.to_string();
         let from = format!("{}", year - CALIBRATION_YEARS - HISTORY_YEARS);
         let params = [
-            ("period", ScalarValue::from(period)),
+            ("period", ScalarValue::from(text.as_str())),
             ("from", ScalarValue::from(from.as_str())),
         ];
         let rows = fetch(
@@ -507,7 +507,7 @@ pub async fn project_all(
     period: Period,
     grains: &[Grain],
 ) -> Result<HashMap<Grain, Vec<Projection>>> {
-    let book = Book::load(ctx, &period.to_string()).await?;
+    let book = Book::load(ctx, period).await?;
     let mut out: HashMap<Grain, Vec<Projection>> = HashMap::new();
     for ((g, region, key), e) in &book.ents {
         if grains.contains(g)
@@ -525,7 +525,7 @@ pub async fn project_all(
 /// calibrated, as the live band is, on the other years of its grain and region.
 pub async fn accuracy(
     ctx: &SessionContext,
-    period: &str,
+    period: Period,
     grains: &[Grain],
 ) -> Result<Vec<Accuracy>> {
     let book = Book::load(ctx, period).await?;

@@ -16,10 +16,10 @@ use datafusion::scalar::ScalarValue;
 use serde::Serialize;
 
 use crate::common::Period;
-use crate::common::period::{last_periods, split_period};
+use crate::common::period::last_periods;
 use crate::config::QualityConfig;
 use crate::datasets::{Catalog, Grain};
-use crate::error::{PurseError, Result};
+use crate::error::Result;
 use crate::figures::fetch;
 
 /// What the manifest says about deliveries (read from SQLite by the caller).
@@ -122,11 +122,10 @@ pub fn meets(got: char, min: char) -> bool {
 }
 
 /// A month's extract is due on `due_day` of the month after.
-pub fn due_date(period: &str, due_day: u32) -> Result<NaiveDate> {
-    let (y, m) = split_period(period)?;
-    let (y, m) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
-    NaiveDate::from_ymd_opt(y, m, due_day.clamp(1, 28))
-        .ok_or_else(|| PurseError::Invalid(format!("no due date for {period}")))
+pub fn due_date(period: Period, due_day: u32) -> NaiveDate {
+    let next = period.next().first_day();
+    // Days 1–28 are in every month.
+    next.with_day(due_day.clamp(1, 28)).unwrap_or(next)
 }
 
 fn day_of(stamp: &str) -> Option<NaiveDate> {
@@ -239,7 +238,7 @@ pub async fn scorecard(
                 // The earliest period whose extract falls due on or after the first load (a
                 // load stamped before 1900, a clock gone wrong, grades from the start).
                 let mut p = Period::new(first.year(), first.month()).ok()?.prev().prev();
-                while due_date(&p.to_string(), config.due_day).is_ok_and(|d| d < first) {
+                while due_date(p, config.due_day) < first {
                     p = p.next();
                 }
                 Some(p.to_string())
@@ -326,7 +325,7 @@ pub async fn scorecard(
         }
         if monthly {
             for p in &window {
-                let due = due_date(p, config.due_day)?;
+                let due = due_date(p.parse()?, config.due_day);
                 let arrivals: Vec<&&(String, String, String, bool)> =
                     ds_parts.iter().filter(|x| &x.1 == p).collect();
                 let arrived = arrivals.first().and_then(|x| day_of(&x.2));

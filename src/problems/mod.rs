@@ -5,6 +5,7 @@
 //! satisfaction ratings (满意度测评). An unsatisfied rating reopens the item. Nothing is deleted:
 //! every step is an event in the item's trail, evidence files are kept with their SHA-256.
 
+use crate::common::Period;
 use std::path::Path;
 
 use rusqlite::{Connection, OptionalExtension, params};
@@ -826,12 +827,11 @@ impl ProblemStore {
     pub fn rate_unit(
         &mut self,
         unit: &str,
-        period: &str,
+        period: Period,
         rating: Rating,
         note: Option<&str>,
         rater: &str,
     ) -> Result<()> {
-        let period: crate::common::period::Period = period.parse()?;
         let known: bool = self.db.query_row(
             "SELECT count(*) > 0 FROM problems WHERE unit = ?1",
             params![unit.trim()],
@@ -845,14 +845,7 @@ impl ProblemStore {
         self.db.execute(
             "INSERT INTO problem_unit_ratings (unit, period, rater, rating, note, at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![
-                unit.trim(),
-                period.to_string(),
-                rater,
-                rating.as_str(),
-                note,
-                now()
-            ],
+            params![unit.trim(), period, rater, rating.as_str(), note, now()],
         )?;
         Ok(())
     }
@@ -875,7 +868,7 @@ impl ProblemStore {
     /// The loop in `period` (YYYY-MM) over the items `visible` lets through; `overdue` as of `on`.
     pub fn summary(
         &self,
-        period: &str,
+        period: Period,
         on: chrono::NaiveDate,
         visible: impl Fn(&Problem) -> bool,
     ) -> Result<LoopSummary> {

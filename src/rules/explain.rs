@@ -3,6 +3,7 @@
 //! judged, so the rows behind a finding are that dataset's rows in the finding's period (or the
 //! period its data stood from: `data_period`, `ledger_period`) whose key columns match.
 
+use crate::common::Period;
 use datafusion::arrow::array::RecordBatch;
 use datafusion::prelude::SessionContext;
 
@@ -24,15 +25,16 @@ pub fn source_sql(
     rule: &Rule,
     dataset: &str,
     evidence: &std::collections::BTreeMap<String, String>,
-    period: &str,
+    period: Period,
 ) -> Result<String> {
     let ds = catalog.get(dataset)?;
+    // The period of the rows the finding rests on, as the warehouse names it.
     let data_period = ["data_period", "ledger_period"]
         .iter()
         .find_map(|c| evidence.get(*c).filter(|v| !v.is_empty()))
-        .map(String::as_str)
-        .unwrap_or(period);
-    let mut conds = vec![format!("d.{PERIOD} = {}", quote(data_period))];
+        .cloned()
+        .unwrap_or_else(|| period.to_string());
+    let mut conds = vec![format!("d.{PERIOD} = {}", quote(&data_period))];
     for k in &rule.key {
         if ds.column(k).is_none() {
             continue;
@@ -63,7 +65,7 @@ pub async fn source_rows(
     catalog: &Catalog,
     rule: &Rule,
     evidence: &std::collections::BTreeMap<String, String>,
-    period: &str,
+    period: Period,
 ) -> Result<Vec<(String, Vec<RecordBatch>)>> {
     if ctx.table_exist("purse_loads")? {
         let mut out = Vec::new();
@@ -100,7 +102,7 @@ mod tests {
         .into_iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-        let sql = source_sql(&catalog, rule, "debt", &ev, "2025-03").unwrap();
+        let sql = source_sql(&catalog, rule, "debt", &ev, "2025-03".parse().unwrap()).unwrap();
         assert!(sql.contains("d.period = '2024-12'"), "{sql}");
         assert!(
             sql.contains("CAST(d.\"region_code\" AS VARCHAR), '') = '990122'"),

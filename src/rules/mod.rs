@@ -20,6 +20,7 @@ use regex::Regex;
 use serde::Serialize;
 
 use crate::common::level::level;
+pub use crate::common::period::Period;
 use crate::datasets::Catalog;
 use crate::error::{PurseError, Result};
 
@@ -82,36 +83,33 @@ impl Cadence {
 
     /// The periods whose data stands in `period`, inclusive, for a dataset of this grain: a
     /// yearly dataset (targets) has one period a year, the period's own year.
-    pub fn window(self, period: &str, grain: crate::datasets::Grain) -> Result<(String, String)> {
+    pub fn window(self, period: Period, grain: crate::datasets::Grain) -> (String, String) {
         if grain == crate::datasets::Grain::Year {
-            let year = first_day(period)?.format("%Y").to_string();
-            return Ok((year.clone(), year));
+            let year = format!("{:04}", period.year());
+            return (year.clone(), year);
         }
-        Ok((self.since(period)?, period.to_string()))
+        (self.since(period), period.to_string())
     }
 
     /// How the window reads in a "not evaluated" reason.
-    pub fn describe(self, period: &str) -> Result<String> {
-        let since = self.since(period)?;
-        Ok(match self {
+    pub fn describe(self, period: Period) -> String {
+        let since = self.since(period);
+        match self {
             Cadence::Standing => format!("up to {period}"),
-            _ if since == period => format!("in {period}"),
+            _ if since == period.to_string() => format!("in {period}"),
             _ => format!("in {since}..{period}"),
-        })
+        }
     }
 
-    /// The first period whose data still stands in `period` ('YYYY-MM'): `$since`.
-    pub fn since(self, period: &str) -> Result<String> {
-        let first = first_day(period)?;
-        let back = match self {
-            Cadence::Month => 0,
-            Cadence::Quarter => 2,
-            Cadence::Year => 11,
-            Cadence::Standing => return Ok("0000-01".into()),
-        };
-        Ok((first - chrono::Months::new(back))
-            .format("%Y-%m")
-            .to_string())
+    /// The first period whose data still stands in `period`: `$since`.
+    pub fn since(self, period: Period) -> String {
+        match self {
+            Cadence::Month => period,
+            Cadence::Quarter => period.back(2),
+            Cadence::Year => period.back(11),
+            Cadence::Standing => return "0000-01".into(),
+        }
+        .to_string()
     }
 }
 
@@ -181,16 +179,15 @@ impl Basis {
         }
     }
 
-    /// The term a finding on data of `period` ('YYYY-MM') belongs to: '2025-09' (month),
-    /// '2025-Q3' (quarter), '2025' (ytd, annual), '' (balance). `None` for a malformed period.
-    pub fn term(self, period: &str) -> Option<String> {
-        let p: crate::common::period::Period = period.parse().ok()?;
-        Some(match self {
-            Basis::Month => p.to_string(),
-            Basis::Quarter => format!("{:04}-Q{}", p.year(), (p.month() - 1) / 3 + 1),
-            Basis::Ytd | Basis::Annual => format!("{:04}", p.year()),
+    /// The term a finding on data of `period` belongs to: '2025-09' (month), '2025-Q3'
+    /// (quarter), '2025' (ytd, annual), '' (balance).
+    pub fn term(self, period: Period) -> String {
+        match self {
+            Basis::Month => period.to_string(),
+            Basis::Quarter => format!("{:04}-Q{}", period.year(), period.quarter()),
+            Basis::Ytd | Basis::Annual => format!("{:04}", period.year()),
             Basis::Balance => String::new(),
-        })
+        }
     }
 }
 
@@ -973,41 +970,34 @@ pub fn markdown_table(rules: &[Rule]) -> String {
     out
 }
 
-fn first_day(period: &str) -> Result<chrono::NaiveDate> {
-    let bad = || PurseError::Invalid(format!("period `{period}`: expected YYYY-MM"));
-    let p: crate::common::period::Period = period.parse().map_err(|_| bad())?;
-    chrono::NaiveDate::from_ymd_opt(p.year(), p.month(), 1).ok_or_else(bad)
-}
-
-/// The month of a period 'YYYY-MM' (1–12).
-pub fn period_month(period: &str) -> Result<u32> {
-    use chrono::Datelike;
-    Ok(first_day(period)?.month())
-}
-
-/// The built-in parameter values for a period 'YYYY-MM' that do not depend on the rule
+/// The built-in parameter values for a period that do not depend on the rule
 /// (`runner::bindings` adds `$since`, from the rule's cadence).
-pub fn period_params(period: &str) -> Result<Vec<(String, ParamValue)>> {
-    use chrono::Datelike;
-    let first = first_day(period)?;
-    let (y, m) = (first.year(), first.month());
-    let end = first + chrono::Months::new(1) - chrono::Duration::days(1);
-    let prev = first - chrono::Months::new(1);
-    Ok(vec![
+pub fn period_params(period: Period) -> Vec<(String, ParamValue)> {
+    vec![
         ("period".into(), ParamValue::Text(period.to_string())),
         (
             "prev_period".into(),
-            ParamValue::Text(prev.format("%Y-%m").to_string()),
+            ParamValue::Text(period.prev().to_string()),
         ),
-        ("year".into(), ParamValue::Number(y.to_string())),
-        ("month".into(), ParamValue::Number(m.to_string())),
-        ("period_end".into(), ParamValue::Text(end.to_string())),
-    ])
+        ("year".into(), ParamValue::Number(period.year().to_string())),
+        (
+            "month".into(),
+            ParamValue::Number(period.month().to_string()),
+        ),
+        (
+            "period_end".into(),
+            ParamValue::Text(period.last_day().to_string()),
+        ),
+    ]
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn per(s: &str) -> Period {
+        s.parse().unwrap()
+    }
 
     fn p(text: &str) -> Result<Rule> {
         parse(
@@ -1091,10 +1081,10 @@ mod tests {
 
     #[test]
     fn cadence_windows_and_months() {
-        assert_eq!(Cadence::Month.since("2025-03").unwrap(), "2025-03");
-        assert_eq!(Cadence::Quarter.since("2025-02").unwrap(), "2024-12");
-        assert_eq!(Cadence::Year.since("2025-12").unwrap(), "2025-01");
-        assert_eq!(Cadence::Year.since("2026-01").unwrap(), "2025-02");
+        assert_eq!(Cadence::Month.since(per("2025-03")), "2025-03");
+        assert_eq!(Cadence::Quarter.since(per("2025-02")), "2024-12");
+        assert_eq!(Cadence::Year.since(per("2025-12")), "2025-01");
+        assert_eq!(Cadence::Year.since(per("2026-01")), "2025-02");
         assert_eq!(parse_months("10-12").unwrap(), vec![10, 11, 12]);
         assert_eq!(parse_months("3, 6,9 ,12").unwrap(), vec![3, 6, 9, 12]);
         assert!(parse_months("12-10").is_none() && parse_months("0").is_none());
@@ -1142,15 +1132,18 @@ mod tests {
 
     #[test]
     fn terms_follow_the_basis() {
-        assert_eq!(Basis::Ytd.term("2025-12").unwrap(), "2025");
-        assert_eq!(Basis::Ytd.term("2026-01").unwrap(), "2026");
-        assert_eq!(Basis::Annual.term("2024-12").unwrap(), "2024");
-        assert_eq!(Basis::Quarter.term("2025-03").unwrap(), "2025-Q1");
-        assert_eq!(Basis::Quarter.term("2025-04").unwrap(), "2025-Q2");
-        assert_eq!(Basis::Quarter.term("2025-12").unwrap(), "2025-Q4");
-        assert_eq!(Basis::Month.term("2025-09").unwrap(), "2025-09");
-        assert_eq!(Basis::Balance.term("2025-09").unwrap(), "");
-        assert!(Basis::Ytd.term("2025-13").is_none());
+        assert_eq!(Basis::Ytd.term(per("2025-12")), "2025");
+        assert_eq!(Basis::Ytd.term(per("2026-01")), "2026");
+        assert_eq!(Basis::Annual.term(per("2024-12")), "2024");
+        assert_eq!(Basis::Quarter.term(per("2025-03")), "2025-Q1");
+        assert_eq!(Basis::Quarter.term(per("2025-04")), "2025-Q2");
+        assert_eq!(Basis::Quarter.term(per("2025-12")), "2025-Q4");
+        assert_eq!(Basis::Month.term(per("2025-09")), "2025-09");
+        assert_eq!(Basis::Balance.term(per("2025-09")), "");
+        assert!(
+            "2025-13".parse::<Period>().is_err(),
+            "no term for a month that is not one"
+        );
     }
 
     #[test]
@@ -1211,10 +1204,10 @@ mod tests {
 
     #[test]
     fn period_builtins() {
-        let v = period_params("2024-02").unwrap();
+        let v = period_params(per("2024-02"));
         assert_eq!(v[4].1, ParamValue::Text("2024-02-29".into()));
         assert_eq!(
-            period_params("2025-01").unwrap()[1].1,
+            period_params(per("2025-01"))[1].1,
             ParamValue::Text("2024-12".into())
         );
     }

@@ -13,7 +13,7 @@ use datafusion::prelude::SessionContext;
 use datafusion::scalar::ScalarValue;
 use serde::Serialize;
 
-use super::{ParamValue, REQUIRED_OUTPUT, Rule, period_params, render, template_fields};
+use super::{ParamValue, Period, REQUIRED_OUTPUT, Rule, period_params, render, template_fields};
 use crate::common::level::level;
 use crate::datasets::Catalog;
 use crate::engine::{PERIOD, read_only};
@@ -101,14 +101,11 @@ impl RuleRun {
 
 /// Parameter values for a rule in a period: built-ins (with `$since` from the rule's cadence),
 /// then the rule's (overridden) params.
-pub fn bindings(rule: &Rule, period: &str) -> Result<Vec<(String, ParamValue)>> {
-    let mut v = period_params(period)?;
-    v.push((
-        "since".into(),
-        ParamValue::Text(rule.cadence.since(period)?),
-    ));
+pub fn bindings(rule: &Rule, period: Period) -> Vec<(String, ParamValue)> {
+    let mut v = period_params(period);
+    v.push(("since".into(), ParamValue::Text(rule.cadence.since(period))));
     v.extend(rule.params.iter().map(|(k, p)| (k.clone(), p.clone())));
-    Ok(v)
+    v
 }
 
 fn scalar(name: &str, v: &ParamValue) -> ScalarValue {
@@ -127,9 +124,9 @@ fn scalar(name: &str, v: &ParamValue) -> ScalarValue {
 pub async fn bound(
     ctx: &SessionContext,
     rule: &Rule,
-    period: &str,
+    period: Period,
 ) -> Result<datafusion::dataframe::DataFrame> {
-    let params = bindings(rule, period)?;
+    let params = bindings(rule, period);
     Ok(ctx
         .sql_with_options(&rule.sql, read_only())
         .await?
@@ -290,13 +287,13 @@ impl RunCache {
 async fn coverage(
     ctx: &SessionContext,
     rule: &Rule,
-    period: &str,
+    period: Period,
     cache: &RunCache,
 ) -> Result<Vec<Coverage>> {
     let mut out = Vec::with_capacity(rule.datasets.len());
     for name in &rule.datasets {
         let ds = CATALOG.get(name)?;
-        let window = rule.cadence.window(period, ds.grain)?;
+        let window = rule.cadence.window(period, ds.grain);
         // Only the rows that carry what the rule needs judge a subject (`-- requires:`).
         let required: Vec<String> = rule
             .requires
@@ -389,7 +386,7 @@ async fn queried_coverage(
 /// Plans and runs one rule for a period, if it can judge it: the period is one of its months
 /// and each dataset it reads has data standing in the period (its cadence's window). Otherwise
 /// the run says why it was not evaluated and finds nothing.
-pub async fn run_rule(ctx: &SessionContext, rule: &Rule, period: &str) -> Result<RuleRun> {
+pub async fn run_rule(ctx: &SessionContext, rule: &Rule, period: Period) -> Result<RuleRun> {
     run_rule_cached(ctx, rule, period, &RunCache::default(), None).await
 }
 
@@ -398,7 +395,7 @@ pub async fn run_rule(ctx: &SessionContext, rule: &Rule, period: &str) -> Result
 pub async fn run_rule_cached(
     ctx: &SessionContext,
     rule: &Rule,
-    period: &str,
+    period: Period,
     cache: &RunCache,
     partitions: Option<usize>,
 ) -> Result<RuleRun> {
@@ -425,7 +422,7 @@ pub async fn run_rule_cached(
 async fn evaluate(
     ctx: &SessionContext,
     rule: &Rule,
-    period: &str,
+    period: Period,
     cache: &RunCache,
     partitions: Option<usize>,
 ) -> Result<RuleRun> {
@@ -433,7 +430,7 @@ async fn evaluate(
     let fail = |e: PurseError| {
         PurseError::Invalid(format!("rule {} ({}): {e}", rule.id, rule.path.display()))
     };
-    let params = bindings(rule, period)?;
+    let params = bindings(rule, period);
     let mut run = RuleRun {
         rule_id: rule.id.clone(),
         duration: Duration::ZERO,
@@ -443,7 +440,7 @@ async fn evaluate(
         params: params.clone(),
         findings: vec![],
     };
-    let month = crate::rules::period_month(period)?;
+    let month = period.month();
     if !rule.months.contains(&month) {
         run.outcome = Outcome::NotEvaluated(format!(
             "applies in {} only",
@@ -457,7 +454,7 @@ async fn evaluate(
         run.outcome = Outcome::NotEvaluated(format!(
             "no data for {} {}",
             c.dataset,
-            rule.cadence.describe(period)?
+            rule.cadence.describe(period)
         ));
         run.duration = started.elapsed();
         return Ok(run);
@@ -501,7 +498,8 @@ impl RunCache {
     /// columns, the level column, the message's fields. The rule's plan is kept for its runs,
     /// so a check parses and plans each rule's SQL once, not once to validate and again to run.
     pub async fn check_shape(&self, ctx: &SessionContext, rule: &Rule) -> Result<()> {
-        let params = bindings(rule, "2000-01")?;
+        // Any month binds the same shapes.
+        let params = bindings(rule, "2000-01".parse()?);
         shape_of(rule, self.planned(ctx.state(), rule, &params).await)
     }
 }

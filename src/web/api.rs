@@ -211,7 +211,7 @@ pub async fn alert(
         .alerts
         .read(move |s| {
             let a = s.get(id)?;
-            let why = s.explain(id, &a.last_period)?;
+            let why = s.explain(id, a.last_period)?;
             Ok::<_, crate::PurseError>((a, why, s.history(id)?, s.events(id)?))
         })
         .await?;
@@ -576,11 +576,8 @@ pub async fn problems_summary(
     ApiQuery(q): ApiQuery<MonthQ>,
 ) -> J<LoopSummary> {
     let today = chrono::Local::now().date_naive();
-    let month = q
-        .month
-        .map(|m| m.to_string())
-        .unwrap_or_else(|| today.format("%Y-%m").to_string());
-    Ok(Json(st.loop_for(&auth.session.reach, &month, today).await?))
+    let month = q.month.unwrap_or_else(|| Period::of(today));
+    Ok(Json(st.loop_for(&auth.session.reach, month, today).await?))
 }
 
 #[derive(OpenApi)]

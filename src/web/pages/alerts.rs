@@ -204,8 +204,8 @@ fn export_rows(list: &[Alert], l: Lang) -> (Vec<String>, Vec<Vec<crate::common::
                 Val::Text(a.subject.clone()),
                 Val::Text(a.dept_name.clone().unwrap_or_default()),
                 Val::Text(status_label(a.status, l).to_string()),
-                Val::Text(a.first_period.clone()),
-                Val::Text(a.last_period.clone()),
+                Val::Text(a.first_period.to_string()),
+                Val::Text(a.last_period.to_string()),
                 Val::Int(a.months_open),
                 Val::Text(a.value.clone().unwrap_or_default()),
                 Val::Text(a.expected.clone().unwrap_or_default()),
@@ -374,12 +374,12 @@ pub async fn alert(State(st): State<AppState>, auth: Auth, Path(id): Path<i64>) 
         .iter()
         .map(|h| h.value.as_deref().and_then(|v| v.parse().ok()))
         .collect();
-    let months: Vec<String> = hist.iter().map(|h| h.period.clone()).collect();
+    let months: Vec<String> = hist.iter().map(|h| h.period.to_string()).collect();
     let history: Vec<Vec<Markup>> = hist
         .iter()
         .map(|h| {
             vec![
-                text(&h.period),
+                text(&h.period.to_string()),
                 level(&h.level, l),
                 num(h.value.as_deref().unwrap_or("")),
                 num(h.expected.as_deref().unwrap_or("")),
@@ -528,8 +528,8 @@ async fn why_section(
     l: Lang,
 ) -> Result<Markup, AppError> {
     let t = |zh: &'static str, en: &'static str| l.t(zh, en);
-    let (id, p) = (al.id, al.last_period.clone());
-    let Some(ex) = st.alerts.read(move |s| s.explain(id, &p)).await? else {
+    let (id, p) = (al.id, al.last_period);
+    let Some(ex) = st.alerts.read(move |s| s.explain(id, p)).await? else {
         return Ok(html! {});
     };
     let params: Vec<Vec<Markup>> = ex
@@ -542,7 +542,7 @@ async fn why_section(
     if let Some(rule) = rules.get(&al.rule_id) {
         let ctx = st.engine(reach).await?;
         for (dataset, batches) in
-            crate::rules::explain::source_rows(&ctx, &st.catalog, rule, &ex.evidence, &ex.period)
+            crate::rules::explain::source_rows(&ctx, &st.catalog, rule, &ex.evidence, ex.period)
                 .await?
         {
             let header: Vec<String> = batches

@@ -182,8 +182,7 @@ async fn cockpit_body(
         .await
         .page()?;
     let today = chrono::Local::now().date_naive();
-    let this_month = today.format("%Y-%m").to_string();
-    let lp = st.loop_for(reach, &this_month, today).await.page()?;
+    let lp = st.loop_for(reach, Period::of(today), today).await.page()?;
     let outlook = st.outlook(period, reach).await.page()?;
     let drill = format!("/drill?period={period}");
     let region = c

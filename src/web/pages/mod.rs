@@ -125,7 +125,7 @@ fn alert_table(alerts: &[Alert], l: Lang, limit: usize) -> Markup {
                 text(&x.subject),
                 text(x.dept_name.as_deref().unwrap_or("")),
                 status_badge(x.status, l),
-                text(&x.last_period),
+                text(&x.last_period.to_string()),
                 num(&x.months_open.to_string()),
             ]
         })

@@ -6,6 +6,7 @@
 //! Who may do what is decided in [`apply`] (pages and API alike); what each user sees is
 //! bounded by their reach through [`AppState::problems_for`] and [`AppState::problem_for`].
 
+use crate::common::Period;
 use axum::Form;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -244,9 +245,9 @@ pub async fn problems(
     units.sort();
     units.dedup();
     let today = chrono::Local::now().date_naive();
-    let month = today.format("%Y-%m").to_string();
+    let month = Period::of(today);
     let lp = st
-        .loop_for(&auth.session.reach, &month, today)
+        .loop_for(&auth.session.reach, month, today)
         .await
         .page()?;
     let rows: Vec<Vec<Markup>> = list
@@ -798,10 +799,15 @@ pub async fn rate_unit(
     if visible.is_empty() {
         return Err(AppError::not_found(format!("no problem item of `{unit}`")).page());
     }
+    let period: Period = f
+        .period
+        .trim()
+        .parse()
+        .map_err(|e: crate::PurseError| AppError::bad_request(e.to_string()).page())?;
     let user = auth.user().to_string();
     let note = Some(f.note.trim().to_string()).filter(|s| !s.is_empty());
     st.problems
-        .write(move |s| s.rate_unit(&unit, &f.period, rating, note.as_deref(), &user))
+        .write(move |s| s.rate_unit(&unit, period, rating, note.as_deref(), &user))
         .await
         .page()?;
     Ok(Redirect::to("/problems").into_response())

@@ -22,7 +22,7 @@ pub async fn rules(State(st): State<AppState>, auth: Auth) -> PageOut {
         .read(|store| {
             let last = store.checked_periods()?.into_iter().next_back();
             let outcomes = match &last {
-                Some(p) => store.rule_outcomes(p)?,
+                Some(p) => store.rule_outcomes(*p)?,
                 None => vec![],
             };
             Ok::<_, crate::PurseError>((last, outcomes))
@@ -61,7 +61,7 @@ pub async fn rules(State(st): State<AppState>, auth: Auth) -> PageOut {
     let last_col = format!(
         "{} {}",
         t("最近一期", "Last period"),
-        last.as_deref().unwrap_or("")
+        last.map(|p| p.to_string()).unwrap_or_default()
     );
     out(page(
         &auth,
@@ -285,13 +285,13 @@ async fn backtest(
 }
 
 /// The months from `from` to `to`, both `YYYY-MM`, at most ten years.
-fn period_range(from: &str, to: &str) -> Result<Vec<String>, AppError> {
+fn period_range(from: &str, to: &str) -> Result<Vec<crate::common::Period>, AppError> {
     let bad = |v: &str| AppError::bad_request(format!("`{v}` is not a period YYYY-MM"));
     let mut p: crate::common::period::Period = from.parse().map_err(|_| bad(from))?;
     let end: crate::common::period::Period = to.parse().map_err(|_| bad(to))?;
     let mut out = Vec::new();
     while p <= end {
-        out.push(p.to_string());
+        out.push(p);
         if out.len() > 120 {
             return Err(AppError::bad_request(
                 "backtest: at most 120 months at a time",
