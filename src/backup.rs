@@ -11,8 +11,9 @@
 //! reports, monthly reports) is copied as it is; staging, pending uploads and the lock are not.
 //!
 //! [`verify`] reads a data directory the way a restore would need it: SQLite's integrity check,
-//! every live part present with its recorded checksum and row count, and every alert's stored
-//! evidence readable.
+//! every live part present with its recorded checksum and row count, every evidence file of an
+//! alert's or a problem item's rectification present with the checksum recorded when it was
+//! kept, and every alert's stored evidence readable.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -315,6 +316,8 @@ pub struct Verification {
     /// Alert periods whose evidence was read, and alerts whose source rows were queried.
     pub evidence_read: usize,
     pub alerts_queried: usize,
+    /// Evidence files (整改材料 of alerts and problem items) compared with their recorded SHA-256.
+    pub evidence_files: usize,
     /// Damage: a restore from this directory would lose or change something.
     pub problems: Vec<Problem>,
     /// Worth knowing, not damage (a replaced part gone, a part from before checksums).
@@ -399,7 +402,48 @@ pub fn verify(data_dir: &Path) -> Result<Verification> {
             Err(e) => v.problem(shown, format!("not a readable Parquet file: {e}")),
         }
     }
+    verify_evidence_files(data_dir, &db, &mut v)?;
     Ok(v)
+}
+
+/// Every evidence file both workflows list, present with the SHA-256 recorded when it was kept.
+fn verify_evidence_files(data_dir: &Path, db: &Connection, v: &mut Verification) -> Result<()> {
+    let (alerts, problems) = (&crate::alerts::ALERTS, &crate::problems::PROBLEMS);
+    for (table, key, item) in [
+        (alerts.evidence, alerts.key, "alert"),
+        (problems.evidence, problems.key, "problem"),
+    ] {
+        // A store never opened since evidence was added to it has no such table: nothing kept.
+        let exists: bool = db.query_row(
+            "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = ?1",
+            [table],
+            |r| r.get(0),
+        )?;
+        if !exists {
+            continue;
+        }
+        let rows: Vec<(i64, String, String)> = db
+            .prepare(&format!(
+                "SELECT {key}, file, sha256 FROM {table} ORDER BY id"
+            ))?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        for (id, file, want) in rows {
+            v.evidence_files += 1;
+            let path = data_dir.join(&file);
+            let what = format!("{} ({item} #{id}'s evidence)", path.display());
+            match file_sha256(&path) {
+                Ok(got) if got == want => {}
+                Ok(got) => v.problem(
+                    what,
+                    format!("SHA-256 {got}, but {want} was recorded when it was kept"),
+                ),
+                Err(_) if !path.is_file() => v.problem(what, "missing: the workflow lists it"),
+                Err(e) => v.problem(what, format!("unreadable: {e}")),
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Every alert's stored evidence parsed, and the source rows behind each alert's latest

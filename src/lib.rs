@@ -14,12 +14,12 @@
 //! |---|---|
 //! | 0 | [`error`], [`cores`], [`logs`], [`memory`] |
 //! | 1 | [`common`] (money, cells, periods, levels, issues, workbooks), [`cluster`], [`config`], [`datasets`], [`db`], [`output`] |
-//! | 2 | [`charts`], [`i18n`], [`users`], [`warehouse`], [`workflow`] (states, steps, trail and due dates of alerts and problem items) |
+//! | 2 | [`charts`], [`i18n`], [`users`], [`warehouse`], [`workflow`] (states, steps, trail, evidence files and due dates of alerts and problem items) |
 //! | 3 | [`engine`], [`ingest`] |
 //! | 4 | [`child`], [`rules`] |
-//! | 5 | [`alerts`], [`backup`], [`console`], [`figures`] |
+//! | 5 | [`alerts`], [`console`], [`figures`] |
 //! | 6 | [`foresight`], [`problems`] |
-//! | 7 | [`access`], [`check`], [`views`] |
+//! | 7 | [`access`], [`backup`] (it verifies both workflows' evidence files), [`check`], [`views`] |
 //! | 8 | [`report`] |
 //! | 9 | [`app`] |
 //! | 10 | [`web`] |

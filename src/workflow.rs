@@ -2,12 +2,16 @@
 //! items (交办 → 反馈 → 销号 or 退回) are two workflows of it. The engine owns what they share: a
 //! status machine (which steps may start from which status, and where each leads), refusals
 //! that name what is allowed instead, the item's status moved and the step written to its trail
-//! (who, when, from, to, note) in one transaction, the trail read back, and when an item is
-//! overdue. Each workflow keeps only what is its own: its statuses and steps, the columns a step
-//! also sets (an alert's owner, a problem's requirement), and the wording of its refusals.
+//! (who, when, from, to, note) in one transaction, the trail read back, evidence files kept by
+//! their hash and listed in the trail, and when an item is overdue. Each workflow keeps only what
+//! is its own: its statuses and steps, the columns a step also sets (an alert's owner, a
+//! problem's requirement), when it takes evidence, and the wording of its refusals.
+
+use std::path::Path;
 
 use rusqlite::{Connection, params};
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 
 use crate::db::now;
 use crate::error::{PurseError, Result};
@@ -68,15 +72,34 @@ impl Event {
     }
 }
 
-/// One workflow: where its items and their trail live in `purse.db`, every step it knows, and
-/// how it words a refusal.
+/// A file kept as an item's evidence (a rectification report, a payment voucher): stored once
+/// under its hash, listed with who gave it and when.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = EvidenceFile)]
+pub struct Evidence {
+    pub id: i64,
+    /// Where it is kept, relative to the data directory.
+    pub file: String,
+    pub name: String,
+    pub sha256: String,
+    pub bytes: i64,
+    pub actor: String,
+    pub at: String,
+}
+
+/// One workflow: where its items, their trail and their evidence live in `purse.db`, every step
+/// it knows, and how it words a refusal.
 pub struct Workflow<S: Step + 'static> {
     /// The items' table, with `id`, `status` and `updated_at` columns.
     pub table: &'static str,
     /// The trail's table: (`key`, at, actor, action, from_status, to_status, note).
     pub trail: &'static str,
-    /// The trail's column naming the item.
+    /// The trail's column naming the item (also the evidence table's).
     pub key: &'static str,
+    /// The evidence table: (`key`, file, name, sha256, bytes, actor, at).
+    pub evidence: &'static str,
+    /// The folder under the data directory where evidence files are kept, one folder per item.
+    pub files: &'static str,
     /// Every step once (what they carry does not matter): what a status allows is read from
     /// their transitions.
     pub steps: fn() -> Vec<S>,
@@ -173,6 +196,104 @@ impl<S: Step + 'static> Workflow<S> {
         Ok(())
     }
 
+    /// Keeps `bytes` as evidence of item `id`: the file under `DIR/{files}/{id}/`, named by its
+    /// hash and a safe form of `name` (no folders, no characters a file system refuses; the same
+    /// bytes twice are one file), listed, and noted in the trail, in one transaction. Whether
+    /// the item may take evidence now is the caller's to decide.
+    pub fn keep_evidence(
+        &self,
+        db: &mut Connection,
+        dir: &Path,
+        id: i64,
+        name: &str,
+        bytes: &[u8],
+        actor: &str,
+    ) -> Result<Evidence> {
+        let sha = crate::hex(&Sha256::digest(bytes));
+        let safe = safe_name(name);
+        let rel = format!("{}/{id}/{}-{safe}", self.files, &sha[..16]);
+        let path = dir.join(&rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| PurseError::io(parent, e))?;
+        }
+        if !path.exists() {
+            // Written aside, then renamed: a crash leaves no half file under the listed name.
+            let tmp = path.with_extension("part");
+            std::fs::write(&tmp, bytes).map_err(|e| PurseError::io(&tmp, e))?;
+            std::fs::rename(&tmp, &path).map_err(|e| PurseError::io(&path, e))?;
+        }
+        let tx = db.transaction()?;
+        let at = now();
+        tx.execute(
+            &format!(
+                "INSERT INTO {} ({}, file, name, sha256, bytes, actor, at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                self.evidence, self.key
+            ),
+            params![id, rel, safe, sha, bytes.len() as i64, actor, at],
+        )?;
+        let eid = tx.last_insert_rowid();
+        self.record(
+            &tx,
+            id,
+            actor,
+            "evidence",
+            None,
+            None,
+            Some(&format!("{safe} sha256:{sha}")),
+        )?;
+        tx.commit()?;
+        Ok(Evidence {
+            id: eid,
+            file: rel,
+            name: safe,
+            sha256: sha,
+            bytes: bytes.len() as i64,
+            actor: actor.to_string(),
+            at,
+        })
+    }
+
+    /// An item's evidence files, oldest first.
+    pub fn evidence(&self, db: &Connection, id: i64) -> Result<Vec<Evidence>> {
+        let mut st = db.prepare(&format!(
+            "SELECT id, file, name, sha256, bytes, actor, at FROM {} WHERE {} = ?1 ORDER BY id",
+            self.evidence, self.key
+        ))?;
+        let v = st
+            .query_map(params![id], |r| {
+                Ok(Evidence {
+                    id: r.get(0)?,
+                    file: r.get(1)?,
+                    name: r.get(2)?,
+                    sha256: r.get(3)?,
+                    bytes: r.get(4)?,
+                    actor: r.get(5)?,
+                    at: r.get(6)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(v)
+    }
+
+    /// One evidence file of item `id` with its bytes, read from under `dir`.
+    pub fn evidence_file(
+        &self,
+        db: &Connection,
+        dir: &Path,
+        id: i64,
+        eid: i64,
+    ) -> Result<(Evidence, Vec<u8>)> {
+        let e = self
+            .evidence(db, id)?
+            .into_iter()
+            .find(|e| e.id == eid)
+            .ok_or_else(|| PurseError::NotFound(format!("no evidence #{eid} on #{id}")))?;
+        let path = dir.join(&e.file);
+        let bytes = std::fs::read(&path).map_err(|err| PurseError::io(&path, err))?;
+        Ok((e, bytes))
+    }
+
     /// An item's trail, oldest first.
     pub fn trail(&self, db: &Connection, id: i64) -> Result<Vec<Event>> {
         let mut st = db.prepare(&format!(
@@ -183,6 +304,23 @@ impl<S: Step + 'static> Workflow<S> {
             .query_map(params![id], Event::from_row)?
             .collect::<rusqlite::Result<_>>()?;
         Ok(v)
+    }
+}
+
+/// A file name as given by an upload, made safe to keep: its last path component, without
+/// control characters, characters file systems refuse, or leading dots; "evidence" if nothing
+/// is left.
+fn safe_name(name: &str) -> String {
+    let last = name.rsplit(['/', '\\']).next().unwrap_or("");
+    let safe: String = last
+        .chars()
+        .filter(|c| !c.is_control() && !matches!(c, ':' | '*' | '?' | '"' | '<' | '>' | '|'))
+        .collect();
+    let safe = safe.trim_start_matches('.');
+    if safe.is_empty() {
+        "evidence".into()
+    } else {
+        safe.to_string()
     }
 }
 
@@ -249,6 +387,8 @@ mod tests {
         table: "lights",
         trail: "light_events",
         key: "light_id",
+        evidence: "light_evidence",
+        files: "evidence/lights",
         steps: || vec![Go::Go, Go::Say(String::new())],
         refuse: |r| {
             format!(
@@ -313,6 +453,69 @@ mod tests {
                 r#"ann go Some("red")→Some("green") None"#,
                 r#"bo say Some("green")→Some("green") Some("ok")"#,
             ]
+        );
+    }
+
+    /// Evidence is kept under the workflow's folder by its hash with a safe name, listed, and
+    /// noted in the trail; the same bytes twice are one file listed twice.
+    #[test]
+    fn evidence_is_kept_by_hash_listed_and_noted() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut db = Connection::open_in_memory().unwrap();
+        db.execute_batch(
+            "CREATE TABLE light_events(id INTEGER PRIMARY KEY, light_id INTEGER, at TEXT,
+               actor TEXT, action TEXT, from_status TEXT, to_status TEXT, note TEXT);
+             CREATE TABLE light_evidence(id INTEGER PRIMARY KEY, light_id INTEGER, file TEXT,
+               name TEXT, sha256 TEXT, bytes INTEGER, actor TEXT, at TEXT);",
+        )
+        .unwrap();
+        // sha256("abc"), the FIPS 180-2 example.
+        let sha = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+        let e = LIGHTS
+            .keep_evidence(&mut db, dir.path(), 3, "..\\C:/.凭证?.txt", b"abc", "ann")
+            .unwrap();
+        assert_eq!(e.name, "凭证.txt");
+        assert_eq!(e.file, format!("evidence/lights/3/{}-凭证.txt", &sha[..16]));
+        assert_eq!((e.sha256.as_str(), e.bytes), (sha, 3));
+        assert_eq!(std::fs::read(dir.path().join(&e.file)).unwrap(), b"abc");
+        let again = LIGHTS
+            .keep_evidence(&mut db, dir.path(), 3, "凭证.txt", b"abc", "bo")
+            .unwrap();
+        assert_eq!(again.file, e.file, "the same bytes are one file");
+        let files = std::fs::read_dir(dir.path().join("evidence/lights/3"))
+            .unwrap()
+            .count();
+        assert_eq!(files, 1, "and no half-written file is left beside it");
+        let listed: Vec<String> = LIGHTS
+            .evidence(&db, 3)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.actor)
+            .collect();
+        assert_eq!(listed, ["ann", "bo"]);
+        assert!(LIGHTS.evidence(&db, 4).unwrap().is_empty());
+        let (got, bytes) = LIGHTS.evidence_file(&db, dir.path(), 3, again.id).unwrap();
+        assert_eq!(
+            (got.actor.as_str(), bytes.as_slice()),
+            ("bo", b"abc".as_slice())
+        );
+        assert!(matches!(
+            LIGHTS.evidence_file(&db, dir.path(), 4, again.id),
+            Err(PurseError::NotFound(_))
+        ));
+        let trail = LIGHTS.trail(&db, 3).unwrap();
+        assert_eq!(trail.len(), 2);
+        assert_eq!(trail[0].action, "evidence");
+        assert_eq!(
+            trail[0].note.as_deref(),
+            Some(format!("凭证.txt sha256:{sha}").as_str())
+        );
+        assert_eq!(
+            (
+                trail[0].from_status.as_deref(),
+                trail[0].to_status.as_deref()
+            ),
+            (None, None)
         );
     }
 

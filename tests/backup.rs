@@ -176,6 +176,83 @@ fn verify_names_each_damaged_or_missing_part_and_a_backup_refuses_to_copy_damage
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
 
+/// 整改材料 travel with a backup and are verified: a file changed or gone after it was kept is
+/// named with its item and why.
+#[test]
+fn evidence_files_are_backed_up_and_each_damaged_or_missing_one_is_named() {
+    let t = tempfile::tempdir().unwrap();
+    let d = &t.path().join("data");
+    small_region(d);
+    let ids: Vec<i64> = {
+        let mut s = purse::alerts::AlertStore::open(d).unwrap();
+        let ids: Vec<i64> = s
+            .list(&purse::alerts::Filter::default())
+            .unwrap()
+            .iter()
+            .filter(|a| a.status.is_open())
+            .take(2)
+            .map(|a| a.id)
+            .collect();
+        assert_eq!(ids.len(), 2, "June's check opens alerts");
+        s.add_evidence(ids[0], "整改报告.txt", b"report", "analyst")
+            .unwrap();
+        s.add_evidence(ids[1], "凭证.txt", b"voucher", "analyst")
+            .unwrap();
+        ids
+    };
+    let o = purse(&["verify"], d);
+    let text = out(&o);
+    assert!(o.status.success(), "{text}");
+    assert!(
+        text.contains("2 evidence files compared: nothing damaged"),
+        "{text}"
+    );
+    // The backup holds them as they were kept.
+    let b = t.path().join("bk");
+    let o = purse(&["backup", b.to_str().unwrap(), "--verify"], d);
+    assert!(o.status.success(), "{}", out(&o));
+    assert!(
+        out(&o).contains("2 evidence files compared: nothing damaged"),
+        "{}",
+        out(&o)
+    );
+    // sha256("report")[..16] and sha256("voucher")[..16], from Python's hashlib.
+    let report = d.join(format!(
+        "evidence/alerts/{}/845e91831319e89c-整改报告.txt",
+        ids[0]
+    ));
+    let voucher = d.join(format!(
+        "evidence/alerts/{}/8923fedfd16a77b1-凭证.txt",
+        ids[1]
+    ));
+    assert_eq!(
+        std::fs::read(b.join(report.strip_prefix(d).unwrap())).unwrap(),
+        b"report"
+    );
+    std::fs::write(&report, b"rep0rt").unwrap();
+    std::fs::remove_file(&voucher).unwrap();
+    let o = purse(&["verify"], d);
+    let text = out(&o);
+    assert_eq!(o.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains(&format!(
+            "DAMAGED {} (alert #{}'s evidence): SHA-256 ",
+            report.display(),
+            ids[0]
+        )) && text.contains("was recorded when it was kept"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "DAMAGED {} (alert #{}'s evidence): missing: the workflow lists it",
+            voucher.display(),
+            ids[1]
+        )),
+        "{text}"
+    );
+    assert!(text.contains("2 problem(s)"), "{text}");
+}
+
 #[test]
 fn a_backup_goes_into_a_new_folder_outside_the_directory() {
     let t = tempfile::tempdir().unwrap();

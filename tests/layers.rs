@@ -20,9 +20,9 @@ const FLOORS: &[&[&str]] = &[
     &["charts", "i18n", "users", "warehouse", "workflow"],
     &["engine", "ingest"],
     &["child", "rules"],
-    &["alerts", "backup", "console", "figures"],
+    &["alerts", "console", "figures"],
     &["foresight", "problems"],
-    &["access", "check", "views"],
+    &["access", "backup", "check", "views"],
     &["report"],
     // The application, then its callers.
     &["app"],

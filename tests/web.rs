@@ -582,6 +582,124 @@ async fn alert_workflow_by_role_with_csrf() {
     assert!(html.contains("整改报告 2026-03") && html.contains("已销号"));
 }
 
+/// 整改材料 on an alert: an analyst's file kept under its hash and listed on the page, in the
+/// API and in the trail, downloadable as given; a viewer may read but not add; an empty file is
+/// refused; once the alert is dismissed its evidence is final.
+#[tokio::test]
+async fn alert_rectification_evidence_files() {
+    let dir = copy();
+    let id = {
+        let s = purse::alerts::AlertStore::open(dir.path()).unwrap();
+        s.list(&purse::alerts::Filter {
+            status: Some(purse::alerts::Status::New),
+            ..Default::default()
+        })
+        .unwrap()[0]
+            .id
+    };
+    let up = format!("/alerts/{id}/evidence");
+    let report: &[u8] = b"%PDF-1.4 rectification report";
+    // sha256 of the bytes above, worked out with Python's hashlib.
+    let sha = "6909b268b4096a36c6204a1f9cc006fa401b4c79e8e4c7fee33788498c93091a";
+    let viewer = Client::new(dir.path(), "viewer");
+    let r = viewer
+        .multipart(
+            &up,
+            &[("csrf", &viewer.csrf)],
+            Some(("整改报告.pdf", report)),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN, "viewers read only");
+    let analyst = Client::new(dir.path(), "analyst");
+    let r = analyst
+        .multipart(&up, &[("csrf", &analyst.csrf)], Some(("a.pdf", b"")))
+        .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(body(r).await.contains("a.pdf: the file is empty"));
+    let r = analyst
+        .multipart(
+            &up,
+            &[("csrf", &analyst.csrf)],
+            Some(("../整改报告.pdf", report)),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let kept = dir
+        .path()
+        .join(format!("evidence/alerts/{id}/{}-整改报告.pdf", &sha[..16]));
+    assert_eq!(std::fs::read(&kept).unwrap(), report);
+    let (s, t) = analyst.get(&format!("/api/alerts/{id}")).await;
+    assert_eq!(s, StatusCode::OK);
+    let v: serde_json::Value = serde_json::from_str(&t).unwrap();
+    let files = v["evidence_files"].as_array().unwrap();
+    assert_eq!(files.len(), 1);
+    assert_eq!(
+        files[0]["name"], "整改报告.pdf",
+        "no folders in a kept name"
+    );
+    assert_eq!(files[0]["bytes"], 29);
+    assert_eq!(files[0]["sha256"], sha);
+    assert_eq!(files[0]["actor"], "analyst");
+    assert!(
+        v["allowed_actions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a == "evidence")
+    );
+    let last = v["events"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["action"], "evidence");
+    assert_eq!(last["note"], format!("整改报告.pdf sha256:{sha}"));
+    assert_eq!(
+        last["to_status"],
+        serde_json::Value::Null,
+        "evidence moves no status"
+    );
+    let eid = files[0]["id"].as_i64().unwrap();
+    let (s, html) = viewer.get(&format!("/alerts/{id}")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("整改材料") && html.contains(&format!("/alerts/{id}/evidence/{eid}")));
+    assert!(
+        !html.contains("button id=\"evidence\""),
+        "no upload form for a viewer"
+    );
+    let (s, got) = viewer.get(&format!("/alerts/{id}/evidence/{eid}")).await;
+    assert_eq!((s, got.as_bytes()), (StatusCode::OK, report));
+    let (s, _) = viewer
+        .get(&format!("/alerts/{id}/evidence/{}", eid + 1))
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    // Dismissed: its evidence is final.
+    let r = analyst
+        .form(
+            &format!("/alerts/{id}/act"),
+            &[
+                ("csrf", &analyst.csrf),
+                ("action", "dismiss"),
+                ("reason", "误报"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = analyst
+        .multipart(&up, &[("csrf", &analyst.csrf)], Some(("补充.pdf", report)))
+        .await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert!(body(r).await.contains(&format!(
+        "alert #{id} is 已排除 (dismissed): its evidence is final"
+    )));
+    let (_, t) = analyst.get(&format!("/api/alerts/{id}")).await;
+    let v: serde_json::Value = serde_json::from_str(&t).unwrap();
+    assert_eq!(v["evidence_files"].as_array().unwrap().len(), 1);
+    assert!(
+        !v["allowed_actions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a == "evidence")
+    );
+}
+
 #[tokio::test]
 async fn alert_list_filters_and_exports() {
     let c = Client::new(base(), "viewer");

@@ -134,12 +134,28 @@ fn added_resolved_in(db: &Connection) -> Result<()> {
     crate::db::add_column(db, "alerts", "resolved_in", "TEXT")
 }
 
+/// Step 5: evidence files of a rectification (整改材料), kept by the workflow engine as a
+/// problem item's are (see [`crate::workflow::Workflow::keep_evidence`]).
+const ALERT_EVIDENCE: &str = "
+CREATE TABLE IF NOT EXISTS alert_evidence (
+    id          INTEGER PRIMARY KEY,
+    alert_id    INTEGER NOT NULL REFERENCES alerts(id),
+    file        TEXT NOT NULL,     -- relative to DIR: evidence/alerts/{alert}/{sha256}-{name}
+    name        TEXT NOT NULL,
+    sha256      TEXT NOT NULL,
+    bytes       INTEGER NOT NULL,
+    actor       TEXT NOT NULL,
+    at          TEXT NOT NULL
+);
+";
+
 /// The alert store's migrations, in order: never edit one that has shipped, add a step.
 const MIGRATIONS: &[crate::db::Step] = &[
     crate::db::Step::Sql(SCHEMA),
     crate::db::Step::Code(added_in_0_2),
     crate::db::Step::Code(added_terms),
     crate::db::Step::Code(added_resolved_in),
+    crate::db::Step::Sql(ALERT_EVIDENCE),
 ];
 
 /// Where an alert is in its life.
@@ -294,6 +310,8 @@ pub const ALERTS: crate::workflow::Workflow<Action> = crate::workflow::Workflow 
     table: "alerts",
     trail: "alert_events",
     key: "alert_id",
+    evidence: "alert_evidence",
+    files: "evidence/alerts",
     steps: || {
         vec![
             Action::Ack,
@@ -489,6 +507,8 @@ impl MonthAlerts {
 
 pub struct AlertStore {
     db: Connection,
+    /// The data directory, under which evidence files are kept.
+    dir: std::path::PathBuf,
 }
 
 use crate::db::now;
@@ -806,7 +826,44 @@ const ALERT_COLS: &str = "id, fingerprint, rule_id, alert_key, category, title, 
 impl AlertStore {
     pub fn open(data_dir: &Path) -> Result<AlertStore> {
         let db = crate::db::open(data_dir, "alerts", MIGRATIONS)?;
-        Ok(AlertStore { db })
+        Ok(AlertStore {
+            db,
+            dir: data_dir.to_path_buf(),
+        })
+    }
+
+    /// Keeps a file as evidence of alert `id`'s rectification (整改材料: a report, a voucher),
+    /// under `DIR/evidence/alerts/{id}/` named by its hash, listed in its trail. Taken while the
+    /// alert is open; once it is closed, dismissed or resolved its evidence is final.
+    pub fn add_evidence(
+        &mut self,
+        id: i64,
+        name: &str,
+        bytes: &[u8],
+        actor: &str,
+    ) -> Result<crate::workflow::Evidence> {
+        let a = self.get(id)?;
+        if !a.status.is_open() {
+            return Err(PurseError::Conflict(format!(
+                "alert #{id} is {} ({}): its evidence is final",
+                a.status.zh(),
+                a.status.as_str()
+            )));
+        }
+        if bytes.is_empty() {
+            return Err(PurseError::Invalid(format!("{name}: the file is empty")));
+        }
+        ALERTS.keep_evidence(&mut self.db, &self.dir, id, name, bytes, actor)
+    }
+
+    /// Alert `id`'s evidence files, oldest first.
+    pub fn evidence(&self, id: i64) -> Result<Vec<crate::workflow::Evidence>> {
+        ALERTS.evidence(&self.db, id)
+    }
+
+    /// One evidence file of alert `id`, with its bytes.
+    pub fn evidence_file(&self, id: i64, eid: i64) -> Result<(crate::workflow::Evidence, Vec<u8>)> {
+        ALERTS.evidence_file(&self.db, &self.dir, id, eid)
     }
 
     /// Stores one check's findings. A rule that could not judge the period (no data standing

@@ -92,12 +92,13 @@ fn verify_dir(dir: &std::path::Path, json: bool) -> Result<ExitCode> {
             );
         }
         println!(
-            "{}: {} live parts read ({} compared with their recorded SHA-256), evidence of {} alert periods read, source rows of {} alerts queried: {}",
+            "{}: {} live parts read ({} compared with their recorded SHA-256), evidence of {} alert periods read, source rows of {} alerts queried, {} evidence files compared: {}",
             dir.display(),
             v.parts,
             v.parts_with_checksum,
             v.evidence_read,
             v.alerts_queried,
+            v.evidence_files,
             if v.ok() {
                 "nothing damaged".to_string()
             } else {

@@ -10,7 +10,6 @@ use std::path::Path;
 
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use crate::error::{PurseError, Result};
 
@@ -264,17 +263,8 @@ pub struct Problem {
     pub updated_at: String,
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-#[schema(as = ProblemEvidence)]
-pub struct Evidence {
-    pub id: i64,
-    pub file: String,
-    pub name: String,
-    pub sha256: String,
-    pub bytes: i64,
-    pub actor: String,
-    pub at: String,
-}
+/// A problem item's evidence file (the engine's, see [`crate::workflow::Evidence`]).
+pub use crate::workflow::Evidence;
 
 /// A step in the loop, with what it needs.
 #[derive(Debug, Clone)]
@@ -358,6 +348,8 @@ pub const PROBLEMS: crate::workflow::Workflow<Step> = crate::workflow::Workflow 
     table: "problems",
     trail: "problem_events",
     key: "problem_id",
+    evidence: "problem_evidence",
+    files: "evidence",
     steps: || {
         vec![
             Step::Assign {
@@ -698,75 +690,16 @@ impl ProblemStore {
         actor: &str,
     ) -> Result<Evidence> {
         self.get(id)?;
-        let sha = crate::hex(&Sha256::digest(bytes));
-        let safe: String = name
-            .rsplit(['/', '\\'])
-            .next()
-            .unwrap_or("evidence")
-            .chars()
-            .filter(|c| !c.is_control() && !matches!(c, ':' | '*' | '?' | '"' | '<' | '>' | '|'))
-            .collect();
-        let safe = safe.trim_start_matches('.');
-        let safe = if safe.is_empty() { "evidence" } else { safe };
-        let rel = format!("evidence/{id}/{}-{safe}", &sha[..16]);
-        let path = self.dir.join(&rel);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| PurseError::io(parent, e))?;
-        }
-        if !path.exists() {
-            // Written aside, then renamed: a crash leaves no half file under the listed name.
-            let tmp = path.with_extension("part");
-            std::fs::write(&tmp, bytes).map_err(|e| PurseError::io(&tmp, e))?;
-            std::fs::rename(&tmp, &path).map_err(|e| PurseError::io(&path, e))?;
-        }
-        let tx = self.db.transaction()?;
-        let at = now();
-        tx.execute(
-            "INSERT INTO problem_evidence (problem_id, file, name, sha256, bytes, actor, at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![id, rel, safe, sha, bytes.len() as i64, actor, at],
-        )?;
-        let eid = tx.last_insert_rowid();
-        event(
-            &tx,
-            id,
-            actor,
-            "evidence",
-            None,
-            None,
-            Some(&format!("{safe} sha256:{sha}")),
-        )?;
-        tx.commit()?;
-        Ok(Evidence {
-            id: eid,
-            file: rel,
-            name: safe.to_string(),
-            sha256: sha,
-            bytes: bytes.len() as i64,
-            actor: actor.to_string(),
-            at,
-        })
+        PROBLEMS.keep_evidence(&mut self.db, &self.dir, id, name, bytes, actor)
     }
 
     pub fn evidence(&self, id: i64) -> Result<Vec<Evidence>> {
-        let mut st = self.db.prepare(
-            "SELECT id, file, name, sha256, bytes, actor, at FROM problem_evidence
-             WHERE problem_id = ?1 ORDER BY id",
-        )?;
-        let v = st
-            .query_map(params![id], |r| {
-                Ok(Evidence {
-                    id: r.get(0)?,
-                    file: r.get(1)?,
-                    name: r.get(2)?,
-                    sha256: r.get(3)?,
-                    bytes: r.get(4)?,
-                    actor: r.get(5)?,
-                    at: r.get(6)?,
-                })
-            })?
-            .collect::<rusqlite::Result<_>>()?;
-        Ok(v)
+        PROBLEMS.evidence(&self.db, id)
+    }
+
+    /// One evidence file of item `id`, with its bytes.
+    pub fn evidence_file(&self, id: i64, eid: i64) -> Result<(Evidence, Vec<u8>)> {
+        PROBLEMS.evidence_file(&self.db, &self.dir, id, eid)
     }
 
     /// A committee member's rating of a closed item. 不满意 reopens it: sent back to the unit,

@@ -192,7 +192,9 @@ pub struct AlertBody {
     pub why: Option<Explanation>,
     pub history: Vec<PeriodRecord>,
     pub events: Vec<Event>,
-    /// What this user may do now (empty for viewers).
+    /// The files given as evidence of its rectification (整改材料), oldest first.
+    pub evidence_files: Vec<crate::workflow::Evidence>,
+    /// What this user may do now (empty for viewers); `evidence` when a file may be added.
     pub allowed_actions: Vec<String>,
 }
 
@@ -207,18 +209,22 @@ pub async fn alert(
     ApiPath(id): ApiPath<i64>,
 ) -> J<AlertBody> {
     st.alert_in_reach(&auth.session.reach, id).await?;
-    let (a, why, history, events) = st
+    let (a, why, history, events, evidence_files) = st
         .alerts
         .read(move |s| {
             let a = s.get(id)?;
             let why = s.explain(id, a.last_period)?;
-            Ok::<_, crate::PurseError>((a, why, s.history(id)?, s.events(id)?))
+            let (history, events, files) = (s.history(id)?, s.events(id)?, s.evidence(id)?);
+            Ok::<_, crate::PurseError>((a, why, history, events, files))
         })
         .await?;
     let allowed_actions: Vec<String> = if auth.role() >= Role::Analyst {
         let mut v = ALERTS.allowed(a.status);
         if !v.contains(&"comment") {
             v.push("comment");
+        }
+        if a.status.is_open() {
+            v.push("evidence");
         }
         v.into_iter().map(str::to_string).collect()
     } else {
@@ -229,6 +235,7 @@ pub async fn alert(
         why,
         history,
         events,
+        evidence_files,
         allowed_actions,
     }))
 }

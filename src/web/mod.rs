@@ -222,6 +222,14 @@ pub fn app(state: AppState) -> Router {
         .route("/alerts.xlsx", get(pages::alerts_xlsx))
         .route("/alerts/{id}", get(pages::alert))
         .route("/alerts/{id}/act", post(pages::alert_act))
+        .route(
+            "/alerts/{id}/evidence",
+            post(pages::alert_evidence).layer(DefaultBodyLimit::max(upload_limit)),
+        )
+        .route(
+            "/alerts/{id}/evidence/{eid}",
+            get(pages::alert_evidence_file),
+        )
         .route("/rules", get(pages::rules))
         .route("/rules/{id}", get(pages::rule))
         .route("/data", get(pages::data))

@@ -327,9 +327,11 @@ pub async fn alert(State(st): State<AppState>, auth: Auth, Path(id): Path<i64>) 
     let l = auth.lang;
     let t = |zh: &'static str, en: &'static str| l.t(zh, en);
     st.alert_in_reach(&auth.session.reach, id).await.page()?;
-    let (al, hist, events) = st
+    let (al, hist, events, files) = st
         .alerts
-        .read(move |s| Ok::<_, crate::PurseError>((s.get(id)?, s.history(id)?, s.events(id)?)))
+        .read(move |s| {
+            Ok::<_, crate::PurseError>((s.get(id)?, s.history(id)?, s.events(id)?, s.evidence(id)?))
+        })
         .await
         .page()?;
     let mut kv: Vec<(&str, Markup)> = vec![
@@ -405,6 +407,15 @@ pub async fn alert(State(st): State<AppState>, auth: Auth, Path(id): Path<i64>) 
                 @for (k, v) in &kv { tr { td { (k) } td { (v) } } }
             }
             @if auth.role() >= Role::Analyst { (workflow(&auth, &al)) }
+            h2 { (t("整改材料", "Rectification evidence")) }
+            (super::evidence_files(&files, &format!("/alerts/{id}/evidence"), l, st.config.zone()))
+            @if auth.role() >= Role::Analyst && al.status.is_open() {
+                form method="post" action={ "/alerts/" (id) "/evidence" } enctype="multipart/form-data" {
+                    (csrf(&auth))
+                    label { (t("整改报告、凭证等", "A report, a voucher …")) " " input type="file" name="file" required; }
+                    " " button id="evidence" { (t("上传", "Upload")) }
+                }
+            }
             @if let Some(last) = hist.last() {
                 h2 { (t("证据", "Evidence")) " (" (last.period) ")" }
                 table.kv {
@@ -517,6 +528,40 @@ pub async fn alert_act(
         .await
         .page()?;
     Ok(Redirect::to(&format!("/alerts/{id}")).into_response())
+}
+
+/// `POST /alerts/{id}/evidence`: a file of the alert's rectification (analyst and above), while
+/// the alert is open.
+pub async fn alert_evidence(
+    State(st): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    mp: axum::extract::Multipart,
+) -> Result<Response, AppError> {
+    let (name, bytes) = super::one_file(&auth, mp).await?;
+    auth.require(Role::Analyst)?;
+    st.alert_in_reach(&auth.session.reach, id).await.page()?;
+    let user = auth.user().to_string();
+    st.alerts
+        .write(move |s| s.add_evidence(id, &name, &bytes, &user))
+        .await
+        .page()?;
+    Ok(Redirect::to(&format!("/alerts/{id}")).into_response())
+}
+
+/// `GET /alerts/{id}/evidence/{eid}`: an evidence file, as stored.
+pub async fn alert_evidence_file(
+    State(st): State<AppState>,
+    auth: Auth,
+    Path((id, eid)): Path<(i64, i64)>,
+) -> Result<Response, AppError> {
+    st.alert_in_reach(&auth.session.reach, id).await.page()?;
+    let (e, bytes) = st
+        .alerts
+        .read(move |s| s.evidence_file(id, eid))
+        .await
+        .page()?;
+    Ok(download(bytes, "application/octet-stream", &e.name))
 }
 
 /// "Why this alert" on the alert page: the parameters and SQL of the run that last found it, and

@@ -12,7 +12,8 @@ mod rules;
 mod users;
 
 pub use alerts::{
-    ActForm, AlertsQ, action_of, alert, alert_act, alerts, alerts_csv, alerts_xlsx, filtered,
+    ActForm, AlertsQ, action_of, alert, alert_act, alert_evidence, alert_evidence_file, alerts,
+    alerts_csv, alerts_xlsx, filtered,
 };
 pub use cockpit::{chart, cockpit};
 pub use data::{data, job, load_report, quality, retract, upload};
@@ -155,6 +156,49 @@ fn alert_table(alerts: &[Alert], l: Lang, limit: usize) -> Markup {
 /// A file download with its name.
 /// A file to save. Its name goes as plain ASCII (`filename`, others replaced by `_`) and as
 /// UTF-8 (`filename*`, RFC 6266): `问题清单-教育局.xlsx` arrives named as it is.
+/// An item's evidence files (an alert's or a problem item's), each linked under `base`
+/// (`/alerts/7/evidence`), with its size, hash, who gave it and when.
+fn evidence_files(
+    files: &[crate::workflow::Evidence],
+    base: &str,
+    l: Lang,
+    zone: chrono::FixedOffset,
+) -> Markup {
+    let t = |zh: &'static str, en: &'static str| l.t(zh, en);
+    let rows: Vec<Vec<Markup>> = files
+        .iter()
+        .map(|e| {
+            vec![
+                a(&format!("{base}/{}", e.id), &e.name),
+                text(&e.bytes.to_string()),
+                html! { code { (e.sha256) } },
+                text(&e.actor),
+                text(&crate::i18n::local_time(&e.at, zone)),
+            ]
+        })
+        .collect();
+    html! {
+        @if rows.is_empty() { p.muted { (t("暂无。", "None yet.")) } }
+        @else { (table(&[t("文件", "File"), t("字节", "Bytes"), "SHA-256", t("上传人", "By"), t("时间", "At")], &rows, "data")) }
+    }
+}
+
+/// One uploaded file from a multipart form, after its csrf field is checked: refused when
+/// there is none or it is empty.
+async fn one_file(
+    auth: &crate::web::auth::Auth,
+    mp: axum::extract::Multipart,
+) -> Result<(String, Vec<u8>), AppError> {
+    let (fields, file) = read_multipart(mp).await?;
+    auth.check_csrf(fields.get("csrf").map(String::as_str).unwrap_or(""))?;
+    let (name, bytes) =
+        file.ok_or_else(|| AppError::bad_request("no file in the upload").page())?;
+    if bytes.is_empty() {
+        return Err(AppError::bad_request(format!("{name}: the file is empty")).page());
+    }
+    Ok((name, bytes))
+}
+
 fn download(bytes: Vec<u8>, mime: &'static str, name: &str) -> Response {
     let ascii: String = name
         .chars()

@@ -438,18 +438,12 @@ pub async fn problem(State(st): State<AppState>, auth: Auth, Path(id): Path<i64>
         vec![text(t("状态", "Status")), text(status_zh(p.status, l))],
     ];
     let trail = super::trail_rows(&events, l, st.config.zone());
-    let files: Vec<Vec<Markup>> = evidence
-        .iter()
-        .map(|e| {
-            vec![
-                a(&format!("/problems/{id}/evidence/{}", e.id), &e.name),
-                text(&e.bytes.to_string()),
-                html! { code { (e.sha256) } },
-                text(&e.actor),
-                text(&crate::i18n::local_time(&e.at, st.config.zone())),
-            ]
-        })
-        .collect();
+    let files = super::evidence_files(
+        &evidence,
+        &format!("/problems/{id}/evidence"),
+        l,
+        st.config.zone(),
+    );
     let act = format!("/problems/{id}/act");
     out(page(
         &auth,
@@ -508,8 +502,7 @@ pub async fn problem(State(st): State<AppState>, auth: Auth, Path(id): Path<i64>
                 }
             }
             h2 { (t("佐证材料", "Evidence")) }
-            @if files.is_empty() { p.muted { (t("暂无。", "None yet.")) } }
-            @else { (table(&[t("文件", "File"), t("字节", "Bytes"), "SHA-256", t("上传人", "By"), t("时间", "At")], &files, "data")) }
+            (files)
             h2 { (t("处理记录", "Trail")) }
             (table(&[t("时间", "At"), t("操作人", "Actor"), t("操作", "Action"), t("状态", "Status"), t("说明", "Note")], &trail, "data"))
         },
@@ -536,8 +529,7 @@ pub async fn problem_evidence(
     Path(id): Path<i64>,
     mp: Multipart,
 ) -> Result<Response, AppError> {
-    let (fields, file) = super::read_multipart(mp).await?;
-    auth.check_csrf(fields.get("csrf").map(String::as_str).unwrap_or(""))?;
+    let (name, bytes) = super::one_file(&auth, mp).await?;
     let p = st.problem_for(&auth.session.reach, id).await.page()?;
     if !allowed_for(&auth, &p).contains(&"evidence") {
         return Err(if p.status == Status::Closed {
@@ -550,11 +542,6 @@ pub async fn problem_evidence(
         } else {
             refuse(&auth, "evidence").page()
         });
-    }
-    let (name, bytes) =
-        file.ok_or_else(|| AppError::bad_request("no file in the upload").page())?;
-    if bytes.is_empty() {
-        return Err(AppError::bad_request(format!("{name}: the file is empty")).page());
     }
     let user = auth.user().to_string();
     st.problems
@@ -571,23 +558,12 @@ pub async fn evidence_file(
     Path((id, eid)): Path<(i64, i64)>,
 ) -> Result<Response, AppError> {
     st.problem_for(&auth.session.reach, id).await.page()?;
-    let dir = st.data_dir.clone();
-    let (name, bytes) = st
+    let (e, bytes) = st
         .problems
-        .read(move |s| {
-            let e = s
-                .evidence(id)?
-                .into_iter()
-                .find(|e| e.id == eid)
-                .ok_or_else(|| {
-                    crate::PurseError::NotFound(format!("no evidence #{eid} on problem #{id}"))
-                })?;
-            let path = dir.join(&e.file);
-            let bytes = std::fs::read(&path).map_err(|err| crate::PurseError::io(&path, err))?;
-            Ok::<_, crate::PurseError>((e.name, bytes))
-        })
+        .read(move |s| s.evidence_file(id, eid))
         .await
         .page()?;
+    let name = e.name;
     Ok(download(bytes, "application/octet-stream", &name))
 }
 
