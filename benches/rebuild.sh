@@ -37,4 +37,7 @@ for f in src/web/pages/alerts.rs src/app/mod.rs src/rules/mod.rs src/common/peri
     done
 done
 cargo test --no-run -q 2>/dev/null
-echo "integration test binaries: $(ls tests/*.rs | wc -l); importing purse::web or purse::app: $(grep -l 'purse::web\|purse::app' tests/*.rs | wc -l)"
+# A test binary that includes tests/common (whose `web` helpers start the app) links the web too.
+direct=$(grep -l 'purse::web\|purse::app' tests/*.rs | wc -l)
+via=$(grep -l '^mod common' tests/*.rs | wc -l)
+echo "integration test binaries: $(ls tests/*.rs | wc -l); importing purse::web or purse::app: $direct directly, $via through tests/common"
