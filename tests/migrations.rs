@@ -20,7 +20,8 @@ fn an_older_database_is_brought_up_to_date_and_a_newer_one_refused() {
     drop(AlertStore::open(dir.path()).unwrap());
     let db = rusqlite::Connection::open(dir.path().join("purse.db")).unwrap();
     let version = |db: &rusqlite::Connection| purse::db::version(db, "alerts").unwrap();
-    assert_eq!(version(&db), 4);
+    // Five steps: the schema, 0.2's columns, terms, resolved_in, evidence files.
+    assert_eq!(version(&db), 5);
     // Make it look like a database from the first release: no region column, no record.
     db.execute_batch(
         "ALTER TABLE alerts DROP COLUMN region_code; DELETE FROM schema_migrations WHERE store = 'alerts';",
@@ -34,10 +35,17 @@ fn an_older_database_is_brought_up_to_date_and_a_newer_one_refused() {
     // Terms and evidence rows came with the third step.
     assert!(columns(dir.path(), "alerts").contains(&"term".to_string()));
     assert!(columns(dir.path(), "alert_periods").contains(&"evidence_rows".to_string()));
-    assert_eq!(version(&db), 4);
+    // Rectification evidence files came with the fifth.
+    assert_eq!(
+        columns(dir.path(), "alert_evidence"),
+        [
+            "id", "alert_id", "file", "name", "sha256", "bytes", "actor", "at"
+        ]
+    );
+    assert_eq!(version(&db), 5);
     // Opening again changes nothing.
     drop(AlertStore::open(dir.path()).unwrap());
-    assert_eq!(version(&db), 4);
+    assert_eq!(version(&db), 5);
 
     db.execute(
         "UPDATE schema_migrations SET version = 7 WHERE store = 'alerts'",

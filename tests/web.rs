@@ -482,18 +482,21 @@ async fn projection_and_backtest_pages() {
     assert!(html.contains("九、数据质量") && html.contains("年终执行预测"));
 }
 
+/// The first alert still new in a data directory.
+fn first_new_alert(dir: &Path) -> i64 {
+    let s = purse::alerts::AlertStore::open(dir).unwrap();
+    s.list(&purse::alerts::Filter {
+        status: Some(purse::alerts::Status::New),
+        ..Default::default()
+    })
+    .unwrap()[0]
+        .id
+}
+
 #[tokio::test]
 async fn alert_workflow_by_role_with_csrf() {
     let dir = copy();
-    let id = {
-        let s = purse::alerts::AlertStore::open(dir.path()).unwrap();
-        s.list(&purse::alerts::Filter {
-            status: Some(purse::alerts::Status::New),
-            ..Default::default()
-        })
-        .unwrap()[0]
-            .id
-    };
+    let id = first_new_alert(dir.path());
     let act = format!("/alerts/{id}/act");
     let viewer = Client::new(dir.path(), "viewer");
     let r = viewer
@@ -588,15 +591,7 @@ async fn alert_workflow_by_role_with_csrf() {
 #[tokio::test]
 async fn alert_rectification_evidence_files() {
     let dir = copy();
-    let id = {
-        let s = purse::alerts::AlertStore::open(dir.path()).unwrap();
-        s.list(&purse::alerts::Filter {
-            status: Some(purse::alerts::Status::New),
-            ..Default::default()
-        })
-        .unwrap()[0]
-            .id
-    };
+    let id = first_new_alert(dir.path());
     let up = format!("/alerts/{id}/evidence");
     let report: &[u8] = b"%PDF-1.4 rectification report";
     // sha256 of the bytes above, worked out with Python's hashlib.
