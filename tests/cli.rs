@@ -143,6 +143,74 @@ const GOOD_RULE: &str = "-- id: big_debt\n-- title: 大额债务 | Big debt\n-- 
     -- severity: 黄\n-- finding: state\n-- basis: balance\n-- params: limit = 100\n-- key: region_code, debt_type\n-- message: {subject} | {subject}\n\
     SELECT region_code, debt_type, region_name AS subject FROM debt WHERE period = $period AND debt_balance > $limit\n";
 
+/// A rule's place in the framework: the built-in pack's in `purse rules --json`, a deployment's
+/// rule without one unclassified (null), an unknown focus refused naming the file.
+#[test]
+fn rules_name_their_focus_and_budgets() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let o = run(&["rules", "--json", "--data-dir", data.to_str().unwrap()]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    let v: serde_json::Value = serde_json::from_str(&text(&o).0).unwrap();
+    let rule = |id: &str| {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == id)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(rule("debt_limit")["focus"], "debt");
+    assert_eq!(
+        rule("debt_limit")["budgets"],
+        serde_json::json!(["general", "fund"])
+    );
+    assert_eq!(
+        rule("soe_leverage")["budgets"],
+        serde_json::json!(["state_capital"])
+    );
+    assert_eq!(rule("indicator_deviation")["focus"], "policy");
+    assert_eq!(
+        rule("indicator_deviation")["budgets"],
+        serde_json::json!([])
+    );
+    assert!(v.as_array().unwrap().iter().all(|r| r["focus"].is_string()));
+
+    let rules = dir.path().join("rules");
+    std::fs::create_dir_all(rules.join("debt")).unwrap();
+    std::fs::write(rules.join("debt/big_debt.sql"), GOOD_RULE).unwrap();
+    let args = [
+        "rules",
+        "--json",
+        "--rules",
+        rules.to_str().unwrap(),
+        "--data-dir",
+        data.to_str().unwrap(),
+    ];
+    let o = run(&args);
+    assert!(o.status.success(), "{:?}", text(&o));
+    let v: serde_json::Value = serde_json::from_str(&text(&o).0).unwrap();
+    assert_eq!(v[0]["focus"], serde_json::Value::Null, "unclassified");
+    std::fs::write(
+        rules.join("debt/big_debt.sql"),
+        GOOD_RULE.replace(
+            "-- datasets: debt",
+            "-- focus: debts\n-- budgets: general\n-- datasets: debt",
+        ),
+    )
+    .unwrap();
+    let o = run(&args);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o).1.contains("big_debt.sql")
+            && text(&o)
+                .1
+                .contains("unknown focus `debts` (known: policy, structure, key_spending,"),
+        "{}",
+        text(&o).1
+    );
+}
+
 #[test]
 fn rule_files_are_validated_at_start_up_naming_the_file() {
     let dir = tempfile::tempdir().unwrap();

@@ -384,6 +384,11 @@ def main():
         d.go(base + "/drill?period=2025-07&region=990100")
         check("按目前进度预计年末执行率" in d.source(), "the drill-down states where the year will end")
         d.shot(f"{args.shots}/17-drill-projection.png")
+        d.go(base + "/rules")
+        src = d.source()
+        check("监督框架" in src and "重大政策贯彻落实" in src and "暂无规则" in src,
+              "the rules page draws the supervision framework, gaps included")
+        d.shot(f"{args.shots}/17b-framework.png")
         d.go(base + "/rules/execution_lag")
         el = d.find("input[name=p_yellow_pp]")
         d.clear(el)

@@ -482,6 +482,35 @@ async fn projection_and_backtest_pages() {
     assert!(html.contains("九、数据质量") && html.contains("年终执行预测"));
 }
 
+/// The rules page draws the framework from the rules' headers: each focus with its rules, the
+/// focus no rule serves yet, the rules per budget; a rule's page names its focus and budgets.
+#[tokio::test]
+async fn the_rules_page_draws_the_supervision_framework() {
+    let c = Client::new(base(), "viewer");
+    let (s, html) = c.get("/rules").await;
+    assert_eq!(s, StatusCode::OK);
+    let framework = html.split("id=\"framework\"").nth(1).unwrap();
+    let framework = framework.split("</section>").next().unwrap();
+    assert!(framework.contains("1 个重点尚无规则"), "{framework}");
+    assert!(
+        framework.contains("<td>政府债务</td><td><a href=\"/rules/debt_limit\">debt_limit</a>, <a href=\"/rules/debt_ratio\">debt_ratio</a>, <a href=\"/rules/overdue_debt\">overdue_debt</a>, <a href=\"/rules/special_bond_use\">special_bond_use</a></td>"),
+        "{framework}"
+    );
+    assert!(
+        framework.contains("<td>数据质量</td><td><span class=\"badge red\">暂无规则</span></td>"),
+        "{framework}"
+    );
+    assert!(
+        framework.contains(
+            "一般公共预算 25 · 政府性基金预算 5 · 国有资本经营预算 3 · 社会保险基金预算 0"
+        ),
+        "{framework}"
+    );
+    let (s, html) = c.get("/rules/debt_limit").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("政府债务") && html.contains("一般公共预算、政府性基金预算"));
+}
+
 /// The first alert still new in a data directory.
 fn first_new_alert(dir: &Path) -> i64 {
     let s = purse::alerts::AlertStore::open(dir).unwrap();

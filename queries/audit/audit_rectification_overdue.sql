@@ -1,6 +1,8 @@
 -- id: audit_rectification_overdue
 -- title: 审计整改逾期 | Audit finding not rectified by its deadline
 -- category: 合规
+-- focus: audit
+-- budgets: general
 -- datasets: audit_findings
 -- cadence: standing
 -- finding: state

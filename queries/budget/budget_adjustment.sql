@@ -1,6 +1,8 @@
 -- id: budget_adjustment
 -- title: 预算调整幅度大 | Large budget adjustment
 -- category: 流量
+-- focus: department
+-- budgets: general
 -- datasets: budget_execution
 -- cadence: month
 -- finding: state

@@ -1,6 +1,8 @@
 -- id: execution_lag
 -- title: 支出进度滞后 | Spending behind time progress
 -- category: 流速
+-- focus: department
+-- budgets: general
 -- datasets: budget_execution
 -- cadence: month
 -- finding: state

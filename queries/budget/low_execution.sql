@@ -1,6 +1,8 @@
 -- id: low_execution
 -- title: 项目执行率低 | Project execution far below budget at year end
 -- category: 流速
+-- focus: key_spending
+-- budgets: general
 -- datasets: budget_execution
 -- cadence: month
 -- finding: state

@@ -1,6 +1,8 @@
 -- id: over_budget
 -- title: 超预算或无预算支出 | Spending above the budget, or with none
 -- category: 流量
+-- focus: department
+-- budgets: general
 -- datasets: budget_execution
 -- cadence: month
 -- finding: state

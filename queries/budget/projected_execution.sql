@@ -1,6 +1,8 @@
 -- id: projected_execution
 -- title: 年终执行预测偏低 | Year-end execution projected low
 -- category: 流速
+-- focus: structure
+-- budgets: general
 -- datasets: budget_execution
 -- cadence: month
 -- finding: state

@@ -1,6 +1,8 @@
 -- id: three_public_expenses
 -- title: 三公经费增长 | Growth of the three public expenses
 -- category: 合规
+-- focus: department
+-- budgets: general
 -- datasets: budget_execution
 -- cadence: month
 -- finding: state

@@ -1,6 +1,8 @@
 -- id: vague_economic_code
 -- title: 其他类支出占比过高 | Too much spending under "other" economic codes
 -- category: 合规
+-- focus: structure
+-- budgets: general
 -- datasets: budget_execution
 -- cadence: month
 -- finding: state

@@ -1,6 +1,8 @@
 -- id: year_end_rush
 -- title: 年底突击花钱 | Year-end rush
 -- category: 流速
+-- focus: structure
+-- budgets: general
 -- datasets: budget_execution
 -- cadence: month
 -- finding: state

@@ -1,6 +1,8 @@
 -- id: debt_limit
 -- title: 债务余额超限额 | Debt balance above the approved limit
 -- category: 合规
+-- focus: debt
+-- budgets: general, fund
 -- datasets: debt
 -- cadence: year
 -- finding: state

@@ -1,6 +1,8 @@
 -- id: debt_ratio
 -- title: 债务率风险 | Debt ratio risk
 -- category: 流量
+-- focus: debt
+-- budgets: general, fund
 -- datasets: debt
 -- cadence: year
 -- finding: state

@@ -1,6 +1,8 @@
 -- id: overdue_debt
 -- title: 逾期债务率 | Overdue debt
 -- category: 流量
+-- focus: debt
+-- budgets: general, fund
 -- datasets: debt
 -- cadence: year
 -- finding: state

@@ -1,6 +1,8 @@
 -- id: treasury_cash_cover
 -- title: 库款保障水平 | Treasury cash cover
 -- category: 流量
+-- focus: revenue
+-- budgets: general
 -- datasets: debt, budget_execution
 -- cadence: month
 -- finding: state

@@ -1,6 +1,8 @@
 -- id: idle_special_funds
 -- title: 专项资金分配迟缓或沉淀 | Special funds passed on late or left idle
 -- category: 流速
+-- focus: transfers
+-- budgets: general
 -- datasets: special_funds
 -- cadence: month
 -- finding: state

@@ -1,6 +1,8 @@
 -- id: special_bond_use
 -- title: 专项债券资金使用进度滞后 | Special bond proceeds used behind schedule
 -- category: 流速
+-- focus: debt
+-- budgets: fund
 -- datasets: bonds
 -- cadence: quarter
 -- finding: state

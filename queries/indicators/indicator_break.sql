@@ -1,6 +1,8 @@
 -- id: indicator_break
 -- title: 经济指标异常波动 | Indicator far off its own history
 -- category: 其他
+-- focus: policy
+-- budgets: none
 -- datasets: indicators
 -- cadence: month
 -- finding: state

@@ -1,6 +1,8 @@
 -- id: indicator_deviation
 -- title: 经济指标偏离目标 | Indicator off its annual target
 -- category: 流速
+-- focus: policy
+-- budgets: none
 -- datasets: indicators, targets
 -- cadence: month
 -- finding: state

@@ -1,6 +1,8 @@
 -- id: benford
 -- title: 支付金额首位数字异常 | Payment amounts off Benford's law
 -- category: 其他
+-- focus: department
+-- budgets: general
 -- datasets: payments, budget_execution
 -- severity: 黄
 -- params: max_mad = 0.015, min_count = 1000, min_amount = 10

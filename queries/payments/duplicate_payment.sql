@@ -1,6 +1,8 @@
 -- id: duplicate_payment
 -- title: 疑似重复支付 | Possible duplicate payment
 -- category: 合规
+-- focus: department
+-- budgets: general
 -- datasets: payments
 -- cadence: month
 -- finding: event

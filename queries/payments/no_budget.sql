@@ -1,6 +1,8 @@
 -- id: no_budget
 -- title: 无预算支出 | Payment with no budget line
 -- category: 合规
+-- focus: department
+-- budgets: general
 -- datasets: payments, budget_execution
 -- cadence: month
 -- finding: event

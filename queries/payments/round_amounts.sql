@@ -1,6 +1,8 @@
 -- id: round_amounts
 -- title: 大额整数支付 | Large round-number payments
 -- category: 合规
+-- focus: department
+-- budgets: general
 -- datasets: payments
 -- cadence: month
 -- finding: event

@@ -1,6 +1,8 @@
 -- id: split_payment
 -- title: 疑似拆分支付 | Payments split to stay under an approval threshold
 -- category: 合规
+-- focus: department
+-- budgets: general
 -- datasets: payments
 -- cadence: month
 -- finding: event

@@ -1,6 +1,8 @@
 -- id: pefa_pi1_aggregate_outturn
 -- title: PEFA PI-1 支出总额执行偏差 | PEFA PI-1 aggregate expenditure outturn
 -- category: 其他
+-- focus: structure
+-- budgets: general
 -- datasets: budget_execution
 -- cadence: month
 -- finding: state

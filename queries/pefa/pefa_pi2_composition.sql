@@ -1,6 +1,8 @@
 -- id: pefa_pi2_composition
 -- title: PEFA PI-2 支出结构执行偏差 | PEFA PI-2 expenditure composition outturn
 -- category: 其他
+-- focus: structure
+-- budgets: general
 -- datasets: budget_execution
 -- cadence: month
 -- finding: state

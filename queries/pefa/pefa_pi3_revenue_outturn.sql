@@ -1,6 +1,8 @@
 -- id: pefa_pi3_revenue_outturn
 -- title: PEFA PI-3 收入执行偏差 | PEFA PI-3 revenue outturn
 -- category: 其他
+-- focus: revenue
+-- budgets: general
 -- datasets: revenue
 -- cadence: month
 -- finding: state

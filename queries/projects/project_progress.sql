@@ -1,6 +1,8 @@
 -- id: project_progress
 -- title: 项目进度滞后 | Project behind its investment plan
 -- category: 流速
+-- focus: key_spending
+-- budgets: general, fund
 -- datasets: projects
 -- cadence: month
 -- finding: state

@@ -1,6 +1,8 @@
 -- id: revenue_outturn
 -- title: 收入进度滞后 | Revenue behind time progress
 -- category: 流速
+-- focus: revenue
+-- budgets: general
 -- datasets: revenue
 -- cadence: month
 -- finding: state

@@ -1,6 +1,8 @@
 -- id: revenue_quality
 -- title: 非税收入占比偏高 | Non-tax share of general revenue too high
 -- category: 流量
+-- focus: revenue
+-- budgets: general
 -- datasets: revenue
 -- cadence: month
 -- finding: state

@@ -1,6 +1,8 @@
 -- id: soe_capital_preservation
 -- title: 国有资本保值增值率低于100% | State capital not preserved
 -- category: 流量
+-- focus: assets
+-- budgets: state_capital
 -- datasets: soe_finance
 -- cadence: quarter
 -- finding: state

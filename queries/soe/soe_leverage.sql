@@ -1,6 +1,8 @@
 -- id: soe_leverage
 -- title: 国企资产负债率超警戒线 | SOE leverage above the warning line
 -- category: 流量
+-- focus: assets
+-- budgets: state_capital
 -- datasets: soe_finance
 -- cadence: quarter
 -- finding: state

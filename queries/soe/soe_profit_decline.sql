@@ -1,6 +1,8 @@
 -- id: soe_profit_decline
 -- title: 国企利润大幅下降 | SOE profit falling sharply
 -- category: 流量
+-- focus: assets
+-- budgets: state_capital
 -- datasets: soe_finance
 -- cadence: quarter
 -- finding: state

@@ -8,6 +8,7 @@
 //! with the placeholders substituted, on DuckDB over the same Parquet.
 
 pub mod explain;
+pub mod framework;
 pub mod labels;
 pub mod runner;
 
@@ -347,6 +348,11 @@ pub struct Rule {
     pub title_zh: String,
     pub title_en: String,
     pub category: String,
+    /// The focus of review it serves (`-- focus:`); `None` for a deployment's rule that names
+    /// none.
+    pub focus: Option<framework::Focus>,
+    /// The budgets (全口径) its figures cover (`-- budgets:`).
+    pub budgets: Vec<framework::Budget>,
     pub datasets: Vec<String>,
     /// `None`: the query computes a `level` column; else the fixed level.
     pub fixed_level: Option<String>,
@@ -424,7 +430,9 @@ pub fn placeholders(sql: &str) -> BTreeSet<String> {
 /// Parses one rule file: the `-- key: value` header, then the SQL.
 pub fn parse(path: &Path, text: &str, catalog: &Catalog) -> Result<Rule> {
     let (meta, sql_lines) = split_header(path, text)?;
-    const KNOWN: [&str; 17] = [
+    const KNOWN: [&str; 19] = [
+        "focus",
+        "budgets",
         "finding",
         "basis",
         "requires",
@@ -531,6 +539,11 @@ pub fn parse(path: &Path, text: &str, catalog: &Catalog) -> Result<Rule> {
             format!("unknown basis `{basis}` (known: month, ytd, balance, annual, quarter)"),
         )
     })?;
+    let (focus, budgets) = framework::parse_place(
+        meta.get("focus").map(String::as_str),
+        meta.get("budgets").map(String::as_str),
+    )
+    .map_err(|e| err(path, e))?;
     let requires = requires_of(path, &meta, &datasets, catalog)?;
     let evidence_columns = comma_list(&meta, "evidence");
     let tally = match meta.get("tally") {
@@ -588,6 +601,8 @@ pub fn parse(path: &Path, text: &str, catalog: &Catalog) -> Result<Rule> {
         title_zh,
         title_en,
         category,
+        focus,
+        budgets,
         datasets,
         fixed_level,
         defaults,
@@ -948,7 +963,7 @@ impl RuleSet {
 /// (`purse rules --markdown`; a test compares the README's copy).
 pub fn markdown_table(rules: &[Rule]) -> String {
     let mut out = String::from(
-        "| rule | 规则 | finding | basis | cadence | months | datasets |\n|---|---|---|---|---|---|---|\n",
+        "| rule | 规则 | focus | budgets | finding | basis | cadence | months | datasets |\n|---|---|---|---|---|---|---|---|---|\n",
     );
     for r in rules {
         let months = if r.months.len() == 12 {
@@ -956,10 +971,17 @@ pub fn markdown_table(rules: &[Rule]) -> String {
         } else {
             month_runs(&r.months)
         };
+        let budgets: Vec<&str> = r.budgets.iter().map(|b| b.as_str()).collect();
         out.push_str(&format!(
-            "| `{}` | {} | {} | {} | {} | {} | {} |\n",
+            "| `{}` | {} | {} | {} | {} | {} | {} | {} | {} |\n",
             r.id,
             r.title_zh,
+            r.focus.map_or("—", |f| f.as_str()),
+            if budgets.is_empty() {
+                "—".to_string()
+            } else {
+                budgets.join(", ")
+            },
             r.finding.as_str(),
             r.basis.as_str(),
             r.cadence.as_str(),
@@ -1128,6 +1150,61 @@ mod tests {
         );
         // Every rule declares both, and the table says so.
         assert_eq!(table.lines().count(), set.rules.len() + 2);
+    }
+
+    /// Every built-in rule names its focus and budgets; the map lists each focus with its rules
+    /// (counted by hand from the headers), data quality with none, and the budgets covered.
+    #[test]
+    fn the_builtin_pack_covers_the_framework_but_data_quality() {
+        use framework::{Budget, Focus};
+        let set = RuleSet::builtin(&Catalog::builtin(), &Default::default()).unwrap();
+        let m = framework::map(&set.rules, &Default::default());
+        assert!(m.unclassified.is_empty(), "{:?}", m.unclassified);
+        let counts: Vec<(Focus, usize)> =
+            m.focuses.iter().map(|f| (f.focus, f.rules.len())).collect();
+        assert_eq!(
+            counts,
+            [
+                (Focus::Policy, 2),
+                (Focus::Structure, 5),
+                (Focus::KeySpending, 2),
+                (Focus::Department, 9),
+                (Focus::Transfers, 1),
+                (Focus::Debt, 4),
+                (Focus::Revenue, 4),
+                (Focus::Assets, 3),
+                (Focus::Audit, 1),
+                (Focus::DataQuality, 0),
+            ]
+        );
+        assert_eq!(
+            m.focuses[5].rules,
+            [
+                "debt_limit",
+                "debt_ratio",
+                "overdue_debt",
+                "special_bond_use"
+            ]
+        );
+        assert_eq!(
+            m.budgets,
+            [
+                (Budget::General, 25),
+                (Budget::Fund, 5),
+                (Budget::StateCapital, 3),
+                (Budget::SocialInsurance, 0),
+            ]
+        );
+        let fired = [
+            ("debt_limit".to_string(), 2),
+            ("soe_leverage".to_string(), 5),
+        ]
+        .into();
+        let m = framework::map(&set.rules, &fired);
+        assert_eq!(
+            (m.focuses[5].fired, m.focuses[7].fired, m.focuses[0].fired),
+            (2, 5, 0)
+        );
     }
 
     #[test]

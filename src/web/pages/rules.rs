@@ -1,5 +1,7 @@
-//! 规则: the rule catalog with how often each fired and whether it could judge the last period,
-//! and one rule with its parameters (defaults and in effect) and SQL.
+//! 规则: the supervision framework the pack covers (each focus with its rules, the focuses no
+//! rule serves, the four budgets), the rule catalog with how often each fired and whether it
+//! could judge the last period, and one rule with its parameters (defaults and in effect) and
+//! SQL.
 
 use std::collections::HashMap;
 
@@ -39,6 +41,7 @@ pub async fn rules(State(st): State<AppState>, auth: Auth) -> PageOut {
                 a(&format!("/rules/{}", r.id), &r.id),
                 text(l.t(&r.title_zh, &r.title_en)),
                 text(&term(&r.category, l)),
+                text(r.focus.map_or(t("未归类", "unclassified"), |f| l.t(f.zh(), f.en()))),
                 text(&r.datasets.join(", ")),
                 text(r.fixed_level.as_deref().unwrap_or(t("按值", "by value"))),
                 html! { code { (params.join(", ")) } },
@@ -68,11 +71,14 @@ pub async fn rules(State(st): State<AppState>, auth: Auth) -> PageOut {
         Frame::new("rules", t("规则", "Rules"), "/rules"),
         html! {
             h1 { (t("规则目录", "Rule catalog")) " (" (set.rules.len()) ")" }
+            (framework(&set.rules, &fired, l))
+            h2 { (t("全部规则", "Every rule")) }
             (table(
                 &[
                     t("编号", "ID"),
                     t("名称", "Title"),
                     t("类别", "Category"),
+                    t("监督重点", "Focus"),
                     t("数据集", "Datasets"),
                     t("等级", "Severity"),
                     t("参数", "Parameters"),
@@ -85,6 +91,60 @@ pub async fn rules(State(st): State<AppState>, auth: Auth) -> PageOut {
             ))
         },
     ))
+}
+
+/// The framework the pack covers (监督框架): each focus of review with its rules and the alerts
+/// they raised, a focus no rule serves marked as a gap, and the rules per budget (全口径).
+fn framework(
+    rules: &[crate::rules::Rule],
+    fired: &HashMap<String, i64>,
+    l: crate::i18n::Lang,
+) -> Markup {
+    let t = |zh: &'static str, en: &'static str| l.t(zh, en);
+    let m = crate::rules::framework::map(rules, fired);
+    let rows: Vec<Vec<Markup>> = m
+        .focuses
+        .iter()
+        .map(|f| {
+            vec![
+                text(l.t(f.focus.zh(), f.focus.en())),
+                if f.rules.is_empty() {
+                    html! { span.badge.red { (t("暂无规则", "no rule yet")) } }
+                } else {
+                    html! {
+                        @for (i, id) in f.rules.iter().enumerate() {
+                            @if i > 0 { ", " }
+                            (a(&format!("/rules/{id}"), id))
+                        }
+                    }
+                },
+                num(&f.fired.to_string()),
+            ]
+        })
+        .collect();
+    let gaps = m.focuses.iter().filter(|f| f.rules.is_empty()).count();
+    html! {
+        section #framework {
+            h2 { (t("监督框架", "Supervision framework")) }
+            p.note {
+                (t("按人大预算审查监督重点（2018年指导意见六个方面，及国有资产、审计整改、收入与库款、数据质量）归类；",
+                   "By the focuses of budget review (the 2018 guideline's six, with state assets, audit follow-up, revenue and data quality); "))
+                (gaps) (t(" 个重点尚无规则。", " focus(es) without a rule."))
+            }
+            (table(&[t("监督重点", "Focus"), t("规则", "Rules"), t("触发次数", "Fired")], &rows, "data"))
+            p {
+                (t("全口径：", "All four budgets: "))
+                @for (i, (b, n)) in m.budgets.iter().enumerate() {
+                    @if i > 0 { " · " }
+                    (l.t(b.zh(), b.en())) " " (n)
+                    @if *n == 0 { " " span.badge.red { (t("暂无规则", "no rule yet")) } }
+                }
+            }
+            @if !m.unclassified.is_empty() {
+                p.muted { (t("未归类：", "Unclassified: ")) (m.unclassified.join(", ")) }
+            }
+        }
+    }
 }
 
 pub async fn rule(
@@ -125,8 +185,23 @@ pub async fn rule(
         .map(|m| m.to_string())
         .collect::<Vec<_>>()
         .join(", ");
-    let kv: [(&str, String); 7] = [
+    let budgets: Vec<&str> = r.budgets.iter().map(|b| l.t(b.zh(), b.en())).collect();
+    let kv: [(&str, String); 9] = [
         (t("类别", "Category"), term(&r.category, l)),
+        (
+            t("监督重点", "Focus"),
+            r.focus
+                .map_or(t("未归类", "unclassified"), |f| l.t(f.zh(), f.en()))
+                .to_string(),
+        ),
+        (
+            t("预算口径", "Budgets"),
+            if budgets.is_empty() {
+                t("不涉及", "none").to_string()
+            } else {
+                budgets.join("、")
+            },
+        ),
         (t("数据集", "Datasets"), r.datasets.join(", ")),
         (t("数据时效", "Cadence"), r.cadence.as_str().to_string()),
         (t("适用月份", "Months"), months),
