@@ -32,6 +32,11 @@ pub async fn rules(State(st): State<AppState>, auth: Auth) -> PageOut {
         .await
         .page()?;
     let fired = st.fired_for(&auth.session.reach).await.page()?;
+    // How each rule's alerts ended, so a rule that mostly raises false alarms shows.
+    let past = st
+        .alerts_for(&auth.session.reach, crate::alerts::Filter::default())
+        .await
+        .page()?;
     let rows: Vec<Vec<Markup>> = set
         .rules
         .iter()
@@ -46,6 +51,7 @@ pub async fn rules(State(st): State<AppState>, auth: Auth) -> PageOut {
                 text(r.fixed_level.as_deref().unwrap_or(t("按值", "by value"))),
                 html! { code { (params.join(", ")) } },
                 num(&fired.get(&r.id).copied().unwrap_or(0).to_string()),
+                ended(&crate::foresight::backtest::past_outcomes(r, &past), l),
                 match outcomes.iter().find(|o| o.rule_id == r.id) {
                     Some(o) if o.evaluated => text(t("已评估", "evaluated")),
                     Some(o) => html! {
@@ -83,6 +89,7 @@ pub async fn rules(State(st): State<AppState>, auth: Auth) -> PageOut {
                     t("等级", "Severity"),
                     t("参数", "Parameters"),
                     t("触发次数", "Fired"),
+                    t("处理结果", "How they ended"),
                     &last_col,
                     t("状态", "State"),
                 ],
@@ -91,6 +98,30 @@ pub async fn rules(State(st): State<AppState>, auth: Auth) -> PageOut {
             ))
         },
     ))
+}
+
+/// How a rule's alerts ended: rectified (销号), dismissed as false (排除), resolved by data,
+/// still open; and the share of the decided ones that were real.
+fn ended(p: &crate::foresight::backtest::PastOutcomes, l: crate::i18n::Lang) -> Markup {
+    let t = |zh: &'static str, en: &'static str| l.t(zh, en);
+    if p.closed + p.dismissed + p.resolved + p.open == 0 {
+        return html! {};
+    }
+    html! {
+        (t("销号", "closed")) " " (p.closed) " · "
+        (t("排除", "dismissed")) " " (p.dismissed) " · "
+        (t("数据消除", "resolved")) " " (p.resolved) " · "
+        (t("未结", "open")) " " (p.open)
+        @if let Some(precision) = p.precision {
+            @if precision < 50.0 {
+                " " span.badge.red title=(t("排除多于销号：可用回测调整参数", "more dismissed than closed: tune it with a backtest")) {
+                    (t("准确率", "precision")) " " (format!("{precision:.0}")) "%"
+                }
+            } @else {
+                " · " (t("准确率", "precision")) " " (format!("{precision:.0}")) "%"
+            }
+        }
+    }
 }
 
 /// The framework the pack covers (监督框架): each focus of review with its rules and the alerts
