@@ -489,3 +489,39 @@ pub fn quality_table(card: &crate::foresight::quality::Scorecard, lang: Lang) ->
         }
     }
 }
+
+/// 本月要点: the month's open alerts that matter first, most points first, each with its level,
+/// what it says, the money it concerns, how long it has stood and whether it came back. `link`:
+/// each alert links to its page (the cockpit), or not (an archived report that stands alone).
+pub fn highlights(h: &[crate::alerts::highlights::Highlight], lang: Lang, link: bool) -> Markup {
+    let t = |zh: &'static str, en: &'static str| lang.t(zh, en);
+    html! {
+        @if h.is_empty() {
+            p.muted { (t("本月无未结预警。", "No open alert this month.")) }
+        } @else {
+            table.highlights {
+                tr {
+                    th { "#" } th { (t("等级", "Level")) } th { (t("预警", "Alert")) }
+                    th { (t("涉及金额", "At stake")) } th { (t("持续", "Open")) } th { (t("要点分", "Points")) }
+                }
+                @for (i, x) in h.iter().enumerate() {
+                    @let a = &x.alert;
+                    tr {
+                        td { (i + 1) }
+                        td { span class={ "badge " (crate::i18n::level_class(&a.level)) } { (crate::i18n::level_label(&a.level, lang)) } }
+                        td {
+                            @if link { a href={ "/alerts/" (a.id) } { "#" (a.id) " " (a.title) } } @else { "#" (a.id) " " (a.title) }
+                            " — " (lang.t(&a.message_zh, &a.message_en))
+                            @if x.reopened > 0 { " " span.badge.red { (t("再次出现", "came back")) } }
+                        }
+                        td.n { (x.stake.map(|m| m.readable()).unwrap_or_default()) }
+                        td.n { (a.months_open) (t("个月", " mo")) }
+                        td.n { (x.points) }
+                    }
+                }
+            }
+            p.note { (t("要点分 = 等级（红40 橙30 黄20 蓝10）+ 涉及金额（每十倍万元7.5分，至多30）+ 持续月数（每月2分，至多20）+ 再次出现10分。",
+                        "Points = level (red 40, orange 30, yellow 20, blue 10) + money at stake (7.5 per tenfold in 万元, at most 30) + months open (2 a month, at most 20) + 10 if it came back.")) }
+        }
+    }
+}

@@ -214,6 +214,8 @@ def main():
         check(d.url().endswith("/cockpit"), "logged in, on the cockpit")
         src = d.source()
         check("一屏纵览" in src and "四本预算执行" in src, "cockpit shows its cards")
+        check(src.find("本月要点") != -1 and src.find("本月要点") < src.find("四本预算执行"),
+              "the month's highlights (本月要点) head the cockpit")
         # Charts are served beside the page: every one must have loaded as an image.
         loaded = lambda: d.call("POST", d.s("/execute/sync"), {"script":
             "const i=[...document.querySelectorAll('.chart img')];"

@@ -574,6 +574,49 @@ async fn the_rules_page_shows_how_each_rules_alerts_ended() {
     );
 }
 
+/// 本月要点 head the cockpit and the report. Worked out by hand from the demo checked for
+/// November and December: three red alerts open two months with over 1亿元 at stake score
+/// 40 + 30 + 2 = 72 (SOE leverage on 281.80亿元 of liabilities, 北山县's debt ratio on 67.07亿元
+/// of debt, 北山县's limit breach by 1.78亿元), in that order of stake.
+#[tokio::test]
+async fn the_cockpit_and_the_report_lead_with_the_months_highlights() {
+    let c = Client::new(base(), "viewer");
+    let (s, html) = c.get("/cockpit?period=2025-12").await;
+    assert_eq!(s, StatusCode::OK);
+    let card = html.split("id=\"highlights\"").nth(1).unwrap();
+    let card = card.split("</section>").next().unwrap();
+    let rows: Vec<&str> = card.split("<tr>").skip(2).collect();
+    assert_eq!(rows.len(), 10, "the top ten");
+    for (row, stake) in rows.iter().zip(["281.80亿元", "67.07亿元", "1.78亿元"]) {
+        assert!(
+            row.contains(&format!("<td class=\"n\">{stake}</td>")),
+            "{row}"
+        );
+        assert!(row.contains("<td class=\"n\">72</td>"), "{row}");
+        assert!(row.contains("href=\"/alerts/"), "{row}");
+    }
+    let points: Vec<u32> = rows
+        .iter()
+        .map(|r| {
+            let cells: Vec<&str> = r.split("<td class=\"n\">").collect();
+            cells
+                .last()
+                .unwrap()
+                .split('<')
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap()
+        })
+        .collect();
+    assert!(points.windows(2).all(|w| w[0] >= w[1]), "{points:?}");
+    let (s, report) = c.get("/reports/live/2025-12").await;
+    assert_eq!(s, StatusCode::OK);
+    let head = report.find("本月要点").unwrap();
+    assert!(head < report.find("一、总体情况").unwrap());
+    assert!(report[head..].contains("281.80亿元"));
+}
+
 /// The first alert still new in a data directory.
 fn first_new_alert(dir: &Path) -> i64 {
     let s = purse::alerts::AlertStore::open(dir).unwrap();
@@ -1429,6 +1472,7 @@ async fn reports_are_scheduled_on_a_fake_clock_and_reproducible() {
     let mut wb: calamine::Xlsx<_> = calamine::open_workbook(&x).unwrap();
     use calamine::Reader;
     let names = wb.sheet_names();
+    assert_eq!(names[0], "本月要点", "the highlights lead the workbook");
     for s in [
         "预警清单",
         "预算执行",

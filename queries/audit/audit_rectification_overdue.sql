@@ -3,6 +3,7 @@
 -- category: 合规
 -- focus: audit
 -- budgets: general
+-- stake: amount
 -- datasets: audit_findings
 -- cadence: standing
 -- finding: state

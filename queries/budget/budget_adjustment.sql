@@ -3,6 +3,7 @@
 -- category: 流量
 -- focus: department
 -- budgets: general
+-- stake: adjusted_budget
 -- datasets: budget_execution
 -- cadence: month
 -- finding: state

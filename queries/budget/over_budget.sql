@@ -3,6 +3,7 @@
 -- category: 流量
 -- focus: department
 -- budgets: general
+-- stake: difference
 -- datasets: budget_execution
 -- cadence: month
 -- finding: state

@@ -3,6 +3,7 @@
 -- category: 合规
 -- focus: department
 -- budgets: general
+-- stake: ytd_amount
 -- datasets: budget_execution
 -- cadence: month
 -- finding: state

@@ -3,6 +3,7 @@
 -- category: 合规
 -- focus: structure
 -- budgets: general
+-- stake: other_amount
 -- datasets: budget_execution
 -- cadence: month
 -- finding: state

@@ -3,6 +3,7 @@
 -- category: 流速
 -- focus: structure
 -- budgets: general
+-- stake: rush_amount
 -- datasets: budget_execution
 -- cadence: month
 -- finding: state

@@ -3,6 +3,7 @@
 -- category: 合规
 -- focus: debt
 -- budgets: general, fund
+-- stake: difference
 -- datasets: debt
 -- cadence: year
 -- finding: state

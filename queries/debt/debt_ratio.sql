@@ -3,6 +3,7 @@
 -- category: 流量
 -- focus: debt
 -- budgets: general, fund
+-- stake: debt_balance
 -- datasets: debt
 -- cadence: year
 -- finding: state

@@ -3,6 +3,7 @@
 -- category: 流量
 -- focus: debt
 -- budgets: general, fund
+-- stake: overdue
 -- datasets: debt
 -- cadence: year
 -- finding: state

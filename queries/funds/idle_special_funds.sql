@@ -3,6 +3,7 @@
 -- category: 流速
 -- focus: transfers
 -- budgets: general
+-- stake: issued_amount
 -- datasets: special_funds
 -- cadence: month
 -- finding: state

@@ -3,6 +3,7 @@
 -- category: 合规
 -- focus: department
 -- budgets: general
+-- stake: value
 -- datasets: payments, budget_execution
 -- cadence: month
 -- finding: event

@@ -3,6 +3,7 @@
 -- category: 合规
 -- focus: department
 -- budgets: general
+-- stake: total
 -- datasets: payments
 -- cadence: month
 -- finding: event

@@ -3,6 +3,7 @@
 -- category: 流速
 -- focus: key_spending
 -- budgets: general, fund
+-- stake: annual_plan
 -- datasets: projects
 -- cadence: month
 -- finding: state

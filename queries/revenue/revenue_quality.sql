@@ -3,6 +3,7 @@
 -- category: 流量
 -- focus: revenue
 -- budgets: general
+-- stake: nontax_revenue
 -- datasets: revenue
 -- cadence: month
 -- finding: state

@@ -3,6 +3,7 @@
 -- category: 流量
 -- focus: assets
 -- budgets: state_capital
+-- stake: total_liabilities
 -- datasets: soe_finance
 -- cadence: quarter
 -- finding: state

@@ -3,6 +3,8 @@
 //! when the data no longer shows it) and an audit trail of every change. Runs are recorded so the
 //! history can be charted and month-over-month changes reported.
 
+pub mod highlights;
+
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
@@ -854,6 +856,17 @@ impl AlertStore {
             return Err(PurseError::Invalid(format!("{name}: the file is empty")));
         }
         ALERTS.keep_evidence(&mut self.db, &self.dir, id, name, bytes, actor)
+    }
+
+    /// How many times each alert came back after it was settled (its `reopened` trail entries).
+    pub fn reopened_counts(&self) -> Result<HashMap<i64, i64>> {
+        let mut st = self.db.prepare(
+            "SELECT alert_id, count(*) FROM alert_events WHERE action = 'reopened' GROUP BY alert_id",
+        )?;
+        let v = st
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(v)
     }
 
     /// Alert `id`'s evidence files, oldest first.

@@ -169,6 +169,33 @@ impl App {
     }
 
     /// A month's alerts against the month before, as `reach` sees them.
+    /// 本月要点: the open alerts of `period` that matter first, as `reach` sees them (see
+    /// [`crate::alerts::highlights`]).
+    pub async fn highlights_for(
+        &self,
+        reach: &Reach,
+        period: Period,
+    ) -> Result<Vec<crate::alerts::highlights::Highlight>> {
+        let vis = self.visible(reach).await?;
+        let stakes: HashMap<String, String> = self
+            .rules()?
+            .rules
+            .iter()
+            .filter_map(|r| Some((r.id.clone(), r.stake.clone()?)))
+            .collect();
+        let (month, reopened) = self
+            .alerts
+            .read(move |s| Ok::<_, PurseError>((s.in_period(period)?, s.reopened_counts()?)))
+            .await?;
+        let month = month.into_iter().filter(|(a, _)| vis.alert(a)).collect();
+        Ok(crate::alerts::highlights::rank(
+            month,
+            &stakes,
+            &reopened,
+            crate::alerts::highlights::TOP,
+        ))
+    }
+
     pub async fn month_for(
         &self,
         reach: &Reach,

@@ -121,7 +121,9 @@ impl App {
             as_of,
         )
         .await?;
+        let highlights = self.highlights_for(reach, month).await?;
         Ok(Report {
+            highlights,
             quality,
             outlook,
             problems,

@@ -51,6 +51,8 @@ pub struct Report {
     pub outlook: crate::foresight::Outlook,
     /// How good the data behind the report is, per source.
     pub quality: crate::foresight::quality::Scorecard,
+    /// 本月要点: the open alerts of the month that matter first.
+    pub highlights: Vec<crate::alerts::highlights::Highlight>,
 }
 
 /// A rule that did not judge the period: its title and why, in both languages.
@@ -143,6 +145,8 @@ pub fn html(r: &Report, lang: Lang) -> String {
                                "Nothing was loaded for this period, so nothing below is a finding about it; open alerts and rectifications are listed as usual."))
                     }
                 }
+                h2 { (t("本月要点", "This month first")) }
+                (crate::views::highlights(&r.highlights, lang, false))
                 (overview(r, lang))
                 (execution(r, lang))
                 (alert_counts(r, lang))
@@ -482,6 +486,7 @@ pub fn xlsx(r: &Report, lang: Lang) -> Result<Vec<u8>> {
     let c = &r.cockpit;
     let t = |zh: &'static str, en: &'static str| lang.t(zh, en).to_string();
     let sheets = [
+        Some(highlight_sheet(r, lang)),
         Some(alert_sheet(r, lang)),
         evidence_sheet(r, lang),
         Some(kind_sheet(
@@ -575,6 +580,45 @@ fn alert_sheet(r: &Report, lang: Lang) -> Sheet {
             t("说明", "Message"),
             t("责任人", "Owner"),
             t("整改期限", "Due"),
+        ],
+        rows,
+    }
+}
+
+/// 本月要点 as a sheet: rank, points and what they rest on, money exact in 元.
+fn highlight_sheet(r: &Report, lang: Lang) -> Sheet {
+    let t = |zh: &'static str, en: &'static str| lang.t(zh, en).to_string();
+    let rows = r
+        .highlights
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            let a = &h.alert;
+            vec![
+                Val::Int(i as i64 + 1),
+                Val::Int(a.id),
+                Val::Text(crate::i18n::level_label(&a.level, lang).to_string()),
+                Val::Text(a.title.clone()),
+                Val::Text(lang.t(&a.message_zh, &a.message_en).to_string()),
+                h.stake.map_or(Val::Null, Val::Money),
+                Val::Int(a.months_open),
+                Val::Int(h.reopened),
+                Val::Int(i64::from(h.points)),
+            ]
+        })
+        .collect();
+    Sheet {
+        name: t("本月要点", "This month first"),
+        header: vec![
+            t("序号", "Rank"),
+            t("编号", "ID"),
+            t("等级", "Severity"),
+            t("标题", "Title"),
+            t("说明", "Message"),
+            t("涉及金额（元）", "At stake (yuan)"),
+            t("持续月数", "Months open"),
+            t("再次出现次数", "Came back"),
+            t("要点分", "Points"),
         ],
         rows,
     }

@@ -353,6 +353,9 @@ pub struct Rule {
     pub focus: Option<framework::Focus>,
     /// The budgets (全口径) its figures cover (`-- budgets:`).
     pub budgets: Vec<framework::Budget>,
+    /// The output column holding the money a finding concerns, in 元 (`-- stake:`): what
+    /// ranks it among the month's highlights (本月要点). `None`: ranked without money.
+    pub stake: Option<String>,
     pub datasets: Vec<String>,
     /// `None`: the query computes a `level` column; else the fixed level.
     pub fixed_level: Option<String>,
@@ -430,8 +433,9 @@ pub fn placeholders(sql: &str) -> BTreeSet<String> {
 /// Parses one rule file: the `-- key: value` header, then the SQL.
 pub fn parse(path: &Path, text: &str, catalog: &Catalog) -> Result<Rule> {
     let (meta, sql_lines) = split_header(path, text)?;
-    const KNOWN: [&str; 19] = [
+    const KNOWN: [&str; 20] = [
         "focus",
+        "stake",
         "budgets",
         "finding",
         "basis",
@@ -544,6 +548,7 @@ pub fn parse(path: &Path, text: &str, catalog: &Catalog) -> Result<Rule> {
         meta.get("budgets").map(String::as_str),
     )
     .map_err(|e| err(path, e))?;
+    let stake = meta.get("stake").map(|s| s.trim().to_string());
     let requires = requires_of(path, &meta, &datasets, catalog)?;
     let evidence_columns = comma_list(&meta, "evidence");
     let tally = match meta.get("tally") {
@@ -603,6 +608,7 @@ pub fn parse(path: &Path, text: &str, catalog: &Catalog) -> Result<Rule> {
         category,
         focus,
         budgets,
+        stake,
         datasets,
         fixed_level,
         defaults,

@@ -529,6 +529,32 @@ fn shape_of(rule: &Rule, df: Planned) -> Result<()> {
             "the query returns `region_code`, so `-- key:` must include it".into(),
         ));
     }
+    if let Some(c) = &rule.stake {
+        use datafusion::arrow::datatypes::DataType;
+        match schema
+            .fields()
+            .iter()
+            .find(|f| f.name() == c)
+            .map(|f| f.data_type())
+        {
+            None => {
+                return Err(fail(format!(
+                    "`-- stake:` names `{c}` but the query returns no such column"
+                )));
+            }
+            Some(
+                DataType::Decimal128(..)
+                | DataType::Decimal256(..)
+                | DataType::Int64
+                | DataType::Int32,
+            ) => {}
+            Some(other) => {
+                return Err(fail(format!(
+                    "`-- stake:` names `{c}`, a {other} column: it must be an amount in 元 (a decimal)"
+                )));
+            }
+        }
+    }
     for c in &rule.evidence_columns {
         if !has(c) {
             return Err(fail(format!(

@@ -171,6 +171,7 @@ async fn cockpit_body(
     let reach = out.reach;
     let c = st.cockpit(period, reach).await.page()?;
     let month = st.month_for(reach, period).await.page()?;
+    let highlights = st.highlights_for(reach, period).await.page()?;
     let open = st
         .alerts_for(
             reach,
@@ -224,6 +225,10 @@ async fn cockpit_body(
             h1 { (st.config.region_name) " " (t("一屏纵览", "cockpit")) }
             (period_picker("/cockpit", &periods, period, l, &[]))
             span.progress { (t("序时进度", "time progress")) " " (format!("{:.1}%", c.time_progress)) }
+        }
+        section.card #highlights {
+            h2 { a href={ "/alerts?status=open&period=" (period) } { (t("本月要点", "This month first")) } }
+            (views::highlights(&highlights, l, true))
         }
         div.grid {
             (card(t("四本预算执行", "The four budgets"), &drill, html! {
