@@ -572,6 +572,18 @@ async fn the_rules_page_shows_how_each_rules_alerts_ended() {
         row.contains("准确率 33%") && row.contains("badge red"),
         "{row}"
     );
+    // A record-mode rule's findings are records, not alerts resolved by data.
+    let pefa = html
+        .split("<a href=\"/rules/pefa_pi3_revenue_outturn\">pefa_pi3_revenue_outturn</a>")
+        .nth(2)
+        .unwrap()
+        .split("</tr>")
+        .next()
+        .unwrap();
+    assert!(
+        pefa.contains("仅记录 ") && !pefa.contains("数据消除"),
+        "{pefa}"
+    );
 }
 
 /// 本月要点 head the cockpit and the report. Worked out by hand from the demo checked for

@@ -51,7 +51,7 @@ pub async fn rules(State(st): State<AppState>, auth: Auth) -> PageOut {
                 text(r.fixed_level.as_deref().unwrap_or(t("按值", "by value"))),
                 html! { code { (params.join(", ")) } },
                 num(&fired.get(&r.id).copied().unwrap_or(0).to_string()),
-                ended(&crate::foresight::backtest::past_outcomes(r, &past), l),
+                ended(r, &crate::foresight::backtest::past_outcomes(r, &past), l),
                 match outcomes.iter().find(|o| o.rule_id == r.id) {
                     Some(o) if o.evaluated => text(t("已评估", "evaluated")),
                     Some(o) => html! {
@@ -101,11 +101,19 @@ pub async fn rules(State(st): State<AppState>, auth: Auth) -> PageOut {
 }
 
 /// How a rule's alerts ended: rectified (销号), dismissed as false (排除), resolved by data,
-/// still open; and the share of the decided ones that were real.
-fn ended(p: &crate::foresight::backtest::PastOutcomes, l: crate::i18n::Lang) -> Markup {
+/// still open; and the share of the decided ones that were real. A record-mode rule's findings
+/// are records, never a workflow item: only their number.
+fn ended(
+    r: &crate::rules::Rule,
+    p: &crate::foresight::backtest::PastOutcomes,
+    l: crate::i18n::Lang,
+) -> Markup {
     let t = |zh: &'static str, en: &'static str| l.t(zh, en);
     if p.closed + p.dismissed + p.resolved + p.open == 0 {
         return html! {};
+    }
+    if r.mode == "record" {
+        return html! { (t("仅记录", "recorded")) " " (p.resolved + p.open) };
     }
     html! {
         (t("销号", "closed")) " " (p.closed) " · "
