@@ -118,6 +118,8 @@ fn sweep(dir: &Path) -> Vec<String> {
         "/api/periods",
         "/api/cockpit",
         "/api/cockpit?period=2025-11",
+        "/api/highlights",
+        "/api/highlights?period=2025-11",
         "/api/drill",
         "/api/drill?region=990100",
         "/api/drill?region=990100&dept=103",

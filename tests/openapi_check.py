@@ -56,7 +56,7 @@ try:
     print(f"ok  the document is valid OpenAPI {doc['openapi']}: {len(doc['paths'])} paths, {len(doc['components']['schemas'])} schemas")
     ok = check("/api/login", "post", 200, b)
     for p in ["/api/health", "/api/periods", "/api/cockpit?period=2025-12", "/api/drill?period=2025-12&region=990100",
-              "/api/alerts?status=open", "/api/rules", "/api/loads", "/api/jobs", "/api/reports"]:
+              "/api/alerts?status=open", "/api/highlights?period=2025-12", "/api/rules", "/api/loads", "/api/jobs", "/api/reports"]:
         s, b = req(p); ok &= check(p.split("?")[0], "get", s, b)
     s, b = req("/api/alerts?status=open"); aid = b["alerts"][0]["id"]
     s, b = req(f"/api/alerts/{aid}"); ok &= check("/api/alerts/{id}", "get", s, b)

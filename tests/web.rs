@@ -622,6 +622,35 @@ async fn the_cockpit_and_the_report_lead_with_the_months_highlights() {
         })
         .collect();
     assert!(points.windows(2).all(|w| w[0] >= w[1]), "{points:?}");
+    // The API gives the same ten, in the same order, with their points and exact stakes.
+    let (s, t) = c.get("/api/highlights?period=2025-12").await;
+    assert_eq!(s, StatusCode::OK);
+    let v: serde_json::Value = serde_json::from_str(&t).unwrap();
+    assert_eq!(v["period"], "2025-12");
+    let api: Vec<(String, u64)> = v["highlights"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            (
+                format!("href=\"/alerts/{}\"", h["alert"]["id"]),
+                h["points"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(api.len(), 10);
+    for (row, (href, p)) in rows.iter().zip(&api) {
+        assert!(
+            row.contains(href.as_str()) && row.contains(&format!("<td class=\"n\">{p}</td>")),
+            "{row}"
+        );
+    }
+    assert!(
+        v["highlights"][0]["stake"]
+            .as_str()
+            .unwrap()
+            .starts_with("2818")
+    );
     let (s, report) = c.get("/reports/live/2025-12").await;
     assert_eq!(s, StatusCode::OK);
     let head = report.find("本月要点").unwrap();

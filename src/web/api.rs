@@ -92,6 +92,32 @@ pub async fn cockpit(
     Ok(json_body(body))
 }
 
+#[derive(Serialize, ToSchema)]
+pub struct HighlightsBody {
+    #[schema(value_type = String)]
+    pub period: Period,
+    /// Most points first (see each one's `points`).
+    pub highlights: Vec<crate::alerts::highlights::Highlight>,
+}
+
+#[utoipa::path(get, path = "/api/highlights", tag = "alerts", params(PeriodQ),
+    responses((status = 200, body = HighlightsBody), (status = 400, body = ErrorBody),
+              (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+/// 本月要点: the open alerts of a period (default: the newest) that matter first, with their points
+///
+/// Points: level (红 40, 橙 30, 黄 20, 蓝 10) + money at stake (7.5 per tenfold in 万元, at most
+/// 30) + months open (2 a month after the first, at most 20) + 10 if it came back; the ten with the
+/// most, as the cockpit and the monthly report show them.
+pub async fn highlights(
+    State(st): State<AppState>,
+    a: Auth,
+    ApiQuery(q): ApiQuery<PeriodQ>,
+) -> J<HighlightsBody> {
+    let period = st.period_or_latest(q.period).await?;
+    let highlights = st.highlights_for(&a.session.reach, period).await?;
+    Ok(Json(HighlightsBody { period, highlights }))
+}
+
 async fn cockpit_json(st: &AppState, period: Period, reach: &Reach) -> Result<String, AppError> {
     let c = st.cockpit(period, reach).await?;
     let open = st
@@ -595,7 +621,7 @@ pub async fn problems_summary(
     ),
     paths(
         super::health, super::login::api_login, super::login::api_logout, periods, cockpit, drill,
-        alerts, alert, act, rules, loads, jobs, job, reports, super::console::api_sql, openapi,
+        alerts, alert, act, highlights, rules, loads, jobs, job, reports, super::console::api_sql, openapi,
         problems, problem, problem_act, add_problem, problems_summary
     ),
     components(schemas(ErrorBody, ErrorDetail)),

@@ -275,6 +275,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/openapi.json", get(api::openapi))
         .route("/api/periods", get(api::periods))
         .route("/api/cockpit", get(api::cockpit))
+        .route("/api/highlights", get(api::highlights))
         .route("/api/drill", get(api::drill))
         .route("/api/alerts", get(api::alerts))
         .route("/api/alerts/{id}", get(api::alert))
