@@ -198,8 +198,9 @@ impl<S: Step + 'static> Workflow<S> {
 
     /// Keeps `bytes` as evidence of item `id`: the file under `DIR/{files}/{id}/`, named by its
     /// hash and a safe form of `name` (no folders, no characters a file system refuses; the same
-    /// bytes twice are one file), listed, and noted in the trail, in one transaction. Whether
-    /// the item may take evidence now is the caller's to decide.
+    /// bytes twice are one file), listed, and noted in the trail, in one transaction. An empty
+    /// file is refused: it proves nothing. Whether the item may take evidence now is the
+    /// caller's to decide.
     pub fn keep_evidence(
         &self,
         db: &mut Connection,
@@ -209,6 +210,9 @@ impl<S: Step + 'static> Workflow<S> {
         bytes: &[u8],
         actor: &str,
     ) -> Result<Evidence> {
+        if bytes.is_empty() {
+            return Err(PurseError::Invalid(format!("{name}: the file is empty")));
+        }
         let sha = crate::hex(&Sha256::digest(bytes));
         let safe = safe_name(name);
         let rel = format!("{}/{id}/{}-{safe}", self.files, &sha[..16]);

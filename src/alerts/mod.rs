@@ -852,9 +852,6 @@ impl AlertStore {
                 a.status.as_str()
             )));
         }
-        if bytes.is_empty() {
-            return Err(PurseError::Invalid(format!("{name}: the file is empty")));
-        }
         ALERTS.keep_evidence(&mut self.db, &self.dir, id, name, bytes, actor)
     }
 
