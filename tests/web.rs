@@ -416,7 +416,7 @@ async fn projection_and_backtest_pages() {
         .expect("second unit listed");
     assert!(first < second);
     assert!(
-        html.contains("67.1%") && html.contains("PEFA"),
+        html.contains("67.3%") && html.contains("PEFA"),
         "projection figures"
     );
     let (s, html) = c.get("/drill?period=2025-06&region=990100").await;
@@ -438,7 +438,7 @@ async fn projection_and_backtest_pages() {
         .get("/drill?period=2025-06&region=990100&dept=101&agency=101006")
         .await;
     assert_eq!(s, StatusCode::OK);
-    assert!(html.contains("67.1%"), "unit-level projection");
+    assert!(html.contains("67.3%"), "unit-level projection");
     // The backtest panel: the form alone, then a run with a lower threshold.
     let (s, html) = c.get("/rules/execution_lag").await;
     assert_eq!(s, StatusCode::OK);
@@ -502,7 +502,7 @@ async fn the_rules_page_draws_the_supervision_framework() {
     );
     assert!(
         framework.contains(
-            "一般公共预算 25 · 政府性基金预算 5 · 国有资本经营预算 3 · 社会保险基金预算 0"
+            "一般公共预算 26 · 政府性基金预算 5 · 国有资本经营预算 3 · 社会保险基金预算 0"
         ),
         "{framework}"
     );
@@ -965,7 +965,7 @@ async fn json_api_and_openapi() {
     assert_eq!(d["trend"].as_array().unwrap().len(), 12);
     let (_, t) = c.get("/api/rules").await;
     let r: serde_json::Value = serde_json::from_str(&t).unwrap();
-    assert_eq!(r["rules"].as_array().unwrap().len(), 31);
+    assert_eq!(r["rules"].as_array().unwrap().len(), 32);
     let (_, t) = c.get("/api/loads").await;
     let l: serde_json::Value = serde_json::from_str(&t).unwrap();
     assert!(l["loads"].as_array().unwrap().len() >= 100);

@@ -571,6 +571,26 @@ impl Region {
                 format!("{nm}: {p} doubled from its initial budget"),
             );
         }
+        // A key area behind: 生态环境局's smallest project in each unit is 农林水 (213, 农业资源
+        // 保护修复与利用) work, spent at 65 % of time progress all year. The class as a whole
+        // is 11.7 pp behind in April (yellow), 20.4 pp in July (red); no unit lags 10 pp for it
+        // (the project is a small share of each unit), and 65 % by December is far from
+        // low_execution's 20 %.
+        let ecology: Vec<usize> = (0..self.units.len())
+            .filter(|&i| self.depts[self.units[i].dept].name == "生态环境局")
+            .collect();
+        for i in ecology {
+            if let Some(l) = self.smallest_project(i) {
+                l.func = ("2130135", "农业资源保护修复与利用");
+                l.cum = std::array::from_fn(|m| (m + 1) as f64 / 12.0 * 0.65);
+            }
+        }
+        self.anomaly(
+            "function_lag",
+            format!("region_code={REGION_CODE}|func_class=213"),
+            "2025-04",
+            "农林水支出 (生态环境局's rural-ecology projects) at 65 % of time progress: yellow from April, red from July".into(),
+        );
         let starved = self.smallest_project(low).map(|l| {
             l.cum = std::array::from_fn(|i| (i + 1) as f64 / 12.0 * 0.15);
             l.project.clone().map(|p| p.0).unwrap_or_default()

@@ -73,7 +73,14 @@ const LABELS: &[(&str, &str, &str, Shown)] = &[
         "fiscal capacity",
         Shown::Money,
     ),
+    (
+        "func_class",
+        "功能分类（类）",
+        "functional class",
+        Shown::Text,
+    ),
     ("func_code", "功能分类", "function code", Shown::Text),
+    ("func_zh", "领域", "area", Shown::Text),
     ("fund_source", "资金来源", "fund source", Shown::Text),
     (
         "gov_econ_code",

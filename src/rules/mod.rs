@@ -1172,7 +1172,7 @@ mod tests {
             counts,
             [
                 (Focus::Policy, 2),
-                (Focus::Structure, 5),
+                (Focus::Structure, 6),
                 (Focus::KeySpending, 2),
                 (Focus::Department, 9),
                 (Focus::Transfers, 1),
@@ -1195,7 +1195,7 @@ mod tests {
         assert_eq!(
             m.budgets,
             [
-                (Budget::General, 25),
+                (Budget::General, 26),
                 (Budget::Fund, 5),
                 (Budget::StateCapital, 3),
                 (Budget::SocialInsurance, 0),
