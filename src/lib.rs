@@ -18,7 +18,7 @@
 //! | 3 | [`engine`], [`ingest`] |
 //! | 4 | [`child`], [`rules`] |
 //! | 5 | [`alerts`], [`console`], [`figures`] |
-//! | 6 | [`foresight`], [`problems`] |
+//! | 6 | [`foresight`], [`problems`], [`trail`] (the money trail: payments behind a unit, project or alert) |
 //! | 7 | [`access`], [`backup`] (it verifies both workflows' evidence files), [`check`], [`views`] |
 //! | 8 | [`report`] |
 //! | 9 | [`app`] |
@@ -52,6 +52,7 @@ pub mod output;
 pub mod problems;
 pub mod report;
 pub mod rules;
+pub mod trail;
 pub mod users;
 pub mod views;
 pub mod warehouse;

@@ -266,6 +266,21 @@ def main():
               "acknowledged; the audit trail names the analyst")
         d.shot(f"{args.shots}/07-alert-acknowledged.png")
 
+        print("the money trail from an alert")
+        d.go(base + "/alerts?rule=duplicate_payment&status=")
+        dup = [e for e in d.find_all("table.data tbody tr td a") if "/alerts/" in (d.attr(e, "href") or "")]
+        check(dup, "the planted duplicate payment is on the list")
+        d.click(dup[0])
+        settle(d, lambda: "/alerts/" in d.url() and "资金流向" in d.source())
+        d.click(d.find("a#trail"))
+        settle(d, lambda: "/trail?" in d.url() and "支付明细" in d.source())
+        src = d.source()
+        # The planted pair: 45,678.00 paid twice to the same company within two days.
+        check("/trail?" in d.url() and "payee=" in d.url() and "支付明细 (2/2)" in src
+              and "91,356.00" in src and "45,678.00" in src,
+              "the alert's trail shows its two payments, the payee and their 91,356.00 yuan")
+        d.shot(f"{args.shots}/07-trail.png")
+
         print("monthly reports (scheduler catch-up at start-up)")
         t0 = time.time()
         while time.time() - t0 < 300:

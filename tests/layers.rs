@@ -21,7 +21,7 @@ const FLOORS: &[&[&str]] = &[
     &["engine", "ingest"],
     &["child", "rules"],
     &["alerts", "console", "figures"],
-    &["foresight", "problems"],
+    &["foresight", "problems", "trail"],
     &["access", "backup", "check", "views"],
     &["report"],
     // The application, then its callers.

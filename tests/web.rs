@@ -658,6 +658,91 @@ async fn the_cockpit_and_the_report_lead_with_the_months_highlights() {
     assert!(report[head..].contains("281.80亿元"));
 }
 
+/// From an alert to its money trail: the link on the alert page, the trail's figures as the
+/// warehouse holds them, the budget line the finding itself names, and the refusals.
+#[tokio::test]
+async fn the_money_trail_from_an_alert_a_unit_and_a_payee() {
+    let dir = base();
+    let c = Client::new(dir, "viewer");
+    let alerts = purse::alerts::AlertStore::open(dir)
+        .unwrap()
+        .list(&Default::default())
+        .unwrap();
+    // 教育第9学校's 公务接待费 over its budget (planted): 2.84万元 spent of 2.47万元.
+    let over = alerts
+        .iter()
+        .find(|a| a.rule_id == "over_budget" && a.agency_code.as_deref() == Some("101010"))
+        .unwrap();
+    let (s, page) = c.get(&format!("/alerts/{}", over.id)).await;
+    assert_eq!(s, StatusCode::OK);
+    let link = page.split("<a id=\"trail\" href=\"").nth(1).unwrap();
+    let href = link[..link.find('"').unwrap()].replace("&amp;", "&");
+    assert!(
+        href.starts_with("/trail?period=2025-12&region=990100&agency=101010&project=&func=")
+            && href.ends_with("&econ=30217"),
+        "{href}"
+    );
+    let (s, body) = c.get(&format!("/api/trail?alert={}", over.id)).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let t: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        (&t["from"], &t["period"]),
+        (&"2025-01".into(), &"2025-12".into())
+    );
+    let func = t["trace"]["func"].as_str().unwrap().to_string();
+    assert!(func.starts_with("205"), "{func}");
+    // The finding's own line: the budget and spending its message states.
+    let lines = t["lines"].as_array().unwrap();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(
+        (&lines[0]["adjusted_budget"], &lines[0]["ytd_amount"]),
+        (&"24700.00".into(), &"28400.00".into())
+    );
+    // The trail's totals are the warehouse's, counted apart.
+    let sql = format!(
+        "SELECT count(*), CAST(sum(amount) AS VARCHAR) FROM payments WHERE region_code = '990100' \
+         AND agency_code = '101010' AND econ_code = '30217' AND coalesce(project_code, '') = '' \
+         AND func_code = '{func}' AND period BETWEEN '2025-01' AND '2025-12'"
+    );
+    let (d, q) = (dir.to_path_buf(), sql);
+    let want = std::thread::spawn(move || common::query(&d, &q))
+        .join()
+        .unwrap();
+    assert_eq!(t["payments"].to_string(), want[0][0].to_string());
+    assert_eq!(t["paid"].as_str().unwrap(), want[0][1].to_string());
+    assert_eq!(lines[0]["paid"], t["paid"]);
+    // The page: its totals, a payee narrowing the trail, each payment's source file and row.
+    let (s, page) = c.get(&href).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("资金流向") && page.contains("id=\"trail-total\""));
+    assert!(
+        page.contains("&amp;payee="),
+        "payees link to their own trail"
+    );
+    assert!(
+        page.contains("payments/2025-"),
+        "each payment names its file"
+    );
+    // A region alone is not a trail; a debt finding has no payments to follow.
+    let (s, body) = c.get("/api/trail?region=990100").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(body.contains("name at least one"), "{body}");
+    let debt = alerts.iter().find(|a| a.rule_id == "debt_ratio").unwrap();
+    let (s, body) = c.get(&format!("/trail?alert={}", debt.id)).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(body.contains("no payments to follow"), "{body}");
+    let (s, _) = c.get("/api/trail?alert=999999").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    // The drill-down of a unit links to its trail.
+    let (_, page) = c
+        .get("/drill?period=2025-12&region=990100&dept=101&agency=101010")
+        .await;
+    assert!(
+        page.contains("href=\"/trail?period=2025-12&amp;region=990100&amp;agency=101010\""),
+        "drill-down links to the unit's trail"
+    );
+}
+
 /// The first alert still new in a data directory.
 fn first_new_alert(dir: &Path) -> i64 {
     let s = purse::alerts::AlertStore::open(dir).unwrap();

@@ -168,7 +168,6 @@ impl App {
         Ok(vis.alerts(v))
     }
 
-    /// A month's alerts against the month before, as `reach` sees them.
     /// 本月要点: the open alerts of `period` that matter first, as `reach` sees them (see
     /// [`crate::alerts::highlights`]).
     pub async fn highlights_for(
@@ -196,6 +195,7 @@ impl App {
         ))
     }
 
+    /// A month's alerts against the month before, as `reach` sees them.
     pub async fn month_for(
         &self,
         reach: &Reach,
@@ -416,6 +416,35 @@ impl App {
     ) -> Result<crate::figures::Drill> {
         let ctx = self.engine(reach).await?;
         crate::figures::drill(&ctx, period, scope).await
+    }
+
+    /// The money trail of `trace` from January to `period`, as `reach` sees the payments.
+    pub async fn trail(
+        &self,
+        period: Period,
+        trace: &crate::trail::Trace,
+        reach: &Reach,
+    ) -> Result<crate::trail::Trail> {
+        let ctx = self.engine(reach).await?;
+        crate::trail::trail(&ctx, period, trace).await
+    }
+
+    /// What an alert's money trail follows, and the month it reads to (the alert's last): from
+    /// its rule's key. `None` where the finding names nothing the payments carry. An alert
+    /// outside `reach` is not found.
+    pub async fn alert_trace(
+        &self,
+        reach: &Reach,
+        id: i64,
+    ) -> Result<Option<(Period, crate::trail::Trace)>> {
+        self.alert_in_reach(reach, id).await?;
+        let a = self.alerts.read(move |s| s.get(id)).await?;
+        let rules = self.rules()?;
+        let key = rules
+            .get(&a.rule_id)
+            .map(|r| r.key.clone())
+            .unwrap_or_default();
+        Ok(crate::trail::Trace::of_alert(&a, &key).map(|t| (a.last_period, t)))
     }
 
     /// The audit analytics' findings on payments, as `reach` sees the data (to import into

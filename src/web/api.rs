@@ -18,13 +18,14 @@ use super::AppState;
 use super::auth::Auth;
 use super::error::{ApiJson, ApiPath, ApiQuery, AppError, ErrorBody, ErrorDetail};
 use super::pages::{
-    ActForm, AddForm, AlertsQ, DrillQ, PeriodQ, ProblemActForm, ProblemsQ, act_of, action_of,
-    add_problem_for, allowed_for, apply, clean_scope, filter_of, filtered, new_problem,
+    ActForm, AddForm, AlertsQ, DrillQ, PeriodQ, ProblemActForm, ProblemsQ, TrailQ, act_of,
+    action_of, add_problem_for, allowed_for, apply, clean_scope, filter_of, filtered, new_problem,
 };
 use crate::alerts::{ALERTS, Alert, Explanation, PeriodRecord};
 use crate::common::Period;
 use crate::figures::{Cockpit, Drill};
 use crate::problems::{LoopSummary, Problem};
+use crate::trail::Trail;
 use crate::users::Reach;
 use crate::users::Role;
 use crate::workflow::Event;
@@ -187,6 +188,24 @@ pub async fn drill(State(st): State<AppState>, a: Auth, ApiQuery(q): ApiQuery<Dr
         st.drill(period, &clean_scope(q.scope), &a.session.reach)
             .await?,
     ))
+}
+
+#[utoipa::path(get, path = "/api/trail", tag = "figures",
+    params(("period" = Option<String>, Query, description = "YYYY-MM, the trail runs from January to it; empty or absent: the alert's last month, else the newest"),
+           ("alert" = Option<i64>, Query, description = "follow this alert's finding (its rule's key) instead of the fields below"),
+           ("region" = Option<String>, Query, description = "财政区划编码"),
+           ("agency" = Option<String>, Query, description = "budget unit code"),
+           ("project" = Option<String>, Query, description = "project code; empty: payments on no project"),
+           ("func" = Option<String>, Query, description = "功能分类 code or its prefix (213: 农林水)"),
+           ("econ" = Option<String>, Query, description = "经济分类 code or its prefix"),
+           ("payee" = Option<String>, Query, description = "收款人, exactly"),
+           ("quota" = Option<String>, Query, description = "指标编号")),
+    responses((status = 200, body = Trail), (status = 400, body = ErrorBody),
+              (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+/// Money trail (资金流向): the payments behind a unit, project, budget line, payee, quota or alert
+pub async fn trail(State(st): State<AppState>, a: Auth, ApiQuery(q): ApiQuery<TrailQ>) -> J<Trail> {
+    let (period, trace) = super::pages::resolve_trail(&st, &a, q).await?;
+    Ok(Json(st.trail(period, &trace, &a.session.reach).await?))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -620,7 +639,7 @@ pub async fn problems_summary(
         description = "预算联网监督 purse: cockpit figures, drill-down, alerts and their workflow, rules, loads, upload jobs, reports and read-only SQL. Log in with POST /api/login; send the session cookie, and the returned csrf token as X-CSRF-Token on every POST. Money is an exact decimal string in yuan."
     ),
     paths(
-        super::health, super::login::api_login, super::login::api_logout, periods, cockpit, drill,
+        super::health, super::login::api_login, super::login::api_logout, periods, cockpit, drill, trail,
         alerts, alert, act, highlights, rules, loads, jobs, job, reports, super::console::api_sql, openapi,
         problems, problem, problem_act, add_problem, problems_summary
     ),

@@ -372,6 +372,16 @@ pub async fn alert(State(st): State<AppState>, auth: Auth, Path(id): Path<i64>) 
             ),
         ));
     }
+    if let Some((period, trace)) = st.alert_trace(&auth.session.reach, id).await.page()? {
+        kv.push((
+            t("资金流向", "Money trail"),
+            html! {
+                a #trail href=(super::trail_href(period, &trace)) {
+                    (t("支付记录、收款人和所用指标", "payments, payees and the quotas drawn on"))
+                }
+            },
+        ));
+    }
     let values: Vec<Option<f64>> = hist
         .iter()
         .map(|h| h.value.as_deref().and_then(|v| v.parse().ok()))

@@ -190,6 +190,13 @@ pub async fn drill(
     };
     let alerts = st.alerts_for(&auth.session.reach, filter).await.page()?;
     let path = scope_href(period, &scope);
+    // From a unit down, the payments behind it are one click away.
+    let trace = scope.agency.as_ref().map(|agency| crate::trail::Trace {
+        region: scope.region.clone(),
+        agency: Some(agency.clone()),
+        project: scope.project.clone(),
+        ..Default::default()
+    });
     out(page(
         &auth,
         Frame::new("drill", t("穿透查询", "Drill-down"), &path),
@@ -220,6 +227,9 @@ pub async fn drill(
                     @if p.years > 0 { " " (p.years) (t("年", " yr")) }
                     " · " (t("截至", "as of")) " " (p.as_of)
                 }
+            }
+            @if let Some(trace) = &trace {
+                p { a #trail href=(super::trail_href(period, trace)) { (t("资金流向：支付记录、收款人和所用指标", "Money trail: payments, payees and quotas drawn on")) } }
             }
             (crate::views::chart(charts::execution_outlook(
                 t("近12个月执行率(红线为序时进度，虚线为年末预测)", "Execution over 12 months (red: time progress; dashed: projection)"),

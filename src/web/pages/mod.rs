@@ -9,6 +9,7 @@ mod drill;
 mod problems;
 mod reports;
 mod rules;
+mod trail;
 mod users;
 
 pub use alerts::{
@@ -26,6 +27,7 @@ pub use problems::{
 };
 pub use reports::{generate_report, live_report, report_file, reports};
 pub use rules::{rule, rules};
+pub use trail::{TrailQ, resolve as resolve_trail, trail, trail_href};
 pub use users::{add_user, users};
 
 use axum::http::{HeaderValue, header};
