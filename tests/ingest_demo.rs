@@ -54,7 +54,7 @@ fn demo_region_loads_completely_and_reloading_is_a_no_op() {
     let expected: BTreeMap<String, i64> = [
         ("audit_findings", 12),
         ("bonds", 39),
-        ("budget_execution", 18216 + 3 * 4908),
+        ("budget_execution", 18240 + 3 * 4932),
         ("debt", 144),
         ("indicators", 320),
         ("payments", 28159),

@@ -416,7 +416,7 @@ async fn projection_and_backtest_pages() {
         .expect("second unit listed");
     assert!(first < second);
     assert!(
-        html.contains("67.3%") && html.contains("PEFA"),
+        html.contains("67.5%") && html.contains("PEFA"),
         "projection figures"
     );
     let (s, html) = c.get("/drill?period=2025-06&region=990100").await;
@@ -438,7 +438,7 @@ async fn projection_and_backtest_pages() {
         .get("/drill?period=2025-06&region=990100&dept=101&agency=101006")
         .await;
     assert_eq!(s, StatusCode::OK);
-    assert!(html.contains("67.3%"), "unit-level projection");
+    assert!(html.contains("67.5%"), "unit-level projection");
     // The backtest panel: the form alone, then a run with a lower threshold.
     let (s, html) = c.get("/rules/execution_lag").await;
     assert_eq!(s, StatusCode::OK);
@@ -491,18 +491,18 @@ async fn the_rules_page_draws_the_supervision_framework() {
     assert_eq!(s, StatusCode::OK);
     let framework = html.split("id=\"framework\"").nth(1).unwrap();
     let framework = framework.split("</section>").next().unwrap();
-    assert!(framework.contains("1 个重点尚无规则"), "{framework}");
+    assert!(framework.contains("0 个重点尚无规则"), "{framework}");
     assert!(
         framework.contains("<td>政府债务</td><td><a href=\"/rules/debt_limit\">debt_limit</a>, <a href=\"/rules/debt_ratio\">debt_ratio</a>, <a href=\"/rules/overdue_debt\">overdue_debt</a>, <a href=\"/rules/special_bond_use\">special_bond_use</a></td>"),
         "{framework}"
     );
     assert!(
-        framework.contains("<td>数据质量</td><td><span class=\"badge red\">暂无规则</span></td>"),
+        framework.contains("<td>数据质量</td><td><a href=\"/rules/execution_payments_gap\">execution_payments_gap</a></td>"),
         "{framework}"
     );
     assert!(
         framework.contains(
-            "一般公共预算 26 · 政府性基金预算 5 · 国有资本经营预算 3 · 社会保险基金预算 0"
+            "一般公共预算 31 · 政府性基金预算 5 · 国有资本经营预算 4 · 社会保险基金预算 0"
         ),
         "{framework}"
     );
@@ -1050,7 +1050,7 @@ async fn json_api_and_openapi() {
     assert_eq!(d["trend"].as_array().unwrap().len(), 12);
     let (_, t) = c.get("/api/rules").await;
     let r: serde_json::Value = serde_json::from_str(&t).unwrap();
-    assert_eq!(r["rules"].as_array().unwrap().len(), 32);
+    assert_eq!(r["rules"].as_array().unwrap().len(), 37);
     let (_, t) = c.get("/api/loads").await;
     let l: serde_json::Value = serde_json::from_str(&t).unwrap();
     assert!(l["loads"].as_array().unwrap().len() >= 100);

@@ -591,6 +591,85 @@ impl Region {
             "2025-04",
             "农林水支出 (生态环境局's rural-ecology projects) at 65 % of time progress: yellow from April, red from July".into(),
         );
+        // 一般性支出 up: 公安局's goods and services (302, 三公 codes aside: three_public_expenses
+        // watches those per unit) were three quarters of this year's a year ago, enough to lift
+        // the region's 302 spending above last year's every month.
+        for l in self.lines.iter_mut() {
+            let dept = self.units[l.unit].dept;
+            if self.depts[dept].name == "公安局"
+                && l.dept_econ.0.starts_with("302")
+                && !matches!(l.dept_econ.0, "30212" | "30217" | "30231")
+            {
+                l.prior_factor = 0.75;
+            }
+        }
+        self.anomaly(
+            "general_expenditure_growth",
+            format!("region_code={REGION_CODE}"),
+            "2025-01",
+            "公安局's 302 spending a third above last year's lifts the region's 一般性支出 above last year's".into(),
+        );
+        // 预备费 (预算法 §40: 1–3 % of general expenditure) set at 0.6 % in the finance bureau's own
+        // budget, drawn evenly through the year.
+        let general: i64 = self
+            .lines
+            .iter()
+            .filter(|l| l.kind == 0)
+            .map(|l| l.adjusted)
+            .sum();
+        let reserve = fen100(general as f64 / 100.0 * 0.006);
+        if let Some(bureau) = self
+            .units
+            .iter()
+            .position(|u| self.depts[u.dept].name == "财政局")
+        {
+            self.lines.push(Line {
+                unit: bureau,
+                kind: 0,
+                func: ("227", "预备费"),
+                // A reserve is held, not spent on any economic item: no economic codes.
+                dept_econ: ("", ""),
+                gov_econ: ("", ""),
+                project: None,
+                initial: reserve,
+                adjusted: reserve,
+                cum: std::array::from_fn(|m| (m + 1) as f64 / 12.0),
+                prior_factor: 1.0,
+            });
+            self.anomaly(
+                "contingency_reserve",
+                format!("region_code={REGION_CODE}"),
+                "2025-01",
+                "预备费 at 0.6 % of general budget expenditure, below §40's 1 %".into(),
+            );
+        }
+        // The state capital budget moves 10 % of its income (国有资本经营收入, 5,000 万元 a year
+        // per scale step, write_revenue) to the general budget, short of the 30 % aimed at.
+        if let Some(bureau) = self
+            .units
+            .iter()
+            .position(|u| self.depts[u.dept].name == "财政局")
+        {
+            let moved = fen100(5_000.0 * 10_000.0 * self.scale as f64 * 0.10);
+            self.lines.push(Line {
+                unit: bureau,
+                kind: 2,
+                func: ("23008", "调出资金"),
+                dept_econ: ("", ""),
+                gov_econ: ("", ""),
+                project: None,
+                initial: moved,
+                adjusted: moved,
+                cum: std::array::from_fn(|m| (m + 1) as f64 / 12.0),
+                prior_factor: 1.0,
+            });
+            self.anomaly(
+                "soe_capital_transfer",
+                format!("region_code={REGION_CODE}"),
+                "2025-01",
+                "调出资金 at 10 % of state capital income, short of 30 %".into(),
+            );
+        }
         let starved = self.smallest_project(low).map(|l| {
             l.cum = std::array::from_fn(|i| (i + 1) as f64 / 12.0 * 0.15);
             l.project.clone().map(|p| p.0).unwrap_or_default()
@@ -1406,6 +1485,54 @@ impl Region {
             "2025-09",
             "a payment with no 指标编号 (budget line)".into(),
         );
+        // The treasury pays what execution reports, except where something was planted: the
+        // duplicate, the split and the round sums are paid on top of the month's spending;
+        // 卫健委第5医院's April reversal (its planted lag, unit 45) the treasury never saw; 统计局
+        // invents its amounts every month.
+        for (unit, period, why) in [
+            (
+                dup_unit,
+                "2025-03",
+                "the duplicate 45,678.00 × 2 paid on top of March's spending",
+            ),
+            (
+                split_unit,
+                "2025-05",
+                "the split ~780,000 paid on top of May's spending",
+            ),
+            (
+                round_unit,
+                "2025-08",
+                "1,500,000.00 of round sums paid on top of August's spending",
+            ),
+            (
+                45,
+                "2025-04",
+                "April's execution reverses 62万 (its lag); the treasury paid nothing back",
+            ),
+        ] {
+            let code = self.units[unit].code.clone();
+            self.anomaly(
+                "execution_payments_gap",
+                format!("agency_code={code}"),
+                period,
+                why.into(),
+            );
+        }
+        let invented: Vec<String> = self
+            .units
+            .iter()
+            .filter(|u| u.dept % DEPTS.len() == benford_dept)
+            .map(|u| u.code.clone())
+            .collect();
+        for code in invented {
+            self.anomaly(
+                "execution_payments_gap",
+                format!("agency_code={code}"),
+                "2025-01",
+                "统计局's invented payment amounts do not add up to its spending".into(),
+            );
+        }
         Ok(rows)
     }
 
@@ -1560,6 +1687,14 @@ impl Region {
             "fund_code=ZX05".into(),
             "2025-09",
             "direct fund allocated in March, nothing spent for more than six months".into(),
+        );
+        // The same fund against its pace: allocated 12 March, by 30 April 50 of its 295 days to
+        // the year end are gone (× 90 %: 15.3 % due, nothing used: yellow); 24.7 % by May (red).
+        self.anomaly(
+            "direct_funds_progress",
+            "fund_key=ZX05".into(),
+            "2025-04",
+            "direct fund: nothing used, 15.3 % due by April (yellow), 24.7 % by May (red)".into(),
         );
         Ok(rows)
     }
@@ -2451,6 +2586,7 @@ mod tests {
         let r = Region::new(1, 2025);
         assert_eq!(r.depts.len(), 12);
         assert_eq!(r.units.len(), 138, "about 150 budget units");
-        assert_eq!(r.lines.len(), 1518);
+        // 11 lines per unit (8 basic, 3 projects) and the finance bureau's 预备费 and 调出资金.
+        assert_eq!(r.lines.len(), 138 * 11 + 2);
     }
 }
