@@ -93,8 +93,20 @@ const LABELS: &[(&str, &str, &str, Shown)] = &[
     ),
     ("func_code", "功能分类", "function code", Shown::Text),
     ("func_zh", "领域", "area", Shown::Text),
+    (
+        "fund_revenue",
+        "政府性基金收入",
+        "fund revenue",
+        Shown::Money,
+    ),
     ("fund_source", "资金来源", "fund source", Shown::Text),
     ("gap", "相差", "gap", Shown::Money),
+    (
+        "general_revenue",
+        "一般公共预算收入",
+        "general budget revenue",
+        Shown::Money,
+    ),
     (
         "gov_econ_code",
         "政府经济分类",
@@ -118,6 +130,12 @@ const LABELS: &[(&str, &str, &str, Shown)] = &[
         "重点监管",
         "key supervision",
         Shown::Flag,
+    ),
+    (
+        "land_revenue",
+        "土地出让收入",
+        "land-sale revenue",
+        Shown::Money,
     ),
     ("last_date", "末笔日期", "last payment", Shown::Text),
     ("ledger_period", "台账期间", "ledger of", Shown::Text),

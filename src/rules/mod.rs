@@ -1177,7 +1177,7 @@ mod tests {
                 (Focus::Department, 9),
                 (Focus::Transfers, 2),
                 (Focus::Debt, 4),
-                (Focus::Revenue, 4),
+                (Focus::Revenue, 5),
                 (Focus::Assets, 3),
                 (Focus::Audit, 1),
                 (Focus::DataQuality, 1),
@@ -1195,8 +1195,8 @@ mod tests {
         assert_eq!(
             m.budgets,
             [
-                (Budget::General, 31),
-                (Budget::Fund, 5),
+                (Budget::General, 32),
+                (Budget::Fund, 6),
                 (Budget::StateCapital, 4),
                 (Budget::SocialInsurance, 0),
             ]

@@ -809,7 +809,11 @@ pub fn alert_key(key: &[String], values: &BTreeMap<String, String>) -> Option<St
         .iter()
         .map(|k| values.get(k).map(String::as_str).unwrap_or(""))
         .collect();
-    parts.iter().any(|p| !p.is_empty()).then(|| parts.join("|"))
+    // A finding keyed by region alone on rows that name no region is about the deployment's own
+    // region (extracts of a deployment with no region code set): one subject, the empty key.
+    // Any other key left empty is a rule that lost its key columns.
+    let whole_region = key.iter().all(|k| k == "region_code");
+    (whole_region || parts.iter().any(|p| !p.is_empty())).then(|| parts.join("|"))
 }
 
 fn show_row(values: &BTreeMap<String, String>) -> String {
@@ -819,4 +823,36 @@ fn show_row(values: &BTreeMap<String, String>) -> String {
         .map(|(k, v)| format!("{k}={v}"))
         .collect();
     format!("{{{}}}", cells.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A key's values joined in order; a region-only key may be empty (the deployment's own
+    /// region, rows that name none), any other all-empty key is refused.
+    #[test]
+    fn alert_keys_join_their_columns_and_allow_only_an_empty_region() {
+        let key = |k: &[&str]| k.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let values: BTreeMap<String, String> = [
+            ("region_code".to_string(), "990100".to_string()),
+            ("agency_code".to_string(), String::new()),
+            ("payee".to_string(), "甲公司".to_string()),
+        ]
+        .into();
+        assert_eq!(
+            alert_key(&key(&["region_code", "agency_code", "payee"]), &values).as_deref(),
+            Some("990100||甲公司")
+        );
+        let blank: BTreeMap<String, String> = [("region_code".to_string(), String::new())].into();
+        assert_eq!(
+            alert_key(&key(&["region_code"]), &blank).as_deref(),
+            Some("")
+        );
+        assert_eq!(
+            alert_key(&key(&["region_code", "agency_code"]), &blank),
+            None
+        );
+        assert_eq!(alert_key(&key(&["agency_code"]), &BTreeMap::new()), None);
+    }
 }
