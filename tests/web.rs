@@ -493,7 +493,7 @@ async fn the_rules_page_draws_the_supervision_framework() {
     let framework = framework.split("</section>").next().unwrap();
     assert!(framework.contains("0 个重点尚无规则"), "{framework}");
     assert!(
-        framework.contains("<td>政府债务</td><td><a href=\"/rules/debt_limit\">debt_limit</a>, <a href=\"/rules/debt_ratio\">debt_ratio</a>, <a href=\"/rules/overdue_debt\">overdue_debt</a>, <a href=\"/rules/special_bond_use\">special_bond_use</a></td>"),
+        framework.contains("<td>政府债务</td><td><a href=\"/rules/debt_limit\">debt_limit</a>, <a href=\"/rules/debt_ratio\">debt_ratio</a>, <a href=\"/rules/debt_service_ratio\">debt_service_ratio</a>, <a href=\"/rules/overdue_debt\">overdue_debt</a>, <a href=\"/rules/special_bond_use\">special_bond_use</a></td>"),
         "{framework}"
     );
     assert!(
@@ -502,7 +502,7 @@ async fn the_rules_page_draws_the_supervision_framework() {
     );
     assert!(
         framework.contains(
-            "一般公共预算 32 · 政府性基金预算 6 · 国有资本经营预算 4 · 社会保险基金预算 0"
+            "一般公共预算 34 · 政府性基金预算 7 · 国有资本经营预算 4 · 社会保险基金预算 0"
         ),
         "{framework}"
     );
@@ -587,9 +587,10 @@ async fn the_rules_page_shows_how_each_rules_alerts_ended() {
 }
 
 /// 本月要点 head the cockpit and the report. Worked out by hand from the demo checked for
-/// November and December: three red alerts open two months with over 1亿元 at stake score
+/// November and December: four red alerts open two months with over 1亿元 at stake score
 /// 40 + 30 + 2 = 72 (SOE leverage on 281.80亿元 of liabilities, 北山县's debt ratio on 67.07亿元
-/// of debt, 北山县's limit breach by 1.78亿元), in that order of stake.
+/// of debt, 北山县's debt service: 8 % of that debt repaid in the year, 5.37亿元, its limit
+/// breach by 1.78亿元), in that order of stake.
 #[tokio::test]
 async fn the_cockpit_and_the_report_lead_with_the_months_highlights() {
     let c = Client::new(base(), "viewer");
@@ -599,7 +600,10 @@ async fn the_cockpit_and_the_report_lead_with_the_months_highlights() {
     let card = card.split("</section>").next().unwrap();
     let rows: Vec<&str> = card.split("<tr>").skip(2).collect();
     assert_eq!(rows.len(), 10, "the top ten");
-    for (row, stake) in rows.iter().zip(["281.80亿元", "67.07亿元", "1.78亿元"]) {
+    for (row, stake) in rows
+        .iter()
+        .zip(["281.80亿元", "67.07亿元", "5.37亿元", "1.78亿元"])
+    {
         assert!(
             row.contains(&format!("<td class=\"n\">{stake}</td>")),
             "{row}"
@@ -1050,7 +1054,7 @@ async fn json_api_and_openapi() {
     assert_eq!(d["trend"].as_array().unwrap().len(), 12);
     let (_, t) = c.get("/api/rules").await;
     let r: serde_json::Value = serde_json::from_str(&t).unwrap();
-    assert_eq!(r["rules"].as_array().unwrap().len(), 38);
+    assert_eq!(r["rules"].as_array().unwrap().len(), 40);
     let (_, t) = c.get("/api/loads").await;
     let l: serde_json::Value = serde_json::from_str(&t).unwrap();
     assert!(l["loads"].as_array().unwrap().len() >= 100);

@@ -46,6 +46,12 @@ const LABELS: &[(&str, &str, &str, Shown)] = &[
     ("collected", "累计收入", "collected", Shown::Money),
     ("data_period", "数据截至", "data as of", Shown::Text),
     ("debt_balance", "债务余额", "debt balance", Shown::Money),
+    (
+        "debt_service",
+        "累计还本付息",
+        "debt service to date",
+        Shown::Money,
+    ),
     ("debt_type", "债务类型", "debt type", Shown::Text),
     (
         "dept_econ_code",
@@ -101,6 +107,14 @@ const LABELS: &[(&str, &str, &str, Shown)] = &[
     ),
     ("fund_source", "资金来源", "fund source", Shown::Text),
     ("gap", "相差", "gap", Shown::Money),
+    ("gap_pp", "相差（百分点）", "gap (pp)", Shown::Text),
+    (
+        "gdp_growth",
+        "地区生产总值增长%",
+        "GDP growth %",
+        Shown::Text,
+    ),
+    ("gdp_period", "GDP数据期", "GDP as of", Shown::Text),
     (
         "general_revenue",
         "一般公共预算收入",
@@ -120,6 +134,7 @@ const LABELS: &[(&str, &str, &str, Shown)] = &[
     ("indicator_name", "指标", "indicator", Shown::Text),
     ("industry", "行业", "industry", Shown::Text),
     ("initial_budget", "年初预算", "initial budget", Shown::Money),
+    ("interest_paid", "累计付息", "interest paid", Shown::Money),
     ("is_direct", "直达资金", "direct funds", Shown::Flag),
     ("is_industrial", "工业企业", "industrial", Shown::Flag),
     ("issue_date", "发行日期", "issued on", Shown::Text),
@@ -143,6 +158,7 @@ const LABELS: &[(&str, &str, &str, Shown)] = &[
     ("low", "区间下限", "lower bound", Shown::Text),
     ("mad", "平均绝对偏差", "MAD", Shown::Text),
     ("month_amount", "本月支出", "spent this month", Shown::Money),
+    ("months", "折算月数", "months scaled from", Shown::Text),
     ("n", "笔数", "count", Shown::Text),
     (
         "nontax_revenue",
@@ -172,6 +188,12 @@ const LABELS: &[(&str, &str, &str, Shown)] = &[
     ("payments", "支付笔数", "payments", Shown::Text),
     ("plan_end", "计划竣工", "planned end", Shown::Text),
     ("plan_start", "计划开工", "planned start", Shown::Text),
+    (
+        "principal_repaid",
+        "累计还本",
+        "principal repaid",
+        Shown::Money,
+    ),
     (
         "prior_profit",
         "上年同期利润",

@@ -1176,8 +1176,8 @@ mod tests {
                 (Focus::KeySpending, 2),
                 (Focus::Department, 9),
                 (Focus::Transfers, 2),
-                (Focus::Debt, 4),
-                (Focus::Revenue, 5),
+                (Focus::Debt, 5),
+                (Focus::Revenue, 6),
                 (Focus::Assets, 3),
                 (Focus::Audit, 1),
                 (Focus::DataQuality, 1),
@@ -1188,6 +1188,7 @@ mod tests {
             [
                 "debt_limit",
                 "debt_ratio",
+                "debt_service_ratio",
                 "overdue_debt",
                 "special_bond_use"
             ]
@@ -1195,8 +1196,8 @@ mod tests {
         assert_eq!(
             m.budgets,
             [
-                (Budget::General, 32),
-                (Budget::Fund, 6),
+                (Budget::General, 34),
+                (Budget::Fund, 7),
                 (Budget::StateCapital, 4),
                 (Budget::SocialInsurance, 0),
             ]
