@@ -62,6 +62,20 @@ impl Trace {
         self
     }
 
+    /// Each field by its query name, in the order a link writes them (the page's link, its
+    /// period picker and its heading all go through this one list).
+    pub fn fields(&self) -> [(&'static str, Option<&str>); 7] {
+        [
+            ("region", self.region.as_deref()),
+            ("agency", self.agency.as_deref()),
+            ("project", self.project.as_deref()),
+            ("func", self.func.as_deref()),
+            ("econ", self.econ.as_deref()),
+            ("payee", self.payee.as_deref()),
+            ("quota", self.quota.as_deref()),
+        ]
+    }
+
     /// Names something narrower than a whole region: a trail of every payment of a region is
     /// the console's job, not a click's.
     pub fn is_narrow(&self) -> bool {

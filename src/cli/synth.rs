@@ -422,6 +422,37 @@ impl Region {
         self.lines.iter_mut().filter(move |l| l.unit == unit)
     }
 
+    /// A line of the finance bureau's own budget (its first unit) that is held rather than spent
+    /// on any economic item (a reserve, a transfer out): no economic codes, drawn evenly through
+    /// the year. False where the region has no finance bureau.
+    fn bureau_line(
+        &mut self,
+        kind: usize,
+        func: (&'static str, &'static str),
+        amount: i64,
+    ) -> bool {
+        let Some(bureau) = self
+            .units
+            .iter()
+            .position(|u| self.depts[u.dept].name == "财政局")
+        else {
+            return false;
+        };
+        self.lines.push(Line {
+            unit: bureau,
+            kind,
+            func,
+            dept_econ: ("", ""),
+            gov_econ: ("", ""),
+            project: None,
+            initial: amount,
+            adjusted: amount,
+            cum: std::array::from_fn(|m| (m + 1) as f64 / 12.0),
+            prior_factor: 1.0,
+        });
+        true
+    }
+
     fn anomaly(&mut self, rule: &'static str, key: String, period: &str, note: String) {
         self.anomalies.push(Anomaly {
             rule,
@@ -618,24 +649,7 @@ impl Region {
             .map(|l| l.adjusted)
             .sum();
         let reserve = fen100(general as f64 / 100.0 * 0.006);
-        if let Some(bureau) = self
-            .units
-            .iter()
-            .position(|u| self.depts[u.dept].name == "财政局")
-        {
-            self.lines.push(Line {
-                unit: bureau,
-                kind: 0,
-                func: ("227", "预备费"),
-                // A reserve is held, not spent on any economic item: no economic codes.
-                dept_econ: ("", ""),
-                gov_econ: ("", ""),
-                project: None,
-                initial: reserve,
-                adjusted: reserve,
-                cum: std::array::from_fn(|m| (m + 1) as f64 / 12.0),
-                prior_factor: 1.0,
-            });
+        if self.bureau_line(0, ("227", "预备费"), reserve) {
             self.anomaly(
                 "contingency_reserve",
                 format!("region_code={REGION_CODE}"),
@@ -645,24 +659,8 @@ impl Region {
         }
         // The state capital budget moves 10 % of its income (国有资本经营收入, 5,000 万元 a year
         // per scale step, write_revenue) to the general budget, short of the 30 % aimed at.
-        if let Some(bureau) = self
-            .units
-            .iter()
-            .position(|u| self.depts[u.dept].name == "财政局")
-        {
-            let moved = fen100(5_000.0 * 10_000.0 * self.scale as f64 * 0.10);
-            self.lines.push(Line {
-                unit: bureau,
-                kind: 2,
-                func: ("23008", "调出资金"),
-                dept_econ: ("", ""),
-                gov_econ: ("", ""),
-                project: None,
-                initial: moved,
-                adjusted: moved,
-                cum: std::array::from_fn(|m| (m + 1) as f64 / 12.0),
-                prior_factor: 1.0,
-            });
+        let moved = fen100(5_000.0 * 10_000.0 * self.scale as f64 * 0.10);
+        if self.bureau_line(2, ("23008", "调出资金"), moved) {
             self.anomaly(
                 "soe_capital_transfer",
                 format!("region_code={REGION_CODE}"),

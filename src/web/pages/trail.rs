@@ -54,34 +54,27 @@ pub async fn resolve(st: &AppState, auth: &Auth, q: TrailQ) -> crate::Result<(Pe
 /// The link to a trail (what the alert page, the drill-down and the trail's own tables use).
 pub fn trail_href(period: Period, t: &Trace) -> String {
     let p = period.to_string();
-    let q = query([
-        ("period", Some(p.as_str())),
-        ("region", t.region.as_deref()),
-        ("agency", t.agency.as_deref()),
-        ("project", t.project.as_deref()),
-        ("func", t.func.as_deref()),
-        ("econ", t.econ.as_deref()),
-        ("payee", t.payee.as_deref()),
-        ("quota", t.quota.as_deref()),
-    ]);
+    let q = query(std::iter::once(("period", Some(p.as_str()))).chain(t.fields()));
     format!("/trail?{q}")
 }
 
+/// The trace as the page's heading reads it: each field named, in the reader's language.
 fn what(t: &Trace, l: Lang) -> Vec<(&'static str, String)> {
-    let mut v = Vec::new();
-    let mut add = |zh: &'static str, en: &'static str, x: &Option<String>| {
-        if let Some(x) = x {
-            v.push((l.t(zh, en), x.clone()));
-        }
-    };
-    add("地区", "Region", &t.region);
-    add("预算单位", "Unit", &t.agency);
-    add("项目", "Project", &t.project);
-    add("功能分类", "Function", &t.func);
-    add("经济分类", "Economic", &t.econ);
-    add("收款人", "Payee", &t.payee);
-    add("指标编号", "Quota", &t.quota);
-    v
+    t.fields()
+        .into_iter()
+        .filter_map(|(k, v)| {
+            let (zh, en) = match k {
+                "region" => ("地区", "Region"),
+                "agency" => ("预算单位", "Unit"),
+                "project" => ("项目", "Project"),
+                "func" => ("功能分类", "Function"),
+                "econ" => ("经济分类", "Economic"),
+                "payee" => ("收款人", "Payee"),
+                _ => ("指标编号", "Quota"),
+            };
+            Some((l.t(zh, en), v?.to_string()))
+        })
+        .collect()
 }
 
 /// Exact 元 with separators, for a column whose header names the unit.
@@ -238,18 +231,11 @@ pub async fn trail(
     let tr = st.trail(period, &trace, &auth.session.reach).await.page()?;
     let periods = st.periods().await.page()?;
     let path = trail_href(period, &trace);
-    let hidden: Vec<(&str, &str)> = [
-        ("region", &trace.region),
-        ("agency", &trace.agency),
-        ("project", &trace.project),
-        ("func", &trace.func),
-        ("econ", &trace.econ),
-        ("payee", &trace.payee),
-        ("quota", &trace.quota),
-    ]
-    .into_iter()
-    .filter_map(|(k, v)| v.as_deref().map(|v| (k, v)))
-    .collect();
+    let hidden: Vec<(&str, &str)> = trace
+        .fields()
+        .into_iter()
+        .filter_map(|(k, v)| Some((k, v?)))
+        .collect();
     out(page(
         &auth,
         Frame::new("drill", t("资金流向", "Money trail"), &path),
