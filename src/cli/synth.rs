@@ -1077,6 +1077,17 @@ impl Region {
             ("1030148", "国有土地使用权出让收入", 800_000.0),
             ("1030102", "城市基础设施配套费收入", 8_000.0),
         ];
+        // Planted: the social insurance fund takes in 90 % of what it pays out (its budget is
+        // 人社局's 社会保险基金预算 lines), so it runs short every month (social_insurance_gap).
+        let si_income_wan = self
+            .lines
+            .iter()
+            .filter(|l| l.kind == 3)
+            .map(|l| l.adjusted)
+            .sum::<i64>() as f64
+            / 1_000_000.0
+            * 0.90
+            / s;
         let mut rows = 0;
         // The year-end (决算) extracts of the two years before, then the year month by month:
         // PEFA scores on at least two of the last three years. The land-sale slump runs through
@@ -1170,7 +1181,7 @@ impl Region {
             all.extend(emit(
                 "社会保险基金预算",
                 ("102", "社会保险基金收入"),
-                &[("10201", "企业职工基本养老保险基金收入", 90_000.0)],
+                &[("10201", "企业职工基本养老保险基金收入", si_income_wan)],
                 1.0,
                 0.0,
             ));
@@ -1183,6 +1194,12 @@ impl Region {
                 text.as_bytes(),
             )?;
         }
+        self.anomaly(
+            "social_insurance_gap",
+            format!("region_code={REGION_CODE}"),
+            "2025-01",
+            "social insurance income at 90 % of what the fund pays out".into(),
+        );
         // The non-tax surge from June is growth on last year's same months: general revenue
         // +15.7 % (359,450 against 323,000 / 1.04 万元 at the year's pace) against GDP's 4.3–4.4 %.
         self.anomaly(

@@ -216,6 +216,18 @@ const LABELS: &[(&str, &str, &str, Shown)] = &[
         Shown::Money,
     ),
     (
+        "si_expenditure",
+        "社会保险基金支出",
+        "social insurance spending",
+        Shown::Money,
+    ),
+    (
+        "si_revenue",
+        "社会保险基金收入",
+        "social insurance income",
+        Shown::Money,
+    ),
+    (
         "soe_income",
         "国有资本经营收入",
         "SOE capital income",
