@@ -263,10 +263,14 @@ impl App {
         if reach.is_all() {
             return Ok(());
         }
-        let vis = self.visible(reach).await?;
+        self.alert_for(reach, id).await.map(|_| ())
+    }
+
+    /// The alert `id`, read once, refused as missing when it lies outside `reach`.
+    pub async fn alert_for(&self, reach: &Reach, id: i64) -> Result<crate::alerts::Alert> {
         let a = self.alerts.read(move |s| s.get(id)).await?;
-        if vis.alert(&a) {
-            Ok(())
+        if reach.is_all() || self.visible(reach).await?.alert(&a) {
+            Ok(a)
         } else {
             Err(PurseError::NotFound(format!("no alert #{id}")))
         }
@@ -437,14 +441,21 @@ impl App {
         reach: &Reach,
         id: i64,
     ) -> Result<Option<(Period, crate::trail::Trace)>> {
-        self.alert_in_reach(reach, id).await?;
-        let a = self.alerts.read(move |s| s.get(id)).await?;
+        let a = self.alert_for(reach, id).await?;
+        self.trace_of(&a)
+    }
+
+    /// [`App::alert_trace`] for an alert already read (the alert page holds it).
+    pub fn trace_of(
+        &self,
+        a: &crate::alerts::Alert,
+    ) -> Result<Option<(Period, crate::trail::Trace)>> {
         let rules = self.rules()?;
         let key = rules
             .get(&a.rule_id)
-            .map(|r| r.key.clone())
-            .unwrap_or_default();
-        Ok(crate::trail::Trace::of_alert(&a, &key).map(|t| (a.last_period, t)))
+            .map(|r| r.key.as_slice())
+            .unwrap_or(&[]);
+        Ok(crate::trail::Trace::of_alert(a, key).map(|t| (a.last_period, t)))
     }
 
     /// The audit analytics' findings on payments, as `reach` sees the data (to import into

@@ -326,12 +326,10 @@ fn evidence_rows(rows: &[BTreeMap<String, String>], l: Lang) -> Markup {
 pub async fn alert(State(st): State<AppState>, auth: Auth, Path(id): Path<i64>) -> PageOut {
     let l = auth.lang;
     let t = |zh: &'static str, en: &'static str| l.t(zh, en);
-    st.alert_in_reach(&auth.session.reach, id).await.page()?;
-    let (al, hist, events, files) = st
+    let al = st.alert_for(&auth.session.reach, id).await.page()?;
+    let (hist, events, files) = st
         .alerts
-        .read(move |s| {
-            Ok::<_, crate::PurseError>((s.get(id)?, s.history(id)?, s.events(id)?, s.evidence(id)?))
-        })
+        .read(move |s| Ok::<_, crate::PurseError>((s.history(id)?, s.events(id)?, s.evidence(id)?)))
         .await
         .page()?;
     let mut kv: Vec<(&str, Markup)> = vec![
@@ -372,7 +370,7 @@ pub async fn alert(State(st): State<AppState>, auth: Auth, Path(id): Path<i64>) 
             ),
         ));
     }
-    if let Some((period, trace)) = st.alert_trace(&auth.session.reach, id).await.page()? {
+    if let Some((period, trace)) = st.trace_of(&al).page()? {
         kv.push((
             t("资金流向", "Money trail"),
             html! {
