@@ -502,7 +502,7 @@ async fn the_rules_page_draws_the_supervision_framework() {
     );
     assert!(
         framework.contains(
-            "一般公共预算 34 · 政府性基金预算 7 · 国有资本经营预算 4 · 社会保险基金预算 1"
+            "一般公共预算 48 · 政府性基金预算 17 · 国有资本经营预算 7 · 社会保险基金预算 2"
         ),
         "{framework}"
     );
@@ -1054,7 +1054,7 @@ async fn json_api_and_openapi() {
     assert_eq!(d["trend"].as_array().unwrap().len(), 12);
     let (_, t) = c.get("/api/rules").await;
     let r: serde_json::Value = serde_json::from_str(&t).unwrap();
-    assert_eq!(r["rules"].as_array().unwrap().len(), 41);
+    assert_eq!(r["rules"].as_array().unwrap().len(), 61);
     let (_, t) = c.get("/api/loads").await;
     let l: serde_json::Value = serde_json::from_str(&t).unwrap();
     assert!(l["loads"].as_array().unwrap().len() >= 100);

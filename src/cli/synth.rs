@@ -431,6 +431,22 @@ impl Region {
         func: (&'static str, &'static str),
         amount: i64,
     ) -> bool {
+        self.bureau_spends(kind, func, (("", ""), ("", "")), amount, |m| {
+            (m + 1) as f64 / 12.0
+        })
+    }
+
+    /// A line of the finance bureau's own budget with its economic codes (部门, 政府) and the
+    /// cumulative share of the budget spent by the end of each month (0-based). False where the
+    /// region has no finance bureau.
+    fn bureau_spends(
+        &mut self,
+        kind: usize,
+        func: (&'static str, &'static str),
+        econ: ((&'static str, &'static str), (&'static str, &'static str)),
+        amount: i64,
+        cum: impl Fn(usize) -> f64,
+    ) -> bool {
         let Some(bureau) = self
             .units
             .iter()
@@ -442,12 +458,12 @@ impl Region {
             unit: bureau,
             kind,
             func,
-            dept_econ: ("", ""),
-            gov_econ: ("", ""),
+            dept_econ: econ.0,
+            gov_econ: econ.1,
             project: None,
             initial: amount,
             adjusted: amount,
-            cum: std::array::from_fn(|m| (m + 1) as f64 / 12.0),
+            cum: std::array::from_fn(cum),
             prior_factor: 1.0,
         });
         true
@@ -668,6 +684,67 @@ impl Region {
                 "调出资金 at 10 % of state capital income, short of 30 %".into(),
             );
         }
+        // 三保: the basic-livelihood part (303 对个人和家庭的补助) is one line of temporary relief
+        // (临时救助) in the finance bureau's budget, paid at 65 % of time progress: 10 points
+        // behind from April, 20 from July.
+        if self.bureau_spends(
+            0,
+            ("2082001", "临时救助支出"),
+            (("30305", "生活补助"), ("50901", "社会福利和救助")),
+            fen100(1_000_000.0 * self.scale as f64),
+            |m| (m + 1) as f64 / 12.0 * 0.65,
+        ) {
+            self.anomaly(
+                "sanbao_shortfall",
+                format!("region_code={REGION_CODE}|part=livelihoods"),
+                "2025-04",
+                "临时救助 (303, 保基本民生) paid at 65 % of time progress: 11.7 pp behind in April, red from July".into(),
+            );
+        }
+        // Interest on the general debt (232) at about 8 % of what the general and fund budgets
+        // spend (利息支出率 over the 7 % line), paid evenly until December, when 35 % more than
+        // its budget is paid: the region's general spending ends above its adjusted budget while
+        // revenue runs above budget (预算法 §66: 超收 spent without an adjustment).
+        let spending: i64 = self
+            .lines
+            .iter()
+            .filter(|l| l.kind <= 1)
+            .map(|l| l.adjusted)
+            .sum();
+        let interest = fen100(spending as f64 / 100.0 * 0.087);
+        if self.bureau_spends(
+            0,
+            ("2320301", "地方政府一般债务付息支出"),
+            (("30701", "国内债务付息"), ("50701", "国内债务付息")),
+            interest,
+            |m| if m < 11 { (m + 1) as f64 / 12.0 } else { 1.35 },
+        ) {
+            let bureau = self
+                .units
+                .iter()
+                .find(|u| self.depts[u.dept].name == "财政局")
+                .map(|u| u.code.clone())
+                .unwrap_or_default();
+            self.anomaly(
+                "interest_expense_ratio",
+                format!("region_code={REGION_CODE}"),
+                "2025-01",
+                "interest (232) at about 8 % of general and fund spending, over the 7 % line"
+                    .into(),
+            );
+            self.anomaly(
+                "overrun_spending",
+                format!("region_code={REGION_CODE}"),
+                "2025-12",
+                "December's interest 35 % over its budget lifts general spending above the adjusted budget while revenue is above budget".into(),
+            );
+            self.anomaly(
+                "over_budget",
+                format!("agency_code={bureau}|dept_econ_code=30701"),
+                "2025-12",
+                "财政局本级: interest paid 35 % above its budget in December".into(),
+            );
+        }
         let starved = self.smallest_project(low).map(|l| {
             l.cum = std::array::from_fn(|i| (i + 1) as f64 / 12.0 * 0.15);
             l.project.clone().map(|p| p.0).unwrap_or_default()
@@ -731,6 +808,16 @@ fn save(wb: &mut Workbook, path: &Path) -> Result<()> {
     write(path, &bytes)
 }
 
+fn date(y: i32, m: u32, d: u32) -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
+}
+
+/// The last day of month `m` of year `y`.
+fn month_end(y: i32, m: u32) -> chrono::NaiveDate {
+    let (ny, nm) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+    date(ny, nm, 1).pred_opt().unwrap_or_default()
+}
+
 fn write_row(ws: &mut Worksheet, row: u32, cells: &[Cell]) -> Result<()> {
     for (c, v) in cells.iter().enumerate() {
         match v {
@@ -750,7 +837,7 @@ enum Cell {
 }
 
 /// Every dataset the generator writes, in order.
-pub const DATASETS: [&str; 11] = [
+pub const DATASETS: [&str; 15] = [
     "budget_execution",
     "revenue",
     "payments",
@@ -762,6 +849,10 @@ pub const DATASETS: [&str; 11] = [
     "targets",
     "projects",
     "audit_findings",
+    "allocations",
+    "procurement",
+    "balances",
+    "carryovers",
 ];
 
 /// Rows in one Excel worksheet (the .xlsx format's limit).
@@ -800,7 +891,11 @@ pub fn generate(out: &Path, scale: u32, seed: u64, only: &[String]) -> Result<St
             "indicators" => r.write_indicators(out)?,
             "targets" => r.write_targets(out)?,
             "projects" => r.write_projects(out)?,
-            _ => r.write_audit(out)?,
+            "audit_findings" => r.write_audit(out)?,
+            "allocations" => r.write_allocations(out)?,
+            "procurement" => r.write_procurement(out)?,
+            "balances" => r.write_balances(out)?,
+            _ => r.write_carryovers(out)?,
         };
         counts.push((d, n));
     }
@@ -1733,6 +1828,12 @@ impl Region {
             "2025-04",
             "direct fund: nothing used, 15.3 % due by April (yellow), 24.7 % by May (red)".into(),
         );
+        self.anomaly(
+            "direct_funds_unpaid",
+            "fund_key=ZX05".into(),
+            "2025-04",
+            "大气污染防治资金 (direct) allocated in March and never paid out: 30 days on in April, red from June".into(),
+        );
         Ok(rows)
     }
 
@@ -2005,7 +2106,7 @@ impl Region {
             }
             let mut t = format!("{REGION_NAME}{YEAR}年{m}月新增专项债券资金使用情况表\n");
             t.push_str(
-                "债券编码,债券名称,发行日期,期限,票面利率,项目名称,主管部门,发行金额,累计使用额\n",
+                "债券编码,债券名称,发行日期,期限,票面利率,项目名称,主管部门,发行金额,累计使用额,项目预期收益\n",
             );
             for (code, name, im, amt, rate, proj, dept, pace) in bonds {
                 if m < im {
@@ -2013,6 +2114,10 @@ impl Region {
                 }
                 let issued = fen100(amt * 10_000.0 * self.scale as f64);
                 let used_share = (((m - im) as f64 + 0.5) / 6.0).min(1.0) * pace;
+                // The project's own revenue over the bond's ten years, as its 实施方案 expects it:
+                // 1.4 times the principal and interest, 城市停车场 only 1.05 times.
+                let cover = if code == "2505005" { 1.05 } else { 1.4 };
+                let expected = fen100(issued as f64 / 100.0 * (1.0 + rate * 10.0 / 100.0) * cover);
                 t.push_str(&csv_line(&[
                     code.into(),
                     name.into(),
@@ -2023,6 +2128,7 @@ impl Region {
                     dept.into(),
                     thousands(&yuan(issued)),
                     thousands(&yuan(fen100(issued as f64 / 100.0 * used_share))),
+                    thousands(&yuan(expected)),
                 ]));
                 t.push('\n');
                 rows += 1;
@@ -2038,6 +2144,18 @@ impl Region {
             "2025-04",
             "产业园区基础设施 uses its proceeds at 15 % of schedule: yellow from April, red from June".into(),
         );
+        self.anomaly(
+            "bond_idle",
+            "bond_code=2505002".into(),
+            "2025-12",
+            "产业园区基础设施 has used 15 % since September and nothing more: three months idle by December".into(),
+        );
+        self.anomaly(
+            "bond_revenue_cover",
+            "bond_code=2505005".into(),
+            "2025-09",
+            "城市停车场 expects revenue of 1.05 times its principal and interest, under 1.1".into(),
+        );
         Ok(rows)
     }
 
@@ -2045,7 +2163,7 @@ impl Region {
     /// in the header suffixes.
     fn write_soe(&mut self, out: &Path) -> Result<usize> {
         // name, industry, industrial, key, assets, leverage, opening capital, capital growth, revenue, profit, profit yoy
-        let soes: [(&str, &str, bool, bool, f64, f64, f64, f64, f64, f64); 7] = [
+        let soes: [(&str, &str, bool, bool, f64, f64, f64, f64, f64, f64); 8] = [
             (
                 "示范市城市建设投资集团有限公司",
                 "建筑业",
@@ -2130,6 +2248,20 @@ impl Region {
                 150_000.0,
                 0.08,
             ),
+            // Loses 12 % of its revenue this year after 15 % last year: a smaller loss (no
+            // profit decline), still a loss two years running.
+            (
+                "示范市公共交通集团有限公司",
+                "交通运输业",
+                false,
+                false,
+                200_000.0,
+                0.65,
+                70_000.0,
+                1.01,
+                50_000.0,
+                -0.2,
+            ),
         ];
         let mut rows = 0;
         for m in 1..=12u32 {
@@ -2165,7 +2297,12 @@ impl Region {
                 let l = a * lev;
                 let cap = cap0 * s * (1.0 + (capg - 1.0) * t);
                 let revenue = rev * s * t;
-                let profit = revenue * 0.08;
+                let profit = revenue
+                    * if name.contains("公共交通") {
+                        -0.12
+                    } else {
+                        0.08
+                    };
                 let prior_rev = revenue / 1.05;
                 let prior_profit = profit / (1.0 + prof_yoy);
                 let f = |x: f64| thousands(&format!("{x:.2}"));
@@ -2212,6 +2349,13 @@ impl Region {
             "enterprise_name=示范市文化旅游发展有限公司".into(),
             "2025-01",
             "profit down 35 % on last year".into(),
+        );
+        self.anomaly(
+            "soe_loss",
+            "enterprise_name=示范市公共交通集团有限公司".into(),
+            "2025-01",
+            "a loss of 12 % of revenue after 15 % a year earlier: loss-making two years running"
+                .into(),
         );
         Ok(rows)
     }
@@ -2393,7 +2537,7 @@ impl Region {
                 "民生实事",
                 5_000.0,
                 0.98,
-                "其他",
+                "专项债",
             ),
             (
                 "XM07",
@@ -2420,6 +2564,20 @@ impl Region {
             let _ = write!(t, "{REGION_NAME}{YEAR}年{m}月重大项目和民生实事推进情况\r");
             t.push_str("项目编码,项目名称,主管部门,项目类型,年度计划投资(万元),累计完成投资(万元),形象进度,计划开工日期,计划竣工日期,资金来源\r");
             for (code, name, dept, kind, plan, pace, src) in projects {
+                // A bond-funded project is paid from the budget until its bond is issued
+                // (write_bonds: 一期 in February, 二期 in March, 五期 in September); 城乡公交一体化
+                // names 专项债 though no bond lists it.
+                let bond_month = match code {
+                    "XM01" => 2,
+                    "XM02" => 3,
+                    "XM08" => 9,
+                    _ => 1,
+                };
+                let src = if src == "专项债" && m < bond_month {
+                    "财政"
+                } else {
+                    src
+                };
                 let plan_f = fen100(plan * 10_000.0 * self.scale as f64);
                 let done = fen100(plan_f as f64 / 100.0 * (m as f64 / 12.0) * pace);
                 t.push_str(&csv_line(&[
@@ -2442,6 +2600,12 @@ impl Region {
                 &gbk(&t),
             )?;
         }
+        self.anomaly(
+            "bond_offlist",
+            "project_key=XM06".into(),
+            "2025-02",
+            "城乡公交一体化 names 专项债 as its funding; no bond of the region lists it (bond ledgers from February)".into(),
+        );
         self.anomaly(
             "project_progress",
             "project_code=XM04".into(),
@@ -2591,6 +2755,605 @@ impl Region {
         Ok(rows)
     }
 
+    /// The year's 指标下达 ledger at each quarter's end (XLSX, 万元): department budgets approved
+    /// (批复) after the congress's approval on 15 January, units' budgets after their
+    /// department's, the city's own transfers to its counties, and transfers from above passed
+    /// on. A document issued after the ledger's date shows no issue date there.
+    fn write_allocations(&mut self, out: &Path) -> Result<usize> {
+        let congress = date(YEAR, 1, 15);
+        // (doc, title, kind, source, recipient code, name, 万元, approved, received, issued)
+        type Doc = (
+            String,
+            String,
+            &'static str,
+            &'static str,
+            String,
+            String,
+            f64,
+            Option<chrono::NaiveDate>,
+            Option<chrono::NaiveDate>,
+            chrono::NaiveDate,
+        );
+        let mut docs: Vec<Doc> = Vec::new();
+        let s = self.scale as f64;
+        let mut dept_issued = Vec::new();
+        for (di, d) in self.depts.iter().enumerate() {
+            let total: i64 = self
+                .lines
+                .iter()
+                .filter(|l| self.units[l.unit].dept == di)
+                .map(|l| l.initial)
+                .sum();
+            // 统计局 (the twelfth department) approved on day 28, eight days late.
+            let days = if di % DEPTS.len() == 11 {
+                28
+            } else {
+                13 + (di % 7) as u64
+            };
+            let issued = congress + chrono::Days::new(days);
+            dept_issued.push(issued);
+            docs.push((
+                format!("示财预〔{YEAR}〕{}号", di + 1),
+                format!("关于批复{YEAR}年{}部门预算的通知", d.name),
+                "部门预算批复",
+                "本级",
+                d.code.clone(),
+                d.name.clone(),
+                wan_f(total),
+                Some(congress),
+                None,
+                issued,
+            ));
+        }
+        for (ui, u) in self.units.iter().enumerate() {
+            let total: i64 = self
+                .lines
+                .iter()
+                .filter(|l| l.unit == ui)
+                .map(|l| l.initial)
+                .sum();
+            let received = dept_issued[u.dept];
+            // 卫健委第3医院 (the 44th unit) approved 19 days after its department's approval.
+            let days = if ui == 43 { 19 } else { 6 + (ui % 8) as u64 };
+            docs.push((
+                format!("{}预批〔{YEAR}〕{}号", self.depts[u.dept].code, ui + 1),
+                format!("关于批复{YEAR}年{}预算的通知", u.name),
+                "单位预算批复",
+                "本级",
+                u.code.clone(),
+                u.name.clone(),
+                wan_f(total),
+                Some(congress),
+                Some(received),
+                received + chrono::Days::new(days),
+            ));
+        }
+        let counties = [
+            ("990121", "示范县"),
+            ("990122", "北山县"),
+            ("990181", "南湖市"),
+        ];
+        for (i, (code, name)) in counties.iter().enumerate() {
+            docs.push((
+                format!("示财转〔{YEAR}〕{}号", i + 1),
+                format!("{YEAR}年均衡性转移支付"),
+                "一般性转移支付",
+                "本级",
+                code.to_string(),
+                name.to_string(),
+                3_000.0 * s,
+                Some(congress),
+                None,
+                congress + chrono::Days::new(26),
+            ));
+            // 北山县's special transfer waits 95 days (60 allowed): still not issued in March.
+            let days = if *code == "990122" { 95 } else { 49 };
+            docs.push((
+                format!("示财转〔{YEAR}〕{}号", 11 + i),
+                format!("{YEAR}年城乡建设专项资金"),
+                "专项转移支付",
+                "本级",
+                code.to_string(),
+                name.to_string(),
+                1_200.0 * s,
+                Some(congress),
+                None,
+                congress + chrono::Days::new(days),
+            ));
+            // From above: the centre's and the province's money, passed on within 20 days,
+            // but May's 中央大气污染防治资金 to 示范县 after 45.
+            for (k, (src, received)) in [("中央", date(YEAR, 3, 10)), ("省级", date(YEAR, 5, 6))]
+                .into_iter()
+                .enumerate()
+            {
+                let days = if k == 1 && i == 0 { 45 } else { 20 };
+                docs.push((
+                    format!("示财转〔{YEAR}〕{}号", 31 + 3 * k + i),
+                    format!("转下达{src}{YEAR}年大气污染防治资金"),
+                    "上级转移支付转下达",
+                    src,
+                    code.to_string(),
+                    name.to_string(),
+                    500.0 * s,
+                    None,
+                    Some(received),
+                    received + chrono::Days::new(days),
+                ));
+            }
+        }
+        let mut rows = 0;
+        for m in [3u32, 6, 9, 12] {
+            let end = month_end(YEAR, m);
+            let mut wb = workbook();
+            let ws = wb.add_worksheet();
+            ws.set_name("指标下达台账").map_err(xe)?;
+            ws.write_string(
+                0,
+                0,
+                format!(
+                    "{REGION_NAME}{YEAR}年预算指标下达台账（截至{YEAR}年{m}月{}日）",
+                    end.format("%-d")
+                ),
+            )
+            .map_err(xe)?;
+            let heads = [
+                "指标文号",
+                "文件标题",
+                "下达类型",
+                "指标来源",
+                "下达对象编码",
+                "下达对象",
+                "金额(万元)",
+                "人代会批准日期",
+                "收到日期",
+                "下达日期",
+            ];
+            for (c, h) in heads.iter().enumerate() {
+                ws.write_string(1, c as u16, *h).map_err(xe)?;
+            }
+            let mut r = 2;
+            for (doc, title, kind, src, code, name, wan, approved, received, issued) in &docs {
+                let basis = received.or(*approved).unwrap_or(*issued);
+                if basis > end {
+                    continue;
+                }
+                let d =
+                    |x: &Option<chrono::NaiveDate>| x.map_or(Cell::E, |x| Cell::S(x.to_string()));
+                write_row(
+                    ws,
+                    r,
+                    &[
+                        Cell::S(doc.clone()),
+                        Cell::S(title.clone()),
+                        Cell::S(kind.to_string()),
+                        Cell::S(src.to_string()),
+                        Cell::S(code.clone()),
+                        Cell::S(name.clone()),
+                        Cell::N(*wan),
+                        d(approved),
+                        d(received),
+                        if *issued <= end {
+                            Cell::S(issued.to_string())
+                        } else {
+                            Cell::E
+                        },
+                    ],
+                )?;
+                r += 1;
+                rows += 1;
+            }
+            save(
+                &mut wb,
+                &out.join(format!("allocations/allocations_{YEAR}-{m:02}.xlsx")),
+            )?;
+        }
+        self.anomaly(
+            "dept_budget_approval_late",
+            format!("doc_no=示财预〔{YEAR}〕12号"),
+            "2025-03",
+            "统计局's budget approved 28 days after the congress (20 allowed)".into(),
+        );
+        self.anomaly(
+            "unit_budget_approval_late",
+            format!(
+                "doc_no={}预批〔{YEAR}〕44号",
+                self.units[43].code.get(..3).unwrap_or_default()
+            ),
+            "2025-03",
+            "卫健委第3医院's budget approved 19 days after its department's (15 allowed)".into(),
+        );
+        self.anomaly(
+            "transfer_issue_late",
+            format!("doc_no=示财转〔{YEAR}〕12号"),
+            "2025-03",
+            "北山县's special transfer still not issued at the end of March, 75 days on (60 allowed); issued on day 95".into(),
+        );
+        self.anomaly(
+            "transfer_passon_late",
+            format!("doc_no=示财转〔{YEAR}〕34号"),
+            "2025-06",
+            "the province's 大气污染防治资金 passed on to 示范县 45 days after receipt (30 allowed)".into(),
+        );
+        Ok(rows)
+    }
+
+    /// The year's government procurement ledger at each quarter's end (GBK CSV, 元): every
+    /// department's own office buys furniture, property services and repairs, contracted in
+    /// February, April and July.
+    fn write_procurement(&mut self, out: &Path) -> Result<usize> {
+        let s = self.scale as f64;
+        // (unit, plan, item code, item, method, budget 万元, contract month, supplier)
+        let mut plans: Vec<(usize, String, &str, &str, &str, f64, u32, &str)> = Vec::new();
+        for (di, _) in self.depts.iter().enumerate() {
+            let Some(ui) = self.units.iter().position(|u| u.dept == di) else {
+                continue;
+            };
+            let pos = di % DEPTS.len();
+            let standard = [
+                ("A05", "家具用具", "询价", 80.0, 2, "华信家具有限公司"),
+                (
+                    "C21",
+                    "物业管理服务",
+                    "竞争性磋商",
+                    120.0,
+                    4,
+                    "安泰物业服务有限公司",
+                ),
+                (
+                    "B07",
+                    "装修工程",
+                    "竞争性谈判",
+                    60.0,
+                    7,
+                    "城建装饰工程有限公司",
+                ),
+            ];
+            for (k, (code, item, method, wan, month, supplier)) in standard.into_iter().enumerate()
+            {
+                plans.push((
+                    ui,
+                    format!("CG{YEAR}-{}-{}", self.units[ui].code, k + 1),
+                    code,
+                    item,
+                    method,
+                    wan * s,
+                    month,
+                    supplier,
+                ));
+            }
+            match pos {
+                // 交通运输局本级: a 1,000万 platform contracted only in November.
+                7 => plans.push((
+                    ui,
+                    format!("CG{YEAR}-{}-4", self.units[ui].code),
+                    "C16",
+                    "信息系统集成实施服务",
+                    "公开招标",
+                    1_000.0 * s,
+                    11,
+                    "智联信息技术有限公司",
+                )),
+                // 审计局本级: a 100万 software service bought single-source.
+                3 => plans.push((
+                    ui,
+                    format!("CG{YEAR}-{}-4", self.units[ui].code),
+                    "C02",
+                    "软件运维服务",
+                    "单一来源",
+                    100.0 * s,
+                    2,
+                    "审易软件有限公司",
+                )),
+                // 生态环境局本级: 420万 of desktop computers bought in three 询价 lots.
+                6 => {
+                    for (k, (wan, month)) in
+                        [(150.0, 3), (150.0, 5), (120.0, 8)].into_iter().enumerate()
+                    {
+                        plans.push((
+                            ui,
+                            format!("CG{YEAR}-{}-{}", self.units[ui].code, 4 + k),
+                            "A02010104",
+                            "台式计算机",
+                            "询价",
+                            wan * s,
+                            month,
+                            "华科电脑有限公司",
+                        ));
+                    }
+                }
+                _ => {}
+            }
+        }
+        let mut rows = 0;
+        for m in [3u32, 6, 9, 12] {
+            let mut t = format!("{REGION_NAME}{YEAR}年1-{m}月政府采购执行台账\r\n");
+            t.push_str("采购单位编码,采购单位,采购计划编号,品目编码,采购品目,采购方式,采购预算(元),合同金额(元),合同签订日期,供应商\r\n");
+            for (ui, plan, code, item, method, wan, month, supplier) in &plans {
+                let budget = fen100(wan * 10_000.0);
+                let done = *month <= m;
+                let contract = fen100(budget as f64 / 100.0 * 0.96);
+                t.push_str(&csv_line(&[
+                    self.units[*ui].code.clone(),
+                    self.units[*ui].name.clone(),
+                    plan.clone(),
+                    code.to_string(),
+                    item.to_string(),
+                    method.to_string(),
+                    yuan(budget),
+                    if done { yuan(contract) } else { String::new() },
+                    if done {
+                        format!("{YEAR}-{month:02}-15")
+                    } else {
+                        String::new()
+                    },
+                    if done {
+                        supplier.to_string()
+                    } else {
+                        String::new()
+                    },
+                ]));
+                t.push_str("\r\n");
+                rows += 1;
+            }
+            write(
+                &out.join(format!("procurement/procurement_{YEAR}-{m:02}.csv")),
+                &gbk(&t),
+            )?;
+        }
+        let unit_of = |pos: usize| {
+            self.units
+                .iter()
+                .find(|u| u.dept == pos)
+                .map(|u| u.code.clone())
+                .unwrap_or_default()
+        };
+        let (traffic, audit, env) = (unit_of(7), unit_of(3), unit_of(6));
+        self.anomaly(
+            "procurement_execution",
+            format!("agency_key={traffic}"),
+            "2025-06",
+            "交通运输局本级 contracts its 1,000万 platform only in November: 35 pp behind time progress in June, 55 in September".into(),
+        );
+        self.anomaly(
+            "single_source_share",
+            format!("agency_key={audit}"),
+            "2025-03",
+            "审计局本级 buys 100万 of its 360万 single-source (27.8 %)".into(),
+        );
+        self.anomaly(
+            "procurement_splitting",
+            format!("agency_key={env}|item_key=A02010104"),
+            "2025-03",
+            "生态环境局本级 plans 420万 of desktop computers as three 询价 lots under the 400万 tender line".into(),
+        );
+        Ok(rows)
+    }
+
+    /// Month-end balances (UTF-8 CSV, 万元): the treasury's 暂付款 and 借出款项 — cleared down
+    /// in the first half, growing again from July, above 5 % of general expenditure from
+    /// September — and the social insurance funds' accumulated balance (4.5 months of payout).
+    fn write_balances(&mut self, out: &Path) -> Result<usize> {
+        let general: i64 = self
+            .lines
+            .iter()
+            .filter(|l| l.kind == 0)
+            .map(|l| l.adjusted)
+            .sum();
+        let g = general as f64 / 100.0;
+        let si: Vec<&Line> = self.lines.iter().filter(|l| l.kind == 3).collect();
+        let si_year: f64 = si.iter().map(|l| l.adjusted as f64 / 100.0).sum();
+        let lent = g * 0.005;
+        let advances0 = g * 0.035;
+        let path = [
+            0.99, 0.98, 0.97, 0.96, 0.95, 0.94, 1.03, 1.15, 1.35, 1.36, 1.37, 1.38,
+        ];
+        let mut rows = 0;
+        for m in 1..=12usize {
+            let mut t = format!("{REGION_NAME}{YEAR}年{m}月财政资金余额表\n");
+            t.push_str("预算类型,科目编码,科目名称,年初余额(万元),期末余额(万元)\n");
+            let treasury0 = g * 0.12;
+            let items = [
+                (
+                    "",
+                    "1001",
+                    "国库存款",
+                    treasury0,
+                    treasury0 * (1.0 + 0.02 * m as f64),
+                ),
+                ("", "1021", "借出款项", lent, lent),
+                ("", "1036", "暂付款", advances0, advances0 * path[m - 1]),
+                (
+                    "社会保险基金预算",
+                    "",
+                    "累计结余",
+                    si_year / 12.0 * 4.5,
+                    si_year / 12.0 * 4.5,
+                ),
+            ];
+            for (kind, code, name, open, bal) in items {
+                let w = |x: f64| format!("{:.2}", x / 10_000.0);
+                t.push_str(&csv_line(&[
+                    kind.into(),
+                    code.into(),
+                    name.into(),
+                    w(open),
+                    w(bal),
+                ]));
+                t.push('\n');
+                rows += 1;
+            }
+            write(
+                &out.join(format!("balances/balances_{YEAR}-{m:02}.csv")),
+                t.as_bytes(),
+            )?;
+        }
+        self.anomaly(
+            "temporary_advances",
+            format!("region_code={REGION_CODE}"),
+            "2025-09",
+            "暂付款 and 借出款项 at 5.2 % of general expenditure from September".into(),
+        );
+        self.anomaly(
+            "temporary_advances_growth",
+            format!("region_code={REGION_CODE}"),
+            "2025-07",
+            "暂付性款项 above the year's opening from July (2.6 %), 30 % by September (red)".into(),
+        );
+        self.anomaly(
+            "si_months_payout",
+            format!("region_code={REGION_CODE}"),
+            "2025-01",
+            "the social insurance funds' balance covers about 4.5 months of payout (6 is the line)"
+                .into(),
+        );
+        Ok(rows)
+    }
+
+    /// The carry-over ledger at each quarter's end (XLSX, 万元): each department's own office
+    /// carries 50万 from last year and spends it through the year; 公安局本级 still holds a 2023
+    /// carry-over, 生态环境局本级 a 2024 surplus it returns in September, and 住建局 carries
+    /// over land-sale money above 30 % of the year's fund income.
+    fn write_carryovers(&mut self, out: &Path) -> Result<usize> {
+        let s = self.scale as f64;
+        // (unit, budget kind, project, kind, formed, 万元, spent share by month m, recovered from)
+        let mut rows_in: Vec<(usize, &str, String, &str, i32, f64, bool, Option<u32>)> = Vec::new();
+        for (di, d) in self.depts.iter().enumerate() {
+            let Some(ui) = self.units.iter().position(|u| u.dept == di) else {
+                continue;
+            };
+            rows_in.push((
+                ui,
+                "一般公共预算",
+                format!("{}上年结转项目", d.name),
+                "结转",
+                YEAR - 1,
+                50.0 * s,
+                true,
+                None,
+            ));
+            match di % DEPTS.len() {
+                5 => rows_in.push((
+                    ui,
+                    "一般公共预算",
+                    format!("{}指挥中心建设", d.name),
+                    "结转",
+                    YEAR - 2,
+                    80.0 * s,
+                    false,
+                    None,
+                )),
+                6 => rows_in.push((
+                    ui,
+                    "一般公共预算",
+                    format!("{}监测设备购置结余", d.name),
+                    "结余",
+                    YEAR - 1,
+                    30.0 * s,
+                    false,
+                    Some(9),
+                )),
+                8 => {
+                    let fund_income = 808_000.0 * s;
+                    rows_in.push((
+                        ui,
+                        "政府性基金预算",
+                        format!("{}城市建设结转", d.name),
+                        "结转",
+                        YEAR - 1,
+                        fund_income * 0.34,
+                        false,
+                        None,
+                    ));
+                }
+                _ => {}
+            }
+        }
+        let mut rows = 0;
+        for m in [3u32, 6, 9, 12] {
+            let mut wb = workbook();
+            let ws = wb.add_worksheet();
+            ws.set_name("结转结余").map_err(xe)?;
+            ws.write_string(0, 0, format!("{REGION_NAME}{YEAR}年{m}月结转结余资金台账"))
+                .map_err(xe)?;
+            let heads = [
+                "单位编码",
+                "单位名称",
+                "预算类型",
+                "项目名称",
+                "资金性质",
+                "形成年度",
+                "年初结转结余(万元)",
+                "当年已支出(万元)",
+                "已收回(万元)",
+            ];
+            for (c, h) in heads.iter().enumerate() {
+                ws.write_string(1, c as u16, *h).map_err(xe)?;
+            }
+            for (i, (ui, kind, project, nature, formed, wan, spends, back)) in
+                rows_in.iter().enumerate()
+            {
+                let spent = if *spends {
+                    wan * 0.9 * m as f64 / 12.0
+                } else {
+                    0.0
+                };
+                let recovered = if back.is_some_and(|b| m >= b) {
+                    *wan
+                } else {
+                    0.0
+                };
+                write_row(
+                    ws,
+                    2 + i as u32,
+                    &[
+                        Cell::S(self.units[*ui].code.clone()),
+                        Cell::S(self.units[*ui].name.clone()),
+                        Cell::S(kind.to_string()),
+                        Cell::S(project.clone()),
+                        Cell::S(nature.to_string()),
+                        Cell::N(*formed as f64),
+                        Cell::N((wan * 100.0).round() / 100.0),
+                        Cell::N((spent * 100.0).round() / 100.0),
+                        Cell::N((recovered * 100.0).round() / 100.0),
+                    ],
+                )?;
+                rows += 1;
+            }
+            save(
+                &mut wb,
+                &out.join(format!("carryovers/carryovers_{YEAR}-{m:02}.xlsx")),
+            )?;
+        }
+        let unit_of = |pos: usize| {
+            self.units
+                .iter()
+                .find(|u| u.dept == pos)
+                .map(|u| u.code.clone())
+                .unwrap_or_default()
+        };
+        let (police, env) = (unit_of(5), unit_of(6));
+        self.anomaly(
+            "carryover_idle",
+            format!("agency_key={police}|formed_year={}", YEAR - 2),
+            "2025-03",
+            "公安局本级 still holds a 2023 carry-over untouched: two years running".into(),
+        );
+        self.anomaly(
+            "carryover_idle",
+            format!("agency_key={env}|formed_year={}", YEAR - 1),
+            "2025-03",
+            "生态环境局本级's 2024 surplus not taken back until September (resolved by data)"
+                .into(),
+        );
+        self.anomaly(
+            "fund_carryover_excess",
+            format!("region_code={REGION_CODE}"),
+            "2025-03",
+            "住建局 carries over land-sale money at 34 % of the year's fund income".into(),
+        );
+        Ok(rows)
+    }
+
     fn write_manifest(&self, out: &Path) -> Result<()> {
         let mut t = String::new();
         let _ = writeln!(
@@ -2645,7 +3408,8 @@ mod tests {
         let r = Region::new(1, 2025);
         assert_eq!(r.depts.len(), 12);
         assert_eq!(r.units.len(), 138, "about 150 budget units");
-        // 11 lines per unit (8 basic, 3 projects) and the finance bureau's 预备费 and 调出资金.
-        assert_eq!(r.lines.len(), 138 * 11 + 2);
+        // 11 lines per unit (8 basic, 3 projects) and the finance bureau's 预备费, 调出资金,
+        // 临时救助 and interest on the general debt.
+        assert_eq!(r.lines.len(), 138 * 11 + 4);
     }
 }

@@ -1171,14 +1171,14 @@ mod tests {
         assert_eq!(
             counts,
             [
-                (Focus::Policy, 2),
-                (Focus::Structure, 10),
+                (Focus::Policy, 4),
+                (Focus::Structure, 14),
                 (Focus::KeySpending, 2),
-                (Focus::Department, 9),
-                (Focus::Transfers, 2),
-                (Focus::Debt, 5),
+                (Focus::Department, 15),
+                (Focus::Transfers, 5),
+                (Focus::Debt, 9),
                 (Focus::Revenue, 6),
-                (Focus::Assets, 3),
+                (Focus::Assets, 4),
                 (Focus::Audit, 1),
                 (Focus::DataQuality, 1),
             ]
@@ -1186,6 +1186,10 @@ mod tests {
         assert_eq!(
             m.focuses[5].rules,
             [
+                "interest_expense_ratio",
+                "bond_idle",
+                "bond_offlist",
+                "bond_revenue_cover",
                 "debt_limit",
                 "debt_ratio",
                 "debt_service_ratio",
@@ -1196,10 +1200,10 @@ mod tests {
         assert_eq!(
             m.budgets,
             [
-                (Budget::General, 34),
-                (Budget::Fund, 7),
-                (Budget::StateCapital, 4),
-                (Budget::SocialInsurance, 1),
+                (Budget::General, 48),
+                (Budget::Fund, 17),
+                (Budget::StateCapital, 7),
+                (Budget::SocialInsurance, 2),
             ]
         );
         let fired = [
