@@ -20,7 +20,7 @@
 //! | 5 | [`alerts`], [`console`], [`figures`] |
 //! | 6 | [`foresight`], [`problems`], [`trail`] (the money trail: payments behind a unit, project or alert) |
 //! | 7 | [`access`], [`backup`] (it verifies both workflows' evidence files), [`check`], [`views`] |
-//! | 8 | [`report`] |
+//! | 8 | [`report`], [`review`] (the annual review: when its rules run, its report, adoption as 审议意见) |
 //! | 9 | [`app`] |
 //! | 10 | [`web`] |
 //! | 11 | the binary's `cli` |
@@ -51,6 +51,7 @@ pub mod output;
 
 pub mod problems;
 pub mod report;
+pub mod review;
 pub mod rules;
 pub mod trail;
 pub mod users;

@@ -1076,3 +1076,101 @@ fn logs_are_json_lines_with_a_span_per_load_and_per_rule() {
 
     assert_eq!(run(&["check", "--period", "2025-03"], false), "");
 }
+
+/// `purse review` as the committee's staff run it on the demo's 2026 draft, 2025 publication
+/// record and 2024 final accounts: the draft of the preliminary review report, grouped by focus
+/// (structure, key spending, departments — the order of the framework), nine findings (six on
+/// the draft, two on publication, one on the accounts), stored as alerts unless --dry-run.
+#[test]
+fn the_annual_review_writes_its_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let demo = fixture("demo");
+    let sources: Vec<String> = [
+        "draft_budget",
+        "final_accounts",
+        "publications",
+        "budget_execution/history_2024.csv",
+    ]
+    .iter()
+    .map(|s| demo.join(s).to_string_lossy().into_owned())
+    .collect();
+    let mut args = vec!["ingest", "-q"];
+    args.extend(sources.iter().map(String::as_str));
+    let o = purse(&args, d);
+    assert!(o.status.success(), "{:?}", text(&o));
+
+    let html = d.join("review.html");
+    let o = purse(
+        &[
+            "review",
+            "--year",
+            "2026",
+            "--dry-run",
+            "--out",
+            html.to_str().unwrap(),
+        ],
+        d,
+    );
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    assert_eq!(out.trim(), html.to_str().unwrap());
+    assert!(
+        err.contains("review of 2026: 9 findings (not stored)"),
+        "{err}"
+    );
+    let report = std::fs::read_to_string(&html).unwrap();
+    for want in [
+        "关于示范市2026年预算草案的初步审查意见（草稿）",
+        "一、支出总量与结构",
+        "二、重点支出与重大投资项目",
+        "三、部门预算",
+        "城市智慧停车系统建设",
+        "提升服务质量，确保工作顺利开展",
+        "213类决算数",
+        "统计局部门预算：批准后第25天才公开（应在20天内）",
+        "教育局部门预算：公开表格8张，少于规定的9张",
+    ] {
+        assert!(report.contains(want), "{want}");
+    }
+    assert!(report.find("一、支出总量与结构") < report.find("二、重点支出与重大投资项目"));
+    let o = purse(&["alerts", "--format", "json"], d);
+    assert_eq!(text(&o).0.trim(), "[]", "a dry run stores nothing");
+
+    let xlsx = d.join("review.xlsx");
+    let o = purse(
+        &[
+            "review",
+            "--year",
+            "2026",
+            "--format",
+            "xlsx",
+            "--out",
+            xlsx.to_str().unwrap(),
+        ],
+        d,
+    );
+    assert!(o.status.success(), "{:?}", text(&o));
+    assert!(text(&o).1.contains("9 findings, stored as alerts"));
+    assert!(std::fs::read(&xlsx).unwrap().starts_with(b"PK"));
+    let o = purse(
+        &[
+            "alerts",
+            "--rule",
+            "review_duplicate_project",
+            "--format",
+            "json",
+        ],
+        d,
+    );
+    let v: serde_json::Value = serde_json::from_str(&text(&o).0).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 1, "{v}");
+
+    let o = purse(&["review", "--year", "26"], d);
+    assert!(!o.status.success());
+    assert!(
+        text(&o).1.contains("--year 26: a budget year such as 2026"),
+        "{:?}",
+        text(&o)
+    );
+}

@@ -2,7 +2,8 @@
 """End to end in headless Chromium: log in, read the cockpit, drill down to source rows,
 acknowledge an alert, open every archived monthly report, run a console query, walk a problem
 item from entry to 销号 through the committee and the unit (with a send-back, evidence and a
-rating), and read a bounded viewer's cockpit.
+rating), comment on a finding of the annual review as an adviser and adopt it as the committee
+(审议意见 on the problem list), and read a bounded viewer's cockpit.
 
 Drives Debian's chromium through chromedriver's W3C WebDriver API with nothing but the standard
 library. Screenshots go to --shots (default: target/e2e-shots) for a person to look at.
@@ -424,6 +425,31 @@ def main():
         settle(d, lambda: "数据质量评分" in d.source())
         check("数据质量评分" in d.source() and "q-budget_execution" in d.source(), "the scorecard grades each source")
         d.shot(f"{args.shots}/19-quality.png")
+
+        print("the annual review: an adviser comments, the committee adopts")
+        login(d, base, "adviser")
+        d.go(base + "/alerts?rule=review_duplicate_project")
+        links = [e for e in d.find_all("table.data tbody tr td a") if "/alerts/" in (d.attr(e, "href") or "")]
+        check(links, "the review of the 2026 draft found the project asked for twice")
+        d.click(links[0])
+        settle(d, lambda: "/alerts/" in d.url() and "疑似重复申报" in d.source())
+        review_url = d.url()
+        act(d, "comment", [("input[name=text]", "赞同：两个停车项目建设内容重合，建议合并申报")])
+        settle(d, lambda: "赞同：两个停车项目建设内容重合" in d.source())
+        check("赞同：两个停车项目建设内容重合" in d.source(), "the adviser's comment is in the audit trail")
+        login(d, base, "analyst")
+        d.go(review_url)
+        settle(d, lambda: "采纳为审议意见" in d.source())
+        d.call("POST", d.s("/execute/sync"), {"script":
+            "document.querySelector(\"form[action$='/adopt'] input[name=due]\").value = '2026-03-31'", "args": []})
+        d.click(d.find("button#adopt"))
+        settle(d, lambda: "/problems/" in d.url())
+        src = d.source()
+        check("/problems/" in d.url() and "审议意见" in src and "疑似重复申报项目" in src and "2026-03-31" in src,
+              "adopted: the finding is on the problem list as a deliberation opinion (审议意见), due 2026-03-31")
+        d.shot(f"{args.shots}/20-review-adopted.png")
+        d.go(review_url)
+        check("已采纳为审议意见" in d.source(), "the alert links to the item it was adopted as")
 
         print("a bounded viewer")
         login(d, base, "district")

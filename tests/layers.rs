@@ -23,7 +23,7 @@ const FLOORS: &[&[&str]] = &[
     &["alerts", "console", "figures"],
     &["foresight", "problems", "trail"],
     &["access", "backup", "check", "views"],
-    &["report"],
+    &["report", "review"],
     // The application, then its callers.
     &["app"],
     &["web"],

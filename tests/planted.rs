@@ -50,6 +50,19 @@ fn every_planted_anomaly_and_nothing_else() {
         rt.block_on(session.check(dir.path(), &rules, p.parse().unwrap(), false))
             .unwrap();
     }
+    // The annual review of 2026, as `purse review --year 2026` runs it: the draft in January
+    // 2026, the 2024 final accounts at their year's end.
+    let review = rt
+        .block_on(purse::review::run(
+            &session,
+            dir.path(),
+            &set,
+            2026,
+            "示范市",
+            false,
+        ))
+        .unwrap();
+    assert!(review.not_reviewed.is_empty(), "{:?}", review.not_reviewed);
     let manifest: Manifest =
         toml::from_str(&std::fs::read_to_string(fixture("demo/anomalies.toml")).unwrap()).unwrap();
     let store = AlertStore::open(dir.path()).unwrap();

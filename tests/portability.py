@@ -24,6 +24,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def periods(spec):
+    if "," in spec:
+        return [p for part in spec.split(",") for p in periods(part)]
     if ".." not in spec:
         return [spec]
     a, b = spec.split("..")

@@ -183,6 +183,22 @@ pub fn prepare_demo(data_dir: &std::path::Path) -> Result<bool> {
             );
         }
     }
+    // The annual review of next year's draft (its final accounts, its publications), once.
+    let year = 2026;
+    if !done.contains(&format!("{year}-01").parse()?) {
+        let review = rt.block_on(purse::review::run(
+            &session,
+            data_dir,
+            &set,
+            year,
+            &config.region_name,
+            false,
+        ))?;
+        println!(
+            "reviewed the {year} draft budget: {} findings (purse review --year {year} writes the report)",
+            review.findings.len()
+        );
+    }
     let alerts = purse::alerts::AlertStore::open(data_dir)?.list(&Default::default())?;
     let by_level: Vec<String> = purse::common::level::LEVELS
         .iter()

@@ -19,6 +19,7 @@ pub mod project;
 pub mod quality;
 pub mod query;
 pub mod report;
+mod review;
 pub mod rules;
 pub mod runs;
 pub mod schema;
@@ -142,6 +143,8 @@ pub enum Cmd {
     User(user::Args),
     /// Make the monthly alert report (月度预警报告) of a period
     Report(report::Args),
+    /// The annual review of a budget year: draft budget, final accounts, publication (预算审查)
+    Review(review::Args),
     /// What is loaded: dataset, periods, rows, sources
     Datasets(datasets::Args),
     /// The load manifest: every file accepted or rejected, newest first
@@ -188,6 +191,7 @@ pub fn run(cmd: Cmd) -> Result<ExitCode> {
         Cmd::Serve(a) => serve::run(a),
         Cmd::User(a) => user::run(a),
         Cmd::Report(a) => report::run(a),
+        Cmd::Review(a) => review::run(a),
         Cmd::Datasets(a) => datasets::run(a),
         Cmd::Loads(a) => loads::run(a),
         Cmd::Schema(a) => schema::run(a),

@@ -837,7 +837,7 @@ enum Cell {
 }
 
 /// Every dataset the generator writes, in order.
-pub const DATASETS: [&str; 15] = [
+pub const DATASETS: [&str; 18] = [
     "budget_execution",
     "revenue",
     "payments",
@@ -853,6 +853,9 @@ pub const DATASETS: [&str; 15] = [
     "procurement",
     "balances",
     "carryovers",
+    "draft_budget",
+    "final_accounts",
+    "publications",
 ];
 
 /// Rows in one Excel worksheet (the .xlsx format's limit).
@@ -895,7 +898,10 @@ pub fn generate(out: &Path, scale: u32, seed: u64, only: &[String]) -> Result<St
             "allocations" => r.write_allocations(out)?,
             "procurement" => r.write_procurement(out)?,
             "balances" => r.write_balances(out)?,
-            _ => r.write_carryovers(out)?,
+            "carryovers" => r.write_carryovers(out)?,
+            "draft_budget" => r.write_draft_budget(out)?,
+            "final_accounts" => r.write_final_accounts(out)?,
+            _ => r.write_publications(out)?,
         };
         counts.push((d, n));
     }
@@ -1086,7 +1092,22 @@ impl Region {
     /// this year's, at a pace that wanders around an even one. It gives year-end projection its
     /// seasonal profiles and the held-back years its backtest, and PEFA PI-1/PI-2 their three
     /// years.
-    fn write_execution_history(&self, out: &Path) -> Result<usize> {
+    /// The three years before, per unit × budget kind × function: (year, unit, kind, function
+    /// code and name, original budget, budget, cumulative share spent by each month's end). The
+    /// same figures every time (its own seed), for the history extracts and the final accounts.
+    #[allow(clippy::type_complexity)]
+    fn history(
+        &self,
+    ) -> Vec<(
+        i32,
+        usize,
+        usize,
+        &'static str,
+        &'static str,
+        i64,
+        i64,
+        [f64; 12],
+    )> {
         use std::collections::BTreeMap;
         let mut groups: BTreeMap<(usize, usize, &str), (i64, i64, &str)> = BTreeMap::new();
         for l in &self.lines {
@@ -1097,22 +1118,35 @@ impl Region {
             g.1 += l.adjusted;
         }
         let mut rng = Rng(self.seed ^ 0x4849_5354_4f52_5900);
-        let mut rows = 0;
+        let mut out = Vec::new();
         for year in YEAR - 3..YEAR {
-            let mut t = String::from(
-                "年度,月份,财政区划编码,预算类型,部门编码,部门名称,预算单位编码,预算单位名称,功能分类科目编码,功能分类科目名称,年初预算数,调整后预算数,本月支出,累计支出\n",
-            );
             let back = (YEAR - year) as f64;
             for (&(unit, kind, fcode), &(initial, adjusted, fname)) in &groups {
-                let u = &self.units[unit];
-                let d = &self.depts[u.dept];
                 let budget =
                     fen100(adjusted as f64 / 100.0 * (1.0 - 0.04 * back) * (0.97 + rng.f() * 0.06));
                 let original =
                     fen100(budget as f64 / 100.0 * (initial as f64 / adjusted.max(1) as f64));
                 let end = 0.95 + rng.f() * 0.05;
                 let cum = smooth_curve(&mut rng, end);
-                let ytd = |m: usize| fen100(budget as f64 / 100.0 * cum[m - 1]);
+                out.push((year, unit, kind, fcode, fname, original, budget, cum));
+            }
+        }
+        out
+    }
+
+    fn write_execution_history(&self, out: &Path) -> Result<usize> {
+        let mut rows = 0;
+        let history = self.history();
+        for year in YEAR - 3..YEAR {
+            let mut t = String::from(
+                "年度,月份,财政区划编码,预算类型,部门编码,部门名称,预算单位编码,预算单位名称,功能分类科目编码,功能分类科目名称,年初预算数,调整后预算数,本月支出,累计支出\n",
+            );
+            for (_, unit, kind, fcode, fname, original, budget, cum) in
+                history.iter().filter(|h| h.0 == year)
+            {
+                let u = &self.units[*unit];
+                let d = &self.depts[u.dept];
+                let ytd = |m: usize| fen100(*budget as f64 / 100.0 * cum[m - 1]);
                 for m in 1..=12usize {
                     let month = ytd(m) - if m > 1 { ytd(m - 1) } else { 0 };
                     let _ = writeln!(
@@ -1122,15 +1156,15 @@ impl Region {
                             year.to_string(),
                             m.to_string(),
                             REGION_CODE.into(),
-                            KINDS[kind].into(),
+                            KINDS[*kind].into(),
                             d.code.clone(),
                             d.name.clone(),
                             u.code.clone(),
                             u.name.clone(),
-                            fcode.into(),
-                            fname.into(),
-                            yuan(original),
-                            yuan(budget),
+                            fcode.to_string(),
+                            fname.to_string(),
+                            yuan(*original),
+                            yuan(*budget),
                             yuan(month),
                             yuan(ytd(m)),
                         ])
@@ -3352,6 +3386,417 @@ impl Region {
             "住建局 carries over land-sale money at 34 % of the year's fund income".into(),
         );
         Ok(rows)
+    }
+
+    /// Next year's draft budget as the finance bureau submits it for the preliminary review
+    /// (初步审查): every general-budget line of this year (XLSX, 元) asking about as much again,
+    /// beside this year's budget and spending, projects with their performance targets. Planted
+    /// for the review: the project that spent 15 % asks 10 % more, 公安局's 三公 lines rise 12 %,
+    /// 一般性支出 rises 2 %, the 预备费 stays at 0.6 %, two departments ask for one parking
+    /// system, and one project's target has no figure. Projects that spent under half are cut.
+    fn write_draft_budget(&mut self, out: &Path) -> Result<usize> {
+        let next = YEAR + 1;
+        let starved = self
+            .anomalies
+            .iter()
+            .find(|a| a.rule == "low_execution")
+            .and_then(|a| a.key.split("project_code=").nth(1).map(str::to_string))
+            .unwrap_or_default();
+        // The first project of 发展和改革委员会 asking 500,000 元 or more: its target is words only.
+        let vague = self
+            .lines
+            .iter()
+            .filter(|l| self.depts[self.units[l.unit].dept].name == "发展和改革委员会")
+            .filter(|l| l.adjusted >= 50_000_000)
+            .find_map(|l| l.project.as_ref().map(|p| p.0.clone()))
+            .unwrap_or_default();
+        let mut wb = workbook();
+        let ws = wb.add_worksheet();
+        ws.set_name("预算草案").map_err(xe)?;
+        ws.write_string(
+            0,
+            0,
+            format!("{REGION_NAME}{next}年部门预算草案（一般公共预算）"),
+        )
+        .map_err(xe)?;
+        let heads = [
+            "预算年度",
+            "部门编码",
+            "部门名称",
+            "单位编码",
+            "单位名称",
+            "项目编码",
+            "项目名称",
+            "功能分类编码",
+            "功能分类名称",
+            "经济分类编码",
+            "经济分类名称",
+            "预算草案数",
+            "上年预算数",
+            "上年执行数",
+            "项目内容",
+            "绩效目标",
+            "绩效指标",
+        ];
+        for (c, h) in heads.iter().enumerate() {
+            ws.write_string(1, c as u16, *h).map_err(xe)?;
+        }
+        let mut row = 2u32;
+        let mut put = |ws: &mut Worksheet, cells: Vec<Cell>| -> Result<()> {
+            write_row(ws, row, &cells)?;
+            row += 1;
+            Ok(())
+        };
+        let mut rows = 0;
+        for (i, l) in self.lines.iter().enumerate().filter(|(_, l)| l.kind == 0) {
+            let u = &self.units[l.unit];
+            let d = &self.depts[u.dept];
+            let spent = l.ytd(12);
+            let rate = spent as f64 / l.adjusted.max(1) as f64;
+            let sangong = matches!(l.dept_econ.0, "30212" | "30217" | "30231" | "31013");
+            let project = l.project.as_ref().map(|p| p.0.as_str());
+            let factor = if project == Some(starved.as_str()) {
+                1.10
+            } else if project.is_some() && rate < 0.5 {
+                0.8
+            } else if sangong && d.name == "公安局" {
+                1.12
+            } else if sangong {
+                0.95
+            } else if l.dept_econ.0.starts_with("302") {
+                1.02
+            } else {
+                1.0 + (i % 4) as f64 * 0.01
+            };
+            let amount = fen100(l.adjusted as f64 / 100.0 * factor);
+            // The draft names a project with its unit (教育第2学校教育局专项1): every school has a
+            // 专项1 of its own, not one project asked for 40 times.
+            let short = u.name.trim_start_matches(REGION_NAME);
+            let project_name = l.project.as_ref().map(|p| format!("{short}{}", p.1));
+            let (content, target, indicators) = match &l.project {
+                Some((code, _)) if *code == vague => (
+                    format!("{}：推进相关工作", project_name.clone().unwrap_or_default()),
+                    "提升服务质量，确保工作顺利开展".to_string(),
+                    String::new(),
+                ),
+                Some(_) => (
+                    format!(
+                        "{}：{next}年度实施内容",
+                        project_name.clone().unwrap_or_default()
+                    ),
+                    format!(
+                        "{next}年完成{}全部年度任务",
+                        project_name.clone().unwrap_or_default()
+                    ),
+                    "任务完成率≥95%；资金支付率≥90%；服务对象满意度≥90%".to_string(),
+                ),
+                None => (String::new(), String::new(), String::new()),
+            };
+            let opt = |x: &str| {
+                if x.is_empty() {
+                    Cell::E
+                } else {
+                    Cell::S(x.to_string())
+                }
+            };
+            put(
+                ws,
+                vec![
+                    Cell::N(next as f64),
+                    Cell::S(d.code.clone()),
+                    Cell::S(d.name.clone()),
+                    Cell::S(u.code.clone()),
+                    Cell::S(u.name.clone()),
+                    l.project.as_ref().map_or(Cell::E, |p| Cell::S(p.0.clone())),
+                    project_name.clone().map_or(Cell::E, Cell::S),
+                    Cell::S(l.func.0.to_string()),
+                    Cell::S(l.func.1.to_string()),
+                    opt(l.dept_econ.0),
+                    opt(l.dept_econ.1),
+                    Cell::N(amount as f64 / 100.0),
+                    Cell::N(l.adjusted as f64 / 100.0),
+                    Cell::N(spent as f64 / 100.0),
+                    opt(&content),
+                    opt(&target),
+                    opt(&indicators),
+                ],
+            )?;
+            rows += 1;
+        }
+        // One parking system asked for by two departments.
+        for (dept, func, name, wan) in [
+            (
+                "交通运输局",
+                ("2140104", "公路建设"),
+                "城市智慧停车系统建设",
+                1_200.0,
+            ),
+            (
+                "住房和城乡建设局",
+                ("2140106", "公路养护"),
+                "智慧停车系统建设项目",
+                900.0,
+            ),
+        ] {
+            let Some(u) = self.units.iter().find(|u| self.depts[u.dept].name == dept) else {
+                continue;
+            };
+            let d = &self.depts[u.dept];
+            let amount = wan * 10_000.0 * self.scale as f64;
+            put(
+                ws,
+                vec![
+                    Cell::N(next as f64),
+                    Cell::S(d.code.clone()),
+                    Cell::S(d.name.clone()),
+                    Cell::S(u.code.clone()),
+                    Cell::S(u.name.clone()),
+                    Cell::S(format!("P{}TC", u.code)),
+                    Cell::S(name.to_string()),
+                    Cell::S(func.0.to_string()),
+                    Cell::S(func.1.to_string()),
+                    Cell::S("31005".into()),
+                    Cell::S("基础设施建设".into()),
+                    Cell::N(amount),
+                    Cell::E,
+                    Cell::E,
+                    Cell::S("建设城区停车诱导和智慧停车管理平台".into()),
+                    Cell::S(format!("{next}年建成智慧停车平台")),
+                    Cell::S("接入停车泊位≥5000个；系统可用率≥99%".into()),
+                ],
+            )?;
+            rows += 1;
+        }
+        save(
+            &mut wb,
+            &out.join(format!("draft_budget/draft_budget_{next}.xlsx")),
+        )?;
+        let unit_of = |pos: usize| {
+            self.units
+                .iter()
+                .find(|u| u.dept == pos)
+                .map(|u| u.code.clone())
+                .unwrap_or_default()
+        };
+        let (traffic, housing) = (unit_of(7), unit_of(8));
+        let police = self
+            .depts
+            .get(5)
+            .map(|d| d.code.clone())
+            .unwrap_or_default();
+        let review = format!("{next}-01");
+        self.anomaly(
+            "review_unspent_ask",
+            format!("project_key={starved}"),
+            &review,
+            "the project that spent 15 % of its budget asks 10 % more".into(),
+        );
+        self.anomaly(
+            "review_duplicate_project",
+            format!("project_a=P{traffic}TC|project_b=P{housing}TC"),
+            &review,
+            "交通运输局 and 住建局 both ask for a smart parking system".into(),
+        );
+        self.anomaly(
+            "review_vague_target",
+            format!("project_key={vague}"),
+            &review,
+            "the target reads 提升服务质量，确保工作顺利开展: no figure to check".into(),
+        );
+        self.anomaly(
+            "review_sangong_growth",
+            format!("dept_key={police}"),
+            &review,
+            "公安局's 三公 lines 12 % above this year's budget".into(),
+        );
+        self.anomaly(
+            "review_general_growth",
+            format!("region_code={REGION_CODE}"),
+            &review,
+            "一般性支出 (302) 2 % up, 三公 aside".into(),
+        );
+        self.anomaly(
+            "review_contingency",
+            format!("region_code={REGION_CODE}"),
+            &review,
+            "预备费 kept at 0.6 % of general expenditure".into(),
+        );
+        Ok(rows)
+    }
+
+    /// Last year but one's final accounts (决算, UTF-8 CSV, 万元): per budget kind and function,
+    /// 项 rows with their 类 totals, the budget and outturn of the history extracts — except
+    /// 农林水 (213), whose outturn is 3 % above what December's execution report said.
+    fn write_final_accounts(&mut self, out: &Path) -> Result<usize> {
+        use std::collections::BTreeMap;
+        let year = YEAR - 1;
+        let mut by: BTreeMap<(usize, &str), (&str, i64, i64, i64)> = BTreeMap::new();
+        for (y, _, kind, fcode, fname, original, budget, cum) in self.history() {
+            if y != year {
+                continue;
+            }
+            let e = by.entry((kind, fcode)).or_insert((fname, 0, 0, 0));
+            e.1 += original;
+            e.2 += budget;
+            e.3 += fen100(budget as f64 / 100.0 * cum[11]);
+        }
+        let mut t = format!("{REGION_NAME}{year}年财政决算（支出）\n");
+        t.push_str(
+            "决算年度,预算类型,科目编码,科目名称,年初预算数(万元),调整预算数(万元),决算数(万元)\n",
+        );
+        let mut rows = 0;
+        let mut classes: BTreeMap<(usize, &str), (i64, i64, i64)> = BTreeMap::new();
+        for (&(kind, fcode), &(_, original, budget, spent)) in &by {
+            let spent = if fcode.starts_with("213") {
+                fen100(spent as f64 / 100.0 * 1.03)
+            } else {
+                spent
+            };
+            let c = classes.entry((kind, &fcode[..3])).or_insert((0, 0, 0));
+            c.0 += original;
+            c.1 += budget;
+            c.2 += spent;
+        }
+        for (&(kind, class), &(original, budget, spent)) in &classes {
+            // A line budgeted at the 类 itself (预备费 227) is its own class row.
+            let total = (!by.contains_key(&(kind, class)))
+                .then(|| (class.to_string(), String::new(), original, budget, spent));
+            for (code, name, o, b, x) in total.into_iter().chain(
+                by.iter()
+                    .filter(|((k, f), _)| *k == kind && f.starts_with(class))
+                    .map(|((_, f), (n, o, b, x))| {
+                        let x = if f.starts_with("213") {
+                            fen100(*x as f64 / 100.0 * 1.03)
+                        } else {
+                            *x
+                        };
+                        (f.to_string(), n.to_string(), *o, *b, x)
+                    }),
+            ) {
+                t.push_str(&csv_line(&[
+                    year.to_string(),
+                    KINDS[kind].into(),
+                    code,
+                    name,
+                    wan(o),
+                    wan(b),
+                    wan(x),
+                ]));
+                t.push('\n');
+                rows += 1;
+            }
+        }
+        write(
+            &out.join(format!("final_accounts/final_accounts_{year}.csv")),
+            t.as_bytes(),
+        )?;
+        self.anomaly(
+            "final_vs_december",
+            "func_class=213".to_string(),
+            &format!("{year}-12"),
+            "农林水's final outturn 3 % above December's execution report".into(),
+        );
+        Ok(rows)
+    }
+
+    /// This year's publication record (XLSX): the budget on day 20, each department's budget
+    /// 15 days after its approval with all nine tables and 三公 explained — but 统计局's 25 days
+    /// after, and 教育局's with eight tables.
+    fn write_publications(&mut self, out: &Path) -> Result<usize> {
+        let congress = date(YEAR, 1, 15);
+        let mut wb = workbook();
+        let ws = wb.add_worksheet();
+        ws.set_name("预决算公开").map_err(xe)?;
+        ws.write_string(0, 0, format!("{REGION_NAME}{YEAR}年预决算公开情况"))
+            .map_err(xe)?;
+        let heads = [
+            "年度",
+            "部门",
+            "公开内容",
+            "批准日期",
+            "公开日期",
+            "应公开表格数",
+            "实际公开表格数",
+            "是否说明三公经费",
+            "公开网址",
+        ];
+        for (c, h) in heads.iter().enumerate() {
+            ws.write_string(1, c as u16, *h).map_err(xe)?;
+        }
+        let mut rows = vec![(
+            String::new(),
+            "政府预算",
+            congress,
+            congress + chrono::Days::new(20),
+            18.0,
+            18.0,
+            None,
+        )];
+        for (di, d) in self.depts.iter().enumerate() {
+            let pos = di % DEPTS.len();
+            // The approvals of write_allocations: 统计局 on day 28, the others on day 13 + di % 7.
+            let approved =
+                congress + chrono::Days::new(if pos == 11 { 28 } else { 13 + (di % 7) as u64 });
+            let published = approved + chrono::Days::new(if pos == 11 { 25 } else { 15 });
+            let tables = if pos == 0 { 8.0 } else { 9.0 };
+            rows.push((
+                d.name.clone(),
+                "部门预算",
+                approved,
+                published,
+                9.0,
+                tables,
+                Some(true),
+            ));
+        }
+        for (i, (dept, kind, approved, published, need, have, sangong)) in rows.iter().enumerate() {
+            write_row(
+                ws,
+                2 + i as u32,
+                &[
+                    Cell::N(YEAR as f64),
+                    if dept.is_empty() {
+                        Cell::E
+                    } else {
+                        Cell::S(dept.clone())
+                    },
+                    Cell::S(kind.to_string()),
+                    Cell::S(approved.to_string()),
+                    Cell::S(published.to_string()),
+                    Cell::N(*need),
+                    Cell::N(*have),
+                    sangong.map_or(Cell::E, |b| Cell::S(if b { "是" } else { "否" }.into())),
+                    Cell::S(format!("https://czj.example.gov.cn/yjsgk/{YEAR}/{}", i + 1)),
+                ],
+            )?;
+        }
+        save(
+            &mut wb,
+            &out.join(format!("publications/publications_{YEAR}.xlsx")),
+        )?;
+        let (edu, stats) = (
+            self.depts
+                .first()
+                .map(|d| d.name.clone())
+                .unwrap_or_default(),
+            self.depts
+                .get(11)
+                .map(|d| d.name.clone())
+                .unwrap_or_default(),
+        );
+        self.anomaly(
+            "publication_late",
+            format!("doc_key=部门预算·{edu}"),
+            "2025-01",
+            "教育局's budget published with 8 of the 9 prescribed tables".into(),
+        );
+        self.anomaly(
+            "publication_late",
+            format!("doc_key=部门预算·{stats}"),
+            "2025-03",
+            "统计局's budget published 25 days after its approval (20 allowed)".into(),
+        );
+        Ok(rows.len())
     }
 
     fn write_manifest(&self, out: &Path) -> Result<()> {

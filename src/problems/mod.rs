@@ -614,6 +614,18 @@ impl ProblemStore {
     }
 
     /// An item, with `overdue` as of today.
+    /// The item with this source and reference, if the list has one.
+    pub fn find(&self, source: Source, source_ref: &str) -> Result<Option<i64>> {
+        Ok(self
+            .db
+            .query_row(
+                "SELECT id FROM problems WHERE source = ?1 AND source_ref = ?2",
+                params![source.as_str(), source_ref.trim()],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
     pub fn get(&self, id: i64) -> Result<Problem> {
         self.get_on(id, today())
     }

@@ -1172,9 +1172,9 @@ mod tests {
             counts,
             [
                 (Focus::Policy, 4),
-                (Focus::Structure, 14),
-                (Focus::KeySpending, 2),
-                (Focus::Department, 15),
+                (Focus::Structure, 17),
+                (Focus::KeySpending, 3),
+                (Focus::Department, 19),
                 (Focus::Transfers, 5),
                 (Focus::Debt, 9),
                 (Focus::Revenue, 6),
@@ -1200,10 +1200,10 @@ mod tests {
         assert_eq!(
             m.budgets,
             [
-                (Budget::General, 48),
-                (Budget::Fund, 17),
-                (Budget::StateCapital, 7),
-                (Budget::SocialInsurance, 2),
+                (Budget::General, 56),
+                (Budget::Fund, 19),
+                (Budget::StateCapital, 9),
+                (Budget::SocialInsurance, 4),
             ]
         );
         let fired = [

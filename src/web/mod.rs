@@ -223,6 +223,7 @@ pub fn app(state: AppState) -> Router {
         .route("/alerts.xlsx", get(pages::alerts_xlsx))
         .route("/alerts/{id}", get(pages::alert))
         .route("/alerts/{id}/act", post(pages::alert_act))
+        .route("/alerts/{id}/adopt", post(pages::alert_adopt))
         .route(
             "/alerts/{id}/evidence",
             post(pages::alert_evidence).layer(DefaultBodyLimit::max(upload_limit)),

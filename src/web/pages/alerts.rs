@@ -310,6 +310,31 @@ fn workflow(auth: &Auth, al: &Alert) -> Markup {
     }
 }
 
+/// A review finding's place on the problem list: the item it was adopted as, or (for the
+/// committee's staff) the form that adopts it as a deliberation opinion (审议意见) with a due date.
+fn adoption(auth: &Auth, al: &Alert, adopted: Option<i64>) -> Markup {
+    let t = |zh: &'static str, en: &'static str| auth.lang.t(zh, en);
+    html! {
+        section.actions {
+            h2 { (t("审议意见", "Deliberation opinion")) }
+            @if let Some(pid) = adopted {
+                p { (t("已采纳为审议意见：", "Adopted as a deliberation opinion: "))
+                    a #adopted href={ "/problems/" (pid) } { (t("问题清单", "problem list")) " #" (pid) } }
+            } @else if auth.role() >= Role::Analyst {
+                p { (t("专家可在“处理”中以备注提出意见；委员会采纳后列入问题清单，限期办理。",
+                       "Advisers comment under Workflow; once the committee adopts the finding it goes on the problem list with a due date.")) }
+                form method="post" action={ "/alerts/" (al.id) "/adopt" } {
+                    (csrf(auth))
+                    label { (t("办理期限", "Due")) " " input name="due" type="date" required; }
+                    " " button #adopt { (t("采纳为审议意见", "Adopt as deliberation opinion")) }
+                }
+            } @else {
+                p { (t("尚未采纳。", "Not adopted yet.")) }
+            }
+        }
+    }
+}
+
 /// The rows behind a finding (each payment of a split), one line each, columns labelled.
 fn evidence_rows(rows: &[BTreeMap<String, String>], l: Lang) -> Markup {
     let (head, body) = labels::table(rows, l);
@@ -399,6 +424,19 @@ pub async fn alert(State(st): State<AppState>, auth: Auth, Path(id): Path<i64>) 
         })
         .collect();
     let trail = super::trail_rows(&events, l, st.config.zone());
+    // A finding of the annual review may be adopted as a deliberation opinion (审议意见).
+    let review = match st.rules().page()?.get(&al.rule_id) {
+        Some(rule) if crate::review::is_review_rule(rule) => {
+            let r = crate::review::adoption_ref(id);
+            Some(
+                st.problems
+                    .read(move |s| s.find(crate::problems::Source::Deliberation, &r))
+                    .await
+                    .page()?,
+            )
+        }
+        _ => None,
+    };
     let why = why_section(&st, &auth.session.reach, &al, l).await.page()?;
     let title = format!("#{id}");
     let path = format!("/alerts/{id}");
@@ -415,6 +453,7 @@ pub async fn alert(State(st): State<AppState>, auth: Auth, Path(id): Path<i64>) 
                 @for (k, v) in &kv { tr { td { (k) } td { (v) } } }
             }
             @if auth.role() >= Role::Analyst { (workflow(&auth, &al)) }
+            @if let Some(adopted) = &review { (adoption(&auth, &al, *adopted)) }
             h2 { (t("整改材料", "Rectification evidence")) }
             (super::evidence_files(&files, &format!("/alerts/{id}/evidence"), l, st.config.zone()))
             @if auth.role() >= Role::Analyst && al.status.is_open() {
@@ -536,6 +575,45 @@ pub async fn alert_act(
         .await
         .page()?;
     Ok(Redirect::to(&format!("/alerts/{id}")).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct AdoptForm {
+    pub csrf: String,
+    pub due: String,
+}
+
+/// `POST /alerts/{id}/adopt`: the committee adopts a finding of the annual review as a
+/// deliberation opinion (审议意见) on the problem list (analyst and above); adopting it again
+/// opens the same item.
+pub async fn alert_adopt(
+    State(st): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Form(f): Form<AdoptForm>,
+) -> Result<Response, AppError> {
+    auth.check_csrf(&f.csrf)?;
+    auth.require(Role::Analyst)?;
+    let al = st.alert_for(&auth.session.reach, id).await.page()?;
+    let review = st
+        .rules()
+        .page()?
+        .get(&al.rule_id)
+        .is_some_and(crate::review::is_review_rule);
+    if !review {
+        return Err(AppError::bad_request(format!(
+            "alert #{id} ({}) is not a finding of the annual review: only those are adopted as 审议意见",
+            al.rule_id
+        ))
+        .page());
+    }
+    let due = chrono::NaiveDate::parse_from_str(f.due.trim(), "%Y-%m-%d").map_err(|_| {
+        AppError::bad_request(format!("due `{}`: a date such as 2026-03-31", f.due)).page()
+    })?;
+    let p = super::problems::add(&st, &auth, crate::review::adoption(&al, due))
+        .await
+        .page()?;
+    Ok(Redirect::to(&format!("/problems/{}", p.id)).into_response())
 }
 
 /// `POST /alerts/{id}/evidence`: a file of the alert's rectification (analyst and above), while

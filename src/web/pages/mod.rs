@@ -13,8 +13,8 @@ mod trail;
 mod users;
 
 pub use alerts::{
-    ActForm, AlertsQ, action_of, alert, alert_act, alert_evidence, alert_evidence_file, alerts,
-    alerts_csv, alerts_xlsx, filtered,
+    ActForm, AlertsQ, action_of, alert, alert_act, alert_adopt, alert_evidence,
+    alert_evidence_file, alerts, alerts_csv, alerts_xlsx, filtered,
 };
 pub use cockpit::{chart, cockpit};
 pub use data::{data, job, load_report, quality, retract, upload};

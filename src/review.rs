@@ -1,0 +1,332 @@
+//! The annual review (预算审查): next year's draft budget before the congress votes on it
+//! (初步审查), the final accounts of the last closed year (决算审查) and the publication of both
+//! (预决算公开). The checks are ordinary rules (`cadence: year`) over the `draft_budget`,
+//! `final_accounts` and `publications` datasets; what this module adds is *when* each is read —
+//! the draft of year Y in January of Y, the accounts of Y − 2 at their year's end (beside that
+//! December's execution report), the publications of Y − 1 at its end — and the committee's
+//! document: the draft of its preliminary review report (初步审查意见), findings grouped by the
+//! six focuses with the money at stake in 万元, ready to edit.
+
+use std::collections::BTreeMap;
+
+use maud::{DOCTYPE, PreEscaped, html};
+use rust_xlsxwriter::Workbook;
+
+use crate::common::xlsx::{add_sheet, props};
+use crate::common::{Money, Period, Val};
+use crate::error::Result;
+use crate::i18n::{Lang, level_class, level_label};
+use crate::rules::framework::Focus;
+use crate::rules::{Rule, RuleSet};
+
+/// The datasets the annual review reads, each with the year (relative to the budget year under
+/// review) and month its rules run at.
+const SOURCES: [(&str, i32, u32); 3] = [
+    ("draft_budget", 0, 1),
+    ("publications", -1, 12),
+    ("final_accounts", -2, 12),
+];
+
+/// The review's rules of a pack and the period each runs at for budget year `year`: a rule
+/// reading one of the review's datasets runs at that dataset's period (the draft's first, the
+/// accounts' last month). Rules reading none of them are the monthly checks' business.
+pub fn plan(set: &RuleSet, year: i32) -> Result<Vec<(Period, Vec<&Rule>)>> {
+    let mut out: Vec<(Period, Vec<&Rule>)> = Vec::new();
+    for (dataset, back, month) in SOURCES {
+        let rules: Vec<&Rule> = set
+            .rules
+            .iter()
+            .filter(|r| r.datasets.iter().any(|d| d == dataset))
+            .collect();
+        if rules.is_empty() {
+            continue;
+        }
+        let period: Period = format!("{:04}-{month:02}", year + back).parse()?;
+        out.push((period, rules));
+    }
+    Ok(out)
+}
+
+/// Whether a rule is one of the annual review's: it reads the draft budget, the final accounts
+/// or the publication record.
+pub fn is_review_rule(rule: &Rule) -> bool {
+    rule.datasets
+        .iter()
+        .any(|d| SOURCES.iter().any(|(s, _, _)| s == d))
+}
+
+/// The reference a review finding adopted onto the problem list carries (`review#<alert id>`):
+/// adopting it again finds the same item.
+pub fn adoption_ref(alert_id: i64) -> String {
+    format!("review#{alert_id}")
+}
+
+/// The problem-list item (审议意见) the committee adopts a review finding as: the finding's
+/// title and message, its department (else its subject) to answer it, due on `due`.
+pub fn adoption(al: &crate::alerts::Alert, due: chrono::NaiveDate) -> crate::problems::NewProblem {
+    crate::problems::NewProblem {
+        source: crate::problems::Source::Deliberation,
+        source_ref: adoption_ref(al.id),
+        source_document: format!("{}年度预算审查意见", al.first_period.year()),
+        title: al.title.clone(),
+        detail: al.message_zh.clone(),
+        region_code: al.region_code.clone(),
+        unit: al
+            .dept_name
+            .clone()
+            .filter(|d| !d.trim().is_empty())
+            .unwrap_or_else(|| al.subject.clone()),
+        requirement: "按审查意见研究处理，调整预算或说明理由，并报告处理结果".into(),
+        due_date: due,
+    }
+}
+
+/// One finding of the review, as the report states it.
+#[derive(Debug, Clone)]
+pub struct ReviewFinding {
+    pub focus: Option<Focus>,
+    pub rule_id: String,
+    pub rule_title: (String, String),
+    pub period: Period,
+    pub level: String,
+    pub subject: String,
+    pub message: (String, String),
+    /// The money the finding is about (the rule's `-- stake:` column), exact.
+    pub stake: Option<Money>,
+    pub evidence: BTreeMap<String, String>,
+}
+
+/// A rule the review could not run on its period, and why.
+#[derive(Debug, Clone)]
+pub struct NotReviewed {
+    pub rule_id: String,
+    pub period: Period,
+    pub why: String,
+}
+
+/// The review of one budget year.
+#[derive(Debug, Clone)]
+pub struct Review {
+    pub year: i32,
+    pub region_name: String,
+    pub findings: Vec<ReviewFinding>,
+    pub not_reviewed: Vec<NotReviewed>,
+}
+
+impl Review {
+    /// The findings of one focus, largest stake first.
+    pub fn of(&self, focus: Option<Focus>) -> Vec<&ReviewFinding> {
+        let mut v: Vec<&ReviewFinding> =
+            self.findings.iter().filter(|f| f.focus == focus).collect();
+        v.sort_by_key(|f| std::cmp::Reverse(f.stake.map(|m| m.0).unwrap_or(0)));
+        v
+    }
+}
+
+/// Runs the review of budget year `year` in a check session (validated for `set`), storing its
+/// findings as alerts unless `dry_run` — so advisers comment on them and the committee adopts
+/// them like any other — and gathers what the report says.
+pub async fn run(
+    session: &crate::check::CheckSession,
+    data_dir: &std::path::Path,
+    set: &RuleSet,
+    year: i32,
+    region_name: &str,
+    dry_run: bool,
+) -> Result<Review> {
+    let mut review = Review {
+        year,
+        region_name: region_name.to_string(),
+        findings: Vec::new(),
+        not_reviewed: Vec::new(),
+    };
+    for (period, rules) in plan(set, year)? {
+        let res = session.check(data_dir, &rules, period, dry_run).await?;
+        for run in res.runs {
+            let Some(rule) = rules.iter().find(|r| r.id == run.rule_id) else {
+                continue;
+            };
+            if let crate::rules::runner::Outcome::NotEvaluated(why) = &run.outcome {
+                review.not_reviewed.push(NotReviewed {
+                    rule_id: rule.id.clone(),
+                    period,
+                    why: why.clone(),
+                });
+            }
+            for f in run.findings {
+                let stake = rule
+                    .stake
+                    .as_ref()
+                    .and_then(|c| f.evidence.get(c))
+                    .and_then(|v| Money::parse_yuan(v));
+                review.findings.push(ReviewFinding {
+                    focus: rule.focus,
+                    rule_id: rule.id.clone(),
+                    rule_title: (rule.title_zh.clone(), rule.title_en.clone()),
+                    period,
+                    level: f.level,
+                    subject: f.subject,
+                    message: (f.message_zh, f.message_en),
+                    stake,
+                    evidence: f.evidence,
+                });
+            }
+        }
+    }
+    Ok(review)
+}
+
+const CSS: &str = "body{font-family:'Noto Sans CJK SC','Microsoft YaHei',sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;line-height:1.6;color:#222}\
+h1{font-size:1.6rem;text-align:center}h2{font-size:1.2rem;border-bottom:1px solid #ccc;margin-top:2rem}\
+.sub{text-align:center;color:#555}ol li{margin:.6rem 0}.lv{display:inline-block;padding:0 .4rem;border-radius:3px;color:#fff;font-size:.85rem;margin-right:.3rem}\
+.lv-red{background:#c0392b}.lv-orange{background:#d35400}.lv-yellow{background:#b7950b}.lv-blue{background:#2471a3}\
+.ev{color:#555;font-size:.9rem}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2rem .5rem}\
+@media print{body{margin:0}}";
+
+fn title(r: &Review, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!(
+            "关于{}{}年预算草案的初步审查意见（草稿）",
+            r.region_name, r.year
+        ),
+        Lang::En => format!(
+            "{}: preliminary review of the {} draft budget (draft)",
+            r.region_name, r.year
+        ),
+    }
+}
+
+fn focus_name(f: Option<Focus>, lang: Lang) -> &'static str {
+    match f {
+        Some(f) => lang.t(f.zh(), f.en()),
+        None => lang.t("其他", "Other"),
+    }
+}
+
+/// The report as one self-contained HTML document (escaped by maud; print it or paste it into
+/// the committee's word processor to edit).
+pub fn html(r: &Review, lang: Lang) -> String {
+    let t = |zh: &'static str, en: &'static str| lang.t(zh, en);
+    let groups: Vec<(Option<Focus>, Vec<&ReviewFinding>)> = Focus::ALL
+        .into_iter()
+        .map(Some)
+        .chain([None])
+        .map(|f| (f, r.of(f)))
+        .filter(|(_, v)| !v.is_empty())
+        .collect();
+    let doc = html! {
+        (DOCTYPE)
+        html lang=(lang.code()) {
+            head {
+                meta charset="utf-8";
+                title { (title(r, lang)) }
+                style { (PreEscaped(CSS)) }
+            }
+            body {
+                h1 { (title(r, lang)) }
+                p.sub {
+                    (t("预算草案", "Draft budget")) " " (r.year) " · "
+                    (t("决算", "Final accounts")) " " (r.year - 2) " · "
+                    (t("预决算公开", "Publication")) " " (r.year - 1) " · "
+                    (t("发现", "Findings")) " " (r.findings.len())
+                }
+                p {
+                    (t("财政经济委员会会同计划预算审查咨询专家，对照预算法和有关规定，对预算草案、上年决算及预决算公开情况进行了初步审查。以下问题按审查重点列出，涉及金额以万元计，供审议修改。",
+                       "The financial and economic committee, with its expert advisers, has reviewed the draft budget, the last final accounts and their publication against the Budget Law. The findings below are grouped by the review's focuses, amounts in 万元, for the committee to edit."))
+                }
+                @if groups.is_empty() {
+                    p { (t("未发现问题。", "No findings.")) }
+                }
+                @for (n, (focus, items)) in groups.iter().enumerate() {
+                    h2 { (numeral(n + 1, lang)) (focus_name(*focus, lang)) }
+                    ol {
+                        @for f in items {
+                            li {
+                                span class={"lv " (level_class(&f.level))} { (level_label(&f.level, lang)) }
+                                b { (lang.t(&f.rule_title.0, &f.rule_title.1)) } "："
+                                (lang.t(&f.message.0, &f.message.1))
+                                @if let Some(m) = f.stake {
+                                    " " span.ev { "（" (t("涉及", "at stake")) " " (m.readable()) "）" }
+                                }
+                                br;
+                                span.ev {
+                                    @for (k, v) in crate::rules::labels::readable(&f.evidence, lang) {
+                                        (k) "：" (v) "；"
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                @if !r.not_reviewed.is_empty() {
+                    h2 { (t("未能审查的事项", "Not reviewed")) }
+                    table {
+                        tr { th { (t("规则", "Rule")) } th { (t("期间", "Period")) } th { (t("原因", "Why")) } }
+                        @for s in &r.not_reviewed {
+                            tr { td { (s.rule_id) } td { (s.period) } td { (s.why) } }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    doc.into_string()
+}
+
+fn numeral(n: usize, lang: Lang) -> String {
+    const ZH: [&str; 10] = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十"];
+    match lang {
+        Lang::Zh => format!("{}、", ZH.get(n - 1).copied().unwrap_or("十")),
+        Lang::En => format!("{n}. "),
+    }
+}
+
+/// The report's findings as a workbook: one row each, amounts exact in 元.
+pub fn xlsx(r: &Review, lang: Lang) -> Result<Vec<u8>> {
+    let t = |zh: &'static str, en: &'static str| lang.t(zh, en).to_string();
+    let header = vec![
+        t("审查重点", "Focus"),
+        t("规则", "Rule"),
+        t("等级", "Level"),
+        t("对象", "Subject"),
+        t("审查意见", "Finding"),
+        t("涉及金额（元）", "At stake (元)"),
+        t("数据期间", "Period"),
+    ];
+    let mut rows = Vec::new();
+    for focus in Focus::ALL.into_iter().map(Some).chain([None]) {
+        for f in r.of(focus) {
+            rows.push(vec![
+                Val::Text(focus_name(focus, lang).to_string()),
+                Val::Text(lang.t(&f.rule_title.0, &f.rule_title.1).to_string()),
+                Val::Text(level_label(&f.level, lang).to_string()),
+                Val::Text(f.subject.clone()),
+                Val::Text(lang.t(&f.message.0, &f.message.1).to_string()),
+                f.stake.map_or(Val::Null, Val::Money),
+                Val::Text(f.period.to_string()),
+            ]);
+        }
+    }
+    let mut wb = Workbook::new();
+    let day = chrono::NaiveDate::from_ymd_opt(r.year - 1, 12, 31).unwrap_or_default();
+    wb.set_properties(&props(day)?);
+    add_sheet(&mut wb, &t("审查发现", "Findings"), &header, &rows)?;
+    let skipped: Vec<Vec<Val>> = r
+        .not_reviewed
+        .iter()
+        .map(|s| {
+            vec![
+                Val::Text(s.rule_id.clone()),
+                Val::Text(s.period.to_string()),
+                Val::Text(s.why.clone()),
+            ]
+        })
+        .collect();
+    add_sheet(
+        &mut wb,
+        &t("未能审查", "Not reviewed"),
+        &[t("规则", "Rule"), t("期间", "Period"), t("原因", "Why")],
+        &skipped,
+    )?;
+    wb.save_to_buffer().map_err(crate::common::xlsx::xerr)
+}
