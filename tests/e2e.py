@@ -405,7 +405,7 @@ def main():
         d.go(base + "/rules")
         src = d.source()
         check("监督框架" in src and "重大政策贯彻落实" in src and "0 个重点尚无规则" in src
-              and "社会保险基金预算 1" in src,
+              and "社会保险基金预算 4" in src,
               "the rules page draws the supervision framework: every focus and all four budgets served")
         d.shot(f"{args.shots}/17b-framework.png")
         d.go(base + "/rules/execution_lag")
