@@ -469,6 +469,15 @@ impl Region {
         true
     }
 
+    /// The code of the own office (本级, the first unit) of the department at `pos`.
+    fn office_of(&self, pos: usize) -> String {
+        self.units
+            .iter()
+            .find(|u| u.dept == pos)
+            .map(|u| u.code.clone())
+            .unwrap_or_default()
+    }
+
     fn anomaly(&mut self, rule: &'static str, key: String, period: &str, note: String) {
         self.anomalies.push(Anomaly {
             rule,
@@ -816,6 +825,24 @@ fn date(y: i32, m: u32, d: u32) -> chrono::NaiveDate {
 fn month_end(y: i32, m: u32) -> chrono::NaiveDate {
     let (ny, nm) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
     date(ny, nm, 1).pred_opt().unwrap_or_default()
+}
+
+/// A worksheet named `name`, with `title` in its first cell and the column heads in row
+/// `head_row` (a title row or two above the table, as bureaus' exports have them).
+fn titled_sheet<'a>(
+    wb: &'a mut Workbook,
+    name: &str,
+    title: &str,
+    head_row: u32,
+    heads: &[&str],
+) -> Result<&'a mut Worksheet> {
+    let ws = wb.add_worksheet();
+    ws.set_name(name).map_err(xe)?;
+    ws.write_string(0, 0, title).map_err(xe)?;
+    for (c, h) in heads.iter().enumerate() {
+        ws.write_string(head_row, c as u16, *h).map_err(xe)?;
+    }
+    Ok(ws)
 }
 
 fn write_row(ws: &mut Worksheet, row: u32, cells: &[Cell]) -> Result<()> {
@@ -2300,10 +2327,6 @@ impl Region {
         let mut rows = 0;
         for m in 1..=12u32 {
             let mut wb = workbook();
-            let ws = wb.add_worksheet();
-            ws.set_name("国企财务快报").map_err(xe)?;
-            ws.write_string(0, 0, format!("{REGION_NAME}国有企业{YEAR}年{m}月财务快报"))
-                .map_err(xe)?;
             let heads = [
                 "企业名称",
                 "行业",
@@ -2319,9 +2342,13 @@ impl Region {
                 "营业收入上年同期(万元)",
                 "利润总额上年同期(万元)",
             ];
-            for (c, h) in heads.iter().enumerate() {
-                ws.write_string(2, c as u16, *h).map_err(xe)?;
-            }
+            let ws = titled_sheet(
+                &mut wb,
+                "国企财务快报",
+                &format!("{REGION_NAME}国有企业{YEAR}年{m}月财务快报"),
+                2,
+                &heads,
+            )?;
             let t = m as f64 / 12.0;
             for (i, (name, ind, indus, key, assets, lev, cap0, capg, rev, prof_yoy)) in
                 soes.iter().enumerate()
@@ -2710,17 +2737,6 @@ impl Region {
         let mut rows = 0;
         for (snap, m) in [(0usize, 6u32), (1, 12)] {
             let mut wb = workbook();
-            let ws = wb.add_worksheet();
-            ws.set_name("审计整改").map_err(xe)?;
-            ws.write_string(
-                0,
-                0,
-                format!(
-                    "{}年度本级预算执行审计查出问题整改情况（截至{YEAR}年{m}月）",
-                    YEAR - 1
-                ),
-            )
-            .map_err(xe)?;
             let heads = [
                 "审计报告",
                 "问题编号",
@@ -2732,9 +2748,16 @@ impl Region {
                 "整改状态",
                 "整改说明",
             ];
-            for (c, h) in heads.iter().enumerate() {
-                ws.write_string(1, c as u16, *h).map_err(xe)?;
-            }
+            let ws = titled_sheet(
+                &mut wb,
+                "审计整改",
+                &format!(
+                    "{}年度本级预算执行审计查出问题整改情况（截至{YEAR}年{m}月）",
+                    YEAR - 1
+                ),
+                1,
+                &heads,
+            )?;
             for (i, (no, who, cat, desc, amt, due, st)) in findings.iter().enumerate() {
                 write_row(
                     ws,
@@ -2919,17 +2942,6 @@ impl Region {
         for m in [3u32, 6, 9, 12] {
             let end = month_end(YEAR, m);
             let mut wb = workbook();
-            let ws = wb.add_worksheet();
-            ws.set_name("指标下达台账").map_err(xe)?;
-            ws.write_string(
-                0,
-                0,
-                format!(
-                    "{REGION_NAME}{YEAR}年预算指标下达台账（截至{YEAR}年{m}月{}日）",
-                    end.format("%-d")
-                ),
-            )
-            .map_err(xe)?;
             let heads = [
                 "指标文号",
                 "文件标题",
@@ -2942,9 +2954,16 @@ impl Region {
                 "收到日期",
                 "下达日期",
             ];
-            for (c, h) in heads.iter().enumerate() {
-                ws.write_string(1, c as u16, *h).map_err(xe)?;
-            }
+            let ws = titled_sheet(
+                &mut wb,
+                "指标下达台账",
+                &format!(
+                    "{REGION_NAME}{YEAR}年预算指标下达台账（截至{YEAR}年{m}月{}日）",
+                    end.format("%-d")
+                ),
+                1,
+                &heads,
+            )?;
             let mut r = 2;
             for (doc, title, kind, src, code, name, wan, approved, received, issued) in &docs {
                 let basis = received.or(*approved).unwrap_or(*issued);
@@ -3134,14 +3153,7 @@ impl Region {
                 &gbk(&t),
             )?;
         }
-        let unit_of = |pos: usize| {
-            self.units
-                .iter()
-                .find(|u| u.dept == pos)
-                .map(|u| u.code.clone())
-                .unwrap_or_default()
-        };
-        let (traffic, audit, env) = (unit_of(7), unit_of(3), unit_of(6));
+        let (traffic, audit, env) = (self.office_of(7), self.office_of(3), self.office_of(6));
         self.anomaly(
             "procurement_execution",
             format!("agency_key={traffic}"),
@@ -3305,10 +3317,6 @@ impl Region {
         let mut rows = 0;
         for m in [3u32, 6, 9, 12] {
             let mut wb = workbook();
-            let ws = wb.add_worksheet();
-            ws.set_name("结转结余").map_err(xe)?;
-            ws.write_string(0, 0, format!("{REGION_NAME}{YEAR}年{m}月结转结余资金台账"))
-                .map_err(xe)?;
             let heads = [
                 "单位编码",
                 "单位名称",
@@ -3320,9 +3328,13 @@ impl Region {
                 "当年已支出(万元)",
                 "已收回(万元)",
             ];
-            for (c, h) in heads.iter().enumerate() {
-                ws.write_string(1, c as u16, *h).map_err(xe)?;
-            }
+            let ws = titled_sheet(
+                &mut wb,
+                "结转结余",
+                &format!("{REGION_NAME}{YEAR}年{m}月结转结余资金台账"),
+                1,
+                &heads,
+            )?;
             for (i, (ui, kind, project, nature, formed, wan, spends, back)) in
                 rows_in.iter().enumerate()
             {
@@ -3358,14 +3370,7 @@ impl Region {
                 &out.join(format!("carryovers/carryovers_{YEAR}-{m:02}.xlsx")),
             )?;
         }
-        let unit_of = |pos: usize| {
-            self.units
-                .iter()
-                .find(|u| u.dept == pos)
-                .map(|u| u.code.clone())
-                .unwrap_or_default()
-        };
-        let (police, env) = (unit_of(5), unit_of(6));
+        let (police, env) = (self.office_of(5), self.office_of(6));
         self.anomaly(
             "carryover_idle",
             format!("agency_key={police}|formed_year={}", YEAR - 2),
@@ -3411,14 +3416,6 @@ impl Region {
             .find_map(|l| l.project.as_ref().map(|p| p.0.clone()))
             .unwrap_or_default();
         let mut wb = workbook();
-        let ws = wb.add_worksheet();
-        ws.set_name("预算草案").map_err(xe)?;
-        ws.write_string(
-            0,
-            0,
-            format!("{REGION_NAME}{next}年部门预算草案（一般公共预算）"),
-        )
-        .map_err(xe)?;
         let heads = [
             "预算年度",
             "部门编码",
@@ -3438,9 +3435,13 @@ impl Region {
             "绩效目标",
             "绩效指标",
         ];
-        for (c, h) in heads.iter().enumerate() {
-            ws.write_string(1, c as u16, *h).map_err(xe)?;
-        }
+        let ws = titled_sheet(
+            &mut wb,
+            "预算草案",
+            &format!("{REGION_NAME}{next}年部门预算草案（一般公共预算）"),
+            1,
+            &heads,
+        )?;
         let mut row = 2u32;
         let mut put = |ws: &mut Worksheet, cells: Vec<Cell>| -> Result<()> {
             write_row(ws, row, &cells)?;
@@ -3571,14 +3572,7 @@ impl Region {
             &mut wb,
             &out.join(format!("draft_budget/draft_budget_{next}.xlsx")),
         )?;
-        let unit_of = |pos: usize| {
-            self.units
-                .iter()
-                .find(|u| u.dept == pos)
-                .map(|u| u.code.clone())
-                .unwrap_or_default()
-        };
-        let (traffic, housing) = (unit_of(7), unit_of(8));
+        let (traffic, housing) = (self.office_of(7), self.office_of(8));
         let police = self
             .depts
             .get(5)
@@ -3705,10 +3699,6 @@ impl Region {
     fn write_publications(&mut self, out: &Path) -> Result<usize> {
         let congress = date(YEAR, 1, 15);
         let mut wb = workbook();
-        let ws = wb.add_worksheet();
-        ws.set_name("预决算公开").map_err(xe)?;
-        ws.write_string(0, 0, format!("{REGION_NAME}{YEAR}年预决算公开情况"))
-            .map_err(xe)?;
         let heads = [
             "年度",
             "部门",
@@ -3720,9 +3710,13 @@ impl Region {
             "是否说明三公经费",
             "公开网址",
         ];
-        for (c, h) in heads.iter().enumerate() {
-            ws.write_string(1, c as u16, *h).map_err(xe)?;
-        }
+        let ws = titled_sheet(
+            &mut wb,
+            "预决算公开",
+            &format!("{REGION_NAME}{YEAR}年预决算公开情况"),
+            1,
+            &heads,
+        )?;
         let mut rows = vec![(
             String::new(),
             "政府预算",
