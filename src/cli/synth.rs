@@ -817,6 +817,18 @@ fn save(wb: &mut Workbook, path: &Path) -> Result<()> {
     write(path, &bytes)
 }
 
+/// The day the finance bureau approves (批复) the budget of the department at `di`: 13 to 19 days
+/// after the congress's approval on 15 January, 统计局 (the twelfth) on day 28, eight days late.
+/// write_allocations records it, write_publications publishes from it.
+fn dept_approved(di: usize) -> chrono::NaiveDate {
+    let days = if di % DEPTS.len() == 11 {
+        28
+    } else {
+        13 + (di % 7) as u64
+    };
+    date(YEAR, 1, 15) + chrono::Days::new(days)
+}
+
 fn date(y: i32, m: u32, d: u32) -> chrono::NaiveDate {
     chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
 }
@@ -2841,13 +2853,7 @@ impl Region {
                 .filter(|l| self.units[l.unit].dept == di)
                 .map(|l| l.initial)
                 .sum();
-            // 统计局 (the twelfth department) approved on day 28, eight days late.
-            let days = if di % DEPTS.len() == 11 {
-                28
-            } else {
-                13 + (di % 7) as u64
-            };
-            let issued = congress + chrono::Days::new(days);
+            let issued = dept_approved(di);
             dept_issued.push(issued);
             docs.push((
                 format!("示财预〔{YEAR}〕{}号", di + 1),
@@ -3634,6 +3640,12 @@ impl Region {
             e.2 += budget;
             e.3 += fen100(budget as f64 / 100.0 * cum[11]);
         }
+        // 农林水's final outturn is 3 % above December's report.
+        for ((_, fcode), e) in by.iter_mut() {
+            if fcode.starts_with("213") {
+                e.3 = fen100(e.3 as f64 / 100.0 * 1.03);
+            }
+        }
         let mut t = format!("{REGION_NAME}{year}年财政决算（支出）\n");
         t.push_str(
             "决算年度,预算类型,科目编码,科目名称,年初预算数(万元),调整预算数(万元),决算数(万元)\n",
@@ -3641,11 +3653,6 @@ impl Region {
         let mut rows = 0;
         let mut classes: BTreeMap<(usize, &str), (i64, i64, i64)> = BTreeMap::new();
         for (&(kind, fcode), &(_, original, budget, spent)) in &by {
-            let spent = if fcode.starts_with("213") {
-                fen100(spent as f64 / 100.0 * 1.03)
-            } else {
-                spent
-            };
             let c = classes.entry((kind, &fcode[..3])).or_insert((0, 0, 0));
             c.0 += original;
             c.1 += budget;
@@ -3658,14 +3665,7 @@ impl Region {
             for (code, name, o, b, x) in total.into_iter().chain(
                 by.iter()
                     .filter(|((k, f), _)| *k == kind && f.starts_with(class))
-                    .map(|((_, f), (n, o, b, x))| {
-                        let x = if f.starts_with("213") {
-                            fen100(*x as f64 / 100.0 * 1.03)
-                        } else {
-                            *x
-                        };
-                        (f.to_string(), n.to_string(), *o, *b, x)
-                    }),
+                    .map(|((_, f), (n, o, b, x))| (f.to_string(), n.to_string(), *o, *b, *x)),
             ) {
                 t.push_str(&csv_line(&[
                     year.to_string(),
@@ -3728,9 +3728,7 @@ impl Region {
         )];
         for (di, d) in self.depts.iter().enumerate() {
             let pos = di % DEPTS.len();
-            // The approvals of write_allocations: 统计局 on day 28, the others on day 13 + di % 7.
-            let approved =
-                congress + chrono::Days::new(if pos == 11 { 28 } else { 13 + (di % 7) as u64 });
+            let approved = dept_approved(di);
             let published = approved + chrono::Days::new(if pos == 11 { 25 } else { 15 });
             let tables = if pos == 0 { 8.0 } else { 9.0 };
             rows.push((
