@@ -21,8 +21,9 @@ use crate::rules::{Rule, RuleSet};
 
 /// The datasets the annual review reads, each with the year (relative to the budget year under
 /// review) and month its rules run at.
-const SOURCES: [(&str, i32, u32); 3] = [
+const SOURCES: [(&str, i32, u32); 4] = [
     ("draft_budget", 0, 1),
+    ("draft_revenue", 0, 1),
     ("publications", -1, 12),
     ("final_accounts", -2, 12),
 ];
@@ -42,13 +43,23 @@ pub fn plan(set: &RuleSet, year: i32) -> Result<Vec<(Period, Vec<&Rule>)>> {
             continue;
         }
         let period: Period = format!("{:04}-{month:02}", year + back).parse()?;
-        out.push((period, rules));
+        // The draft's expenditure and revenue are read in the same month: one run for both.
+        match out.iter_mut().find(|(p, _)| *p == period) {
+            Some((_, have)) => {
+                for r in rules {
+                    if !have.iter().any(|h| h.id == r.id) {
+                        have.push(r);
+                    }
+                }
+            }
+            None => out.push((period, rules)),
+        }
     }
     Ok(out)
 }
 
-/// Whether a rule is one of the annual review's: it reads the draft budget, the final accounts
-/// or the publication record.
+/// Whether a rule is one of the annual review's: it reads the draft budget (expenditure or
+/// revenue), the final accounts or the publication record.
 pub fn is_review_rule(rule: &Rule) -> bool {
     rule.datasets
         .iter()
@@ -94,6 +105,36 @@ pub struct ReviewFinding {
     /// The money the finding is about (the rule's `-- stake:` column), exact.
     pub stake: Option<Money>,
     pub evidence: BTreeMap<String, String>,
+    /// The advisers who endorsed it (附议), where the finding is read back from its alert.
+    pub endorsed_by: Vec<String>,
+}
+
+impl ReviewFinding {
+    /// A finding as its alert stored it in the review's month `rec`, with its endorsements.
+    pub fn of_alert(
+        rule: &Rule,
+        al: &crate::alerts::Alert,
+        rec: &crate::alerts::PeriodRecord,
+        endorsed_by: Vec<String>,
+    ) -> ReviewFinding {
+        let stake = rule
+            .stake
+            .as_ref()
+            .and_then(|c| rec.evidence.get(c))
+            .and_then(|v| Money::parse_yuan(v));
+        ReviewFinding {
+            focus: rule.focus,
+            rule_id: rule.id.clone(),
+            rule_title: (rule.title_zh.clone(), rule.title_en.clone()),
+            period: rec.period,
+            level: rec.level.clone(),
+            subject: al.subject.clone(),
+            message: (rec.message_zh.clone(), al.message_en.clone()),
+            stake,
+            evidence: rec.evidence.clone(),
+            endorsed_by,
+        }
+    }
 }
 
 /// A rule the review could not run on its period, and why.
@@ -169,6 +210,7 @@ pub async fn run(
                     message: (f.message_zh, f.message_en),
                     stake,
                     evidence: f.evidence,
+                    endorsed_by: Vec::new(),
                 });
             }
         }
@@ -203,17 +245,44 @@ fn focus_name(f: Option<Focus>, lang: Lang) -> &'static str {
     }
 }
 
-/// The report as one self-contained HTML document (escaped by maud; print it or paste it into
-/// the committee's word processor to edit).
-pub fn html(r: &Review, lang: Lang) -> String {
+fn subtitle(r: &Review, lang: Lang) -> String {
     let t = |zh: &'static str, en: &'static str| lang.t(zh, en);
-    let groups: Vec<(Option<Focus>, Vec<&ReviewFinding>)> = Focus::ALL
+    format!(
+        "{} {} · {} {} · {} {} · {} {}",
+        t("预算草案", "Draft budget"),
+        r.year,
+        t("决算", "Final accounts"),
+        r.year - 2,
+        t("预决算公开", "Publication"),
+        r.year - 1,
+        t("发现", "Findings"),
+        r.findings.len()
+    )
+}
+
+fn intro(lang: Lang) -> &'static str {
+    lang.t(
+        "财政经济委员会会同计划预算审查咨询专家，对照预算法和有关规定，对预算草案、上年决算及预决算公开情况进行了初步审查。以下问题按审查重点列出，涉及金额以万元计，供审议修改。",
+        "The financial and economic committee, with its expert advisers, has reviewed the draft budget, the last final accounts and their publication against the Budget Law. The findings below are grouped by the review's focuses, amounts in 万元, for the committee to edit.",
+    )
+}
+
+/// The findings by focus, in the framework's order, the unfocused last; empty focuses left out.
+fn groups(r: &Review) -> Vec<(Option<Focus>, Vec<&ReviewFinding>)> {
+    Focus::ALL
         .into_iter()
         .map(Some)
         .chain([None])
         .map(|f| (f, r.of(f)))
         .filter(|(_, v)| !v.is_empty())
-        .collect();
+        .collect()
+}
+
+/// The report as one self-contained HTML document (escaped by maud; print it or paste it into
+/// the committee's word processor to edit).
+pub fn html(r: &Review, lang: Lang) -> String {
+    let t = |zh: &'static str, en: &'static str| lang.t(zh, en);
+    let groups = groups(r);
     let doc = html! {
         (DOCTYPE)
         html lang=(lang.code()) {
@@ -224,16 +293,8 @@ pub fn html(r: &Review, lang: Lang) -> String {
             }
             body {
                 h1 { (title(r, lang)) }
-                p.sub {
-                    (t("预算草案", "Draft budget")) " " (r.year) " · "
-                    (t("决算", "Final accounts")) " " (r.year - 2) " · "
-                    (t("预决算公开", "Publication")) " " (r.year - 1) " · "
-                    (t("发现", "Findings")) " " (r.findings.len())
-                }
-                p {
-                    (t("财政经济委员会会同计划预算审查咨询专家，对照预算法和有关规定，对预算草案、上年决算及预决算公开情况进行了初步审查。以下问题按审查重点列出，涉及金额以万元计，供审议修改。",
-                       "The financial and economic committee, with its expert advisers, has reviewed the draft budget, the last final accounts and their publication against the Budget Law. The findings below are grouped by the review's focuses, amounts in 万元, for the committee to edit."))
-                }
+                p.sub { (subtitle(r, lang)) }
+                p { (intro(lang)) }
                 @if groups.is_empty() {
                     p { (t("未发现问题。", "No findings.")) }
                 }
@@ -247,6 +308,9 @@ pub fn html(r: &Review, lang: Lang) -> String {
                                 (lang.t(&f.message.0, &f.message.1))
                                 @if let Some(m) = f.stake {
                                     " " span.ev { "（" (t("涉及", "at stake")) " " (m.readable()) "）" }
+                                }
+                                @if !f.endorsed_by.is_empty() {
+                                    " " b { "［" (t("专家附议：", "endorsed by ")) (f.endorsed_by.join("、")) "］" }
                                 }
                                 br;
                                 span.ev {
@@ -273,6 +337,93 @@ pub fn html(r: &Review, lang: Lang) -> String {
     doc.into_string()
 }
 
+/// The report as a Word document (DOCX): the HTML's headings, numbered findings with their
+/// evidence and the money at stake, for the committee to edit in its word processor.
+pub fn docx(r: &Review, lang: Lang) -> Result<Vec<u8>> {
+    use crate::common::docx::{Block, Run};
+    let t = |zh: &'static str, en: &'static str| lang.t(zh, en);
+    let mut b = vec![
+        Block::Title(title(r, lang)),
+        Block::Subtitle(subtitle(r, lang)),
+        Block::Paragraph(vec![Run::plain(intro(lang))]),
+    ];
+    let groups = groups(r);
+    if groups.is_empty() {
+        b.push(Block::Paragraph(vec![Run::plain(t(
+            "未发现问题。",
+            "No findings.",
+        ))]));
+    }
+    for (n, (focus, items)) in groups.iter().enumerate() {
+        b.push(Block::Heading(format!(
+            "{}{}",
+            numeral(n + 1, lang),
+            focus_name(*focus, lang)
+        )));
+        for (i, f) in items.iter().enumerate() {
+            let colour = match crate::common::level::Level::parse(&f.level)
+                .map(crate::common::level::Level::colour)
+            {
+                Some("red") => "C0392B",
+                Some("orange") => "D35400",
+                Some("yellow") => "B7950B",
+                _ => "2471A3",
+            };
+            let mut runs = vec![
+                Run::plain(format!("{}. ", i + 1)),
+                Run {
+                    color: Some(colour),
+                    ..Run::bold(format!("[{}] ", level_label(&f.level, lang)))
+                },
+                Run::bold(format!("{}：", lang.t(&f.rule_title.0, &f.rule_title.1))),
+                Run::plain(lang.t(&f.message.0, &f.message.1)),
+            ];
+            if let Some(m) = f.stake {
+                runs.push(Run::plain(format!(
+                    "（{} {}）",
+                    t("涉及", "at stake"),
+                    m.readable()
+                )));
+            }
+            if !f.endorsed_by.is_empty() {
+                runs.push(Run::bold(format!(
+                    "［{}{}］",
+                    t("专家附议：", "endorsed by "),
+                    f.endorsed_by.join("、")
+                )));
+            }
+            b.push(Block::Paragraph(runs));
+            let ev: Vec<String> = crate::rules::labels::readable(&f.evidence, lang)
+                .into_iter()
+                .map(|(k, v)| format!("{k}：{v}"))
+                .collect();
+            if !ev.is_empty() {
+                b.push(Block::Paragraph(vec![Run {
+                    small: true,
+                    ..Run::plain(ev.join("；"))
+                }]));
+            }
+        }
+    }
+    if !r.not_reviewed.is_empty() {
+        b.push(Block::Heading(
+            t("未能审查的事项", "Not reviewed").to_string(),
+        ));
+        b.push(Block::Table(
+            vec![
+                t("规则", "Rule").to_string(),
+                t("期间", "Period").to_string(),
+                t("原因", "Why").to_string(),
+            ],
+            r.not_reviewed
+                .iter()
+                .map(|s| vec![s.rule_id.clone(), s.period.to_string(), s.why.clone()])
+                .collect(),
+        ));
+    }
+    crate::common::docx::write(&title(r, lang), &b)
+}
+
 fn numeral(n: usize, lang: Lang) -> String {
     const ZH: [&str; 10] = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十"];
     match lang {
@@ -292,6 +443,7 @@ pub fn xlsx(r: &Review, lang: Lang) -> Result<Vec<u8>> {
         t("审查意见", "Finding"),
         t("涉及金额（元）", "At stake (元)"),
         t("数据期间", "Period"),
+        t("专家附议", "Endorsed by"),
     ];
     let mut rows = Vec::new();
     for focus in Focus::ALL.into_iter().map(Some).chain([None]) {
@@ -304,6 +456,7 @@ pub fn xlsx(r: &Review, lang: Lang) -> Result<Vec<u8>> {
                 Val::Text(lang.t(&f.message.0, &f.message.1).to_string()),
                 f.stake.map_or(Val::Null, Val::Money),
                 Val::Text(f.period.to_string()),
+                Val::Text(f.endorsed_by.join("、")),
             ]);
         }
     }
@@ -329,4 +482,145 @@ pub fn xlsx(r: &Review, lang: Lang) -> Result<Vec<u8>> {
         &skipped,
     )?;
     wb.save_to_buffer().map_err(crate::common::xlsx::xerr)
+}
+
+/// A line of the review page: a department's (or a project's) ask in the draft of a year beside
+/// last year's budget and spending, exact.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Ask {
+    pub region_code: String,
+    pub region_name: String,
+    pub dept_name: String,
+    /// The unit (a project's line; empty on a department's).
+    pub agency_name: String,
+    /// The project's key as the review's rules key it (`project_code`, else its name); empty
+    /// for basic spending and on a department's line.
+    pub project_key: String,
+    pub project_name: String,
+    /// Projects asked for (a department's line).
+    pub projects: i64,
+    pub amount: Money,
+    pub prior_budget: Money,
+    pub prior_outturn: Money,
+    /// The performance target (a project's line).
+    pub target: String,
+}
+
+impl Ask {
+    /// Last year's spending over last year's budget, in %.
+    pub fn prior_rate(&self) -> Option<f64> {
+        (self.prior_budget.0 != 0)
+            .then(|| 100.0 * self.prior_outturn.0 as f64 / self.prior_budget.0 as f64)
+    }
+
+    /// This year's ask against last year's budget, in %.
+    pub fn change(&self) -> Option<f64> {
+        (self.prior_budget.0 != 0).then(|| {
+            100.0 * (self.amount.0 - self.prior_budget.0) as f64 / self.prior_budget.0 as f64
+        })
+    }
+
+    fn of_row(r: &[Val]) -> Ask {
+        let t = |i: usize| r.get(i).map(Val::text).unwrap_or_default();
+        let m = |i: usize| r.get(i).map(Val::money).unwrap_or(Money(0));
+        Ask {
+            region_code: t(0),
+            region_name: t(1),
+            dept_name: t(2),
+            agency_name: t(3),
+            project_key: t(4),
+            project_name: t(5),
+            projects: r.get(6).map(Val::int).unwrap_or(0),
+            amount: m(7),
+            prior_budget: m(8),
+            prior_outturn: m(9),
+            target: t(10),
+        }
+    }
+}
+
+/// The budget years whose drafts are loaded, newest first (none when no draft is).
+pub async fn draft_years(ctx: &datafusion::prelude::SessionContext) -> Result<Vec<i32>> {
+    if !ctx.table_exist("draft_budget")? {
+        return Ok(vec![]);
+    }
+    let rows = crate::figures::fetch(
+        ctx,
+        "SELECT DISTINCT period FROM draft_budget ORDER BY period DESC",
+        &[],
+    )
+    .await?;
+    Ok(rows
+        .iter()
+        .filter_map(|r| r.first().and_then(|v| v.text().parse().ok()))
+        .collect())
+}
+
+/// Each department's ask in the draft of `year`, beside last year's budget and spending, by
+/// region and then the largest ask first.
+pub async fn departments(ctx: &datafusion::prelude::SessionContext, year: i32) -> Result<Vec<Ask>> {
+    if !ctx.table_exist("draft_budget")? {
+        return Ok(vec![]);
+    }
+    let rows = crate::figures::fetch(
+        ctx,
+        "SELECT coalesce(region_code, ''), max(region_name), coalesce(dept_name, ''), '' AS a, '' AS k, '' AS n,
+                count(DISTINCT coalesce(project_code, project_name)),
+                sum(amount), sum(prior_budget), sum(prior_outturn), '' AS t
+         FROM draft_budget WHERE period = $year
+         GROUP BY coalesce(region_code, ''), coalesce(dept_name, '')
+         ORDER BY 1, 8 DESC, 3",
+        &[("year", year.to_string().into())],
+    )
+    .await?;
+    Ok(rows.iter().map(|r| Ask::of_row(r)).collect())
+}
+
+/// A department's projects in the draft of `year` (its basic spending a line per unit, with no
+/// project key), the largest ask first.
+pub async fn projects(
+    ctx: &datafusion::prelude::SessionContext,
+    year: i32,
+    region: &str,
+    dept: &str,
+) -> Result<Vec<Ask>> {
+    if !ctx.table_exist("draft_budget")? {
+        return Ok(vec![]);
+    }
+    let rows = crate::figures::fetch(
+        ctx,
+        "SELECT coalesce(region_code, ''), max(region_name), coalesce(dept_name, ''),
+                coalesce(agency_name, ''), coalesce(project_code, project_name, ''),
+                coalesce(max(project_name), ''), 1,
+                sum(amount), sum(prior_budget), sum(prior_outturn), coalesce(max(performance_target), '')
+         FROM draft_budget
+         WHERE period = $year AND coalesce(region_code, '') = $region AND coalesce(dept_name, '') = $dept
+         GROUP BY coalesce(region_code, ''), coalesce(dept_name, ''), coalesce(agency_name, ''),
+                  coalesce(project_code, project_name, '')
+         ORDER BY 8 DESC, 4, 5",
+        &[
+            ("year", year.to_string().into()),
+            ("region", region.into()),
+            ("dept", dept.into()),
+        ],
+    )
+    .await?;
+    Ok(rows.iter().map(|r| Ask::of_row(r)).collect())
+}
+
+/// The months the review of budget year `year` stores its findings at (see [`plan`]'s sources).
+pub fn periods(year: i32) -> Vec<Period> {
+    let mut v: Vec<Period> = SOURCES
+        .iter()
+        .filter_map(|(_, back, month)| format!("{:04}-{month:02}", year + back).parse().ok())
+        .collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+/// Whether an alert is about project `key` of a draft: the review's rules key a project by its
+/// code (else its name) after the region, a pair of projects by both.
+pub fn is_about_project(alert_key: &str, key: &str) -> bool {
+    !key.is_empty() && alert_key.split('|').skip(1).any(|p| p == key)
 }

@@ -1079,8 +1079,9 @@ fn logs_are_json_lines_with_a_span_per_load_and_per_rule() {
 
 /// `purse review` as the committee's staff run it on the demo's 2026 draft, 2025 publication
 /// record and 2024 final accounts: the draft of the preliminary review report, grouped by focus
-/// (structure, key spending, departments — the order of the framework), nine findings (six on
-/// the draft, two on publication, one on the accounts), stored as alerts unless --dry-run.
+/// (structure, key spending, departments, transfers, revenue — the order of the framework),
+/// twelve findings (nine on the draft, two on publication, one on the accounts), stored as
+/// alerts unless --dry-run; the same report as a Word document.
 #[test]
 fn the_annual_review_writes_its_report() {
     let dir = tempfile::tempdir().unwrap();
@@ -1088,6 +1089,9 @@ fn the_annual_review_writes_its_report() {
     let demo = fixture("demo");
     let sources: Vec<String> = [
         "draft_budget",
+        "draft_revenue",
+        "carryovers",
+        "indicators",
         "final_accounts",
         "publications",
         "budget_execution/history_2024.csv",
@@ -1116,7 +1120,7 @@ fn the_annual_review_writes_its_report() {
     assert!(o.status.success(), "{err}");
     assert_eq!(out.trim(), html.to_str().unwrap());
     assert!(
-        err.contains("review of 2026: 9 findings (not stored)"),
+        err.contains("review of 2026: 12 findings (not stored)"),
         "{err}"
     );
     let report = std::fs::read_to_string(&html).unwrap();
@@ -1130,9 +1134,17 @@ fn the_annual_review_writes_its_report() {
         "213类决算数",
         "统计局部门预算：批准后第25天才公开（应在20天内）",
         "教育局部门预算：公开表格8张，少于规定的9张",
+        // 公安局本级: 80万元 carried over for its command centre, 100万元 asked again.
+        "公安局指挥中心建设尚有结转资金80.00万元未使用，本年又申请100.00万元，结转相当于申请额的80.0%",
+        "四、转移支付",
+        "示范市专项转移支付预算8,000.00万元，已提前下达4,400.00万元（55.0%），低于70%",
+        "五、预算收入与库款",
+        // 税收 242,000 × 1.08 + 非税 117,450 × 1.20 = 402,300 against 359,450 万元: +11.9 %.
+        "示范市一般公共预算收入预算40.23亿元，比上年执行数35.95亿元增长11.9%",
     ] {
         assert!(report.contains(want), "{want}");
     }
+    assert!(!err.contains("not reviewed"), "{err}");
     assert!(report.find("一、支出总量与结构") < report.find("二、重点支出与重大投资项目"));
     let o = purse(&["alerts", "--format", "json"], d);
     assert_eq!(text(&o).0.trim(), "[]", "a dry run stores nothing");
@@ -1151,7 +1163,7 @@ fn the_annual_review_writes_its_report() {
         d,
     );
     assert!(o.status.success(), "{:?}", text(&o));
-    assert!(text(&o).1.contains("9 findings, stored as alerts"));
+    assert!(text(&o).1.contains("12 findings, stored as alerts"));
     assert!(std::fs::read(&xlsx).unwrap().starts_with(b"PK"));
     let o = purse(
         &[
@@ -1166,6 +1178,32 @@ fn the_annual_review_writes_its_report() {
     let v: serde_json::Value = serde_json::from_str(&text(&o).0).unwrap();
     assert_eq!(v.as_array().unwrap().len(), 1, "{v}");
 
+    // In Word: the package the word processor opens, the findings in its body.
+    let docx = d.join("review.docx");
+    let o = purse(
+        &[
+            "review",
+            "--year",
+            "2026",
+            "--dry-run",
+            "--format",
+            "docx",
+            "--out",
+            docx.to_str().unwrap(),
+        ],
+        d,
+    );
+    assert!(o.status.success(), "{:?}", text(&o));
+    let mut z = zip::ZipArchive::new(std::fs::File::open(&docx).unwrap()).unwrap();
+    let mut body = String::new();
+    std::io::Read::read_to_string(&mut z.by_name("word/document.xml").unwrap(), &mut body).unwrap();
+    for want in [
+        "关于示范市2026年预算草案的初步审查意见（草稿）",
+        "四、转移支付",
+        "已提前下达4,400.00万元（55.0%）",
+    ] {
+        assert!(body.contains(want), "{want}");
+    }
     let o = purse(&["review", "--year", "26"], d);
     assert!(!o.status.success());
     assert!(

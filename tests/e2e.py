@@ -2,8 +2,9 @@
 """End to end in headless Chromium: log in, read the cockpit, drill down to source rows,
 acknowledge an alert, open every archived monthly report, run a console query, walk a problem
 item from entry to 销号 through the committee and the unit (with a send-back, evidence and a
-rating), comment on a finding of the annual review as an adviser and adopt it as the committee
-(审议意见 on the problem list), and read a bounded viewer's cockpit.
+rating), open the annual review's page as an adviser, comment on and endorse a finding, adopt it
+as the committee (审议意见 on the problem list), download the draft review report as DOCX, and
+read a bounded viewer's cockpit.
 
 Drives Debian's chromium through chromedriver's W3C WebDriver API with nothing but the standard
 library. Screenshots go to --shots (default: target/e2e-shots) for a person to look at.
@@ -426,20 +427,43 @@ def main():
         check("数据质量评分" in d.source() and "q-budget_execution" in d.source(), "the scorecard grades each source")
         d.shot(f"{args.shots}/19-quality.png")
 
-        print("the annual review: an adviser comments, the committee adopts")
+        print("the annual review: an adviser reads the review page, comments and endorses, the committee adopts")
         login(d, base, "adviser")
-        d.go(base + "/alerts?rule=review_duplicate_project")
-        links = [e for e in d.find_all("table.data tbody tr td a") if "/alerts/" in (d.attr(e, "href") or "")]
-        check(links, "the review of the 2026 draft found the project asked for twice")
+        d.go(base + "/cockpit")
+        nav = [e for e in d.find_all("header nav a") if (d.attr(e, "href") or "") == "/review"]
+        check(nav, "the navigation leads to 预算审查")
+        d.click(nav[0])
+        settle(d, lambda: "2026年预算审查" in d.source())
+        src = d.source()
+        check("交通运输局" in src and "本年申请" in src and "上年执行率" in src,
+              "the review page lists each department's ask beside last year's budget and spending")
+        d.shot(f"{args.shots}/20-review.png")
+        dept = [e for e in d.find_all("table.review a") if "交通运输局" in (d.text(e) or "")]
+        check(dept, "a department opens onto its projects")
+        d.click(dept[0])
+        settle(d, lambda: "城市智慧停车系统建设" in d.source())
+        rows = [e for e in d.find_all("table.projects tr") if "城市智慧停车系统建设" in (d.text(e) or "")]
+        check(rows, "the project asked for twice is listed with its ask")
+        links = [e for e in d.find_all("table.findings a") if "/alerts/" in (d.attr(e, "href") or "")]
+        check(links, "the department's findings link to their alerts")
+        d.shot(f"{args.shots}/21-review-dept.png")
         d.click(links[0])
         settle(d, lambda: "/alerts/" in d.url() and "疑似重复申报" in d.source())
         review_url = d.url()
         act(d, "comment", [("input[name=text]", "赞同：两个停车项目建设内容重合，建议合并申报")])
         settle(d, lambda: "赞同：两个停车项目建设内容重合" in d.source())
         check("赞同：两个停车项目建设内容重合" in d.source(), "the adviser's comment is in the audit trail")
+        d.go(review_url)
+        settle(d, lambda: "button" in d.source() and "专家附议" in d.source())
+        forms = d.find_all("form input[name=action][value=endorse]")
+        check(forms, "an adviser may endorse the finding")
+        d.click(d.find("button#endorse"))
+        settle(d, lambda: "专家附议：" in d.source() and "<b>adviser</b>" in d.source())
+        check("<b>adviser</b>" in d.source(), "the endorsement is named on the finding")
         login(d, base, "analyst")
         d.go(review_url)
         settle(d, lambda: "采纳为审议意见" in d.source())
+        check("button id=\"endorse\"" not in d.source(), "staff do not endorse")
         d.call("POST", d.s("/execute/sync"), {"script":
             "document.querySelector(\"form[action$='/adopt'] input[name=due]\").value = '2026-03-31'", "args": []})
         d.click(d.find("button#adopt"))
@@ -447,9 +471,24 @@ def main():
         src = d.source()
         check("/problems/" in d.url() and "审议意见" in src and "疑似重复申报项目" in src and "2026-03-31" in src,
               "adopted: the finding is on the problem list as a deliberation opinion (审议意见), due 2026-03-31")
-        d.shot(f"{args.shots}/20-review-adopted.png")
+        d.shot(f"{args.shots}/22-review-adopted.png")
+        d.go(base + "/problems")
+        check("疑似重复申报项目" in d.source(), "the problem list shows the adopted opinion")
         d.go(review_url)
         check("已采纳为审议意见" in d.source(), "the alert links to the item it was adopted as")
+        # The draft report from the review page, as Word: read back by python-docx, an independent
+        # reader of the format.
+        cookies = "; ".join(f"{c['name']}={c['value']}" for c in d.call("GET", d.s("/cookie")))
+        req = urllib.request.Request(base + "/review/report?year=2026&format=docx", headers={"Cookie": cookies})
+        with urllib.request.urlopen(req, timeout=60) as r:
+            blob = r.read()
+        import io
+        import docx
+        doc = docx.Document(io.BytesIO(blob))
+        text = "\n".join(p.text for p in doc.paragraphs)
+        check(doc.paragraphs[0].style.name == "Title" and "初步审查意见" in doc.paragraphs[0].text
+              and "疑似重复申报项目" in text and "［专家附议：adviser］" in text,
+              "the review page's DOCX opens in python-docx: title, findings, the endorsement")
 
         print("a bounded viewer")
         login(d, base, "district")

@@ -36,7 +36,7 @@ fn committed_fixtures_are_what_the_generator_writes() {
         );
         n += 1;
     }
-    assert_eq!(n, 109, "files (138 extracts, counting workbook sheets)");
+    assert_eq!(n, 110, "files (139 extracts, counting workbook sheets)");
     let manifest = std::fs::read_to_string(dir.path().join("anomalies.toml")).unwrap();
     assert_eq!(
         manifest,
@@ -50,7 +50,7 @@ fn demo_region_loads_completely_and_reloading_is_a_no_op() {
     let out = ingest(dir.path(), &[fixture("demo")], &Options::default());
     let bad: Vec<_> = out.iter().filter(|o| o.status != Status::Loaded).collect();
     assert!(bad.is_empty(), "{bad:#?}");
-    assert_eq!(out.len(), 138);
+    assert_eq!(out.len(), 139);
     let expected: BTreeMap<String, i64> = [
         ("allocations", 645),
         ("audit_findings", 12),
@@ -58,7 +58,8 @@ fn demo_region_loads_completely_and_reloading_is_a_no_op() {
         ("bonds", 39),
         ("budget_execution", 18264 + 3 * 4956),
         ("carryovers", 60),
-        ("draft_budget", 1491),
+        ("draft_budget", 1494),
+        ("draft_revenue", 12),
         ("debt", 144),
         ("final_accounts", 49),
         ("indicators", 320),

@@ -11,7 +11,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use tower::ServiceExt;
 
-use common::web::{Client, body, copy_dir, location, multipart, state};
+use common::web::{Client, body, copy_dir, enc, location, multipart, state};
 use common::{check_months, fixture, ingest};
 use purse::config::Config;
 use purse::datasets::Catalog;
@@ -502,7 +502,7 @@ async fn the_rules_page_draws_the_supervision_framework() {
     );
     assert!(
         framework.contains(
-            "一般公共预算 56 · 政府性基金预算 19 · 国有资本经营预算 9 · 社会保险基金预算 4"
+            "一般公共预算 59 · 政府性基金预算 20 · 国有资本经营预算 9 · 社会保险基金预算 4"
         ),
         "{framework}"
     );
@@ -783,7 +783,7 @@ fn reviewed() -> (tempfile::TempDir, i64) {
     .unwrap();
     assert_eq!(
         review.findings.len(),
-        9,
+        12,
         "{:#?}",
         review
             .findings
@@ -883,6 +883,109 @@ async fn a_review_finding_is_commented_on_and_adopted_as_a_deliberation_opinion(
         .await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     assert!(body(r).await.contains("not a finding of the annual review"));
+}
+
+/// 预算审查: each department's ask beside last year's, its projects with the findings on them,
+/// the advisers' endorsements (once each, advisers only) and the draft report with them.
+#[tokio::test]
+async fn the_review_page_shows_asks_findings_and_endorsements() {
+    let (dir, id) = reviewed();
+    let viewer = Client::new(dir.path(), "viewer");
+    let (s, html) = viewer.get("/review").await;
+    assert_eq!(s, StatusCode::OK);
+    for want in [
+        "2026年预算审查",
+        "交通运输局",
+        "住房和城乡建设局",
+        // The whole budget's finding is listed apart from the departments'.
+        "预备费预算不在1%–3%",
+        "/review/report?year=2026&amp;format=docx",
+    ] {
+        assert!(html.contains(want), "{want}: {html}");
+    }
+    // Both departments of the duplicate pair show it beside their own project: 交通运输局's new
+    // parking system (1,200万元 asked, nothing last year), 住建局's (900万元).
+    for (dept, project, ask) in [
+        ("交通运输局", "城市智慧停车系统建设", "1,200.00"),
+        ("住房和城乡建设局", "智慧停车系统建设项目", "900.00"),
+    ] {
+        let (s, html) = viewer
+            .get(&format!(
+                "/review?year=2026&region=990100&dept={}",
+                enc(dept)
+            ))
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        let row = html
+            .split("<tr>")
+            .find(|r| r.contains(project))
+            .unwrap_or_else(|| panic!("{project} listed: {html}"));
+        assert!(row.contains(ask), "{row}");
+        assert!(row.contains(&format!("href=\"/alerts/{id}\"")), "{row}");
+    }
+    let (s, html) = viewer.get("/review?year=twenty").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(html.contains("year `twenty`"), "{html}");
+    // Endorsing is the advisers' word: once each; deputies and staff may not.
+    let act = format!("/alerts/{id}/act");
+    let adviser = Client::new(dir.path(), "adviser");
+    let analyst = Client::new(dir.path(), "analyst");
+    for (c, want) in [
+        (&viewer, StatusCode::FORBIDDEN),
+        (&analyst, StatusCode::FORBIDDEN),
+        (&adviser, StatusCode::SEE_OTHER),
+        (&adviser, StatusCode::CONFLICT),
+    ] {
+        let fields = [
+            ("csrf", c.csrf.as_str()),
+            ("action", "endorse"),
+            ("text", "建议合并申报"),
+        ];
+        let r = c.form(&act, &fields).await;
+        let status = r.status();
+        let text = body(r).await;
+        assert_eq!(status, want, "{text}");
+        if want == StatusCode::CONFLICT {
+            assert!(text.contains("adviser has endorsed it already"), "{text}");
+        }
+    }
+    let (_, html) = analyst.get(&format!("/alerts/{id}")).await;
+    assert!(html.contains("<b>adviser</b>（建议合并申报）"), "{html}");
+    assert!(
+        !html.contains("button id=\"endorse\""),
+        "staff see no endorse button"
+    );
+    let (_, html) = adviser.get(&format!("/alerts/{id}")).await;
+    assert!(html.contains("button id=\"endorse\""));
+    // The report from the stored findings, in Word: the pair, its 2,100万元 and its endorser.
+    let r = viewer
+        .send(
+            axum::http::Request::get("/review/report?year=2026&format=docx")
+                .header(axum::http::header::COOKIE, &viewer.cookie)
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(
+        r.headers()[axum::http::header::CONTENT_TYPE],
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    );
+    let bytes = axum::body::to_bytes(r.into_body(), 64 << 20).await.unwrap();
+    let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let mut doc = String::new();
+    std::io::Read::read_to_string(&mut z.by_name("word/document.xml").unwrap(), &mut doc).unwrap();
+    for want in [
+        "关于示范市2026年预算草案的初步审查意见（草稿）",
+        "疑似重复申报项目",
+        "（涉及 2,100.00万元）",
+        "［专家附议：adviser］",
+    ] {
+        assert!(doc.contains(want), "{want}: {doc}");
+    }
+    let (s, html) = viewer.get("/review/report?year=2026&format=pdf").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(html.contains("use html, docx or xlsx"), "{html}");
 }
 
 #[tokio::test]
@@ -1181,7 +1284,7 @@ async fn json_api_and_openapi() {
     assert_eq!(d["trend"].as_array().unwrap().len(), 12);
     let (_, t) = c.get("/api/rules").await;
     let r: serde_json::Value = serde_json::from_str(&t).unwrap();
-    assert_eq!(r["rules"].as_array().unwrap().len(), 69);
+    assert_eq!(r["rules"].as_array().unwrap().len(), 72);
     let (_, t) = c.get("/api/loads").await;
     let l: serde_json::Value = serde_json::from_str(&t).unwrap();
     assert!(l["loads"].as_array().unwrap().len() >= 100);

@@ -42,7 +42,7 @@ WITH d AS (
     FROM x
 )
 SELECT region_code, doc_key,
-       coalesce(dept_name, region_name, region_code) AS subject, doc_kind,
+       coalesce(dept_name, region_name, region_code) AS subject, dept_name, doc_kind,
        CASE WHEN late AND pending THEN '红' ELSE '黄' END AS level,
        days AS value, $limit_days AS expected, days - $limit_days AS difference,
        CAST(approved_date AS VARCHAR) AS approved_on, CAST(published_date AS VARCHAR) AS published_on,

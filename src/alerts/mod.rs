@@ -246,6 +246,12 @@ pub enum Action {
     Comment {
         text: String,
     },
+    /// An expert adviser's endorsement (附议) of a finding, with an optional word: once per
+    /// adviser, the status unchanged. The committee weighs endorsed findings of the annual review
+    /// first when it adopts its opinions.
+    Endorse {
+        text: String,
+    },
 }
 
 impl Action {
@@ -256,6 +262,7 @@ impl Action {
             Action::Close { .. } => "close",
             Action::Dismiss { .. } => "dismiss",
             Action::Comment { .. } => "comment",
+            Action::Endorse { .. } => "endorse",
         }
     }
 }
@@ -283,6 +290,8 @@ impl crate::workflow::Step for Action {
             Action::Close { .. } => (&[Rectifying, Cleared], Some(Closed)),
             Action::Dismiss { .. } => (&[New, Acknowledged, Rectifying, Cleared], Some(Dismissed)),
             Action::Comment { .. } => (&Status::ALL, None),
+            // Advisers endorse a finding before the committee has acted on it.
+            Action::Endorse { .. } => (&[New, Acknowledged], None),
         }
     }
     fn note(&self) -> Option<String> {
@@ -292,6 +301,7 @@ impl crate::workflow::Step for Action {
             Action::Close { evidence } => Some(evidence.clone()),
             Action::Dismiss { reason } => Some(reason.clone()),
             Action::Comment { text } => Some(text.clone()),
+            Action::Endorse { text } => Some(text.trim().to_string()).filter(|t| !t.is_empty()),
         }
     }
     fn incomplete(&self) -> Option<String> {
@@ -301,6 +311,7 @@ impl crate::workflow::Step for Action {
             Action::Close { evidence } => evidence.trim().is_empty(),
             Action::Dismiss { reason } => reason.trim().is_empty(),
             Action::Comment { text } => text.trim().is_empty(),
+            Action::Endorse { .. } => false,
         };
         blank.then(|| format!("{} needs a non-empty text", self.name()))
     }
@@ -328,6 +339,9 @@ pub const ALERTS: crate::workflow::Workflow<Action> = crate::workflow::Workflow 
                 reason: String::new(),
             },
             Action::Comment {
+                text: String::new(),
+            },
+            Action::Endorse {
                 text: String::new(),
             },
         ]
@@ -1169,6 +1183,28 @@ impl AlertStore {
         ALERTS.trail(&self.db, id)
     }
 
+    /// The advisers' endorsements (附议) of an alert, oldest first.
+    pub fn endorsements(&self, id: i64) -> Result<Vec<Event>> {
+        Ok(self
+            .events(id)?
+            .into_iter()
+            .filter(|e| e.action == "endorse")
+            .collect())
+    }
+
+    /// How many advisers endorsed each alert that any endorsed (the review page's column).
+    pub fn endorsement_counts(&self) -> Result<std::collections::HashMap<i64, usize>> {
+        let mut stmt = self.db.prepare(
+            "SELECT alert_id, count(DISTINCT actor) FROM alert_events WHERE action = 'endorse' GROUP BY alert_id",
+        )?;
+        let v = stmt
+            .query_map([], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)? as usize))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(v)
+    }
+
     /// One month against an earlier one (the month before, or the last one checked when months
     /// are missing): what fired, how much of it is new, what stopped.
     pub fn month(&self, period: Period, before: Period) -> Result<MonthAlerts> {
@@ -1254,6 +1290,13 @@ impl AlertStore {
     pub fn act(&mut self, id: i64, action: &Action, actor: &str) -> Result<Alert> {
         let alert = self.get(id)?;
         ALERTS.check(id, alert.status, action)?;
+        if matches!(action, Action::Endorse { .. })
+            && self.endorsements(id)?.iter().any(|e| e.actor == actor)
+        {
+            return Err(PurseError::Conflict(format!(
+                "alert #{id}: {actor} has endorsed it already (an adviser endorses a finding once)"
+            )));
+        }
         let tx = self.db.transaction()?;
         // What is the alert's own: who rectifies it, by when.
         if let Action::Rectify { owner, due } = action {

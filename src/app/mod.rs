@@ -458,6 +458,51 @@ impl App {
         Ok(crate::trail::Trace::of_alert(a, key).map(|t| (a.last_period, t)))
     }
 
+    /// The annual review of budget year `year` as its stored findings stand, as `reach` sees
+    /// them: each finding in the month the review stored it, with the advisers who endorsed it
+    /// (what the review page's report download writes; `purse review` runs the checks afresh).
+    pub async fn review_of(&self, year: i32, reach: &Reach) -> Result<crate::review::Review> {
+        let rules = self.rules()?;
+        let vis = self.visible(reach).await?;
+        let periods = crate::review::periods(year);
+        let stored = self
+            .alerts
+            .read(move |s| {
+                let mut out = Vec::new();
+                for p in periods {
+                    for (al, rec) in s.in_period(p)? {
+                        let by: Vec<String> = s
+                            .endorsements(al.id)?
+                            .into_iter()
+                            .map(|e| e.actor)
+                            .collect();
+                        out.push((al, rec, by));
+                    }
+                }
+                Ok::<_, PurseError>(out)
+            })
+            .await?;
+        let mut findings: Vec<crate::review::ReviewFinding> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for (al, rec, by) in stored {
+            let Some(rule) = rules.get(&al.rule_id) else {
+                continue;
+            };
+            if crate::review::is_review_rule(rule)
+                && (reach.is_all() || vis.alert(&al))
+                && seen.insert(al.id)
+            {
+                findings.push(crate::review::ReviewFinding::of_alert(rule, &al, &rec, by));
+            }
+        }
+        Ok(crate::review::Review {
+            year,
+            region_name: self.config.region_name.clone(),
+            findings,
+            not_reviewed: Vec::new(),
+        })
+    }
+
     /// The audit analytics' findings on payments, as `reach` sees the data (to import into
     /// the problem list).
     pub async fn audit_findings(

@@ -27,6 +27,11 @@ pub enum AlertCmd {
     },
     /// Add a comment
     Comment { text: String },
+    /// Endorse (附议) the finding as an expert adviser, with an optional word
+    Endorse {
+        #[arg(default_value = "")]
+        text: String,
+    },
 }
 
 #[derive(clap::Args)]
@@ -59,6 +64,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         AlertCmd::Close { evidence } => Some(Action::Close { evidence }),
         AlertCmd::Dismiss { reason } => Some(Action::Dismiss { reason }),
         AlertCmd::Comment { text } => Some(Action::Comment { text }),
+        AlertCmd::Endorse { text } => Some(Action::Endorse { text }),
     };
     let showing = action.is_none();
     let a = match action {

@@ -8,6 +8,7 @@ use super::*;
 pub enum ReviewFormat {
     Html,
     Xlsx,
+    Docx,
 }
 
 #[derive(clap::Args)]
@@ -17,7 +18,7 @@ pub struct Args {
     /// The budget year whose draft is reviewed (its final accounts: two years before)
     #[arg(long)]
     pub year: i32,
-    /// Output file (default: DIR/reports/review_YEAR_LANG.html or .xlsx)
+    /// Output file (default: DIR/reports/review_YEAR_LANG.html, .xlsx or .docx)
     #[arg(long)]
     pub out: Option<PathBuf>,
     #[arg(long, value_enum, default_value = "html")]
@@ -58,6 +59,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let (bytes, ext) = match format {
         ReviewFormat::Html => (purse::review::html(&review, lang).into_bytes(), "html"),
         ReviewFormat::Xlsx => (purse::review::xlsx(&review, lang)?, "xlsx"),
+        ReviewFormat::Docx => (purse::review::docx(&review, lang)?, "docx"),
     };
     let path = out.unwrap_or_else(|| {
         dir.join("reports")

@@ -876,7 +876,7 @@ enum Cell {
 }
 
 /// Every dataset the generator writes, in order.
-pub const DATASETS: [&str; 18] = [
+pub const DATASETS: [&str; 19] = [
     "budget_execution",
     "revenue",
     "payments",
@@ -893,6 +893,7 @@ pub const DATASETS: [&str; 18] = [
     "balances",
     "carryovers",
     "draft_budget",
+    "draft_revenue",
     "final_accounts",
     "publications",
 ];
@@ -939,6 +940,7 @@ pub fn generate(out: &Path, scale: u32, seed: u64, only: &[String]) -> Result<St
             "balances" => r.write_balances(out)?,
             "carryovers" => r.write_carryovers(out)?,
             "draft_budget" => r.write_draft_budget(out)?,
+            "draft_revenue" => r.write_draft_revenue(out)?,
             "final_accounts" => r.write_final_accounts(out)?,
             _ => r.write_publications(out)?,
         };
@@ -3437,6 +3439,7 @@ impl Region {
             "预算草案数",
             "上年预算数",
             "上年执行数",
+            "已提前下达数",
             "项目内容",
             "绩效目标",
             "绩效指标",
@@ -3523,6 +3526,7 @@ impl Region {
                     Cell::N(amount as f64 / 100.0),
                     Cell::N(l.adjusted as f64 / 100.0),
                     Cell::N(spent as f64 / 100.0),
+                    Cell::E,
                     opt(&content),
                     opt(&target),
                     opt(&indicators),
@@ -3567,12 +3571,86 @@ impl Region {
                     Cell::N(amount),
                     Cell::E,
                     Cell::E,
+                    Cell::E,
                     Cell::S("建设城区停车诱导和智慧停车管理平台".into()),
                     Cell::S(format!("{next}年建成智慧停车平台")),
                     Cell::S("接入停车泊位≥5000个；系统可用率≥99%".into()),
                 ],
             )?;
             rows += 1;
+        }
+        // 公安局本级 asks 100万元 more for its command centre while the 80万元 carried over for
+        // it since two years ago lies untouched (the carry-over ledger names it, without a code).
+        if let Some(u) = self.units.iter().find(|u| u.dept == 5) {
+            let d = &self.depts[u.dept];
+            put(
+                ws,
+                vec![
+                    Cell::N(next as f64),
+                    Cell::S(d.code.clone()),
+                    Cell::S(d.name.clone()),
+                    Cell::S(u.code.clone()),
+                    Cell::S(u.name.clone()),
+                    Cell::S(format!("P{}ZH", u.code)),
+                    Cell::S(format!("{}指挥中心建设", d.name)),
+                    Cell::S("2040101".into()),
+                    Cell::S("行政运行".into()),
+                    Cell::S("31002".into()),
+                    Cell::S("办公设备购置".into()),
+                    Cell::N(100.0 * 10_000.0 * self.scale as f64),
+                    Cell::E,
+                    Cell::E,
+                    Cell::E,
+                    Cell::S("指挥中心二期设备购置".into()),
+                    Cell::S(format!("{next}年完成指挥中心二期设备安装")),
+                    Cell::S("设备到货率100%；系统可用率≥99%".into()),
+                ],
+            )?;
+            rows += 1;
+        }
+        // The transfers to the districts and counties, with what was issued in advance (提前下达)
+        // before the year: general transfers 94 %, special ones 55 % (under the 70 % floor).
+        if let Some(u) = self
+            .units
+            .iter()
+            .find(|u| self.depts[u.dept].name == "财政局")
+        {
+            let d = &self.depts[u.dept];
+            for (func, name, wan, advance) in [
+                (
+                    ("23002", "一般性转移支付"),
+                    "对下一般性转移支付",
+                    20_000.0,
+                    0.94,
+                ),
+                (("23003", "专项转移支付"), "对下专项转移支付", 8_000.0, 0.55),
+            ] {
+                let amount = wan * 10_000.0 * self.scale as f64;
+                put(
+                    ws,
+                    vec![
+                        Cell::N(next as f64),
+                        Cell::S(d.code.clone()),
+                        Cell::S(d.name.clone()),
+                        Cell::S(u.code.clone()),
+                        Cell::S(u.name.clone()),
+                        Cell::E,
+                        Cell::E,
+                        Cell::S(func.0.into()),
+                        Cell::S(func.1.into()),
+                        Cell::E,
+                        Cell::E,
+                        Cell::N(amount),
+                        Cell::E,
+                        Cell::E,
+                        Cell::N(amount * advance),
+                        Cell::S(name.into()),
+                        Cell::E,
+                        Cell::E,
+                    ],
+                )?;
+                rows += 1;
+            }
         }
         save(
             &mut wb,
@@ -3621,7 +3699,125 @@ impl Region {
             &review,
             "预备费 kept at 0.6 % of general expenditure".into(),
         );
+        let command = self
+            .units
+            .iter()
+            .find(|u| u.dept == 5)
+            .map(|u| u.code.clone())
+            .unwrap_or_default();
+        self.anomaly(
+            "review_carryover_ask",
+            format!("agency_key={command}|project_key=P{command}ZH"),
+            &review,
+            "公安局本级 asks 100万元 for its command centre beside 80万元 carried over unspent (80 %)"
+                .into(),
+        );
+        self.anomaly(
+            "review_transfer_advance",
+            "transfer_kind=专项转移支付".into(),
+            &review,
+            "55 % of the special transfers issued in advance, under the 70 % floor".into(),
+        );
         Ok(rows)
+    }
+
+    /// Next year's general-budget revenue as the draft budgets it (XLSX, 万元, 类 subtotals),
+    /// beside this year's budget and outturn (December's). Planted: taxes budgeted 8 % and
+    /// non-tax revenue 20 % above this year's outturn — the whole 11.9 % up (402,300 against
+    /// 359,450 万元) while GDP grew 4.3–4.4 %: out of line with the economy.
+    fn write_draft_revenue(&mut self, out: &Path) -> Result<usize> {
+        let next = YEAR + 1;
+        let s = self.scale as f64;
+        // (class, [(code, name, this year's budget 万元)], this year's outturn over budget, next year's factor)
+        let classes: [((&str, &str), Vec<(&str, &str, f64)>, f64, f64); 2] = [
+            (
+                ("101", "税收收入"),
+                vec![
+                    ("10101", "增值税", 120_000.0),
+                    ("10104", "企业所得税", 60_000.0),
+                    ("10106", "个人所得税", 20_000.0),
+                    ("10109", "城市维护建设税", 15_000.0),
+                    ("10110", "房产税", 9_000.0),
+                    ("10119", "契税", 18_000.0),
+                ],
+                1.0,
+                1.08,
+            ),
+            (
+                ("103", "非税收入"),
+                vec![
+                    ("10302", "专项收入", 30_000.0),
+                    ("10304", "行政事业性收费收入", 12_000.0),
+                    ("10305", "罚没收入", 9_000.0),
+                    ("10307", "国有资源(资产)有偿使用收入", 30_000.0),
+                ],
+                1.45,
+                1.20,
+            ),
+        ];
+        let mut wb = workbook();
+        let heads = [
+            "预算类型",
+            "收入科目编码",
+            "收入科目名称",
+            "预算数(万元)",
+            "上年预算数(万元)",
+            "上年执行数(万元)",
+        ];
+        let ws = titled_sheet(
+            &mut wb,
+            "收入预算",
+            &format!("{REGION_NAME}{next}年一般公共预算收入预算表"),
+            1,
+            &heads,
+        )?;
+        let mut row = 2u32;
+        for ((code, name), items, outturn, factor) in &classes {
+            let lines: Vec<(String, String, i64, i64, i64)> = items
+                .iter()
+                .map(|(c, n, budget)| {
+                    let b = fen100(budget * 10_000.0 * s);
+                    let done = fen100(b as f64 / 100.0 * outturn);
+                    let ask = fen100(done as f64 / 100.0 * factor);
+                    (c.to_string(), n.to_string(), ask, b, done)
+                })
+                .collect();
+            let sum =
+                |f: fn(&(String, String, i64, i64, i64)) -> i64| lines.iter().map(f).sum::<i64>();
+            let total = (
+                code.to_string(),
+                name.to_string(),
+                sum(|l| l.2),
+                sum(|l| l.3),
+                sum(|l| l.4),
+            );
+            for (c, n, ask, b, done) in std::iter::once(total).chain(lines) {
+                write_row(
+                    ws,
+                    row,
+                    &[
+                        Cell::S("一般公共预算".into()),
+                        Cell::S(c),
+                        Cell::S(n),
+                        Cell::N(ask as f64 / 1_000_000.0),
+                        Cell::N(b as f64 / 1_000_000.0),
+                        Cell::N(done as f64 / 1_000_000.0),
+                    ],
+                )?;
+                row += 1;
+            }
+        }
+        save(
+            &mut wb,
+            &out.join(format!("draft_revenue/draft_revenue_{next}.xlsx")),
+        )?;
+        self.anomaly(
+            "review_revenue_growth",
+            format!("region_code={REGION_CODE}"),
+            &format!("{next}-01"),
+            "general revenue budgeted 11.9 % above this year's outturn, GDP 4.3–4.4 %".into(),
+        );
+        Ok((row - 2) as usize)
     }
 
     /// Last year but one's final accounts (决算, UTF-8 CSV, 万元): per budget kind and function,

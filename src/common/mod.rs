@@ -1,8 +1,10 @@
 //! The ground floor: the value types and helpers every other module speaks, depending on nothing
 //! in purse but [`crate::error`]. Money and decimals ([`money`]), a query's cells ([`val`]), the
 //! reporting month ([`period`]), an alert's level ([`level`]), a problem found in an input
-//! ([`issue`]) and writing workbooks ([`xlsx`]).
+//! ([`issue`]) writing workbooks ([`xlsx`]) and
+//! documents ([`docx`]).
 
+pub mod docx;
 pub mod issue;
 pub mod level;
 pub mod money;

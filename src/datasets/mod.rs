@@ -291,7 +291,7 @@ mod tests {
     #[test]
     fn catalog_parses_and_is_consistent() {
         let cat = Catalog::builtin();
-        assert_eq!(cat.datasets.len(), 18);
+        assert_eq!(cat.datasets.len(), 19);
         for d in &cat.datasets {
             for c in &d.columns {
                 if let Some(n) = &c.name_column {

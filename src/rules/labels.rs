@@ -26,6 +26,7 @@ const LABELS: &[(&str, &str, &str, Shown)] = &[
         "adjusted budget",
         Shown::Money,
     ),
+    ("advance", "已提前下达", "issued in advance", Shown::Money),
     ("allocated_amount", "分配金额", "allocated", Shown::Money),
     ("allocated_date", "分配日期", "allocated on", Shown::Text),
     ("amount", "金额", "amount", Shown::Money),
@@ -60,6 +61,12 @@ const LABELS: &[(&str, &str, &str, Shown)] = &[
         Shown::Money,
     ),
     ("budget_kind", "预算类型", "budget", Shown::Text),
+    (
+        "carryover",
+        "结转未用",
+        "carried over, unspent",
+        Shown::Money,
+    ),
     ("category", "问题类别", "category", Shown::Text),
     ("collected", "累计收入", "collected", Shown::Money),
     ("contract_amount", "合同金额", "contracted", Shown::Money),
@@ -282,6 +289,7 @@ const LABELS: &[(&str, &str, &str, Shown)] = &[
         "principal repaid",
         Shown::Money,
     ),
+    ("prior", "上年数", "last year", Shown::Money),
     (
         "prior_budget",
         "上年预算数",

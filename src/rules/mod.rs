@@ -1174,10 +1174,10 @@ mod tests {
                 (Focus::Policy, 4),
                 (Focus::Structure, 17),
                 (Focus::KeySpending, 3),
-                (Focus::Department, 19),
-                (Focus::Transfers, 5),
+                (Focus::Department, 20),
+                (Focus::Transfers, 6),
                 (Focus::Debt, 9),
-                (Focus::Revenue, 6),
+                (Focus::Revenue, 7),
                 (Focus::Assets, 4),
                 (Focus::Audit, 1),
                 (Focus::DataQuality, 1),
@@ -1200,8 +1200,8 @@ mod tests {
         assert_eq!(
             m.budgets,
             [
-                (Budget::General, 56),
-                (Budget::Fund, 19),
+                (Budget::General, 59),
+                (Budget::Fund, 20),
                 (Budget::StateCapital, 9),
                 (Budget::SocialInsurance, 4),
             ]

@@ -268,6 +268,9 @@ pub async fn alert(
         if !v.contains(&"comment") {
             v.push("comment");
         }
+        if auth.role() < Role::Adviser {
+            v.retain(|a| *a != "endorse");
+        }
         if a.status.is_open() {
             v.push("evidence");
         }
@@ -310,6 +313,9 @@ pub async fn act(
     auth.require(Role::Analyst)?;
     st.alert_in_reach(&auth.session.reach, id).await?;
     let action = action_of(&f)?;
+    if matches!(action, crate::alerts::Action::Endorse { .. }) {
+        auth.require(Role::Adviser)?;
+    }
     let user = auth.user().to_string();
     let alert = st.alerts.write(move |s| s.act(id, &action, &user)).await?;
     Ok(Json(ActBody { alert }))

@@ -68,6 +68,7 @@ pub fn page(auth: &impl Viewer, f: Frame<'_>, body: Markup) -> Markup {
         ("drill", "/drill", t("穿透查询", "Drill-down")),
         ("alerts", "/alerts?status=open", t("预警", "Alerts")),
         ("problems", "/problems", t("问题清单", "Problems")),
+        ("review", "/review", t("预算审查", "Review")),
         ("rules", "/rules", t("规则", "Rules")),
         ("data", "/data", t("数据", "Data")),
         ("reports", "/reports", t("月度报告", "Reports")),

@@ -232,6 +232,8 @@ pub fn app(state: AppState) -> Router {
             "/alerts/{id}/evidence/{eid}",
             get(pages::alert_evidence_file),
         )
+        .route("/review", get(pages::review))
+        .route("/review/report", get(pages::review_report))
         .route("/rules", get(pages::rules))
         .route("/rules/{id}", get(pages::rule))
         .route("/data", get(pages::data))

@@ -22,6 +22,7 @@ use crate::web::AppState;
 use crate::web::auth::Auth;
 use crate::web::error::{AppError, PageQuery, PageResult};
 use crate::web::html::{Frame, a, csrf, level, num, page, select, table, text};
+use crate::workflow::Event;
 
 #[derive(Deserialize, Default, Clone, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -292,12 +293,17 @@ fn workflow(auth: &Auth, al: &Alert) -> Markup {
             input("text", t("备注", "comment")),
             t("备注", "Comment"),
         ),
+        (
+            "endorse",
+            html! { input name="text" placeholder=(t("附议意见（可不填）", "a word (optional)")) size="40"; },
+            t("专家附议", "Endorse"),
+        ),
     ];
     html! {
         section.actions {
             h2 { (t("处理", "Workflow")) }
             @for (action, fields, label) in specs {
-                @if allowed.contains(&action) {
+                @if allowed.contains(&action) && (action != "endorse" || auth.role() >= Role::Adviser) {
                     form method="post" action=(act) {
                         (csrf(auth))
                         input type="hidden" name="action" value=(action);
@@ -312,17 +318,27 @@ fn workflow(auth: &Auth, al: &Alert) -> Markup {
 
 /// A review finding's place on the problem list: the item it was adopted as, or (for the
 /// committee's staff) the form that adopts it as a deliberation opinion (审议意见) with a due date.
-fn adoption(auth: &Auth, al: &Alert, adopted: Option<i64>) -> Markup {
+fn adoption(auth: &Auth, al: &Alert, adopted: Option<i64>, events: &[Event]) -> Markup {
     let t = |zh: &'static str, en: &'static str| auth.lang.t(zh, en);
+    let endorsed: Vec<&Event> = events.iter().filter(|e| e.action == "endorse").collect();
     html! {
         section.actions {
             h2 { (t("审议意见", "Deliberation opinion")) }
+            p #endorsements {
+                (t("专家附议：", "Endorsed by advisers: "))
+                @if endorsed.is_empty() { (t("暂无", "none yet")) }
+                @for (i, e) in endorsed.iter().enumerate() {
+                    @if i > 0 { "、" }
+                    b { (e.actor) }
+                    @if let Some(n) = &e.note { "（" (n) "）" }
+                }
+            }
             @if let Some(pid) = adopted {
                 p { (t("已采纳为审议意见：", "Adopted as a deliberation opinion: "))
                     a #adopted href={ "/problems/" (pid) } { (t("问题清单", "problem list")) " #" (pid) } }
             } @else if auth.role() >= Role::Analyst {
-                p { (t("专家可在“处理”中以备注提出意见；委员会采纳后列入问题清单，限期办理。",
-                       "Advisers comment under Workflow; once the committee adopts the finding it goes on the problem list with a due date.")) }
+                p { (t("专家可在“处理”中备注意见、附议；委员会采纳后列入问题清单，限期办理。",
+                       "Advisers comment and endorse under Workflow; once the committee adopts the finding it goes on the problem list with a due date.")) }
                 form method="post" action={ "/alerts/" (al.id) "/adopt" } {
                     (csrf(auth))
                     label { (t("办理期限", "Due")) " " input name="due" type="date" required; }
@@ -453,7 +469,7 @@ pub async fn alert(State(st): State<AppState>, auth: Auth, Path(id): Path<i64>) 
                 @for (k, v) in &kv { tr { td { (k) } td { (v) } } }
             }
             @if auth.role() >= Role::Analyst { (workflow(&auth, &al)) }
-            @if let Some(adopted) = &review { (adoption(&auth, &al, *adopted)) }
+            @if let Some(adopted) = &review { (adoption(&auth, &al, *adopted, &events)) }
             h2 { (t("整改材料", "Rectification evidence")) }
             (super::evidence_files(&files, &format!("/alerts/{id}/evidence"), l, st.config.zone()))
             @if auth.role() >= Role::Analyst && al.status.is_open() {
@@ -512,7 +528,8 @@ pub async fn alert(State(st): State<AppState>, auth: Auth, Path(id): Path<i64>) 
 }
 
 /// A workflow action: `ack`; `rectify` with `owner` and `due` (YYYY-MM-DD); `close` with
-/// `evidence`; `dismiss` with `reason`; `comment` with `text`.
+/// `evidence`; `dismiss` with `reason`; `comment` with `text`; `endorse` (advisers; once each)
+/// with an optional `text`.
 #[derive(Deserialize, Default, utoipa::ToSchema)]
 pub struct ActForm {
     #[serde(default)]
@@ -551,9 +568,10 @@ pub fn action_of(f: &ActForm) -> Result<Action, AppError> {
             reason: txt(&f.reason),
         },
         "comment" => Action::Comment { text: txt(&f.text) },
+        "endorse" => Action::Endorse { text: txt(&f.text) },
         other => {
             return Err(AppError::bad_request(format!(
-                "action `{other}`: use ack, rectify, close, dismiss or comment"
+                "action `{other}`: use ack, rectify, close, dismiss, comment or endorse"
             )));
         }
     })
@@ -569,6 +587,9 @@ pub async fn alert_act(
     auth.require(Role::Analyst)?;
     st.alert_in_reach(&auth.session.reach, id).await.page()?;
     let action = action_of(&f).page()?;
+    if matches!(action, Action::Endorse { .. }) {
+        auth.require(Role::Adviser)?;
+    }
     let user = auth.user().to_string();
     st.alerts
         .write(move |s| s.act(id, &action, &user))

@@ -8,6 +8,7 @@ mod data;
 mod drill;
 mod problems;
 mod reports;
+mod review;
 mod rules;
 mod trail;
 mod users;
@@ -26,6 +27,7 @@ pub use problems::{
     notice, problem, problem_act, problem_evidence, problems, rate_unit,
 };
 pub use reports::{generate_report, live_report, report_file, reports};
+pub use review::{report as review_report, review};
 pub use rules::{rule, rules};
 pub use trail::{TrailQ, resolve as resolve_trail, trail, trail_href};
 pub use users::{add_user, users};
@@ -280,6 +282,7 @@ fn action_word(action: &str, l: Lang) -> String {
         "close" => "销号",
         "dismiss" => "排除",
         "comment" => "备注",
+        "endorse" => "专家附议",
         "add" => "列入问题清单",
         "assign" => "交办",
         "respond" => "反馈",
