@@ -28,6 +28,15 @@ const SOURCES: [(&str, i32, u32); 4] = [
     ("final_accounts", -2, 12),
 ];
 
+/// The final accounts against the budget (决算与预算): the PEFA scores of the accounts' year —
+/// PI-1 aggregate expenditure outturn, PI-2 its composition, PI-3 revenue outturn — run beside
+/// the accounts' own checks at their year's end, so the report grades the year it reviews.
+const OUTTURN: [&str; 3] = [
+    "pefa_pi1_aggregate_outturn",
+    "pefa_pi2_composition",
+    "pefa_pi3_revenue_outturn",
+];
+
 /// The review's rules of a pack and the period each runs at for budget year `year`: a rule
 /// reading one of the review's datasets runs at that dataset's period (the draft's first, the
 /// accounts' last month). Rules reading none of them are the monthly checks' business.
@@ -55,15 +64,30 @@ pub fn plan(set: &RuleSet, year: i32) -> Result<Vec<(Period, Vec<&Rule>)>> {
             None => out.push((period, rules)),
         }
     }
+    let accounts: Period = format!("{:04}-12", year - 2).parse()?;
+    let outturn: Vec<&Rule> = set
+        .rules
+        .iter()
+        .filter(|r| OUTTURN.contains(&r.id.as_str()))
+        .collect();
+    if !outturn.is_empty() {
+        match out.iter_mut().find(|(p, _)| *p == accounts) {
+            Some((_, have)) => have.extend(outturn),
+            None => out.push((accounts, outturn)),
+        }
+    }
     Ok(out)
 }
 
 /// Whether a rule is one of the annual review's: it reads the draft budget (expenditure or
-/// revenue), the final accounts or the publication record.
+/// revenue), the final accounts or the publication record, or grades the accounts' year
+/// against its budget (PEFA PI-1, 2, 3).
 pub fn is_review_rule(rule: &Rule) -> bool {
-    rule.datasets
-        .iter()
-        .any(|d| SOURCES.iter().any(|(s, _, _)| s == d))
+    OUTTURN.contains(&rule.id.as_str())
+        || rule
+            .datasets
+            .iter()
+            .any(|d| SOURCES.iter().any(|(s, _, _)| s == d))
 }
 
 /// The reference a review finding adopted onto the problem list carries (`review#<alert id>`):

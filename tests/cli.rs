@@ -1080,7 +1080,8 @@ fn logs_are_json_lines_with_a_span_per_load_and_per_rule() {
 /// `purse review` as the committee's staff run it on the demo's 2026 draft, 2025 publication
 /// record and 2024 final accounts: the draft of the preliminary review report, grouped by focus
 /// (structure, key spending, departments, transfers, revenue — the order of the framework),
-/// twelve findings (nine on the draft, two on publication, one on the accounts), stored as
+/// thirteen findings (nine on the draft, two on publication, two on the accounts: December's
+/// report, and the year's PEFA grade against its budget), stored as
 /// alerts unless --dry-run; the same report as a Word document.
 #[test]
 fn the_annual_review_writes_its_report() {
@@ -1092,6 +1093,7 @@ fn the_annual_review_writes_its_report() {
         "draft_revenue",
         "carryovers",
         "indicators",
+        "revenue",
         "final_accounts",
         "publications",
         "budget_execution/history_2024.csv",
@@ -1120,7 +1122,7 @@ fn the_annual_review_writes_its_report() {
     assert!(o.status.success(), "{err}");
     assert_eq!(out.trim(), html.to_str().unwrap());
     assert!(
-        err.contains("review of 2026: 12 findings (not stored)"),
+        err.contains("review of 2026: 13 findings (not stored)"),
         "{err}"
     );
     let report = std::fs::read_to_string(&html).unwrap();
@@ -1141,6 +1143,8 @@ fn the_annual_review_writes_its_report() {
         "五、预算收入与库款",
         // 税收 242,000 × 1.08 + 非税 117,450 × 1.20 = 402,300 against 359,450 万元: +11.9 %.
         "示范市一般公共预算收入预算40.23亿元，比上年执行数35.95亿元增长11.9%",
+        // The accounts' year graded against its budget: land sales at half, two years of data.
+        "示范市政府性基金预算PEFA PI-3.1（收入总额执行）评级 D：2024年50.0%，近三年有2年数据",
     ] {
         assert!(report.contains(want), "{want}");
     }
@@ -1163,7 +1167,7 @@ fn the_annual_review_writes_its_report() {
         d,
     );
     assert!(o.status.success(), "{:?}", text(&o));
-    assert!(text(&o).1.contains("12 findings, stored as alerts"));
+    assert!(text(&o).1.contains("13 findings, stored as alerts"));
     assert!(std::fs::read(&xlsx).unwrap().starts_with(b"PK"));
     let o = purse(
         &[

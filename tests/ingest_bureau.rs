@@ -447,3 +447,106 @@ fn an_xls_workbook_is_held_to_the_sheet_limits() {
         out[0].message
     );
 }
+
+/// A department's own draft budget as a district publishes it (GBK, 万元, `2026年预算数`,
+/// `支出功能分类科目编码`, the region and the department in the title) and a county's draft
+/// revenue budget (UTF-8 with BOM, 万元, 类 subtotals), on a deployment with no region of its own:
+/// every figure in 元, the region and the department from the titles, and the review reads them —
+/// the school that spent 20 % asks the same again, its target has no figure, and one department's
+/// table is not taken for the government's draft (no 预备费 finding).
+#[test]
+fn a_department_draft_and_a_revenue_draft_as_bureaus_publish_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = ingest_as_configured(
+        dir.path(),
+        &[
+            fixture("bureau/lucheng_draft_2026.csv"),
+            fixture("bureau/pingyang_revenue_draft_2026.csv"),
+        ],
+        &Options::default(),
+    );
+    assert!(out.iter().all(|o| o.status == Status::Loaded), "{out:#?}");
+    let rows = query(
+        dir.path(),
+        "SELECT period, region_name, dept_name, agency_name, project_code, func_code, amount, \
+         prior_budget, prior_outturn FROM draft_budget ORDER BY project_code",
+    );
+    assert_eq!(
+        rows,
+        [
+            [
+                "2026",
+                "鹿城区",
+                "教育局",
+                "鹿城区第一中学",
+                "33030201001",
+                "2050203",
+                "1205000.00",
+                "1000000.00",
+                "952000.00"
+            ],
+            [
+                "2026",
+                "鹿城区",
+                "教育局",
+                "鹿城区第一中学",
+                "33030201002",
+                "2050203",
+                "3000000.00",
+                "3000000.00",
+                "600000.00"
+            ],
+            // 80.0001 万元 is 800,001.00 元 exactly.
+            [
+                "2026",
+                "鹿城区",
+                "教育局",
+                "鹿城区实验小学",
+                "33030202001",
+                "2050202",
+                "800001.00",
+                "780000.00",
+                "775000.00"
+            ],
+        ]
+    );
+    let rows = query(
+        dir.path(),
+        "SELECT region_name, budget_kind, sum(amount), sum(prior_budget), sum(prior_outturn) \
+         FROM draft_revenue WHERE is_detail GROUP BY region_name, budget_kind",
+    );
+    assert_eq!(
+        rows,
+        [[
+            "平阳县",
+            "一般公共预算",
+            "690000000.00",
+            "600000000.00",
+            "610000000.00"
+        ]]
+    );
+    let o = Command::new(env!("CARGO_BIN_EXE_purse"))
+        .args(["review", "--year", "2026", "--dry-run", "--data-dir"])
+        .arg(dir.path())
+        .arg("--out")
+        .arg(dir.path().join("review.html"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains("review of 2026: 2 findings (not stored)"),
+        "{err}"
+    );
+    let report = std::fs::read_to_string(dir.path().join("review.html")).unwrap();
+    for want in [
+        "鹿城区第一中学智慧教室建设上年预算300.00万元仅执行60.00万元（20.0%），本年仍申请300.00万元",
+        "绩效目标“提升教学质量”未量化",
+    ] {
+        assert!(report.contains(want), "{want}");
+    }
+    assert!(
+        !report.contains("预备费"),
+        "one department's table has no reserve to judge"
+    );
+}

@@ -783,7 +783,7 @@ fn reviewed() -> (tempfile::TempDir, i64) {
     .unwrap();
     assert_eq!(
         review.findings.len(),
-        12,
+        13,
         "{:#?}",
         review
             .findings

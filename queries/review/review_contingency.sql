@@ -9,22 +9,27 @@
 -- finding: state
 -- basis: annual
 -- severity: 黄
--- params: min_pct = 1, max_pct = 3
+-- params: min_pct = 1, max_pct = 3, min_departments = 2
 -- key: region_code
 -- message: {subject}预算草案预备费{reserve}，为一般公共预算支出{expenditure}的{value}%，{side}（预算法第四十条：1%–3%） | {subject}: the draft's contingency reserve of {reserve} is {value}% of general budget expenditure of {expenditure}, {side_en} (预算法 §40: 1–3 %)
 -- description: 预算法 §40: the general budget sets a contingency reserve (预备费, 功能分类 227) at
 --   1–3 % of its expenditure. Per region, the draft's 227 lines over all its general-budget
---   lines; a draft with no 227 line at all is judged at 0 %. Execution is contingency_reserve's
+--   lines; a draft with no 227 line at all is judged at 0 % — when it is the government's whole
+--   draft, lines of min_departments departments or more: one department's own budget table (a
+--   school's, a bureau's) carries no reserve and is not judged. Execution is contingency_reserve's
 --   business; this reads the draft before the vote.
 WITH d AS (
     SELECT coalesce(region_code, '') AS region_code, max(region_name) AS region_name,
            sum(amount) AS expenditure,
-           coalesce(sum(CASE WHEN substr(func_code, 1, 3) = '227' THEN amount END), 0) AS reserve
+           coalesce(sum(CASE WHEN substr(func_code, 1, 3) = '227' THEN amount END), 0) AS reserve,
+           count(CASE WHEN substr(func_code, 1, 3) = '227' THEN 1 END) > 0 AS has_reserve,
+           count(DISTINCT coalesce(dept_code, dept_name)) AS departments
     FROM draft_budget
     WHERE period = substr($period, 1, 4) AND (budget_kind IS NULL OR budget_kind LIKE '%一般公共%')
     GROUP BY coalesce(region_code, '')
 ), r AS (
-    SELECT *, 100.0 * CAST(reserve AS DOUBLE) / CAST(expenditure AS DOUBLE) AS pct FROM d WHERE expenditure > 0
+    SELECT *, 100.0 * CAST(reserve AS DOUBLE) / CAST(expenditure AS DOUBLE) AS pct FROM d
+    WHERE expenditure > 0 AND (has_reserve OR departments >= $min_departments)
 )
 SELECT region_code, coalesce(region_name, region_code) AS subject,
        round(pct, CASE WHEN round(pct, 1) <> $min_pct AND round(pct, 1) <> $max_pct THEN 1 WHEN round(pct, 2) <> $min_pct AND round(pct, 2) <> $max_pct THEN 2 ELSE 4 END) AS value,

@@ -66,6 +66,7 @@ impl Context<'_> {
                 .clone()
                 .or_else(|| nonempty(&self.config.budget_kind)),
             "unit" => self.title.unit_text.clone(),
+            "dept_name" => self.title.dept_name.clone(),
             _ => None,
         }
     }

@@ -230,6 +230,9 @@ pub struct TitleInfo {
     pub region_name: Option<String>,
     /// A 区划编码 the title rows state (`区划编码：330326`).
     pub region_code: Option<String>,
+    /// The department whose own budget the sheet is, where the title names it right after the
+    /// region (`鹿城区教育局2026年部门预算…` → 教育局).
+    pub dept_name: Option<String>,
     pub budget_kind: Option<String>,
 }
 
@@ -249,6 +252,24 @@ pub fn region_in_title(line: &str) -> Option<String> {
         .find_map(|s| last_unit(&chars, s, 0))
         .map(|(a, b)| chars[a..b].iter().collect())
 }
+
+/// The department a title names right after its region `region` (`鹿城区教育局2026年部门预算` →
+/// 教育局): a name ending in 局, 委, 办 … that runs up to the period or the budget's name. The
+/// finance bureau's own titles (财政局…) name no department.
+pub fn dept_in_title(line: &str, region: &str) -> Option<String> {
+    let line: String = line.chars().filter(|c| !c.is_whitespace()).collect();
+    let rest = &line[line.find(region)? + region.len()..];
+    let name = DEPT_AFTER_REGION.captures(rest)?.get(1)?.as_str();
+    (name != "财政局" && name != "财政厅").then(|| name.to_string())
+}
+
+/// A department after its region in a title (`鹿城区` + `教育局2026年部门预算…`): a name ending in
+/// 局, 委, 办 … that runs up to the period or the budget's name, and does not open with a level
+/// word (杭州 + 市财政局 is no region and department).
+static DEPT_AFTER_REGION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^([\p{Han}&&[^市县区州省盟旗]]\p{Han}{0,11}?(?:局|委员会|委|办公室|厅|院|署|中心))(?:本级)?(?:\d{4}\s*年|部门|预算|决算)")
+        .unwrap()
+});
 
 /// Splits `chars[at..]` into administrative units that run up to what follows a region,
 /// preferring the shortest unit at each step (杭州市 is not 杭州 + 市…); returns the last unit.
@@ -276,6 +297,10 @@ fn last_unit(chars: &[char], at: usize, depth: usize) -> Option<(usize, usize)> 
         }
         if let Some(found) = last_unit(chars, end, depth + 1) {
             return Some(found);
+        }
+        // A department's own table: the most specific unit first (温州市鹿城区教育局 → 鹿城区).
+        if DEPT_AFTER_REGION.is_match(&rest) {
+            return Some((at, end));
         }
     }
     None
@@ -310,7 +335,8 @@ const LEVELS: [&str; 13] = [
     "盟",
     "旗",
 ];
-/// What follows a region in a bureau's title: its bureau, 本级, the period, the budget.
+/// What follows a region in a bureau's title: its bureau, 本级, the period, the budget (or one of
+/// its departments: [`DEPT_AFTER_REGION`]).
 static AFTER_REGION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(?:本级|财政局|财政厅|财政部门|财政|人民政府|政府|人大|审计局|统计局|国资委|发展和改革|发改|\d{4}\s*年|[(（]|一般公共|政府性基金|国有资本|社会保险|全口径|预算|决算|债务|地方政府)")
         .unwrap()
@@ -347,6 +373,9 @@ pub fn parse_title(rows: &[Vec<String>]) -> TitleInfo {
             }
             if t.region_name.is_none() {
                 t.region_name = region_in_title(cell.trim());
+                if let Some(r) = &t.region_name {
+                    t.dept_name = dept_in_title(cell.trim(), r);
+                }
             }
             if let Some(k) = BUDGET_KINDS.iter().find(|k| cell.contains(*k)) {
                 t.budget_kind = Some(k.to_string());
@@ -948,11 +977,43 @@ mod tests {
             ("内蒙古自治区鄂尔多斯市本级2025年预算", Some("鄂尔多斯市")),
             ("阿拉善左旗财政局", Some("阿拉善左旗")),
             ("锡林郭勒盟2025年债务余额", Some("锡林郭勒盟")),
+            ("鹿城区教育局2026年部门预算项目支出表", Some("鹿城区")),
+            ("示范市交通运输局部门预算", Some("示范市")),
+            ("温州市鹿城区卫生健康委员会2025年部门决算", Some("鹿城区")),
             ("全市合计", None),
             ("单位：万元", None),
             ("关于2025年预算执行情况的报告", None),
         ] {
             assert_eq!(region_in_title(title).as_deref(), want, "{title}");
+        }
+    }
+
+    #[test]
+    fn departments_in_titles() {
+        for (title, region, want) in [
+            (
+                "鹿城区教育局2026年部门预算项目支出表",
+                "鹿城区",
+                Some("教育局"),
+            ),
+            (
+                "温州市鹿城区卫生健康委员会2025年部门决算",
+                "鹿城区",
+                Some("卫生健康委员会"),
+            ),
+            (
+                "示范市交通运输局本级2026年预算",
+                "示范市",
+                Some("交通运输局"),
+            ),
+            (
+                "平阳县财政局2025年1-10月一般公共预算支出执行情况表",
+                "平阳县",
+                None,
+            ),
+            ("平阳县2026年一般公共预算收入预算", "平阳县", None),
+        ] {
+            assert_eq!(dept_in_title(title, region).as_deref(), want, "{title}");
         }
     }
 
