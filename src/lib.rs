@@ -18,7 +18,7 @@
 //! | 3 | [`engine`], [`ingest`] |
 //! | 4 | [`child`], [`rules`] |
 //! | 5 | [`alerts`], [`console`], [`figures`] |
-//! | 6 | [`foresight`], [`problems`], [`trail`] (the money trail: payments behind a unit, project or alert) |
+//! | 6 | [`ask`] (问数: questions in Chinese over a semantic layer), [`foresight`], [`problems`], [`trail`] (the money trail: payments behind a unit, project or alert) |
 //! | 7 | [`access`], [`backup`] (it verifies both workflows' evidence files), [`check`], [`views`] |
 //! | 8 | [`report`], [`review`] (the annual review: when its rules run, its report, adoption as 审议意见) |
 //! | 9 | [`app`] |
@@ -28,6 +28,7 @@
 pub mod access;
 pub mod alerts;
 pub mod app;
+pub mod ask;
 pub mod backup;
 pub mod charts;
 pub mod check;

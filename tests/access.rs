@@ -113,6 +113,11 @@ fn sweep(dir: &Path) -> Vec<String> {
         "/problems/export.xlsx?unit=财政局",
         "/problems/notice?unit=财政局",
         "/problems/notice?unit=教育局",
+        "/ask",
+        "/ask?q=各地区债务余额",
+        "/ask?q=各部门执行率",
+        "/ask?q=教育局各单位支出",
+        "/ask?q=各部门预警数量排名",
         "/review",
         "/review?year=2026",
         "/review?year=2026&region=990100&dept=交通运输局",
@@ -394,6 +399,45 @@ fn column(v: &serde_json::Value) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn ask_answers_a_bounded_user_from_their_rows_only() {
+    let dir = base();
+    let east = Client::new(dir, "east");
+    // 城东区's debt only, as the warehouse holds it.
+    let want = all_rows(
+        dir,
+        "SELECT region_name, CAST(sum(debt_balance) AS VARCHAR) FROM debt \
+         WHERE period = '2025-12' AND region_code = '990102' GROUP BY region_name",
+    );
+    let (s, v) = east
+        .json(
+            "/api/ask",
+            serde_json::json!({"question": "各地区债务余额"}),
+            true,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["status"], "answer", "{v}");
+    let rows: Vec<Vec<String>> = serde_json::from_value(v["rows"].clone()).unwrap();
+    assert_eq!(rows, want, "{v}");
+    // The city's departments are not in its reach: the name is not known to it, and nothing of
+    // them is said.
+    let (_, v) = east
+        .json(
+            "/api/ask",
+            serde_json::json!({"question": "教育局执行率"}),
+            true,
+        )
+        .await;
+    assert_eq!(v["status"], "unanswerable", "{v}");
+    assert!(v["rows"].as_array().unwrap().is_empty());
+    // A question is 1 to 200 characters.
+    let (s, v) = east
+        .json("/api/ask", serde_json::json!({"question": " "}), true)
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
 }
 
 #[tokio::test]

@@ -3,8 +3,9 @@
 acknowledge an alert, open every archived monthly report, run a console query, walk a problem
 item from entry to 销号 through the committee and the unit (with a send-back, evidence and a
 rating), open the annual review's page as an adviser, comment on and endorse a finding, adopt it
-as the committee (审议意见 on the problem list), download the draft review report as DOCX, and
-read a bounded viewer's cockpit.
+as the committee (审议意见 on the problem list), download the draft review report as DOCX, ask
+three questions (问数: a ranking, a time word, an ambiguous name), and read a bounded viewer's
+cockpit.
 
 Drives Debian's chromium through chromedriver's W3C WebDriver API with nothing but the standard
 library. Screenshots go to --shots (default: target/e2e-shots) for a person to look at.
@@ -489,6 +490,41 @@ def main():
         check(doc.paragraphs[0].style.name == "Title" and "初步审查意见" in doc.paragraphs[0].text
               and "疑似重复申报项目" in text and "［专家附议：adviser］" in text,
               "the review page's DOCX opens in python-docx: title, findings, the endorsement")
+
+        print("问数: three questions from the cockpit's box")
+        login(d, base, "analyst")
+        d.go(base + "/cockpit")
+        box = d.find("input#ask-q")
+        d.type(box, "执行率最低的五个部门")
+        d.click(d.find("button#ask-go"))
+        settle(d, lambda: "ask-sentence" in d.source())
+        src = d.source()
+        rows = d.find_all("table.ask-rows tbody tr")
+        check("/ask" in d.url() and "最低的5个部门" in src and "ORDER BY" in src and "LIMIT 5" in src
+              and len(rows) == 5 and "<svg" in src,
+              "a ranking: the sentence, the SQL, five rows and a chart")
+        d.shot(f"{args.shots}/23-ask-ranking.png")
+        box = d.find("input#ask-q")
+        d.clear(box)
+        d.type(box, "今年累计支出逐月走势")
+        d.click(d.find("button#ask-go"))
+        settle(d, lambda: "逐月" in d.url() or "%E9%80%90" in d.url())
+        src = d.source()
+        check("BETWEEN" in src and len(d.find_all("table.ask-rows tbody tr")) == 12 and "<svg" in src,
+              "a time word: twelve months of this year, with their line")
+        d.shot(f"{args.shots}/24-ask-trend.png")
+        box = d.find("input#ask-q")
+        d.clear(box)
+        d.type(box, "第5中心执行率")
+        d.click(d.find("button#ask-go"))
+        settle(d, lambda: "ask-choices" in d.source())
+        choices = d.find_all("ul#ask-choices a")
+        check(len(choices) > 1 and "可能指" in d.source() and "ask-sql" not in d.source(),
+              "an ambiguous name: a choice, not a guess")
+        d.shot(f"{args.shots}/25-ask-choice.png")
+        d.click(choices[0])
+        settle(d, lambda: "ask-sql" in d.source())
+        check("agency_name = " in d.source(), "the chosen unit is answered with its SQL")
 
         print("a bounded viewer")
         login(d, base, "district")

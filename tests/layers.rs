@@ -21,7 +21,7 @@ const FLOORS: &[&[&str]] = &[
     &["engine", "ingest"],
     &["child", "rules"],
     &["alerts", "console", "figures"],
-    &["foresight", "problems", "trail"],
+    &["ask", "foresight", "problems", "trail"],
     &["access", "backup", "check", "views"],
     &["report", "review"],
     // The application, then its callers.

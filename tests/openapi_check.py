@@ -76,6 +76,9 @@ try:
     s, b = req(f"/api/problems/{pid}/actions", {"action": "accept"}, {"x-csrf-token": csrf}); ok &= check("/api/problems/{id}/actions", "post", s, b)
     s, b = req("/api/problems", {"source": "审议意见", "source_ref": "oa-1", "title": "t", "unit": "u", "requirement": "r", "due": "2099-01-31"}, {"x-csrf-token": csrf}); ok &= check("/api/problems", "post", s, b)
     s, b = req("/api/problems/summary"); ok &= check("/api/problems/summary", "get", s, b)
+    s, b = req("/api/ask", {"question": "执行率最低的五个部门"}, {"x-csrf-token": csrf}); ok &= check("/api/ask", "post", s, b)
+    s, b = req("/api/ask", {"question": "第5中心执行率"}, {"x-csrf-token": csrf}); ok &= check("/api/ask", "post", s, b)
+    s, b = req("/api/ask", {"question": ""}, {"x-csrf-token": csrf}); ok &= check("/api/ask", "post", s, b)
     s, b = req("/api/problems/99999"); ok &= check("/api/problems/{id}", "get", s, b)
     sys.exit(0 if ok else 1)
 finally:

@@ -988,6 +988,48 @@ async fn the_review_page_shows_asks_findings_and_endorsements() {
     assert!(html.contains("use html, docx or xlsx"), "{html}");
 }
 
+/// 问数 on the page: the cockpit's box, an answer with its SQL, rows and chart, a choice for an
+/// ambiguous name with links that ask again, and a refusal with questions it answers.
+#[tokio::test]
+async fn ask_answers_on_the_page_with_sql_rows_and_chart() {
+    let viewer = Client::new(base(), "viewer");
+    let (_, html) = viewer.get("/cockpit").await;
+    assert!(
+        html.contains("id=\"ask-q\""),
+        "the cockpit has the question box"
+    );
+    let (s, html) = viewer
+        .get(&format!("/ask?q={}", enc("执行率最低的五个部门")))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    for want in [
+        "最低的5个部门",
+        "LIMIT 5",
+        "GROUP BY dept_name",
+        "id=\"ask-chart\"",
+        "<svg",
+        "生态环境局",
+    ] {
+        assert!(html.contains(want), "{want}: {html}");
+    }
+    let (_, html) = viewer
+        .get(&format!("/ask?q={}", enc("第5中心执行率")))
+        .await;
+    assert!(
+        html.contains("可能指") && html.contains("id=\"ask-choices\""),
+        "{html}"
+    );
+    assert!(
+        !html.contains("id=\"ask-sql\""),
+        "no SQL for a question not yet asked"
+    );
+    let (_, html) = viewer.get(&format!("/ask?q={}", enc("天气怎么样"))).await;
+    assert!(
+        html.contains("暂时无法回答") && html.contains("id=\"ask-suggestions\""),
+        "{html}"
+    );
+}
+
 #[tokio::test]
 async fn alert_workflow_by_role_with_csrf() {
     let dir = copy();

@@ -1229,6 +1229,22 @@ impl AlertStore {
     }
 
     /// The alerts that fired in `period`, each with what it showed that month.
+    /// Every alert with each month it fired in (what 问数 counts alerts from).
+    pub fn fired(&self) -> Result<Vec<(Alert, Period)>> {
+        let cols: String = ALERT_COLS
+            .split(", ")
+            .map(|c| format!("a.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut stmt = self.db.prepare(&format!(
+            "SELECT {cols}, p.period FROM alerts a JOIN alert_periods p ON p.alert_id = a.id ORDER BY a.id, p.period"
+        ))?;
+        let v = stmt
+            .query_map([], |r| Ok((row_to_alert(r)?, r.get(24)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(v)
+    }
+
     pub fn in_period(&self, period: Period) -> Result<Vec<(Alert, PeriodRecord)>> {
         let cols: String = ALERT_COLS
             .split(", ")

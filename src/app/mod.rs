@@ -47,6 +47,8 @@ pub struct App {
     pub config: Config,
     /// One engine per reach (the empty key: everything), rebuilt when a load lands.
     engines: tokio::sync::Mutex<HashMap<String, Engine>>,
+    /// 问数's dictionaries per reach (names the user's rows hold), per data version.
+    ask_dicts: Mutex<HashMap<String, (i64, Arc<crate::ask::Dictionary>)>>,
     cockpits: Mutex<HashMap<(i64, Period, String), Arc<Cockpit>>>,
     /// Year-end projections per (data version, period, reach), every grain from one read.
     outlooks: Mutex<HashMap<(i64, Period, String), Arc<Outlook>>>,
@@ -98,6 +100,7 @@ impl App {
             catalog,
             config,
             engines: tokio::sync::Mutex::new(HashMap::new()),
+            ask_dicts: Mutex::new(HashMap::new()),
             cockpits: Mutex::new(HashMap::new()),
             outlooks: Mutex::new(HashMap::new()),
             periods: Mutex::new(None),
@@ -501,6 +504,33 @@ impl App {
             findings,
             not_reviewed: Vec::new(),
         })
+    }
+
+    /// 问数: a question answered on `reach`'s restricted session (its names, its rows, its
+    /// alerts).
+    pub async fn ask(&self, question: &str, reach: &Reach) -> Result<crate::ask::Answer> {
+        let ctx = self.engine(reach).await?;
+        let v = self.data_version();
+        let key = reach.key();
+        let cached = lock(&self.ask_dicts)
+            .get(&key)
+            .filter(|(ver, _)| *ver == v)
+            .map(|(_, d)| d.clone());
+        let dict = match cached {
+            Some(d) => d,
+            None => {
+                let d = Arc::new(crate::ask::Dictionary::load(&ctx).await?);
+                lock(&self.ask_dicts).insert(key, (v, d.clone()));
+                d
+            }
+        };
+        let vis = self.visible(reach).await?;
+        let fired = self.alerts.read(|s| s.fired()).await?;
+        let fired: Vec<_> = fired
+            .into_iter()
+            .filter(|(a, _)| reach.is_all() || vis.alert(a))
+            .collect();
+        crate::ask::answer(&ctx, &dict, &crate::ask::alert_rows(&fired), question).await
     }
 
     /// The audit analytics' findings on payments, as `reach` sees the data (to import into

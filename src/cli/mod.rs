@@ -4,6 +4,7 @@
 
 pub mod alert;
 pub mod alerts;
+pub mod ask;
 pub mod backtest;
 pub mod backup;
 pub mod check;
@@ -133,6 +134,8 @@ pub enum Cmd {
     Ingest(ingest::Args),
     /// Run read-only SQL over the warehouse
     Query(query::Args),
+    /// Ask a question in Chinese (问数): the answer with the SQL and rows behind it
+    Ask(ask::Args),
     /// Write a synthetic region (demo, tests, benchmarks), deterministically from a seed
     Gen(generate::Args),
     /// Generate the demo region 示范市, load and check it, create a demo account per role, and serve
@@ -186,6 +189,7 @@ pub fn run(cmd: Cmd) -> Result<ExitCode> {
         Cmd::Init(a) => init::run(a),
         Cmd::Ingest(a) => ingest::run(a),
         Cmd::Query(a) => query::run(a),
+        Cmd::Ask(a) => ask::run(a),
         Cmd::Gen(a) => generate::run(a),
         Cmd::Demo(a) => demo::run(a),
         Cmd::Serve(a) => serve::run(a),

@@ -321,6 +321,38 @@ pub async fn act(
     Ok(Json(ActBody { alert }))
 }
 
+/// A question in Chinese (问数).
+#[derive(serde::Deserialize, ToSchema)]
+pub struct AskBody {
+    /// e.g. 执行率最低的五个部门, 今年财政收入同比增长多少 (at most 200 characters)
+    pub question: String,
+}
+
+#[utoipa::path(post, path = "/api/ask", tag = "figures",
+    params(("X-CSRF-Token" = String, Header)),
+    request_body = AskBody,
+    responses((status = 200, body = crate::ask::Answer,
+               description = "status answer (sql, columns, rows, sentence), ambiguous (choices) or unanswerable (suggestions)"),
+              (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 415, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
+/// 问数: a question in Chinese answered from the warehouse as the user sees it, with the SQL and
+/// rows behind the answer — or why it cannot be answered
+pub async fn ask(
+    State(st): State<AppState>,
+    auth: Auth,
+    ApiJson(q): ApiJson<AskBody>,
+) -> J<crate::ask::Answer> {
+    auth.require(Role::Viewer)?;
+    let question = q.question.trim();
+    if question.is_empty() || question.chars().count() > 200 {
+        return Err(AppError::bad_request(
+            "question: 1 to 200 characters, e.g. 执行率最低的五个部门",
+        ));
+    }
+    Ok(Json(st.ask(question, &auth.session.reach).await?))
+}
+
 /// A rule as the catalog shows it.
 #[derive(Serialize, ToSchema)]
 pub struct RuleInfo {
@@ -647,7 +679,7 @@ pub async fn problems_summary(
     paths(
         super::health, super::login::api_login, super::login::api_logout, periods, cockpit, drill, trail,
         alerts, alert, act, highlights, rules, loads, jobs, job, reports, super::console::api_sql, openapi,
-        problems, problem, problem_act, add_problem, problems_summary
+        problems, problem, problem_act, add_problem, problems_summary, ask
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&Security)

@@ -69,6 +69,7 @@ pub fn page(auth: &impl Viewer, f: Frame<'_>, body: Markup) -> Markup {
         ("alerts", "/alerts?status=open", t("预警", "Alerts")),
         ("problems", "/problems", t("问题清单", "Problems")),
         ("review", "/review", t("预算审查", "Review")),
+        ("ask", "/ask", t("问数", "Ask")),
         ("rules", "/rules", t("规则", "Rules")),
         ("data", "/data", t("数据", "Data")),
         ("reports", "/reports", t("月度报告", "Reports")),

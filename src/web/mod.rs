@@ -232,6 +232,7 @@ pub fn app(state: AppState) -> Router {
             "/alerts/{id}/evidence/{eid}",
             get(pages::alert_evidence_file),
         )
+        .route("/ask", get(pages::ask))
         .route("/review", get(pages::review))
         .route("/review/report", get(pages::review_report))
         .route("/rules", get(pages::rules))
@@ -282,6 +283,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/highlights", get(api::highlights))
         .route("/api/drill", get(api::drill))
         .route("/api/trail", get(api::trail))
+        .route("/api/ask", post(api::ask))
         .route("/api/alerts", get(api::alerts))
         .route("/api/alerts/{id}", get(api::alert))
         .route("/api/alerts/{id}/actions", post(api::act))

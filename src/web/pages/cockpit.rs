@@ -226,6 +226,7 @@ async fn cockpit_body(
             (period_picker("/cockpit", &periods, period, l, &[]))
             span.progress { (t("序时进度", "time progress")) " " (format!("{:.1}%", c.time_progress)) }
         }
+        (super::question_box(l, ""))
         section.card #highlights {
             h2 { a href={ "/alerts?status=open&period=" (period) } { (t("本月要点", "This month first")) } }
             (views::highlights(&highlights, l, true))

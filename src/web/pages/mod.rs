@@ -3,6 +3,7 @@
 //! template; the JSON twin of each is in `api.rs`.
 
 mod alerts;
+mod ask;
 mod cockpit;
 mod data;
 mod drill;
@@ -17,6 +18,7 @@ pub use alerts::{
     ActForm, AlertsQ, action_of, alert, alert_act, alert_adopt, alert_evidence,
     alert_evidence_file, alerts, alerts_csv, alerts_xlsx, filtered,
 };
+pub use ask::{ask, question_box};
 pub use cockpit::{chart, cockpit};
 pub use data::{data, job, load_report, quality, retract, upload};
 pub use drill::{DrillQ, clean_scope, drill};

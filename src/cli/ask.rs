@@ -1,0 +1,53 @@
+//! `purse ask`: a question in Chinese (问数), answered from the warehouse with the SQL and rows
+//! behind it — or the reason it cannot be.
+
+use super::*;
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    pub dd: DataDir,
+    /// The answer as JSON: the question as understood, the SQL, columns, rows and the sentence
+    #[arg(long)]
+    pub json: bool,
+    /// The question, e.g. 执行率最低的五个部门
+    pub question: String,
+}
+
+pub fn run(args: Args) -> Result<ExitCode> {
+    let Args { dd, json, question } = args;
+    let dir = resolve_data_dir(dd.data_dir);
+    let (_, catalog) = catalog_for(&dir)?;
+    Warehouse::open_read(&dir)?;
+    let rt = tokio::runtime::Runtime::new()?;
+    let a = rt.block_on(async {
+        let ctx = purse::engine::session(&dir, &catalog).await?;
+        let dict = purse::ask::Dictionary::load(&ctx).await?;
+        let fired = purse::alerts::AlertStore::open(&dir)?.fired()?;
+        purse::ask::answer(&ctx, &dict, &purse::ask::alert_rows(&fired), &question).await
+    })?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&a)?);
+    } else {
+        println!("{}", a.sentence);
+        if !a.understood.is_empty() {
+            println!("理解为：{}", a.understood);
+        }
+        if let Some(sql) = &a.sql {
+            println!("SQL：{sql}");
+        }
+        if !a.rows.is_empty() {
+            println!("{}", a.columns.join("\t"));
+            for r in a.rows.iter().take(50) {
+                println!("{}", r.join("\t"));
+            }
+        }
+        for s in &a.suggestions {
+            println!("可以这样问：{s}");
+        }
+    }
+    Ok(match a.status.as_str() {
+        "answer" => ExitCode::SUCCESS,
+        _ => ExitCode::from(3),
+    })
+}
