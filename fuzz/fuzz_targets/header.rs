@@ -2,12 +2,14 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use purse::ingest::header::{normalize_header, parse_title, region_in_title};
+use purse::ingest::header::{dept_in_title, normalize_header, parse_title, region_in_title};
 
 fuzz_target!(|text: &str| {
     for line in text.lines() {
         let _ = normalize_header(line);
-        let _ = region_in_title(line);
+        if let Some(r) = region_in_title(line) {
+            let _ = dept_in_title(line, &r);
+        }
     }
     let rows: Vec<Vec<String>> = text
         .lines()

@@ -835,6 +835,15 @@ fn row_to_alert(r: &rusqlite::Row) -> rusqlite::Result<Alert> {
     })
 }
 
+/// [`ALERT_COLS`] qualified by a table alias (`a.id, a.fingerprint, …`), for joins.
+fn alert_cols_of(alias: &str) -> String {
+    ALERT_COLS
+        .split(", ")
+        .map(|c| format!("{alias}.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 const ALERT_COLS: &str = "id, fingerprint, rule_id, alert_key, category, title, subject, dept_name, agency_code, level, \
      status, first_period, last_period, months_open, value, expected, difference, message_zh, message_en, owner, \
      due_date, updated_at, region_code, term";
@@ -1228,14 +1237,9 @@ impl AlertStore {
         })
     }
 
-    /// The alerts that fired in `period`, each with what it showed that month.
     /// Every alert with each month it fired in (what 问数 counts alerts from).
     pub fn fired(&self) -> Result<Vec<(Alert, Period)>> {
-        let cols: String = ALERT_COLS
-            .split(", ")
-            .map(|c| format!("a.{c}"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let cols = alert_cols_of("a");
         let mut stmt = self.db.prepare(&format!(
             "SELECT {cols}, p.period FROM alerts a JOIN alert_periods p ON p.alert_id = a.id ORDER BY a.id, p.period"
         ))?;
@@ -1245,12 +1249,9 @@ impl AlertStore {
         Ok(v)
     }
 
+    /// The alerts that fired in `period`, each with what it showed that month.
     pub fn in_period(&self, period: Period) -> Result<Vec<(Alert, PeriodRecord)>> {
-        let cols: String = ALERT_COLS
-            .split(", ")
-            .map(|c| format!("a.{c}"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let cols = alert_cols_of("a");
         let mut stmt = self.db.prepare(&format!(
             "SELECT {cols}, p.period, p.level, p.value, p.expected, p.difference, p.message_zh, p.evidence,
                     p.evidence_rows

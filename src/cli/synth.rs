@@ -875,6 +875,25 @@ enum Cell {
     E,
 }
 
+/// The general budget's tax lines (code, name, the year's budget in 万元 at scale 1): the revenue
+/// ledger and next year's draft read the same.
+const TAX_LINES: [(&str, &str, f64); 6] = [
+    ("10101", "增值税", 120_000.0),
+    ("10104", "企业所得税", 60_000.0),
+    ("10106", "个人所得税", 20_000.0),
+    ("10109", "城市维护建设税", 15_000.0),
+    ("10110", "房产税", 9_000.0),
+    ("10119", "契税", 18_000.0),
+];
+
+/// The general budget's non-tax lines, as [`TAX_LINES`].
+const NONTAX_LINES: [(&str, &str, f64); 4] = [
+    ("10302", "专项收入", 30_000.0),
+    ("10304", "行政事业性收费收入", 12_000.0),
+    ("10305", "罚没收入", 9_000.0),
+    ("10307", "国有资源(资产)有偿使用收入", 30_000.0),
+];
+
 /// Every dataset the generator writes, in order.
 pub const DATASETS: [&str; 19] = [
     "budget_execution",
@@ -1225,20 +1244,7 @@ impl Region {
     fn write_revenue(&mut self, out: &Path) -> Result<usize> {
         let s = self.scale as f64;
         // (kind, class code, class name, [(code, name, annual budget 万元)], ytd shape)
-        let tax: Vec<(&str, &str, f64)> = vec![
-            ("10101", "增值税", 120_000.0),
-            ("10104", "企业所得税", 60_000.0),
-            ("10106", "个人所得税", 20_000.0),
-            ("10109", "城市维护建设税", 15_000.0),
-            ("10110", "房产税", 9_000.0),
-            ("10119", "契税", 18_000.0),
-        ];
-        let nontax: Vec<(&str, &str, f64)> = vec![
-            ("10302", "专项收入", 30_000.0),
-            ("10304", "行政事业性收费收入", 12_000.0),
-            ("10305", "罚没收入", 9_000.0),
-            ("10307", "国有资源(资产)有偿使用收入", 30_000.0),
-        ];
+        let (tax, nontax) = (TAX_LINES.to_vec(), NONTAX_LINES.to_vec());
         // Planted: land sales budgeted at 80亿 a year, only half of that sold (revenue_outturn),
         // and still more than half of general and fund revenue together (land_revenue_reliance;
         // at the year's pace in 万元: 400,000 of 323,000 + 404,000 = 55.0 % to May, of
@@ -3739,30 +3745,8 @@ impl Region {
         let s = self.scale as f64;
         // (class, [(code, name, this year's budget 万元)], this year's outturn over budget, next year's factor)
         let classes: [((&str, &str), Vec<(&str, &str, f64)>, f64, f64); 2] = [
-            (
-                ("101", "税收收入"),
-                vec![
-                    ("10101", "增值税", 120_000.0),
-                    ("10104", "企业所得税", 60_000.0),
-                    ("10106", "个人所得税", 20_000.0),
-                    ("10109", "城市维护建设税", 15_000.0),
-                    ("10110", "房产税", 9_000.0),
-                    ("10119", "契税", 18_000.0),
-                ],
-                1.0,
-                1.08,
-            ),
-            (
-                ("103", "非税收入"),
-                vec![
-                    ("10302", "专项收入", 30_000.0),
-                    ("10304", "行政事业性收费收入", 12_000.0),
-                    ("10305", "罚没收入", 9_000.0),
-                    ("10307", "国有资源(资产)有偿使用收入", 30_000.0),
-                ],
-                1.45,
-                1.20,
-            ),
+            (("101", "税收收入"), TAX_LINES.to_vec(), 1.0, 1.08),
+            (("103", "非税收入"), NONTAX_LINES.to_vec(), 1.45, 1.20),
         ];
         let mut wb = workbook();
         let heads = [
