@@ -392,6 +392,12 @@ pub fn alert_rows(fired: &[(crate::alerts::Alert, Period)]) -> Vec<AlertRow> {
         .collect()
 }
 
+/// Whether a question, as the layer reads it, counts alerts: only then need the caller read the
+/// alert store for [`answer`] (parsing is microseconds; the store is every alert and month).
+pub fn reads_alerts(question: &str, dict: &Dictionary) -> bool {
+    matches!(parse(question, Layer::builtin(), dict), Understood::Query(q) if q.dataset == "purse_alerts")
+}
+
 /// Answers a question from the session (restricted to the asker), with the dictionary read
 /// from it; questions about alerts read `alerts` (the ones the asker sees). The SQL runs on a
 /// private session holding only the table it reads, planned read-only.

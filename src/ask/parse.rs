@@ -190,6 +190,19 @@ static TIME: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
     .collect()
 });
 
+static COMPARE: LazyLock<[(Regex, Compare); 2]> = LazyLock::new(|| {
+    [
+        (
+            Regex::new(r"同比|上年同期|去年同期|比上年|比去年|较上年|较去年").expect("regex"),
+            Compare::Yoy,
+        ),
+        (
+            Regex::new(r"环比|比上月|较上月|比上个月").expect("regex"),
+            Compare::Mom,
+        ),
+    ]
+});
+
 static FUTURE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"明年|下一年|下年度|后年|下个?月|下季度|未来|将来|预计|预测|会不会|将会")
         .expect("regex")
@@ -242,14 +255,9 @@ pub fn parse(question: &str, layer: &Layer, dict: &Dictionary) -> Understood {
         }
     }
     // Comparisons and progress thresholds before time words (上年同期 is not 上年).
-    for (re, cmp) in [
-        (
-            r"同比|上年同期|去年同期|比上年|比去年|较上年|较去年",
-            Compare::Yoy,
-        ),
-        (r"环比|比上月|较上月|比上个月", Compare::Mom),
-    ] {
-        for m in Regex::new(re).expect("regex").find_iter(&s) {
+    for (re, cmp) in COMPARE.iter() {
+        let cmp = *cmp;
+        for m in re.find_iter(&s) {
             c.claim(
                 char_at(&s, m.start()),
                 char_at(&s, m.end()),

@@ -23,8 +23,12 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let a = rt.block_on(async {
         let ctx = purse::engine::session(&dir, &catalog).await?;
         let dict = purse::ask::Dictionary::load(&ctx).await?;
-        let fired = purse::alerts::AlertStore::open(&dir)?.fired()?;
-        purse::ask::answer(&ctx, &dict, &purse::ask::alert_rows(&fired), &question).await
+        let rows = if purse::ask::reads_alerts(&question, &dict) {
+            purse::ask::alert_rows(&purse::alerts::AlertStore::open(&dir)?.fired()?)
+        } else {
+            Vec::new()
+        };
+        purse::ask::answer(&ctx, &dict, &rows, &question).await
     })?;
     if json {
         println!("{}", serde_json::to_string_pretty(&a)?);
