@@ -39,6 +39,36 @@ pub struct Config {
     pub quality: QualityConfig,
     /// How large a sheet may be read: `[ingest] max_columns = 1000`.
     pub ingest: IngestConfig,
+    /// 问数's optional local model: `[ask] model = "/models/qwen2.5-coder-1.5b-q4_k_m.gguf"`.
+    pub ask: AskConfig,
+}
+
+/// 问数's local model, for questions its grammar does not cover. Used only by a purse built
+/// with `--features local-model`; never the network: the model and its tokenizer are files on
+/// this machine.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AskConfig {
+    /// A GGUF model file (architecture qwen2 or llama); relative to the data directory.
+    pub model: Option<PathBuf>,
+    /// Its `tokenizer.json`; default: `tokenizer.json` beside the model.
+    pub tokenizer: Option<PathBuf>,
+    /// Tokens the model may write for one question.
+    pub max_tokens: usize,
+    /// Seconds the model may take for one question; then it is stopped and the question not
+    /// answered.
+    pub timeout_secs: u64,
+}
+
+impl Default for AskConfig {
+    fn default() -> Self {
+        AskConfig {
+            model: None,
+            tokenizer: None,
+            max_tokens: 256,
+            timeout_secs: 120,
+        }
+    }
 }
 
 /// Bounds on what one sheet may make purse read, so that a small file that claims a huge sheet
@@ -174,6 +204,7 @@ impl Default for Config {
             web: WebConfig::default(),
             quality: QualityConfig::default(),
             ingest: IngestConfig::default(),
+            ask: AskConfig::default(),
         }
     }
 }
@@ -299,6 +330,15 @@ region_name = {name}
 # All the memory `purse ingest` may take, MiB (0: no cap); a file needing more is refused.
 # memory_mib = {ingest_mem}
 
+[ask]
+# 问数's local model for questions beyond its grammar (a purse built with
+# `--features local-model`; never the network). Its SQL is shown and run read-only, like the
+# SQL console's, on the asker's own rows.
+# model = "/models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
+# tokenizer = "/models/tokenizer.json"
+# max_tokens = {max_tokens}
+# timeout_secs = {model_timeout}
+
 [report]
 # Cron-style "minute hour day-of-month month weekday", local time.
 # schedule = {schedule}
@@ -337,6 +377,8 @@ region_name = {name}
         mem = d.web.sql_memory_mib,
         upload_mem = d.web.upload_memory_mib,
         due_day = d.quality.due_day,
+        max_tokens = d.ask.max_tokens,
+        model_timeout = d.ask.timeout_secs,
     )
 }
 

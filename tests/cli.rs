@@ -1216,3 +1216,49 @@ fn the_annual_review_writes_its_report() {
         text(&o)
     );
 }
+
+/// 问数 beyond its grammar in a purse built without `--features local-model`: with no model
+/// configured, and with one configured, the refusal says why no model was asked (exit 3).
+#[cfg(not(feature = "local-model"))]
+#[test]
+fn ask_beyond_the_grammar_says_why_no_model_was_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let csv = d.join("pay_2025-03.csv");
+    std::fs::write(
+        &csv,
+        "支付凭证号,支付日期,预算单位编码,预算单位名称,收款人,金额\n\
+         V1,2025-03-02,101001,甲单位,收款甲,100.00\n",
+    )
+    .unwrap();
+    let o = purse(
+        &["ingest", "--dataset", "payments", csv.to_str().unwrap()],
+        d,
+    );
+    assert!(o.status.success(), "{:?}", text(&o));
+    let q = "每个地区付了几笔钱，一共多少";
+    let o = purse(&["ask", q], d);
+    assert_eq!(o.status.code(), Some(3), "{:?}", text(&o));
+    let out = text(&o).0;
+    assert!(out.contains("暂时无法回答"), "{out}");
+    assert!(
+        out.contains("本地模型：没有配置本地模型（purse.toml 的 [ask] model）"),
+        "{out}"
+    );
+    let toml = std::fs::read_to_string(d.join("purse.toml")).unwrap();
+    std::fs::write(
+        d.join("purse.toml"),
+        toml.replace("[ask]\n", "[ask]\nmodel = \"models/sql.gguf\"\n"),
+    )
+    .unwrap();
+    let o = purse(&["ask", "--json", q], d);
+    assert_eq!(o.status.code(), Some(3), "{:?}", text(&o));
+    let v: serde_json::Value = serde_json::from_str(&text(&o).0).unwrap();
+    assert_eq!(v["status"], "unanswerable");
+    let note = v["model"].as_str().unwrap();
+    assert!(
+        note.contains(&format!("{}", d.join("models/sql.gguf").display()))
+            && note.contains("--features local-model"),
+        "{note}"
+    );
+}

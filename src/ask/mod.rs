@@ -9,7 +9,11 @@
 //! by guessing: a name that could be two things is handed back as a choice, a question outside
 //! the layer as "not answerable yet" with the nearest questions that are. The SQL runs on the
 //! asker's own restricted session, so a district's user is answered from the district's rows.
+//!
+//! Beyond the grammar, an optional local model ([`model`], `--features local-model`) may write
+//! the SQL; its answer is marked as the model's, its SQL shown and run like the console's.
 
+pub mod model;
 mod parse;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -357,6 +361,13 @@ pub struct Answer {
     pub suggestions: Vec<String>,
     /// The data period the figures are of.
     pub period: Option<String>,
+    /// For a question beyond the grammar: what the local model did, or why it was not asked
+    /// (none configured, purse built without it, its SQL refused).
+    pub model: Option<String>,
+    /// The grammar did not understand the question (not: understood it, but the data is not
+    /// loaded): only then is the local model asked.
+    #[serde(skip)]
+    pub beyond_grammar: bool,
     #[serde(skip)]
     pub kind: Option<Kind>,
 }
@@ -419,6 +430,8 @@ pub async fn answer(
         choices: vec![],
         suggestions: vec![],
         period: None,
+        model: None,
+        beyond_grammar: false,
         kind: None,
     };
     let q = match parse(question, layer, dict) {
@@ -430,6 +443,13 @@ pub async fn answer(
             return Ok(a);
         }
         Understood::Unanswerable(why) => {
+            a.status = "unanswerable".into();
+            a.beyond_grammar = true;
+            a.sentence = format!("暂时无法回答：{why}");
+            a.suggestions = nearest(question);
+            return Ok(a);
+        }
+        Understood::NoData(why) => {
             a.status = "unanswerable".into();
             a.sentence = format!("暂时无法回答：{why}");
             a.suggestions = nearest(question);
@@ -490,6 +510,97 @@ pub async fn answer(
         .map(|r| r.iter().map(Val::text).collect())
         .collect();
     Ok(a)
+}
+
+/// A question the grammar did not understand (`a` says so), put to the local model when one is
+/// configured; else `a` says why it was not. The model's SQL runs through `run` — the console's
+/// way, on the asker's own rows, read-only — and the answer is marked as the model's: status
+/// `model`, its SQL shown, its rows, and a sentence that says to check the SQL.
+pub async fn with_model<F, Fut>(
+    a: &mut Answer,
+    available: &model::Availability,
+    schema: String,
+    run: F,
+) where
+    F: FnOnce(String) -> Fut,
+    Fut: std::future::Future<
+            Output = std::result::Result<crate::console::Outcome, crate::console::ConsoleError>,
+        >,
+{
+    if !a.beyond_grammar {
+        return;
+    }
+    let files = match available {
+        model::Availability::Ready(f) => f.clone(),
+        other => {
+            a.model = other.note();
+            return;
+        }
+    };
+    if schema.is_empty() {
+        a.model = Some("仓库中没有可查询的表，没有交给本地模型。".into());
+        return;
+    }
+    let question = a.question.clone();
+    let drafted = tokio::task::spawn_blocking({
+        let files = files.clone();
+        move || model::draft(&files, &schema, &question)
+    })
+    .await
+    .unwrap_or_else(|e| Err(format!("本地模型的线程停止了：{e}")));
+    let d = match drafted {
+        Ok(d) => d,
+        Err(e) => {
+            a.model = Some(e);
+            return;
+        }
+    };
+    let name = files
+        .model
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let Some(sql) = d.sql else {
+        let said: String = d.text.chars().take(200).collect();
+        a.model = Some(format!("本地模型（{name}）没有写出SQL：{said}"));
+        return;
+    };
+    a.sql = Some(sql.clone());
+    match run(sql).await {
+        Ok(o) => {
+            let rows = o.values();
+            a.status = "model".into();
+            a.understood = format!(
+                "本地模型（{name}）据问题写出的查询，用时{:.1}秒；purse 没有核对它是否问对了",
+                d.seconds
+            );
+            a.columns = o.columns();
+            a.sentence = match rows.as_slice() {
+                [one] if one.len() == 1 => {
+                    format!(
+                        "本地模型的查询结果：{}。请核对下面的SQL是否问对了。",
+                        one[0].text()
+                    )
+                }
+                _ => format!(
+                    "本地模型的查询得到{}行{}。请核对下面的SQL是否问对了。",
+                    o.rows,
+                    if o.truncated { "（已截断）" } else { "" }
+                ),
+            };
+            a.rows = rows
+                .iter()
+                .map(|r| r.iter().map(Val::text).collect())
+                .collect();
+            a.model = Some(format!(
+                "本地模型 {name}：提示 {} 个词元，写了 {} 个，{:.1} 秒",
+                d.prompt_tokens, d.tokens, d.seconds
+            ));
+        }
+        Err(e) => {
+            a.model = Some(format!("本地模型（{name}）写出的SQL没有执行：{e}"));
+        }
+    }
 }
 
 /// The example questions nearest to `question`, by the characters they share.

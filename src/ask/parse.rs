@@ -69,8 +69,11 @@ pub enum Understood {
         word: String,
         choices: Vec<String>,
     },
-    /// Outside the layer, or data that is not there: why.
+    /// Outside the layer: why (a local model may be asked instead).
     Unanswerable(String),
+    /// Understood, but about data that is not there (none loaded, a month not yet in, the
+    /// future): why. Nobody is asked to guess.
+    NoData(String),
 }
 
 fn normalise(q: &str) -> String {
@@ -228,11 +231,13 @@ pub fn parse(question: &str, layer: &Layer, dict: &Dictionary) -> Understood {
     let s = normalise(question);
     let chars: Vec<char> = s.chars().collect();
     let Some(latest) = dict.latest() else {
-        return Understood::Unanswerable("仓库中还没有数据".into());
+        // Nothing the layer reads is loaded: outside what the grammar can answer (a local
+        // model may still read the tables that are).
+        return Understood::Unanswerable("仓库中还没有问数能读的数据".into());
     };
     // purse answers from the data it holds: a question about the future is not one of them.
     if let Some(m) = FUTURE.find(&s) {
-        return Understood::Unanswerable(format!(
+        return Understood::NoData(format!(
             "“{}”问的是尚无数据的将来；可以问已有月份的数据",
             m.as_str()
         ));
@@ -454,11 +459,14 @@ pub fn parse(question: &str, layer: &Layer, dict: &Dictionary) -> Understood {
     for w in STOP.iter() {
         rest = rest.replace(w, " ");
     }
+    // A lone character is filler, save those that name something the layer has no measure
+    // for: 几笔 (a count of payments), 付 (paying, a treasury payment).
     if let Some(unknown) = rest.split(' ').find(|w| {
         w.chars()
             .filter(|c| is_han(*c) || c.is_ascii_alphabetic())
             .count()
             >= 2
+            || w.contains(['笔', '付'])
     }) {
         return Understood::Unanswerable(format!("没有认出“{unknown}”"));
     }
@@ -870,7 +878,7 @@ fn build(
         let newest = dict.periods.get(&dataset).and_then(|v| v.last()).copied();
         match (dict.period_at(&dataset, asked), newest) {
             (_, Some(n)) if asked > n => {
-                return Understood::Unanswerable(format!(
+                return Understood::NoData(format!(
                     "还没有{}年{}月的数据（最新为{}）",
                     asked.year(),
                     asked.month(),
@@ -879,7 +887,7 @@ fn build(
             }
             (Some(p), _) => p,
             _ => {
-                return Understood::Unanswerable(format!(
+                return Understood::NoData(format!(
                     "没有{}年{}月及以前的{}数据",
                     asked.year(),
                     asked.month(),
@@ -908,7 +916,7 @@ fn build(
                     .get(&dataset)
                     .is_some_and(|v| v.contains(&want));
             if !has {
-                return Understood::Unanswerable(format!("没有可比较的{want}数据"));
+                return Understood::NoData(format!("没有可比较的{want}数据"));
             }
             Some(want)
         }
@@ -1379,15 +1387,20 @@ mod tests {
         ));
         assert!(matches!(
             parse("明年的预算", l, &d),
-            Understood::Unanswerable(_)
+            Understood::NoData(w) if w.contains("将来")
         ));
         assert!(matches!(
             parse("2026年执行率", l, &d),
-            Understood::Unanswerable(_)
+            Understood::NoData(w) if w.contains("还没有2026年")
         ));
         assert!(matches!(
             parse("天气怎么样", l, &d),
             Understood::Unanswerable(_)
+        ));
+        // A count of payments is not a budget figure: not "each region's budget".
+        assert!(matches!(
+            parse("每个地区付了几笔钱，一共多少", l, &d),
+            Understood::Unanswerable(w) if w.contains("付")
         ));
     }
 

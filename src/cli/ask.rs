@@ -28,7 +28,21 @@ pub fn run(args: Args) -> Result<ExitCode> {
         } else {
             Vec::new()
         };
-        purse::ask::answer(&ctx, &dict, &rows, &question).await
+        let mut a = purse::ask::answer(&ctx, &dict, &rows, &question).await?;
+        if a.beyond_grammar {
+            let config = purse::config::Config::load(&dir)?;
+            let available = purse::ask::model::availability(&config.ask, &dir);
+            let held = purse::ask::model::held_tables(&ctx, &catalog);
+            let schema = purse::ask::model::schema_for(&catalog, &held, &question);
+            // The console's bounds and its way: read-only, cut at its row limit.
+            let lim = purse::console::Limits::default();
+            let ctx = &ctx;
+            purse::ask::with_model(&mut a, &available, schema, |sql: String| async move {
+                purse::console::run(ctx, &sql, &lim).await
+            })
+            .await;
+        }
+        Ok::<_, purse::error::PurseError>(a)
     })?;
     if json {
         println!("{}", serde_json::to_string_pretty(&a)?);
@@ -46,12 +60,15 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 println!("{}", r.join("\t"));
             }
         }
+        if let Some(m) = &a.model {
+            println!("本地模型：{m}");
+        }
         for s in &a.suggestions {
             println!("可以这样问：{s}");
         }
     }
     Ok(match a.status.as_str() {
-        "answer" => ExitCode::SUCCESS,
+        "answer" | "model" => ExitCode::SUCCESS,
         _ => ExitCode::from(3),
     })
 }

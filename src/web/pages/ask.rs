@@ -98,6 +98,9 @@ pub fn answer_view(auth: &Auth, a: &Answer) -> Markup {
             @if !a.understood.is_empty() {
                 p.note #ask-understood { (t("理解为：", "Understood as: ")) (a.understood) }
             }
+            @if let Some(m) = &a.model {
+                p.note #ask-model { (t("本地模型：", "Local model: ")) (m) }
+            }
             @if !a.choices.is_empty() {
                 ul #ask-choices {
                     @for c in &a.choices {
