@@ -88,6 +88,14 @@ pub type LiveParts = Vec<(String, String, String, u64)>;
 /// Rows per Parquet row group.
 const ROW_GROUP_ROWS: usize = 256 * 1024;
 
+/// A column chunk's dictionary is given up for plain values past this size. Codes, names and
+/// kinds (a few thousand distinct values at most) stay well inside it; a column of distinct
+/// values (voucher numbers, accounts, purposes) leaves dictionary encoding after a few
+/// thousand values instead of interning 70,000 of them per row group first, as the 1 MiB
+/// default did: 5 % of the CPU of a month of payments, and a smaller file (zstd still
+/// compresses the plain pages).
+const DICTIONARY_BYTES: usize = 64 * 1024;
+
 /// A row group's columns worked on the machine's cores, in order.
 fn on_cores<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> Result<R> + Sync) -> Result<Vec<R>> {
     crate::cores::map_in_order(items, crate::cores::available(4), f, |_| {
@@ -568,7 +576,8 @@ impl Warehouse {
         };
         let mut props = WriterProperties::builder()
             .set_compression(Compression::ZSTD(ZstdLevel::try_new(3)?))
-            .set_max_row_group_row_count(Some(ROW_GROUP_ROWS));
+            .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+            .set_dictionary_page_size_limit(DICTIONARY_BYTES);
         for c in free_text {
             props =
                 props.set_column_statistics_enabled(ColumnPath::from(*c), EnabledStatistics::None);
