@@ -346,7 +346,8 @@ pub fn register_alerts(ctx: &SessionContext, rows: &[AlertRow], dict: &Dictionar
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Answer {
     pub question: String,
-    /// `answer`, `ambiguous` or `unanswerable`.
+    /// `answer`, `ambiguous`, `unanswerable`, or `model` (beyond the grammar, the local model's
+    /// SQL and rows: a guess to check, not a figure purse vouches for).
     pub status: String,
     /// The question as purse understood it, in words.
     pub understood: String,
