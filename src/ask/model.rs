@@ -448,7 +448,7 @@ mod tests {
                     model: "/data/m/qwen.gguf".into(),
                     tokenizer: "/data/m/tokenizer.json".into(),
                     max_tokens: 256,
-                    timeout: std::time::Duration::from_secs(120),
+                    timeout: std::time::Duration::from_secs(600),
                 })
             );
             assert_eq!(a.note(), None);
