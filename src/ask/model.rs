@@ -3,8 +3,8 @@
 //! and runs it like the SQL console's, on the asker's own rows. The model's answer is marked as
 //! the model's: a guess whose SQL the reader checks, never a figure purse vouches for.
 //!
-//! The model runs only in a purse built with `--features local-model` (candle for the network,
-//! Hugging Face's tokenizers for its vocabulary), from files named in `[ask]` of purse.toml; it
+//! The model runs only in a purse built with `--features local-model` (candle runs the model,
+//! Hugging Face's tokenizers reads its vocabulary), from files named in `[ask]` of purse.toml; it
 //! never reaches the network. Without the feature, or without a model, a question beyond the
 //! grammar is answered "cannot answer", and the answer says why the model was not asked.
 
