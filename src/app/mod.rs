@@ -536,17 +536,16 @@ impl App {
             rows = crate::ask::alert_rows(&fired);
         }
         let mut a = crate::ask::answer(&ctx, &dict, &rows, question).await?;
-        if a.beyond_grammar {
-            let available = crate::ask::model::availability(&self.config.ask, &self.data_dir);
-            let held = crate::ask::model::held_tables(&ctx, &self.catalog);
-            let schema = crate::ask::model::schema_for(&self.catalog, &held, question);
-            let lim = self.console_limits();
-            let dir = &self.data_dir;
-            crate::ask::with_model(&mut a, &available, schema, |sql: String| async move {
-                crate::console::run_isolated(dir, &sql, &lim, reach).await
-            })
-            .await;
-        }
+        let (dir, lim) = (&self.data_dir, self.console_limits());
+        crate::ask::with_model(
+            &mut a,
+            &self.config.ask,
+            dir,
+            &ctx,
+            &self.catalog,
+            |sql| async move { crate::console::run_isolated(dir, &sql, &lim, reach).await },
+        )
+        .await;
         Ok(a)
     }
 

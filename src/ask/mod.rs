@@ -519,8 +519,10 @@ pub async fn answer(
 /// `model`, its SQL shown, its rows, and a sentence that says to check the SQL.
 pub async fn with_model<F, Fut>(
     a: &mut Answer,
-    available: &model::Availability,
-    schema: String,
+    config: &crate::config::AskConfig,
+    data_dir: &std::path::Path,
+    ctx: &SessionContext,
+    catalog: &crate::datasets::Catalog,
     run: F,
 ) where
     F: FnOnce(String) -> Fut,
@@ -531,13 +533,16 @@ pub async fn with_model<F, Fut>(
     if !a.beyond_grammar {
         return;
     }
-    let files = match available {
-        model::Availability::Ready(f) => f.clone(),
+    // The prompt's tables are read only when a model is there to read them.
+    let files = match model::availability(config, data_dir) {
+        model::Availability::Ready(f) => f,
         other => {
             a.model = other.note();
             return;
         }
     };
+    let held = model::held_tables(ctx, catalog);
+    let schema = model::schema_for(catalog, &held, &a.question);
     if schema.is_empty() {
         a.model = Some("仓库中没有可查询的表，没有交给本地模型。".into());
         return;

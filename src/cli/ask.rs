@@ -17,7 +17,7 @@ pub struct Args {
 pub fn run(args: Args) -> Result<ExitCode> {
     let Args { dd, json, question } = args;
     let dir = resolve_data_dir(dd.data_dir);
-    let (_, catalog) = catalog_for(&dir)?;
+    let (config, catalog) = catalog_for(&dir)?;
     Warehouse::open_read(&dir)?;
     let rt = tokio::runtime::Runtime::new()?;
     let a = rt.block_on(async {
@@ -29,19 +29,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
             Vec::new()
         };
         let mut a = purse::ask::answer(&ctx, &dict, &rows, &question).await?;
-        if a.beyond_grammar {
-            let config = purse::config::Config::load(&dir)?;
-            let available = purse::ask::model::availability(&config.ask, &dir);
-            let held = purse::ask::model::held_tables(&ctx, &catalog);
-            let schema = purse::ask::model::schema_for(&catalog, &held, &question);
-            // The console's bounds and its way: read-only, cut at its row limit.
-            let lim = purse::console::Limits::default();
-            let ctx = &ctx;
-            purse::ask::with_model(&mut a, &available, schema, |sql: String| async move {
-                purse::console::run(ctx, &sql, &lim).await
-            })
-            .await;
-        }
+        // The console's bounds and its way: read-only, cut at its row limit.
+        let lim = purse::console::Limits::default();
+        let ctx = &ctx;
+        purse::ask::with_model(&mut a, &config.ask, &dir, ctx, &catalog, |sql| async move {
+            purse::console::run(ctx, &sql, &lim).await
+        })
+        .await;
         Ok::<_, purse::error::PurseError>(a)
     })?;
     if json {
