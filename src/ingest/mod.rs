@@ -1107,6 +1107,7 @@ impl<'a> Staged<'a> {
                 period,
                 batch.schema(),
                 &self.free_text,
+                &batch,
             )?),
         };
         w.write(batch)
