@@ -138,20 +138,36 @@ unsafe impl GlobalAlloc for Capped {
     }
 }
 
-/// A fixed buffer the message is put together in, without allocating.
-struct Msg {
+/// A fixed buffer the message is put together in, without allocating (a signal handler's
+/// message is put together the same way: see `ingest::mapped`).
+pub(crate) struct Msg {
     buf: [u8; 1024],
     len: usize,
 }
 
 impl Msg {
-    fn push(&mut self, s: &[u8]) {
+    pub(crate) const fn new() -> Msg {
+        Msg {
+            buf: [0; 1024],
+            len: 0,
+        }
+    }
+
+    /// Writes the message to standard error with `write(2)` (async-signal-safe).
+    pub(crate) fn write_stderr(&self) {
+        // SAFETY: writes our own buffer to standard error.
+        unsafe {
+            libc::write(2, self.buf.as_ptr().cast(), self.len);
+        }
+    }
+
+    pub(crate) fn push(&mut self, s: &[u8]) {
         let n = s.len().min(self.buf.len() - self.len);
         self.buf[self.len..self.len + n].copy_from_slice(&s[..n]);
         self.len += n;
     }
 
-    fn number(&mut self, mut v: u64) {
+    pub(crate) fn number(&mut self, mut v: u64) {
         let mut digits = [0u8; 20];
         let mut i = digits.len();
         loop {
@@ -170,10 +186,7 @@ impl Msg {
 /// child's code: see [`as_child`]).
 #[cold]
 fn out_of_memory(size: usize) -> ! {
-    let mut m = Msg {
-        buf: [0; 1024],
-        len: 0,
-    };
+    let mut m = Msg::new();
     let file = FILE
         .try_with(|f| f.get())
         .ok()
@@ -199,10 +212,7 @@ fn out_of_memory(size: usize) -> ! {
     m.push(b"; an allocation of ");
     m.number(size as u64);
     m.push(b" bytes failed. Nothing of this file was stored; files loaded before it are kept.\n");
-    // SAFETY: writes our own buffer to standard error and ends the process without running
-    // anything that could allocate.
-    unsafe {
-        libc::write(2, m.buf.as_ptr().cast(), m.len);
-        libc::_exit(EXIT_OUT_OF_MEMORY.load(Ordering::Relaxed));
-    }
+    m.write_stderr();
+    // SAFETY: ends the process without running anything that could allocate.
+    unsafe { libc::_exit(EXIT_OUT_OF_MEMORY.load(Ordering::Relaxed)) }
 }

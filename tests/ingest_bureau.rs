@@ -275,6 +275,46 @@ fn a_panic_while_reading_refuses_that_file_only() {
     assert_eq!(periods, [["2025-01"], ["2025-03"]]);
 }
 
+/// A file cut short by another program while purse reads it (a regular file is mapped, and a
+/// page past its new end cannot be read): the process names the file and why, exits 2 as for
+/// any refused input, and what was stored before is kept; the next run loads as usual. (The
+/// cut is injected once the file is mapped; debug builds only.)
+#[test]
+fn a_file_cut_short_while_it_is_read_is_named_and_nothing_stored_is_lost() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    demo_config(&data);
+    let purse = |file: &Path, cut: bool| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_purse"));
+        c.args(["ingest", "--data-dir"]).arg(&data).arg(file);
+        if cut {
+            c.env("PURSE_CUT_SHORT_READING", "2025-02.csv");
+        }
+        c.output().unwrap()
+    };
+    let o = purse(&fixture("demo/revenue/2025-01.csv"), false);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    // 2025-02 with 200 KB of blank lines after its rows: cut to a tenth, pages are gone.
+    let cut = dir.path().join("2025-02.csv");
+    let mut bytes = std::fs::read(fixture("demo/revenue/2025-02.csv")).unwrap();
+    bytes.resize(bytes.len() + 200_000, b'\n');
+    std::fs::write(&cut, &bytes).unwrap();
+    let o = purse(&cut, true);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{o:?}");
+    assert!(
+        err.contains(&format!("error: reading {} failed: the file was cut short by another program while it was being read", cut.display()))
+            && err.contains("Nothing of it was stored; loads finished before it are kept."),
+        "{err}"
+    );
+    let periods = query(&data, "SELECT DISTINCT period FROM revenue ORDER BY period");
+    assert_eq!(periods, [["2025-01"]]);
+    let o = purse(&fixture("demo/revenue/2025-03.csv"), false);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let periods = query(&data, "SELECT DISTINCT period FROM revenue ORDER BY period");
+    assert_eq!(periods, [["2025-01"], ["2025-03"]]);
+}
+
 /// Old Excel (BIFF8 `.xls`, written by xlwt: fixtures/bureau/make_xls.py): merged title, unit
 /// line, two-row header with a merged parent, period-bearing headers, 万元, a totals row and a
 /// signature line.

@@ -6,6 +6,7 @@
 
 pub mod build;
 pub mod header;
+mod mapped;
 pub mod read;
 pub mod validate;
 pub mod value;
@@ -279,16 +280,61 @@ pub struct Read {
 /// Reads, hashes and opens a file. Only an I/O error is an `Err`; an unreadable file is a
 /// `Read` whose `opened` says why (it is then refused, with its hash on record).
 ///
-/// The file comes in pieces ([`read::PieceReader`]) through three threads: one reads, one
-/// hashes, one checks the text (UTF-8, lines, quotes), so a large file is hashed and checked
-/// while it is still being read.
+/// A regular file is mapped ([`mapped`]: no copy, no fresh memory for its bytes), hashed on
+/// one thread and checked in pieces (UTF-8, lines, quotes) on this one; any other is read in
+/// pieces ([`read_pieces`]).
 fn read_bytes(path: &Path, limits: crate::config::Limits) -> Result<Read> {
     crate::memory::reading(path);
     let io = |e: std::io::Error| PurseError::io(path, e);
     let file = std::fs::File::open(path).map_err(io)?;
+    let stopped = || PurseError::Invalid(internal_error(path));
+    let (sha, size, checked) = match mapped::Mapped::open(&file, path) {
+        Some(map) => {
+            // Hashed on one thread while checked in pieces on this one, where the file lies.
+            let map = std::sync::Arc::new(map);
+            #[cfg(debug_assertions)]
+            cut_short(path);
+            let bytes = map.bytes();
+            std::thread::scope(|s| -> Result<_> {
+                let hasher = s.spawn(|| crate::hex(&Sha256::digest(bytes)));
+                let checked: Vec<read::Checked> = read::cuts(bytes, read::PIECE_BYTES)
+                    .into_iter()
+                    .map(|r| read::check_piece(read::Bytes::Mapped(map.clone(), r)))
+                    .collect();
+                let sha = hasher.join().map_err(|_| stopped())?;
+                Ok((sha, bytes.len() as u64, checked))
+            })?
+        }
+        None => read_pieces(file, path)?,
+    };
+    let opened = guarded(path, move || {
+        read::with_limits(limits, || read::open_pieces(checked))
+    });
+    Ok(Read { sha, size, opened })
+}
+
+/// Tests prove what a file cut short while it is read does by naming it in
+/// `PURSE_CUT_SHORT_READING`: once it is mapped it is cut to a tenth of its length, as another
+/// program could. Debug builds only.
+#[cfg(debug_assertions)]
+fn cut_short(path: &Path) {
+    if let Some(name) = std::env::var_os("PURSE_CUT_SHORT_READING")
+        && path.file_name() == Some(name.as_os_str())
+        && let Ok(f) = std::fs::OpenOptions::new().write(true).open(path)
+        && let Ok(m) = f.metadata()
+    {
+        let _ = f.set_len(m.len() / 10);
+    }
+}
+
+/// [`read_bytes`] for a file that cannot be mapped (a pipe, an empty file): read in pieces
+/// ([`read::PieceReader`]) through three threads: one reads, one hashes, one checks the text
+/// (UTF-8, lines, quotes), so a large file is hashed and checked while it is still being read.
+fn read_pieces(file: std::fs::File, path: &Path) -> Result<(String, u64, Vec<read::Checked>)> {
+    let io = |e: std::io::Error| PurseError::io(path, e);
     let mut reader = read::PieceReader::new(file, read::PIECE_BYTES);
     let stopped = || PurseError::Invalid(internal_error(path));
-    let (sha, size, checked) = std::thread::scope(|s| -> Result<_> {
+    std::thread::scope(|s| -> Result<_> {
         let (to_hash, hashing) = std::sync::mpsc::sync_channel::<Vec<u8>>(2);
         let (to_check, checking) = std::sync::mpsc::sync_channel::<Vec<u8>>(2);
         let hasher = s.spawn(move || {
@@ -302,7 +348,12 @@ fn read_bytes(path: &Path, limits: crate::config::Limits) -> Result<Read> {
             }
             (crate::hex(&h.finalize()), size)
         });
-        let checker = s.spawn(move || checking.into_iter().map(read::check_piece).collect());
+        let checker = s.spawn(move || {
+            checking
+                .into_iter()
+                .map(|p| read::check_piece(read::Bytes::Owned(p)))
+                .collect()
+        });
         let mut failed = None;
         loop {
             match reader.next_piece() {
@@ -325,11 +376,7 @@ fn read_bytes(path: &Path, limits: crate::config::Limits) -> Result<Read> {
             Some(e) => Err(io(e)),
             None => Ok((sha, size, checked)),
         }
-    })?;
-    let opened = guarded(path, move || {
-        read::with_limits(limits, || read::open_pieces(checked))
-    });
-    Ok(Read { sha, size, opened })
+    })
 }
 
 /// An empty vector on `v`'s allocation, for items of another lifetime: a row's cells borrow

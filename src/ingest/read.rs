@@ -38,8 +38,58 @@ pub enum Body {
 /// numbers stay those of the file).
 #[derive(Clone)]
 pub struct Piece {
-    text: Arc<String>,
+    text: Arc<Text>,
     lines_before: usize,
+}
+
+/// A piece of a file's bytes: read into memory, or a stretch of the file mapped
+/// ([`super::mapped`]).
+pub enum Bytes {
+    Owned(Vec<u8>),
+    Mapped(Arc<super::mapped::Mapped>, std::ops::Range<usize>),
+}
+
+impl Bytes {
+    pub fn as_slice(&self) -> &[u8] {
+        match self {
+            Bytes::Owned(v) => v,
+            Bytes::Mapped(m, r) => &m.bytes()[r.clone()],
+        }
+    }
+
+    /// The bytes in memory of their own (a mapped stretch is copied).
+    pub fn into_vec(self) -> Vec<u8> {
+        match self {
+            Bytes::Owned(v) => v,
+            Bytes::Mapped(m, r) => m.bytes()[r].to_vec(),
+        }
+    }
+}
+
+/// Text known to be UTF-8: decoded into memory, or a checked stretch of a mapped file (a plain
+/// UTF-8 CSV is parsed where the operating system keeps it, never copied).
+pub struct Text(Bytes);
+
+impl Text {
+    /// Bytes already validated as UTF-8.
+    fn checked(b: Bytes) -> Text {
+        debug_assert!(std::str::from_utf8(b.as_slice()).is_ok());
+        Text(b)
+    }
+}
+
+impl From<String> for Text {
+    fn from(s: String) -> Text {
+        Text(Bytes::Owned(s.into_bytes()))
+    }
+}
+
+impl std::ops::Deref for Text {
+    type Target = str;
+    fn deref(&self) -> &str {
+        // SAFETY: a `Text` is made only from a `String` or from bytes validated as UTF-8.
+        unsafe { std::str::from_utf8_unchecked(self.0.as_slice()) }
+    }
 }
 
 /// The size a file is read in, and the size of a large CSV's parts.
@@ -92,9 +142,36 @@ impl<R: std::io::Read> PieceReader<R> {
     }
 }
 
-/// A piece as checked off the reading thread: its text if it is UTF-8, else its bytes.
+/// Where a file held whole (mapped) is cut into pieces: the same pieces [`PieceReader`] reads
+/// from it, each ending just after a `\n` found in its last `piece` bytes (a line longer than
+/// a piece makes a longer piece), the last one with whatever is left.
+pub fn cuts(b: &[u8], piece: usize) -> Vec<std::ops::Range<usize>> {
+    let piece = piece.max(1);
+    let mut out = Vec::new();
+    let mut start = 0;
+    while start < b.len() {
+        let (mut searched, mut end) = (start, start.saturating_add(piece));
+        loop {
+            if end > b.len() {
+                out.push(start..b.len());
+                return out;
+            }
+            if let Some(i) = memchr::memrchr(b'\n', &b[searched..end]) {
+                out.push(start..searched + i + 1);
+                start = searched + i + 1;
+                break;
+            }
+            searched = end;
+            end = end.saturating_add(piece);
+        }
+    }
+    out
+}
+
+/// A piece as checked off the reading thread: its bytes, and whether they are UTF-8.
 pub struct Checked {
-    text: Result<String, Vec<u8>>,
+    bytes: Bytes,
+    utf8: bool,
     lines: usize,
     /// Its longest line: (line number within the piece, from 1; length in bytes).
     longest: (usize, usize),
@@ -103,11 +180,12 @@ pub struct Checked {
 }
 
 /// Checks a piece: UTF-8 or not, its lines, whether it holds a quote or a NUL byte.
-pub fn check_piece(bytes: Vec<u8>) -> Checked {
+pub fn check_piece(piece: Bytes) -> Checked {
+    let bytes = piece.as_slice();
     // Its lines and the longest of them in one pass, here off the main thread (the line bound
     // is then checked without reading the piece again).
     let (mut lines, mut start, mut longest) = (0usize, 0usize, (1usize, 0usize));
-    for end in memchr::memchr_iter(b'\n', &bytes) {
+    for end in memchr::memchr_iter(b'\n', bytes) {
         lines += 1;
         if end - start > longest.1 {
             longest = (lines, end - start);
@@ -117,18 +195,14 @@ pub fn check_piece(bytes: Vec<u8>) -> Checked {
     if bytes.len() - start > longest.1 {
         longest = (lines + 1, bytes.len() - start);
     }
-    let quotes = memchr::memchr(b'"', &bytes).is_some();
-    let nul = memchr::memchr(0, &bytes).is_some();
+    let quotes = memchr::memchr(b'"', bytes).is_some();
+    let nul = memchr::memchr(0, bytes).is_some();
     // Validated with SIMD (several times std's speed on Chinese text, where std's ASCII fast
     // path does not help): this check is on the reading thread's critical path.
-    let text = if simdutf8::basic::from_utf8(&bytes).is_ok() {
-        // SAFETY: just validated as UTF-8.
-        Ok(unsafe { String::from_utf8_unchecked(bytes) })
-    } else {
-        Err(bytes)
-    };
+    let utf8 = simdutf8::basic::from_utf8(bytes).is_ok();
     Checked {
-        text,
+        bytes: piece,
+        utf8,
         lines,
         longest,
         quotes,
@@ -155,16 +229,22 @@ pub fn open_pieces(mut pieces: Vec<Checked>) -> Result<Opened, String> {
             && let Some(p) = pieces.pop()
         {
             // One piece: already checked as UTF-8, it is not checked again.
-            return match p.text {
-                Ok(t) if plain_start(t.as_bytes()) && !p.nul => csv_text(t, Encoding::Utf8),
-                _ => open_owned(p.into_bytes()),
+            return if p.utf8 && plain_start(p.bytes()) && !p.nul {
+                let bytes = p.into_bytes();
+                // SAFETY: checked as UTF-8 by `check_piece`.
+                csv_text(
+                    unsafe { String::from_utf8_unchecked(bytes) },
+                    Encoding::Utf8,
+                )
+            } else {
+                open_owned(p.into_bytes())
             };
         }
         return whole(pieces);
     }
     // A file is UTF-8 when every piece is (cuts at `\n` fall between characters); else it is
     // GB18030, whose multi-byte characters never hold a `\n` byte either.
-    let utf8 = pieces.iter().all(|p| p.text.is_ok());
+    let utf8 = pieces.iter().all(|p| p.utf8);
     let mut out = Vec::with_capacity(pieces.len());
     let mut lines_before = 0;
     let max = limits().max_line_bytes;
@@ -173,16 +253,14 @@ pub fn open_pieces(mut pieces: Vec<Checked>) -> Result<Opened, String> {
         if len as u64 > max {
             return Err(line_too_long((lines_before + line, len), max));
         }
-        let text = match p.text {
-            Ok(t) if utf8 => t,
-            _ => {
-                let bytes = p.into_bytes();
-                let (t, _, bad) = encoding_rs::GB18030.decode(&bytes);
-                if bad {
-                    return Err("unreadable encoding: neither UTF-8 nor GBK/GB18030".into());
-                }
-                t.into_owned()
+        let text = if utf8 {
+            Text::checked(p.bytes)
+        } else {
+            let (t, _, bad) = encoding_rs::GB18030.decode(p.bytes.as_slice());
+            if bad {
+                return Err("unreadable encoding: neither UTF-8 nor GBK/GB18030".into());
             }
+            Text::from(t.into_owned())
         };
         out.push(Piece {
             text: Arc::new(text),
@@ -213,17 +291,11 @@ pub fn open_pieces(mut pieces: Vec<Checked>) -> Result<Opened, String> {
 
 impl Checked {
     fn bytes(&self) -> &[u8] {
-        match &self.text {
-            Ok(t) => t.as_bytes(),
-            Err(b) => b,
-        }
+        self.bytes.as_slice()
     }
 
     fn into_bytes(self) -> Vec<u8> {
-        match self.text {
-            Ok(t) => t.into_bytes(),
-            Err(b) => b,
-        }
+        self.bytes.into_vec()
     }
 }
 
@@ -960,7 +1032,7 @@ pub struct Part {
 #[derive(Clone)]
 enum PartSrc {
     Csv {
-        text: Arc<String>,
+        text: Arc<Text>,
         delimiter: u8,
     },
     Grid {
@@ -1157,7 +1229,7 @@ impl Sheet {
             name: None,
             body: Body::Csv {
                 pieces: vec![Piece {
-                    text: Arc::new(text),
+                    text: Arc::new(Text::from(text)),
                     lines_before: 0,
                 }],
                 delimiter,
@@ -1458,9 +1530,46 @@ mod tests {
         let mut r = PieceReader::new(bytes, size);
         let mut pieces = Vec::new();
         while let Some(p) = r.next_piece().unwrap() {
-            pieces.push(check_piece(p));
+            pieces.push(check_piece(Bytes::Owned(p)));
         }
         open_pieces(pieces)
+    }
+
+    /// A file as `read_bytes` reads a regular file: mapped, cut by [`cuts`], each piece checked
+    /// where it lies. `None` for an empty file (never mapped).
+    fn map_in_pieces(bytes: &[u8], size: usize) -> Option<Result<Opened, String>> {
+        let mut f = tempfile::tempfile().unwrap();
+        std::io::Write::write_all(&mut f, bytes).unwrap();
+        let map = Arc::new(super::super::mapped::Mapped::open(
+            &f,
+            std::path::Path::new("t.csv"),
+        )?);
+        let pieces = cuts(map.bytes(), size)
+            .into_iter()
+            .map(|r| check_piece(Bytes::Mapped(map.clone(), r)))
+            .collect();
+        Some(open_pieces(pieces))
+    }
+
+    proptest::proptest! {
+        /// A mapped file is cut where [`PieceReader`] cuts it: pieces end just after a line
+        /// end, a line longer than a piece is one piece, nothing is lost or repeated.
+        #[test]
+        fn a_mapped_file_is_cut_where_it_is_read(
+            bytes in proptest::collection::vec(
+                proptest::prop_oneof![proptest::strategy::Just(b'\n'), proptest::num::u8::ANY],
+                0..300,
+            ),
+            size in 1usize..40,
+        ) {
+            let mut r = PieceReader::new(&bytes[..], size);
+            let mut read = Vec::new();
+            while let Some(p) = r.next_piece().unwrap() {
+                read.push(p);
+            }
+            let cut: Vec<Vec<u8>> = cuts(&bytes, size).into_iter().map(|r| bytes[r].to_vec()).collect();
+            proptest::prop_assert_eq!(cut, read);
+        }
     }
 
     proptest::proptest! {
@@ -1499,6 +1608,23 @@ mod tests {
             }
             let whole = open(&bytes);
             let pieces = read_in_pieces(&bytes, size);
+            let mapped = map_in_pieces(&bytes, size);
+            if let Some(m) = &mapped {
+                // The same outcome, the same sheet, read where the file is mapped.
+                let r = read_in_pieces(&bytes, size);
+                match (m, &r) {
+                    (Ok(m), Ok(r)) => {
+                        proptest::prop_assert_eq!(m.encoding, r.encoding);
+                        let (m, r) = (&m.sheets[0], &r.sheets[0]);
+                        proptest::prop_assert_eq!(
+                            rows_of(m, &m.parts_from(skip, 3, 0)),
+                            rows_of(r, &r.parts_from(skip, 3, 0))
+                        );
+                    }
+                    (Err(m), Err(r)) => proptest::prop_assert_eq!(m, r),
+                    _ => proptest::prop_assert!(false, "mapped {:?} vs read {:?}", m.is_ok(), r.is_ok()),
+                }
+            }
             match (whole, pieces) {
                 (Ok(w), Ok(p)) => {
                     proptest::prop_assert_eq!(w.encoding, p.encoding);
