@@ -151,6 +151,14 @@ fn encodings(mut props: WriterPropertiesBuilder, first: &RecordBatch) -> WriterP
 const SAMPLE_ROWS: usize = 4096;
 const MIN_SAMPLE_ROWS: usize = 256;
 
+/// A file's path as loads record it: canonical where it can be.
+fn canonical(file: &Path) -> String {
+    std::fs::canonicalize(file)
+        .unwrap_or_else(|_| file.to_path_buf())
+        .display()
+        .to_string()
+}
+
 /// A row group's columns worked on the machine's cores, in order.
 fn on_cores<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> Result<R> + Sync) -> Result<Vec<R>> {
     crate::cores::map_in_order(items, crate::cores::available(4), f, |_| {
@@ -580,6 +588,69 @@ impl Warehouse {
             .optional()?)
     }
 
+    /// Whether a sheet of this file (by its canonical path) was loaded and accepted before.
+    pub fn loaded_from(&self, file: &Path, sheet: Option<&str>) -> Result<bool> {
+        Ok(self
+            .db
+            .query_row(
+                "SELECT 1 FROM loads WHERE file=?1 AND sheet IS ?2 AND status='accepted' LIMIT 1",
+                params![canonical(file), sheet],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some())
+    }
+
+    /// Records a load's hash, computed while its rows were read.
+    pub fn set_sha(&self, load_id: i64, sha256: &str) -> Result<()> {
+        self.db.execute(
+            "UPDATE loads SET sha256=?2 WHERE id=?1",
+            params![load_id, sha256],
+        )?;
+        Ok(())
+    }
+
+    /// Forgets a load not committed (staging or refused) as if it had never begun: its staged
+    /// parts, its issues and issues report, its row. For a copy of a loaded file found only
+    /// once its rows were read (see `ingest::ingest_sheet`).
+    pub fn forget_load(&mut self, load_id: i64) -> Result<()> {
+        let staged = self.staged(load_id);
+        if staged.exists() {
+            io(&staged, fs::remove_dir_all(&staged))?;
+        }
+        let report: Option<String> = self
+            .db
+            .query_row(
+                "SELECT report FROM loads WHERE id=?1 AND status IN ('staging', 'rejected')",
+                [load_id],
+                |r| r.get(0),
+            )
+            .optional()?
+            .flatten();
+        if let Some(rel) = report {
+            let full = self.dir.join(rel);
+            if full.exists() {
+                io(&full, fs::remove_file(&full))?;
+            }
+        }
+        let tx = self.db.transaction()?;
+        let open = "SELECT id FROM loads WHERE id=?1 AND status IN ('staging', 'rejected')";
+        tx.execute(
+            &format!("DELETE FROM load_issues WHERE load_id IN ({open})"),
+            [load_id],
+        )?;
+        tx.execute(
+            &format!("DELETE FROM load_parts WHERE load_id IN ({open})"),
+            [load_id],
+        )?;
+        tx.execute(
+            "DELETE FROM loads WHERE id=?1 AND status IN ('staging', 'rejected')",
+            [load_id],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
     /// Allocates a load id; the row says `staging` until commit or rejection.
     /// The newest load id (0 when there is none).
     pub fn last_load_id(&self) -> Result<i64> {
@@ -602,7 +673,7 @@ impl Warehouse {
     pub fn begin_load(&self, file: &Path, sheet: Option<&str>, sha256: &str) -> Result<i64> {
         self.db.execute(
             "INSERT INTO loads(file, sheet, sha256, status, started_at) VALUES (?1, ?2, ?3, 'staging', ?4)",
-            params![std::fs::canonicalize(file).unwrap_or_else(|_| file.to_path_buf()).display().to_string(), sheet, sha256, now()],
+            params![canonical(file), sheet, sha256, now()],
         )?;
         Ok(self.db.last_insert_rowid())
     }

@@ -315,6 +315,82 @@ fn a_file_cut_short_while_it_is_read_is_named_and_nothing_stored_is_lost() {
     assert_eq!(periods, [["2025-01"], ["2025-03"]]);
 }
 
+/// A file's rows are read while it is hashed when nothing was loaded from it before: a copy of
+/// a loaded file under another name is still unchanged (found before its commit), whether it
+/// would load or be refused, and leaves no load, staging or report behind; a new file loads
+/// with its hash on record. (`PURSE_HASH_LATE` makes every hash late; debug builds only.)
+#[test]
+fn a_copy_of_a_loaded_file_read_while_hashed_is_unchanged_and_leaves_no_trace() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    demo_config(&data);
+    let purse = |args: &[&str], file: &Path| -> (String, String, i64) {
+        let o = Command::new(env!("CARGO_BIN_EXE_purse"))
+            .args(["ingest", "--json", "--data-dir"])
+            .arg(&data)
+            .args(args)
+            .arg(file)
+            .env("PURSE_HASH_LATE", "1")
+            .output()
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON outcomes");
+        let o = &v[0];
+        (
+            o["status"].as_str().unwrap().to_string(),
+            o["message"].as_str().unwrap().to_string(),
+            o["load_id"].as_i64().unwrap_or(0),
+        )
+    };
+    let loads = || -> Vec<(i64, String, String)> {
+        let db = rusqlite::Connection::open(data.join("purse.db")).unwrap();
+        let mut st = db
+            .prepare("SELECT id, status, sha256 FROM loads ORDER BY id")
+            .unwrap();
+        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    let jan = fixture("demo/revenue/2025-01.csv");
+    let (status, _, id) = purse(&[], &jan);
+    assert_eq!((status.as_str(), id), ("loaded", 1));
+    // The hash computed while the rows were read is the file's SHA-256.
+    let sha = {
+        use sha2::Digest;
+        purse::hex(&sha2::Sha256::digest(std::fs::read(&jan).unwrap()))
+    };
+    assert_eq!(loads(), [(1, "accepted".to_string(), sha.clone())]);
+    // A copy under another name: unchanged, found before its commit.
+    let copy = dir.path().join("copy-of-january.csv");
+    std::fs::copy(&jan, &copy).unwrap();
+    assert_eq!(
+        purse(&[], &copy),
+        ("unchanged".into(), "already loaded as load #1".into(), 1)
+    );
+    // One that would now be refused (the wrong dataset named) is unchanged all the same, as it
+    // was when the hash came first.
+    assert_eq!(
+        purse(&["--dataset", "payments"], &copy),
+        ("unchanged".into(), "already loaded as load #1".into(), 1)
+    );
+    assert_eq!(loads(), [(1, "accepted".to_string(), sha)]);
+    let staged = std::fs::read_dir(data.join("staging")).map_or(0, |d| d.count());
+    assert_eq!(staged, 0, "nothing left staged");
+    let reports = std::fs::read_dir(data.join("loads")).map_or(0, |d| d.count());
+    assert_eq!(reports, 0, "no issues report of a forgotten load");
+    // A new file still loads, and a refused one is refused with its hash on record.
+    let (status, _, id) = purse(&[], &fixture("demo/revenue/2025-02.csv"));
+    assert_eq!((status.as_str(), id), ("loaded", 2));
+    let (status, msg, id) = purse(
+        &["--dataset", "payments"],
+        &fixture("demo/revenue/2025-03.csv"),
+    );
+    assert_eq!((status.as_str(), id), ("rejected", 3), "{msg}");
+    let l = loads();
+    assert_eq!(l[2].1, "rejected");
+    assert_eq!(l[2].2.len(), 64, "{l:?}");
+}
+
 /// Old Excel (BIFF8 `.xls`, written by xlwt: fixtures/bureau/make_xls.py): merged title, unit
 /// line, two-row header with a merged parent, period-bearing headers, 万元, a totals row and a
 /// signature line.

@@ -272,9 +272,60 @@ pub fn ingest_paths(
 /// A file as read before anything is decided about it: its hash and size, and what opening it
 /// gave (sheets, or why it could not be read).
 pub struct Read {
-    sha: String,
+    sha: Sha,
     size: u64,
     opened: std::result::Result<read::Opened, String>,
+}
+
+/// A file's SHA-256: known (a file read in pieces is hashed as it is read), or being computed
+/// on a thread of its own (a mapped file is hashed while its rows are read: see
+/// [`ingest_sheet`]).
+pub struct Sha {
+    done: std::sync::OnceLock<std::result::Result<String, String>>,
+    pending: std::sync::Mutex<Option<std::thread::JoinHandle<String>>>,
+}
+
+impl Sha {
+    fn known(sha: String) -> Sha {
+        let done = std::sync::OnceLock::new();
+        let _ = done.set(Ok(sha));
+        Sha {
+            done,
+            pending: std::sync::Mutex::new(None),
+        }
+    }
+
+    fn hashing(h: std::thread::JoinHandle<String>) -> Sha {
+        Sha {
+            done: std::sync::OnceLock::new(),
+            pending: std::sync::Mutex::new(Some(h)),
+        }
+    }
+
+    /// Whether the hash is there without waiting for it. (Tests make it late for every file
+    /// with `PURSE_HASH_LATE`, debug builds only: a small file is hashed before it is asked.)
+    fn ready(&self) -> bool {
+        #[cfg(debug_assertions)]
+        if std::env::var_os("PURSE_HASH_LATE").is_some() {
+            return false;
+        }
+        self.done.get().is_some()
+            || self
+                .pending
+                .lock()
+                .map_or(true, |h| h.as_ref().is_none_or(|h| h.is_finished()))
+    }
+
+    /// The hash, waited for if it is still being computed; a hashing thread that stopped is an
+    /// internal error naming the file.
+    fn get(&self, path: &Path) -> Result<&str> {
+        let r = self.done.get_or_init(|| {
+            let h = self.pending.lock().ok().and_then(|mut h| h.take());
+            h.and_then(|h| h.join().ok())
+                .ok_or_else(|| internal_error(path))
+        });
+        r.as_deref().map_err(|e| PurseError::Invalid(e.clone()))
+    }
 }
 
 /// Reads, hashes and opens a file. Only an I/O error is an `Err`; an unreadable file is a
@@ -287,25 +338,29 @@ fn read_bytes(path: &Path, limits: crate::config::Limits) -> Result<Read> {
     crate::memory::reading(path);
     let io = |e: std::io::Error| PurseError::io(path, e);
     let file = std::fs::File::open(path).map_err(io)?;
-    let stopped = || PurseError::Invalid(internal_error(path));
     let (sha, size, checked) = match mapped::Mapped::open(&file, path) {
         Some(map) => {
-            // Hashed on one thread while checked in pieces on this one, where the file lies.
+            // Hashed on a thread of its own, which goes on while the rows are read (see
+            // `ingest_sheet`); checked in pieces here, where the file lies.
             let map = std::sync::Arc::new(map);
             #[cfg(debug_assertions)]
             cut_short(path);
+            let hashed = map.clone();
+            let hasher = std::thread::Builder::new()
+                .name("purse-hash".into())
+                .spawn(move || crate::hex(&Sha256::digest(hashed.bytes())))
+                .map_err(io)?;
             let bytes = map.bytes();
-            std::thread::scope(|s| -> Result<_> {
-                let hasher = s.spawn(|| crate::hex(&Sha256::digest(bytes)));
-                let checked: Vec<read::Checked> = read::cuts(bytes, read::PIECE_BYTES)
-                    .into_iter()
-                    .map(|r| read::check_piece(read::Bytes::Mapped(map.clone(), r)))
-                    .collect();
-                let sha = hasher.join().map_err(|_| stopped())?;
-                Ok((sha, bytes.len() as u64, checked))
-            })?
+            let checked: Vec<read::Checked> = read::cuts(bytes, read::PIECE_BYTES)
+                .into_iter()
+                .map(|r| read::check_piece(read::Bytes::Mapped(map.clone(), r)))
+                .collect();
+            (Sha::hashing(hasher), bytes.len() as u64, checked)
         }
-        None => read_pieces(file, path)?,
+        None => {
+            let (sha, size, checked) = read_pieces(file, path)?;
+            (Sha::known(sha), size, checked)
+        }
     };
     let opened = guarded(path, move || {
         read::with_limits(limits, || read::open_pieces(checked))
@@ -527,7 +582,7 @@ fn read_file(
     let opened = match opened {
         Ok(o) => o,
         Err(msg) => {
-            let id = wh.begin_load(path, None, &sha)?;
+            let id = wh.begin_load(path, None, sha.get(path)?)?;
             return Ok(vec![reject(
                 wh,
                 id,
@@ -567,7 +622,7 @@ fn read_file(
                 .collect()
         }
         Some(want) => {
-            let id = wh.begin_load(path, Some(want), &sha)?;
+            let id = wh.begin_load(path, Some(want), sha.get(path)?)?;
             let msg = format!("no sheet named `{want}` (sheets: {})", names.join(", "));
             return Ok(vec![reject(
                 wh,
@@ -717,7 +772,7 @@ struct Extract<'a> {
     config: &'a Config,
     path: &'a Path,
     /// The file's SHA-256: a sheet already loaded from the same bytes is unchanged.
-    sha: &'a str,
+    sha: &'a Sha,
     /// The dataset `--dataset` names, if any.
     only: Option<usize>,
     /// A workbook of several sheets: one with no recognisable header is skipped, not refused.
@@ -728,7 +783,70 @@ struct Extract<'a> {
 
 /// One sheet of an extract: found again (unchanged), skipped (not an extract, in a workbook of
 /// several), refused with its reasons, or loaded.
+///
+/// A sheet already loaded from the same bytes is unchanged. Hashing a large file takes as long
+/// as reading a third of its rows, so when the hash is not there yet and nothing was loaded from
+/// this file before, the rows are read while it is hashed: the copy of a loaded file found
+/// under a new name is then found at the end ([`found_again`]) and its load forgotten, with
+/// the same outcome, as if it had been found first. A file loaded before (a folder ingested
+/// again) waits for its hash, and costs no more than hashing.
 fn ingest_sheet(wh: &mut Warehouse, x: &Extract<'_>, sheet: read::Sheet) -> Result<Outcome> {
+    let (path, sha) = (x.path, x.sha);
+    let sheet_name = sheet.name.clone();
+    let first = sha.ready() || wh.loaded_from(path, sheet_name.as_deref())?;
+    if first && let Some(id) = wh.find_duplicate(sha.get(path)?, sheet_name.as_deref())? {
+        return Ok(unchanged(path, sheet_name, id));
+    }
+    let o = read_sheet(wh, x, sheet, !first)?;
+    // A refusal is checked too: the same bytes loaded before are unchanged, as they would have
+    // been found first (a loaded sheet was checked before its commit).
+    match (first, o.load_id, &o.status) {
+        (false, Some(id), Status::Rejected) => {
+            Ok(found_again(wh, x, id, o.sheet.clone())?.unwrap_or(o))
+        }
+        _ => Ok(o),
+    }
+}
+
+/// A sheet loaded from the same bytes as the load `id` begun for it, whose rows were read
+/// while the file was hashed: that load is forgotten (staging, issues, its row) and the sheet
+/// is unchanged. Otherwise the load gets its hash and `None`.
+fn found_again(
+    wh: &mut Warehouse,
+    x: &Extract<'_>,
+    id: i64,
+    sheet: Option<String>,
+) -> Result<Option<Outcome>> {
+    let sha = x.sha.get(x.path)?;
+    wh.set_sha(id, sha)?;
+    match wh.find_duplicate(sha, sheet.as_deref())? {
+        Some(before) => {
+            wh.forget_load(id)?;
+            Ok(Some(unchanged(x.path, sheet, before)))
+        }
+        None => Ok(None),
+    }
+}
+
+fn unchanged(path: &Path, sheet: Option<String>, id: i64) -> Outcome {
+    let mut o = Outcome::new(
+        path,
+        sheet,
+        Status::Unchanged,
+        format!("already loaded as load #{id}"),
+    );
+    o.load_id = Some(id);
+    o
+}
+
+/// [`ingest_sheet`] past the check for a copy of a loaded sheet; `hashing`: the file's hash is
+/// still being computed (the check comes before the commit).
+fn read_sheet(
+    wh: &mut Warehouse,
+    x: &Extract<'_>,
+    sheet: read::Sheet,
+    hashing: bool,
+) -> Result<Outcome> {
     let Extract {
         catalog,
         config,
@@ -739,17 +857,9 @@ fn ingest_sheet(wh: &mut Warehouse, x: &Extract<'_>, sheet: read::Sheet) -> Resu
         opts,
         meta,
     } = *x;
+    // The hash as far as it is known: a load begun while it is computed gets it at the end.
+    let sha = if hashing { "" } else { sha.get(path)? };
     let sheet_name = sheet.name.clone();
-    if let Some(id) = wh.find_duplicate(sha, sheet_name.as_deref())? {
-        let mut o = Outcome::new(
-            path,
-            sheet_name,
-            Status::Unchanged,
-            format!("already loaded as load #{id}"),
-        );
-        o.load_id = Some(id);
-        return Ok(o);
-    }
     let head: Vec<Vec<String>> = match guarded(path, || sheet.head(60)) {
         Ok(h) => h.into_iter().map(|(_, c)| c).collect(),
         Err(msg) => {
@@ -875,6 +985,10 @@ fn ingest_sheet(wh: &mut Warehouse, x: &Extract<'_>, sheet: read::Sheet) -> Resu
         totals_skipped: built.totals_skipped,
         scopes: built.scopes,
     };
+    if hashing && let Some(o) = found_again(wh, x, id, sheet.sheet_name.clone())? {
+        drop(writers);
+        return Ok(o);
+    }
     finish_load(wh, x, sheet, writers)
 }
 
