@@ -10,7 +10,8 @@
 //! without a word. The handler here names the file and ends the process as any refused input
 //! does (exit 2): loads are stored only at their commit, and the next run sweeps an interrupted
 //! one, so nothing already stored is lost. A fault in memory that is not a mapped file gets the
-//! default action.
+//! default action. (A file written to in place while it is read may be hashed and parsed as
+//! different bytes, as two reads of it may be.)
 
 use std::fs::File;
 use std::path::Path;
@@ -92,6 +93,32 @@ impl Mapped {
         TABLE[slot].len.store(len, Ordering::Release);
         TABLE[slot].start.store(ptr as usize, Ordering::Release);
         Some(Mapped { ptr, len, slot })
+    }
+
+    /// Lets the whole pages of `range` leave this process's memory: they stay in the page
+    /// cache, and are read from it again if touched (as by the hash of a file whose rows were
+    /// read first). Pages at its ends, shared with the next stretch, stay.
+    pub fn release(&self, range: std::ops::Range<usize>) {
+        // SAFETY: sysconf only reads a constant.
+        let page = usize::try_from(unsafe { libc::sysconf(libc::_SC_PAGESIZE) }).unwrap_or(4096);
+        let start = range.start.next_multiple_of(page.max(1));
+        // The mapping's last page is whole to the kernel: a stretch to the end releases it.
+        let end = if range.end >= self.len {
+            self.len
+        } else {
+            range.end / page * page
+        };
+        if end > start {
+            // SAFETY: advice on pages inside this read-only mapping; a later read faults them
+            // back in from the file.
+            unsafe {
+                libc::madvise(
+                    self.ptr.cast::<u8>().add(start).cast(),
+                    end - start,
+                    libc::MADV_DONTNEED,
+                );
+            }
+        }
     }
 
     pub fn bytes(&self) -> &[u8] {
@@ -194,6 +221,17 @@ mod tests {
             .filter(|s| s.start.load(Ordering::Relaxed) == 0)
             .count();
         assert!(after >= before, "the slot is given back");
+        // Released pages are read again from the file, unchanged.
+        let big = dir.path().join("big.csv");
+        let text: Vec<u8> = (0..200_000u32)
+            .flat_map(|i| format!("{i},\n").into_bytes())
+            .collect();
+        std::fs::write(&big, &text).unwrap();
+        let m = Mapped::open(&File::open(&big).unwrap(), &big).unwrap();
+        assert_eq!(m.bytes(), &text[..]);
+        m.release(5_000..700_000);
+        m.release(1_000_000..text.len());
+        assert_eq!(m.bytes(), &text[..]);
         let empty = dir.path().join("empty.csv");
         std::fs::write(&empty, "").unwrap();
         assert!(Mapped::open(&File::open(&empty).unwrap(), &empty).is_none());

@@ -353,7 +353,7 @@ fn read_bytes(path: &Path, limits: crate::config::Limits) -> Result<Read> {
             let bytes = map.bytes();
             let checked: Vec<read::Checked> = read::cuts(bytes, read::PIECE_BYTES)
                 .into_iter()
-                .map(|r| read::check_piece(read::Bytes::Mapped(map.clone(), r)))
+                .map(|r| read::check_piece(read::Bytes::mapped(&map, r)))
                 .collect();
             (Sha::hashing(hasher), bytes.len() as u64, checked)
         }

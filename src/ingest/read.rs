@@ -46,14 +46,34 @@ pub struct Piece {
 /// ([`super::mapped`]).
 pub enum Bytes {
     Owned(Vec<u8>),
-    Mapped(Arc<super::mapped::Mapped>, std::ops::Range<usize>),
+    Mapped(Stretch),
+}
+
+/// A stretch of a mapped file, whose pages leave the process's memory when it is dropped (they
+/// stay in the page cache): a piece's rows read, its pages are not held to the end of the file.
+pub struct Stretch {
+    map: Arc<super::mapped::Mapped>,
+    range: std::ops::Range<usize>,
+}
+
+impl Drop for Stretch {
+    fn drop(&mut self) {
+        self.map.release(self.range.clone());
+    }
 }
 
 impl Bytes {
+    pub fn mapped(map: &Arc<super::mapped::Mapped>, range: std::ops::Range<usize>) -> Bytes {
+        Bytes::Mapped(Stretch {
+            map: map.clone(),
+            range,
+        })
+    }
+
     pub fn as_slice(&self) -> &[u8] {
         match self {
             Bytes::Owned(v) => v,
-            Bytes::Mapped(m, r) => &m.bytes()[r.clone()],
+            Bytes::Mapped(s) => &s.map.bytes()[s.range.clone()],
         }
     }
 
@@ -61,7 +81,7 @@ impl Bytes {
     pub fn into_vec(self) -> Vec<u8> {
         match self {
             Bytes::Owned(v) => v,
-            Bytes::Mapped(m, r) => m.bytes()[r].to_vec(),
+            Bytes::Mapped(s) => s.map.bytes()[s.range.clone()].to_vec(),
         }
     }
 }
@@ -1546,7 +1566,7 @@ mod tests {
         )?);
         let pieces = cuts(map.bytes(), size)
             .into_iter()
-            .map(|r| check_piece(Bytes::Mapped(map.clone(), r)))
+            .map(|r| check_piece(Bytes::mapped(&map, r)))
             .collect();
         Some(open_pieces(pieces))
     }
