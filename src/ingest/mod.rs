@@ -787,7 +787,7 @@ struct Extract<'a> {
 /// A sheet already loaded from the same bytes is unchanged. Hashing a large file takes as long
 /// as reading a third of its rows, so when the hash is not there yet and nothing was loaded from
 /// this file before, the rows are read while it is hashed: the copy of a loaded file found
-/// under a new name is then found at the end ([`found_again`]) and its load forgotten, with
+/// under a new name is then found at the end ([`loaded_before`]) and its load forgotten, with
 /// the same outcome, as if it had been found first. A file loaded before (a folder ingested
 /// again) waits for its hash, and costs no more than hashing.
 fn ingest_sheet(wh: &mut Warehouse, x: &Extract<'_>, sheet: read::Sheet) -> Result<Outcome> {
@@ -802,30 +802,30 @@ fn ingest_sheet(wh: &mut Warehouse, x: &Extract<'_>, sheet: read::Sheet) -> Resu
     // been found first (a loaded sheet was checked before its commit).
     match (first, o.load_id, &o.status) {
         (false, Some(id), Status::Rejected) => {
-            Ok(found_again(wh, x, id, o.sheet.clone())?.unwrap_or(o))
+            match loaded_before(wh, x, id, o.sheet.as_deref())? {
+                Some(before) => {
+                    wh.forget_load(id)?;
+                    Ok(unchanged(path, o.sheet, before))
+                }
+                None => Ok(o),
+            }
         }
         _ => Ok(o),
     }
 }
 
-/// A sheet loaded from the same bytes as the load `id` begun for it, whose rows were read
-/// while the file was hashed: that load is forgotten (staging, issues, its row) and the sheet
-/// is unchanged. Otherwise the load gets its hash and `None`.
-fn found_again(
+/// Whether the load `id`, begun while the file was hashed, is of the same bytes as a sheet
+/// loaded before: that load's id (the begun one is then to be forgotten, and the sheet is
+/// unchanged). The begun load gets its hash either way.
+fn loaded_before(
     wh: &mut Warehouse,
     x: &Extract<'_>,
     id: i64,
-    sheet: Option<String>,
-) -> Result<Option<Outcome>> {
+    sheet: Option<&str>,
+) -> Result<Option<i64>> {
     let sha = x.sha.get(x.path)?;
     wh.set_sha(id, sha)?;
-    match wh.find_duplicate(sha, sheet.as_deref())? {
-        Some(before) => {
-            wh.forget_load(id)?;
-            Ok(Some(unchanged(x.path, sheet, before)))
-        }
-        None => Ok(None),
-    }
+    wh.find_duplicate(sha, sheet)
 }
 
 fn unchanged(path: &Path, sheet: Option<String>, id: i64) -> Outcome {
@@ -985,9 +985,11 @@ fn read_sheet(
         totals_skipped: built.totals_skipped,
         scopes: built.scopes,
     };
-    if hashing && let Some(o) = found_again(wh, x, id, sheet.sheet_name.clone())? {
+    if hashing && let Some(before) = loaded_before(wh, x, id, sheet.sheet_name.as_deref())? {
+        // The staged parts closed first, then swept with the load.
         drop(writers);
-        return Ok(o);
+        wh.forget_load(id)?;
+        return Ok(unchanged(path, sheet.sheet_name, before));
     }
     finish_load(wh, x, sheet, writers)
 }
