@@ -479,6 +479,15 @@ impl Warehouse {
         self.dir.join("staging").join(load_id.to_string())
     }
 
+    /// Removes a load's staging folder, if it has one.
+    fn sweep_staged(&self, load_id: i64) -> Result<()> {
+        let staged = self.staged(load_id);
+        if staged.exists() {
+            io(&staged, fs::remove_dir_all(&staged))?;
+        }
+        Ok(())
+    }
+
     /// Roll forward committed loads whose files were not all moved; sweep uncommitted ones.
     fn recover(&self) -> Result<()> {
         let mut stmt = self
@@ -488,16 +497,13 @@ impl Warehouse {
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<rusqlite::Result<_>>()?;
         for (id, status) in loads {
-            let staged = self.staged(id);
             if status == "staging" {
-                if staged.exists() {
-                    io(&staged, fs::remove_dir_all(&staged))?;
-                }
+                self.sweep_staged(id)?;
                 self.db.execute(
                     "UPDATE loads SET status='aborted', message='interrupted before commit (the process ended: out of memory, killed or a power cut); nothing of it was stored', finished_at=?2 WHERE id=?1",
                     params![id, now()],
                 )?;
-            } else if staged.exists() {
+            } else if self.staged(id).exists() {
                 self.move_into_place(id)?;
             }
         }
@@ -568,10 +574,7 @@ impl Warehouse {
                 io(&to, fs::rename(&from, &to))?;
             }
         }
-        if staged.exists() {
-            io(&staged, fs::remove_dir_all(&staged))?;
-        }
-        Ok(())
+        self.sweep_staged(load_id)
     }
 
     /// An accepted load of the same bytes (and sheet) whose data is still live.
@@ -614,39 +617,28 @@ impl Warehouse {
     /// parts, its issues and issues report, its row. For a copy of a loaded file found only
     /// once its rows were read (see `ingest::ingest_sheet`).
     pub fn forget_load(&mut self, load_id: i64) -> Result<()> {
-        let staged = self.staged(load_id);
-        if staged.exists() {
-            io(&staged, fs::remove_dir_all(&staged))?;
-        }
-        let report: Option<String> = self
+        // Only a load never committed: its report, if it had one, read with its status.
+        let Some(report) = self
             .db
             .query_row(
                 "SELECT report FROM loads WHERE id=?1 AND status IN ('staging', 'rejected')",
                 [load_id],
-                |r| r.get(0),
+                |r| r.get::<_, Option<String>>(0),
             )
             .optional()?
-            .flatten();
-        if let Some(rel) = report {
-            let full = self.dir.join(rel);
-            if full.exists() {
-                io(&full, fs::remove_file(&full))?;
-            }
+        else {
+            return Ok(());
+        };
+        self.sweep_staged(load_id)?;
+        if let Some(full) = report.map(|rel| self.dir.join(rel))
+            && full.exists()
+        {
+            io(&full, fs::remove_file(&full))?;
         }
         let tx = self.db.transaction()?;
-        let open = "SELECT id FROM loads WHERE id=?1 AND status IN ('staging', 'rejected')";
-        tx.execute(
-            &format!("DELETE FROM load_issues WHERE load_id IN ({open})"),
-            [load_id],
-        )?;
-        tx.execute(
-            &format!("DELETE FROM load_parts WHERE load_id IN ({open})"),
-            [load_id],
-        )?;
-        tx.execute(
-            "DELETE FROM loads WHERE id=?1 AND status IN ('staging', 'rejected')",
-            [load_id],
-        )?;
+        tx.execute("DELETE FROM load_issues WHERE load_id=?1", [load_id])?;
+        tx.execute("DELETE FROM load_parts WHERE load_id=?1", [load_id])?;
+        tx.execute("DELETE FROM loads WHERE id=?1", [load_id])?;
         tx.commit()?;
         Ok(())
     }
@@ -1010,10 +1002,7 @@ impl Warehouse {
         meta: &LoadMeta,
         issues: &[Issue],
     ) -> Result<()> {
-        let staged = self.staged(load_id);
-        if staged.exists() {
-            io(&staged, fs::remove_dir_all(&staged))?;
-        }
+        self.sweep_staged(load_id)?;
         let tx = self.db.transaction()?;
         insert_issues(&tx, load_id, issues)?;
         let (errors, warnings) = count(issues);
